@@ -1,0 +1,59 @@
+package dev.berth.cli;
+
+import java.io.PrintWriter;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+
+/** A thin layer over commons-cli with docker's conventions: flags stop at the first argument. */
+final class Flags {
+    private final Options options = new Options();
+    private final String usage;
+
+    Flags(String usage) {
+        this.usage = usage;
+        options.addOption(Option.builder().longOpt("help").desc("Print usage").get());
+    }
+
+    Flags bool(String shortName, String longName, String desc) {
+        options.addOption(builder(shortName, longName).desc(desc).get());
+        return this;
+    }
+
+    /** A flag with a value; repeat it to give several ({@code -e A=1 -e B=2}). */
+    Flags value(String shortName, String longName, String arg, String desc) {
+        options.addOption(builder(shortName, longName).hasArg().argName(arg).desc(desc).get());
+        return this;
+    }
+
+    private static Option.Builder builder(String shortName, String longName) {
+        return (shortName == null ? Option.builder() : Option.builder(shortName)).longOpt(longName);
+    }
+
+    /** Parses; returns null after printing help when --help was given. */
+    CommandLine parse(String[] args) throws ParseException {
+        CommandLine cl = DefaultParser.builder().get().parse(options, args, true);
+        if (cl.hasOption("help")) {
+            PrintWriter pw = new PrintWriter(System.out);
+            new HelpFormatter().printHelp(pw, 100, usage, "", options, 2, 4, "");
+            pw.flush();
+            return null;
+        }
+        return cl;
+    }
+
+    static int intValue(CommandLine cl, String opt, int dflt) throws ParseException {
+        String v = cl.getOptionValue(opt);
+        if (v == null) {
+            return dflt;
+        }
+        try {
+            return Integer.parseInt(v.trim());
+        } catch (NumberFormatException e) {
+            throw new ParseException("invalid value \"" + v + "\" for --" + opt + ": not a whole number");
+        }
+    }
+}

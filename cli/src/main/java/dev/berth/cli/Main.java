@@ -1,0 +1,107 @@
+package dev.berth.cli;
+
+import dev.berth.engine.Engine;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.apache.commons.cli.ParseException;
+
+/** {@code berth [--root DIR] COMMAND [OPTIONS] [ARGS]}: a daemonless, docker-like CLI. */
+public final class Main {
+    static final String VERSION = "0.1.0";
+
+    private Main() {}
+
+    public static void main(String[] args) {
+        int code;
+        try {
+            code = run(args);
+        } catch (Throwable t) {
+            System.err.println("berth: internal error: " + t);
+            if (System.getenv("BERTH_DEBUG") != null) {
+                t.printStackTrace();
+            }
+            code = ExitCodes.FAILURE;
+        }
+        System.out.flush();
+        System.exit(code);
+    }
+
+    static int run(String[] args) {
+        Path root = null;
+        int i = 0;
+        for (; i < args.length && args[i].startsWith("-"); i++) {
+            String a = args[i];
+            if (a.equals("--root") && i + 1 < args.length) {
+                root = Path.of(args[++i]);
+            } else if (a.startsWith("--root=")) {
+                root = Path.of(a.substring("--root=".length()));
+            } else if (a.equals("-v") || a.equals("--version")) {
+                System.out.println("berth version " + VERSION);
+                return 0;
+            } else if (a.equals("-h") || a.equals("--help")) {
+                usage(System.out);
+                return 0;
+            } else {
+                return ExitCodes.usage("unknown flag: " + a + "\nSee 'berth --help'.");
+            }
+        }
+        if (i == args.length) {
+            usage(System.err);
+            return ExitCodes.USAGE;
+        }
+        String command = args[i];
+        String[] rest = Arrays.copyOfRange(args, i + 1, args.length);
+        Path stateRoot = root != null ? root : Engine.defaultRoot();
+        try {
+            return switch (command) {
+                case "run" -> new RunCommand(stateRoot).run(rest);
+                case "exec" -> new ExecCommand(stateRoot).run(rest);
+                case "ps" -> new PsCommand(stateRoot).run(rest);
+                case "inspect" -> new InspectCommand(stateRoot).run(rest);
+                case "logs" -> new LogsCommand(stateRoot).run(rest);
+                case "stop", "kill", "wait", "rm" -> new LifecycleCommand(stateRoot, command).run(rest);
+                case "version" -> {
+                    System.out.println("berth version " + VERSION);
+                    yield 0;
+                }
+                case "help" -> {
+                    usage(System.out);
+                    yield 0;
+                }
+                default -> ExitCodes.usage("'" + command + "' is not a berth command.\nSee 'berth --help'.");
+            };
+        } catch (ParseException e) {
+            return ExitCodes.usage(e.getMessage() + "\nSee 'berth " + command + " --help'.");
+        } catch (IOException e) {
+            System.err.println("berth: " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+    }
+
+    static void usage(PrintStream out) {
+        out.print("""
+            Usage:  berth [--root DIR] COMMAND
+
+            A container engine without a daemon: processes in their own Linux namespaces.
+
+            Commands:
+              run      Create and start a container from an image (the built-in "host") or --rootfs DIR
+              exec     Run a command in a running container
+              ps       List containers
+              inspect  Show low-level information on containers
+              logs     Fetch the logs of a container
+              stop     Stop running containers (SIGTERM, then SIGKILL)
+              kill     Send a signal to running containers
+              wait     Block until containers stop, then print their exit codes
+              rm       Remove containers
+              version  Show the berth version
+
+            Global options:
+              --root DIR   state directory (default $BERTH_ROOT or /var/lib/berth)
+
+            Run 'berth COMMAND --help' for more information on a command.
+            """);
+    }
+}

@@ -1,0 +1,114 @@
+package dev.berth.cli;
+
+import dev.berth.cli.template.GoTemplate;
+import dev.berth.cli.template.TemplateException;
+import dev.berth.engine.EngineException;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.ParseException;
+
+/** {@code berth ps [-a] [-q] [--format table|json|TEMPLATE]} */
+final class PsCommand {
+    private static final Flags FLAGS = new Flags("berth ps [OPTIONS]")
+        .bool("a", "all", "Show all containers (default shows just running)")
+        .bool("q", "quiet", "Only display container ids")
+        .bool(null, "no-trunc", "Do not truncate output")
+        .value(null, "format", "FORMAT", "table (default), json, or a Go template");
+
+    private final Path root;
+
+    PsCommand(Path root) {
+        this.root = root;
+    }
+
+    int run(String[] args) throws ParseException, IOException {
+        CommandLine cl = FLAGS.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        List<Map<String, Object>> containers;
+        try {
+            containers = Engines.open(root).list(cl.hasOption("a"));
+        } catch (EngineException e) {
+            return ExitCodes.report(e, ExitCodes.FAILURE);
+        }
+        boolean noTrunc = cl.hasOption("no-trunc");
+        StringBuilder out = new StringBuilder();
+        String format = cl.getOptionValue("format", "table");
+        if (cl.hasOption("q")) {
+            for (Map<String, Object> c : containers) {
+                out.append(row(c, noTrunc).get("ID")).append('\n');
+            }
+        } else if (format.equals("json")) {
+            for (Map<String, Object> c : containers) {
+                out.append(Output.compactJson(row(c, noTrunc))).append('\n');
+            }
+        } else if (format.equals("table")) {
+            List<String[]> rows = new ArrayList<>();
+            rows.add(new String[] {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"});
+            for (Map<String, Object> c : containers) {
+                Map<String, Object> r = row(c, noTrunc);
+                rows.add(new String[] {(String) r.get("ID"), (String) r.get("Image"), (String) r.get("Command"),
+                    (String) r.get("RunningFor"), (String) r.get("Status"), (String) r.get("Names")});
+            }
+            out.append(Output.table(rows));
+        } else {
+            GoTemplate t;
+            try {
+                t = GoTemplate.parse(format.startsWith("table ") ? format.substring(6) : format);
+            } catch (TemplateException e) {
+                return ExitCodes.usage(e.getMessage());
+            }
+            for (Map<String, Object> c : containers) {
+                try {
+                    out.append(t.execute(row(c, noTrunc))).append('\n');
+                } catch (TemplateException e) {
+                    System.err.println("berth: " + e.getMessage());
+                    return ExitCodes.FAILURE;
+                }
+            }
+        }
+        System.out.print(out);
+        return 0;
+    }
+
+    /** The fields docker's ps templates know: .ID .Image .Command .CreatedAt .RunningFor .Status .Names .State. */
+    @SuppressWarnings("unchecked")
+    static Map<String, Object> row(Map<String, Object> c, boolean noTrunc) {
+        Map<String, Object> st = (Map<String, Object>) c.get("State");
+        Map<String, Object> cfg = (Map<String, Object>) c.get("Config");
+        String id = (String) c.get("Id");
+        List<Object> cmd = (List<Object>) cfg.get("Cmd");
+        StringBuilder command = new StringBuilder();
+        for (Object a : cmd) {
+            command.append(command.isEmpty() ? "" : " ").append(a);
+        }
+        String cmdText = command.toString();
+        if (!noTrunc && cmdText.length() > 20) {
+            cmdText = cmdText.substring(0, 19) + "…";
+        }
+        String status = (String) st.get("Status");
+        String human = switch (status) {
+            case "running" -> "Up " + Output.human(Output.since((String) st.get("StartedAt")));
+            case "exited", "dead" -> "Exited (" + st.get("ExitCode") + ") "
+                + Output.human(Output.since((String) st.get("FinishedAt"))) + " ago";
+            default -> "Created";
+        };
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("ID", noTrunc ? id : id.substring(0, 12));
+        r.put("Image", c.get("Image"));
+        r.put("Command", "\"" + cmdText + "\"");
+        r.put("CreatedAt", c.get("Created"));
+        r.put("RunningFor", Output.human(Output.since((String) c.get("Created"))) + " ago");
+        r.put("Status", human);
+        r.put("State", status);
+        r.put("Names", ((String) c.get("Name")).substring(1));
+        r.put("Pid", st.get("Pid"));
+        return r;
+    }
+}

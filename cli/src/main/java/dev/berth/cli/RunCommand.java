@@ -1,0 +1,130 @@
+package dev.berth.cli;
+
+import dev.berth.engine.Container;
+import dev.berth.engine.ContainerRequest;
+import dev.berth.engine.Engine;
+import dev.berth.engine.EngineException;
+import dev.berth.linux.NsKind;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.ParseException;
+
+/** {@code berth run [OPTIONS] IMAGE [COMMAND [ARG...]]} */
+final class RunCommand {
+    private static final Flags FLAGS = new Flags("berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]")
+        .bool("d", "detach", "Run in the background and print the container id")
+        .bool("i", "interactive", "Keep stdin open")
+        .bool("t", "tty", "Allocate a terminal")
+        .bool(null, "rm", "Remove the container when it exits")
+        .bool(null, "init", "Run an init process as PID 1 that reaps and forwards signals")
+        .bool(null, "read-only", "Mount the root filesystem read-only")
+        .value(null, "name", "NAME", "Name the container")
+        .value("h", "hostname", "NAME", "Container hostname (default: the first 12 characters of the id)")
+        .value("e", "env", "NAME=VALUE", "Set an environment variable (repeatable)")
+        .value(null, "env-file", "FILE", "Read environment variables from a file (repeatable)")
+        .value("w", "workdir", "DIR", "Working directory inside the container")
+        .value("u", "user", "USER[:GROUP]", "User name or uid, and group, inside the container")
+        .value(null, "rootfs", "DIR", "Use an unpacked root filesystem instead of an image")
+        .value(null, "pid", "MODE", "PID namespace: private, host, container:NAME or a /proc/PID/ns/pid path")
+        .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
+        .value(null, "ipc", "MODE", "IPC namespace: private, host, container:NAME or a path")
+        .value(null, "network", "MODE", "Network namespace: none (loopback only), host, container:NAME or a path")
+        .value(null, "net", "MODE", "Same as --network")
+        .value(null, "cgroupns", "MODE", "Cgroup namespace: private or host")
+        .value(null, "userns", "MODE", "User namespace: host (default), private (root maps to the berth subuid range), container:NAME or a path")
+        .bool(null, "userns-remap", "Same as --userns=private")
+        .value(null, "time", "MODE", "Time namespace: host (default), private, container:NAME or a path")
+        .value(null, "time-offset", "CLOCK=SECONDS,...", "Time namespace offsets: monotonic=N,boottime=N");
+
+    private final Path root;
+
+    RunCommand(Path root) {
+        this.root = root;
+    }
+
+    int run(String[] args) throws ParseException, IOException {
+        CommandLine cl = FLAGS.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        List<String> rest = cl.getArgList();
+        ContainerRequest req;
+        if (cl.hasOption("rootfs")) {
+            req = ContainerRequest.rootfs(Path.of(cl.getOptionValue("rootfs"))).command(rest);
+        } else if (rest.isEmpty()) {
+            return ExitCodes.usage("\"berth run\" requires at least 1 argument: an image or --rootfs DIR\n"
+                + "Usage: berth run [OPTIONS] IMAGE [COMMAND] [ARG...]");
+        } else {
+            req = ContainerRequest.image(rest.get(0)).command(rest.subList(1, rest.size()));
+        }
+        boolean detach = cl.hasOption("d");
+        boolean tty = cl.hasOption("t");
+        boolean stdin = cl.hasOption("i");
+        if (stdin && tty && !detach && !Terminal.isTerminal()) {
+            return ExitCodes.usage("the input device is not a TTY; drop -t or run from a terminal");
+        }
+        try {
+            for (String file : values(cl, "env-file")) {
+                for (String line : Files.readAllLines(Path.of(file))) {
+                    String l = line.strip();
+                    if (!l.isEmpty() && !l.startsWith("#")) {
+                        req.env(l);
+                    }
+                }
+            }
+        } catch (NoSuchFileException e) {
+            return ExitCodes.usage("open " + e.getFile() + ": no such file or directory (--env-file)");
+        }
+        for (String e : values(cl, "env")) {
+            req.env(e);
+        }
+        req.name(cl.getOptionValue("name")).hostname(cl.getOptionValue("hostname"))
+            .workdir(cl.getOptionValue("workdir")).user(cl.getOptionValue("user"))
+            .tty(tty).stdin(stdin).autoRemove(cl.hasOption("rm")).init(cl.hasOption("init"))
+            .readOnly(cl.hasOption("read-only")).timeOffsets(cl.getOptionValue("time-offset"));
+        if (tty && Terminal.isTerminal()) {
+            int[] size = Terminal.size();
+            req.terminalSize(size[0], size[1]);
+        }
+        namespace(cl, req, "pid", NsKind.PID);
+        namespace(cl, req, "uts", NsKind.UTS);
+        namespace(cl, req, "ipc", NsKind.IPC);
+        namespace(cl, req, "net", NsKind.NET);
+        namespace(cl, req, "network", NsKind.NET);
+        namespace(cl, req, "cgroupns", NsKind.CGROUP);
+        namespace(cl, req, "userns", NsKind.USER);
+        namespace(cl, req, "time", NsKind.TIME);
+        if (cl.hasOption("userns-remap")) {
+            req.namespace(NsKind.USER, "private");
+        }
+        Container c;
+        try {
+            c = Engines.open(root).run(req);
+        } catch (EngineException e) {
+            return ExitCodes.report(e, ExitCodes.ENGINE);
+        }
+        if (detach) {
+            System.out.println(c.id());
+            c.detach();
+            return 0;
+        }
+        return Streams.attach(c, stdin, tty);
+    }
+
+    private static List<String> values(CommandLine cl, String opt) {
+        String[] v = cl.getOptionValues(opt);
+        return v == null ? List.of() : Arrays.asList(v);
+    }
+
+    private static void namespace(CommandLine cl, ContainerRequest req, String opt, NsKind kind) {
+        String v = cl.getOptionValue(opt);
+        if (v != null) {
+            req.namespace(kind, v);
+        }
+    }
+}

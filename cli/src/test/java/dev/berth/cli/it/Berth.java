@@ -1,0 +1,124 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.fail;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * Runs the real berth CLI in a child JVM against a state root of its own, and cleans that root
+ * up afterwards: every monitor it started is killed by pid, then the directory is deleted.
+ */
+final class Berth implements AutoCloseable {
+    record Result(int code, String out, String err) {
+        String line() {
+            return out.strip();
+        }
+    }
+
+    private final Path root;
+
+    Berth() throws IOException {
+        // short: the monitor's socket path must stay under 108 bytes
+        byte[] b = new byte[3];
+        new SecureRandom().nextBytes(b);
+        root = Files.createDirectory(Path.of("/tmp/berth-t" + HexFormat.of().formatHex(b)));
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Result run(String... args) throws IOException, InterruptedException {
+        return runWithInput(null, args);
+    }
+
+    Result runWithInput(String input, String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.berth.cli.Main");
+        cmd.add("--root");
+        cmd.add(root.toString());
+        cmd.addAll(List.of(args));
+        Path out = Files.createTempFile("berth-out", ".txt");
+        Path err = Files.createTempFile("berth-err", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            if (input == null) {
+                pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+            }
+            Process p = pb.start();
+            if (input != null) {
+                p.getOutputStream().write(input.getBytes(StandardCharsets.UTF_8));
+                p.getOutputStream().close();
+            }
+            if (!p.waitFor(60, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                fail("berth " + String.join(" ", args) + " did not finish in 60 s");
+            }
+            return new Result(p.exitValue(), Files.readString(out), Files.readString(err));
+        } finally {
+            Files.deleteIfExists(out);
+            Files.deleteIfExists(err);
+        }
+    }
+
+    /** Runs and expects exit code 0; returns stdout. */
+    String ok(String... args) throws IOException, InterruptedException {
+        Result r = run(args);
+        assertEquals(0, r.code(), () -> "berth " + String.join(" ", args) + " failed: " + r.err());
+        return r.out();
+    }
+
+    @Override
+    public void close() throws IOException {
+        Path containers = root.resolve("containers");
+        if (Files.isDirectory(containers)) {
+            try (Stream<Path> dirs = Files.list(containers)) {
+                for (Path d : dirs.toList()) {
+                    killMonitor(d);
+                }
+            }
+        }
+        try (Stream<Path> walk = Files.walk(root)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
+    }
+
+    /** Kills a container left running by a failed test: its monitor and its process, by pid. */
+    private static void killMonitor(Path dir) {
+        try {
+            String state = Files.readString(dir.resolve("state.json"));
+            for (String field : List.of("\"Pid\"", "\"MonitorPid\"")) {
+                int i = state.indexOf(field);
+                if (i < 0) {
+                    continue;
+                }
+                String rest = state.substring(state.indexOf(':', i) + 1).strip();
+                long pid = Long.parseLong(rest.substring(0, rest.indexOf(',') < 0 ? rest.length() : rest.indexOf(',')).strip());
+                if (pid > 1) {
+                    ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no state: nothing was started
+        }
+    }
+}

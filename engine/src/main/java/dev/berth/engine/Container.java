@@ -1,0 +1,54 @@
+package dev.berth.engine;
+
+import dev.berth.runtime.stage.StageSession;
+import java.io.IOException;
+
+/**
+ * A container started by {@link Engine#run}, still attached to its output.
+ *
+ * <pre>{@code
+ * try (Container c = engine.run(ContainerRequest.image("host").command("hostname"))) {
+ *     int code = c.pipeOutput(System.out, System.err);
+ * }
+ * }</pre>
+ *
+ * {@link #detach()} (or close) lets it run on without this JVM.
+ */
+public final class Container extends Attachment {
+    private final Engine engine;
+    private final String id;
+    private final String name;
+    private final long pid;
+    private final boolean autoRemove;
+
+    Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove) {
+        super(session);
+        this.engine = engine;
+        this.id = id;
+        this.name = name;
+        this.pid = pid;
+        this.autoRemove = autoRemove;
+    }
+
+    public String id() {
+        return id;
+    }
+
+    public String name() {
+        return name;
+    }
+
+    /** The host pid of the container's first process. */
+    public long pid() {
+        return pid;
+    }
+
+    @Override
+    protected int exited(int code) throws IOException {
+        int result = code >= 0 ? code : engine.exitCodeOf(id);
+        if (autoRemove) {
+            engine.removeQuietly(id);
+        }
+        return result;
+    }
+}

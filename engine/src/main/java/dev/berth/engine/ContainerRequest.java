@@ -1,0 +1,157 @@
+package dev.berth.engine;
+
+import dev.berth.linux.NsKind;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What to run: built with {@link #image(String)} or {@link #rootfs(Path)} and handed to
+ * {@link Engine#run(ContainerRequest)}.
+ *
+ * <pre>{@code
+ * ContainerRequest req = ContainerRequest.image("host")
+ *     .command("sh", "-c", "echo hello from $(hostname)")
+ *     .env("GREETING", "hi")
+ *     .autoRemove(true);
+ * }</pre>
+ */
+public final class ContainerRequest {
+    final String image;
+    final Path rootfs;
+    List<String> command = List.of();
+    final Map<String, String> env = new LinkedHashMap<>();
+    String workdir;
+    String user;
+    String hostname;
+    String name;
+    boolean tty;
+    boolean stdin;
+    boolean autoRemove;
+    boolean init;
+    boolean readOnly;
+    int rows = 24;
+    int cols = 80;
+    String timeOffsets;
+    final Map<NsKind, String> namespaces = new EnumMap<>(NsKind.class);
+
+    private ContainerRequest(String image, Path rootfs) {
+        this.image = image;
+        this.rootfs = rootfs;
+    }
+
+    /** A container of an image; {@code host} is built in. */
+    public static ContainerRequest image(String image) {
+        return new ContainerRequest(image, null);
+    }
+
+    /** A container on an unpacked root filesystem. */
+    public static ContainerRequest rootfs(Path dir) {
+        return new ContainerRequest(null, dir);
+    }
+
+    public ContainerRequest command(String... args) {
+        return command(List.of(args));
+    }
+
+    public ContainerRequest command(List<String> args) {
+        this.command = List.copyOf(args);
+        return this;
+    }
+
+    public ContainerRequest env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
+    /** {@code NAME=value}, or {@code NAME} alone to pass this process's value, as docker's -e. */
+    public ContainerRequest env(String assignment) {
+        int eq = assignment.indexOf('=');
+        if (eq < 0) {
+            String v = System.getenv(assignment);
+            if (v != null) {
+                env.put(assignment, v);
+            }
+        } else {
+            env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
+        }
+        return this;
+    }
+
+    public ContainerRequest workdir(String dir) {
+        this.workdir = dir;
+        return this;
+    }
+
+    /** {@code uid}, {@code uid:gid}, {@code name} or {@code name:group} of the rootfs. */
+    public ContainerRequest user(String user) {
+        this.user = user;
+        return this;
+    }
+
+    public ContainerRequest hostname(String hostname) {
+        this.hostname = hostname;
+        return this;
+    }
+
+    public ContainerRequest name(String name) {
+        this.name = name;
+        return this;
+    }
+
+    public ContainerRequest tty(boolean tty) {
+        this.tty = tty;
+        return this;
+    }
+
+    public ContainerRequest terminalSize(int rows, int cols) {
+        this.rows = rows;
+        this.cols = cols;
+        return this;
+    }
+
+    public ContainerRequest stdin(boolean keepOpen) {
+        this.stdin = keepOpen;
+        return this;
+    }
+
+    public ContainerRequest autoRemove(boolean autoRemove) {
+        this.autoRemove = autoRemove;
+        return this;
+    }
+
+    public ContainerRequest init(boolean init) {
+        this.init = init;
+        return this;
+    }
+
+    public ContainerRequest readOnly(boolean readOnly) {
+        this.readOnly = readOnly;
+        return this;
+    }
+
+    /**
+     * A namespace mode as docker writes it: {@code private}, {@code host},
+     * {@code container:NAME}, or a namespace file such as {@code /proc/PID/ns/net}. For the user
+     * namespace, {@code private} maps root to the {@code berth} range of {@code /etc/subuid}.
+     */
+    public ContainerRequest namespace(NsKind kind, String mode) {
+        namespaces.put(kind, mode);
+        return this;
+    }
+
+    /** {@code monotonic=SECONDS,boottime=SECONDS}: implies a private time namespace. */
+    public ContainerRequest timeOffsets(String offsets) {
+        this.timeOffsets = offsets;
+        return this;
+    }
+
+    List<String> envList() {
+        List<String> out = new ArrayList<>();
+        env.forEach((k, v) -> out.add(k + "=" + v));
+        return out;
+    }
+}

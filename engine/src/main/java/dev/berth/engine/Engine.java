@@ -1,0 +1,462 @@
+package dev.berth.engine;
+
+import dev.berth.linux.NsKind;
+import dev.berth.linux.Procs;
+import dev.berth.runtime.ContainerConfig;
+import dev.berth.runtime.IdMap;
+import dev.berth.runtime.NamespaceMode;
+import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.ProgramCompiler;
+import dev.berth.runtime.Rootfs;
+import dev.berth.runtime.stage.Program;
+import dev.berth.runtime.stage.Protocol;
+import dev.berth.runtime.stage.StageException;
+import dev.berth.runtime.stage.StageSession;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The berth engine as a library: containers over one state directory, no daemon.
+ *
+ * <pre>{@code
+ * Engine engine = Engine.open(Path.of("/var/lib/berth"));
+ * try (Container c = engine.run(ContainerRequest.image("host").command("sh", "-c", "hostname; ps"))) {
+ *     int exitCode = c.pipeOutput(System.out, System.err);
+ * }
+ * }</pre>
+ *
+ * Every method may be called from several processes at once: names are claimed atomically and
+ * state files are replaced atomically under a per-container lock.
+ */
+public final class Engine {
+    /** Namespaces a container gets of its own unless told otherwise: docker's set. */
+    private static final List<NsKind> PRIVATE_BY_DEFAULT =
+        List.of(NsKind.MNT, NsKind.PID, NsKind.NET, NsKind.UTS, NsKind.IPC, NsKind.CGROUP);
+    static final String DEFAULT_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
+    private final Store store;
+    private final Path hostEtc;
+    private volatile List<String> exitCommand = List.of();
+
+    private Engine(Store store, Path hostEtc) {
+        this.store = store;
+        this.hostEtc = hostEtc;
+    }
+
+    /** Opens (creating if needed) the state directory {@code root}. */
+    public static Engine open(Path root) throws IOException {
+        return new Engine(new Store(root), Path.of("/etc"));
+    }
+
+    /** The state directory of this machine: {@code $BERTH_ROOT}, or {@code /var/lib/berth}. */
+    public static Path defaultRoot() {
+        String env = System.getenv("BERTH_ROOT");
+        return Path.of(env != null && !env.isEmpty() ? env : "/var/lib/berth");
+    }
+
+    public Path root() {
+        return store.root();
+    }
+
+    /**
+     * The command (a prefix, completed with {@code rm -f ID}) a monitor runs to remove an
+     * auto-remove container that exited while nobody was attached.
+     */
+    public Engine withRemoveCommand(List<String> prefix) {
+        this.exitCommand = List.copyOf(prefix);
+        return this;
+    }
+
+    /** Creates and starts a container; the returned handle is attached to its output. */
+    public Container run(ContainerRequest r) throws EngineException {
+        if (Procs.effectiveUid() != 0) {
+            throw new EngineException.PermissionDenied("berth must run as root to create containers;"
+                + " run it with sudo (rootless containers are not supported yet)");
+        }
+        Rootfs rootfs = rootfs(r);
+        if (r.command.isEmpty()) {
+            throw new EngineException.InvalidArgument("no command specified: give the command after the image");
+        }
+        if (r.workdir != null && !r.workdir.startsWith("/")) {
+            throw new EngineException.InvalidArgument("the working directory \"" + r.workdir
+                + "\" is invalid: it needs to be an absolute path");
+        }
+        Map<NsKind, NamespaceMode> namespaces = namespaces(r);
+        String id = Names.newId();
+        String name = r.name;
+        if (name != null) {
+            Names.validate(name);
+        }
+        Path dir;
+        try {
+            dir = store.create(id);
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot create the container directory in "
+                + store.root() + ": " + e.getMessage(), e);
+        }
+        Created created = null;
+        try {
+            name = claimName(name, id);
+            created = create(r, id, name, dir, rootfs, namespaces);
+            return start(created);
+        } catch (EngineException | IOException | RuntimeException e) {
+            boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
+            if (!keep) {
+                discard(id, name, e);
+            }
+            if (e instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new EngineException.SystemFailure("cannot create the container: " + e.getMessage(), e);
+        }
+    }
+
+    private record Created(String id, String name, Program program, Map<String, Object> state,
+        boolean autoRemove) {}
+
+    private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
+        Map<NsKind, NamespaceMode> namespaces) throws IOException, EngineException {
+        String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
+        Path etc = rootfs instanceof Rootfs.Directory d ? d.path().resolve("etc") : hostEtc;
+        Users.User user = Users.resolve(etc, r.user);
+        IdMap[] maps = namespaces.get(NsKind.USER) instanceof NamespaceMode.Private
+            ? SubIds.maps(hostEtc) : null;
+        Map<String, String> env = new LinkedHashMap<>();
+        env.put("PATH", DEFAULT_PATH);
+        env.put("HOSTNAME", hostname);
+        if (r.tty) {
+            env.put("TERM", "xterm");
+        }
+        env.put("HOME", user.home());
+        env.putAll(r.env);
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        String cwd = r.workdir != null ? r.workdir : "/";
+        ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(),
+            user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols);
+        List<String> exit = List.of();
+        if (r.autoRemove && !exitCommand.isEmpty()) {
+            exit = new ArrayList<>(exitCommand);
+            exit.addAll(List.of("rm", "-f", id));
+        }
+        ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
+            hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
+            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit);
+        Program program = ProgramCompiler.compileRun(config);
+        Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
+        store.write(id, state);
+        return new Created(id, name, program, state, r.autoRemove);
+    }
+
+    private Container start(Created c) throws EngineException, IOException {
+        Path dir = store.dir(c.id());
+        StageSession session;
+        long pid;
+        try {
+            session = StageSession.start(c.program(), dir.resolve("monitor.log"));
+        } catch (StageException e) {
+            throw new EngineException.SystemFailure(e.getMessage(), e);
+        }
+        try {
+            pid = session.awaitCreated();
+            Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
+            store.write(c.id(), c.state());
+            session.go();
+            session.awaitStarted();
+        } catch (StageException e) {
+            session.kill();
+            throw startFailure(c, e);
+        } catch (IOException | RuntimeException e) {
+            session.kill();
+            throw e;
+        }
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove());
+    }
+
+    /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
+    private EngineException startFailure(Created c, StageException e) throws IOException {
+        boolean execStep = e.step() >= 0 && e.step() < c.program().records().size()
+            && c.program().records().get(e.step()).op() == Protocol.OP_EXEC;
+        if (!execStep) {
+            return new EngineException.SystemFailure("cannot start the container: " + e.getMessage(), e);
+        }
+        boolean notFound = e.errno() == dev.berth.linux.Errno.ENOENT;
+        String msg = notFound
+            ? "exec: \"" + e.detail() + "\": executable file not found in $PATH"
+            : "exec: \"" + e.detail() + "\": " + dev.berth.linux.Errno.describe(e.errno());
+        Inspect.exited(c.state(), notFound ? 127 : 126, msg);
+        store.write(c.id(), c.state());
+        return new EngineException.CommandFailed(msg, notFound, e);
+    }
+
+    private void discard(String id, String name, Exception cause) {
+        try {
+            if (name != null) {
+                store.releaseName(name, id);
+            }
+            store.delete(id);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private String claimName(String name, String id) throws IOException, EngineException {
+        if (name == null) {
+            for (int i = 0; i < 10; i++) {
+                String n = Names.random();
+                if (store.claimName(n, id)) {
+                    return n;
+                }
+            }
+            throw new EngineException.Conflict("cannot find a free container name; give one with --name");
+        }
+        if (!store.claimName(name, id)) {
+            String other = store.idOfName(name);
+            throw new EngineException.Conflict("the container name \"/" + name + "\" is already in use by container \""
+                + other + "\"; remove (or rename) that container to be able to reuse that name");
+        }
+        return name;
+    }
+
+    private Rootfs rootfs(ContainerRequest r) throws EngineException {
+        if (r.rootfs != null) {
+            Path p = r.rootfs.toAbsolutePath().normalize();
+            if (!Files.isDirectory(p)) {
+                throw new EngineException.NotFound("rootfs " + r.rootfs + " is not a directory;"
+                    + " give an unpacked root filesystem to --rootfs");
+            }
+            return new Rootfs.Directory(p, r.readOnly);
+        }
+        if ("host".equals(r.image)) {
+            return new Rootfs.Host();
+        }
+        throw new EngineException.NotFound("unable to find image '" + r.image
+            + "': only the built-in 'host' image exists so far; use --rootfs DIR for an unpacked root filesystem");
+    }
+
+    private Map<NsKind, NamespaceMode> namespaces(ContainerRequest r) throws EngineException {
+        Map<NsKind, NamespaceMode> out = new EnumMap<>(NsKind.class);
+        for (NsKind k : NsKind.values()) {
+            String mode = r.namespaces.get(k);
+            if (mode == null) {
+                boolean priv = PRIVATE_BY_DEFAULT.contains(k) || (k == NsKind.TIME && r.timeOffsets != null);
+                out.put(k, priv ? NamespaceMode.PRIVATE : NamespaceMode.HOST);
+            } else {
+                out.put(k, namespaceMode(k, mode));
+            }
+        }
+        if (r.timeOffsets != null && !(out.get(NsKind.TIME) instanceof NamespaceMode.Private)) {
+            throw new EngineException.InvalidArgument("--time-offset needs a private time namespace;"
+                + " drop --time or set it to private");
+        }
+        return out;
+    }
+
+    private NamespaceMode namespaceMode(NsKind k, String mode) throws EngineException {
+        switch (mode) {
+            case "host":
+                return NamespaceMode.HOST;
+            case "private", "shareable", "remap", "new":
+                return NamespaceMode.PRIVATE;
+            case "none":
+                if (k == NsKind.NET || k == NsKind.IPC) {
+                    return NamespaceMode.PRIVATE;
+                }
+                break;
+            case "bridge":
+                if (k == NsKind.NET) {
+                    throw new EngineException.InvalidArgument("bridge networking is not available yet;"
+                        + " use --network none (loopback only) or --network host");
+                }
+                break;
+            default:
+                if (mode.startsWith("container:")) {
+                    String ref = mode.substring("container:".length());
+                    Map<String, Object> s = inspect(ref);
+                    long pid = Inspect.pid(s);
+                    if (!Inspect.isRunning(s) || pid <= 0) {
+                        throw new EngineException.InvalidState("cannot join the " + k.procName()
+                            + " namespace of container " + ref + ": it is not running; start it first");
+                    }
+                    return new NamespaceMode.Join(Path.of("/proc/" + pid + "/ns/" + k.procName()));
+                }
+                if (mode.startsWith("/")) {
+                    Path p = Path.of(mode);
+                    if (!Files.exists(p)) {
+                        throw new EngineException.NotFound("namespace file " + mode
+                            + " does not exist; give /proc/PID/ns/" + k.procName() + " of a running process");
+                    }
+                    return new NamespaceMode.Join(p);
+                }
+        }
+        throw new EngineException.InvalidArgument("invalid " + k.procName() + " namespace mode \""
+            + mode + "\": use private, host, container:NAME or a /proc/PID/ns/" + k.procName() + " path");
+    }
+
+    /** {@code monotonic=86400,boottime=3600} into the kernel's timens_offsets text. */
+    static String timeOffsets(String spec) throws EngineException {
+        if (spec == null) {
+            return null;
+        }
+        StringBuilder sb = new StringBuilder();
+        for (String part : spec.split(",")) {
+            String[] kv = part.split("=", 2);
+            String clock = kv[0].strip();
+            if (kv.length != 2 || !(clock.equals("monotonic") || clock.equals("boottime"))) {
+                throw new EngineException.InvalidArgument("invalid --time-offset \"" + part
+                    + "\": use monotonic=SECONDS or boottime=SECONDS");
+            }
+            long seconds;
+            try {
+                seconds = Long.parseLong(kv[1].strip().replaceAll("s$", ""));
+            } catch (NumberFormatException e) {
+                throw new EngineException.InvalidArgument("invalid --time-offset \"" + part
+                    + "\": the offset must be a whole number of seconds");
+            }
+            sb.append(clock).append(' ').append(seconds).append(" 0\n");
+        }
+        return sb.toString();
+    }
+
+    // ---- lookups -----------------------------------------------------------------------------
+
+    /** The id of a container named by full id, name or unique id prefix, as docker resolves them. */
+    public String resolve(String ref) throws EngineException {
+        try {
+            if (ref.length() == 64 && Files.exists(store.dir(ref).resolve("state.json"))) {
+                return ref;
+            }
+            String byName = store.idOfName(ref.startsWith("/") ? ref.substring(1) : ref);
+            if (byName != null && Files.exists(store.dir(byName).resolve("state.json"))) {
+                return byName;
+            }
+            String found = null;
+            for (String id : store.ids()) {
+                if (!ref.isEmpty() && id.startsWith(ref)) {
+                    if (found != null) {
+                        throw new EngineException.Conflict("multiple containers found with the id prefix "
+                            + ref + "; give more characters");
+                    }
+                    found = id;
+                }
+            }
+            if (found == null) {
+                throw new EngineException.NotFound("no such container: " + ref);
+            }
+            return found;
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot read " + store.root() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The container's state in the shape of {@code docker inspect}, with live status. */
+    public Map<String, Object> inspect(String ref) throws EngineException {
+        String id = resolve(ref);
+        Map<String, Object> s = load(id);
+        if (s == null) {
+            throw new EngineException.NotFound("no such container: " + ref);
+        }
+        return s;
+    }
+
+    /** Every container (or only the running ones), newest first. */
+    public List<Map<String, Object>> list(boolean all) throws EngineException {
+        List<Map<String, Object>> out = new ArrayList<>();
+        try {
+            for (String id : store.ids()) {
+                Map<String, Object> s = load(id);
+                if (s != null && (all || Inspect.isRunning(s))) {
+                    out.add(s);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot read " + store.root() + ": " + e.getMessage(), e);
+        }
+        out.sort((a, b) -> String.valueOf(b.get("Created")).compareTo(String.valueOf(a.get("Created"))));
+        return out;
+    }
+
+    private Map<String, Object> load(String id) {
+        try {
+            Map<String, Object> s = store.read(id);
+            return s == null ? null : Inspect.refresh(s, store.dir(id));
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    Path dir(String id) {
+        return store.dir(id);
+    }
+
+    int exitCodeOf(String id) {
+        Map<String, Object> s = load(id);
+        return s == null ? -1 : Inspect.exitCode(s);
+    }
+
+    void removeQuietly(String id) {
+        try {
+            remove(id, true);
+        } catch (EngineException e) {
+            // already removed by the monitor's exit command, or by another berth
+        }
+    }
+
+    // ---- lifecycle ---------------------------------------------------------------------------
+
+    /** Sends {@code signal} to the container's first process. */
+    public void kill(String ref, int signal) throws EngineException {
+        Lifecycle.kill(this, inspect(ref), signal);
+    }
+
+    /** SIGTERM (or the stop signal), then SIGKILL after {@code timeoutSeconds}. */
+    public void stop(String ref, int timeoutSeconds) throws EngineException {
+        Lifecycle.stop(this, inspect(ref), timeoutSeconds);
+    }
+
+    /** Blocks until the container exits and returns its exit code. */
+    public int await(String ref) throws EngineException {
+        return Lifecycle.await(this, inspect(ref));
+    }
+
+    /** Removes a container; a running one only with {@code force} (it is killed first). */
+    public void remove(String ref, boolean force) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        String id = (String) s.get("Id");
+        if (Inspect.isRunning(s)) {
+            if (!force) {
+                throw new EngineException.InvalidState("cannot remove container " + ref
+                    + ": it is running; stop it first or use rm -f");
+            }
+            Lifecycle.killAndWait(this, s);
+        }
+        try (var lock = store.lock(id)) {
+            store.releaseName(Inspect.name(s), id);
+            store.delete(id);
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Runs a further process in a running container's namespaces (docker exec). */
+    public Attachment exec(String ref, ExecRequest req) throws EngineException {
+        return Exec.start(this, inspect(ref), req);
+    }
+
+    /** The container's log, for {@code logs}. */
+    public LogReader logs(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        return new LogReader(this, (String) s.get("Id"), Path.of((String) s.get("LogPath")));
+    }
+
+    static String now() {
+        return Instant.now().toString();
+    }
+}

@@ -1,0 +1,108 @@
+package dev.berth.engine;
+
+import dev.berth.linux.Errno;
+import dev.berth.linux.Namespaces;
+import dev.berth.linux.NsKind;
+import dev.berth.linux.Procs;
+import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.ProgramCompiler;
+import dev.berth.runtime.stage.Program;
+import dev.berth.runtime.stage.Protocol;
+import dev.berth.runtime.stage.StageException;
+import dev.berth.runtime.stage.StageSession;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * docker exec as setns: a new stage joins every namespace of the container's first process that
+ * differs from ours (the user namespace first), then forks, so the command is inside the
+ * container's PID namespace, mounts and root.
+ */
+final class Exec {
+    private Exec() {}
+
+    @SuppressWarnings("unchecked")
+    static Attachment start(Engine engine, Map<String, Object> s, ExecRequest r) throws EngineException {
+        String name = Inspect.name(s);
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("container " + name + " is not running; start it first");
+        }
+        if (r.command.isEmpty()) {
+            throw new EngineException.InvalidArgument("no command given to exec");
+        }
+        long pid = Inspect.pid(s);
+        Map<NsKind, Path> joins = joins(pid, name);
+        Map<String, Object> config = Json.map(s, "Config");
+        Path etc = Path.of("/proc/" + pid + "/root/etc");
+        String userSpec = r.user != null ? r.user : (String) config.get("User");
+        Users.User user = Users.resolve(etc, userSpec);
+        Map<String, String> env = new LinkedHashMap<>();
+        for (Object e : (List<Object>) config.get("Env")) {
+            String kv = String.valueOf(e);
+            int eq = kv.indexOf('=');
+            env.put(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+        }
+        if (userSpec != null && !userSpec.isEmpty()) {
+            env.put("HOME", user.home());
+        }
+        env.putAll(r.env);
+        List<String> envList = new ArrayList<>();
+        env.forEach((k, v) -> envList.add(k + "=" + v));
+        String wd = (String) config.get("WorkingDir");
+        String cwd = r.workdir != null ? r.workdir : wd == null || wd.isEmpty() ? "/" : wd;
+        ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
+            r.tty, r.stdin, false, r.rows, r.cols);
+        Program program = ProgramCompiler.compileExec(joins, proc);
+        StageSession session = null;
+        try {
+            session = StageSession.start(program, engine.dir((String) s.get("Id")).resolve("monitor.log"));
+            session.awaitCreated();
+            session.go();
+            session.awaitStarted();
+            return new Attachment(session);
+        } catch (StageException e) {
+            session = kill(session);
+            boolean execStep = e.step() >= 0 && program.records().get(e.step()).op() == Protocol.OP_EXEC;
+            if (execStep) {
+                boolean notFound = e.errno() == Errno.ENOENT;
+                throw new EngineException.CommandFailed(notFound
+                    ? "exec: \"" + e.detail() + "\": executable file not found in $PATH"
+                    : "exec: \"" + e.detail() + "\": " + Errno.describe(e.errno()), notFound, e);
+            }
+            throw new EngineException.SystemFailure("cannot exec in container " + name + ": " + e.getMessage(), e);
+        } catch (IOException e) {
+            kill(session);
+            throw new EngineException.SystemFailure("cannot exec in container " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static StageSession kill(StageSession s) {
+        if (s != null) {
+            s.kill();
+        }
+        return null;
+    }
+
+    /** The namespaces of {@code pid} that are not ours, by comparing inode numbers. */
+    static Map<NsKind, Path> joins(long pid, String name) throws EngineException {
+        Map<NsKind, Path> out = new EnumMap<>(NsKind.class);
+        try {
+            for (NsKind k : NsKind.values()) {
+                if (Namespaces.inode(pid, k) != Namespaces.inode(0, k)) {
+                    out.put(k, Namespaces.path(pid, k));
+                }
+            }
+        } catch (IOException e) {
+            if (Procs.startTime(pid) < 0) {
+                throw new EngineException.InvalidState("container " + name + " is not running; start it first");
+            }
+            throw new EngineException.SystemFailure("cannot read the namespaces of " + pid + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+}

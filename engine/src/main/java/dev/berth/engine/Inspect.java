@@ -1,0 +1,172 @@
+package dev.berth.engine;
+
+import dev.berth.linux.NsKind;
+import dev.berth.linux.Procs;
+import dev.berth.runtime.ContainerConfig;
+import dev.berth.runtime.NamespaceMode;
+import dev.berth.runtime.Rootfs;
+import dev.berth.runtime.WaitStatus;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The container document: what {@code state.json} holds and {@code inspect} prints, in the
+ * shape and with the field names of {@code docker inspect}, so that templates written for
+ * docker ({@code {{.State.Pid}}}, {@code {{.Config.Hostname}}}) work unchanged.
+ */
+final class Inspect {
+    static final String ZERO_TIME = "0001-01-01T00:00:00Z";
+
+    private Inspect() {}
+
+    static Map<String, Object> initial(String id, String name, ContainerRequest r, ContainerConfig c,
+        List<String> env, Users.User user) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        s.put("Id", id);
+        s.put("Created", Engine.now());
+        s.put("Path", r.command.get(0));
+        s.put("Args", new ArrayList<>(r.command.subList(1, r.command.size())));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("Status", "created");
+        state.put("Running", false);
+        state.put("Paused", false);
+        state.put("Restarting", false);
+        state.put("OOMKilled", false);
+        state.put("Dead", false);
+        state.put("Pid", 0);
+        state.put("ExitCode", 0);
+        state.put("Error", "");
+        state.put("StartedAt", ZERO_TIME);
+        state.put("FinishedAt", ZERO_TIME);
+        state.put("MonitorPid", 0);
+        state.put("MonitorStartTime", 0);
+        s.put("State", state);
+        s.put("Image", c.rootfs() instanceof Rootfs.Directory d ? d.path().toString() : r.image);
+        s.put("ResolvConfPath", c.stateDir().resolve("resolv.conf").toString());
+        s.put("HostnamePath", c.stateDir().resolve("hostname").toString());
+        s.put("HostsPath", c.stateDir().resolve("hosts").toString());
+        s.put("LogPath", c.logFile().toString());
+        s.put("Name", "/" + name);
+        s.put("RestartCount", 0);
+        s.put("Driver", c.rootfs() instanceof Rootfs.Host ? "host" : "rootfs");
+        s.put("Platform", "linux");
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("AutoRemove", r.autoRemove);
+        host.put("Init", r.init);
+        host.put("ReadonlyRootfs", r.readOnly);
+        host.put("NetworkMode", mode(c, NsKind.NET, "none"));
+        host.put("PidMode", mode(c, NsKind.PID, ""));
+        host.put("IpcMode", mode(c, NsKind.IPC, "private"));
+        host.put("UTSMode", mode(c, NsKind.UTS, ""));
+        host.put("CgroupnsMode", mode(c, NsKind.CGROUP, "private"));
+        host.put("UsernsMode", mode(c, NsKind.USER, ""));
+        host.put("TimeMode", mode(c, NsKind.TIME, ""));
+        if (c.uidMap() != null) {
+            host.put("UidMap", c.uidMap().line().strip());
+            host.put("GidMap", c.gidMap().line().strip());
+        }
+        s.put("HostConfig", host);
+        s.put("Mounts", new ArrayList<>());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("Hostname", c.hostname());
+        config.put("Domainname", "");
+        config.put("User", r.user == null ? "" : r.user);
+        config.put("AttachStdin", r.stdin);
+        config.put("Tty", r.tty);
+        config.put("OpenStdin", r.stdin);
+        config.put("Env", new ArrayList<>(env));
+        config.put("Cmd", new ArrayList<>(r.command));
+        config.put("Image", s.get("Image"));
+        config.put("WorkingDir", r.workdir == null ? "" : r.workdir);
+        config.put("Labels", new LinkedHashMap<>());
+        s.put("Config", config);
+        return s;
+    }
+
+    private static String mode(ContainerConfig c, NsKind k, String privateName) {
+        return switch (c.namespace(k)) {
+            case NamespaceMode.Private p -> privateName;
+            case NamespaceMode.Host h -> "host";
+            case NamespaceMode.Join j -> j.path().toString();
+        };
+    }
+
+    static Map<String, Object> state(Map<String, Object> s) {
+        return Json.map(s, "State");
+    }
+
+    static void running(Map<String, Object> s, long pid, long monitorPid, long monitorStart) {
+        Map<String, Object> st = state(s);
+        st.put("Status", "running");
+        st.put("Running", true);
+        st.put("Pid", pid);
+        st.put("MonitorPid", monitorPid);
+        st.put("MonitorStartTime", monitorStart);
+        st.put("StartedAt", Engine.now());
+    }
+
+    static void exited(Map<String, Object> s, int code, String error) {
+        Map<String, Object> st = state(s);
+        st.put("Status", "exited");
+        st.put("Running", false);
+        st.put("Pid", 0);
+        st.put("ExitCode", code);
+        st.put("Error", error == null ? "" : error);
+        st.put("FinishedAt", Engine.now());
+    }
+
+    /** Folds in what happened since the state was written: the monitor's exit file, or its death. */
+    static Map<String, Object> refresh(Map<String, Object> s, Path dir) throws IOException {
+        Map<String, Object> st = state(s);
+        if (!"running".equals(st.get("Status"))) {
+            return s;
+        }
+        try {
+            String[] exit = Files.readString(dir.resolve("exit")).strip().split(" ");
+            int status = Integer.parseInt(exit[0]);
+            exited(s, WaitStatus.exitCode(status), "");
+            long nanos = Long.parseLong(exit[1]);
+            st.put("FinishedAt", Instant.ofEpochSecond(0, nanos).toString());
+            return s;
+        } catch (NoSuchFileException e) {
+            // still running, or the monitor died without a word
+        } catch (RuntimeException e) {
+            throw new IOException("malformed exit file in " + dir, e);
+        }
+        long monitor = num(st.get("MonitorPid"));
+        if (!Procs.alive(monitor, num(st.get("MonitorStartTime")))) {
+            exited(s, 255, "the container's monitor process died; the exit status is unknown");
+            st.put("Dead", true);
+            st.put("Status", "dead");
+        }
+        return s;
+    }
+
+    static boolean isRunning(Map<String, Object> s) {
+        return "running".equals(state(s).get("Status"));
+    }
+
+    static long pid(Map<String, Object> s) {
+        return num(state(s).get("Pid"));
+    }
+
+    static int exitCode(Map<String, Object> s) {
+        return (int) num(state(s).get("ExitCode"));
+    }
+
+    static String name(Map<String, Object> s) {
+        String n = String.valueOf(s.get("Name"));
+        return n.startsWith("/") ? n.substring(1) : n;
+    }
+
+    static long num(Object o) {
+        return o instanceof Number n ? n.longValue() : 0;
+    }
+}

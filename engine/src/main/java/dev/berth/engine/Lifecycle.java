@@ -1,0 +1,93 @@
+package dev.berth.engine;
+
+import dev.berth.linux.ErrnoException;
+import dev.berth.linux.LibC;
+import dev.berth.linux.Signals;
+import dev.berth.runtime.MonitorClient;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.Map;
+
+/** Signals and waits, through the container's monitor (no native call on the common path). */
+final class Lifecycle {
+    private Lifecycle() {}
+
+    static void kill(Engine engine, Map<String, Object> s, int signal) throws EngineException {
+        String id = (String) s.get("Id");
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("cannot kill container " + Inspect.name(s)
+                + ": it is not running");
+        }
+        try (MonitorClient m = MonitorClient.connect(engine.dir(id))) {
+            m.signal(signal);
+        } catch (IOException e) {
+            // the monitor is gone but the process may not be: signal it directly
+            try {
+                LibC.kill(Inspect.pid(s), signal);
+            } catch (ErrnoException ex) {
+                throw new EngineException.InvalidState("cannot kill container " + Inspect.name(s)
+                    + ": " + ex.getMessage());
+            }
+        }
+    }
+
+    static void stop(Engine engine, Map<String, Object> s, int timeoutSeconds) throws EngineException {
+        if (!Inspect.isRunning(s)) {
+            return;
+        }
+        String id = (String) s.get("Id");
+        try {
+            kill(engine, s, Signals.SIGTERM);
+        } catch (EngineException.InvalidState e) {
+            return; // it exited meanwhile
+        }
+        if (!exitedWithin(engine, id, timeoutSeconds * 1000L)) {
+            killAndWait(engine, engine.inspect(id));
+        }
+    }
+
+    static void killAndWait(Engine engine, Map<String, Object> s) throws EngineException {
+        String id = (String) s.get("Id");
+        try {
+            kill(engine, s, Signals.SIGKILL);
+        } catch (EngineException.InvalidState e) {
+            return;
+        }
+        if (!exitedWithin(engine, id, 10_000)) {
+            throw new EngineException.SystemFailure("container " + Inspect.name(s)
+                + " did not exit 10 s after SIGKILL", null);
+        }
+    }
+
+    private static boolean exitedWithin(Engine engine, String id, long millis) throws EngineException {
+        long deadline = System.nanoTime() + millis * 1_000_000L;
+        while (true) {
+            if (!Inspect.isRunning(engine.inspect(id))) {
+                return true;
+            }
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            try {
+                Thread.sleep(10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+        }
+    }
+
+    static int await(Engine engine, Map<String, Object> s) throws EngineException {
+        String id = (String) s.get("Id");
+        if (Inspect.isRunning(s)) {
+            Path dir = engine.dir(id);
+            try (MonitorClient m = MonitorClient.connect(dir)) {
+                m.awaitExit();
+            } catch (IOException e) {
+                // the monitor is gone: the state file tells the rest
+            }
+            exitedWithin(engine, id, 5_000);
+        }
+        return Inspect.exitCode(engine.inspect(id));
+    }
+}

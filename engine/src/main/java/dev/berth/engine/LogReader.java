@@ -1,0 +1,106 @@
+package dev.berth.engine;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.io.RandomAccessFile;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayDeque;
+import java.util.Deque;
+
+/**
+ * Reads a container log in the CRI format the monitor writes
+ * ({@code TIME STREAM F|P TEXT}, P for a line continued in the next record) and prints it as
+ * {@code docker logs} does, optionally with timestamps, the last N lines, and following.
+ */
+public final class LogReader {
+    private final Engine engine;
+    private final String id;
+    private final Path file;
+
+    LogReader(Engine engine, String id, Path file) {
+        this.engine = engine;
+        this.id = id;
+        this.file = file;
+    }
+
+    /** One output line, joined from its partial records. */
+    private record Line(String time, boolean stderr, String text) {}
+
+    /**
+     * Copies the log to {@code out} and {@code err}.
+     *
+     * @param tail the number of last lines, or negative for all
+     * @param follow keep printing new output until the container stops
+     */
+    public void copy(OutputStream out, OutputStream err, int tail, boolean timestamps, boolean follow)
+        throws IOException, EngineException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (RandomAccessFile raf = new RandomAccessFile(file.toFile(), "r")) {
+            StringBuilder pending = new StringBuilder();
+            Deque<Line> lines = new ArrayDeque<>();
+            readAvailable(raf, pending, lines, tail);
+            print(lines, out, err, timestamps);
+            while (follow) {
+                boolean running = Inspect.isRunning(engine.inspect(id));
+                readAvailable(raf, pending, lines, -1);
+                print(lines, out, err, timestamps);
+                if (!running) {
+                    return;
+                }
+                try {
+                    Thread.sleep(100);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
+    }
+
+    private static void readAvailable(RandomAccessFile raf, StringBuilder partial, Deque<Line> lines,
+        int tail) throws IOException {
+        long start = raf.getFilePointer();
+        long end = raf.length();
+        if (end <= start) {
+            return;
+        }
+        byte[] buf = new byte[(int) Math.min(end - start, Integer.MAX_VALUE - 16)];
+        raf.readFully(buf);
+        int consumed = 0;
+        for (int i = 0; i < buf.length; i++) {
+            if (buf[i] != '\n') {
+                continue;
+            }
+            String rec = new String(buf, consumed, i - consumed, StandardCharsets.UTF_8);
+            consumed = i + 1;
+            String[] f = rec.split(" ", 4);
+            if (f.length < 3) {
+                continue;
+            }
+            partial.append(f.length == 4 ? f[3] : "");
+            if (f[2].equals("F")) {
+                lines.add(new Line(f[0], f[1].equals("stderr"), partial.append('\n').toString()));
+                partial.setLength(0);
+                if (tail >= 0 && lines.size() > tail) {
+                    lines.removeFirst();
+                }
+            }
+        }
+        raf.seek(start + consumed); // an incomplete last record is read again next time
+    }
+
+    private static void print(Deque<Line> lines, OutputStream out, OutputStream err, boolean timestamps)
+        throws IOException {
+        for (Line l; (l = lines.pollFirst()) != null; ) {
+            OutputStream o = l.stderr() ? err : out;
+            String text = timestamps ? l.time() + " " + l.text() : l.text();
+            o.write(text.getBytes(StandardCharsets.UTF_8));
+        }
+        out.flush();
+        err.flush();
+    }
+}

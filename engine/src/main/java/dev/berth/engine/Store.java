@@ -1,0 +1,131 @@
+package dev.berth.engine;
+
+import dev.berth.runtime.state.AtomicFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * The state directory shared by every berth process:
+ *
+ * <pre>
+ * ROOT/containers/ID/state.json   the container, in the shape of docker inspect
+ * ROOT/containers/ID/exit         raw wait status and time, written by the monitor
+ * ROOT/containers/ID/ctl.sock     the monitor's control socket
+ * ROOT/names/NAME -> ID           a symlink: creating it is the atomic claim of the name
+ * </pre>
+ *
+ * Directories are 0711 so that root of a user namespace (an unprivileged uid outside) can reach
+ * the mount points inside them without being able to list them.
+ */
+final class Store {
+    private final Path root;
+    private final Path containers;
+    private final Path names;
+
+    Store(Path root) throws IOException {
+        this.root = root;
+        this.containers = root.resolve("containers");
+        this.names = root.resolve("names");
+        for (Path d : List.of(root, containers, names)) {
+            if (!Files.isDirectory(d)) {
+                Files.createDirectories(d);
+                Files.setPosixFilePermissions(d, PosixFilePermissions.fromString("rwx--x--x"));
+            }
+        }
+    }
+
+    Path root() {
+        return root;
+    }
+
+    Path dir(String id) {
+        return containers.resolve(id);
+    }
+
+    Path create(String id) throws IOException {
+        Path d = dir(id);
+        Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        return d;
+    }
+
+    /** Claims {@code name} for {@code id}; false when another container has it. */
+    boolean claimName(String name, String id) throws IOException {
+        try {
+            Files.createSymbolicLink(names.resolve(name), Path.of(id));
+            return true;
+        } catch (FileAlreadyExistsException e) {
+            return false;
+        }
+    }
+
+    void releaseName(String name, String id) throws IOException {
+        Path link = names.resolve(name);
+        try {
+            if (Files.readSymbolicLink(link).toString().equals(id)) {
+                Files.delete(link);
+            }
+        } catch (NoSuchFileException e) {
+            // already gone
+        }
+    }
+
+    String idOfName(String name) {
+        try {
+            return Files.readSymbolicLink(names.resolve(name)).toString();
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    List<String> ids() throws IOException {
+        List<String> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(containers)) {
+            for (Path p : ds) {
+                if (Files.exists(p.resolve("state.json"))) {
+                    out.add(p.getFileName().toString());
+                }
+            }
+        }
+        return out;
+    }
+
+    Map<String, Object> read(String id) throws IOException {
+        try {
+            return Json.parse(Files.readAllBytes(dir(id).resolve("state.json")));
+        } catch (NoSuchFileException e) {
+            return null;
+        }
+    }
+
+    void write(String id, Map<String, Object> state) throws IOException {
+        AtomicFiles.write(dir(id).resolve("state.json"), Json.pretty(state).getBytes(StandardCharsets.UTF_8));
+    }
+
+    AtomicFiles.Lock lock(String id) throws IOException {
+        return AtomicFiles.lock(dir(id).resolve("lock"));
+    }
+
+    /** Deletes the container's directory; state.json goes first so readers stop seeing it. */
+    void delete(String id) throws IOException {
+        Path d = dir(id);
+        Files.deleteIfExists(d.resolve("state.json"));
+        try (Stream<Path> walk = Files.walk(d)) {
+            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        } catch (NoSuchFileException e) {
+            // removed concurrently
+        }
+    }
+}

@@ -1,0 +1,405 @@
+/*
+ * C1 and C2: the two children of the monitor.
+ *
+ * C1 exists because setns(CLONE_NEWPID) and unshare(CLONE_NEWPID|CLONE_NEWTIME) only move the
+ * *children* of the caller: C1 joins and unshares, then forks C2, which is the first process in
+ * the new PID namespace. C1 reports C2's pid and exits; the monitor is a subreaper, so C2
+ * becomes the monitor's child.
+ *
+ * C2 runs the step records in order (mounts, pivot_root, hostname, ids), reports S_READY, waits
+ * for S_GO and execs. The sync socket is close-on-exec: EOF on it tells the monitor the exec
+ * succeeded; a failed exec is reported as an error message instead.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <linux/mount.h>
+#include <net/if.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/mount.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/statvfs.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stage.h"
+
+static int sync_fd = -1;
+
+_Noreturn static void fail(uint32_t step, const char *what) {
+  int err = errno;
+  sync_send(sync_fd, S_ERROR, step, err, 0, what);
+  _exit(1);
+}
+
+static int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  int rc = write_full(fd, text, strlen(text));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+static int mkdir_p(const char *path, mode_t mode) {
+  char buf[PATH_MAX];
+  if (strlen(path) >= sizeof buf) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy(buf, path);
+  for (char *p = buf + 1; *p; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(buf, 0755) < 0 && errno != EEXIST)
+      return -1;
+    *p = '/';
+  }
+  if (mkdir(buf, mode) < 0 && errno != EEXIST)
+    return -1;
+  return 0;
+}
+
+static unsigned long num(const char *s) { return strtoul(s, NULL, 0); }
+
+static const char *opt(const struct record *r, int i) {
+  return i < r->argc && r->argv[i][0] != '\0' ? r->argv[i] : NULL;
+}
+
+/* Read-only bind remount. mount_setattr makes every submount read-only too; the old
+ * MS_REMOUNT path must repeat the flags the kernel locked (nosuid, nodev, noexec) or it fails
+ * with EPERM inside a user namespace. */
+static int remount_ro(const char *path, unsigned long extra) {
+  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  if (extra & MS_NOSUID)
+    attr.attr_set |= MOUNT_ATTR_NOSUID;
+  if (extra & MS_NODEV)
+    attr.attr_set |= MOUNT_ATTR_NODEV;
+  if (extra & MS_NOEXEC)
+    attr.attr_set |= MOUNT_ATTR_NOEXEC;
+  if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) == 0)
+    return 0;
+  if (errno != ENOSYS)
+    return -1;
+  struct statvfs sv;
+  if (statvfs(path, &sv) < 0)
+    return -1;
+  unsigned long locked = 0;
+  if (sv.f_flag & ST_NOSUID)
+    locked |= MS_NOSUID;
+  if (sv.f_flag & ST_NODEV)
+    locked |= MS_NODEV;
+  if (sv.f_flag & ST_NOEXEC)
+    locked |= MS_NOEXEC;
+  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked | extra, NULL);
+}
+
+static int pivot(const char *root) {
+  if (chdir(root) < 0)
+    return -1;
+  /* pivot_root(".", ".") stacks the old root on top of the new one; detaching it leaves only
+   * the new root, with no directory for the old one inside the container */
+  if (syscall(SYS_pivot_root, ".", ".") < 0)
+    return -1;
+  if (umount2(".", MNT_DETACH) < 0)
+    return -1;
+  return chdir("/");
+}
+
+static int open_pty(const char *console) {
+  int master = open("/dev/ptmx", O_RDWR | O_NOCTTY | O_CLOEXEC);
+  if (master < 0)
+    return -1;
+  char name[64];
+  if (unlockpt(master) < 0 || ptsname_r(master, name, sizeof name) != 0)
+    return -1;
+  int slave = open(name, O_RDWR | O_NOCTTY);
+  if (slave < 0)
+    return -1;
+  if (ioctl(slave, TIOCSCTTY, 0) < 0)
+    return -1;
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(slave, fd) < 0)
+      return -1;
+  if (slave > 2)
+    close(slave);
+  if (console != NULL) {
+    int fd = open(console, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    if (fd >= 0)
+      close(fd);
+    if (mount(name, console, NULL, MS_BIND, NULL) < 0)
+      return -1;
+  }
+  if (sync_send_fd(sync_fd, S_PTY, master) < 0)
+    return -1;
+  close(master);
+  return 0;
+}
+
+static int link_up(const char *name) {
+  struct ifreq ifr = {0};
+  int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  strncpy(ifr.ifr_name, name, IFNAMSIZ - 1);
+  int rc = ioctl(fd, SIOCGIFFLAGS, &ifr);
+  if (rc == 0) {
+    ifr.ifr_flags |= IFF_UP;
+    rc = ioctl(fd, SIOCSIFFLAGS, &ifr);
+  }
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+static int set_groups(const struct record *r) {
+  gid_t gids[NGROUPS_MAX];
+  int n = r->argc < NGROUPS_MAX ? r->argc : NGROUPS_MAX;
+  for (int i = 0; i < n; i++)
+    gids[i] = (gid_t)num(r->argv[i]);
+  return setgroups((size_t)n, gids);
+}
+
+/* One step record. Returns -1 with errno set on failure. */
+static int run_step(const struct record *r, char ***envp) {
+  switch (r->op) {
+  case OP_MOUNT:
+    return mount(opt(r, 0), r->argv[1], opt(r, 2), r->argc > 3 ? num(r->argv[3]) : 0, opt(r, 4));
+  case OP_MKDIR:
+    return mkdir_p(r->argv[0], r->argc > 1 ? (mode_t)strtoul(r->argv[1], NULL, 8) : 0755);
+  case OP_SYMLINK:
+    return symlink(r->argv[0], r->argv[1]) < 0 && errno != EEXIST ? -1 : 0;
+  case OP_TOUCH: {
+    int fd = open(r->argv[0], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    return fd < 0 ? -1 : close(fd);
+  }
+  case OP_PIVOT_ROOT:
+    return pivot(r->argv[0]);
+  case OP_CHDIR:
+    return chdir(r->argv[0]);
+  case OP_HOSTNAME:
+    return sethostname(r->argv[0], strlen(r->argv[0]));
+  case OP_DOMAINNAME:
+    return setdomainname(r->argv[0], strlen(r->argv[0]));
+  case OP_REMOUNT_RO:
+    return remount_ro(r->argv[0], r->argc > 1 ? num(r->argv[1]) : 0);
+  case OP_PTY:
+    return open_pty(opt(r, 0));
+  case OP_SETGROUPS:
+    return set_groups(r);
+  case OP_SETGID: {
+    gid_t g = (gid_t)num(r->argv[0]);
+    return setresgid(g, g, g);
+  }
+  case OP_SETUID: {
+    uid_t u = (uid_t)num(r->argv[0]);
+    return setresuid(u, u, u);
+  }
+  case OP_UMASK:
+    umask((mode_t)strtoul(r->argv[0], NULL, 8));
+    return 0;
+  case OP_ENV:
+    *envp = r->argv;
+    return 0;
+  case OP_RMDIR:
+    return rmdir(r->argv[0]);
+  case OP_UNMOUNT:
+    return umount2(r->argv[0], MNT_DETACH);
+  case OP_LINK_UP:
+    return link_up(r->argv[0]);
+  default:
+    return 0; /* option records and OP_EXEC are not steps */
+  }
+}
+
+/* the path a failure message names: the target for mounts, else the first argument */
+static const char *step_subject(const struct record *r) {
+  if (r->op == OP_MOUNT && r->argc > 1)
+    return r->argv[1];
+  return r->argc > 0 ? r->argv[0] : "";
+}
+
+static const char *env_get(char **envp, const char *name) {
+  size_t n = strlen(name);
+  for (char **e = envp; e && *e; e++)
+    if (strncmp(*e, name, n) == 0 && (*e)[n] == '=')
+      return *e + n + 1;
+  return NULL;
+}
+
+/* execvpe() with the container's PATH: EACCES is kept over ENOENT, as execvp does, so that the
+ * caller can tell "not found" (127) from "found but not executable" (126). */
+static void exec_search(char **argv, char **envp) {
+  static char *empty[] = {NULL};
+  if (envp == NULL)
+    envp = empty;
+  if (strchr(argv[0], '/') != NULL) {
+    execve(argv[0], argv, envp);
+    return;
+  }
+  const char *path = env_get(envp, "PATH");
+  if (path == NULL)
+    path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+  int seen_eacces = 0;
+  char buf[PATH_MAX];
+  for (const char *p = path; p != NULL;) {
+    const char *end = strchr(p, ':');
+    size_t dl = end ? (size_t)(end - p) : strlen(p);
+    if (dl == 0)
+      dl = 1, p = "."; /* an empty PATH element means the current directory */
+    if (dl + strlen(argv[0]) + 2 <= sizeof buf) {
+      memcpy(buf, p, dl);
+      buf[dl] = '/';
+      strcpy(buf + dl + 1, argv[0]);
+      execve(buf, argv, envp);
+      if (errno == EACCES)
+        seen_eacces = 1;
+      else if (errno != ENOENT && errno != ENOTDIR)
+        return;
+    }
+    p = end ? end + 1 : NULL;
+  }
+  errno = seen_eacces ? EACCES : ENOENT;
+}
+
+/* --init: stay as PID 1, reap every orphan, pass signals on to the command, exit as it did. */
+_Noreturn static void reaper(char **argv, char **envp, uint32_t exec_step) {
+  sigset_t all, old;
+  sigfillset(&all);
+  sigprocmask(SIG_BLOCK, &all, &old);
+  pid_t child = fork();
+  if (child < 0)
+    fail(exec_step, "fork");
+  if (child == 0) {
+    sigprocmask(SIG_SETMASK, &old, NULL);
+    exec_search(argv, envp);
+    fail(exec_step, argv[0]);
+  }
+  close(sync_fd);
+  prctl(PR_SET_NAME, "berth-init");
+  for (;;) {
+    siginfo_t info;
+    if (sigwaitinfo(&all, &info) < 0)
+      continue;
+    if (info.si_signo != SIGCHLD) {
+      kill(child, info.si_signo);
+      continue;
+    }
+    int status;
+    pid_t p;
+    while ((p = waitpid(-1, &status, WNOHANG)) > 0)
+      if (p == child)
+        _exit(WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status));
+  }
+}
+
+_Noreturn static void run_c2(const struct config *cfg, const struct program *prog,
+                             struct stdio_fds io) {
+  int null = open("/dev/null", O_RDWR);
+  int src[3] = {io.in, io.out, io.err};
+  for (int fd = 0; fd < 3; fd++)
+    if (dup2(src[fd] >= 0 && !cfg->tty ? src[fd] : null, fd) < 0)
+      fail(STEP_STDIO, "dup2");
+  if (setsid() < 0)
+    fail(STEP_STDIO, "setsid");
+
+  char **envp = NULL, **argv = NULL;
+  uint32_t exec_step = 0;
+  int prev_failed = 0;
+  for (size_t i = 0; i < prog->n; i++) {
+    const struct record *r = &prog->recs[i];
+    if (r->op == OP_EXEC) {
+      argv = r->argv, exec_step = (uint32_t)i;
+      continue;
+    }
+    if ((r->flags & RF_ELSE) && !prev_failed)
+      continue; /* the alternative before it worked */
+    prev_failed = 0;
+    if (run_step(r, &envp) == 0)
+      continue;
+    int has_else = i + 1 < prog->n && (prog->recs[i + 1].flags & RF_ELSE);
+    if (has_else)
+      prev_failed = 1;
+    else if (!(r->flags & RF_OPTIONAL))
+      fail((uint32_t)i, step_subject(r));
+  }
+  if (argv == NULL || argv[0] == NULL) {
+    errno = EINVAL;
+    fail(STEP_PROTOCOL, "no command");
+  }
+  if (sync_send(sync_fd, S_READY, 0, 0, 0, NULL) < 0)
+    _exit(1);
+  struct sync_msg m;
+  if (sync_recv(sync_fd, &m, NULL) != 1 || m.type != S_GO)
+    _exit(1); /* the monitor went away: never run the command */
+
+  /* No descriptor of the engine may reach the command (CVE-2024-21626): everything above
+   * stdio is closed on exec, including the sync socket, whose EOF reports success. */
+  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+  if (cfg->init)
+    reaper(argv, envp, exec_step);
+  exec_search(argv, envp);
+  fail(exec_step, argv[0]);
+}
+
+static int write_maps_request(void) {
+  struct sync_msg m;
+  if (sync_send(sync_fd, S_MAPS, 0, 0, 0, NULL) < 0)
+    return -1;
+  if (sync_recv(sync_fd, &m, NULL) != 1 || m.type != S_MAPS_DONE) {
+    errno = EPROTO;
+    return -1;
+  }
+  return 0;
+}
+
+_Noreturn void run_c1(const struct config *cfg, const struct program *prog, int fd,
+                      struct stdio_fds io) {
+  sync_fd = fd;
+  prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* The user namespace comes first: it decides which other namespaces we may join. */
+  for (int pass = 0; pass < 2; pass++)
+    for (int i = 0; i < cfg->njoins; i++) {
+      if ((cfg->join_type[i] == CLONE_NEWUSER) != (pass == 0))
+        continue;
+      if (setns(cfg->join_fd[i], cfg->join_type[i]) < 0)
+        fail(cfg->join_step[i], "setns");
+      if (cfg->join_type[i] == CLONE_NEWUSER && (setresgid(0, 0, 0) < 0 || setresuid(0, 0, 0) < 0))
+        fail(cfg->join_step[i], "become root in the joined user namespace");
+    }
+  /* unshare(2): with CLONE_NEWUSER the user namespace is created first and owns the others */
+  if (cfg->new_flags != 0 && unshare((int)cfg->new_flags) < 0)
+    fail(STEP_FORK, "unshare");
+  if (cfg->new_flags & CLONE_NEWUSER) {
+    /* only the monitor, still in the parent namespace, may map arbitrary ids */
+    if (write_maps_request() < 0)
+      fail(STEP_MAPS, "wait for the id maps");
+    if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+      fail(STEP_MAPS, "become root in the new user namespace");
+  }
+  /* offsets must be written before any process enters the new time namespace: C2 will */
+  if (cfg->time_offsets != NULL && write_file("/proc/self/timens_offsets", cfg->time_offsets) < 0)
+    fail(cfg->time_step, "/proc/self/timens_offsets");
+  pid_t pid = fork();
+  if (pid < 0)
+    fail(STEP_FORK, "fork");
+  if (pid == 0) {
+    run_c2(cfg, prog, io);
+  }
+  sync_send(sync_fd, S_PID, 0, 0, pid, NULL);
+  _exit(0);
+}

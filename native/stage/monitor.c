@@ -1,0 +1,274 @@
+/*
+ * The monitor's running phase: one epoll loop that copies the container's output to the log
+ * file and to attached clients, passes input, resizes and signals on, reaps, and records the
+ * exit status atomically before it tells anyone the container is gone.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/ioctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/time.h>
+#include <sys/uio.h>
+#include <sys/wait.h>
+#include <termios.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "stage.h"
+
+#define MAX_CLIENTS 64
+enum { TAG_SIGNAL = 1, TAG_OUT, TAG_ERR, TAG_MASTER, TAG_LISTEN, TAG_CLIENT = 100 };
+
+struct client {
+  int rfd, wfd;
+  int output; /* receives F_STDOUT/F_STDERR */
+  int exit;   /* receives F_EXIT */
+};
+
+static struct client clients[MAX_CLIENTS];
+static int epfd = -1, log_fd = -1, in_fd = -1, master_fd = -1;
+static pid_t container = -1;
+
+static void watch(int fd, uint64_t tag) {
+  struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
+  epoll_ctl(epfd, EPOLL_CTL_ADD, fd, &ev);
+}
+
+static void drop_client(int i) {
+  struct client *c = &clients[i];
+  if (c->rfd < 0)
+    return;
+  epoll_ctl(epfd, EPOLL_CTL_DEL, c->rfd, NULL);
+  if (c->rfd == 0) {
+    /* the engine that started us went away: keep fds 0 and 1 taken, but harmless */
+    int null = open("/dev/null", O_RDWR);
+    dup2(null, 0);
+    dup2(null, 1);
+    if (null > 1)
+      close(null);
+  } else {
+    close(c->rfd);
+  }
+  c->rfd = c->wfd = -1;
+}
+
+static int add_client(int rfd, int wfd, int output, int exit) {
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    if (clients[i].rfd < 0) {
+      clients[i] = (struct client){rfd, wfd, output, exit};
+      watch(rfd, TAG_CLIENT + (uint64_t)i);
+      return i;
+    }
+  return -1;
+}
+
+static void broadcast(uint8_t type, const void *buf, uint32_t n) {
+  for (int i = 0; i < MAX_CLIENTS; i++) {
+    struct client *c = &clients[i];
+    int wants = type == F_EXIT ? c->exit : c->output;
+    if (c->rfd >= 0 && wants && frame_write(c->wfd, type, buf, n) < 0)
+      drop_client(i);
+  }
+}
+
+/* CRI log format, as kubelet and podman's k8s-file write it: one record per line,
+ * "<RFC3339Nano> <stream> <F|P> <text>", P marking a line that continues in the next record. */
+static void log_output(const char *stream, const char *buf, size_t n) {
+  if (log_fd < 0)
+    return;
+  struct timespec ts;
+  struct tm tm;
+  char stamp[64];
+  clock_gettime(CLOCK_REALTIME, &ts);
+  gmtime_r(&ts.tv_sec, &tm);
+  size_t sl = strftime(stamp, sizeof stamp, "%Y-%m-%dT%H:%M:%S", &tm);
+  snprintf(stamp + sl, sizeof stamp - sl, ".%09ldZ %s ", ts.tv_nsec, stream);
+  while (n > 0) {
+    const char *nl = memchr(buf, '\n', n);
+    size_t len = nl ? (size_t)(nl - buf) : n;
+    char tag[3] = {nl ? 'F' : 'P', ' ', '\0'};
+    struct iovec iov[4] = {{stamp, strlen(stamp)}, {tag, 2}, {(void *)buf, len}, {"\n", 1}};
+    if (TEMP_FAILURE_RETRY_INT(writev(log_fd, iov, 4)) < 0)
+      return;
+    size_t used = nl ? len + 1 : len;
+    buf += used;
+    n -= used;
+  }
+}
+
+/* Returns 1 after copying data, 0 at the end of the stream, -1 when nothing is there now. */
+static int pump(int fd, uint8_t type) {
+  char buf[65536];
+  ssize_t r = TEMP_FAILURE_RETRY_INT(read(fd, buf, sizeof buf));
+  if (r <= 0)
+    return r < 0 && errno == EAGAIN ? -1 : 0; /* a pty master reports EIO once the slave closes */
+  log_output(type == F_STDERR ? "stderr" : "stdout", buf, (size_t)r);
+  broadcast(type, buf, (uint32_t)r);
+  return 1;
+}
+
+static void resize(const char *p, uint32_t n) {
+  if (master_fd < 0 || n < 4)
+    return;
+  struct winsize ws = {0};
+  memcpy(&ws.ws_row, p, 2);
+  memcpy(&ws.ws_col, p + 2, 2);
+  ioctl(master_fd, TIOCSWINSZ, &ws);
+}
+
+static void client_frame(int i) {
+  uint8_t type;
+  char *p;
+  uint32_t n;
+  if (frame_read(clients[i].rfd, &type, &p, &n) < 0) {
+    drop_client(i);
+    return;
+  }
+  int sig;
+  switch (type) {
+  case F_STDIN: {
+    int fd = master_fd >= 0 ? master_fd : in_fd;
+    if (fd >= 0 && write_full(fd, p, n) < 0 && fd == in_fd) {
+      close(in_fd);
+      in_fd = -1;
+    }
+    break;
+  }
+  case F_STDIN_EOF:
+    if (in_fd >= 0)
+      close(in_fd), in_fd = -1;
+    break;
+  case F_RESIZE:
+    resize(p, n);
+    break;
+  case F_SIGNAL:
+    if (n >= 4) {
+      memcpy(&sig, p, 4);
+      kill(container, sig);
+    }
+    break;
+  case F_ATTACH:
+    clients[i].output = clients[i].exit = 1;
+    break;
+  case F_WAIT:
+    clients[i].exit = 1;
+    break;
+  case F_DETACH:
+    drop_client(i);
+    break;
+  default:
+    break;
+  }
+  if (type == F_SIGNAL || type == F_RESIZE)
+    if (clients[i].rfd > 0 && !clients[i].exit)
+      frame_write(clients[i].wfd, F_ACK, NULL, 0);
+  free(p);
+}
+
+static void accept_client(int listen_fd) {
+  int fd = accept4(listen_fd, NULL, NULL, SOCK_CLOEXEC);
+  if (fd < 0)
+    return;
+  struct timeval tv = {.tv_sec = 5};
+  setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
+  if (add_client(fd, fd, 0, 0) < 0)
+    close(fd);
+}
+
+static void write_exit_file(int status) {
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  char text[64];
+  int n = snprintf(text, sizeof text, "%d %lld\n", status,
+                   (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
+  int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  int ok = write_full(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
+  close(fd);
+  if (ok && rename("exit.tmp", "exit") == 0) {
+    int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0)
+      fsync(dir), close(dir);
+  }
+}
+
+static void drain(int fd, uint8_t type) {
+  if (fd < 0)
+    return;
+  fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+  while (pump(fd, type) > 0)
+    ;
+}
+
+int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int err_fd,
+                 int stdin_fd, int pty_fd, int listen_fd, int logfd) {
+  container = pid;
+  log_fd = logfd;
+  in_fd = stdin_fd;
+  master_fd = pty_fd;
+  for (int i = 0; i < MAX_CLIENTS; i++)
+    clients[i].rfd = clients[i].wfd = -1;
+  epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0)
+    return -1;
+  watch(sigfd, TAG_SIGNAL);
+  if (out_fd >= 0)
+    watch(out_fd, TAG_OUT);
+  if (err_fd >= 0)
+    watch(err_fd, TAG_ERR);
+  if (master_fd >= 0)
+    watch(master_fd, TAG_MASTER);
+  if (listen_fd >= 0)
+    watch(listen_fd, TAG_LISTEN);
+  add_client(0, 1, 1, 1);
+
+  int status = 0, exited = 0;
+  while (!exited) {
+    struct epoll_event evs[16];
+    int n = epoll_wait(epfd, evs, 16, -1);
+    if (n < 0 && errno != EINTR)
+      return -1;
+    for (int k = 0; k < n; k++) {
+      uint64_t tag = evs[k].data.u64;
+      if (tag == TAG_SIGNAL) {
+        struct signalfd_siginfo si;
+        if (read(sigfd, &si, sizeof si) < 0)
+          continue;
+        int st;
+        pid_t p;
+        while ((p = waitpid(-1, &st, WNOHANG)) > 0)
+          if (p == container)
+            status = st, exited = 1;
+      } else if (tag == TAG_OUT || tag == TAG_ERR || tag == TAG_MASTER) {
+        int *fd = tag == TAG_ERR ? &err_fd : tag == TAG_OUT ? &out_fd : &master_fd;
+        if (*fd >= 0 && pump(*fd, tag == TAG_ERR ? F_STDERR : F_STDOUT) == 0) {
+          epoll_ctl(epfd, EPOLL_CTL_DEL, *fd, NULL);
+          if (tag != TAG_MASTER) /* the master stays open for late resizes */
+            close(*fd), *fd = -1;
+        }
+      } else if (tag == TAG_LISTEN) {
+        accept_client(listen_fd);
+      } else if (tag >= TAG_CLIENT && tag < TAG_CLIENT + MAX_CLIENTS) {
+        client_frame((int)(tag - TAG_CLIENT));
+      }
+    }
+  }
+  /* every process of a new PID namespace is dead now: what they wrote is in the buffers */
+  drain(out_fd, F_STDOUT);
+  drain(err_fd, F_STDERR);
+  drain(master_fd, F_STDOUT);
+  if (cfg->state_dir != NULL)
+    write_exit_file(status);
+  int32_t st = status;
+  broadcast(F_EXIT, &st, sizeof st);
+  return 0;
+}

@@ -1,0 +1,105 @@
+/*
+ * The wire protocol between Java and the stage. Java mirrors every constant in
+ * dev.berth.runtime.stage.Protocol; StageProtocolTest reads this file and fails on any drift.
+ *
+ *   Java (berth)                      stage = monitor M          C1 (joins, unshare)   C2 (init)
+ *   ---- spawn (stdin/stdout pipes) -->|
+ *   ---- F_HELLO(magic,version) ------>|
+ *   <--- F_HELLO(version,build) -------|
+ *   ---- F_PROGRAM(records) ---------->|
+ *                                      |-- fork ------------->|
+ *                                      |                      | setns(joins), unshare(new)
+ *                                      |<-- S_MAPS -----------| (new user namespace only)
+ *                                      | write uid_map/gid_map|
+ *                                      |--- S_MAPS_DONE ----->| setresuid(0), timens offsets
+ *                                      |                      |-- fork --------------->|
+ *                                      |<-- S_PID(C2) --------| exit                   |
+ *                                      |<------------------------------- S_READY ------| steps 0..n
+ *   <--- F_CREATED(pid) ---------------|                                               |
+ *   ---- F_GO ------------------------>|------------------------------- S_GO -------->|
+ *                                      |<------- EOF on the CLOEXEC sync socket --------| execve
+ *   <--- F_STARTED --------------------|
+ *   <--- F_STDOUT / F_STDERR ----------|   (and log file, and attached ctl clients)
+ *   ---- F_STDIN / F_STDIN_EOF / F_RESIZE / F_SIGNAL / F_DETACH -->|
+ *   <--- F_EXIT(raw wait status) ------|   exit file written first (temp+fsync+rename)
+ *
+ * Any failure: F_ERROR {u32 step, u32 errno, text}; step is the record index in the program, or
+ * one of the STEP_* pseudo indexes below. The monitor then kills what it created and exits 1.
+ *
+ * Frames: u8 type, u32 little-endian payload length, payload (at most FRAME_MAX bytes).
+ * Program records: u16 op, u16 flags, u32 length, then `length` bytes of NUL-terminated strings.
+ */
+#ifndef BERTH_PROTOCOL_H
+#define BERTH_PROTOCOL_H
+
+#define PROTO_MAGIC 0x48545242u /* "BRTH" little-endian */
+#define PROTO_VERSION 1u
+#define FRAME_MAX (1u << 20)
+
+/* frames, Java -> stage */
+#define F_HELLO 'H'
+#define F_PROGRAM 'P'
+#define F_GO 'G'
+#define F_STDIN 'I'
+#define F_STDIN_EOF 'i'
+#define F_RESIZE 'W' /* u16 rows, u16 cols */
+#define F_SIGNAL 'K' /* u32 signal */
+#define F_DETACH 'D'
+#define F_ATTACH 'A' /* ctl socket only: stream output and exit to this client */
+#define F_WAIT 'T'   /* ctl socket only: send F_EXIT to this client when the container exits */
+
+/* frames, stage -> Java */
+#define F_CREATED 'C' /* u32 host pid of the container's first process */
+#define F_STARTED 'S'
+#define F_ERROR 'E' /* u32 step, u32 errno, text */
+#define F_STDOUT 'O'
+#define F_STDERR 'R'
+#define F_EXIT 'X' /* i32 raw wait status */
+#define F_ACK 'a'
+
+/* program records: options for the monitor and C1 */
+#define OP_STATE_DIR 1  /* dir: chdir there, create ctl.sock, write the exit file */
+#define OP_LOG_FILE 2   /* path: append container output, CRI log format */
+#define OP_TTY 3        /* rows, cols: the container gets a pty (see OP_PTY) */
+#define OP_STDIN 4      /* keep stdin open (docker -i) */
+#define OP_JOIN_NS 5    /* kind ("user", "net", ...), path: setns in C1, user first */
+#define OP_NEW_NS 6     /* decimal CLONE_NEW* flags: unshare in C1 */
+#define OP_UID_MAP 7    /* uid_map text, written by the monitor */
+#define OP_GID_MAP 8    /* gid_map text, written by the monitor */
+#define OP_TIME_OFFSETS 9 /* timens_offsets text, written by C1 */
+#define OP_INIT 10      /* C2 stays as a reaper and runs the command as its child */
+#define OP_EXIT_COMMAND 12 /* argv ...: run after the exit file is written (removes --rm containers) */
+
+/* program records: steps C2 runs in order, before it reports S_READY */
+#define OP_MOUNT 20     /* source, target, fstype, decimal flags, data */
+#define OP_MKDIR 21     /* path, octal mode (parents are created too) */
+#define OP_SYMLINK 22   /* target, linkpath */
+#define OP_TOUCH 23     /* path: create an empty file for a bind mount target */
+#define OP_PIVOT_ROOT 24 /* new root: pivot_root(".", ".") and detach the old root */
+#define OP_CHDIR 25     /* path */
+#define OP_HOSTNAME 26  /* name */
+#define OP_REMOUNT_RO 27 /* path, decimal extra flags: bind remount read-only, keep locked flags */
+#define OP_PTY 28       /* console path: open the container's /dev/ptmx, make it the ctty */
+#define OP_SETGROUPS 29 /* decimal gids */
+#define OP_SETGID 30    /* gid */
+#define OP_SETUID 31    /* uid */
+#define OP_UMASK 32     /* octal */
+#define OP_ENV 33       /* NAME=value ... for execve */
+#define OP_EXEC 34      /* argv ...: execve, searching PATH from OP_ENV when argv[0] has no '/' */
+#define OP_DOMAINNAME 35 /* name */
+#define OP_RMDIR 36     /* path */
+#define OP_UNMOUNT 37   /* path (detached) */
+#define OP_LINK_UP 38   /* interface name: set it up (lo in a new network namespace) */
+
+/* record flags */
+#define RF_OPTIONAL 1u /* a failure is ignored */
+#define RF_ELSE 2u     /* run only if the previous record failed */
+
+/* pseudo step indexes for failures outside a program record */
+#define STEP_PROTOCOL 0xffff0001u
+#define STEP_FORK 0xffff0002u
+#define STEP_MAPS 0xffff0003u
+#define STEP_STDIO 0xffff0004u
+#define STEP_MONITOR 0xffff0005u
+
+#endif

@@ -1,0 +1,322 @@
+/*
+ * berth-stage: the one native program of berth.
+ *
+ * A JVM is multithreaded from its first instruction, and the kernel refuses unshare(CLONE_NEWUSER)
+ * and setns() into user and mount namespaces from a multithreaded process; fork() in a JVM is
+ * unsafe as well. So Java decides everything, compiles it into the records of protocol.h, and
+ * this program carries them out. It holds no policy: it does not know what an image, a volume
+ * or a default is.
+ *
+ * The process Java spawns becomes the container's monitor (see monitor.c) and outlives the JVM.
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/prctl.h>
+#include <sys/signalfd.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "stage.h"
+
+static const struct {
+  const char *name;
+  int flag;
+} ns_kinds[] = {{"user", CLONE_NEWUSER}, {"mnt", CLONE_NEWNS},    {"pid", CLONE_NEWPID},
+                {"net", CLONE_NEWNET},   {"uts", CLONE_NEWUTS},   {"ipc", CLONE_NEWIPC},
+                {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
+
+_Noreturn static void die(uint32_t step, int err, const char *text) {
+  frame_error(1, step, err, text);
+  exit(1);
+}
+
+static int ns_flag(const char *name) {
+  for (size_t i = 0; i < sizeof ns_kinds / sizeof ns_kinds[0]; i++)
+    if (strcmp(ns_kinds[i].name, name) == 0)
+      return ns_kinds[i].flag;
+  return 0;
+}
+
+static void read_config(const struct program *prog, struct config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  for (size_t i = 0; i < prog->n; i++) {
+    const struct record *r = &prog->recs[i];
+    uint32_t step = (uint32_t)i;
+    if (r->op < OP_MOUNT && r->op != OP_TTY && r->op != OP_STDIN && r->op != OP_INIT &&
+        r->argc < 1)
+      die(step, EINVAL, "record without its argument");
+    switch (r->op) {
+    case OP_STATE_DIR:
+      cfg->state_dir = r->argv[0];
+      break;
+    case OP_LOG_FILE:
+      cfg->log_file = r->argv[0];
+      break;
+    case OP_TTY:
+      cfg->tty = 1;
+      cfg->rows = r->argc > 0 ? (unsigned short)atoi(r->argv[0]) : 24;
+      cfg->cols = r->argc > 1 ? (unsigned short)atoi(r->argv[1]) : 80;
+      break;
+    case OP_STDIN:
+      cfg->keep_stdin = 1;
+      break;
+    case OP_JOIN_NS: {
+      int flag = r->argc > 1 ? ns_flag(r->argv[0]) : 0;
+      if (flag == 0 || cfg->njoins == MAX_JOINS)
+        die(step, EINVAL, "bad namespace join record");
+      int fd = open(r->argv[1], O_RDONLY | O_CLOEXEC);
+      if (fd < 0)
+        die(step, errno, r->argv[1]);
+      cfg->join_type[cfg->njoins] = flag;
+      cfg->join_fd[cfg->njoins] = fd;
+      cfg->join_step[cfg->njoins++] = step;
+      break;
+    }
+    case OP_NEW_NS:
+      cfg->new_flags = strtoul(r->argv[0], NULL, 0);
+      break;
+    case OP_UID_MAP:
+      cfg->uid_map = r->argv[0], cfg->uid_map_step = step;
+      break;
+    case OP_GID_MAP:
+      cfg->gid_map = r->argv[0], cfg->gid_map_step = step;
+      break;
+    case OP_TIME_OFFSETS:
+      cfg->time_offsets = r->argv[0], cfg->time_step = step;
+      break;
+    case OP_INIT:
+      cfg->init = 1;
+      break;
+    case OP_EXIT_COMMAND:
+      cfg->exit_command = r->argv;
+      break;
+    default:
+      break;
+    }
+  }
+}
+
+static int write_proc(pid_t pid, const char *file, const char *text) {
+  char path[64];
+  snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  int rc = write_full(fd, text, strlen(text));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
+static int control_socket(void) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX, .sun_path = "ctl.sock"};
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  unlink(addr.sun_path);
+  if (bind(fd, (struct sockaddr *)&addr, sizeof addr) < 0 || chmod(addr.sun_path, 0600) < 0 ||
+      listen(fd, 16) < 0) {
+    close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+static void hello(void) {
+  uint8_t type;
+  char *p;
+  uint32_t n, magic, version;
+  if (frame_read(0, &type, &p, &n) < 0 || type != F_HELLO || n < 8)
+    die(STEP_PROTOCOL, EPROTO, "expected a hello frame");
+  memcpy(&magic, p, 4);
+  memcpy(&version, p + 4, 4);
+  free(p);
+  if (magic != PROTO_MAGIC || version != PROTO_VERSION)
+    die(STEP_PROTOCOL, EPROTONOSUPPORT, "protocol version mismatch between berth and its stage");
+  uint32_t reply[2] = {PROTO_MAGIC, PROTO_VERSION};
+  if (frame_write(1, F_HELLO, reply, sizeof reply) < 0)
+    exit(1);
+}
+
+static void read_program(struct program *prog) {
+  uint8_t type;
+  char *p;
+  uint32_t n;
+  if (frame_read(0, &type, &p, &n) < 0 || type != F_PROGRAM)
+    die(STEP_PROTOCOL, errno ? errno : EPROTO, "expected a program frame");
+  if (program_parse(p, n, prog) < 0)
+    die(STEP_PROTOCOL, EPROTO, "malformed program");
+}
+
+_Noreturn static void abandon(pid_t pid, uint32_t step, int err, const char *text) {
+  if (pid > 0)
+    kill(pid, SIGKILL);
+  frame_error(1, step, err, text);
+  while (wait(NULL) > 0 || errno == EINTR)
+    ;
+  exit(1);
+}
+
+/* From fork to S_READY: answer C1 and C2 until the container is set up. */
+static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *master) {
+  pid_t c2 = -1;
+  for (;;) {
+    struct sync_msg m;
+    int fd = -1;
+    int r = sync_recv(sync, &m, &fd);
+    if (r <= 0)
+      abandon(c2 > 0 ? c2 : c1, STEP_FORK, r < 0 ? errno : ECHILD,
+              "the container process died during set-up");
+    switch (m.type) {
+    case S_MAPS:
+      /* written from here, in the parent user namespace, where we may map any id */
+      if (cfg->uid_map && write_proc(c1, "uid_map", cfg->uid_map) < 0)
+        abandon(c1, cfg->uid_map_step, errno, "uid_map");
+      if (cfg->gid_map && write_proc(c1, "gid_map", cfg->gid_map) < 0)
+        abandon(c1, cfg->gid_map_step, errno, "gid_map");
+      sync_send(sync, S_MAPS_DONE, 0, 0, 0, NULL);
+      break;
+    case S_PID:
+      c2 = m.pid;
+      waitpid(c1, NULL, 0);
+      break;
+    case S_PTY:
+      *master = fd;
+      if (fd >= 0) {
+        struct winsize ws = {.ws_row = cfg->rows, .ws_col = cfg->cols};
+        ioctl(fd, TIOCSWINSZ, &ws);
+      }
+      break;
+    case S_ERROR:
+      abandon(c2 > 0 ? c2 : c1, m.step, m.err, m.text);
+    case S_READY:
+      return c2;
+    default:
+      abandon(c2 > 0 ? c2 : c1, STEP_PROTOCOL, EPROTO, "unexpected sync message");
+    }
+  }
+}
+
+/* Wait for F_GO from Java; anything else before it cancels the container. */
+static void await_go(pid_t c2) {
+  for (;;) {
+    uint8_t type;
+    char *p;
+    uint32_t n;
+    if (frame_read(0, &type, &p, &n) < 0)
+      abandon(c2, STEP_PROTOCOL, ECANCELED, "berth went away before the start");
+    free(p);
+    if (type == F_GO)
+      return;
+    if (type == F_DETACH)
+      abandon(c2, STEP_PROTOCOL, ECANCELED, "cancelled before the start");
+  }
+}
+
+/* Detached, like podman's cleanup command under conmon: nobody waits for it. */
+static void run_exit_command(char **argv) {
+  pid_t pid = fork();
+  if (pid != 0)
+    return;
+  int null = open("/dev/null", O_RDWR);
+  dup2(null, 0);
+  dup2(null, 1);
+  setsid();
+  execv(argv[0], argv);
+  _exit(127);
+}
+
+int main(int argc, char **argv) {
+  if (argc > 1 && strcmp(argv[1], "--version") == 0) {
+    printf("berth-stage protocol %u\n", PROTO_VERSION);
+    return 0;
+  }
+  signal(SIGPIPE, SIG_IGN);
+  setsid(); /* no terminal signals: berth forwards what the container should get */
+  prctl(PR_SET_NAME, "berth-monitor");
+  hello();
+  struct program prog;
+  read_program(&prog);
+  struct config cfg;
+  read_config(&prog, &cfg);
+
+  int listen_fd = -1, log_fd = -1;
+  if (cfg.state_dir != NULL) {
+    if (chdir(cfg.state_dir) < 0)
+      die(STEP_MONITOR, errno, cfg.state_dir);
+    if ((listen_fd = control_socket()) < 0)
+      die(STEP_MONITOR, errno, "ctl.sock");
+  }
+  if (cfg.log_file != NULL &&
+      (log_fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+    die(STEP_MONITOR, errno, cfg.log_file);
+
+  /* stdio pipes: [0] read end, [1] write end; the monitor keeps its ends close-on-exec */
+  int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
+  if (!cfg.tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+                   (cfg.keep_stdin && pipe2(in, O_CLOEXEC) < 0)))
+    die(STEP_STDIO, errno, "pipe");
+
+  /* Orphans of the container (with --pid=host, or after C1 exits) come to us to be reaped. */
+  prctl(PR_SET_CHILD_SUBREAPER, 1);
+  sigset_t chld;
+  sigemptyset(&chld);
+  sigaddset(&chld, SIGCHLD);
+  sigprocmask(SIG_BLOCK, &chld, NULL);
+  int sigfd = signalfd(-1, &chld, SFD_CLOEXEC);
+  int sync[2];
+  if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
+    die(STEP_MONITOR, errno, "signalfd/socketpair");
+
+  pid_t c1 = fork();
+  if (c1 < 0)
+    die(STEP_FORK, errno, "fork");
+  if (c1 == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL); /* an ignored disposition would survive execve */
+    close(sync[0]);
+    close(listen_fd);
+    run_c1(&cfg, &prog, sync[1], (struct stdio_fds){in[0], out[1], err[1]});
+  }
+  close(sync[1]);
+  for (int i = 0; i < cfg.njoins; i++)
+    close(cfg.join_fd[i]);
+  int master = -1;
+  pid_t c2 = await_ready(&cfg, sync[0], c1, &master);
+  if (in[0] >= 0)
+    close(in[0]);
+  if (out[1] >= 0)
+    close(out[1]), close(err[1]);
+  int32_t pid = c2;
+  frame_write(1, F_CREATED, &pid, sizeof pid);
+
+  await_go(c2);
+  sync_send(sync[0], S_GO, 0, 0, 0, NULL);
+  struct sync_msg m;
+  int r = sync_recv(sync[0], &m, NULL);
+  if (r == 1 && m.type == S_ERROR)
+    abandon(c2, m.step, m.err, m.text);
+  close(sync[0]);
+  frame_write(1, F_STARTED, NULL, 0);
+
+  if (monitor_loop(&cfg, c2, sigfd, out[0], err[0], in[1], master, listen_fd, log_fd) < 0)
+    return 1;
+  if (cfg.state_dir != NULL)
+    unlink("ctl.sock");
+  if (cfg.exit_command != NULL)
+    run_exit_command(cfg.exit_command);
+  return 0;
+}

@@ -1,0 +1,89 @@
+/* Shared declarations of the stage. See protocol.h for the wire format and the sequence. */
+#ifndef BERTH_STAGE_H
+#define BERTH_STAGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+#include "protocol.h"
+
+#define TEMP_FAILURE_RETRY_INT(expr)                                                               \
+  ({                                                                                               \
+    long _r;                                                                                       \
+    do                                                                                             \
+      _r = (long)(expr);                                                                           \
+    while (_r == -1 && errno == EINTR);                                                            \
+    _r;                                                                                            \
+  })
+
+struct record {
+  uint16_t op;
+  uint16_t flags;
+  int argc;
+  char **argv;
+};
+
+struct program {
+  struct record *recs;
+  size_t n;
+};
+
+#define MAX_JOINS 8
+
+/* Everything the monitor and C1 need, gathered from the option records of the program. */
+struct config {
+  const char *state_dir;
+  const char *log_file;
+  int tty;
+  unsigned short rows, cols;
+  int keep_stdin;
+  int njoins;
+  int join_type[MAX_JOINS];
+  int join_fd[MAX_JOINS];
+  uint32_t join_step[MAX_JOINS];
+  unsigned long new_flags;
+  const char *uid_map, *gid_map;
+  uint32_t uid_map_step, gid_map_step;
+  const char *time_offsets;
+  uint32_t time_step;
+  int init;
+  char **exit_command;
+};
+
+/* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */
+enum { S_MAPS = 1, S_MAPS_DONE, S_PID, S_READY, S_GO, S_ERROR, S_PTY };
+
+struct sync_msg {
+  uint32_t type;
+  uint32_t step;
+  int32_t err;
+  int32_t pid;
+  char text[240];
+};
+
+/* the file descriptors C2 makes its stdio before the steps run (-1: /dev/null) */
+struct stdio_fds {
+  int in, out, err;
+};
+
+/* wire.c */
+int read_full(int fd, void *buf, size_t n);
+int write_full(int fd, const void *buf, size_t n);
+int frame_read(int fd, uint8_t *type, char **payload, uint32_t *len);
+int frame_write(int fd, uint8_t type, const void *payload, uint32_t len);
+int frame_error(int fd, uint32_t step, int err, const char *text);
+int program_parse(char *buf, uint32_t len, struct program *prog);
+int sync_send(int fd, uint32_t type, uint32_t step, int err, int pid, const char *text);
+int sync_send_fd(int fd, uint32_t type, int payload_fd);
+int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
+
+/* child.c */
+_Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,
+                      struct stdio_fds io);
+
+/* monitor.c */
+int monitor_loop(const struct config *cfg, pid_t pid, int sync_fd, int out_fd, int err_fd,
+                 int in_fd, int master_fd, int listen_fd, int log_fd);
+
+#endif

@@ -1,0 +1,270 @@
+package dev.berth.runtime;
+
+import static dev.berth.runtime.MountFlags.BIND;
+import static dev.berth.runtime.MountFlags.NODEV;
+import static dev.berth.runtime.MountFlags.NOEXEC;
+import static dev.berth.runtime.MountFlags.NOSUID;
+import static dev.berth.runtime.MountFlags.PRIVATE;
+import static dev.berth.runtime.MountFlags.RDONLY;
+import static dev.berth.runtime.MountFlags.REC;
+import static dev.berth.runtime.MountFlags.STRICTATIME;
+import static dev.berth.runtime.stage.Protocol.*;
+
+import dev.berth.linux.NsKind;
+import dev.berth.runtime.stage.Program;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Turns a resolved {@link ContainerConfig} into the stage program that builds it. All policy is
+ * here (what to mount where, in which order, with which flags); the stage only executes.
+ */
+public final class ProgramCompiler {
+    /** Host directories the {@code host} image shows read-only, as bubblewrap's examples do. */
+    private static final List<String> HOST_DIRS =
+        List.of("usr", "bin", "sbin", "lib", "lib32", "lib64", "libx32");
+    /** Device nodes of a minimal /dev, bind-mounted from the host (mknod is denied in a userns). */
+    private static final List<String> DEVICES = List.of("null", "zero", "full", "random", "urandom", "tty");
+    /** Paths docker masks inside /proc, because they leak host information or are dangerous. */
+    private static final List<String> MASKED = List.of("/proc/asound", "/proc/acpi", "/proc/kcore",
+        "/proc/keys", "/proc/latency_stats", "/proc/timer_list", "/proc/timer_stats",
+        "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/sys/devices/virtual/powercap");
+    private static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq",
+        "/proc/sys", "/proc/sysrq-trigger");
+
+    private ProgramCompiler() {}
+
+    /** The program of a new container: namespaces, root filesystem, process. */
+    public static Program compileRun(ContainerConfig c) {
+        Program p = new Program();
+        monitorOptions(p, c);
+        namespaces(p, c.namespaces());
+        if (c.uidMap() != null) {
+            p.add(OP_UID_MAP, "write uid_map", c.uidMap().line());
+            p.add(OP_GID_MAP, "write gid_map", c.gidMap().line());
+        }
+        if (c.timeOffsets() != null) {
+            p.add(OP_TIME_OFFSETS, "write timens_offsets " + c.timeOffsets().strip().replace('\n', ','),
+                c.timeOffsets());
+        }
+        Path root = rootfs(p, c);
+        kernelFilesystems(p, c, root);
+        dev(p, c, root);
+        etcFiles(p, root, c.etcFiles());
+        p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+        masks(p);
+        if (c.isPrivate(NsKind.NET)) {
+            p.add(OP_LINK_UP, "set lo up", "lo");
+        }
+        if (c.isPrivate(NsKind.UTS)) {
+            p.add(OP_HOSTNAME, "sethostname " + c.hostname(), c.hostname());
+        }
+        process(p, c.process());
+        return p;
+    }
+
+    /** The program of an exec: join the namespaces that differ from ours, then the process. */
+    public static Program compileExec(Map<NsKind, Path> joins, ProcessSpec process) {
+        Program p = new Program();
+        processOptions(p, process);
+        for (var e : joins.entrySet()) {
+            p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
+                e.getKey().procName(), e.getValue().toString());
+        }
+        process(p, process);
+        return p;
+    }
+
+    private static void monitorOptions(Program p, ContainerConfig c) {
+        p.add(OP_STATE_DIR, "monitor state directory " + c.stateDir(), c.stateDir().toString());
+        p.add(OP_LOG_FILE, "open the log file " + c.logFile(), c.logFile().toString());
+        processOptions(p, c.process());
+        if (!c.exitCommand().isEmpty()) {
+            p.addAll(OP_EXIT_COMMAND, "exit command", c.exitCommand());
+        }
+    }
+
+    private static void processOptions(Program p, ProcessSpec proc) {
+        if (proc.tty()) {
+            p.add(OP_TTY, "allocate a terminal", String.valueOf(proc.rows()), String.valueOf(proc.cols()));
+        }
+        if (proc.stdin()) {
+            p.add(OP_STDIN, "keep stdin open");
+        }
+        if (proc.init()) {
+            p.add(OP_INIT, "run an init process");
+        }
+    }
+
+    private static void namespaces(Program p, Map<NsKind, NamespaceMode> ns) {
+        int flags = 0;
+        for (var e : ns.entrySet()) {
+            switch (e.getValue()) {
+                case NamespaceMode.Private x -> flags |= e.getKey().cloneFlag();
+                case NamespaceMode.Join j -> p.add(OP_JOIN_NS,
+                    "join the " + e.getKey().procName() + " namespace " + j.path(),
+                    e.getKey().procName(), j.path().toString());
+                case NamespaceMode.Host h -> { }
+            }
+        }
+        if (flags != 0) {
+            p.add(OP_NEW_NS, "create namespaces", Integer.toUnsignedString(flags));
+        }
+    }
+
+    private static void mount(Program p, String src, Path target, String type, long flags, String data) {
+        p.add(OP_MOUNT, "mount " + (type.isEmpty() ? src : type) + " on " + target,
+            src, target.toString(), type, Long.toString(flags), data);
+    }
+
+    private static void bind(Program p, Path src, Path target, boolean readOnly) {
+        mount(p, src.toString(), target, "", BIND | REC, "");
+        if (readOnly) {
+            p.add(OP_REMOUNT_RO, "make " + target + " read-only", target.toString(), "0");
+        }
+    }
+
+    /** Sets up the root filesystem (still at its host path) and returns that path. */
+    private static Path rootfs(Program p, ContainerConfig c) {
+        // nothing we mount may propagate back to the host
+        mount(p, "", Path.of("/"), "", REC | PRIVATE, "");
+        if (c.rootfs() instanceof Rootfs.Directory d) {
+            bind(p, d.path(), d.path(), false);
+            if (d.readOnly()) {
+                p.add(OP_REMOUNT_RO, "make the root filesystem read-only", d.path().toString(), "0");
+            }
+            return d.path();
+        }
+        Path root = c.stateDir().resolve("rootfs");
+        Path scratch = c.stateDir().resolve("scratch");
+        p.add(OP_MKDIR, "mkdir the root mount point", root.toString(), "755");
+        mount(p, "tmpfs", root, "tmpfs", NOSUID | NODEV, "mode=755,size=65536k");
+        for (String dir : HOST_DIRS) {
+            Path host = Path.of("/", dir);
+            if (Files.isSymbolicLink(host)) {
+                p.add(OP_SYMLINK, "symlink /" + dir, readLink(host), root.resolve(dir).toString());
+            } else if (Files.isDirectory(host)) {
+                p.add(OP_MKDIR, "mkdir /" + dir, root.resolve(dir).toString(), "755");
+                bind(p, host, root.resolve(dir), true);
+            }
+        }
+        // a private /etc: the host's files below, the container's changes in a tmpfs above
+        p.add(OP_MKDIR, "mkdir the scratch mount point", scratch.toString(), "700");
+        mount(p, "tmpfs", scratch, "tmpfs", NOSUID | NODEV, "mode=700,size=65536k");
+        p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("upper").toString(), "755");
+        p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("work").toString(), "755");
+        p.add(OP_MKDIR, "mkdir /etc", root.resolve("etc").toString(), "755");
+        mount(p, "overlay", root.resolve("etc"), "overlay", NOSUID | NODEV,
+            "lowerdir=/etc,upperdir=" + scratch.resolve("upper") + ",workdir=" + scratch.resolve("work"));
+        // where overlayfs is not available, the host's /etc read-only is the next best thing
+        p.addWithFlags(OP_MOUNT, RF_ELSE, "bind /etc", "/etc", root.resolve("etc").toString(), "",
+            Long.toString(BIND | REC), "");
+        for (String dir : List.of("root", "home", "var/tmp", "run", "mnt", "opt", "srv", "media")) {
+            p.add(OP_MKDIR, "mkdir /" + dir, root.resolve(dir).toString(), dir.equals("root") ? "700" : "755");
+        }
+        p.add(OP_MKDIR, "mkdir /tmp", root.resolve("tmp").toString(), "755");
+        mount(p, "tmpfs", root.resolve("tmp"), "tmpfs", NOSUID | NODEV, "mode=1777");
+        return root;
+    }
+
+    private static String readLink(Path link) {
+        try {
+            return Files.readSymbolicLink(link).toString();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static void kernelFilesystems(Program p, ContainerConfig c, Path root) {
+        boolean userns = c.inUserNamespace();
+        p.add(OP_MKDIR, "mkdir /proc", root.resolve("proc").toString(), "555");
+        // proc may only be mounted by a user namespace that owns the PID namespace
+        if (!userns || c.isPrivate(NsKind.PID)) {
+            mount(p, "proc", root.resolve("proc"), "proc", NOSUID | NODEV | NOEXEC, "");
+        } else {
+            bind(p, Path.of("/proc"), root.resolve("proc"), false);
+        }
+        p.add(OP_MKDIR, "mkdir /sys", root.resolve("sys").toString(), "555");
+        // likewise sysfs and the network namespace
+        if (!userns || c.isPrivate(NsKind.NET)) {
+            mount(p, "sysfs", root.resolve("sys"), "sysfs", RDONLY | NOSUID | NODEV | NOEXEC, "");
+        } else {
+            bind(p, Path.of("/sys"), root.resolve("sys"), true);
+        }
+    }
+
+    private static void dev(Program p, ContainerConfig c, Path root) {
+        Path dev = root.resolve("dev");
+        p.add(OP_MKDIR, "mkdir /dev", dev.toString(), "755");
+        mount(p, "tmpfs", dev, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
+        for (String name : DEVICES) {
+            p.add(OP_TOUCH, "create /dev/" + name, dev.resolve(name).toString());
+            mount(p, "/dev/" + name, dev.resolve(name), "", BIND, "");
+        }
+        p.add(OP_MKDIR, "mkdir /dev/pts", dev.resolve("pts").toString(), "755");
+        // gid 5 is "tty" on Debian and in docker; in a user namespace it must be mapped
+        String ptsGid = c.gidMap() == null || c.gidMap().toHost(5) >= 0 ? ",gid=5" : "";
+        mount(p, "devpts", dev.resolve("pts"), "devpts", NOSUID | NOEXEC,
+            "newinstance,ptmxmode=0666,mode=0620" + ptsGid);
+        p.add(OP_SYMLINK, "symlink /dev/ptmx", "pts/ptmx", dev.resolve("ptmx").toString());
+        p.add(OP_MKDIR, "mkdir /dev/shm", dev.resolve("shm").toString(), "1777");
+        mount(p, "shm", dev.resolve("shm"), "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
+        p.add(OP_MKDIR, "mkdir /dev/mqueue", dev.resolve("mqueue").toString(), "755");
+        // a user namespace may mount mqueue only for an IPC namespace it owns
+        if (!c.inUserNamespace() || c.isPrivate(NsKind.IPC)) {
+            mount(p, "mqueue", dev.resolve("mqueue"), "mqueue", NOSUID | NODEV | NOEXEC, "");
+        }
+        String[][] links = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
+        for (String[] l : links) {
+            p.add(OP_SYMLINK, "symlink /dev/" + l[1], l[0], dev.resolve(l[1]).toString());
+        }
+    }
+
+    private static void etcFiles(Program p, Path root, Map<String, Path> files) {
+        if (files.isEmpty()) {
+            return;
+        }
+        p.add(OP_MKDIR, "mkdir /etc", root.resolve("etc").toString(), "755");
+        for (var e : files.entrySet()) {
+            Path target = root.resolve("etc").resolve(e.getKey());
+            p.add(OP_TOUCH, "create /etc/" + e.getKey(), target.toString());
+            mount(p, e.getValue().toString(), target, "", BIND, "");
+        }
+    }
+
+    private static void masks(Program p) {
+        for (String path : MASKED) {
+            // /dev/null over files, an empty read-only tmpfs over directories; absent paths are fine
+            p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "mask " + path, "/dev/null", path, "",
+                Long.toString(BIND), "");
+            p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL, "mask " + path, "tmpfs", path, "tmpfs",
+                Long.toString(RDONLY), "size=0");
+        }
+        for (String path : READ_ONLY) {
+            p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "bind " + path, path, path, "", Long.toString(BIND | REC), "");
+            p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL, "make " + path + " read-only", path, "0");
+        }
+    }
+
+    private static void process(Program p, ProcessSpec proc) {
+        if (proc.tty()) {
+            p.add(OP_PTY, "open the container's terminal", "/dev/console");
+        }
+        p.addWithFlags(OP_MKDIR, RF_OPTIONAL, "create the working directory " + proc.cwd(), proc.cwd(), "755");
+        p.add(OP_CHDIR, "change to the working directory " + proc.cwd(), proc.cwd());
+        List<String> groups = new ArrayList<>();
+        for (int g : proc.groups()) {
+            groups.add(Integer.toString(g));
+        }
+        p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
+        p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
+        p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
+        p.add(OP_UMASK, "umask 0022", "0022");
+        p.addAll(OP_ENV, "environment", proc.env());
+        p.addAll(OP_EXEC, "exec " + proc.args().get(0), proc.args());
+    }
+}

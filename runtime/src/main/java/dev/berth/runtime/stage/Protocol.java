@@ -1,0 +1,72 @@
+package dev.berth.runtime.stage;
+
+/**
+ * Constants of the wire protocol with the C stage, mirrored from {@code native/stage/protocol.h}
+ * (the sequence diagram is there). {@code ProtocolDriftTest} fails when the two disagree.
+ */
+public final class Protocol {
+    private Protocol() {}
+
+    public static final int MAGIC = 0x48545242;
+    public static final int VERSION = 1;
+    public static final int FRAME_MAX = 1 << 20;
+
+    public static final byte F_HELLO = 'H';
+    public static final byte F_PROGRAM = 'P';
+    public static final byte F_GO = 'G';
+    public static final byte F_STDIN = 'I';
+    public static final byte F_STDIN_EOF = 'i';
+    public static final byte F_RESIZE = 'W';
+    public static final byte F_SIGNAL = 'K';
+    public static final byte F_DETACH = 'D';
+    public static final byte F_ATTACH = 'A';
+    public static final byte F_WAIT = 'T';
+    public static final byte F_CREATED = 'C';
+    public static final byte F_STARTED = 'S';
+    public static final byte F_ERROR = 'E';
+    public static final byte F_STDOUT = 'O';
+    public static final byte F_STDERR = 'R';
+    public static final byte F_EXIT = 'X';
+    public static final byte F_ACK = 'a';
+
+    public static final int OP_STATE_DIR = 1;
+    public static final int OP_LOG_FILE = 2;
+    public static final int OP_TTY = 3;
+    public static final int OP_STDIN = 4;
+    public static final int OP_JOIN_NS = 5;
+    public static final int OP_NEW_NS = 6;
+    public static final int OP_UID_MAP = 7;
+    public static final int OP_GID_MAP = 8;
+    public static final int OP_TIME_OFFSETS = 9;
+    public static final int OP_INIT = 10;
+    public static final int OP_EXIT_COMMAND = 12;
+
+    public static final int OP_MOUNT = 20;
+    public static final int OP_MKDIR = 21;
+    public static final int OP_SYMLINK = 22;
+    public static final int OP_TOUCH = 23;
+    public static final int OP_PIVOT_ROOT = 24;
+    public static final int OP_CHDIR = 25;
+    public static final int OP_HOSTNAME = 26;
+    public static final int OP_REMOUNT_RO = 27;
+    public static final int OP_PTY = 28;
+    public static final int OP_SETGROUPS = 29;
+    public static final int OP_SETGID = 30;
+    public static final int OP_SETUID = 31;
+    public static final int OP_UMASK = 32;
+    public static final int OP_ENV = 33;
+    public static final int OP_EXEC = 34;
+    public static final int OP_DOMAINNAME = 35;
+    public static final int OP_RMDIR = 36;
+    public static final int OP_UNMOUNT = 37;
+    public static final int OP_LINK_UP = 38;
+
+    public static final int RF_OPTIONAL = 1;
+    public static final int RF_ELSE = 2;
+
+    public static final int STEP_PROTOCOL = 0xffff0001;
+    public static final int STEP_FORK = 0xffff0002;
+    public static final int STEP_MAPS = 0xffff0003;
+    public static final int STEP_STDIO = 0xffff0004;
+    public static final int STEP_MONITOR = 0xffff0005;
+}

@@ -1,0 +1,144 @@
+package dev.berth.runtime.stage;
+
+import java.io.BufferedInputStream;
+import java.io.DataInputStream;
+import java.io.IOException;
+import java.io.OutputStream;
+import java.lang.ProcessBuilder.Redirect;
+import java.nio.file.Path;
+
+/**
+ * One conversation with a freshly spawned stage: hello, program, then the container's life.
+ *
+ * <pre>{@code
+ * try (StageSession s = StageSession.start(program, log)) {
+ *     long pid = s.awaitCreated();   // namespaces and mounts are ready, the command is not run
+ *     s.go();
+ *     s.awaitStarted();              // execve succeeded
+ *     for (Frame f; (f = s.next()) != null; ) { ... F_STDOUT, F_STDERR, F_EXIT ... }
+ * }
+ * }</pre>
+ *
+ * The stage is started with {@link ProcessBuilder} and spoken to over its stdin and stdout: on
+ * a cold JVM that costs far less than linking a {@code posix_spawn} downcall, and the stage does
+ * every system call anyway. Closing the session only detaches: the monitor lives on.
+ */
+public final class StageSession implements AutoCloseable {
+    private final Process process;
+    private final DataInputStream in;
+    private final OutputStream out;
+    private final Program program;
+
+    private StageSession(Process process, Program program) {
+        this.process = process;
+        this.program = program;
+        this.in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 65536));
+        this.out = process.getOutputStream();
+    }
+
+    /** Spawns the stage, checks its protocol version and sends the program. */
+    public static StageSession start(Program program, Path stderrLog)
+        throws IOException, StageException {
+        ProcessBuilder pb = new ProcessBuilder(Stage.locate().toString());
+        pb.redirectError(stderrLog == null ? Redirect.DISCARD : Redirect.appendTo(stderrLog.toFile()));
+        StageSession s = new StageSession(pb.start(), program);
+        try {
+            s.send(new Frame(Protocol.F_HELLO,
+                Frame.le(8).putInt(Protocol.MAGIC).putInt(Protocol.VERSION).array()));
+            Frame reply = s.expect(Protocol.F_HELLO);
+            if (reply.payload().length < 8 || reply.intValue() != Protocol.MAGIC) {
+                throw new IOException("stage protocol: bad hello from " + Stage.locate());
+            }
+            s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
+            return s;
+        } catch (IOException | StageException | RuntimeException e) {
+            s.kill();
+            throw e;
+        }
+    }
+
+    /** Waits until the container is set up; returns the host pid of its first process. */
+    public long awaitCreated() throws IOException, StageException {
+        return expect(Protocol.F_CREATED).intValue();
+    }
+
+    /** Lets the container run its command. */
+    public void go() throws IOException {
+        send(Frame.of(Protocol.F_GO));
+    }
+
+    /** Waits for the command's successful execve, or for the error that prevented it. */
+    public void awaitStarted() throws IOException, StageException {
+        expect(Protocol.F_STARTED);
+    }
+
+    /** The next frame from the monitor (output or exit), or null when it closed the stream. */
+    public Frame next() throws IOException {
+        return Frame.read(in);
+    }
+
+    public void send(Frame frame) throws IOException {
+        frame.write(out);
+    }
+
+    /** The pid of the monitor, which is the stage process itself. */
+    public long monitorPid() {
+        return process.pid();
+    }
+
+    /** Stops the stage when the conversation failed before the container started. */
+    public void kill() {
+        process.destroyForcibly();
+        close();
+    }
+
+    @Override
+    public void close() {
+        try {
+            out.close();
+        } catch (IOException ignored) {
+            // the monitor is gone or detached: nothing to tell it
+        }
+        try {
+            in.close();
+        } catch (IOException ignored) {
+            // as above
+        }
+    }
+
+    private Frame expect(byte type) throws IOException, StageException {
+        Frame f = Frame.read(in);
+        if (f == null) {
+            throw new IOException("the berth stage exited unexpectedly (exit status "
+                + waitBriefly() + ")");
+        }
+        if (f.type() == Protocol.F_ERROR) {
+            throw error(f);
+        }
+        if (f.type() != type) {
+            throw new IOException("stage protocol: expected frame '" + (char) type + "', got '"
+                + (char) f.type() + "'");
+        }
+        return f;
+    }
+
+    private StageException error(Frame f) {
+        var b = Frame.le(8).put(f.payload(), 0, 8).flip();
+        int step = b.getInt();
+        int errno = b.getInt();
+        String detail = new String(f.payload(), 8, f.payload().length - 8,
+            java.nio.charset.StandardCharsets.UTF_8);
+        return new StageException(step, errno, detail, program.describe(step));
+    }
+
+    private String waitBriefly() {
+        try {
+            if (process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
+                return String.valueOf(process.exitValue());
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return "unknown";
+    }
+}
