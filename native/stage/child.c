@@ -137,7 +137,7 @@ static int open_pty(const char *console) {
   if (slave > 2)
     close(slave);
   if (console != NULL) {
-    int fd = open(console, O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
+    int fd = open(console, O_CREAT | O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0600);
     if (fd >= 0)
       close(fd);
     if (mount(name, console, NULL, MS_BIND, NULL) < 0)
@@ -184,7 +184,8 @@ static int run_step(const struct record *r, char ***envp) {
   case OP_SYMLINK:
     return symlink(r->argv[0], r->argv[1]) < 0 && errno != EEXIST ? -1 : 0;
   case OP_TOUCH: {
-    int fd = open(r->argv[0], O_CREAT | O_WRONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+    /* read-only: an existing file may belong to an id the user namespace does not map */
+    int fd = open(r->argv[0], O_CREAT | O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
     return fd < 0 ? -1 : close(fd);
   }
   case OP_PIVOT_ROOT:

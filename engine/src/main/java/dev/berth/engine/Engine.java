@@ -149,6 +149,10 @@ public final class Engine {
         ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
             timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit);
+        if (rootfs instanceof Rootfs.Host) {
+            Files.createDirectory(dir.resolve("rootfs"));
+            Files.createDirectory(dir.resolve("scratch"));
+        }
         Program program = ProgramCompiler.compileRun(config);
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
         store.write(id, state);

@@ -10,7 +10,9 @@ import java.util.Map;
  * Everything needed to create one container, resolved by the engine and checked: the runtime
  * only turns it into a stage program. Paths are host paths.
  *
- * @param stateDir the container's directory: the monitor's cwd, ctl.sock, the exit file
+ * @param stateDir the container's directory: the monitor's cwd, ctl.sock, the exit file; for the
+ *     host image it must hold the empty mount points {@code rootfs} and {@code scratch}, made by
+ *     the host's root because root of a user namespace may not write there
  * @param etcFiles host files bind-mounted over {@code /etc/hostname}, {@code /etc/hosts} and
  *     {@code /etc/resolv.conf}, keyed by the name under {@code /etc}
  * @param timeOffsets {@code timens_offsets} text, or null

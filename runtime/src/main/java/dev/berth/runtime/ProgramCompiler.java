@@ -140,7 +140,6 @@ public final class ProgramCompiler {
         }
         Path root = c.stateDir().resolve("rootfs");
         Path scratch = c.stateDir().resolve("scratch");
-        p.add(OP_MKDIR, "mkdir the root mount point", root.toString(), "755");
         mount(p, "tmpfs", root, "tmpfs", NOSUID | NODEV, "mode=755,size=65536k");
         for (String dir : HOST_DIRS) {
             Path host = Path.of("/", dir);
@@ -152,7 +151,6 @@ public final class ProgramCompiler {
             }
         }
         // a private /etc: the host's files below, the container's changes in a tmpfs above
-        p.add(OP_MKDIR, "mkdir the scratch mount point", scratch.toString(), "700");
         mount(p, "tmpfs", scratch, "tmpfs", NOSUID | NODEV, "mode=700,size=65536k");
         p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("upper").toString(), "755");
         p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("work").toString(), "755");

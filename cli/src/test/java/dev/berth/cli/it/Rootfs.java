@@ -22,6 +22,8 @@ final class Rootfs {
             throw new IllegalStateException("/bin/busybox is missing: install busybox-static (bin/test does)");
         }
         Path root = Files.createTempDirectory("berth-rootfs");
+        // non-root users inside must be able to reach their programs
+        Files.setPosixFilePermissions(root, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
         for (String d : new String[] {"bin", "etc", "tmp", "root", "home/user", "proc", "sys", "dev"}) {
             Files.createDirectories(root.resolve(d));
         }
@@ -38,6 +40,7 @@ final class Rootfs {
                 + "nobody:x:65534:65534:nobody:/nonexistent:/bin/false\n");
         Files.writeString(root.resolve("etc/group"), "root:x:0:\nuser:x:1000:\nstaff:x:50:user\nnogroup:x:65534:\n");
         Files.writeString(root.resolve("bin/notexec"), "#!/bin/sh\necho never\n");
+        Files.setPosixFilePermissions(root.resolve("tmp"), java.nio.file.attribute.PosixFilePermissions.fromString("rwxrwxrwx"));
         Path cleanup = root;
         Runtime.getRuntime().addShutdownHook(new Thread(() -> delete(cleanup)));
         built = root;

@@ -1,0 +1,77 @@
+package dev.berth.cli.it;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Looks at containers from the outside, as the seeds do: /proc/PID/ns inodes, mounts, processes. */
+final class Host {
+    private static final Pattern PID = Pattern.compile("\"Pid\" : (\\d+)");
+    private static final Pattern MONITOR = Pattern.compile("\"MonitorPid\" : (\\d+)");
+
+    private Host() {}
+
+    static boolean isRoot() {
+        return "root".equals(System.getProperty("user.name"));
+    }
+
+    static String ns(long pid, String kind) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + kind)).toString();
+    }
+
+    static String ownNs(String kind) throws IOException {
+        return Files.readSymbolicLink(Path.of("/proc/self/ns/" + kind)).toString();
+    }
+
+    static long pid(Berth berth, String ref) throws Exception {
+        return field(berth, ref, PID);
+    }
+
+    static long monitorPid(Berth berth, String ref) throws Exception {
+        return field(berth, ref, MONITOR);
+    }
+
+    private static long field(Berth berth, String ref, Pattern p) throws Exception {
+        Matcher m = p.matcher(berth.ok("inspect", ref));
+        if (!m.find()) {
+            throw new AssertionError("no such field in inspect " + ref);
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    static boolean alive(long pid) {
+        return Files.exists(Path.of("/proc/" + pid));
+    }
+
+    /** Mount points on the host that lie under {@code dir}: there must be none, ever. */
+    static List<String> mountsUnder(Path dir) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            String target = line.split(" ")[4];
+            if (target.startsWith(dir.toString())) {
+                out.add(target);
+            }
+        }
+        return out;
+    }
+
+    /** Processes whose working directory lies under {@code dir}: monitors of this test's root. */
+    static List<Long> processesUnder(Path dir) {
+        List<Long> out = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                Path cwd = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"));
+                if (cwd.startsWith(dir)) {
+                    out.add(p.pid());
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone, or a kernel thread
+            }
+        });
+        return out;
+    }
+}
