@@ -96,15 +96,13 @@ final class Exec {
         at = b;
         Object v = evalPipeline(dot, b.pipe);
         int mark = varNames.size();
-        int r = NORMAL;
         if (v instanceof List) {
             List<?> list = (List<?>) v;
             if (list.isEmpty()) {
                 return walkElse(dot, b);
             }
             for (int k = 0; k < list.size(); k++) {
-                r = oneIteration(b, (long) k, list.get(k), mark);
-                if (r == BREAK) {
+                if (oneIteration(b, (long) k, list.get(k), mark) == BREAK) {
                     break;
                 }
             }
@@ -114,8 +112,7 @@ final class Exec {
                 return walkElse(dot, b);
             }
             for (String k : Values.sortedKeys(m)) {
-                r = oneIteration(b, k, m.get(k), mark);
-                if (r == BREAK) {
+                if (oneIteration(b, k, m.get(k), mark) == BREAK) {
                     break;
                 }
             }
@@ -129,8 +126,7 @@ final class Exec {
                 return walkElse(dot, b);
             }
             for (long k = 0; k < n; k++) {
-                r = oneIteration(b, k, k, mark);
-                if (r == BREAK) {
+                if (oneIteration(b, k, k, mark) == BREAK) {
                     break;
                 }
             }

@@ -9,6 +9,7 @@ public class TemplateException extends RuntimeException {
     private static final long serialVersionUID = 1L;
 
     public TemplateException(String message) {
-        super(message);
+        // Quoted template text or data can hold newlines; keep the message to one line.
+        super(message.replace("\r", "\\r").replace("\n", "\\n"));
     }
 }

@@ -390,6 +390,9 @@ class GoTemplateTest {
         // As in Go, the column is 0-based and a chain is placed at its second field.
         assertEquals("template: :3:9: executing \"\" at <.Name.X>: can't evaluate field X in type string",
                 execError("a\nb\nc {{.Name.X}}", container()));
+        // Messages stay on one line even when the data has newlines.
+        assertEquals("template: :1:8: executing \"\" at <.s>: range can't iterate over a\\nb",
+                execError("{{range .s}}{{end}}", map("s", "a\nb")));
     }
 
     @Test
