@@ -42,17 +42,6 @@ _Noreturn static void fail(uint32_t step, const char *what) {
   _exit(1);
 }
 
-static int write_file(const char *path, const char *text) {
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  int rc = write_full(fd, text, strlen(text));
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
-}
-
 static int mkdir_p(const char *path, mode_t mode) {
   char buf[PATH_MAX];
   if (strlen(path) >= sizeof buf) {
@@ -385,6 +374,10 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
   /* unshare(2): with CLONE_NEWUSER the user namespace is created first and owns the others */
   if (cfg->new_flags != 0 && unshare((int)cfg->new_flags) < 0)
     fail(STEP_FORK, "unshare");
+  /* Offsets must be written before any process enters the new time namespace (C2 will), and
+   * before we change ids: that makes us non-dumpable and /proc/self root's again. */
+  if (cfg->time_offsets != NULL && write_file("/proc/self/timens_offsets", cfg->time_offsets) < 0)
+    fail(cfg->time_step, "/proc/self/timens_offsets");
   if (cfg->new_flags & CLONE_NEWUSER) {
     /* only the monitor, still in the parent namespace, may map arbitrary ids */
     if (write_maps_request() < 0)
@@ -392,9 +385,6 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
     if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
       fail(STEP_MAPS, "become root in the new user namespace");
   }
-  /* offsets must be written before any process enters the new time namespace: C2 will */
-  if (cfg->time_offsets != NULL && write_file("/proc/self/timens_offsets", cfg->time_offsets) < 0)
-    fail(cfg->time_step, "/proc/self/timens_offsets");
   pid_t pid = fork();
   if (pid < 0)
     fail(STEP_FORK, "fork");

@@ -109,14 +109,7 @@ static void read_config(const struct program *prog, struct config *cfg) {
 static int write_proc(pid_t pid, const char *file, const char *text) {
   char path[64];
   snprintf(path, sizeof path, "/proc/%d/%s", pid, file);
-  int fd = open(path, O_WRONLY | O_CLOEXEC);
-  if (fd < 0)
-    return -1;
-  int rc = write_full(fd, text, strlen(text));
-  int saved = errno;
-  close(fd);
-  errno = saved;
-  return rc;
+  return write_file(path, text);
 }
 
 static int control_socket(void) {

@@ -70,6 +70,7 @@ struct stdio_fds {
 /* wire.c */
 int read_full(int fd, void *buf, size_t n);
 int write_full(int fd, const void *buf, size_t n);
+int write_file(const char *path, const char *text);
 int frame_read(int fd, uint8_t *type, char **payload, uint32_t *len);
 int frame_write(int fd, uint8_t type, const void *payload, uint32_t len);
 int frame_error(int fd, uint32_t step, int err, const char *text);

@@ -1,6 +1,7 @@
 /* Frame and program codecs, and the sync socket between the monitor and its children. */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,6 +35,18 @@ int write_full(int fd, const void *buf, size_t n) {
     n -= (size_t)w;
   }
   return 0;
+}
+
+/* Writes all of text to an existing file, as for /proc/PID/uid_map (no O_CREAT, no truncation). */
+int write_file(const char *path, const char *text) {
+  int fd = open(path, O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  int rc = write_full(fd, text, strlen(text));
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
 }
 
 int frame_read(int fd, uint8_t *type, char **payload, uint32_t *len) {

@@ -69,6 +69,12 @@ public final class ContainerRequest {
 
     /** {@code NAME=value}, or {@code NAME} alone to pass this process's value, as docker's -e. */
     public ContainerRequest env(String assignment) {
+        putEnv(env, assignment);
+        return this;
+    }
+
+    /** Docker's -e: {@code NAME=value} sets, {@code NAME} alone copies this process's value if set. */
+    static void putEnv(Map<String, String> env, String assignment) {
         int eq = assignment.indexOf('=');
         if (eq < 0) {
             String v = System.getenv(assignment);
@@ -78,7 +84,6 @@ public final class ContainerRequest {
         } else {
             env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
         }
-        return this;
     }
 
     public ContainerRequest workdir(String dir) {

@@ -29,15 +29,7 @@ public final class ExecRequest {
 
     /** {@code NAME=value}, or {@code NAME} to pass this process's value. */
     public ExecRequest env(String assignment) {
-        int eq = assignment.indexOf('=');
-        if (eq < 0) {
-            String v = System.getenv(assignment);
-            if (v != null) {
-                env.put(assignment, v);
-            }
-        } else {
-            env.put(assignment.substring(0, eq), assignment.substring(eq + 1));
-        }
+        ContainerRequest.putEnv(env, assignment);
         return this;
     }
 

@@ -76,6 +76,9 @@ class NamespaceTest extends ContainerTestBase {
         double inside = Double.parseDouble(out.split(" ")[0]);
         double host = Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime")).split(" ")[0]);
         assertTrue(inside - host > 86000, "uptime inside " + inside + ", host " + host);
+        // the offsets are written before the ids change, so a user namespace does not get in the way
+        assertTrue(berth.ok("run", "--rm", "--userns", "private", "--time-offset", "monotonic=500", "host",
+            "cat", "/proc/self/timens_offsets").contains("monotonic         500"));
     }
 
     @Test
