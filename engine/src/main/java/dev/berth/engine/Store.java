@@ -116,16 +116,24 @@ final class Store {
         return AtomicFiles.lock(dir(id).resolve("lock"));
     }
 
-    /** Deletes the container's directory; state.json goes first so readers stop seeing it. */
+    /**
+     * Deletes the container's directory; state.json goes first so readers stop seeing it. The
+     * monitor may be removing its own files (ctl.sock) at the same moment: what vanishes under
+     * us is simply gone, and the walk is tried again.
+     */
     void delete(String id) throws IOException {
         Path d = dir(id);
         Files.deleteIfExists(d.resolve("state.json"));
-        try (Stream<Path> walk = Files.walk(d)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        for (int attempt = 0; Files.exists(d); attempt++) {
+            try (Stream<Path> walk = Files.walk(d)) {
+                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(p);
+                }
+            } catch (NoSuchFileException | java.io.UncheckedIOException e) {
+                if (attempt >= 3) {
+                    throw e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e;
+                }
             }
-        } catch (NoSuchFileException e) {
-            // removed concurrently
         }
     }
 }
