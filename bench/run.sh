@@ -213,7 +213,7 @@ EOF
 "$java_home/bin/javac" -d "$work/hello/classes" "$work/hello/Hello.java"
 # a jar, like berth's class path (an AOT cache also refuses directories on the class path)
 "$java_home/bin/jar" --create --file "$work/hello/hello.jar" -C "$work/hello/classes" .
-read -r -a jvm_flags <<<"$(sed -n '/^exec "\$java_home\/bin\/java"/,/dev\.berth\.cli\.Main/p' "$berth" |
+read -r -a jvm_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
     grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
 [ ${#jvm_flags[@]} -gt 0 ] ||
     jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)

@@ -201,6 +201,22 @@ static void write_exit_file(int status) {
   }
 }
 
+/*
+ * An engine still attached removes an auto-remove container itself, faster than the exit
+ * command could, and says so; if it dies first (EOF), the exit command does it.
+ */
+static int await_removal(void) {
+  uint8_t type;
+  char *p;
+  uint32_t n;
+  while (frame_read(0, &type, &p, &n) == 0) {
+    free(p);
+    if (type == F_REMOVED)
+      return 1;
+  }
+  return 0;
+}
+
 static void drain(int fd, uint8_t type) {
   if (fd < 0)
     return;
@@ -266,9 +282,11 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
   drain(out_fd, F_STDOUT);
   drain(err_fd, F_STDERR);
   drain(master_fd, F_STDOUT);
-  if (cfg->state_dir != NULL)
+  if (cfg->state_dir != NULL) {
     write_exit_file(status);
+    unlink("ctl.sock"); /* before F_EXIT: the engine may remove the directory right after it */
+  }
   int32_t st = status;
   broadcast(F_EXIT, &st, sizeof st);
-  return 0;
+  return cfg->exit_command != NULL && clients[0].rfd == 0 ? await_removal() : 0;
 }

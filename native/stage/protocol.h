@@ -4,8 +4,8 @@
  *
  *   Java (berth)                      stage = monitor M          C1 (joins, unshare)   C2 (init)
  *   ---- spawn (stdin/stdout pipes) -->|
- *   ---- F_HELLO(magic,version) ------>|
- *   <--- F_HELLO(version,build) -------|
+ *   ---- F_HELLO(magic,version,[log]) >|   log: a path for the stage's own stderr
+ *   <--- F_HELLO(magic,version,pid) ---|
  *   ---- F_PROGRAM(records) ---------->|
  *                                      |-- fork ------------->|
  *                                      |                      | setns(joins), unshare(new)
@@ -22,6 +22,7 @@
  *   <--- F_STDOUT / F_STDERR ----------|   (and log file, and attached ctl clients)
  *   ---- F_STDIN / F_STDIN_EOF / F_RESIZE / F_SIGNAL / F_DETACH -->|
  *   <--- F_EXIT(raw wait status) ------|   exit file written first (temp+fsync+rename)
+ *   ---- F_REMOVED or EOF ------------>|   with OP_EXIT_COMMAND: EOF runs it, F_REMOVED does not
  *
  * Any failure: F_ERROR {u32 step, u32 errno, text}; step is the record index in the program, or
  * one of the STEP_* pseudo indexes below. The monitor then kills what it created and exits 1.
@@ -47,6 +48,7 @@
 #define F_DETACH 'D'
 #define F_ATTACH 'A' /* ctl socket only: stream output and exit to this client */
 #define F_WAIT 'T'   /* ctl socket only: send F_EXIT to this client when the container exits */
+#define F_REMOVED 'r' /* after F_EXIT: the engine removed the container, skip OP_EXIT_COMMAND */
 
 /* frames, stage -> Java */
 #define F_CREATED 'C' /* u32 host pid of the container's first process */

@@ -130,14 +130,23 @@ static void hello(void) {
   uint8_t type;
   char *p;
   uint32_t n, magic, version;
-  if (frame_read(0, &type, &p, &n) < 0 || type != F_HELLO || n < 8)
+  errno = 0;
+  int r = frame_read(0, &type, &p, &n);
+  if (r < 0 && errno == 0)
+    exit(0); /* EOF: a launcher's stage that the JVM did not need */
+  if (r < 0 || type != F_HELLO || n < 8)
     die(STEP_PROTOCOL, EPROTO, "expected a hello frame");
   memcpy(&magic, p, 4);
   memcpy(&version, p + 4, 4);
+  if (n > 8) { /* where our own diagnostics go: stderr is the user's terminal or nothing */
+    int fd = open(p + 8, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640);
+    if (fd >= 0 && fd != 2)
+      dup2(fd, 2), close(fd);
+  }
   free(p);
   if (magic != PROTO_MAGIC || version != PROTO_VERSION)
     die(STEP_PROTOCOL, EPROTONOSUPPORT, "protocol version mismatch between berth and its stage");
-  uint32_t reply[2] = {PROTO_MAGIC, PROTO_VERSION};
+  uint32_t reply[3] = {PROTO_MAGIC, PROTO_VERSION, (uint32_t)getpid()};
   if (frame_write(1, F_HELLO, reply, sizeof reply) < 0)
     exit(1);
 }
@@ -235,6 +244,8 @@ int main(int argc, char **argv) {
     printf("berth-stage protocol %u\n", PROTO_VERSION);
     return 0;
   }
+  if (argc > 2 && strcmp(argv[1], "--launch") == 0)
+    launch(argv + 2);
   signal(SIGPIPE, SIG_IGN);
   setsid(); /* no terminal signals: berth forwards what the container should get */
   prctl(PR_SET_NAME, "berth-monitor");
@@ -305,11 +316,10 @@ int main(int argc, char **argv) {
   close(sync[0]);
   frame_write(1, F_STARTED, NULL, 0);
 
-  if (monitor_loop(&cfg, c2, sigfd, out[0], err[0], in[1], master, listen_fd, log_fd) < 0)
+  int removed = monitor_loop(&cfg, c2, sigfd, out[0], err[0], in[1], master, listen_fd, log_fd);
+  if (removed < 0)
     return 1;
-  if (cfg.state_dir != NULL)
-    unlink("ctl.sock");
-  if (cfg.exit_command != NULL)
+  if (cfg.exit_command != NULL && !removed)
     run_exit_command(cfg.exit_command);
   return 0;
 }

@@ -83,7 +83,10 @@ int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
 _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,
                       struct stdio_fds io);
 
-/* monitor.c */
+/* launch.c: returns in the forked stage; the caller's process becomes argv */
+void launch(char **argv);
+
+/* monitor.c: -1 on failure, 1 when the engine removed the container itself (F_REMOVED), else 0 */
 int monitor_loop(const struct config *cfg, pid_t pid, int sync_fd, int out_fd, int err_fd,
                  int in_fd, int master_fd, int listen_fd, int log_fd);
 

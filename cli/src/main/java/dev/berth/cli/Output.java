@@ -1,6 +1,6 @@
 package dev.berth.cli;
 
-import dev.berth.engine.Json;
+import dev.berth.runtime.json.Json;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -51,6 +51,15 @@ public class Attachment implements AutoCloseable {
         return code;
     }
 
+    /** Tells the monitor that the container is removed, so its exit command need not run. */
+    void confirmRemoved() {
+        try {
+            session.send(Frame.of(Protocol.F_REMOVED));
+        } catch (IOException ignored) {
+            // the monitor is gone already: it had nothing left to do
+        }
+    }
+
     public void write(byte[] data, int off, int len) throws IOException {
         byte[] chunk = new byte[len];
         System.arraycopy(data, off, chunk, 0, len);

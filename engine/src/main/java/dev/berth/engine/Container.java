@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.stage.StageSession;
 import java.io.IOException;
 
@@ -45,10 +46,12 @@ public final class Container extends Attachment {
 
     @Override
     protected int exited(int code) throws IOException {
+        Trace.mark("exited");
         int result = code >= 0 ? code : engine.exitCodeOf(id);
-        if (autoRemove) {
-            engine.removeQuietly(id);
+        if (autoRemove && engine.removeExited(id, name)) {
+            confirmRemoved();
         }
+        Trace.mark("removed");
         return result;
     }
 }

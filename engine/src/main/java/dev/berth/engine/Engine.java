@@ -8,6 +8,7 @@ import dev.berth.runtime.NamespaceMode;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
 import dev.berth.runtime.Rootfs;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageException;
@@ -76,6 +77,7 @@ public final class Engine {
 
     /** Creates and starts a container; the returned handle is attached to its output. */
     public Container run(ContainerRequest r) throws EngineException {
+        Trace.mark("engine.run");
         if (Procs.effectiveUid() != 0) {
             throw new EngineException.PermissionDenied("berth must run as root to create containers;"
                 + " run it with sudo (rootless containers are not supported yet)");
@@ -105,6 +107,7 @@ public final class Engine {
         try {
             name = claimName(name, id);
             created = create(r, id, name, dir, rootfs, namespaces);
+            Trace.mark("state written");
             return start(created);
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
@@ -165,15 +168,18 @@ public final class Engine {
         long pid;
         try {
             session = StageSession.start(c.program(), dir.resolve("monitor.log"));
+            Trace.mark("stage taken");
         } catch (StageException e) {
             throw new EngineException.SystemFailure(e.getMessage(), e);
         }
         try {
             pid = session.awaitCreated();
+            Trace.mark("container set up");
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state());
             session.go();
             session.awaitStarted();
+            Trace.mark("command started");
         } catch (StageException e) {
             session.kill();
             throw startFailure(c, e);
@@ -405,11 +411,18 @@ public final class Engine {
         return s == null ? -1 : Inspect.exitCode(s);
     }
 
-    void removeQuietly(String id) {
-        try {
-            remove(id, true);
-        } catch (EngineException e) {
-            // already removed by the monitor's exit command, or by another berth
+    /**
+     * Removes a container this engine saw exit, without reading its state again. False when it
+     * could not (another berth removed it first, or the disk failed): the monitor's exit
+     * command then tries.
+     */
+    boolean removeExited(String id, String name) {
+        try (var lock = store.lock(id)) {
+            store.releaseName(name, id);
+            store.delete(id);
+            return true;
+        } catch (IOException e) {
+            return false;
         }
     }
 

@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.json.Json;
 import dev.berth.linux.Errno;
 import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;

@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.json.Json;
 import dev.berth.linux.NsKind;
 import dev.berth.linux.Procs;
 import dev.berth.runtime.ContainerConfig;
@@ -91,11 +92,12 @@ final class Inspect {
     }
 
     private static String mode(ContainerConfig c, NsKind k, String privateName) {
-        return switch (c.namespace(k)) {
-            case NamespaceMode.Private p -> privateName;
-            case NamespaceMode.Host h -> "host";
-            case NamespaceMode.Join j -> j.path().toString();
-        };
+        // instanceof, not a pattern switch: its bootstrap spins a class at run time (~1 ms cold)
+        NamespaceMode m = c.namespace(k);
+        if (m instanceof NamespaceMode.Join j) {
+            return j.path().toString();
+        }
+        return m instanceof NamespaceMode.Private ? privateName : "host";
     }
 
     static Map<String, Object> state(Map<String, Object> s) {

@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.json.Json;
 import dev.berth.runtime.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -102,7 +103,7 @@ final class Store {
 
     Map<String, Object> read(String id) throws IOException {
         try {
-            return Json.parse(Files.readAllBytes(dir(id).resolve("state.json")));
+            return Json.parseObject(Files.readString(dir(id).resolve("state.json")));
         } catch (NoSuchFileException e) {
             return null;
         }

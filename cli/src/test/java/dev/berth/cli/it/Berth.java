@@ -18,8 +18,14 @@ import java.util.stream.Stream;
 /**
  * Runs the real berth CLI in a child JVM against a state root of its own, and cleans that root
  * up afterwards: every monitor it started is killed by pid, then the directory is deleted.
+ *
+ * <p>The JVM is started as {@code bin/berth} starts it, through {@code berth-stage --launch}
+ * (unless {@link #withoutLauncher()}), with the state root as its working directory: a stage the
+ * CLI did not use shows up in {@link Host#processesUnder} if it fails to exit.
  */
 final class Berth implements AutoCloseable {
+    static final Path STAGE = Path.of("../native/target/berth-stage").toAbsolutePath().normalize();
+
     record Result(int code, String out, String err) {
         String line() {
             return out.strip();
@@ -27,6 +33,13 @@ final class Berth implements AutoCloseable {
     }
 
     private final Path root;
+    private boolean launcher = true;
+
+    /** Starts the JVM directly, as the library path does: it spawns its stage itself. */
+    Berth withoutLauncher() {
+        launcher = false;
+        return this;
+    }
 
     Berth() throws IOException {
         // short: the monitor's socket path must stay under 108 bytes
@@ -43,22 +56,21 @@ final class Berth implements AutoCloseable {
         return runWithInput(null, args);
     }
 
+    /** Starts the CLI without waiting for it; its output is discarded. */
+    Process start(String... args) throws IOException {
+        return new ProcessBuilder(command(args)).directory(root.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
+            .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+            .redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
     Result runWithInput(String input, String... args) throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
-        cmd.add("-XX:TieredStopAtLevel=1");
-        cmd.add("-XX:+UseSerialGC");
-        cmd.add("--enable-native-access=ALL-UNNAMED");
-        cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
-        cmd.add("dev.berth.cli.Main");
-        cmd.add("--root");
-        cmd.add(root.toString());
-        cmd.addAll(List.of(args));
+        List<String> cmd = command(args);
         Path out = Files.createTempFile("berth-out", ".txt");
         Path err = Files.createTempFile("berth-err", ".txt");
         try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
+            ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             }
@@ -76,6 +88,25 @@ final class Berth implements AutoCloseable {
             Files.deleteIfExists(out);
             Files.deleteIfExists(err);
         }
+    }
+
+    private List<String> command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        if (launcher) {
+            cmd.add(STAGE.toString());
+            cmd.add("--launch");
+        }
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("--enable-native-access=ALL-UNNAMED");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.berth.cli.Main");
+        cmd.add("--root");
+        cmd.add(root.toString());
+        cmd.addAll(List.of(args));
+        return cmd;
     }
 
     /** Runs and expects exit code 0; returns stdout. */

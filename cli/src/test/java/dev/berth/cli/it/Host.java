@@ -10,8 +10,8 @@ import java.util.regex.Pattern;
 
 /** Looks at containers from the outside, as the seeds do: /proc/PID/ns inodes, mounts, processes. */
 final class Host {
-    private static final Pattern PID = Pattern.compile("\"Pid\" : (\\d+)");
-    private static final Pattern MONITOR = Pattern.compile("\"MonitorPid\" : (\\d+)");
+    private static final Pattern PID = Pattern.compile("\"Pid\"\\s*:\\s*(\\d+)");
+    private static final Pattern MONITOR = Pattern.compile("\"MonitorPid\"\\s*:\\s*(\\d+)");
 
     private Host() {}
 

@@ -19,6 +19,7 @@ public final class Protocol {
     public static final byte F_RESIZE = 'W';
     public static final byte F_SIGNAL = 'K';
     public static final byte F_DETACH = 'D';
+    public static final byte F_REMOVED = 'r';
     public static final byte F_ATTACH = 'A';
     public static final byte F_WAIT = 'T';
     public static final byte F_CREATED = 'C';

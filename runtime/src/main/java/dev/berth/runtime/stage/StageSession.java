@@ -3,6 +3,7 @@ package dev.berth.runtime.stage;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
@@ -19,36 +20,54 @@ import java.nio.file.Path;
  * }
  * }</pre>
  *
- * The stage is started with {@link ProcessBuilder} and spoken to over its stdin and stdout: on
- * a cold JVM that costs far less than linking a {@code posix_spawn} downcall, and the stage does
- * every system call anyway. Closing the session only detaches: the monitor lives on.
+ * The stage is the one {@code bin/berth} forked before the JVM started, if this JVM has it (see
+ * {@link LaunchedStage}), or else one started with {@link ProcessBuilder}: on a cold JVM that
+ * costs far less than linking a {@code posix_spawn} downcall, and the stage does every system
+ * call anyway. It is spoken to over pipes. Closing the session only detaches: the monitor lives
+ * on.
  */
 public final class StageSession implements AutoCloseable {
-    private final Process process;
+    private final Process process; // null for the stage the launcher forked
     private final DataInputStream in;
     private final OutputStream out;
     private final Program program;
+    private long pid;
 
-    private StageSession(Process process, Program program) {
+    private StageSession(Process process, InputStream in, OutputStream out, Program program) {
         this.process = process;
         this.program = program;
-        this.in = new DataInputStream(new BufferedInputStream(process.getInputStream(), 65536));
-        this.out = process.getOutputStream();
+        this.in = new DataInputStream(new BufferedInputStream(in, 65536));
+        this.out = out;
+        this.pid = process != null ? process.pid() : -1;
     }
 
-    /** Spawns the stage, checks its protocol version and sends the program. */
+    /**
+     * Takes the launcher's stage if there is one, or spawns a stage; checks its protocol
+     * version, points its diagnostics at {@code stderrLog} and sends the program.
+     */
     public static StageSession start(Program program, Path stderrLog)
         throws IOException, StageException {
-        ProcessBuilder pb = new ProcessBuilder(Stage.locate().toString());
-        pb.redirectError(stderrLog == null ? Redirect.DISCARD : Redirect.appendTo(stderrLog.toFile()));
-        StageSession s = new StageSession(pb.start(), program);
+        LaunchedStage.Pipes launched = LaunchedStage.take();
+        StageSession s;
+        if (launched != null) {
+            s = new StageSession(null, launched.in(), launched.out(), program);
+        } else {
+            ProcessBuilder pb = new ProcessBuilder(Stage.locate().toString());
+            pb.environment().remove(LaunchedStage.ENV);
+            pb.redirectError(Redirect.DISCARD);
+            Process p = pb.start();
+            s = new StageSession(p, p.getInputStream(), p.getOutputStream(), program);
+        }
         try {
+            byte[] log = stderrLog == null ? new byte[0]
+                : stderrLog.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
             s.send(new Frame(Protocol.F_HELLO,
-                Frame.le(8).putInt(Protocol.MAGIC).putInt(Protocol.VERSION).array()));
+                Frame.le(8 + log.length).putInt(Protocol.MAGIC).putInt(Protocol.VERSION).put(log).array()));
             Frame reply = s.expect(Protocol.F_HELLO);
-            if (reply.payload().length < 8 || reply.intValue() != Protocol.MAGIC) {
+            if (reply.payload().length < 12 || reply.intValue() != Protocol.MAGIC) {
                 throw new IOException("stage protocol: bad hello from " + Stage.locate());
             }
+            s.pid = Frame.le(12).put(reply.payload(), 0, 12).getInt(8);
             s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
             return s;
         } catch (IOException | StageException | RuntimeException e) {
@@ -83,12 +102,17 @@ public final class StageSession implements AutoCloseable {
 
     /** The pid of the monitor, which is the stage process itself. */
     public long monitorPid() {
-        return process.pid();
+        return pid;
     }
 
     /** Stops the stage when the conversation failed before the container started. */
     public void kill() {
-        process.destroyForcibly();
+        if (process != null) {
+            process.destroyForcibly();
+        } else if (pid > 0) {
+            // our child until this JVM exits (nobody reaps it), so the pid cannot be reused
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
         close();
     }
 
@@ -132,6 +156,9 @@ public final class StageSession implements AutoCloseable {
     }
 
     private String waitBriefly() {
+        if (process == null) {
+            return "unknown";
+        }
         try {
             if (process.waitFor(2, java.util.concurrent.TimeUnit.SECONDS)) {
                 return String.valueOf(process.exitValue());

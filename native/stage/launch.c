@@ -1,0 +1,42 @@
+/*
+ * `berth-stage --launch JAVA ARG...`: the launcher's zygote trick. A cold JVM needs about 7 ms
+ * for its first ProcessBuilder.start(); this forks the stage before the JVM even starts, then
+ * execs the JVM in the original process (same pid, same signals, same exit status) with two
+ * pipes to the waiting stage on fds 3 and 4 and BERTH_STAGE_FDS=3,4 in its environment.
+ *
+ * The JVM takes that stage for its first container or exec. If it needs none (`berth ps`), it
+ * exits, the pipes close, and the stage, waiting for its hello, exits quietly.
+ */
+#define _GNU_SOURCE
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include "stage.h"
+
+/* Returns only in the forked stage, with the pipes as its stdin and stdout. */
+void launch(char **argv) {
+  int to_stage[2], from_stage[2];
+  if (pipe2(to_stage, O_CLOEXEC) == 0 && pipe2(from_stage, O_CLOEXEC) == 0) {
+    pid_t pid = fork();
+    if (pid == 0) {
+      if (dup2(to_stage[0], 0) != 0 || dup2(from_stage[1], 1) != 1)
+        _exit(1);
+      /* the JVM's ends too: while the stage held them it would never see the JVM go away */
+      close(to_stage[0]), close(to_stage[1]), close(from_stage[0]), close(from_stage[1]);
+      return;
+    }
+    if (pid > 0) {
+      /* out of the way of 3 and 4 first, so that dup2 never meets its own descriptor */
+      int r = fcntl(from_stage[0], F_DUPFD_CLOEXEC, 10);
+      int w = fcntl(to_stage[1], F_DUPFD_CLOEXEC, 10);
+      if (r >= 0 && w >= 0 && dup2(r, 3) == 3 && dup2(w, 4) == 4)
+        setenv("BERTH_STAGE_FDS", "3,4", 1);
+    }
+  }
+  /* whatever failed above, the JVM still runs: it spawns its stage itself */
+  execv(argv[0], argv);
+  perror(argv[0]);
+  _exit(127);
+}
