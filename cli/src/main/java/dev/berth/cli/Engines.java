@@ -17,7 +17,7 @@ final class Engines {
     /** This very JVM and class path, so the monitor needs no launcher script or PATH. */
     private static List<String> removeCommand(Path root) {
         List<String> cmd = new ArrayList<>();
-        cmd.add(ProcessHandle.current().info().command().orElse("java"));
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-cp");

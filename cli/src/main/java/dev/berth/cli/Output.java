@@ -1,8 +1,8 @@
 package dev.berth.cli;
 
+import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.json.Json;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
 
 /** Text shapes shared by the commands: JSON, tables, docker's human durations. */
@@ -49,11 +49,8 @@ final class Output {
     }
 
     static Duration since(String isoTime) {
-        try {
-            return Duration.between(Instant.parse(isoTime), Instant.now());
-        } catch (RuntimeException e) {
-            return Duration.ZERO;
-        }
+        long then = Timestamps.parse(isoTime);
+        return then < 0 ? Duration.ZERO : Duration.ofNanos(Math.max(0, Timestamps.nowNanos() - then));
     }
 
     /** Left-aligned columns separated by three spaces, as docker prints them. */

@@ -8,6 +8,7 @@ import dev.berth.runtime.NamespaceMode;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
 import dev.berth.runtime.Rootfs;
+import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.Trace;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
@@ -16,7 +17,6 @@ import dev.berth.runtime.stage.StageSession;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.LinkedHashMap;
@@ -107,7 +107,7 @@ public final class Engine {
         try {
             name = claimName(name, id);
             created = create(r, id, name, dir, rootfs, namespaces);
-            Trace.mark("state written");
+            Trace.mark("compiled");
             return start(created);
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
@@ -157,8 +157,10 @@ public final class Engine {
             Files.createDirectory(dir.resolve("scratch"));
         }
         Program program = ProgramCompiler.compileRun(config);
+        // state.json is first written once the container exists (start), before it may run:
+        // until then a crash leaves no process, since the stage abandons a container whose
+        // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
-        store.write(id, state);
         return new Created(id, name, program, state, r.autoRemove);
     }
 
@@ -474,6 +476,6 @@ public final class Engine {
     }
 
     static String now() {
-        return Instant.now().toString();
+        return Timestamps.now();
     }
 }

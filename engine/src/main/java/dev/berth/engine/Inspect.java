@@ -6,12 +6,12 @@ import dev.berth.linux.Procs;
 import dev.berth.runtime.ContainerConfig;
 import dev.berth.runtime.NamespaceMode;
 import dev.berth.runtime.Rootfs;
+import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.WaitStatus;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +135,7 @@ final class Inspect {
             int status = Integer.parseInt(exit[0]);
             exited(s, WaitStatus.exitCode(status), "");
             long nanos = Long.parseLong(exit[1]);
-            st.put("FinishedAt", Instant.ofEpochSecond(0, nanos).toString());
+            st.put("FinishedAt", Timestamps.format(nanos));
             return s;
         } catch (NoSuchFileException e) {
             // still running, or the monitor died without a word

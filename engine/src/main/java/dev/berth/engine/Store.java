@@ -11,10 +11,8 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Stream;
 
 /**
  * The state directory shared by every berth process:
@@ -120,21 +118,25 @@ final class Store {
     /**
      * Deletes the container's directory; state.json goes first so readers stop seeing it. The
      * monitor may be removing its own files (ctl.sock) at the same moment: what vanishes under
-     * us is simply gone, and the walk is tried again.
+     * us is simply gone. A mount point left inside (never on the host: the container's mounts
+     * live in its own mount namespace) makes this fail rather than delete through it.
      */
     void delete(String id) throws IOException {
         Path d = dir(id);
         Files.deleteIfExists(d.resolve("state.json"));
-        for (int attempt = 0; Files.exists(d); attempt++) {
-            try (Stream<Path> walk = Files.walk(d)) {
-                for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                    Files.deleteIfExists(p);
+        deleteTree(d);
+    }
+
+    private static void deleteTree(Path p) throws IOException {
+        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
+                for (Path child : ds) {
+                    deleteTree(child);
                 }
-            } catch (NoSuchFileException | java.io.UncheckedIOException e) {
-                if (attempt >= 3) {
-                    throw e instanceof java.io.UncheckedIOException u ? u.getCause() : (IOException) e;
-                }
+            } catch (NoSuchFileException e) {
+                return;
             }
         }
+        Files.deleteIfExists(p);
     }
 }
