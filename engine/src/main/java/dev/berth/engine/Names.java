@@ -6,11 +6,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.HexFormat;
 import java.util.concurrent.ThreadLocalRandom;
-import java.util.regex.Pattern;
 
 /** Container ids and names, shaped as docker's. */
 final class Names {
-    private static final Pattern VALID = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final String[] LEFT = {"admiring", "bold", "brave", "calm", "clever", "eager",
         "elated", "focused", "gentle", "happy", "jolly", "keen", "kind", "lucid", "nifty",
         "quirky", "serene", "sharp", "stoic", "trusting", "upbeat", "vibrant", "wise", "zen"};
@@ -38,8 +36,23 @@ final class Names {
             + "_" + Integer.toString(r.nextInt(1 << 16), 36);
     }
 
+    /** docker's [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters, checked without a regex. */
+    private static boolean valid(String name) {
+        if (name.isEmpty() || name.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     static void validate(String name) throws EngineException {
-        if (!VALID.matcher(name).matches() || name.length() > 128) {
+        if (!valid(name)) {
             throw new EngineException.InvalidArgument("invalid container name \"" + name
                 + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
