@@ -183,7 +183,7 @@ static void accept_client(int listen_fd) {
     close(fd);
 }
 
-static void write_exit_file(int status) {
+static void write_exit_file(int status, int durable) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
   char text[64];
@@ -192,9 +192,9 @@ static void write_exit_file(int status) {
   int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
   if (fd < 0)
     return;
-  int ok = write_full(fd, text, (size_t)n) == 0 && fsync(fd) == 0;
+  int ok = write_full(fd, text, (size_t)n) == 0 && (!durable || fsync(fd) == 0);
   close(fd);
-  if (ok && rename("exit.tmp", "exit") == 0) {
+  if (ok && rename("exit.tmp", "exit") == 0 && durable) {
     int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dir >= 0)
       fsync(dir), close(dir);
@@ -283,7 +283,7 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
   drain(err_fd, F_STDERR);
   drain(master_fd, F_STDOUT);
   if (cfg->state_dir != NULL) {
-    write_exit_file(status);
+    write_exit_file(status, !cfg->ephemeral);
     unlink("ctl.sock"); /* before F_EXIT: the engine may remove the directory right after it */
   }
   int32_t st = status;

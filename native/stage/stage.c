@@ -52,8 +52,8 @@ static void read_config(const struct program *prog, struct config *cfg) {
   for (size_t i = 0; i < prog->n; i++) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
-    if (r->op < OP_MOUNT && r->op != OP_TTY && r->op != OP_STDIN && r->op != OP_INIT &&
-        r->argc < 1)
+    int flag_only = r->op == OP_TTY || r->op == OP_STDIN || r->op == OP_INIT || r->op == OP_EPHEMERAL;
+    if (r->op < OP_MOUNT && !flag_only && r->argc < 1)
       die(step, EINVAL, "record without its argument");
     switch (r->op) {
     case OP_STATE_DIR:
@@ -96,6 +96,9 @@ static void read_config(const struct program *prog, struct config *cfg) {
       break;
     case OP_INIT:
       cfg->init = 1;
+      break;
+    case OP_EPHEMERAL:
+      cfg->ephemeral = 1;
       break;
     case OP_EXIT_COMMAND:
       cfg->exit_command = r->argv;

@@ -49,6 +49,7 @@ struct config {
   uint32_t time_step;
   int init;
   char **exit_command;
+  int ephemeral;
 };
 
 /* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */

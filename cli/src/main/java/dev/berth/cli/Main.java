@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.engine.Engine;
 import dev.berth.runtime.Trace;
+import dev.berth.runtime.stage.SpareStage;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
@@ -35,6 +36,7 @@ public final class Main {
     }
 
     static int run(String[] args) {
+        SpareStage.disable(); // one command, one container: the launcher's stage is enough
         Path root = null;
         int i = 0;
         for (; i < args.length && args[i].startsWith("-"); i++) {

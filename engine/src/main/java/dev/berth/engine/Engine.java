@@ -151,7 +151,7 @@ public final class Engine {
         }
         ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
-            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit);
+            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit, r.autoRemove);
         if (rootfs instanceof Rootfs.Host) {
             Files.createDirectory(dir.resolve("rootfs"));
             Files.createDirectory(dir.resolve("scratch"));
@@ -178,7 +178,7 @@ public final class Engine {
             pid = session.awaitCreated();
             Trace.mark("container set up");
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
-            store.write(c.id(), c.state());
+            store.write(c.id(), c.state(), !c.autoRemove());
             session.go();
             session.awaitStarted();
             Trace.mark("command started");

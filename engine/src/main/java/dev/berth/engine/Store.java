@@ -108,7 +108,13 @@ final class Store {
     }
 
     void write(String id, Map<String, Object> state) throws IOException {
-        AtomicFiles.write(dir(id).resolve("state.json"), Json.pretty(state).getBytes(StandardCharsets.UTF_8));
+        write(id, state, true);
+    }
+
+    /** {@code durable} false: atomic for readers, but not fsync'd (see ContainerConfig.ephemeral). */
+    void write(String id, Map<String, Object> state, boolean durable) throws IOException {
+        AtomicFiles.write(dir(id).resolve("state.json"), Json.pretty(state).getBytes(StandardCharsets.UTF_8),
+            durable);
     }
 
     AtomicFiles.Lock lock(String id) throws IOException {

@@ -17,6 +17,8 @@ import java.util.Map;
  *     {@code /etc/resolv.conf}, keyed by the name under {@code /etc}
  * @param timeOffsets {@code timens_offsets} text, or null
  * @param exitCommand what the monitor runs once the container exited, or an empty list
+ * @param ephemeral removed when it exits (--rm): nothing of it needs to survive a machine crash,
+ *     which ends the container anyway, so its state is written without fsync
  */
 public record ContainerConfig(
     String id,
@@ -30,7 +32,8 @@ public record ContainerConfig(
     String timeOffsets,
     Map<String, Path> etcFiles,
     ProcessSpec process,
-    List<String> exitCommand) {
+    List<String> exitCommand,
+    boolean ephemeral) {
 
     public ContainerConfig {
         namespaces = new EnumMap<>(namespaces);

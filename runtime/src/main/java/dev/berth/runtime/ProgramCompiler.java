@@ -85,6 +85,9 @@ public final class ProgramCompiler {
         if (!c.exitCommand().isEmpty()) {
             p.addAll(OP_EXIT_COMMAND, "exit command", c.exitCommand());
         }
+        if (c.ephemeral()) {
+            p.add(OP_EPHEMERAL, "removed on exit: no fsync of the exit file");
+        }
     }
 
     private static void processOptions(Program p, ProcessSpec proc) {

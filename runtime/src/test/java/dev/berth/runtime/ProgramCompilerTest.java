@@ -19,7 +19,7 @@ class ProgramCompilerTest {
         ProcessSpec proc = new ProcessSpec(List.of("sh"), List.of("PATH=/bin"), "/", 0, 0, List.of(),
             false, false, false, 24, 80);
         return new ContainerConfig("id", Path.of("/state/c"), Path.of("/state/c/log"), new Rootfs.Host(),
-            "h", ns, uid, uid, null, Map.of("hostname", Path.of("/state/c/hostname")), proc, List.of());
+            "h", ns, uid, uid, null, Map.of("hostname", Path.of("/state/c/hostname")), proc, List.of(), false);
     }
 
     private static List<Integer> ops(Program p) {

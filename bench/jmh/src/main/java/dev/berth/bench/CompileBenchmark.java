@@ -47,13 +47,13 @@ public class CompileBenchmark {
         Map<String, Path> etc = Map.of("hostname", dir.resolve("hostname"), "hosts", dir.resolve("hosts"),
             "resolv.conf", dir.resolve("resolv.conf"));
         host = new ContainerConfig(Documents.id(1), dir, dir.resolve("container.log"), new Rootfs.Host(),
-            "box", ns, null, null, null, etc, proc, List.of());
+            "box", ns, null, null, null, etc, proc, List.of(), true);
         Map<NsKind, NamespaceMode> userns = new EnumMap<>(ns);
         userns.put(NsKind.USER, NamespaceMode.PRIVATE);
         IdMap map = new IdMap(0, 100000, 65536);
         rootfsUserns = new ContainerConfig(Documents.id(2), dir, dir.resolve("container.log"),
             new Rootfs.Directory(Path.of("/srv/rootfs"), false), "box", userns, map, map, null, etc, proc,
-            List.of());
+            List.of(), false);
     }
 
     @Benchmark

@@ -5,7 +5,6 @@ import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.lang.ProcessBuilder.Redirect;
 import java.nio.file.Path;
 
 /**
@@ -42,7 +41,7 @@ public final class StageSession implements AutoCloseable {
     }
 
     /**
-     * Takes the launcher's stage if there is one, or spawns a stage; checks its protocol
+     * Takes the launcher's stage if there is one, else the spare, else spawns a stage; checks its protocol
      * version, points its diagnostics at {@code stderrLog} and sends the program.
      */
     public static StageSession start(Program program, Path stderrLog)
@@ -52,10 +51,10 @@ public final class StageSession implements AutoCloseable {
         if (launched != null) {
             s = new StageSession(null, launched.in(), launched.out(), program);
         } else {
-            ProcessBuilder pb = new ProcessBuilder(Stage.locate().toString());
-            pb.environment().remove(LaunchedStage.ENV);
-            pb.redirectError(Redirect.DISCARD);
-            Process p = pb.start();
+            Process p = SpareStage.take();
+            if (p == null) {
+                p = SpareStage.spawn();
+            }
             s = new StageSession(p, p.getInputStream(), p.getOutputStream(), program);
         }
         try {

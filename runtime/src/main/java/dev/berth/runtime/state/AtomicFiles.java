@@ -1,7 +1,7 @@
 package dev.berth.runtime.state;
 
-import java.io.IOException;
 import java.io.FileOutputStream;
+import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -19,12 +19,23 @@ public final class AtomicFiles {
      * target, fsync the directory.
      */
     public static void write(Path target, byte[] content) throws IOException {
+        write(target, content, true);
+    }
+
+    /**
+     * As {@link #write(Path, byte[])}; without {@code durable} the fsyncs are left out, so that
+     * readers still never see a torn file but a machine crash may lose the write. For state
+     * that has no meaning after a crash.
+     */
+    public static void write(Path target, byte[] content, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid());
-        // a stream and FileDescriptor.sync: on a cold JVM about half the cost of a FileChannel
+        // a stream and FileDescriptor.sync: lighter on a cold JVM than a FileChannel
         try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
             out.write(content);
-            out.getFD().sync();
+            if (durable) {
+                out.getFD().sync();
+            }
         }
         try {
             Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
@@ -32,7 +43,9 @@ public final class AtomicFiles {
             Files.deleteIfExists(tmp);
             throw e;
         }
-        syncDirectory(dir);
+        if (durable) {
+            syncDirectory(dir);
+        }
     }
 
     /** fsync(2) of a directory, so that a rename or a new entry in it survives a crash. */
