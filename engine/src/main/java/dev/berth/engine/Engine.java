@@ -342,16 +342,16 @@ public final class Engine {
     /** The id of a container named by full id, name or unique id prefix, as docker resolves them. */
     public String resolve(String ref) throws EngineException {
         try {
-            if (ref.length() == 64 && Files.exists(store.dir(ref).resolve("state.json"))) {
+            if (ref.length() == 64 && store.exists(ref)) {
                 return ref;
             }
             String byName = store.idOfName(ref.startsWith("/") ? ref.substring(1) : ref);
-            if (byName != null && Files.exists(store.dir(byName).resolve("state.json"))) {
+            if (byName != null && store.exists(byName)) {
                 return byName;
             }
             String found = null;
             for (String id : store.ids()) {
-                if (!ref.isEmpty() && id.startsWith(ref)) {
+                if (!ref.isEmpty() && id.startsWith(ref) && store.exists(id)) {
                     if (found != null) {
                         throw new EngineException.Conflict("multiple containers found with the id prefix "
                             + ref + "; give more characters");

@@ -130,8 +130,12 @@ final class Inspect {
         if (!"running".equals(st.get("Status"))) {
             return s;
         }
+        Path exitFile = dir.resolve("exit");
         try {
-            String[] exit = Files.readString(dir.resolve("exit")).strip().split(" ");
+            if (!Files.exists(exitFile)) {
+                throw new NoSuchFileException(exitFile.toString()); // never thrown in the common case
+            }
+            String[] exit = Files.readString(exitFile).strip().split(" ");
             int status = Integer.parseInt(exit[0]);
             exited(s, WaitStatus.exitCode(status), "");
             long nanos = Long.parseLong(exit[1]);

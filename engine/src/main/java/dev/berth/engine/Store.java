@@ -87,16 +87,22 @@ final class Store {
         }
     }
 
+    /**
+     * Every container directory, including ones still being created or removed (no
+     * state.json): callers check what they read, so a listing costs no extra stat per entry.
+     */
     List<String> ids() throws IOException {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(containers)) {
             for (Path p : ds) {
-                if (Files.exists(p.resolve("state.json"))) {
-                    out.add(p.getFileName().toString());
-                }
+                out.add(p.getFileName().toString());
             }
         }
         return out;
+    }
+
+    boolean exists(String id) {
+        return Files.exists(dir(id).resolve("state.json"));
     }
 
     Map<String, Object> read(String id) throws IOException {
@@ -113,7 +119,7 @@ final class Store {
 
     /** {@code durable} false: atomic for readers, but not fsync'd (see ContainerConfig.ephemeral). */
     void write(String id, Map<String, Object> state, boolean durable) throws IOException {
-        AtomicFiles.write(dir(id).resolve("state.json"), Json.pretty(state).getBytes(StandardCharsets.UTF_8),
+        AtomicFiles.write(dir(id).resolve("state.json"), Json.compact(state).getBytes(StandardCharsets.UTF_8),
             durable);
     }
 

@@ -14,29 +14,61 @@ public final class Procs {
      * even after the pid is reused.
      */
     public static long startTime(long pid) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            // the command name may hold spaces and parentheses: fields start after the last ')'
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return Long.parseLong(f[19]);
-        } catch (IOException | RuntimeException e) {
-            return -1;
-        }
+        byte[] stat = stat(pid);
+        return stat == null ? -1 : startTime(stat);
     }
 
     /** True when the process exists and is not a zombie. */
     public static boolean alive(long pid, long startTime) {
-        try {
-            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
-            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-            return !f[0].equals("Z") && !f[0].equals("X")
-                && (startTime < 0 || Long.parseLong(f[19]) == startTime);
-        } catch (IOException | RuntimeException e) {
+        byte[] stat = stat(pid);
+        if (stat == null) {
             return false;
+        }
+        int i = fieldsStart(stat);
+        if (i < 0 || i >= stat.length || stat[i] == 'Z' || stat[i] == 'X') {
+            return false;
+        }
+        return startTime < 0 || startTime(stat) == startTime;
+    }
+
+    private static byte[] stat(long pid) {
+        try {
+            return Files.readAllBytes(Path.of("/proc/" + pid + "/stat"));
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
-    /** The effective uid of this process, from {@code /proc/self/status}. */
+    /** Where field 3 (state) starts: after the last ')', since the name may hold both. */
+    private static int fieldsStart(byte[] stat) {
+        for (int i = stat.length - 1; i >= 0; i--) {
+            if (stat[i] == ')') {
+                return i + 2;
+            }
+        }
+        return -1;
+    }
+
+    /** Field 22 of /proc/PID/stat, parsed by hand: split() is costly on a cold JVM. */
+    private static long startTime(byte[] stat) {
+        int i = fieldsStart(stat);
+        for (int field = 3; i >= 0 && i < stat.length; field++) {
+            int start = i;
+            while (i < stat.length && stat[i] != ' ' && stat[i] != '\n') {
+                i++;
+            }
+            if (field == 22) {
+                long v = 0;
+                for (int k = start; k < i; k++) {
+                    v = v * 10 + (stat[k] - '0');
+                }
+                return v;
+            }
+            i++;
+        }
+        return -1;
+    }
+
     /** The n-th whitespace-separated field of a line, as a number (no regex: a cold start pays for one). */
     private static int field(String line, int n) {
         int i = 0;
@@ -54,6 +86,7 @@ public final class Procs {
         }
     }
 
+    /** The effective uid of this process, from {@code /proc/self/status}. */
     public static int effectiveUid() {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
