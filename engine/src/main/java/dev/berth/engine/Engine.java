@@ -419,7 +419,12 @@ public final class Engine {
      * command then tries.
      */
     boolean removeExited(String id, String name) {
-        try (var lock = store.lock(id)) {
+        // no lock: an exited auto-remove container is never written again, and two removals
+        // at once (with a berth rm -f) only delete the same files
+        try {
+            if (!store.exists(id)) {
+                return false;
+            }
             store.releaseName(name, id);
             store.delete(id);
             return true;
