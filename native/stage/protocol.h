@@ -50,6 +50,12 @@
 #define F_WAIT 'T'   /* ctl socket only: send F_EXIT to this client when the container exits */
 #define F_REMOVED 'r' /* after F_EXIT: the engine removed the container, skip OP_EXIT_COMMAND */
 
+#define F_NSSCAN 'Q'  /* instead of F_PROGRAM: u32 flags, then paths; see nsscan.c */
+
+/* F_NSSCAN flags */
+#define NS_SCAN_PROCS 1u /* every process's /proc/PID/ns */
+#define NS_SCAN_FDS 2u   /* and every open fd that holds a namespace */
+
 /* frames, stage -> Java */
 #define F_CREATED 'C' /* u32 host pid of the container's first process */
 #define F_STARTED 'S'
@@ -58,6 +64,11 @@
 #define F_STDERR 'R'
 #define F_EXIT 'X' /* i32 raw wait status */
 #define F_ACK 'a'
+#define F_NSPROC 'p'
+#define F_NSFD 'd'
+#define F_NSPATH 'f'
+#define F_NSINFO 'n'
+#define F_NSEND 'e'
 
 /* program records: options for the monitor and C1 */
 #define OP_STATE_DIR 1  /* dir: chdir there, create ctl.sock, write the exit file */

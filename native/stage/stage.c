@@ -158,8 +158,12 @@ static void read_program(struct program *prog) {
   uint8_t type;
   char *p;
   uint32_t n;
-  if (frame_read(0, &type, &p, &n) < 0 || type != F_PROGRAM)
+  if (frame_read(0, &type, &p, &n) < 0 || (type != F_PROGRAM && type != F_NSSCAN))
     die(STEP_PROTOCOL, errno ? errno : EPROTO, "expected a program frame");
+  if (type == F_NSSCAN) { /* a question, not a container: answer and go */
+    ns_scan(p, n);
+    exit(0);
+  }
   if (program_parse(p, n, prog) < 0)
     die(STEP_PROTOCOL, EPROTO, "malformed program");
 }

@@ -84,6 +84,9 @@ int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
 _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,
                       struct stdio_fds io);
 
+/* nsscan.c: answers one F_NSSCAN */
+void ns_scan(const char *payload, uint32_t len);
+
 /* launch.c: returns in the forked stage; the caller's process becomes argv */
 void launch(char **argv);
 

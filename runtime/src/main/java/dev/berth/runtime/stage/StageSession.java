@@ -46,6 +46,22 @@ public final class StageSession implements AutoCloseable {
      */
     public static StageSession start(Program program, Path stderrLog)
         throws IOException, StageException {
+        StageSession s = open(program, stderrLog);
+        try {
+            s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.kill();
+            throw e;
+        }
+    }
+
+    /** A stage past its hello, for a question rather than a container ({@link NsScanner}). */
+    static StageSession open(Path stderrLog) throws IOException, StageException {
+        return open(new Program(), stderrLog);
+    }
+
+    private static StageSession open(Program program, Path stderrLog) throws IOException, StageException {
         LaunchedStage.Pipes launched = LaunchedStage.take();
         StageSession s;
         if (launched != null) {
@@ -67,7 +83,6 @@ public final class StageSession implements AutoCloseable {
                 throw new IOException("stage protocol: bad hello from " + Stage.locate());
             }
             s.pid = Frame.le(12).put(reply.payload(), 0, 12).getInt(8);
-            s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
             return s;
         } catch (IOException | StageException | RuntimeException e) {
             s.kill();
