@@ -2,7 +2,7 @@
  * The namespace scan behind `berth ns` and `berth netns`: facts only, no policy. Java sends
  * F_NSSCAN {u32 flags, paths...}; the stage answers with records and F_NSEND:
  *
- *   F_NSPROC  per process:   i32 pid, i32 uid, char comm[16], 8 x {u32 type, u64 inode}
+ *   F_NSPROC  per process:   i32 pid, i32 ppid, i32 uid, char comm[16], 8 x {u32 type, u64 inode}
  *   F_NSFD    per open fd:   i32 pid, i32 fd, u32 type, u64 inode       (NS_SCAN_FDS)
  *   F_NSPATH  per path:      i32 errno, u32 type, u64 inode, path
  *   F_NSINFO  per namespace: u64 inode, u32 type, i32 owner uid (user namespaces, else -1),
@@ -156,7 +156,7 @@ static void scan_process(int proc, const char *pid_s, int fds) {
   int ns = openat(proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
   if (ns < 0)
     return; /* gone, or not ours to see */
-  char rec[4 + 4 + 16 + 8 * 12], *p = rec;
+  char rec[4 + 4 + 4 + 16 + 8 * 12], *p = rec;
   struct stat st;
   int32_t uid = fstatat(proc, pid_s, &st, 0) == 0 ? (int32_t)st.st_uid : -1;
   char comm[16] = {0};
@@ -168,7 +168,20 @@ static void scan_process(int proc, const char *pid_s, int fds) {
       comm[n - 1] = '\0';
     close(cfd);
   }
+  int32_t ppid = 0;
+  char stat[512];
+  snprintf(path, sizeof path, "%s/stat", pid_s);
+  int sfd = openat(proc, path, O_RDONLY | O_CLOEXEC);
+  if (sfd >= 0) {
+    ssize_t n = read(sfd, stat, sizeof stat - 1);
+    close(sfd);
+    stat[n > 0 ? n : 0] = '\0';
+    char *end = strrchr(stat, ')'); /* the name may hold anything: fields follow the last ')' */
+    if (end != NULL && end[1] == ' ' && end[2] != '\0' && end[3] == ' ')
+      ppid = atoi(end + 4);
+  }
   p = put(p, &pid, 4);
+  p = put(p, &ppid, 4);
   p = put(p, &uid, 4);
   p = put(p, comm, 16);
   uint64_t inos[8];

@@ -69,6 +69,7 @@ public final class Main {
                 case "ps" -> new PsCommand(stateRoot).run(rest);
                 case "inspect" -> new InspectCommand(stateRoot).run(rest);
                 case "logs" -> new LogsCommand(stateRoot).run(rest);
+                case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "stop", "kill", "wait", "rm" -> new LifecycleCommand(stateRoot, command).run(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
@@ -104,6 +105,7 @@ public final class Main {
               kill     Send a signal to running containers
               wait     Block until containers stop, then print their exit codes
               rm       Remove containers
+              ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               version  Show the berth version
 
             Global options:

@@ -474,6 +474,28 @@ public final class Engine {
         return Exec.start(this, inspect(ref), req);
     }
 
+    /**
+     * Runs a process in the namespaces named by files ({@code /proc/PID/ns/KIND} or bind mounts
+     * of them), like nsenter; {@code what} names the target in errors.
+     */
+    public Attachment enter(Map<NsKind, Path> joins, ExecRequest req, String what) throws EngineException {
+        return Exec.enter(joins, req, what);
+    }
+
+    /** Container names by id, read from the names directory alone (no state.json). */
+    Map<String, String> namesById() {
+        return store.namesById();
+    }
+
+    /** The running container's first process, for tools that work on pids. */
+    public long pidOf(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("container " + ref + " is not running; start it first");
+        }
+        return Inspect.pid(s);
+    }
+
     /** The container's log, for {@code logs}. */
     public LogReader logs(String ref) throws EngineException {
         Map<String, Object> s = inspect(ref);

@@ -59,26 +59,52 @@ final class Exec {
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
             r.tty, r.stdin, false, r.rows, r.cols);
         Program program = ProgramCompiler.compileExec(joins, proc);
+        return launch(program, engine.dir((String) s.get("Id")).resolve("monitor.log"), "container " + name);
+    }
+
+    /**
+     * nsenter: {@code command} in the namespaces of {@code joins} (files under /proc/PID/ns, or
+     * bind mounts of them), as root, with this process's environment; no container involved.
+     */
+    static Attachment enter(Map<NsKind, Path> joins, ExecRequest r, String what) throws EngineException {
+        if (r.command.isEmpty()) {
+            throw new EngineException.InvalidArgument("no command given");
+        }
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.remove("BERTH_STAGE_FDS");
+        env.putAll(r.env);
+        List<String> envList = new ArrayList<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            envList.add(e.getKey() + "=" + e.getValue());
+        }
+        String cwd = r.workdir != null ? r.workdir : "/";
+        ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, 0, 0, List.of(), r.tty, r.stdin, false,
+            r.rows, r.cols);
+        return launch(ProgramCompiler.compileExec(joins, proc), null, what);
+    }
+
+    private static Attachment launch(Program program, Path log, String what) throws EngineException {
         StageSession session = null;
         try {
-            session = StageSession.start(program, engine.dir((String) s.get("Id")).resolve("monitor.log"));
+            session = StageSession.start(program, log);
             session.awaitCreated();
             session.go();
             session.awaitStarted();
             return new Attachment(session);
         } catch (StageException e) {
-            session = kill(session);
-            boolean execStep = e.step() >= 0 && program.records().get(e.step()).op() == Protocol.OP_EXEC;
+            kill(session);
+            boolean execStep = e.step() >= 0 && e.step() < program.records().size()
+                && program.records().get(e.step()).op() == Protocol.OP_EXEC;
             if (execStep) {
                 boolean notFound = e.errno() == Errno.ENOENT;
                 throw new EngineException.CommandFailed(notFound
                     ? "exec: \"" + e.detail() + "\": executable file not found in $PATH"
                     : "exec: \"" + e.detail() + "\": " + Errno.describe(e.errno()), notFound, e);
             }
-            throw new EngineException.SystemFailure("cannot exec in container " + name + ": " + e.getMessage(), e);
+            throw new EngineException.SystemFailure("cannot exec in " + what + ": " + e.getMessage(), e);
         } catch (IOException e) {
             kill(session);
-            throw new EngineException.SystemFailure("cannot exec in container " + name + ": " + e.getMessage(), e);
+            throw new EngineException.SystemFailure("cannot exec in " + what + ": " + e.getMessage(), e);
         }
     }
 

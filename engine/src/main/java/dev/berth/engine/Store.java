@@ -79,6 +79,23 @@ final class Store {
         }
     }
 
+    /** Every claimed name, by the id it points to. */
+    Map<String, String> namesById() {
+        Map<String, String> out = new java.util.HashMap<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(names)) {
+            for (Path p : ds) {
+                try {
+                    out.put(Files.readSymbolicLink(p).toString(), p.getFileName().toString());
+                } catch (IOException e) {
+                    // released meanwhile
+                }
+            }
+        } catch (IOException e) {
+            // no names yet
+        }
+        return out;
+    }
+
     String idOfName(String name) {
         try {
             return Files.readSymbolicLink(names.resolve(name)).toString();

@@ -91,6 +91,17 @@ final class Users {
         return Long.parseLong(s) <= Integer.MAX_VALUE;
     }
 
+    /** uid to user name, from {@code etc}/passwd (the host's, for lsns-like listings). */
+    static java.util.Map<Integer, String> names(Path etc) {
+        java.util.Map<Integer, String> out = new java.util.HashMap<>();
+        for (String[] e : table(etc.resolve("passwd"))) {
+            if (e.length >= 3 && isNumber(e[2])) {
+                out.putIfAbsent(Integer.parseInt(e[2]), e[0]);
+            }
+        }
+        return out;
+    }
+
     private static List<String[]> table(Path file) {
         List<String[]> out = new ArrayList<>();
         try {

@@ -20,7 +20,7 @@ import java.util.Map;
  */
 public final class NsScanner {
     /** A process and the inode of each of its namespaces (0: not visible). */
-    public record Proc(int pid, int uid, String comm, Map<NsKind, Long> inodes) {}
+    public record Proc(int pid, int ppid, int uid, String comm, Map<NsKind, Long> inodes) {}
 
     /** An open file descriptor that holds a namespace (it may keep one alive with no process). */
     public record Held(int pid, int fd, NsKind kind, long inode) {}
@@ -84,8 +84,9 @@ public final class NsScanner {
     }
 
     private static void readProcs(ByteBuffer b, List<Proc> out) {
-        while (b.remaining() >= 4 + 4 + 16 + 8 * 12) {
+        while (b.remaining() >= 4 + 4 + 4 + 16 + 8 * 12) {
             int pid = b.getInt();
+            int ppid = b.getInt();
             int uid = b.getInt();
             byte[] comm = new byte[16];
             b.get(comm);
@@ -101,7 +102,7 @@ public final class NsScanner {
                     inodes.put(kind, ino);
                 }
             }
-            out.add(new Proc(pid, uid, new String(comm, 0, len, StandardCharsets.UTF_8), inodes));
+            out.add(new Proc(pid, ppid, uid, new String(comm, 0, len, StandardCharsets.UTF_8), inodes));
         }
     }
 

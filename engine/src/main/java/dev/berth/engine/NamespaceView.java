@@ -1,0 +1,211 @@
+package dev.berth.engine;
+
+import dev.berth.linux.NsKind;
+import dev.berth.runtime.stage.NsScanner;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Every namespace on the machine, as {@code lsns} shows them and more: those kept alive by a
+ * bind mount or an open file descriptor with no process in them, the owning user namespace and
+ * parent from {@code ioctl_ns}, and the berth container a namespace belongs to.
+ */
+public final class NamespaceView {
+    /**
+     * One namespace. {@code pid}, {@code uid} and {@code command} are those of its lowest
+     * process (0, -1 and "" when no process is in it); {@code owner} is the owning user
+     * namespace and {@code parent} the parent user or PID namespace (0: none, or not visible);
+     * {@code ownerUid} is the uid that created it, for user namespaces (-1 otherwise);
+     * {@code holders} are the bind mounts and file descriptors that also keep it alive.
+     */
+    public record Namespace(NsKind kind, long inode, int nprocs, long pid, int uid, String user,
+        String command, long owner, int ownerUid, long parent, List<String> holders, String container) {}
+
+    private final Map<Long, Namespace> byInode;
+    private final Map<Long, Map<NsKind, Long>> byPid;
+
+    private NamespaceView(Map<Long, Namespace> byInode, Map<Long, Map<NsKind, Long>> byPid) {
+        this.byInode = byInode;
+        this.byPid = byPid;
+    }
+
+    /** Scans the machine; with {@code fds}, also every open file descriptor (slower). */
+    public static NamespaceView scan(Engine engine, boolean fds) throws EngineException {
+        List<String> mounts = nsfsMounts();
+        NsScanner.Result r;
+        try {
+            r = NsScanner.scan(true, fds, mounts);
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot scan the namespaces: " + e.getMessage(), e);
+        }
+        Map<Long, List<NsScanner.Proc>> members = new LinkedHashMap<>();
+        Map<Long, Map<NsKind, Long>> byPid = new HashMap<>();
+        for (NsScanner.Proc p : r.procs()) {
+            byPid.put((long) p.pid(), p.inodes());
+            for (Map.Entry<NsKind, Long> e : p.inodes().entrySet()) {
+                members.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(p);
+            }
+        }
+        Map<Long, List<String>> holders = new HashMap<>();
+        for (NsScanner.PathInfo p : r.paths()) {
+            if (p.errno() == 0) {
+                holders.computeIfAbsent(p.inode(), k -> new ArrayList<>()).add("mount " + p.path());
+            }
+        }
+        for (NsScanner.Held h : r.held()) {
+            holders.computeIfAbsent(h.inode(), k -> new ArrayList<>()).add("fd " + h.pid() + ":" + h.fd());
+        }
+        Map<Long, String> containers = containers(engine, r.procs(), byPid);
+        Map<Integer, String> users = Users.names(Path.of("/etc"));
+        Map<Integer, String> commands = new HashMap<>();
+        Map<Long, Namespace> out = new LinkedHashMap<>();
+        for (NsScanner.Info info : r.namespaces().values()) {
+            if (info.kind() == null) {
+                continue;
+            }
+            List<NsScanner.Proc> procs = members.getOrDefault(info.inode(), List.of());
+            NsScanner.Proc lowest = null;
+            for (NsScanner.Proc p : procs) {
+                if (lowest == null || p.pid() < lowest.pid()) {
+                    lowest = p;
+                }
+            }
+            List<String> held = holders.getOrDefault(info.inode(), List.of());
+            if (lowest == null && held.isEmpty() && info.kind() != NsKind.USER && info.kind() != NsKind.PID) {
+                continue; // met only as somebody's owner or parent: not a user or PID namespace
+            }
+            final NsScanner.Proc low = lowest;
+            String command = low == null ? "" : commands.computeIfAbsent(low.pid(), k -> command(low));
+            int uid = lowest == null ? -1 : lowest.uid();
+            out.put(info.inode(), new Namespace(info.kind(), info.inode(), procs.size(),
+                lowest == null ? 0 : lowest.pid(), uid, uid < 0 ? "" : users.getOrDefault(uid, String.valueOf(uid)),
+                command, info.owner(), info.ownerUid(), info.parent(),
+                List.copyOf(held), containers.getOrDefault(info.inode(), "")));
+        }
+        return new NamespaceView(out, byPid);
+    }
+
+    public List<Namespace> all() {
+        return new ArrayList<>(byInode.values());
+    }
+
+    public Namespace get(long inode) {
+        return byInode.get(inode);
+    }
+
+    /** The namespaces of a process, by kind; empty when it is gone or not visible. */
+    public Map<NsKind, Long> ofProcess(long pid) {
+        return byPid.getOrDefault(pid, Map.of());
+    }
+
+    /** Mount points of namespace files (bind mounts like /run/netns/NAME), from mountinfo. */
+    static List<String> nsfsMounts() {
+        List<String> out = new ArrayList<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0 || !line.startsWith("nsfs ", dash + 3)) {
+                    continue;
+                }
+                String[] f = line.substring(0, dash).split(" ");
+                if (f.length > 4) {
+                    out.add(unescape(f[4]));
+                }
+            }
+        } catch (IOException e) {
+            // no mountinfo: no bind-mounted namespaces to report
+        }
+        return out;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as three octal digits. */
+    private static String unescape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                try {
+                    sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException e) {
+                    // not an escape after all
+                }
+            }
+            sb.append(c);
+        }
+        return sb.toString();
+    }
+
+    /**
+     * Namespaces a running container has of its own (not the engine's), by inode. Found
+     * without reading any state.json: a container's first process is the child of a
+     * berth-monitor whose working directory is the container's directory, and the names
+     * directory maps ids back to names.
+     */
+    private static Map<Long, String> containers(Engine engine, List<NsScanner.Proc> procs,
+        Map<Long, Map<NsKind, Long>> byPid) {
+        Map<Long, String> out = new HashMap<>();
+        Map<NsKind, Long> host = byPid.getOrDefault(ProcessHandle.current().pid(), Map.of());
+        Path containers = engine.root().resolve("containers").toAbsolutePath().normalize();
+        Map<Integer, String> monitors = new HashMap<>(); // monitor pid -> container id
+        for (NsScanner.Proc p : procs) {
+            if (p.comm().equals("berth-monitor")) {
+                try {
+                    Path cwd = Files.readSymbolicLink(Path.of("/proc/" + p.pid() + "/cwd"));
+                    if (cwd.getParent() != null && cwd.getParent().equals(containers)) {
+                        monitors.put(p.pid(), cwd.getFileName().toString());
+                    }
+                } catch (IOException e) {
+                    // gone, or an exec's monitor: no container directory
+                }
+            }
+        }
+        if (monitors.isEmpty()) {
+            return out;
+        }
+        Map<String, String> names = engine.namesById();
+        for (NsScanner.Proc p : procs) {
+            String id = monitors.get(p.ppid());
+            if (id == null || p.comm().equals("berth-monitor")) {
+                continue;
+            }
+            String name = names.getOrDefault(id, id.substring(0, Math.min(12, id.length())));
+            for (Map.Entry<NsKind, Long> e : p.inodes().entrySet()) {
+                if (!e.getValue().equals(host.get(e.getKey()))) {
+                    out.merge(e.getValue(), name, (a, b) -> a.equals(b) || a.contains(b) ? a : a + "," + b);
+                }
+            }
+        }
+        return out;
+    }
+
+    /** The command line of a process, as lsns prints it; its name when that is not readable. */
+    private static String command(NsScanner.Proc p) {
+        try {
+            byte[] b = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
+            int n = b.length;
+            while (n > 0 && b[n - 1] == 0) {
+                n--;
+            }
+            if (n == 0) {
+                return p.comm();
+            }
+            for (int i = 0; i < n; i++) {
+                if (b[i] == 0) {
+                    b[i] = ' ';
+                }
+            }
+            return new String(b, 0, n, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return p.comm();
+        }
+    }
+}
