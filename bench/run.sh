@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
-# bench/run.sh: start-to-exit latency of `berth run --rm ... /bin/true` side by side with its
-# peers (JVM floor, unshare, bwrap, crun, runc, podman) in ONE hyperfine run, so that the ratios
-# hold on a noisy machine; then the warm library path (bench/src/WarmStart.java) and the RSS/PSS of
-# a container's monitor. See bench/README.md.
+# bench/run.sh: berth side by side with its peers, each scenario in ONE hyperfine run so that the
+# ratios hold on a noisy machine. Sections (BENCH_ONLY picks a subset):
+#   start     start-to-exit of /bin/true: berth, JVM floor, unshare, bwrap, crun, runc, podman;
+#             then the warm library path (bench/src/WarmStart.java)
+#   exec      exec of `true` into a running container: berth, nsenter (floor), runc, crun, podman
+#   scale     berth ps / inspect / run --rm and the Pss of monitors and containers at N running
+#             containers (BENCH_SCALE), with lsns as a reference
+#   parallel  BENCH_PARALLEL detached containers started at once (xargs -P 8), then removed
+#   memory    the memory per running container (berth's monitor, podman's conmon) and at idle
+# summary.md, start.svg and scaling.svg are written from what this run measured. See bench/README.md.
 #
 #   bench/run.sh                 # as root; results in bench/results/ (or $BENCH_OUT)
+#   BENCH_ONLY=exec BENCH_RUNS=5 BENCH_NO_PODMAN=1 bench/run.sh
 #
-# Knobs (environment): BENCH_OUT, BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_WARM_RUNS (200),
-# BENCH_WARM_WARMUPS (20), BENCH_NO_INSTALL=1 (never apt-get), BENCH_NO_PODMAN=1.
+# Knobs (environment): BENCH_OUT, BENCH_ONLY (all sections), BENCH_RUNS (30), BENCH_WARMUP (3),
+# BENCH_WARM_RUNS (200), BENCH_WARM_WARMUPS (20), BENCH_SCALE ("0 10 100 1000"),
+# BENCH_SCALE_RUNS (10), BENCH_SCALE_WARMUP (2), BENCH_PARALLEL (100), BENCH_NO_INSTALL=1 (never
+# apt-get), BENCH_NO_PODMAN=1.
 #
 # Everything it creates lives under one temp dir that a trap removes; it starts no network (every
 # container has its own empty network namespace or none), kills nothing by name, and removes every
@@ -20,6 +29,12 @@ runs=${BENCH_RUNS:-30}
 warmup=${BENCH_WARMUP:-3}
 warm_runs=${BENCH_WARM_RUNS:-200}
 warm_warmups=${BENCH_WARM_WARMUPS:-20}
+scale_points=${BENCH_SCALE:-0 10 100 1000}
+scale_runs=${BENCH_SCALE_RUNS:-10}
+scale_warmup=${BENCH_SCALE_WARMUP:-2}
+par_count=${BENCH_PARALLEL:-100}
+sections="start exec scale parallel memory"
+only=${BENCH_ONLY:-$sections}
 berth=$repo/bin/berth
 dist=$repo/cli/target/berth/lib
 
@@ -27,14 +42,27 @@ log() { printf 'bench: %s\n' "$*" >&2; }
 die() { log "$*"; exit 1; }
 
 [ "$(id -u)" -eq 0 ] || die "run me as root: containers need it"
+for s in $only; do
+    case " $sections " in *" $s "*) ;; *) die "BENCH_ONLY: unknown section '$s' (known: $sections)" ;; esac
+done
+for n in $scale_points; do
+    case $n in '' | *[!0-9]*) die "BENCH_SCALE: '$n' is not a number" ;; esac
+done
+# ascending: the scaling section only ever adds containers
+# shellcheck disable=SC2086 # a list of numbers
+scale_points=$(printf '%s\n' $scale_points | sort -n -u | tr '\n' ' ')
+case $par_count in '' | *[!0-9]*) die "BENCH_PARALLEL: '$par_count' is not a number" ;; esac
+want() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; } # section: is it to run?
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
-state=$work/state              # berth --root of the cold CLI and the monitor measurement
+state=$work/state              # berth --root of the cold CLI, exec and the monitor measurement
 warm_state=$work/warm-state    # Engine.open() root of the warm library path
+scale_state=$work/scale-state  # berth --root of the scaling section (its N containers only)
+par_state=$work/par-state      # berth --root of the parallel start
 rootfs=$work/rootfs
-bundle=$work/bundle
-podman=()                      # podman plus its global flags, once podman works
-detached=""                    # id of the detached berth container, while it exists
+bundle=$work/bundle            # OCI bundle running /bin/true (start rows)
+bundle_sleep=$work/bundle-sleep # OCI bundle running /bin/sleep 3600 (exec, parallel)
+podman=()                      # podman plus its global flags, when podman is installed and wanted
 
 # what the runtimes make outside $work on first use (runtime state dirs, podman's parent
 # cgroups): the ones missing now are removed again at exit, if empty
@@ -48,21 +76,20 @@ done
 
 cleanup() {
     set +e
-    [ -n "$detached" ] && "$berth" --root "$state" rm -f "$detached" >/dev/null 2>&1
-    # containers an interrupted run may have left behind, each by the tool that made it
-    for root in "$state" "$warm_state"; do
+    # containers an interrupted run may have left behind, each by the tool that made it, four at
+    # a time (the scaling section may leave a thousand)
+    for root in "$state" "$warm_state" "$scale_state" "$par_state"; do
         [ -d "$root" ] || continue
-        for id in $("$berth" --root "$root" ps -aq 2>/dev/null); do
-            "$berth" --root "$root" rm -f "$id" >/dev/null 2>&1
-        done
+        "$berth" --root "$root" ps -aq 2>/dev/null |
+            xargs -r -P 4 -n 1 "$berth" --root "$root" rm -f >/dev/null 2>&1
     done
     for rt in runc crun; do
         [ -d "$work/$rt" ] && command -v "$rt" >/dev/null 2>&1 || continue
-        for id in $("$rt" --root "$work/$rt" list -q 2>/dev/null); do
-            "$rt" --root "$work/$rt" delete -f "$id" >/dev/null 2>&1
-        done
+        "$rt" --root "$work/$rt" list -q 2>/dev/null |
+            xargs -r -P 4 -n 1 "$rt" --root "$work/$rt" delete -f >/dev/null 2>&1
     done
-    [ ${#podman[@]} -gt 0 ] && "${podman[@]}" rm -af >/dev/null 2>&1
+    # -t 0: /bin/sleep as PID 1 ignores SIGTERM, so podman would wait 10 s per container
+    [ ${#podman[@]} -gt 0 ] && "${podman[@]}" rm -af -t 0 >/dev/null 2>&1
     for p in "${outside[@]}"; do
         [ -d "$p" ] && find "$p" -depth -type d -exec rmdir {} \; 2>/dev/null
     done
@@ -174,21 +201,27 @@ for applet in $(/bin/busybox --list); do
     [ -e "$rootfs/bin/$applet" ] || ln -s busybox "$rootfs/bin/$applet"
 done
 
-# the OCI bundle for runc and crun: the default spec, pointed at the rootfs, running /bin/true
-if command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1; then
-    mkdir -p "$bundle" "$work/runc" "$work/crun"
-    if command -v runc >/dev/null 2>&1; then (cd "$bundle" && runc spec); else (cd "$bundle" && crun spec); fi
-    python3 - "$bundle/config.json" "$rootfs" <<'EOF'
+# the OCI bundles for runc and crun: the default spec, pointed at the rootfs, running /bin/true
+# (start) or /bin/sleep 3600 (exec, parallel); no terminal, so `run -d` needs no console socket
+oci_bundle() { # dir process-args-as-json
+    mkdir -p "$1"
+    if command -v runc >/dev/null 2>&1; then (cd "$1" && runc spec); else (cd "$1" && crun spec); fi
+    python3 - "$1/config.json" "$rootfs" "$2" <<'EOF'
 import json, sys
-path, rootfs = sys.argv[1], sys.argv[2]
+path, rootfs, args = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 with open(path) as f:
     config = json.load(f)
 config["root"] = {"path": rootfs, "readonly": False}
-config["process"]["args"] = ["/bin/true"]
+config["process"]["args"] = args
 config["process"]["terminal"] = False
 with open(path, "w") as f:
     json.dump(config, f, indent=2)
 EOF
+}
+if command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1; then
+    mkdir -p "$work/runc" "$work/crun"
+    oci_bundle "$bundle" '["/bin/true"]'
+    oci_bundle "$bundle_sleep" '["/bin/sleep", "3600"]'
 fi
 
 # one-line wrappers giving runc and crun a fresh container id per run ($$ of the wrapper)
@@ -201,35 +234,38 @@ done
 printf '#!/bin/sh\nexec /bin/true\n' >"$work/bin/wrapper-floor"
 chmod +x "$work/bin/"*
 
-# the JVM floor: hello world with the JDK and the JVM flags of bin/berth's exec line
-mkdir -p "$work/hello"
-cat >"$work/hello/Hello.java" <<'EOF'
-public class Hello {
-    public static void main(String[] args) {
-        System.out.println("hello");
-    }
-}
-EOF
-"$java_home/bin/javac" -d "$work/hello/classes" "$work/hello/Hello.java"
-# a jar, like berth's class path (an AOT cache also refuses directories on the class path)
-"$java_home/bin/jar" --create --file "$work/hello/hello.jar" -C "$work/hello/classes" .
-read -r -a jvm_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
-    grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
-[ ${#jvm_flags[@]} -gt 0 ] ||
-    jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)
-berth_flags=("${jvm_flags[@]}")
-# bin/berth adds -XX:AOTCache when bin/build made one; an AOT cache is per class path, so the
-# floor gets its own (JDK 25 one-step training run) rather than a mismatched berth.aot
-if [ -f "$dist/../berth.aot" ]; then
-    if "$java" -XX:AOTCacheOutput="$work/hello/hello.aot" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello \
-        >"$work/hello/aot.log" 2>&1 && [ -f "$work/hello/hello.aot" ]; then
-        jvm_flags+=(-XX:AOTCache="$work/hello/hello.aot")
-    else
-        log "could not make an AOT cache for the JVM floor: it runs without one"
-        tail -3 "$work/hello/aot.log" | sed 's/^/    /' >&2
+# the JVM floor: hello world with the JDK and the JVM flags of bin/berth's exec line (start
+# section only: it costs a compile and an AOT training run)
+jvm_flags=()
+berth_flags=()
+jvm_floor() {
+    mkdir -p "$work/hello"
+    printf '%s\n' 'public class Hello {' \
+        '    public static void main(String[] args) {' \
+        '        System.out.println("hello");' \
+        '    }' '}' >"$work/hello/Hello.java"
+    "$java_home/bin/javac" -d "$work/hello/classes" "$work/hello/Hello.java"
+    # a jar, like berth's class path (an AOT cache also refuses directories on the class path)
+    "$java_home/bin/jar" --create --file "$work/hello/hello.jar" -C "$work/hello/classes" .
+    read -r -a jvm_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
+        grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
+    [ ${#jvm_flags[@]} -gt 0 ] ||
+        jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)
+    berth_flags=("${jvm_flags[@]}")
+    # bin/berth adds -XX:AOTCache when bin/build made one; an AOT cache is per class path, so the
+    # floor gets its own (JDK 25 one-step training run) rather than a mismatched berth.aot
+    if [ -f "$dist/../berth.aot" ]; then
+        if "$java" -XX:AOTCacheOutput="$work/hello/hello.aot" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello \
+            >"$work/hello/aot.log" 2>&1 && [ -f "$work/hello/hello.aot" ]; then
+            jvm_flags+=(-XX:AOTCache="$work/hello/hello.aot")
+        else
+            log "could not make an AOT cache for the JVM floor: it runs without one"
+            tail -3 "$work/hello/aot.log" | sed 's/^/    /' >&2
+        fi
     fi
-fi
-log "JVM floor flags: ${jvm_flags[*]}"
+    log "JVM floor flags: ${jvm_flags[*]}"
+}
+if want start; then jvm_floor; fi
 
 # crun refuses cgroup "hybrid" mode when controllers sit on the v2 hierarchy
 # (/sys/fs/cgroup/unified); podman runs crun too. The rows then run in a private mount
@@ -244,111 +280,414 @@ if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
     fi
 fi
 
+# podman, with private storage and state under $work: every section that has a podman row uses it
+if [ -z "${BENCH_NO_PODMAN:-}" ] && command -v podman >/dev/null 2>&1; then
+    mkdir -p "$work/podman"
+    podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
+        --storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
+fi
+# explicit rlimits: podman's defaults exceed the hard limits of a root without CAP_SYS_RESOURCE
+podman_run_flags=(--network none --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit nproc=1024:1024)
+
+mkdir -p "$out"
+# this run's outputs only: a section left out by BENCH_ONLY must not show an older run's numbers
+rm -f "$out"/{hyperfine,warm,exec,scale-*,parallel,monitor,memory}.{md,json,txt} \
+    "$out"/{summary.md,machine.txt,skipped.tsv,rows.tsv,start.svg,scaling.svg,scaling.json}
+: >"$out/skipped.tsv"
+: >"$out/rows.tsv"
+
 # ---------------------------------------------------------------------------------------------
-# The rows: each command is tried once; a peer that fails is skipped with its error shown
+# Rows: each command is tried once; a peer that fails is skipped with its error shown (on stderr
+# and in skipped.tsv, for the summary). run_hyperfine then times every row of a section together.
 
 names=()
 commands=()
 skipped=()
+section=""
 row() { # name command...
     local name=$1
     shift
     if "${ns[@]}" "$@" >"$work/check.log" 2>&1; then
         names+=("$name")
         commands+=("$(printf '%q ' "$@")")
+        printf '%s\t%s\t%s\n' "$section" "$name" "${commands[-1]}" >>"$out/rows.tsv"
     else
-        log "skipping '$name': $* failed:"
-        tail -5 "$work/check.log" | sed 's/^/    /' >&2
-        skipped+=("$name")
+        skip "$name" "$*" "$work/check.log"
     fi
 }
+skip() { # name what-failed log-file: report a row that cannot run
+    log "skipping '$1': $2 failed:"
+    tail -5 "$3" | sed 's/^/    /' >&2
+    skipped+=("$1")
+    printf '%s\t%s\t%s\n' "$section" "$1" "$(last_line "$3")" >>"$out/skipped.tsv"
+}
+last_line() { # file: its last non-blank line, tabs made spaces (for the .tsv files); may be empty
+    { grep -v '^[[:space:]]*$' "$1" || true; } | tail -1 | tr '\t' ' '
+}
+run_hyperfine() { # output-basename runs warmup: all rows so far in one hyperfine run, then reset
+    local hf=(hyperfine -N --warmup "$3" --runs "$2"
+        --export-markdown "$out/$1.md" --export-json "$out/$1.json")
+    local i
+    for i in "${!names[@]}"; do
+        hf+=(--command-name "${names[i]}" "${commands[i]}")
+    done
+    log "hyperfine ($1): ${#names[@]} rows, $3 warm-ups and $2 runs each"
+    "${ns[@]}" "${hf[@]}" | tee "$out/$1.txt" >&2
+    names=()
+    commands=()
+}
+# starts a detached container in ${ns[@]}; stdout to FILE.out, stderr to FILE.err. Never a pipe:
+# runc and crun hand their stdio to the container, and a $(...) would wait for /bin/sleep 3600.
+detach() { # file command...
+    local file=$1
+    shift
+    "${ns[@]}" "$@" </dev/null >"$file.out" 2>"$file.err"
+}
+now() { date +%s.%N; }
+secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.3f", b - a }'; } # from to
+pid_of_berth() { # root container: the container's pid (inspect templates; the JSON if unsupported)
+    local pid
+    pid=$("$berth" --root "$1" inspect -f '{{.State.Pid}}' "$2" 2>/dev/null || true)
+    case $pid in
+        '' | *[!0-9]*) pid=$("$berth" --root "$1" inspect "$2" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["State"]["Pid"])') ;;
+    esac
+    echo "$pid"
+}
+monitor_of_berth() { # root container: the pid of its monitor
+    local pid
+    pid=$("$berth" --root "$1" inspect -f '{{.State.MonitorPid}}' "$2" 2>/dev/null || true)
+    case $pid in
+        '' | *[!0-9]*) pid=$("$berth" --root "$1" inspect "$2" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["State"]["MonitorPid"])') ;;
+    esac
+    echo "$pid"
+}
+wait_gone() { # pid...: up to 5 s for processes to exit (a removed container's monitor lingers briefly)
+    local pid
+    for pid in "$@"; do
+        for _ in $(seq 50); do [ -e "/proc/$pid" ] || break; sleep 0.1; done
+    done
+}
 
-row "berth run --rm (cold CLI)" "$berth" --root "$state" run --rm --rootfs "$rootfs" /bin/true
-row "berth version (CLI start, no container)" "$berth" version
-row "JVM floor (hello world)" "$java" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello
-command -v unshare >/dev/null 2>&1 &&
-    row "unshare (kernel floor)" unshare --fork --pid --mount-proc --mount --uts --ipc --net /bin/true
-command -v bwrap >/dev/null 2>&1 &&
-    row "bwrap --unshare-all" bwrap --unshare-all --ro-bind "$rootfs" / --proc /proc --dev /dev /bin/true
-command -v crun >/dev/null 2>&1 && row "crun run" "$work/bin/crun-run"
-command -v runc >/dev/null 2>&1 && row "runc run" "$work/bin/runc-run"
-if command -v crun >/dev/null 2>&1 || command -v runc >/dev/null 2>&1; then
-    row "sh wrapper alone (in crun/runc rows)" "$work/bin/wrapper-floor"
-fi
-if [ -z "${BENCH_NO_PODMAN:-}" ] && command -v podman >/dev/null 2>&1; then
-    mkdir -p "$work/podman"
-    podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
-        --storage-driver vfs --cgroup-manager cgroupfs --events-backend file)
-    # explicit rlimits: podman's defaults exceed the hard limits of a root without CAP_SYS_RESOURCE
-    row "podman run --rm" "${podman[@]}" run --rm --network none \
-        --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" --ulimit nproc=1024:1024 --rootfs "$rootfs" /bin/true
-fi
+# ---------------------------------------------------------------------------------------------
+# start: start-to-exit, every row in one hyperfine run; then the warm library path
+
+section_start() {
+    section=start
+    row "berth run --rm (cold CLI)" "$berth" --root "$state" run --rm --rootfs "$rootfs" /bin/true
+    row "berth version (CLI start, no container)" "$berth" version
+    row "JVM floor (hello world)" "$java" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello
+    command -v unshare >/dev/null 2>&1 &&
+        row "unshare (kernel floor)" unshare --fork --pid --mount-proc --mount --uts --ipc --net /bin/true
+    command -v bwrap >/dev/null 2>&1 &&
+        row "bwrap --unshare-all" bwrap --unshare-all --ro-bind "$rootfs" / --proc /proc --dev /dev /bin/true
+    command -v crun >/dev/null 2>&1 && row "crun run" "$work/bin/crun-run"
+    command -v runc >/dev/null 2>&1 && row "runc run" "$work/bin/runc-run"
+    if command -v crun >/dev/null 2>&1 || command -v runc >/dev/null 2>&1; then
+        row "sh wrapper alone (in crun/runc rows)" "$work/bin/wrapper-floor"
+    fi
+    [ ${#podman[@]} -gt 0 ] &&
+        row "podman run --rm" "${podman[@]}" run --rm "${podman_run_flags[@]}" --rootfs "$rootfs" /bin/true
+    run_hyperfine hyperfine "$runs" "$warmup"
+
+    log "warm library path: $warm_runs runs after $warm_warmups warm-ups"
+    "$java" --enable-native-access=ALL-UNNAMED --class-path "$dist/*" "$repo/bench/src/WarmStart.java" \
+        "$warm_state" "$rootfs" "$warm_runs" "$warm_warmups" "$out/warm.json" | tee "$out/warm.txt" >&2
+}
+
+# ---------------------------------------------------------------------------------------------
+# exec: `true` into an already running container, every engine in one hyperfine run. nsenter
+# into the same berth container is the floor: setns(2) into all its namespaces, then exec.
+
+exec_ids=() # "tool id" of every container this section started, for removal
+section_exec() {
+    section="exec"
+    local id pid rt
+    if detach "$work/exec-berth" "$berth" --root "$state" run -d --rootfs "$rootfs" /bin/sleep 3600; then
+        id=$(tail -1 "$work/exec-berth.out")
+        exec_ids+=("berth $id")
+        row "berth exec" "$berth" --root "$state" exec "$id" true
+        pid=$(pid_of_berth "$state" "$id")
+        row "nsenter -a (kernel floor)" nsenter -t "$pid" -a true
+    else
+        skip "berth exec" "berth run -d" "$work/exec-berth.err"
+    fi
+    for rt in runc crun; do
+        command -v "$rt" >/dev/null 2>&1 || continue
+        id=bench-exec-$rt
+        if detach "$work/exec-$rt" "$rt" --root "$work/$rt" run -d --bundle "$bundle_sleep" "$id"; then
+            exec_ids+=("$rt $id")
+            row "$rt exec" "$rt" --root "$work/$rt" exec "$id" /bin/true
+        else
+            skip "$rt exec" "$rt run -d" "$work/exec-$rt.err"
+        fi
+    done
+    if [ ${#podman[@]} -gt 0 ]; then
+        if detach "$work/exec-podman" "${podman[@]}" run -d "${podman_run_flags[@]}" --rootfs "$rootfs" /bin/sleep 3600; then
+            id=$(tail -1 "$work/exec-podman.out")
+            exec_ids+=("podman $id")
+            row "podman exec" "${podman[@]}" exec "$id" /bin/true
+        else
+            skip "podman exec" "podman run -d" "$work/exec-podman.err"
+        fi
+    fi
+    [ ${#names[@]} -gt 0 ] && run_hyperfine exec "$runs" "$warmup"
+    remove_exec_containers
+}
+remove_exec_containers() {
+    local entry tool id
+    for entry in "${exec_ids[@]}"; do
+        read -r tool id <<<"$entry"
+        case $tool in
+            berth) "$berth" --root "$state" rm -f "$id" ;;
+            runc | crun) "${ns[@]}" "$tool" --root "$work/$tool" delete -f "$id" ;;
+            podman) "${ns[@]}" "${podman[@]}" rm -f -t 0 "$id" ;;
+        esac >/dev/null 2>&1 || log "could not remove the $tool container $id (the exit trap retries)"
+    done
+    exec_ids=()
+}
+
+# ---------------------------------------------------------------------------------------------
+# scale: berth's own commands, and its memory, as the number of running containers grows.
+# berth keeps no daemon and no index: ps and inspect read the state directory, so their cost is
+# expected to grow with N; this section shows by how much.
+
+scale_running() { "$berth" --root "$scale_state" ps -q 2>/dev/null | wc -l; }
+
+scale_add() { # from to: start containers bench-s-FROM..TO, four at a time
+    [ "$2" -ge "$1" ] || return 0
+    log "scale: starting containers $1..$2"
+    seq "$1" "$2" | "${ns[@]}" xargs -P 4 -I{} \
+        "$berth" --root "$scale_state" run -d --name bench-s-{} --rootfs "$rootfs" /bin/sleep 3600 \
+        >>"$work/scale-run.out" 2>>"$work/scale-run.err" ||
+        log "scale: some starts failed: $(tail -1 "$work/scale-run.err")"
+}
+
+section_scale() {
+    section=scale
+    local n have=0 running ns_ls=0 t0 t1
+    # `berth ns ls` (issue 5) is timed when this berth has it
+    "$berth" --root "$scale_state" ns ls >/dev/null 2>&1 && ns_ls=1
+    for n in $scale_points; do
+        scale_add $((have + 1)) "$n"
+        have=$n
+        running=$(scale_running)
+        [ "$running" -eq "$n" ] || log "scale: $running containers running, $n wanted"
+        row "berth ps -a" "$berth" --root "$scale_state" ps -a
+        [ "$n" -gt 0 ] && row "berth inspect NAME" "$berth" --root "$scale_state" inspect bench-s-1
+        row "berth run --rm" "$berth" --root "$scale_state" run --rm --rootfs "$rootfs" /bin/true
+        command -v lsns >/dev/null 2>&1 && row "lsns (reference)" lsns
+        [ "$ns_ls" -eq 1 ] && row "berth ns ls" "$berth" --root "$scale_state" ns ls
+        run_hyperfine "scale-$n" "$scale_runs" "$scale_warmup"
+        # Pss of every monitor and container process, read from the state files (no JVM per container)
+        python3 "$repo/bench/src/pss.py" "$scale_state" "$n" "$running" >"$work/scale-mem-$n.json"
+        log "scale: N=$n: $(cat "$work/scale-mem-$n.json")"
+    done
+
+    # remove them all, four at a time, and check that nothing is left: no container, no process
+    local pids
+    pids=$(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); print(" ".join(map(str, d["pids"])))' \
+        "$work/scale-mem-$have.json")
+    "$berth" --root "$scale_state" ps -aq >"$work/scale.ids"
+    log "scale: removing $(wc -l <"$work/scale.ids") containers"
+    t0=$(now)
+    "${ns[@]}" xargs -r -P 4 -n 1 "$berth" --root "$scale_state" rm -f <"$work/scale.ids" >/dev/null 2>"$work/scale-rm.err" ||
+        log "scale: some removals failed: $(tail -1 "$work/scale-rm.err")"
+    t1=$(now)
+    # shellcheck disable=SC2086 # a list of pids
+    wait_gone $pids
+    local left_containers left_pids=0 pid
+    left_containers=$("$berth" --root "$scale_state" ps -aq | wc -l)
+    for pid in $pids; do [ -e "/proc/$pid" ] && left_pids=$((left_pids + 1)); done
+    [ "$left_containers" -eq 0 ] && [ "$left_pids" -eq 0 ] ||
+        log "scale: LEFT OVER after rm -f: $left_containers containers, $left_pids processes"
+
+    # shellcheck disable=SC2086 # a list of numbers
+    python3 - "$out" "$work" "$ns_ls" "$t0" "$t1" "$(wc -l <"$work/scale.ids")" "$left_containers" "$left_pids" \
+        "$scale_runs" "$scale_warmup" $scale_points <<'EOF'
+import json, sys
+out, work, ns_ls, t0, t1, removed, left_c, left_p, runs, warmup, *points = sys.argv[1:]
+stat = lambda r: {k: r[k] * 1000 for k in ("min", "median", "max", "mean", "stddev")}
+result = {"runs": int(runs), "warmup": int(warmup), "points": [],
+          "berth_ns_ls": "timed" if ns_ls == "1" else "not implemented yet (issue 5)",
+          "removal": {"containers": int(removed), "seconds": float(t1) - float(t0),
+                      "left_containers": int(left_c), "left_processes": int(left_p)}}
+for n in points:
+    rows = json.load(open(f"{out}/scale-{n}.json"))["results"]
+    mem = json.load(open(f"{work}/scale-mem-{n}.json"))
+    mem.pop("pids", None)
+    result["points"].append({"n": int(n), "ms": {r["command"]: stat(r) for r in rows}, "memory": mem})
+json.dump(result, open(f"{out}/scaling.json", "w"), indent=2)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# parallel: BENCH_PARALLEL detached containers started at once, eight at a time, per engine;
+# wall time from the first start to the last start's return, then the same for removal
+
+par_record() { # engine phase wanted done seconds error
+    printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$work/parallel.tsv"
+}
+# par_engine engine count-cmd ids-cmd start-cmd... : start-cmd gets {} replaced by 1..N
+par_engine() {
+    local engine=$1 count_cmd=$2 ids_cmd=$3
+    shift 3
+    local t0 t1 started removed err
+    log "parallel: $engine, $par_count containers, xargs -P 8"
+    t0=$(now)
+    # (xargs gives each command /dev/null as stdin; its stdout is a file, never a pipe)
+    seq "$par_count" | "${ns[@]}" xargs -P 8 -I{} "$@" >"$work/par-$engine.out" 2>"$work/par-$engine.err" || true
+    t1=$(now)
+    started=$($count_cmd)
+    err=$(last_line "$work/par-$engine.err")
+    par_record "$engine" start "$par_count" "$started" "$(secs "$t0" "$t1")" "$err"
+    [ "$started" -eq "$par_count" ] || log "parallel: $engine started $started of $par_count: $err"
+    $ids_cmd >"$work/par-$engine.ids"
+    t0=$(now)
+    par_rm_"$engine" <"$work/par-$engine.ids" >/dev/null 2>"$work/par-$engine-rm.err" || true
+    t1=$(now)
+    removed=$(($(wc -l <"$work/par-$engine.ids") - $($count_cmd)))
+    err=$(last_line "$work/par-$engine-rm.err")
+    par_record "$engine" remove "$(wc -l <"$work/par-$engine.ids")" "$removed" "$(secs "$t0" "$t1")" "$err"
+}
+par_count_berth() { "$berth" --root "$par_state" ps -aq | wc -l; }
+par_ids_berth() { "$berth" --root "$par_state" ps -aq; }
+par_rm_berth() { "${ns[@]}" xargs -r -P 8 -n 1 "$berth" --root "$par_state" rm -f; }
+par_count_crun() { crun --root "$work/crun" list -q | wc -l; }
+par_ids_crun() { crun --root "$work/crun" list -q; }
+par_rm_crun() { "${ns[@]}" xargs -r -P 8 -n 1 crun --root "$work/crun" delete -f; }
+par_count_runc() { runc --root "$work/runc" list -q | wc -l; }
+par_ids_runc() { runc --root "$work/runc" list -q; }
+par_rm_runc() { "${ns[@]}" xargs -r -P 8 -n 1 runc --root "$work/runc" delete -f; }
+par_count_podman() { "${podman[@]}" ps -aq | wc -l; }
+par_ids_podman() { "${podman[@]}" ps -aq; }
+par_rm_podman() { "${ns[@]}" xargs -r -P 8 -n 1 "${podman[@]}" rm -f -t 0; }
+
+section_parallel() {
+    section=parallel
+    : >"$work/parallel.tsv"
+    par_engine berth par_count_berth par_ids_berth \
+        "$berth" --root "$par_state" run -d --rootfs "$rootfs" /bin/sleep 3600
+    # runc and crun get distinct ids; their containers start from the /bin/sleep bundle
+    local rt
+    for rt in crun runc; do
+        command -v "$rt" >/dev/null 2>&1 || continue
+        par_engine "$rt" "par_count_$rt" "par_ids_$rt" \
+            "$rt" --root "$work/$rt" run -d --bundle "$bundle_sleep" "bench-par-$rt-{}"
+    done
+    [ ${#podman[@]} -gt 0 ] && par_engine podman par_count_podman par_ids_podman \
+        "${podman[@]}" run -d "${podman_run_flags[@]}" --rootfs "$rootfs" /bin/sleep 3600
+    python3 - "$work/parallel.tsv" "$out/parallel.json" "$par_count" <<'EOF'
+import json, sys
+tsv, dest, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+engines = {}
+for line in open(tsv):
+    engine, phase, wanted, done, seconds, error = line.rstrip("\n").split("\t")
+    engines.setdefault(engine, {})[phase] = {
+        "wanted": int(wanted), "done": int(done), "seconds": float(seconds),
+        "per_second": int(done) / float(seconds) if float(seconds) > 0 else None, "last_error": error}
+json.dump({"count": count, "parallelism": 8, "engines": engines}, open(dest, "w"), indent=2)
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# memory: what one running container costs besides its own processes (berth's monitor, podman's
+# conmon; runc and crun leave nothing behind), and what each engine costs at idle
+
+proc_mem() { # pid: {"rss_kb", "rss_anon_kb", "rss_file_kb", "pss_kb", "exe"}
+    printf '{"pid": %s, "exe": "%s", "rss_kb": %s, "rss_anon_kb": %s, "rss_file_kb": %s, "pss_kb": %s}' "$1" \
+        "$(readlink "/proc/$1/exe" || true)" \
+        "$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")" \
+        "$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status")" \
+        "$(awk '/^RssFile:/ { print $2 }' "/proc/$1/status")" \
+        "$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
+}
+
+section_memory() {
+    section=memory
+    local id monitor conmon pid podman_json='null'
+    log "monitor memory: a detached /bin/sleep 30"
+    detach "$work/mem-berth" "$berth" --root "$state" run -d --rootfs "$rootfs" /bin/sleep 30 ||
+        die "berth run -d failed: $(tail -1 "$work/mem-berth.err")"
+    id=$(tail -1 "$work/mem-berth.out")
+    monitor=$(monitor_of_berth "$state" "$id")
+    sleep 1 # let the monitor settle into its steady state
+    [ -r "/proc/$monitor/smaps_rollup" ] || die "monitor pid $monitor is not running"
+    proc_mem "$monitor" >"$out/monitor.json"
+    log "berth monitor: $(cat "$out/monitor.json")"
+    "$berth" --root "$state" rm -f "$id" >/dev/null
+    wait_gone "$monitor"
+
+    # podman: conmon is the parent of the container's process
+    if [ ${#podman[@]} -gt 0 ]; then
+        if detach "$work/mem-podman" "${podman[@]}" run -d "${podman_run_flags[@]}" --rootfs "$rootfs" /bin/sleep 3600; then
+            id=$(tail -1 "$work/mem-podman.out")
+            pid=$("${podman[@]}" inspect -f '{{.State.Pid}}' "$id")
+            conmon=$(ps -o ppid= -p "$pid" | tr -d ' ')
+            sleep 1
+            if [ "$(cat "/proc/$conmon/comm" 2>/dev/null)" = conmon ]; then
+                podman_json=$(proc_mem "$conmon")
+                log "podman conmon: $podman_json"
+            else
+                echo "the parent of container pid $pid is $(cat "/proc/$conmon/comm" 2>/dev/null), not conmon" >"$work/mem-podman.err"
+                skip "podman conmon" "finding conmon" "$work/mem-podman.err"
+            fi
+            "${ns[@]}" "${podman[@]}" rm -f -t 0 "$id" >/dev/null 2>&1
+        else
+            skip "podman conmon" "podman run -d" "$work/mem-podman.err"
+        fi
+    fi
+    local docker=skipped
+    command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1 && docker="has an engine (not measured)"
+    python3 - "$out/monitor.json" "$podman_json" "$docker" >"$out/memory.json" <<'EOF'
+import json, sys
+berth, podman, docker = json.load(open(sys.argv[1])), json.loads(sys.argv[2]), sys.argv[3]
+print(json.dumps({
+    "per_container": {
+        "berth": {"process": "monitor (berth-stage)", **berth},
+        "podman": None if podman is None else {"process": "conmon", **podman},
+        "crun": {"process": None, "pss_kb": 0, "note": "no per-container monitor: crun run -d exits"},
+        "runc": {"process": None, "pss_kb": 0, "note": "no per-container monitor: runc run -d exits"},
+    },
+    "idle": {"berth": {"pss_kb": 0, "note": "no daemon"}, "podman": {"pss_kb": 0, "note": "no daemon"},
+             "docker": {"pss_kb": None, "note": f"dockerd: {docker} on this machine"}},
+}, indent=2))
+EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# run the sections asked for
+
 if command -v docker >/dev/null 2>&1 && timeout 5 docker info >/dev/null 2>&1; then
     log "docker has an engine here but needs an image; not benchmarked (see bench/README.md)"
 else
     log "docker: no working engine, skipped"
     skipped+=("docker")
 fi
-
-# ---------------------------------------------------------------------------------------------
-# 1. start-to-exit, every row in one hyperfine run
-
-mkdir -p "$out"
-hf=(hyperfine -N --warmup "$warmup" --runs "$runs"
-    --export-markdown "$out/hyperfine.md" --export-json "$out/hyperfine.json")
-for i in "${!names[@]}"; do
-    hf+=(--command-name "${names[i]}" "${commands[i]}")
+for s in $sections; do
+    if want "$s"; then "section_$s"; fi
 done
-log "hyperfine: ${#names[@]} rows, $warmup warm-ups and $runs runs each"
-"${ns[@]}" "${hf[@]}" | tee "$out/hyperfine.txt"
 
 # ---------------------------------------------------------------------------------------------
-# 2. the warm library path: one JVM, one Engine, many runs
-
-log "warm library path: $warm_runs runs after $warm_warmups warm-ups"
-"$java" --enable-native-access=ALL-UNNAMED --class-path "$dist/*" "$repo/bench/src/WarmStart.java" \
-    "$warm_state" "$rootfs" "$warm_runs" "$warm_warmups" "$out/warm.json" | tee "$out/warm.txt"
-
-# ---------------------------------------------------------------------------------------------
-# 3. the monitor of a running container: RSS and PSS
-
-log "monitor memory: a detached /bin/sleep 30"
-detached=$("$berth" --root "$state" run -d --rootfs "$rootfs" /bin/sleep 30)
-monitor=$("$berth" --root "$state" inspect -f '{{.State.MonitorPid}}' "$detached" 2>/dev/null || true)
-case $monitor in
-    '' | *[!0-9]*) # no Go templates yet: read the JSON
-        monitor=$("$berth" --root "$state" inspect "$detached" |
-            python3 -c 'import json, sys; print(json.load(sys.stdin)[0]["State"]["MonitorPid"])') ;;
-esac
-sleep 1 # let the monitor settle into its steady state
-[ -r "/proc/$monitor/smaps_rollup" ] || die "monitor pid $monitor is not running"
-monitor_exe=$(readlink "/proc/$monitor/exe" || true)
-rss_kb=$(awk '/^VmRSS:/ { print $2 }' "/proc/$monitor/status")
-rss_anon_kb=$(awk '/^RssAnon:/ { print $2 }' "/proc/$monitor/status")
-rss_file_kb=$(awk '/^RssFile:/ { print $2 }' "/proc/$monitor/status")
-pss_kb=$(awk '/^Pss:/ { print $2 }' "/proc/$monitor/smaps_rollup")
-printf '{"pid": %s, "exe": "%s", "rss_kb": %s, "rss_anon_kb": %s, "rss_file_kb": %s, "pss_kb": %s}\n' \
-    "$monitor" "$monitor_exe" "$rss_kb" "$rss_anon_kb" "$rss_file_kb" "$pss_kb" >"$out/monitor.json"
-log "monitor pid $monitor ($monitor_exe): VmRSS $rss_kb kB (anon $rss_anon_kb, file $rss_file_kb), Pss $pss_kb kB"
-"$berth" --root "$state" rm -f "$detached" >/dev/null
-detached=""
-for _ in $(seq 50); do [ -e "/proc/$monitor" ] || break; sleep 0.1; done
-
-# ---------------------------------------------------------------------------------------------
-# The machine, and the summary against the targets
+# The machine, the summary against the targets, the charts
 
 {
     echo "date: $(date -u '+%Y-%m-%d %H:%M UTC')"
+    echo "sections: $only"
     echo "nproc: $(nproc)"
     echo "kernel: $(uname -srm)"
     echo "cpu: $(awk -F': ' '/^model name/ { print $2; exit }' /proc/cpuinfo)"
     echo "memory: $(awk '/^MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
     echo "os: $(. /etc/os-release && echo "$PRETTY_NAME")"
+    echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "java: $("$java" -version 2>&1 | head -1)"
-    echo "jvm floor flags: ${jvm_flags[*]}"
+    [ ${#jvm_flags[@]} -gt 0 ] && echo "jvm floor flags: ${jvm_flags[*]}"
     # ask the JVM whether berth's own classes come out of the cache
     aot_state="none"
     if [ -f "$dist/../berth.aot" ]; then
+        read -r -a berth_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
+            grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
         aot_log=$("$java" "${berth_flags[@]}" -XX:AOTCache="$dist/../berth.aot" -Xlog:class+load=info \
             -cp "$dist/*" dev.berth.cli.Main version 2>&1 || true)
         case $aot_log in
@@ -360,7 +699,7 @@ for _ in $(seq 50); do [ -e "/proc/$monitor" ] || break; sleep 0.1; done
     echo "berth measured from: a copy of bin/berth and cli/target/berth (BERTH_STAGE=the copy's stage)"
     echo "berth: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "hyperfine: $(hyperfine --version)"
-    for tool in unshare bwrap runc crun podman; do
+    for tool in unshare nsenter lsns bwrap runc crun podman; do
         if command -v "$tool" >/dev/null 2>&1; then
             echo "$tool: $("$tool" --version 2>&1 | head -1)"
         fi
@@ -373,53 +712,14 @@ for _ in $(seq 50); do [ -e "/proc/$monitor" ] || break; sleep 0.1; done
     fi
 } >"$out/machine.txt"
 
-python3 - "$out" <<'EOF' | tee "$out/summary.md"
-import json, sys
-out = sys.argv[1]
-rows = json.load(open(f"{out}/hyperfine.json"))["results"]
-results = {r["command"]: r for r in rows}
-warm = json.load(open(f"{out}/warm.json"))
-monitor = json.load(open(f"{out}/monitor.json"))
-
-def median_ms(name):
-    r = results.get(name)
-    return None if r is None else r["median"] * 1000
-
-cold = median_ms("berth run --rm (cold CLI)")
-floor = median_ms("JVM floor (hello world)")
-unshare = median_ms("unshare (kernel floor)")
-podman = median_ms("podman run --rm")
-
-print("| row | median [ms] | mean ± σ [ms] | min [ms] | max [ms] | median / unshare |")
-print("|:---|---:|---:|---:|---:|---:|")
-for r in rows:
-    med = r["median"] * 1000
-    rel = f"{med / unshare:.1f}x" if unshare else "-"
-    print(f"| {r['command']} | {med:.1f} | {r['mean'] * 1000:.1f} ± {r['stddev'] * 1000:.1f} |"
-          f" {r['min'] * 1000:.1f} | {r['max'] * 1000:.1f} | {rel} |")
-rel = f"{warm['median_ms'] / unshare:.1f}x" if unshare else "-"
-failed = f", {warm['failures']} failed" if warm.get("failures") else ""
-print(f"| warm library path (WarmStart, {warm['runs']} runs{failed}, p90 {warm['p90_ms']:.1f}) |"
-      f" {warm['median_ms']:.1f} | {warm['mean_ms']:.1f} | {warm['min_ms']:.1f} | {warm['max_ms']:.1f} | {rel} |")
-print()
-
-def target(name, a_name, a, b_name, b, ratio_text, ok):
-    if a is None or b is None:
-        print(f"| {name} | {a_name} or {b_name} missing | - | n/a |")
-    else:
-        print(f"| {name} | {a_name} {a:.1f} ms, {b_name} {b:.1f} ms | {ratio_text(a, b)} |"
-              f" {'met' if ok(a, b) else 'NOT met'} |")
-
-print("| target | measured (medians) | ratio | status |")
-print("|:---|:---|:---|:---|")
-target("cold CLI within 1.5x of the JVM floor", "berth", cold, "JVM floor", floor,
-       lambda a, b: f"berth / floor = {a / b:.2f}x", lambda a, b: a <= 1.5 * b)
-target("cold CLI >= 5x faster than podman", "berth", cold, "podman", podman,
-       lambda a, b: f"podman / berth = {b / a:.2f}x", lambda a, b: b >= 5 * a)
-target("warm library path within 2x of unshare", "warm", warm["median_ms"], "unshare", unshare,
-       lambda a, b: f"warm / unshare = {a / b:.2f}x", lambda a, b: a <= 2 * b)
-rss = monitor["rss_kb"]
-print(f"| monitor RSS < 1 MiB | VmRSS {rss} kB (anon {monitor['rss_anon_kb']}, file {monitor['rss_file_kb']}), Pss {monitor['pss_kb']} kB |"
-      f" {rss / 1024:.2f} MiB | {'met' if rss < 1024 else 'NOT met'} |")
-EOF
+python3 "$repo/bench/src/summary.py" "$out" "$only" \
+    "runs=$runs warmup=$warmup scale_runs=$scale_runs scale_warmup=$scale_warmup parallel=$par_count" \
+    >"$out/summary.md"
+python3 "$repo/bench/src/charts.py" "$out"
+for svg in "$out"/start.svg "$out"/scaling.svg; do
+    [ -f "$svg" ] || continue
+    python3 -c 'import xml.dom.minidom, sys; xml.dom.minidom.parse(sys.argv[1])' "$svg" ||
+        die "$svg is not well-formed XML"
+done
+cat "$out/summary.md"
 log "results in $out"

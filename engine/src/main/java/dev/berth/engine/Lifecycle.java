@@ -61,7 +61,8 @@ final class Lifecycle {
 
     private static boolean exitedWithin(Engine engine, String id, long millis) throws EngineException {
         long deadline = System.nanoTime() + millis * 1_000_000L;
-        while (true) {
+        // a killed container is usually gone within a millisecond or two: look soon, then less often
+        for (int pause = 1; ; pause = Math.min(pause * 2, 20)) {
             if (!Inspect.isRunning(engine.inspect(id))) {
                 return true;
             }
@@ -69,7 +70,7 @@ final class Lifecycle {
                 return false;
             }
             try {
-                Thread.sleep(10);
+                Thread.sleep(pause);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
