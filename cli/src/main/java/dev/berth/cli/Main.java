@@ -70,6 +70,7 @@ public final class Main {
                 case "inspect" -> new InspectCommand(stateRoot).run(rest);
                 case "logs" -> new LogsCommand(stateRoot).run(rest);
                 case "ns" -> new NsCommand(stateRoot).run(rest);
+                case "netns" -> new NetnsCommand().run(rest);
                 case "stop", "kill", "wait", "rm" -> new LifecycleCommand(stateRoot, command).run(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
@@ -106,6 +107,7 @@ public final class Main {
               wait     Block until containers stop, then print their exit codes
               rm       Remove containers
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
+              netns    Named network namespaces, as ip netns keeps them
               version  Show the berth version
 
             Global options:

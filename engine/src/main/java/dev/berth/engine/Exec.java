@@ -83,7 +83,7 @@ final class Exec {
         return launch(ProgramCompiler.compileExec(joins, proc), null, what);
     }
 
-    private static Attachment launch(Program program, Path log, String what) throws EngineException {
+    static Attachment launch(Program program, Path log, String what) throws EngineException {
         StageSession session = null;
         try {
             session = StageSession.start(program, log);

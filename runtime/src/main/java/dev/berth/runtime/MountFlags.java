@@ -9,6 +9,7 @@ final class MountFlags {
     static final long BIND = 4096;
     static final long REC = 16384;
     static final long PRIVATE = 1 << 18;
+    static final long SLAVE = 1 << 19;
     static final long STRICTATIME = 1 << 24;
 
     private MountFlags() {}

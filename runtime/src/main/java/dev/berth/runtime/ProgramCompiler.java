@@ -7,6 +7,7 @@ import static dev.berth.runtime.MountFlags.NOSUID;
 import static dev.berth.runtime.MountFlags.PRIVATE;
 import static dev.berth.runtime.MountFlags.RDONLY;
 import static dev.berth.runtime.MountFlags.REC;
+import static dev.berth.runtime.MountFlags.SLAVE;
 import static dev.berth.runtime.MountFlags.STRICTATIME;
 import static dev.berth.runtime.stage.Protocol.*;
 
@@ -73,6 +74,50 @@ public final class ProgramCompiler {
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
+        }
+        process(p, process);
+        return p;
+    }
+
+    /**
+     * {@code ip netns add} ({@code source} null: a new network namespace) or {@code attach}
+     * (the namespace file {@code source}): bind it onto {@code file}. No mount namespace of its
+     * own, so the bind mount lands in the host's; then {@code done} runs (a no-op command).
+     */
+    public static Program compileNetnsPin(Path file, Path source, ProcessSpec done) {
+        Program p = new Program();
+        if (source == null) {
+            p.add(OP_NEW_NS, "create a network namespace", Integer.toUnsignedString(NsKind.NET.cloneFlag()));
+        }
+        String from = source == null ? "/proc/self/ns/net" : source.toString();
+        p.add(OP_MOUNT, "bind the network namespace onto " + file, from, file.toString(), "", Long.toString(BIND), "");
+        process(p, done);
+        return p;
+    }
+
+    /** {@code ip netns delete}: detach the bind mount at {@code file} in the host's mount namespace. */
+    public static Program compileUnmount(Path file, ProcessSpec done) {
+        Program p = new Program();
+        p.add(OP_UNMOUNT, "unmount " + file, file.toString());
+        process(p, done);
+        return p;
+    }
+
+    /**
+     * {@code ip netns exec}, as iproute2 does it: join the network namespace, take a mount
+     * namespace of our own (slave, so nothing propagates back), mount a /sys that shows this
+     * namespace's devices, and bind {@code /etc/netns/NAME/*} over {@code /etc}.
+     */
+    public static Program compileNetnsExec(Path nsFile, Map<Path, Path> etcBinds, ProcessSpec process) {
+        Program p = new Program();
+        processOptions(p, process);
+        p.add(OP_JOIN_NS, "join the network namespace " + nsFile, NsKind.NET.procName(), nsFile.toString());
+        p.add(OP_NEW_NS, "create a mount namespace", Integer.toUnsignedString(NsKind.MNT.cloneFlag()));
+        mount(p, "none", Path.of("/"), "", REC | SLAVE, "");
+        p.addWithFlags(OP_UNMOUNT, RF_OPTIONAL, "unmount the host's /sys", "/sys");
+        mount(p, "sysfs", Path.of("/sys"), "sysfs", NOSUID | NODEV | NOEXEC, "");
+        for (Map.Entry<Path, Path> e : etcBinds.entrySet()) {
+            mount(p, e.getKey().toString(), e.getValue(), "", BIND, "");
         }
         process(p, process);
         return p;

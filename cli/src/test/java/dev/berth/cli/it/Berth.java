@@ -90,7 +90,8 @@ final class Berth implements AutoCloseable {
         }
     }
 
-    private List<String> command(String... args) {
+    /** The command line that runs berth with {@code args}, for scripts. */
+    List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
         if (launcher) {
             cmd.add(STAGE.toString());

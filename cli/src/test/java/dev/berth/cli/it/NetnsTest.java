@@ -1,0 +1,112 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * berth netns next to ip netns, both in a private mount namespace with a tmpfs over /run/netns,
+ * so that the machine's own named namespaces are neither seen nor touched.
+ */
+class NetnsTest extends ContainerTestBase {
+    private Map<String, String> script(String body) throws Exception {
+        StringBuilder b = new StringBuilder();
+        for (String part : berth.command()) {
+            b.append('\'').append(part.replace("'", "'\\''")).append("' ");
+        }
+        String prelude = "set -e\nmkdir -p /run/netns && mount -t tmpfs berth-test /run/netns\n"
+            + "berth() { " + b + "\"$@\"; }\n";
+        Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", prelude + body)
+            .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        Map<String, String> kv = new HashMap<>();
+        for (String line : out.split("\n")) {
+            int eq = line.indexOf('=');
+            if (line.startsWith("@") && eq > 0) {
+                kv.put(line.substring(1, eq), line.substring(eq + 1));
+            }
+        }
+        return kv;
+    }
+
+    @Test
+    void berthAndIpSeeEachOthersNamespaces() throws Exception {
+        Map<String, String> r = script("""
+            berth netns add blue
+            ip netns add red
+            echo "@ip_list=$(ip netns list | cut -d' ' -f1 | sort | tr '\\n' ' ')"
+            echo "@berth_list=$(berth netns list | tr '\\n' ' ')"
+            echo "@links=$(berth netns exec blue ls /sys/class/net | tr '\\n' ' ')"
+            echo "@berth_ino=$(berth netns exec red readlink /proc/self/ns/net)"
+            echo "@ip_ino=$(ip netns exec red readlink /proc/self/ns/net)"
+            ip netns exec blue sleep 30 &
+            sleeper=$!
+            sleep 0.3
+            echo "@berth_pids=$(berth netns pids blue | tr '\\n' ' ')"
+            echo "@ip_pids=$(ip netns pids blue | tr '\\n' ' ')"
+            echo "@berth_identify=$(berth netns identify $sleeper)"
+            echo "@ip_identify=$(ip netns identify $sleeper)"
+            kill $sleeper
+            berth netns delete blue
+            ip netns delete red
+            echo "@after=$(ip netns list | wc -l) $(berth netns list | wc -l)"
+            """);
+        assertEquals("blue red ", r.get("ip_list"));
+        assertEquals("blue red ", r.get("berth_list"));
+        assertEquals("lo ", r.get("links"), "a new network namespace has only lo, and /sys shows it");
+        assertEquals(r.get("ip_ino"), r.get("berth_ino"));
+        assertTrue(r.get("ip_ino").startsWith("net:["));
+        assertEquals(r.get("ip_pids"), r.get("berth_pids"));
+        assertTrue(!r.get("berth_pids").isBlank());
+        assertEquals("blue", r.get("berth_identify"));
+        assertEquals("blue", r.get("ip_identify"));
+        assertEquals("0 0", r.get("after"));
+    }
+
+    @Test
+    void etcNetnsIsBoundOverEtcAndAttachNamesAProcesssNamespace() throws Exception {
+        Map<String, String> r = script("""
+            mkdir -p /etc/netns && mount -t tmpfs berth-test /etc/netns
+            mkdir /etc/netns/green && echo 'nameserver 192.0.2.53' > /etc/netns/green/resolv.conf
+            berth netns add green
+            echo "@resolv=$(berth netns exec green cat /etc/resolv.conf)"
+            unshare --net sleep 30 &
+            sleeper=$!
+            sleep 0.3
+            berth netns attach pinned $sleeper
+            echo "@attached=$(readlink /proc/$sleeper/ns/net) $(ip netns exec pinned readlink /proc/self/ns/net)"
+            kill $sleeper
+            berth netns delete green pinned
+            """);
+        assertEquals("nameserver 192.0.2.53", r.get("resolv"));
+        String[] attached = r.get("attached").split(" ");
+        assertEquals(attached[0], attached[1], "the name points at the process's namespace");
+    }
+
+    @Test
+    void badInputLeavesNothingBehind() throws Exception {
+        Map<String, String> r = script("""
+            berth netns add dup
+            if berth netns add dup 2>/tmp/berth-netns-err; then echo "@dup=accepted"; else echo "@dup=$?"; fi
+            echo "@dup_msg=$(cat /tmp/berth-netns-err)"; rm -f /tmp/berth-netns-err
+            if berth netns add ../escape 2>/dev/null; then echo "@slash=accepted"; else echo "@slash=$?"; fi
+            if berth netns attach ghost 999999999 2>/dev/null; then echo "@ghost=accepted"; else echo "@ghost=$?"; fi
+            if berth netns exec nosuch true 2>/dev/null; then echo "@nosuch=accepted"; else echo "@nosuch=$?"; fi
+            berth netns delete dup
+            echo "@left=$(ls /run/netns | wc -l) $(grep -c ' /run/netns/' /proc/self/mountinfo || true)"
+            """);
+        assertEquals("1", r.get("dup"));
+        assertTrue(r.get("dup_msg").contains("already exists"), r.get("dup_msg"));
+        assertEquals("1", r.get("ghost"));
+        assertEquals("1", r.get("nosuch"));
+        assertTrue(List.of("1", "125").contains(r.get("slash")), r.get("slash"));
+        assertEquals("0 0", r.get("left"));
+    }
+}
