@@ -83,6 +83,7 @@
 #define OP_INIT 10      /* C2 stays as a reaper and runs the command as its child */
 #define OP_EXIT_COMMAND 12 /* argv ...: run after the exit file is written (removes --rm containers) */
 #define OP_EPHEMERAL 13 /* removed once it exits (--rm): its exit file is not fsync'd */
+#define OP_PERSIST_NS 14 /* kind, path: the monitor binds /proc/C2/ns/KIND onto path (created) once set up */
 
 /* program records: steps C2 runs in order, before it reports S_READY */
 #define OP_MOUNT 20     /* source, target, fstype, decimal flags, data */

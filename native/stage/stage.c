@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mount.h>
 #include <sys/prctl.h>
 #include <sys/signalfd.h>
 #include <sys/socket.h>
@@ -100,6 +101,13 @@ static void read_config(const struct program *prog, struct config *cfg) {
     case OP_EPHEMERAL:
       cfg->ephemeral = 1;
       break;
+    case OP_PERSIST_NS:
+      if (r->argc < 2 || cfg->npersist == MAX_JOINS || ns_flag(r->argv[0]) == 0)
+        die(step, EINVAL, "bad namespace persist record");
+      cfg->persist_kind[cfg->npersist] = r->argv[0];
+      cfg->persist_path[cfg->npersist] = r->argv[1];
+      cfg->persist_step[cfg->npersist++] = step;
+      break;
     case OP_EXIT_COMMAND:
       cfg->exit_command = r->argv;
       break;
@@ -175,6 +183,34 @@ _Noreturn static void abandon(pid_t pid, uint32_t step, int err, const char *tex
   while (wait(NULL) > 0 || errno == EINTR)
     ;
   exit(1);
+}
+
+/* Namespaces kept alive by a bind mount of their file, made here in the caller's mount namespace. */
+static void persist(const struct config *cfg, pid_t c2) {
+  int created[MAX_JOINS] = {0};
+  for (int i = 0; i < cfg->npersist; i++) {
+    const char *path = cfg->persist_path[i];
+    char src[64];
+    snprintf(src, sizeof src, "/proc/%d/ns/%s", (int)c2, cfg->persist_kind[i]);
+    int fd = open(path, O_RDONLY | O_CREAT | O_EXCL | O_CLOEXEC | O_NOFOLLOW, 0444);
+    created[i] = fd >= 0;
+    if (fd < 0 && errno == EEXIST)
+      fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    int err = fd < 0 ? errno : 0;
+    if (fd >= 0)
+      close(fd);
+    if (err == 0 && mount(src, path, NULL, MS_BIND, NULL) < 0)
+      err = errno;
+    if (err != 0) { /* undo, so that a failure leaves no mount and no file of ours behind */
+      for (int j = i; j >= 0; j--) {
+        if (j < i)
+          umount2(cfg->persist_path[j], MNT_DETACH);
+        if (created[j])
+          unlink(cfg->persist_path[j]);
+      }
+      abandon(c2, cfg->persist_step[i], err, path);
+    }
+  }
 }
 
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
@@ -307,6 +343,7 @@ int main(int argc, char **argv) {
     close(cfg.join_fd[i]);
   int master = -1;
   pid_t c2 = await_ready(&cfg, sync[0], c1, &master);
+  persist(&cfg, c2);
   if (in[0] >= 0)
     close(in[0]);
   if (out[1] >= 0)

@@ -50,6 +50,9 @@ struct config {
   int init;
   char **exit_command;
   int ephemeral;
+  int npersist;
+  const char *persist_kind[MAX_JOINS], *persist_path[MAX_JOINS];
+  uint32_t persist_step[MAX_JOINS];
 };
 
 /* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */

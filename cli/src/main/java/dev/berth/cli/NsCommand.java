@@ -4,8 +4,8 @@ import dev.berth.engine.Attachment;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineException;
 import dev.berth.engine.ExecRequest;
-import dev.berth.engine.NamespaceView;
 import dev.berth.engine.NamespaceView.Namespace;
+import dev.berth.engine.NamespaceView;
 import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;
 import dev.berth.runtime.json.Json;
@@ -33,6 +33,7 @@ final class NsCommand {
           inspect  The namespaces of a process or container, and which it shares with the host
           diff     Which namespaces two processes or containers share
           enter    Run a command in the namespaces of a process, container or file (like nsenter)
+          unshare  Run a command in new namespaces (like unshare --fork), --persist keeps them
           limits   /proc/sys/user/max_*_namespaces next to how many exist now
 
         Examples:
@@ -40,6 +41,7 @@ final class NsCommand {
           berth ns tree --dot | dot -Tsvg > ns.svg
           berth ns diff web 1
           berth ns enter --net --uts web ip addr
+          berth ns unshare --net --uts --persist /run/keep sleep 1 && berth ns enter /run/keep/net ip link
         """;
 
     private static final Flags LS = new Flags("berth ns ls [-t TYPE] [--json] [--fds]")
@@ -70,6 +72,22 @@ final class NsCommand {
         .value("w", "wd", "DIR", "Working directory (default /)")
         .value("e", "env", "NAME=VALUE", "Set an environment variable (repeatable)");
 
+    private static final Flags UNSHARE = new Flags("berth ns unshare [OPTIONS] [COMMAND [ARG...]]")
+        .bool("U", "user", "New user namespace")
+        .bool("m", "mount", "New mount namespace")
+        .bool("p", "pid", "New PID namespace (the command is its PID 1)")
+        .bool("n", "net", "New network namespace")
+        .bool("u", "uts", "New UTS namespace")
+        .bool("i", "ipc", "New IPC namespace")
+        .bool("C", "cgroup", "New cgroup namespace")
+        .bool("T", "time", "New time namespace")
+        .bool("f", "fork", "Fork before running the command (always: accepted for unshare(1) compatibility)")
+        .bool(null, "mount-proc", "Mount a fresh /proc (implies --mount; with --pid it shows only the new namespace)")
+        .bool("r", "map-root-user", "Map root in the new user namespace to the current user")
+        .value(null, "persist", "DIR", "Keep each new namespace alive at DIR/KIND (a bind mount, as unshare --net=FILE)")
+        .bool("t", "tty", "Allocate a terminal")
+        .value("w", "wd", "DIR", "Working directory (default: the current one)");
+
     private final Path root;
 
     NsCommand(Path root) {
@@ -90,6 +108,7 @@ final class NsCommand {
                 case "diff" -> diff(rest);
                 case "enter" -> enter(rest);
                 case "limits" -> limits(rest);
+                case "unshare" -> unshare(rest);
                 default -> ExitCodes.usage("'" + args[0] + "' is not a berth ns command.\nSee 'berth ns --help'.");
             };
         } catch (EngineException e) {
@@ -333,6 +352,44 @@ final class NsCommand {
             req.terminalSize(size[0], size[1]);
         }
         Attachment a = engine().enter(joins, req, target);
+        return Streams.attach(a, true, tty);
+    }
+
+    private int unshare(String[] args) throws ParseException, EngineException, IOException {
+        CommandLine cl = UNSHARE.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        String[] opts = {"user", "mount", "pid", "net", "uts", "ipc", "cgroup", "time"};
+        NsKind[] kinds = {NsKind.USER, NsKind.MNT, NsKind.PID, NsKind.NET, NsKind.UTS, NsKind.IPC,
+            NsKind.CGROUP, NsKind.TIME};
+        List<NsKind> chosen = new ArrayList<>();
+        for (int i = 0; i < opts.length; i++) {
+            // as in unshare(1): --map-root-user implies --user, --mount-proc implies --mount
+            if (cl.hasOption(opts[i]) || (opts[i].equals("user") && cl.hasOption("map-root-user"))
+                || (opts[i].equals("mount") && cl.hasOption("mount-proc"))) {
+                chosen.add(kinds[i]);
+            }
+        }
+        Map<NsKind, Path> persist = new EnumMap<>(NsKind.class);
+        if (cl.hasOption("persist")) {
+            Path dir = Path.of(cl.getOptionValue("persist")).toAbsolutePath();
+            if (!Files.isDirectory(dir)) {
+                return ExitCodes.usage("--persist " + dir + " is not a directory; create it first");
+            }
+            for (NsKind k : chosen) {
+                persist.put(k, dir.resolve(k.procName()));
+            }
+        }
+        List<String> command = cl.getArgList().isEmpty() ? List.of(shell()) : cl.getArgList();
+        boolean tty = cl.hasOption("tty");
+        ExecRequest req = ExecRequest.of(command).tty(tty).stdin(true).workdir(cl.getOptionValue("wd"));
+        if (tty && Terminal.isTerminal()) {
+            int[] size = Terminal.size();
+            req.terminalSize(size[0], size[1]);
+        }
+        Attachment a = engine().unshare(chosen, cl.hasOption("map-root-user"), cl.hasOption("mount-proc"),
+            persist, req);
         return Streams.attach(a, true, tty);
     }
 

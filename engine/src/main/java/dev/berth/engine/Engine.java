@@ -487,6 +487,15 @@ public final class Engine {
         return store.namesById();
     }
 
+    /**
+     * Runs a process in new namespaces, like unshare(1) with --fork; {@code persist} keeps
+     * namespaces alive at the given files (bind mounts) after the process is gone.
+     */
+    public Attachment unshare(List<NsKind> kinds, boolean mapRootUser, boolean mountProc,
+        Map<NsKind, Path> persist, ExecRequest req) throws EngineException {
+        return Exec.unshare(kinds, mapRootUser, mountProc, persist, req);
+    }
+
     /** The running container's first process, for tools that work on pids. */
     public long pidOf(String ref) throws EngineException {
         Map<String, Object> s = inspect(ref);

@@ -1,12 +1,13 @@
 package dev.berth.engine;
 
-import dev.berth.runtime.json.Json;
 import dev.berth.linux.Errno;
 import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;
 import dev.berth.linux.Procs;
+import dev.berth.runtime.IdMap;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
+import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageException;
@@ -81,6 +82,44 @@ final class Exec {
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, 0, 0, List.of(), r.tty, r.stdin, false,
             r.rows, r.cols);
         return launch(ProgramCompiler.compileExec(joins, proc), null, what);
+    }
+
+    /** unshare(1): {@code r}'s command in new namespaces of {@code kinds}; see ProgramCompiler.compileUnshare. */
+    static Attachment unshare(List<NsKind> kinds, boolean mapRoot, boolean mountProc, Map<NsKind, Path> persist,
+        ExecRequest r) throws EngineException {
+        if (r.command.isEmpty()) {
+            throw new EngineException.InvalidArgument("no command given");
+        }
+        if (kinds.isEmpty()) {
+            throw new EngineException.InvalidArgument("no namespace to unshare: give at least one of --user,"
+                + " --mount, --pid, --net, --uts, --ipc, --cgroup, --time");
+        }
+        if (mountProc && !kinds.contains(NsKind.MNT)) {
+            throw new EngineException.InvalidArgument("a fresh /proc needs a new mount namespace: add --mount");
+        }
+        for (NsKind k : persist.keySet()) {
+            if (!kinds.contains(k)) {
+                throw new EngineException.InvalidArgument("cannot persist the " + k.procName()
+                    + " namespace: it is not a new one; add --" + k.procName());
+            }
+        }
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.remove("BERTH_STAGE_FDS");
+        env.putAll(r.env);
+        List<String> envList = new ArrayList<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            envList.add(e.getKey() + "=" + e.getValue());
+        }
+        String cwd = r.workdir != null ? r.workdir : System.getProperty("user.dir", "/");
+        ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, 0, 0, List.of(), r.tty, r.stdin, false,
+            r.rows, r.cols);
+        IdMap uid = null;
+        IdMap gid = null;
+        if (mapRoot) {
+            uid = new IdMap(0, Procs.effectiveUid(), 1);
+            gid = new IdMap(0, Procs.effectiveGid(), 1);
+        }
+        return launch(ProgramCompiler.compileUnshare(kinds, uid, gid, mountProc, persist, proc), null, "new namespaces");
     }
 
     static Attachment launch(Program program, Path log, String what) throws EngineException {

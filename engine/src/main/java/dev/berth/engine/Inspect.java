@@ -1,6 +1,5 @@
 package dev.berth.engine;
 
-import dev.berth.runtime.json.Json;
 import dev.berth.linux.NsKind;
 import dev.berth.linux.Procs;
 import dev.berth.runtime.ContainerConfig;
@@ -8,6 +7,7 @@ import dev.berth.runtime.NamespaceMode;
 import dev.berth.runtime.Rootfs;
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.WaitStatus;
+import dev.berth.runtime.json.Json;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;

@@ -88,10 +88,19 @@ public final class Procs {
 
     /** The effective uid of this process, from {@code /proc/self/status}. */
     public static int effectiveUid() {
+        return statusId("Uid:");
+    }
+
+    /** The effective gid of this process, from {@code /proc/self/status}. */
+    public static int effectiveGid() {
+        return statusId("Gid:");
+    }
+
+    private static int statusId(String key) {
         try {
             for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith("Uid:")) {
-                    return field(line, 2); // Uid: real effective saved filesystem
+                if (line.startsWith(key)) {
+                    return field(line, 2); // real effective saved filesystem
                 }
             }
         } catch (IOException | RuntimeException e) {

@@ -80,6 +80,39 @@ public final class ProgramCompiler {
     }
 
     /**
+     * {@code unshare(1)}: new namespaces of {@code kinds} for {@code process}, which is always
+     * forked (so it is PID 1 of a new PID namespace, as with {@code unshare --fork}). With
+     * {@code mountProc}, a fresh /proc (needs new mount and PID namespaces); {@code persist}
+     * binds each new namespace onto a file from the caller's mount namespace, so that it
+     * outlives its processes.
+     */
+    public static Program compileUnshare(List<NsKind> kinds, IdMap uidMap, IdMap gidMap, boolean mountProc,
+        Map<NsKind, Path> persist, ProcessSpec process) {
+        Program p = new Program();
+        processOptions(p, process);
+        int flags = 0;
+        for (NsKind k : kinds) {
+            flags |= k.cloneFlag();
+        }
+        p.add(OP_NEW_NS, "create namespaces", Integer.toUnsignedString(flags));
+        if (uidMap != null) {
+            p.add(OP_UID_MAP, "write uid_map", uidMap.line());
+            p.add(OP_GID_MAP, "write gid_map", gidMap.line());
+        }
+        for (Map.Entry<NsKind, Path> e : persist.entrySet()) {
+            p.add(OP_PERSIST_NS, "keep the " + e.getKey().procName() + " namespace at " + e.getValue(),
+                e.getKey().procName(), e.getValue().toString());
+        }
+        if (mountProc) {
+            // private first: the new /proc must not propagate back to the caller's namespace
+            mount(p, "none", Path.of("/"), "", REC | PRIVATE, "");
+            mount(p, "proc", Path.of("/proc"), "proc", NOSUID | NODEV | NOEXEC, "");
+        }
+        process(p, process);
+        return p;
+    }
+
+    /**
      * {@code ip netns add} ({@code source} null: a new network namespace) or {@code attach}
      * (the namespace file {@code source}): bind it onto {@code file}. No mount namespace of its
      * own, so the bind mount lands in the host's; then {@code done} runs (a no-op command).

@@ -166,6 +166,39 @@ class NsTest extends ContainerTestBase {
     }
 
     @Test
+    void unsharePersistsNamespacesAsUnshareDoesAndUnmountingFreesThem() throws Exception {
+        Path keep = Files.createDirectory(berth.root().resolve("keep"));
+        String net = berth.ok("ns", "unshare", "--net", "--uts", "--persist", keep.toString(), "sh", "-c",
+            "hostname kept; readlink /proc/self/ns/net").strip();
+        try {
+            // no process is left in it, and it lives on: berth and nsenter find the same namespace
+            assertEquals(net, berth.ok("ns", "enter", keep.resolve("net").toString(), "readlink", "/proc/self/ns/net").strip());
+            assertEquals(net, run("nsenter", "--net=" + keep.resolve("net"), "readlink", "/proc/self/ns/net").strip());
+            assertEquals("kept", berth.ok("ns", "enter", keep.resolve("uts").toString(), "hostname").strip());
+            long ino = Long.parseLong(net.substring(net.indexOf('[') + 1, net.indexOf(']')));
+            assertTrue(berth.ok("ns", "ls", "-t", "net").contains("[mount " + keep.resolve("net") + "]"));
+            run("umount", keep.resolve("net").toString());
+            run("umount", keep.resolve("uts").toString());
+            for (Map<String, Object> n : list(berth.ok("ns", "ls", "--json"), "namespaces")) {
+                assertTrue(((Number) n.get("ns")).longValue() != ino, "freed once unmounted");
+            }
+        } finally {
+            new ProcessBuilder("umount", keep.resolve("net").toString()).start().waitFor();
+            new ProcessBuilder("umount", keep.resolve("uts").toString()).start().waitFor();
+        }
+        assertEquals("1", berth.ok("ns", "unshare", "--pid", "--mount", "--mount-proc", "sh", "-c", "echo $$").strip());
+        assertTrue(berth.ok("ns", "unshare", "--pid", "--mount", "--mount-proc", "ps", "-o", "pid=").strip().equals("1"));
+        String map = berth.ok("ns", "unshare", "--map-root-user", "cat", "/proc/self/uid_map").strip();
+        assertEquals(List.of("0", Long.toString(0), "1"), List.of(map.split("\\s+")));
+        Berth.Result none = berth.run("ns", "unshare", "true");
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("no namespace to unshare"), none.err());
+        Berth.Result notDir = berth.run("ns", "unshare", "--net", "--persist", "/nonexistent", "true");
+        assertEquals(125, notDir.code());
+        assertTrue(notDir.err().contains("not a directory"), notDir.err());
+    }
+
+    @Test
     void limitsAreTheKernelsSysctls() throws Exception {
         for (Map<String, Object> l : list(berth.ok("ns", "limits", "--json"), "limits")) {
             String file = "/proc/sys/user/max_" + l.get("type") + "_namespaces";

@@ -51,6 +51,7 @@ public final class Protocol {
     public static final int OP_INIT = 10;
     public static final int OP_EXIT_COMMAND = 12;
     public static final int OP_EPHEMERAL = 13;
+    public static final int OP_PERSIST_NS = 14;
 
     public static final int OP_MOUNT = 20;
     public static final int OP_MKDIR = 21;
