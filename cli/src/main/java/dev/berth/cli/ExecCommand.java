@@ -11,7 +11,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth exec [OPTIONS] CONTAINER COMMAND [ARG...]} */
 final class ExecCommand {
-    private static final Flags FLAGS = new Flags("berth exec [OPTIONS] CONTAINER COMMAND [ARG...]")
+    static final Flags FLAGS = new Flags("berth exec [OPTIONS] CONTAINER COMMAND [ARG...]")
         .bool("d", "detach", "Run the command in the background")
         .bool("i", "interactive", "Keep stdin open")
         .bool("t", "tty", "Allocate a terminal")

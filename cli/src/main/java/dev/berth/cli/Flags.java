@@ -33,6 +33,20 @@ final class Flags {
         return (shortName == null ? Option.builder() : Option.builder(shortName)).longOpt(longName);
     }
 
+    /** Every flag as typed: {@code --long} and {@code -s}, for shell completion. */
+    java.util.List<String> words() {
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (Option o : options.getOptions()) {
+            if (o.getLongOpt() != null) {
+                out.add("--" + o.getLongOpt());
+            }
+            if (o.getOpt() != null) {
+                out.add("-" + o.getOpt());
+            }
+        }
+        return out;
+    }
+
     /** Parses; returns null after printing help when --help was given. */
     CommandLine parse(String[] args) throws ParseException {
         CommandLine cl = DefaultParser.builder().get().parse(options, args, true);

@@ -14,7 +14,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth inspect [-f TEMPLATE] CONTAINER...} */
 final class InspectCommand {
-    private static final Flags FLAGS = new Flags("berth inspect [-f TEMPLATE] CONTAINER...")
+    static final Flags FLAGS = new Flags("berth inspect [-f TEMPLATE] CONTAINER...")
         .value("f", "format", "TEMPLATE", "Format the output with a Go template");
 
     private final Path root;

@@ -19,7 +19,7 @@ final class LifecycleCommand {
         this.command = command;
     }
 
-    private Flags flags() {
+    static Flags flags(String command) {
         return switch (command) {
             case "stop" -> new Flags("berth stop [-t SECONDS] CONTAINER...")
                 .value("t", "time", "SECONDS", "Seconds to wait after SIGTERM before SIGKILL (default 10)");
@@ -32,7 +32,7 @@ final class LifecycleCommand {
     }
 
     int run(String[] args) throws ParseException, IOException {
-        CommandLine cl = flags().parse(args);
+        CommandLine cl = flags(command).parse(args);
         if (cl == null) {
             return 0;
         }

@@ -11,7 +11,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth logs [-f] [--tail N] [-t] CONTAINER} */
 final class LogsCommand {
-    private static final Flags FLAGS = new Flags("berth logs [OPTIONS] CONTAINER")
+    static final Flags FLAGS = new Flags("berth logs [OPTIONS] CONTAINER")
         .bool("f", "follow", "Follow the output until the container stops")
         .bool("t", "timestamps", "Show timestamps")
         .value("n", "tail", "N", "Number of lines from the end (default all)");

@@ -71,6 +71,7 @@ public final class Main {
                 case "logs" -> new LogsCommand(stateRoot).run(rest);
                 case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "netns" -> new NetnsCommand().run(rest);
+                case "completion" -> Completion.run(rest);
                 case "stop", "kill", "wait", "rm" -> new LifecycleCommand(stateRoot, command).run(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
@@ -108,6 +109,7 @@ public final class Main {
               rm       Remove containers
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
+              completion  Print a bash completion script: berth completion bash
               version  Show the berth version
 
             Global options:

@@ -44,20 +44,20 @@ final class NsCommand {
           berth ns unshare --net --uts --persist /run/keep sleep 1 && berth ns enter /run/keep/net ip link
         """;
 
-    private static final Flags LS = new Flags("berth ns ls [-t TYPE] [--json] [--fds]")
+    static final Flags LS = new Flags("berth ns ls [-t TYPE] [--json] [--fds]")
         .value("t", "type", "TYPE", "Only namespaces of this kind: user, mnt, pid, net, uts, ipc, cgroup, time")
         .bool(null, "json", "Print JSON")
         .bool(null, "fds", "Also find namespaces held only by open file descriptors (reads every process's fds)");
-    private static final Flags TREE = new Flags("berth ns tree [--json|--dot]")
+    static final Flags TREE = new Flags("berth ns tree [--json|--dot]")
         .bool(null, "json", "Print JSON")
         .bool(null, "dot", "Print a Graphviz digraph");
-    private static final Flags INSPECT = new Flags("berth ns inspect [--json] PID|CONTAINER")
+    static final Flags INSPECT = new Flags("berth ns inspect [--json] PID|CONTAINER")
         .bool(null, "json", "Print JSON");
-    private static final Flags DIFF = new Flags("berth ns diff [--json] PID|CONTAINER PID|CONTAINER")
+    static final Flags DIFF = new Flags("berth ns diff [--json] PID|CONTAINER PID|CONTAINER")
         .bool(null, "json", "Print JSON");
-    private static final Flags LIMITS = new Flags("berth ns limits [--json]")
+    static final Flags LIMITS = new Flags("berth ns limits [--json]")
         .bool(null, "json", "Print JSON");
-    private static final Flags ENTER = new Flags("berth ns enter [OPTIONS] PID|CONTAINER|FILE [COMMAND [ARG...]]")
+    static final Flags ENTER = new Flags("berth ns enter [OPTIONS] PID|CONTAINER|FILE [COMMAND [ARG...]]")
         .bool("a", "all", "Enter every namespace of the target (the default when no kind is given)")
         .bool("U", "user", "Enter the user namespace")
         .bool("m", "mount", "Enter the mount namespace")
@@ -72,7 +72,7 @@ final class NsCommand {
         .value("w", "wd", "DIR", "Working directory (default /)")
         .value("e", "env", "NAME=VALUE", "Set an environment variable (repeatable)");
 
-    private static final Flags UNSHARE = new Flags("berth ns unshare [OPTIONS] [COMMAND [ARG...]]")
+    static final Flags UNSHARE = new Flags("berth ns unshare [OPTIONS] [COMMAND [ARG...]]")
         .bool("U", "user", "New user namespace")
         .bool("m", "mount", "New mount namespace")
         .bool("p", "pid", "New PID namespace (the command is its PID 1)")

@@ -14,7 +14,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth ps [-a] [-q] [--format table|json|TEMPLATE]} */
 final class PsCommand {
-    private static final Flags FLAGS = new Flags("berth ps [OPTIONS]")
+    static final Flags FLAGS = new Flags("berth ps [OPTIONS]")
         .bool("a", "all", "Show all containers (default shows just running)")
         .bool("q", "quiet", "Only display container ids")
         .bool(null, "no-trunc", "Do not truncate output")

@@ -16,7 +16,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth run [OPTIONS] IMAGE [COMMAND [ARG...]]} */
 final class RunCommand {
-    private static final Flags FLAGS = new Flags("berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]")
+    static final Flags FLAGS = new Flags("berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]")
         .bool("d", "detach", "Run in the background and print the container id")
         .bool("i", "interactive", "Keep stdin open")
         .bool("t", "tty", "Allocate a terminal")
