@@ -482,7 +482,7 @@ section_scale() {
         run_hyperfine "scale-$n" "$scale_runs" "$scale_warmup"
         # Pss of every monitor and container process, read from the state files (no JVM per container)
         python3 "$repo/bench/src/pss.py" "$scale_state" "$n" "$running" >"$work/scale-mem-$n.json"
-        log "scale: N=$n: $(cat "$work/scale-mem-$n.json")"
+        log "scale: N=$n: $(python3 -c 'import json, sys; d = json.load(open(sys.argv[1])); d.pop("pids", None); print(json.dumps(d))' "$work/scale-mem-$n.json")"
     done
 
     # remove them all, four at a time, and check that nothing is left: no container, no process
