@@ -39,16 +39,7 @@ final class ExecCommand {
         boolean stdin = cl.hasOption("i");
         ExecRequest req = ExecRequest.of(rest.subList(1, rest.size())).tty(tty).stdin(stdin)
             .workdir(cl.getOptionValue("workdir")).user(cl.getOptionValue("user"));
-        String[] env = cl.getOptionValues("env");
-        if (env != null) {
-            for (String e : env) {
-                req.env(e);
-            }
-        }
-        if (tty && Terminal.isTerminal()) {
-            int[] size = Terminal.size();
-            req.terminalSize(size[0], size[1]);
-        }
+        envAndTerminal(cl, req, tty);
         Attachment a;
         try {
             a = Engines.open(root).exec(rest.get(0), req);
@@ -60,5 +51,19 @@ final class ExecCommand {
             return 0;
         }
         return Streams.attach(a, stdin, tty);
+    }
+
+    /** The repeatable {@code -e} flags, and the terminal's size for {@code -t}: shared with ns enter. */
+    static void envAndTerminal(CommandLine cl, ExecRequest req, boolean tty) {
+        String[] env = cl.getOptionValues("env");
+        if (env != null) {
+            for (String e : env) {
+                req.env(e);
+            }
+        }
+        if (tty && Terminal.isTerminal()) {
+            int[] size = Terminal.size();
+            req.terminalSize(size[0], size[1]);
+        }
     }
 }

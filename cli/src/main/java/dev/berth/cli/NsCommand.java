@@ -341,16 +341,7 @@ final class NsCommand {
         }
         boolean tty = cl.hasOption("tty");
         ExecRequest req = ExecRequest.of(command).tty(tty).stdin(true).workdir(cl.getOptionValue("wd"));
-        String[] env = cl.getOptionValues("env");
-        if (env != null) {
-            for (String e : env) {
-                req.env(e);
-            }
-        }
-        if (tty && Terminal.isTerminal()) {
-            int[] size = Terminal.size();
-            req.terminalSize(size[0], size[1]);
-        }
+        ExecCommand.envAndTerminal(cl, req, tty);
         Attachment a = engine().enter(joins, req, target);
         return Streams.attach(a, true, tty);
     }

@@ -71,13 +71,7 @@ final class Exec {
         if (r.command.isEmpty()) {
             throw new EngineException.InvalidArgument("no command given");
         }
-        Map<String, String> env = new LinkedHashMap<>(System.getenv());
-        env.remove("BERTH_STAGE_FDS");
-        env.putAll(r.env);
-        List<String> envList = new ArrayList<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            envList.add(e.getKey() + "=" + e.getValue());
-        }
+        List<String> envList = callerEnv(r);
         String cwd = r.workdir != null ? r.workdir : "/";
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, 0, 0, List.of(), r.tty, r.stdin, false,
             r.rows, r.cols);
@@ -103,13 +97,7 @@ final class Exec {
                     + " namespace: it is not a new one; add --" + k.procName());
             }
         }
-        Map<String, String> env = new LinkedHashMap<>(System.getenv());
-        env.remove("BERTH_STAGE_FDS");
-        env.putAll(r.env);
-        List<String> envList = new ArrayList<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            envList.add(e.getKey() + "=" + e.getValue());
-        }
+        List<String> envList = callerEnv(r);
         String cwd = r.workdir != null ? r.workdir : System.getProperty("user.dir", "/");
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, 0, 0, List.of(), r.tty, r.stdin, false,
             r.rows, r.cols);
@@ -120,6 +108,18 @@ final class Exec {
             gid = new IdMap(0, Procs.effectiveGid(), 1);
         }
         return launch(ProgramCompiler.compileUnshare(kinds, uid, gid, mountProc, persist, proc), null, "new namespaces");
+    }
+
+    /** This process's environment (less the launcher's fds) with the request's on top: nsenter's. */
+    static List<String> callerEnv(ExecRequest r) {
+        Map<String, String> env = new LinkedHashMap<>(System.getenv());
+        env.remove("BERTH_STAGE_FDS");
+        env.putAll(r.env);
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, String> e : env.entrySet()) {
+            out.add(e.getKey() + "=" + e.getValue());
+        }
+        return out;
     }
 
     static Attachment launch(Program program, Path log, String what) throws EngineException {

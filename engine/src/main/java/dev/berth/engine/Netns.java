@@ -164,13 +164,7 @@ public final class Netns {
                 throw new EngineException.SystemFailure("cannot read " + own + ": " + e.getMessage(), e);
             }
         }
-        Map<String, String> env = new LinkedHashMap<>(System.getenv());
-        env.remove("BERTH_STAGE_FDS");
-        env.putAll(r.env);
-        List<String> envList = new ArrayList<>();
-        for (Map.Entry<String, String> e : env.entrySet()) {
-            envList.add(e.getKey() + "=" + e.getValue());
-        }
+        List<String> envList = Exec.callerEnv(r);
         ProcessSpec proc = new ProcessSpec(r.command, envList, r.workdir != null ? r.workdir : "/", 0, 0, List.of(),
             r.tty, r.stdin, false, r.rows, r.cols);
         return Exec.launch(ProgramCompiler.compileNetnsExec(file, binds, proc), null, "network namespace " + name);
