@@ -211,6 +211,8 @@ static int run_step(const struct record *r, char ***envp) {
     return umount2(r->argv[0], MNT_DETACH);
   case OP_LINK_UP:
     return link_up(r->argv[0]);
+  case OP_NSID:
+    return r->argc < 2 ? (errno = EINVAL, -1) : set_nsid(r->argv[0], r->argv[1]);
   default:
     return 0; /* option records and OP_EXEC are not steps */
   }

@@ -105,6 +105,7 @@
 #define OP_RMDIR 36     /* path */
 #define OP_UNMOUNT 37   /* path (detached) */
 #define OP_LINK_UP 38   /* interface name: set it up (lo in a new network namespace) */
+#define OP_NSID 39      /* netns file, id: RTM_NEWNSID, the id of that network namespace in ours */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

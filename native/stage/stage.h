@@ -87,6 +87,9 @@ int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
 _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,
                       struct stdio_fds io);
 
+/* nsid.c: RTM_NEWNSID for the network namespace behind path */
+int set_nsid(const char *path, const char *id);
+
 /* nsscan.c: answers one F_NSSCAN */
 void ns_scan(const char *payload, uint32_t len);
 

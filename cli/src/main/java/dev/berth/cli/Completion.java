@@ -76,8 +76,8 @@ final class Completion {
         sb.append("            esac ;;\n");
         sb.append("        netns)\n");
         sb.append("            case $sub in\n");
-        sb.append("                \"\") words=\"list add attach delete identify pids exec --help\" ;;\n");
-        sb.append("                delete|pids|exec) words=\"$(_berth_netns)\" ;;\n");
+        sb.append("                \"\") words=\"list add attach set delete identify pids exec --help\" ;;\n");
+        sb.append("                delete|pids|exec|set) words=\"$(_berth_netns)\" ;;\n");
         sb.append("            esac ;;\n");
         sb.append("        completion) words=\"bash\" ;;\n");
         sb.append("    esac\n");

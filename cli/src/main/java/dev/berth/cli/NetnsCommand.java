@@ -23,6 +23,7 @@ final class NetnsCommand {
           list [--json]              The named network namespaces
           add NAME                   Create a network namespace and name it
           attach NAME PID            Name the network namespace of a running process
+          set NAME ID                Give it an id in berth's network namespace (netnsid)
           delete NAME...             Remove the names (a namespace lives on while processes use it)
           identify [PID]             The names of a process's network namespace (default: berth's)
           pids NAME                  The processes in a named network namespace
@@ -75,8 +76,11 @@ final class NetnsCommand {
                     return 0;
                 }
                 case "set" -> {
-                    return ExitCodes.usage("netns set (assigning a netns id) is not supported yet;"
-                        + " use ip netns set NAME ID");
+                    if (rest.size() != 2 || !isPid(rest.get(1))) {
+                        return ExitCodes.usage("\"berth netns set\" requires a name and a numeric id");
+                    }
+                    netns.setId(rest.get(0), Integer.parseInt(rest.get(1)));
+                    return 0;
                 }
                 case "delete", "del", "rm" -> {
                     if (rest.isEmpty()) {

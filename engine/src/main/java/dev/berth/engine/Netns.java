@@ -96,6 +96,14 @@ public final class Netns {
         }
     }
 
+    /** Gives the namespace {@code name} the id {@code id} in ours (ip netns set). */
+    public void setId(String name, int id) throws EngineException {
+        if (id < 0) {
+            throw new EngineException.InvalidArgument("invalid netns id " + id + ": use 0 or more");
+        }
+        runToEnd(ProgramCompiler.compileNsid(path(name), id, done()), "network namespace " + name);
+    }
+
     /** Unmounts and removes {@code name}; the namespace lives on while processes are in it. */
     public void delete(String name) throws EngineException {
         Path file = path(name);

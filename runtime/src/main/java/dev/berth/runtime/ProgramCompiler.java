@@ -128,6 +128,14 @@ public final class ProgramCompiler {
         return p;
     }
 
+    /** {@code ip netns set}: the id of the network namespace behind {@code file}, in ours. */
+    public static Program compileNsid(Path file, int id, ProcessSpec done) {
+        Program p = new Program();
+        p.add(OP_NSID, "set the netns id of " + file + " to " + id, file.toString(), Integer.toString(id));
+        process(p, done);
+        return p;
+    }
+
     /** {@code ip netns delete}: detach the bind mount at {@code file} in the host's mount namespace. */
     public static Program compileUnmount(Path file, ProcessSpec done) {
         Program p = new Program();

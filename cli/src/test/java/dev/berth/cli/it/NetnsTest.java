@@ -56,6 +56,10 @@ class NetnsTest extends ContainerTestBase {
             kill $sleeper
             berth netns delete blue
             ip netns delete red
+            berth netns add idme
+            berth netns set idme 7
+            echo "@ids=$(ip netns list | grep '^idme')"
+            berth netns delete idme
             echo "@after=$(ip netns list | wc -l) $(berth netns list | wc -l)"
             """);
         assertEquals("blue red ", r.get("ip_list"));
@@ -67,6 +71,7 @@ class NetnsTest extends ContainerTestBase {
         assertTrue(!r.get("berth_pids").isBlank());
         assertEquals("blue", r.get("berth_identify"));
         assertEquals("blue", r.get("ip_identify"));
+        assertEquals("idme (id: 7)", r.get("ids"), "the id berth set is the one ip reads back");
         assertEquals("0 0", r.get("after"));
     }
 

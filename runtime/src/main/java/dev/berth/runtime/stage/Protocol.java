@@ -72,6 +72,7 @@ public final class Protocol {
     public static final int OP_RMDIR = 36;
     public static final int OP_UNMOUNT = 37;
     public static final int OP_LINK_UP = 38;
+    public static final int OP_NSID = 39;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
