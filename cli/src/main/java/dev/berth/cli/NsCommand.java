@@ -458,14 +458,7 @@ final class NsCommand {
             if (Files.isSymbolicLink(file)) {
                 text = Files.readSymbolicLink(file).toString();
             } else {
-                String where = file.toAbsolutePath().normalize().toString();
-                for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                    int dash = line.indexOf(" - ");
-                    String[] f = dash < 0 ? new String[0] : line.substring(0, dash).split(" ");
-                    if (f.length > 4 && line.startsWith("nsfs ", dash + 3) && f[4].equals(where)) {
-                        text = f[3];
-                    }
-                }
+                text = Namespaces.nsfsMounts().get(file.toAbsolutePath().normalize().toString());
             }
             int colon = text == null ? -1 : text.indexOf(':');
             return colon > 0 ? kind(text.substring(0, colon)) : null;

@@ -131,20 +131,19 @@ final class Inspect {
             return s;
         }
         Path exitFile = dir.resolve("exit");
-        try {
-            if (!Files.exists(exitFile)) {
-                throw new NoSuchFileException(exitFile.toString()); // never thrown in the common case
+        // checked first: an exception per running container would cost a cold `ps` dearly
+        if (Files.exists(exitFile)) {
+            try {
+                String[] exit = Files.readString(exitFile).strip().split(" ");
+                int status = Integer.parseInt(exit[0]);
+                exited(s, WaitStatus.exitCode(status), "");
+                st.put("FinishedAt", Timestamps.format(Long.parseLong(exit[1])));
+                return s;
+            } catch (NoSuchFileException e) {
+                // removed with its container meanwhile: judged by the monitor below
+            } catch (RuntimeException e) {
+                throw new IOException("malformed exit file in " + dir, e);
             }
-            String[] exit = Files.readString(exitFile).strip().split(" ");
-            int status = Integer.parseInt(exit[0]);
-            exited(s, WaitStatus.exitCode(status), "");
-            long nanos = Long.parseLong(exit[1]);
-            st.put("FinishedAt", Timestamps.format(nanos));
-            return s;
-        } catch (NoSuchFileException e) {
-            // still running, or the monitor died without a word
-        } catch (RuntimeException e) {
-            throw new IOException("malformed exit file in " + dir, e);
         }
         long monitor = num(st.get("MonitorPid"));
         if (!Procs.alive(monitor, num(st.get("MonitorStartTime")))) {

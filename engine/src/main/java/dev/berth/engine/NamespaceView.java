@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;
 import dev.berth.runtime.stage.NsScanner;
 import java.io.IOException;
@@ -38,7 +39,7 @@ public final class NamespaceView {
 
     /** Scans the machine; with {@code fds}, also every open file descriptor (slower). */
     public static NamespaceView scan(Engine engine, boolean fds) throws EngineException {
-        List<String> mounts = nsfsMounts();
+        List<String> mounts = new ArrayList<>(Namespaces.nsfsMounts().keySet());
         NsScanner.Result r;
         try {
             r = NsScanner.scan(true, fds, mounts);
@@ -103,45 +104,6 @@ public final class NamespaceView {
     /** The namespaces of a process, by kind; empty when it is gone or not visible. */
     public Map<NsKind, Long> ofProcess(long pid) {
         return byPid.getOrDefault(pid, Map.of());
-    }
-
-    /** Mount points of namespace files (bind mounts like /run/netns/NAME), from mountinfo. */
-    static List<String> nsfsMounts() {
-        List<String> out = new ArrayList<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                int dash = line.indexOf(" - ");
-                if (dash < 0 || !line.startsWith("nsfs ", dash + 3)) {
-                    continue;
-                }
-                String[] f = line.substring(0, dash).split(" ");
-                if (f.length > 4) {
-                    out.add(unescape(f[4]));
-                }
-            }
-        } catch (IOException e) {
-            // no mountinfo: no bind-mounted namespaces to report
-        }
-        return out;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as three octal digits. */
-    private static String unescape(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                try {
-                    sb.append((char) Integer.parseInt(s.substring(i + 1, i + 4), 8));
-                    i += 3;
-                    continue;
-                } catch (NumberFormatException e) {
-                    // not an escape after all
-                }
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 
     /**

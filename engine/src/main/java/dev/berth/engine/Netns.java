@@ -91,7 +91,15 @@ public final class Netns {
         try {
             runToEnd(ProgramCompiler.compileNetnsPin(file, source, done()), "network namespace " + name);
         } catch (EngineException e) {
-            deleteQuietly(file); // nothing left behind: the mount failed, so the file is all there is
+            // nothing left behind: a mount made before a later step failed goes first, then the file
+            if (dev.berth.linux.Namespaces.nsfsMounts().containsKey(file.toString())) {
+                try {
+                    runToEnd(ProgramCompiler.compileUnmount(file, done()), "network namespace " + name);
+                } catch (EngineException ignored) {
+                    // the error already reported is the one that matters
+                }
+            }
+            deleteQuietly(file);
             throw e;
         }
     }

@@ -4,6 +4,8 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.Map;
 
 /**
  * Namespace identity as the kernel shows it: the link {@code /proc/PID/ns/net} reads
@@ -42,5 +44,47 @@ public final class Namespaces {
             throw new IOException("not a namespace link: " + link);
         }
         return Long.parseLong(link, open + 1, close, 10);
+    }
+
+    /**
+     * Namespace files bind-mounted somewhere (like /run/netns/NAME), from mountinfo: the mount
+     * point and the namespace it holds, as its link reads ({@code net:[4026532281]}).
+     */
+    public static Map<String, String> nsfsMounts() {
+        Map<String, String> out = new LinkedHashMap<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                if (dash < 0 || !line.startsWith("nsfs ", dash + 3)) {
+                    continue;
+                }
+                String[] f = line.substring(0, dash).split(" ");
+                if (f.length > 4) {
+                    out.put(unescape(f[4]), f[3]);
+                }
+            }
+        } catch (IOException e) {
+            // no mountinfo: no bind-mounted namespaces to report
+        }
+        return out;
+    }
+
+    /** mountinfo writes space, tab, newline and backslash as a backslash and three octal digits. */
+    private static String unescape(String s) {
+        StringBuilder sb = new StringBuilder(s.length());
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (c == '\\' && i + 3 < s.length()) {
+                try {
+                    sb.append((char) Integer.parseInt(s, i + 1, i + 4, 8));
+                    i += 3;
+                    continue;
+                } catch (NumberFormatException e) {
+                    // not an escape after all
+                }
+            }
+            sb.append(c);
+        }
+        return sb.toString();
     }
 }
