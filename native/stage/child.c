@@ -24,6 +24,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mount.h>
+#include <sys/personality.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -38,8 +39,10 @@ static int sync_fd = -1;
 
 _Noreturn static void fail(uint32_t step, const char *what) {
   int err = errno;
-  sync_send(sync_fd, S_ERROR, step, err, 0, what);
-  _exit(1);
+  /* after a detached start nobody reads the sync socket: the caller's stderr is all there is */
+  if (sync_send(sync_fd, S_ERROR, step, err, 0, what) < 0)
+    dprintf(2, "berth: %s: %s\n", what, strerror(err));
+  _exit(err == ENOENT ? 127 : err == EACCES ? 126 : 1);
 }
 
 static int mkdir_p(const char *path, mode_t mode) {
@@ -68,18 +71,20 @@ static const char *opt(const struct record *r, int i) {
   return i < r->argc && r->argv[i][0] != '\0' ? r->argv[i] : NULL;
 }
 
-/* Read-only bind remount. mount_setattr makes every submount read-only too; the old
+/* Read-only bind remount; with MS_REC in extra every submount too (mount_setattr). The old
  * MS_REMOUNT path must repeat the flags the kernel locked (nosuid, nodev, noexec) or it fails
  * with EPERM inside a user namespace. */
 static int remount_ro(const char *path, unsigned long extra) {
   struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
+  unsigned int at = extra & MS_REC ? AT_RECURSIVE : 0;
+  extra &= ~(unsigned long)MS_REC;
   if (extra & MS_NOSUID)
     attr.attr_set |= MOUNT_ATTR_NOSUID;
   if (extra & MS_NODEV)
     attr.attr_set |= MOUNT_ATTR_NODEV;
   if (extra & MS_NOEXEC)
     attr.attr_set |= MOUNT_ATTR_NOEXEC;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, AT_RECURSIVE, &attr, sizeof attr) == 0)
+  if (syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) == 0)
     return 0;
   if (errno != ENOSYS)
     return -1;
@@ -213,6 +218,20 @@ static int run_step(const struct record *r, char ***envp) {
     return link_up(r->argv[0]);
   case OP_NSID:
     return r->argc < 2 ? (errno = EINVAL, -1) : set_nsid(r->argv[0], r->argv[1]);
+  case OP_CAPS:
+    return set_caps(r->argv, r->argc);
+  case OP_NO_NEW_PRIVS:
+    return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+  case OP_SECCOMP:
+    return load_seccomp(r->argv, r->argc);
+  case OP_RLIMIT:
+    return set_rlimit(r->argv, r->argc);
+  case OP_WRITE:
+    return r->argc < 2 ? (errno = EINVAL, -1) : write_file(r->argv[0], r->argv[1]);
+  case OP_KEEP_CAPS:
+    return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
+  case OP_PERSONALITY:
+    return personality(num(r->argv[0])) < 0 ? -1 : 0;
   default:
     return 0; /* option records and OP_EXEC are not steps */
   }
@@ -299,6 +318,26 @@ _Noreturn static void reaper(char **argv, char **envp, uint32_t exec_step) {
   }
 }
 
+/* S_READY, then the start: F_GO through the monitor, or a reader on the exec fifo (runc's
+ * `start` model, where no monitor stays). */
+static void await_start(const struct config *cfg) {
+  if (sync_send(sync_fd, S_READY, 0, 0, 0, NULL) < 0)
+    _exit(1);
+  if (cfg->exec_fifo_fd >= 0) {
+    char path[64];
+    snprintf(path, sizeof path, "/proc/self/fd/%d", cfg->exec_fifo_fd);
+    int fd = TEMP_FAILURE_RETRY_INT(open(path, O_WRONLY | O_CLOEXEC));
+    if (fd < 0 || write_full(fd, "0", 1) < 0)
+      fail(STEP_PROTOCOL, "exec fifo");
+    close(fd);
+    close(cfg->exec_fifo_fd);
+    return;
+  }
+  struct sync_msg m;
+  if (sync_recv(sync_fd, &m, NULL) != 1 || m.type != S_GO)
+    _exit(1); /* the monitor went away: never run the command */
+}
+
 _Noreturn static void run_c2(const struct config *cfg, const struct program *prog,
                              struct stdio_fds io) {
   int null = open("/dev/null", O_RDWR);
@@ -311,11 +350,17 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
 
   char **envp = NULL, **argv = NULL;
   uint32_t exec_step = 0;
-  int prev_failed = 0;
+  int prev_failed = 0, started = 0;
   for (size_t i = 0; i < prog->n; i++) {
     const struct record *r = &prog->recs[i];
     if (r->op == OP_EXEC) {
       argv = r->argv, exec_step = (uint32_t)i;
+      continue;
+    }
+    if (r->op == OP_GO) {
+      if (!started)
+        await_start(cfg);
+      started = 1;
       continue;
     }
     if ((r->flags & RF_ELSE) && !prev_failed)
@@ -333,15 +378,15 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
     errno = EINVAL;
     fail(STEP_PROTOCOL, "no command");
   }
-  if (sync_send(sync_fd, S_READY, 0, 0, 0, NULL) < 0)
-    _exit(1);
-  struct sync_msg m;
-  if (sync_recv(sync_fd, &m, NULL) != 1 || m.type != S_GO)
-    _exit(1); /* the monitor went away: never run the command */
+  if (!started)
+    await_start(cfg);
 
   /* No descriptor of the engine may reach the command (CVE-2024-21626): everything above
-   * stdio is closed on exec, including the sync socket, whose EOF reports success. */
-  syscall(SYS_close_range, 3, ~0U, CLOSE_RANGE_CLOEXEC);
+   * stdio and the caller's preserved fds is closed on exec, including the sync socket, whose
+   * EOF reports success. */
+  for (int fd = 3; fd < 3 + cfg->preserve_fds; fd++)
+    fcntl(fd, F_SETFD, 0);
+  syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (cfg->init)
     reaper(argv, envp, exec_step);
   exec_search(argv, envp);
@@ -363,6 +408,10 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
                       struct stdio_fds io) {
   sync_fd = fd;
   prctl(PR_SET_PDEATHSIG, SIGKILL);
+  /* first, from the host's mount namespace: a new cgroup namespace is rooted where we are */
+  for (int i = 0; i < cfg->ncgroups; i++)
+    if (write_file(cfg->cgroup_procs[i], "0") < 0)
+      fail(cfg->cgroup_step[i], cfg->cgroup_procs[i]);
   /* The user namespace comes first: it decides which other namespaces we may join. */
   for (int pass = 0; pass < 2; pass++)
     for (int i = 0; i < cfg->njoins; i++) {

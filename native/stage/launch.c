@@ -15,12 +15,18 @@
 
 #include "stage.h"
 
+int caller_stdio[3] = {-1, -1, -1};
+
 /* Returns only in the forked stage, with the pipes as its stdin and stdout. */
 void launch(char **argv) {
   int to_stage[2], from_stage[2];
   if (pipe2(to_stage, O_CLOEXEC) == 0 && pipe2(from_stage, O_CLOEXEC) == 0) {
     pid_t pid = fork();
     if (pid == 0) {
+      /* kept for an OCI container that inherits our caller's stdio (OP_INHERIT_STDIO); out of
+       * the way of the caller's own fds 3.., which --preserve-fds passes on where they are */
+      for (int fd = 0; fd < 3; fd++)
+        caller_stdio[fd] = fcntl(fd, F_DUPFD_CLOEXEC, MAX_PRESERVE_FDS + 3);
       if (dup2(to_stage[0], 0) != 0 || dup2(from_stage[1], 1) != 1)
         _exit(1);
       /* the JVM's ends too: while the stage held them it would never see the JVM go away */

@@ -51,6 +51,8 @@
 #define F_REMOVED 'r' /* after F_EXIT: the engine removed the container, skip OP_EXIT_COMMAND */
 
 #define F_NSSCAN 'Q'  /* instead of F_PROGRAM: u32 flags, then paths; see nsscan.c */
+#define F_KILL 'k'    /* instead of F_PROGRAM: u32 signal, then {u32 pid, u64 start time} ...;
+                       * a process whose start time (stat field 22) differs is skipped as gone */
 
 /* F_NSSCAN flags */
 #define NS_SCAN_PROCS 1u /* every process's /proc/PID/ns */
@@ -84,6 +86,13 @@
 #define OP_EXIT_COMMAND 12 /* argv ...: run after the exit file is written (removes --rm containers) */
 #define OP_EPHEMERAL 13 /* removed once it exits (--rm): its exit file is not fsync'd */
 #define OP_PERSIST_NS 14 /* kind, path: the monitor binds /proc/C2/ns/KIND onto path (created) once set up */
+#define OP_CGROUP 15    /* cgroup.procs path: C1 moves itself there before it joins or creates namespaces */
+#define OP_DETACH 16    /* no monitor after the start: the process is left to our parent's subreaper */
+#define OP_INHERIT_STDIO 17 /* the process gets the launcher's caller's stdin/out/err, not pipes */
+#define OP_PRESERVE_FDS 18  /* count: the caller's fds 3..3+count-1 reach the process */
+#define OP_CONSOLE_SOCKET 19 /* unix socket path: the pty master is sent there (SCM_RIGHTS), not kept */
+#define OP_EXEC_FIFO 11 /* fifo path (made here, 0622): at OP_GO the process waits for a reader of it
+                         * (`start`), not for F_GO */
 
 /* program records: steps C2 runs in order, before it reports S_READY */
 #define OP_MOUNT 20     /* source, target, fstype, decimal flags, data */
@@ -93,7 +102,7 @@
 #define OP_PIVOT_ROOT 24 /* new root: pivot_root(".", ".") and detach the old root */
 #define OP_CHDIR 25     /* path */
 #define OP_HOSTNAME 26  /* name */
-#define OP_REMOUNT_RO 27 /* path, decimal extra flags: bind remount read-only, keep locked flags */
+#define OP_REMOUNT_RO 27 /* path, decimal extra flags (MS_REC: submounts too): bind remount read-only */
 #define OP_PTY 28       /* console path: open the container's /dev/ptmx, make it the ctty */
 #define OP_SETGROUPS 29 /* decimal gids */
 #define OP_SETGID 30    /* gid */
@@ -106,6 +115,14 @@
 #define OP_UNMOUNT 37   /* path (detached) */
 #define OP_LINK_UP 38   /* interface name: set it up (lo in a new network namespace) */
 #define OP_NSID 39      /* netns file, id: RTM_NEWNSID, the id of that network namespace in ours */
+#define OP_CAPS 40      /* hex masks: bounding, effective, permitted, inheritable, ambient */
+#define OP_NO_NEW_PRIVS 41
+#define OP_SECCOMP 42   /* hex sock_filter array, decimal SECCOMP_FILTER_FLAG_* */
+#define OP_RLIMIT 43    /* decimal resource, soft, hard (-1: unlimited) */
+#define OP_WRITE 44     /* path, text: write to an existing file (sysctls, oom_score_adj) */
+#define OP_KEEP_CAPS 45 /* keep the permitted capabilities across the coming setuid */
+#define OP_PERSONALITY 46 /* decimal persona */
+#define OP_GO 47        /* report ready and wait for the start here (default: just before the exec) */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

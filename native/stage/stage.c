@@ -24,8 +24,10 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <limits.h>
 
 #include "stage.h"
 
@@ -48,12 +50,31 @@ static int ns_flag(const char *name) {
   return 0;
 }
 
+/* Closes every fd from `from` up, except those in keep (the launcher's caller's may be many). */
+static void close_from(int from, const int keep[3]) {
+  for (int lo = from;;) {
+    int next = INT_MAX;
+    for (int i = 0; i < 3; i++)
+      if (keep[i] >= lo && keep[i] < next)
+        next = keep[i];
+    if (next == INT_MAX) {
+      syscall(SYS_close_range, lo, ~0U, 0);
+      return;
+    }
+    if (next > lo)
+      syscall(SYS_close_range, lo, next - 1, 0);
+    lo = next + 1;
+  }
+}
+
 static void read_config(const struct program *prog, struct config *cfg) {
   memset(cfg, 0, sizeof *cfg);
+  cfg->exec_fifo_fd = -1;
   for (size_t i = 0; i < prog->n; i++) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
-    int flag_only = r->op == OP_TTY || r->op == OP_STDIN || r->op == OP_INIT || r->op == OP_EPHEMERAL;
+    int flag_only = r->op == OP_TTY || r->op == OP_STDIN || r->op == OP_INIT ||
+                    r->op == OP_EPHEMERAL || r->op == OP_DETACH || r->op == OP_INHERIT_STDIO;
     if (r->op < OP_MOUNT && !flag_only && r->argc < 1)
       die(step, EINVAL, "record without its argument");
     switch (r->op) {
@@ -111,6 +132,31 @@ static void read_config(const struct program *prog, struct config *cfg) {
     case OP_EXIT_COMMAND:
       cfg->exit_command = r->argv;
       break;
+    case OP_CGROUP:
+      if (cfg->ncgroups == MAX_CGROUPS)
+        die(step, EINVAL, "too many cgroup records");
+      cfg->cgroup_procs[cfg->ncgroups] = r->argv[0];
+      cfg->cgroup_step[cfg->ncgroups++] = step;
+      break;
+    case OP_DETACH:
+      cfg->detach = 1;
+      break;
+    case OP_INHERIT_STDIO:
+      if (caller_stdio[0] < 0 || caller_stdio[1] < 0 || caller_stdio[2] < 0)
+        die(step, EBADF, "no caller stdio to inherit: run through the launcher (berth-stage --launch)");
+      cfg->inherit_stdio = 1;
+      break;
+    case OP_PRESERVE_FDS:
+      cfg->preserve_fds = atoi(r->argv[0]);
+      if (cfg->preserve_fds < 0 || cfg->preserve_fds > MAX_PRESERVE_FDS)
+        die(step, EINVAL, "too many fds to preserve");
+      break;
+    case OP_CONSOLE_SOCKET:
+      cfg->console_socket = r->argv[0];
+      break;
+    case OP_EXEC_FIFO:
+      cfg->exec_fifo = r->argv[0];
+      break;
     default:
       break;
     }
@@ -166,10 +212,15 @@ static void read_program(struct program *prog) {
   uint8_t type;
   char *p;
   uint32_t n;
-  if (frame_read(0, &type, &p, &n) < 0 || (type != F_PROGRAM && type != F_NSSCAN))
+  if (frame_read(0, &type, &p, &n) < 0 ||
+      (type != F_PROGRAM && type != F_NSSCAN && type != F_KILL))
     die(STEP_PROTOCOL, errno ? errno : EPROTO, "expected a program frame");
   if (type == F_NSSCAN) { /* a question, not a container: answer and go */
     ns_scan(p, n);
+    exit(0);
+  }
+  if (type == F_KILL) {
+    kill_procs(p, n);
     exit(0);
   }
   if (program_parse(p, n, prog) < 0)
@@ -213,6 +264,26 @@ static void persist(const struct config *cfg, pid_t c2) {
   }
 }
 
+/* runc's console-socket protocol: the pty master as SCM_RIGHTS, its name as the payload. */
+static int send_console(const char *path, int master) {
+  struct sockaddr_un addr = {.sun_family = AF_UNIX};
+  if (strlen(path) >= sizeof addr.sun_path) {
+    errno = ENAMETOOLONG;
+    return -1;
+  }
+  strcpy(addr.sun_path, path);
+  int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    return -1;
+  int rc = connect(fd, (struct sockaddr *)&addr, sizeof addr);
+  if (rc == 0)
+    rc = send_fd(fd, "/dev/ptmx", sizeof "/dev/ptmx" - 1, master);
+  int saved = errno;
+  close(fd);
+  errno = saved;
+  return rc;
+}
+
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
 static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *master) {
   pid_t c2 = -1;
@@ -241,6 +312,12 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
       if (fd >= 0) {
         struct winsize ws = {.ws_row = cfg->rows, .ws_col = cfg->cols};
         ioctl(fd, TIOCSWINSZ, &ws);
+      }
+      if (fd >= 0 && cfg->console_socket != NULL) { /* the caller holds the terminal, not us */
+        if (send_console(cfg->console_socket, fd) < 0)
+          abandon(c2 > 0 ? c2 : c1, STEP_STDIO, errno, cfg->console_socket);
+        close(fd);
+        *master = -1;
       }
       break;
     case S_ERROR:
@@ -295,6 +372,28 @@ int main(int argc, char **argv) {
   hello();
   struct program prog;
   read_program(&prog);
+  int preserve = 0, inherit = 0;
+  for (size_t i = 0; i < prog.n; i++) {
+    if (prog.recs[i].op == OP_PRESERVE_FDS && prog.recs[i].argc > 0)
+      preserve = atoi(prog.recs[i].argv[0]);
+    if (preserve < 0 || preserve > MAX_PRESERVE_FDS)
+      preserve = 0; /* read_config refuses it */
+    inherit |= prog.recs[i].op == OP_INHERIT_STDIO;
+  }
+  if (!inherit)
+    for (int i = 0; i < 3; i++)
+      if (caller_stdio[i] >= 0)
+        close(caller_stdio[i]), caller_stdio[i] = -1;
+  /* nothing of the launcher's caller reaches the monitor or the container unless asked for */
+  close_from(3 + (preserve > 0 ? preserve : 0), caller_stdio);
+  /* a preserved number the caller left closed gets /dev/null, or one of our own fds would
+   * take it and reach the container */
+  for (int fd = 3; fd < 3 + preserve; fd++)
+    if (fcntl(fd, F_GETFD) < 0) {
+      int null = open("/dev/null", O_RDWR);
+      if (null >= 0 && null != fd)
+        dup2(null, fd), close(null);
+    }
   struct config cfg;
   read_config(&prog, &cfg);
 
@@ -311,9 +410,16 @@ int main(int argc, char **argv) {
 
   /* stdio pipes: [0] read end, [1] write end; the monitor keeps its ends close-on-exec */
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
-  if (!cfg.tty && (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
-                   (cfg.keep_stdin && pipe2(in, O_CLOEXEC) < 0)))
+  if (!cfg.tty && !cfg.inherit_stdio &&
+      (pipe2(out, O_CLOEXEC) < 0 || pipe2(err, O_CLOEXEC) < 0 ||
+       (cfg.keep_stdin && pipe2(in, O_CLOEXEC) < 0)))
     die(STEP_STDIO, errno, "pipe");
+  if (cfg.exec_fifo != NULL) {
+    if (mkfifo(cfg.exec_fifo, 0622) < 0)
+      die(STEP_MONITOR, errno, cfg.exec_fifo);
+    if ((cfg.exec_fifo_fd = open(cfg.exec_fifo, O_PATH | O_CLOEXEC)) < 0)
+      die(STEP_MONITOR, errno, cfg.exec_fifo);
+  }
 
   /* Orphans of the container (with --pid=host, or after C1 exits) come to us to be reaped. */
   prctl(PR_SET_CHILD_SUBREAPER, 1);
@@ -336,9 +442,20 @@ int main(int argc, char **argv) {
     signal(SIGPIPE, SIG_DFL); /* an ignored disposition would survive execve */
     close(sync[0]);
     close(listen_fd);
-    run_c1(&cfg, &prog, sync[1], (struct stdio_fds){in[0], out[1], err[1]});
+    struct stdio_fds io = {in[0], out[1], err[1]};
+    if (cfg.inherit_stdio)
+      io = (struct stdio_fds){caller_stdio[0], caller_stdio[1], caller_stdio[2]};
+    run_c1(&cfg, &prog, sync[1], io);
   }
   close(sync[1]);
+  /* the caller's fds are the container's now: holding them would keep its pipes open */
+  for (int i = 0; i < 3; i++)
+    if (caller_stdio[i] >= 0)
+      close(caller_stdio[i]), caller_stdio[i] = -1;
+  if (cfg.preserve_fds > 0)
+    syscall(SYS_close_range, 3, 2 + cfg.preserve_fds, 0);
+  if (cfg.exec_fifo_fd >= 0)
+    close(cfg.exec_fifo_fd);
   for (int i = 0; i < cfg.njoins; i++)
     close(cfg.join_fd[i]);
   int master = -1;
@@ -352,13 +469,17 @@ int main(int argc, char **argv) {
   frame_write(1, F_CREATED, &pid, sizeof pid);
 
   await_go(c2);
-  sync_send(sync[0], S_GO, 0, 0, 0, NULL);
-  struct sync_msg m;
-  int r = sync_recv(sync[0], &m, NULL);
-  if (r == 1 && m.type == S_ERROR)
-    abandon(c2, m.step, m.err, m.text);
+  if (cfg.exec_fifo == NULL) {
+    sync_send(sync[0], S_GO, 0, 0, 0, NULL);
+    struct sync_msg m;
+    int r = sync_recv(sync[0], &m, NULL);
+    if (r == 1 && m.type == S_ERROR)
+      abandon(c2, m.step, m.err, m.text);
+  }
   close(sync[0]);
   frame_write(1, F_STARTED, NULL, 0);
+  if (cfg.detach) /* the process is our parent's subreaper's child now, as with runc */
+    return 0;
 
   int removed = monitor_loop(&cfg, c2, sigfd, out[0], err[0], in[1], master, listen_fd, log_fd);
   if (removed < 0)

@@ -30,6 +30,8 @@ struct program {
 };
 
 #define MAX_JOINS 8
+#define MAX_CGROUPS 16
+#define MAX_PRESERVE_FDS 100
 
 /* Everything the monitor and C1 need, gathered from the option records of the program. */
 struct config {
@@ -53,6 +55,15 @@ struct config {
   int npersist;
   const char *persist_kind[MAX_JOINS], *persist_path[MAX_JOINS];
   uint32_t persist_step[MAX_JOINS];
+  int ncgroups;
+  const char *cgroup_procs[MAX_CGROUPS];
+  uint32_t cgroup_step[MAX_CGROUPS];
+  int detach;           /* OP_DETACH */
+  int inherit_stdio;    /* OP_INHERIT_STDIO */
+  int preserve_fds;     /* OP_PRESERVE_FDS */
+  const char *console_socket;
+  const char *exec_fifo;
+  int exec_fifo_fd;     /* O_PATH, opened by the monitor, inherited by C2 */
 };
 
 /* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */
@@ -81,6 +92,7 @@ int frame_error(int fd, uint32_t step, int err, const char *text);
 int program_parse(char *buf, uint32_t len, struct program *prog);
 int sync_send(int fd, uint32_t type, uint32_t step, int err, int pid, const char *text);
 int sync_send_fd(int fd, uint32_t type, int payload_fd);
+int send_fd(int fd, const void *data, size_t len, int payload_fd);
 int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
 
 /* child.c */
@@ -95,6 +107,16 @@ void ns_scan(const char *payload, uint32_t len);
 
 /* launch.c: returns in the forked stage; the caller's process becomes argv */
 void launch(char **argv);
+/* the launcher's caller's stdin, stdout and stderr, kept for OP_INHERIT_STDIO (-1: none) */
+extern int caller_stdio[3];
+
+/* privs.c */
+int set_caps(char **argv, int argc);
+int load_seccomp(char **argv, int argc);
+int set_rlimit(char **argv, int argc);
+
+/* kill.c: answers one F_KILL */
+void kill_procs(const char *payload, uint32_t len);
 
 /* monitor.c: -1 on failure, 1 when the engine removed the container itself (F_REMOVED), else 0 */
 int monitor_loop(const struct config *cfg, pid_t pid, int sync_fd, int out_fd, int err_fd,

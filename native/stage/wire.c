@@ -162,7 +162,12 @@ int sync_send(int fd, uint32_t type, uint32_t step, int err, int pid, const char
 
 int sync_send_fd(int fd, uint32_t type, int payload_fd) {
   struct sync_msg m = {.type = type};
-  struct iovec iov = {&m, sizeof m};
+  return send_fd(fd, &m, sizeof m, payload_fd);
+}
+
+/* One message of len bytes carrying payload_fd (SCM_RIGHTS); 0 when all of it went. */
+int send_fd(int fd, const void *data, size_t len, int payload_fd) {
+  struct iovec iov = {(void *)data, len};
   union {
     char buf[CMSG_SPACE(sizeof(int))];
     struct cmsghdr align;
@@ -175,7 +180,7 @@ int sync_send_fd(int fd, uint32_t type, int payload_fd) {
   c->cmsg_type = SCM_RIGHTS;
   c->cmsg_len = CMSG_LEN(sizeof(int));
   memcpy(CMSG_DATA(c), &payload_fd, sizeof(int));
-  return TEMP_FAILURE_RETRY_INT(sendmsg(fd, &msg, MSG_NOSIGNAL)) == sizeof m ? 0 : -1;
+  return TEMP_FAILURE_RETRY_INT(sendmsg(fd, &msg, MSG_NOSIGNAL)) == (long)len ? 0 : -1;
 }
 
 /* Returns 1 for a message, 0 for EOF (the peers closed or exec'd), -1 for an error. */

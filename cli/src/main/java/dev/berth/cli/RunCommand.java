@@ -39,7 +39,17 @@ final class RunCommand {
         .value(null, "userns", "MODE", "User namespace: host (default), private (root maps to the berth subuid range), container:NAME or a path")
         .bool(null, "userns-remap", "Same as --userns=private")
         .value(null, "time", "MODE", "Time namespace: host (default), private, container:NAME or a path")
-        .value(null, "time-offset", "CLOCK=SECONDS,...", "Time namespace offsets: monotonic=N,boottime=N");
+        .value(null, "time-offset", "CLOCK=SECONDS,...", "Time namespace offsets: monotonic=N,boottime=N")
+        .bool(null, "privileged", "Give every capability, no seccomp filter, the host's devices and a writable /sys")
+        .value(null, "cap-add", "CAP", "Add a capability, or ALL (repeatable)")
+        .value(null, "cap-drop", "CAP", "Drop a capability, or ALL (repeatable)")
+        .value(null, "security-opt", "OPT", "no-new-privileges, seccomp=unconfined|FILE, systempaths=unconfined (repeatable)")
+        .value(null, "ulimit", "TYPE=SOFT[:HARD]", "Set a resource limit, e.g. nofile=1024:2048 (repeatable)")
+        .value(null, "sysctl", "NAME=VALUE", "Set a namespaced sysctl, e.g. net.ipv4.ip_forward=1 (repeatable)")
+        .value("v", "volume", "HOST:CONTAINER[:ro]", "Bind-mount a host path (repeatable)")
+        .value(null, "mount", "type=bind|tmpfs,...", "Attach a mount: type=bind,source=,target=,readonly (repeatable)")
+        .value(null, "tmpfs", "PATH[:OPTS]", "Mount a tmpfs, e.g. /run:size=64m (repeatable)")
+        .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)");
 
     private final Path root;
 
@@ -102,12 +112,32 @@ final class RunCommand {
         if (cl.hasOption("userns-remap")) {
             req.namespace(NsKind.USER, "private");
         }
+        req.privileged(cl.hasOption("privileged"));
+        values(cl, "cap-add").forEach(req::capAdd);
+        values(cl, "cap-drop").forEach(req::capDrop);
+        values(cl, "security-opt").forEach(req::securityOpt);
+        values(cl, "ulimit").forEach(req::ulimit);
+        values(cl, "volume").forEach(req::volume);
+        values(cl, "mount").forEach(req::mount);
+        values(cl, "tmpfs").forEach(req::tmpfs);
+        values(cl, "device").forEach(req::device);
+        for (String kv : values(cl, "sysctl")) {
+            int eq = kv.indexOf('=');
+            if (eq <= 0) {
+                return ExitCodes.usage("invalid --sysctl \"" + kv + "\": use NAME=VALUE");
+            }
+            req.sysctl(kv.substring(0, eq), kv.substring(eq + 1));
+        }
         Container c;
         try {
             c = Engines.open(root).run(req);
         } catch (EngineException e) {
             return ExitCodes.report(e, ExitCodes.ENGINE);
         }
+        for (String w : c.warnings()) {
+            System.err.println("WARNING: " + w);
+        }
+        System.err.flush();
         if (detach) {
             System.out.println(c.id());
             c.detach();

@@ -21,14 +21,22 @@ public final class Container extends Attachment {
     private final String name;
     private final long pid;
     private final boolean autoRemove;
+    private final java.util.List<String> warnings;
 
-    Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove) {
+    Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove,
+        java.util.List<String> warnings) {
         super(session);
         this.engine = engine;
         this.id = id;
         this.name = name;
         this.pid = pid;
         this.autoRemove = autoRemove;
+        this.warnings = java.util.List.copyOf(warnings);
+    }
+
+    /** Where berth did not do exactly what was asked, and why (docker prints these as WARNING). */
+    public java.util.List<String> warnings() {
+        return warnings;
     }
 
     public String id() {

@@ -37,6 +37,16 @@ public final class ContainerRequest {
     int cols = 80;
     String timeOffsets;
     final Map<NsKind, String> namespaces = new EnumMap<>(NsKind.class);
+    boolean privileged;
+    final List<String> capAdd = new ArrayList<>();
+    final List<String> capDrop = new ArrayList<>();
+    final List<String> securityOpts = new ArrayList<>();
+    final List<String> ulimits = new ArrayList<>();
+    final Map<String, String> sysctls = new LinkedHashMap<>();
+    final List<String> volumes = new ArrayList<>();
+    final List<String> mounts = new ArrayList<>();
+    final List<String> tmpfs = new ArrayList<>();
+    final List<String> devices = new ArrayList<>();
 
     private ContainerRequest(String image, Path rootfs) {
         this.image = image;
@@ -151,6 +161,69 @@ public final class ContainerRequest {
     /** {@code monotonic=SECONDS,boottime=SECONDS}: implies a private time namespace. */
     public ContainerRequest timeOffsets(String offsets) {
         this.timeOffsets = offsets;
+        return this;
+    }
+
+    /**
+     * docker's --privileged: every capability berth has, no seccomp filter, no masked kernel
+     * paths, a writable /sys and the host's devices.
+     */
+    public ContainerRequest privileged(boolean privileged) {
+        this.privileged = privileged;
+        return this;
+    }
+
+    /** {@code CAP_NET_ADMIN}, {@code NET_ADMIN} or {@code ALL}, added to docker's default set. */
+    public ContainerRequest capAdd(String cap) {
+        capAdd.add(cap);
+        return this;
+    }
+
+    /** A capability (or {@code ALL}) taken from docker's default set. */
+    public ContainerRequest capDrop(String cap) {
+        capDrop.add(cap);
+        return this;
+    }
+
+    /** {@code seccomp=unconfined|FILE}, {@code no-new-privileges[=true|false]}, {@code systempaths=unconfined}. */
+    public ContainerRequest securityOpt(String opt) {
+        securityOpts.add(opt);
+        return this;
+    }
+
+    /** docker's {@code --ulimit TYPE=SOFT[:HARD]}. */
+    public ContainerRequest ulimit(String spec) {
+        ulimits.add(spec);
+        return this;
+    }
+
+    /** A namespaced sysctl such as {@code net.ipv4.ip_forward=1}. */
+    public ContainerRequest sysctl(String name, String value) {
+        sysctls.put(name, value);
+        return this;
+    }
+
+    /** docker's {@code -v HOST:CONTAINER[:OPTIONS]} bind mount. */
+    public ContainerRequest volume(String spec) {
+        volumes.add(spec);
+        return this;
+    }
+
+    /** docker's {@code --mount type=bind|tmpfs,...}. */
+    public ContainerRequest mount(String spec) {
+        mounts.add(spec);
+        return this;
+    }
+
+    /** docker's {@code --tmpfs PATH[:OPTIONS]}. */
+    public ContainerRequest tmpfs(String spec) {
+        tmpfs.add(spec);
+        return this;
+    }
+
+    /** docker's {@code --device HOST[:CONTAINER[:PERMISSIONS]]}. */
+    public ContainerRequest device(String spec) {
+        devices.add(spec);
         return this;
     }
 

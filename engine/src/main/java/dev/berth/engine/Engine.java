@@ -3,6 +3,9 @@ package dev.berth.engine;
 import dev.berth.linux.NsKind;
 import dev.berth.linux.Procs;
 import dev.berth.runtime.ContainerConfig;
+import dev.berth.runtime.ContainerOptions;
+import dev.berth.runtime.MountSpec;
+import dev.berth.runtime.RootfsPath;
 import dev.berth.runtime.IdMap;
 import dev.berth.runtime.NamespaceMode;
 import dev.berth.runtime.ProcessSpec;
@@ -122,7 +125,39 @@ public final class Engine {
     }
 
     private record Created(String id, String name, Program program, Map<String, Object> state,
-        boolean autoRemove) {}
+        boolean autoRemove, List<String> warnings) {}
+
+    /** -v, --mount, --tmpfs and --device; targets in a rootfs resolved inside it, never out of it. */
+    private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs) throws EngineException {
+        MountParser parser = new MountParser();
+        for (String v : r.volumes) {
+            parser.volume(v);
+        }
+        for (String m : r.mounts) {
+            parser.mount(m);
+        }
+        for (String t : r.tmpfs) {
+            parser.tmpfs(t);
+        }
+        for (String d : r.devices) {
+            parser.device(d);
+        }
+        if (!(rootfs instanceof Rootfs.Directory d)) {
+            return parser.mounts;
+        }
+        List<MountSpec> out = new ArrayList<>();
+        for (MountSpec m : parser.mounts) {
+            Path inside;
+            try {
+                inside = RootfsPath.resolve(d.path(), m.destination());
+            } catch (IOException e) {
+                throw new EngineException.InvalidArgument("mount point " + m.destination() + ": " + e.getMessage());
+            }
+            String dest = "/" + d.path().relativize(inside);
+            out.add(new MountSpec(m.source(), dest, m.type(), m.flags(), m.propagation(), m.data(), m.fileTarget()));
+        }
+        return out;
+    }
 
     private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
         Map<NsKind, NamespaceMode> namespaces) throws IOException, EngineException {
@@ -142,8 +177,13 @@ public final class Engine {
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
         String cwd = r.workdir != null ? r.workdir : "/";
+        Confinement conf = new Confinement(r.securityOpts);
+        long caps = conf.capabilities(r.privileged, r.capAdd, r.capDrop);
+        Confinement.checkSysctls(r.sysctls, namespaces);
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(),
-            user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols);
+            user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.ulimits));
+        ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
+            r.sysctls, mounts(r, rootfs), List.of());
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
@@ -151,7 +191,7 @@ public final class Engine {
         }
         ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
-            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit, r.autoRemove);
+            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             Files.createDirectory(dir.resolve("rootfs"));
             Files.createDirectory(dir.resolve("scratch"));
@@ -161,7 +201,7 @@ public final class Engine {
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
-        return new Created(id, name, program, state, r.autoRemove);
+        return new Created(id, name, program, state, r.autoRemove, conf.warnings);
     }
 
     private Container start(Created c) throws EngineException, IOException {
@@ -189,7 +229,7 @@ public final class Engine {
             session.kill();
             throw e;
         }
-        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove());
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.warnings());
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -247,7 +287,7 @@ public final class Engine {
             return new Rootfs.Directory(p, r.readOnly);
         }
         if ("host".equals(r.image)) {
-            return new Rootfs.Host();
+            return new Rootfs.Host(r.readOnly);
         }
         throw new EngineException.NotFound("unable to find image '" + r.image
             + "': only the built-in 'host' image exists so far; use --rootfs DIR for an unpacked root filesystem");

@@ -62,6 +62,15 @@ final class Inspect {
         host.put("AutoRemove", r.autoRemove);
         host.put("Init", r.init);
         host.put("ReadonlyRootfs", r.readOnly);
+        host.put("Privileged", r.privileged);
+        host.put("CapAdd", new ArrayList<Object>(r.capAdd));
+        host.put("CapDrop", new ArrayList<Object>(r.capDrop));
+        host.put("SecurityOpt", new ArrayList<Object>(r.securityOpts));
+        host.put("Binds", new ArrayList<Object>(r.volumes));
+        host.put("Tmpfs", new ArrayList<Object>(r.tmpfs));
+        host.put("Devices", new ArrayList<Object>(r.devices));
+        host.put("Sysctls", new LinkedHashMap<String, Object>(r.sysctls));
+        host.put("Ulimits", new ArrayList<Object>(r.ulimits));
         host.put("NetworkMode", mode(c, NsKind.NET, "none"));
         host.put("PidMode", mode(c, NsKind.PID, ""));
         host.put("IpcMode", mode(c, NsKind.IPC, "private"));
@@ -74,7 +83,18 @@ final class Inspect {
             host.put("GidMap", c.gidMap().line().strip());
         }
         s.put("HostConfig", host);
-        s.put("Mounts", new ArrayList<>());
+        List<Object> mounts = new ArrayList<>();
+        for (dev.berth.runtime.MountSpec m : c.options().mounts()) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("Type", m.isBind() ? "bind" : m.type());
+            e.put("Source", m.isBind() ? m.source() : "");
+            e.put("Destination", m.destination());
+            e.put("Mode", (m.flags() & 1) != 0 ? "ro" : "");
+            e.put("RW", (m.flags() & 1) == 0);
+            e.put("Propagation", m.isBind() ? "rprivate" : "");
+            mounts.add(e);
+        }
+        s.put("Mounts", mounts);
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("Hostname", c.hostname());
         config.put("Domainname", "");

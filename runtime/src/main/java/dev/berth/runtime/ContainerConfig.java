@@ -19,6 +19,7 @@ import java.util.Map;
  * @param exitCommand what the monitor runs once the container exited, or an empty list
  * @param ephemeral removed when it exits (--rm): nothing of it needs to survive a machine crash,
  *     which ends the container anyway, so its state is written without fsync
+ * @param options mounts, sysctls, cgroup, privileged
  */
 public record ContainerConfig(
     String id,
@@ -33,7 +34,15 @@ public record ContainerConfig(
     Map<String, Path> etcFiles,
     ProcessSpec process,
     List<String> exitCommand,
-    boolean ephemeral) {
+    boolean ephemeral,
+    ContainerOptions options) {
+
+    public ContainerConfig(String id, Path stateDir, Path logFile, Rootfs rootfs, String hostname,
+        Map<NsKind, NamespaceMode> namespaces, IdMap uidMap, IdMap gidMap, String timeOffsets,
+        Map<String, Path> etcFiles, ProcessSpec process, List<String> exitCommand, boolean ephemeral) {
+        this(id, stateDir, logFile, rootfs, hostname, namespaces, uidMap, gidMap, timeOffsets, etcFiles,
+            process, exitCommand, ephemeral, ContainerOptions.NONE);
+    }
 
     public ContainerConfig {
         namespaces = new EnumMap<>(namespaces);

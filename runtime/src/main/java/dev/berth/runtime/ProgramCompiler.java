@@ -12,10 +12,14 @@ import static dev.berth.runtime.MountFlags.STRICTATIME;
 import static dev.berth.runtime.stage.Protocol.*;
 
 import dev.berth.linux.NsKind;
+import dev.berth.runtime.security.Capabilities;
+import dev.berth.runtime.security.ProcessSecurity;
+import dev.berth.runtime.security.Rlimit;
 import dev.berth.runtime.stage.Program;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 
@@ -42,6 +46,9 @@ public final class ProgramCompiler {
     public static Program compileRun(ContainerConfig c) {
         Program p = new Program();
         monitorOptions(p, c);
+        for (String procs : c.options().cgroupProcs()) {
+            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
+        }
         namespaces(p, c.namespaces());
         if (c.uidMap() != null) {
             p.add(OP_UID_MAP, "write uid_map", c.uidMap().line());
@@ -54,9 +61,22 @@ public final class ProgramCompiler {
         Path root = rootfs(p, c);
         kernelFilesystems(p, c, root);
         dev(p, c, root);
+        for (MountSpec m : c.options().mounts()) {
+            mount(p, root, m);
+        }
         etcFiles(p, root, c.etcFiles());
+        if (c.rootfs() instanceof Rootfs.Host h && h.readOnly()) {
+            p.add(OP_REMOUNT_RO, "make the root filesystem read-only", root.toString(), "0");
+            p.add(OP_REMOUNT_RO, "make /etc read-only", root.resolve("etc").toString(), "0");
+        }
         p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
-        masks(p);
+        for (var e : c.options().sysctls().entrySet()) {
+            p.add(OP_WRITE, "set the sysctl " + e.getKey() + "=" + e.getValue(),
+                "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
+        }
+        if (!c.options().privileged()) {
+            masks(p);
+        }
         if (c.isPrivate(NsKind.NET)) {
             p.add(OP_LINK_UP, "set lo up", "lo");
         }
@@ -65,6 +85,41 @@ public final class ProgramCompiler {
         }
         process(p, c.process());
         return p;
+    }
+
+    /** A mount asked for: its target made (a directory, or a file for a file or device), then mounted. */
+    private static void mount(Program p, Path root, MountSpec m) {
+        Path target = under(root, m.destination());
+        if (m.fileTarget()) {
+            p.add(OP_MKDIR, "mkdir " + target.getParent(), target.getParent().toString(), "755");
+            p.add(OP_TOUCH, "create " + m.destination(), target.toString());
+        } else {
+            p.add(OP_MKDIR, "mkdir " + m.destination(), target.toString(), "755");
+        }
+        long change = m.flags() & (RDONLY | NOSUID | NODEV | NOEXEC);
+        if (m.isBind()) {
+            p.add(OP_MOUNT, "bind " + m.source() + " on " + m.destination(), m.source(), target.toString(), "",
+                Long.toString(m.flags() & (BIND | REC)), "");
+            if ((change & RDONLY) != 0) {
+                p.add(OP_REMOUNT_RO, "make " + m.destination() + " read-only", target.toString(),
+                    Long.toString((change & ~RDONLY) | (m.flags() & REC)));
+            } else if (change != 0) {
+                p.add(OP_MOUNT, "set the flags of " + m.destination(), "", target.toString(), "",
+                    Long.toString(MountFlags.REMOUNT | BIND | change), "");
+            }
+        } else {
+            p.add(OP_MOUNT, "mount " + m.type() + " on " + m.destination(), m.source(), target.toString(), m.type(),
+                Long.toString(m.flags()), m.data());
+        }
+        if (m.propagation() != 0) {
+            p.add(OP_MOUNT, "set the propagation of " + m.destination(), "", target.toString(), "",
+                Long.toString(m.propagation()), "");
+        }
+    }
+
+    /** {@code path} inside the container, as a host path under {@code root}. */
+    private static Path under(Path root, String path) {
+        return root.resolve(path.substring(1)).normalize();
     }
 
     /** The program of an exec: join the namespaces that differ from ours, then the process. */
@@ -212,7 +267,7 @@ public final class ProgramCompiler {
     private static void bind(Program p, Path src, Path target, boolean readOnly) {
         mount(p, src.toString(), target, "", BIND | REC, "");
         if (readOnly) {
-            p.add(OP_REMOUNT_RO, "make " + target + " read-only", target.toString(), "0");
+            p.add(OP_REMOUNT_RO, "make " + target + " read-only", target.toString(), Long.toString(REC));
         }
     }
 
@@ -277,7 +332,8 @@ public final class ProgramCompiler {
         p.add(OP_MKDIR, "mkdir /sys", root.resolve("sys").toString(), "555");
         // likewise sysfs and the network namespace
         if (!userns || c.isPrivate(NsKind.NET)) {
-            mount(p, "sysfs", root.resolve("sys"), "sysfs", RDONLY | NOSUID | NODEV | NOEXEC, "");
+            long ro = c.options().privileged() ? 0 : RDONLY;
+            mount(p, "sysfs", root.resolve("sys"), "sysfs", ro | NOSUID | NODEV | NOEXEC, "");
         } else {
             bind(p, Path.of("/sys"), root.resolve("sys"), true);
         }
@@ -286,10 +342,15 @@ public final class ProgramCompiler {
     private static void dev(Program p, ContainerConfig c, Path root) {
         Path dev = root.resolve("dev");
         p.add(OP_MKDIR, "mkdir /dev", dev.toString(), "755");
-        mount(p, "tmpfs", dev, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
-        for (String name : DEVICES) {
-            p.add(OP_TOUCH, "create /dev/" + name, dev.resolve(name).toString());
-            mount(p, "/dev/" + name, dev.resolve(name), "", BIND, "");
+        if (c.options().privileged()) {
+            // every host device, as docker's --privileged; pts, shm and mqueue stay the container's
+            mount(p, "/dev", dev, "", BIND | REC, "");
+        } else {
+            mount(p, "tmpfs", dev, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
+            for (String name : DEVICES) {
+                p.add(OP_TOUCH, "create /dev/" + name, dev.resolve(name).toString());
+                mount(p, "/dev/" + name, dev.resolve(name), "", BIND, "");
+            }
         }
         p.add(OP_MKDIR, "mkdir /dev/pts", dev.resolve("pts").toString(), "755");
         // gid 5 is "tty" on Debian and in docker; in a user namespace it must be mapped
@@ -297,6 +358,9 @@ public final class ProgramCompiler {
         mount(p, "devpts", dev.resolve("pts"), "devpts", NOSUID | NOEXEC,
             "newinstance,ptmxmode=0666,mode=0620" + ptsGid);
         p.add(OP_SYMLINK, "symlink /dev/ptmx", "pts/ptmx", dev.resolve("ptmx").toString());
+        if (c.options().privileged()) { // the host's /dev/ptmx would open the host's terminals
+            mount(p, dev.resolve("pts/ptmx").toString(), dev.resolve("ptmx"), "", BIND, "");
+        }
         p.add(OP_MKDIR, "mkdir /dev/shm", dev.resolve("shm").toString(), "1777");
         mount(p, "shm", dev.resolve("shm"), "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
         p.add(OP_MKDIR, "mkdir /dev/mqueue", dev.resolve("mqueue").toString(), "755");
@@ -337,21 +401,62 @@ public final class ProgramCompiler {
         }
     }
 
+    /**
+     * The process's own steps, in runc's order: limits while still privileged, ids (keeping the
+     * permitted capabilities across setuid), then the capability sets. The seccomp filter goes
+     * last, after the start, when no_new_privs allows that; without it loading a filter needs
+     * CAP_SYS_ADMIN, so it goes before the capabilities are dropped.
+     */
     private static void process(Program p, ProcessSpec proc) {
+        ProcessSecurity sec = proc.security();
         if (proc.tty()) {
             p.add(OP_PTY, "open the container's terminal", "/dev/console");
         }
         p.addWithFlags(OP_MKDIR, RF_OPTIONAL, "create the working directory " + proc.cwd(), proc.cwd(), "755");
         p.add(OP_CHDIR, "change to the working directory " + proc.cwd(), proc.cwd());
+        for (Rlimit r : sec.rlimits()) {
+            p.add(OP_RLIMIT, "set " + Rlimit.name(r.resource()) + " to " + r.soft() + ":" + r.hard(),
+                Integer.toString(r.resource()), Long.toString(r.soft()), Long.toString(r.hard()));
+        }
+        if (sec.oomScoreAdj() != null) {
+            p.add(OP_WRITE, "set oom_score_adj to " + sec.oomScoreAdj(), "/proc/self/oom_score_adj",
+                sec.oomScoreAdj().toString());
+        }
+        if (sec.personality() != null) {
+            p.add(OP_PERSONALITY, "set the personality " + Long.toHexString(sec.personality()),
+                Long.toString(sec.personality()));
+        }
         List<String> groups = new ArrayList<>();
         for (int g : proc.groups()) {
             groups.add(Integer.toString(g));
         }
         p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
         p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
+        if (sec.caps() != null && proc.uid() != 0) {
+            p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
+        }
         p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
         p.add(OP_UMASK, "umask 0022", "0022");
         p.addAll(OP_ENV, "environment", proc.env());
+        boolean seccomp = sec.seccomp() != null;
+        if (seccomp && !sec.noNewPrivileges()) {
+            seccomp(p, sec);
+        }
+        if (sec.caps() != null) {
+            p.add(OP_CAPS, "set the capabilities " + Capabilities.names(sec.caps().effective()), sec.caps().hex());
+        }
+        if (sec.noNewPrivileges()) {
+            p.add(OP_NO_NEW_PRIVS, "set no_new_privs");
+        }
+        p.add(OP_GO, "wait for the start");
+        if (seccomp && sec.noNewPrivileges()) {
+            seccomp(p, sec);
+        }
         p.addAll(OP_EXEC, "exec " + proc.args().get(0), proc.args());
+    }
+
+    private static void seccomp(Program p, ProcessSecurity sec) {
+        p.add(OP_SECCOMP, "load the seccomp filter (" + sec.seccomp().length / 8 + " instructions)",
+            HexFormat.of().formatHex(sec.seccomp()), Integer.toString(sec.seccompFlags()));
     }
 }

@@ -9,7 +9,11 @@ public sealed interface Rootfs {
      * {@code /lib*} read-only on a fresh tmpfs, and a private, writable {@code /etc} over the
      * host's (as bubblewrap builds a sandbox): nothing to download.
      */
-    record Host() implements Rootfs {}
+    record Host(boolean readOnly) implements Rootfs {
+        public Host() {
+            this(false);
+        }
+    }
 
     /** An unpacked root filesystem in a directory, used in place (like {@code runc}'s bundle). */
     record Directory(Path path, boolean readOnly) implements Rootfs {}

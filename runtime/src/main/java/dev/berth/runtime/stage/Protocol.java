@@ -30,6 +30,7 @@ public final class Protocol {
     public static final byte F_EXIT = 'X';
     public static final byte F_ACK = 'a';
     public static final byte F_NSSCAN = 'Q';
+    public static final byte F_KILL = 'k';
     public static final byte F_NSPROC = 'p';
     public static final byte F_NSFD = 'd';
     public static final byte F_NSPATH = 'f';
@@ -52,6 +53,12 @@ public final class Protocol {
     public static final int OP_EXIT_COMMAND = 12;
     public static final int OP_EPHEMERAL = 13;
     public static final int OP_PERSIST_NS = 14;
+    public static final int OP_CGROUP = 15;
+    public static final int OP_DETACH = 16;
+    public static final int OP_INHERIT_STDIO = 17;
+    public static final int OP_PRESERVE_FDS = 18;
+    public static final int OP_CONSOLE_SOCKET = 19;
+    public static final int OP_EXEC_FIFO = 11;
 
     public static final int OP_MOUNT = 20;
     public static final int OP_MKDIR = 21;
@@ -73,6 +80,14 @@ public final class Protocol {
     public static final int OP_UNMOUNT = 37;
     public static final int OP_LINK_UP = 38;
     public static final int OP_NSID = 39;
+    public static final int OP_CAPS = 40;
+    public static final int OP_NO_NEW_PRIVS = 41;
+    public static final int OP_SECCOMP = 42;
+    public static final int OP_RLIMIT = 43;
+    public static final int OP_WRITE = 44;
+    public static final int OP_KEEP_CAPS = 45;
+    public static final int OP_PERSONALITY = 46;
+    public static final int OP_GO = 47;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;

@@ -1,0 +1,26 @@
+package dev.berth.runtime;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The parts of a container beyond its namespaces and process: mounts asked for, sysctls,
+ * the cgroup it joins, and whether it is privileged.
+ *
+ * @param privileged no masked or read-only kernel paths, a writable /sys and the host's /dev
+ * @param sysctls written under /proc/sys inside the container, once its /proc is mounted
+ * @param mounts mounted after the container's /dev, in order
+ * @param cgroupProcs the {@code cgroup.procs} files the container's first process joins
+ *     (one per v1 hierarchy, or one on v2) before its namespaces exist
+ */
+public record ContainerOptions(boolean privileged, Map<String, String> sysctls, List<MountSpec> mounts,
+    List<String> cgroupProcs) {
+
+    public static final ContainerOptions NONE = new ContainerOptions(false, Map.of(), List.of(), List.of());
+
+    public ContainerOptions {
+        sysctls = Map.copyOf(sysctls);
+        mounts = List.copyOf(mounts);
+        cgroupProcs = List.copyOf(cgroupProcs);
+    }
+}
