@@ -1,0 +1,68 @@
+package dev.berth.runtime.cgroup;
+
+import java.nio.file.Path;
+import java.util.List;
+
+/**
+ * One container's cgroup, on cgroup v1 (a directory in every mounted hierarchy) or v2 (one
+ * directory). Made by {@link Cgroups#create} or found by {@link Cgroups#open}. Signalling is the
+ * caller's: {@link #pids()} says whom, and only {@link #kill()} kills, where the kernel can.
+ */
+public interface Cgroup {
+    /** 1 or 2. A v1 host with a cgroup2 mount beside (hybrid) is 1. */
+    int version();
+
+    /** The cgroupsPath this handle was made for, as given (absolute, or relative to our cgroup). */
+    String path();
+
+    /** The cgroup's directories: one per hierarchy on v1 (with the v2 one of a hybrid host). */
+    List<Path> dirs();
+
+    /** True while any of its directories exists. */
+    boolean exists();
+
+    /**
+     * What the last {@code create} or {@code update} could not apply and left out without failing,
+     * one line each: device rules on v2 (they need a BPF program berth does not load yet),
+     * v1-only knobs on v2, kernel memory limits. Empty when everything was applied.
+     */
+    List<String> unsupported();
+
+    /**
+     * The {@code cgroup.procs} files a new process joins by writing "0" (itself) into each before
+     * {@code unshare(CLONE_NEWCGROUP)}, so that its cgroup namespace is rooted at this cgroup.
+     */
+    List<Path> procsFiles();
+
+    /** Moves a process (all its threads) into this cgroup in every hierarchy. */
+    void join(long pid) throws CgroupException;
+
+    /** Writes the given limits; null fields stay as they are. */
+    void update(Resources resources) throws CgroupException;
+
+    /** Stops every process in it and returns once the kernel reports them frozen. */
+    void freeze() throws CgroupException;
+
+    void thaw() throws CgroupException;
+
+    boolean isFrozen() throws CgroupException;
+
+    /** Usage and limits as the kernel reports them; what cannot be read is null. */
+    CgroupStats stats();
+
+    /** Every process in this cgroup and below it. */
+    List<Long> pids();
+
+    /**
+     * SIGKILLs every process in it and below through {@code cgroup.kill} (Linux 5.14) and returns
+     * true; false when the kernel or hierarchy has no such file, and the caller signals
+     * {@link #pids()}. On a hybrid v1 host the v2 hierarchy's {@code cgroup.kill} is used.
+     */
+    boolean kill() throws CgroupException;
+
+    /**
+     * Removes the cgroup and the cgroups below it in every hierarchy, retrying for about a second
+     * while exiting processes still hold it. A missing cgroup is fine, so it can be called twice.
+     */
+    void delete() throws CgroupException;
+}

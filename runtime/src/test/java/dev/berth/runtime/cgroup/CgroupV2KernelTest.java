@@ -1,0 +1,156 @@
+package dev.berth.runtime.cgroup;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The v2 driver on this host's cgroup2 mount: {@code /sys/fs/cgroup} on a pure v2 host, the
+ * {@code unified} mount of a hybrid one (where no controller needs to be enabled for creation,
+ * joining, cgroup.freeze, cgroup.kill, cgroup.events and removal to work). Skipped when the test
+ * would have to enable controllers at the top of the hierarchy, which is not the test's to change.
+ */
+class CgroupV2KernelTest {
+    private Cgroups cgroups;
+    private Path mount;
+    private String parent;
+    private final List<Process> started = new ArrayList<>();
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(CgroupV1KernelTest.root(), "cgroups need root");
+        StringBuilder mountinfo = new StringBuilder();
+        for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+            if (line.contains(" - cgroup2 ")) {
+                mountinfo.append(line).append('\n');
+            }
+        }
+        String self = null;
+        for (String line : Files.readAllLines(Path.of("/proc/self/cgroup"))) {
+            if (line.startsWith("0::")) {
+                self = line;
+            }
+        }
+        assumeTrue(mountinfo.length() > 0 && self != null, "no cgroup2 hierarchy here");
+        // the v2 hierarchy alone, as a pure v2 host would show it
+        cgroups = Cgroups.parse(mountinfo.toString(), self + "\n", Path.of("/"));
+        assertEquals(2, cgroups.version());
+        String d = cgroups.describe().get(0);
+        mount = Path.of(d.substring(d.indexOf(' ') + 1));
+        List<String> offered = V2Cgroup.words(Files.readString(mount.resolve("cgroup.controllers")));
+        List<String> enabled = V2Cgroup.words(Files.readString(mount.resolve("cgroup.subtree_control")));
+        for (String c : List.of("cpu", "io", "memory", "pids")) {
+            assumeTrue(!offered.contains(c) || enabled.contains(c), "the top of " + mount + " would need +" + c);
+        }
+        parent = CgroupV1KernelTest.randomName();
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (cgroups == null) {
+            return;
+        }
+        Path top = mount.resolve(parent);
+        for (Process p : started) {
+            Path freeze = top.resolve("ctr/cgroup.freeze");
+            if (Files.exists(freeze)) {
+                Files.writeString(freeze, "0");
+            }
+            p.destroyForcibly();
+            p.waitFor(5, TimeUnit.SECONDS);
+        }
+        cgroups.open("/" + parent).delete();
+        assertFalse(Files.exists(top), "left behind: " + top);
+    }
+
+    private Process sleep() throws Exception {
+        Process p = new ProcessBuilder("sleep", "300").start();
+        started.add(p);
+        return p;
+    }
+
+    private static String events(Path dir) throws Exception {
+        return Files.readString(dir.resolve("cgroup.events"));
+    }
+
+    @Test
+    void joinFreezeKillDelete() throws Exception {
+        Cgroup cg = cgroups.create("/" + parent + "/ctr", Resources.NONE);
+        Path dir = mount.resolve(parent).resolve("ctr");
+        assertEquals(List.of(dir), cg.dirs());
+        assertTrue(Files.isDirectory(dir));
+        assertEquals(List.of(dir.resolve("cgroup.procs")), cg.procsFiles());
+
+        Process proc = sleep();
+        long pid = proc.pid();
+        cg.join(pid);
+        assertEquals(List.of(pid), cg.pids());
+        String own = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+        assertTrue(own.contains("0::/" + parent + "/ctr\n"), own);
+        assertTrue(events(dir).contains("populated 1"));
+
+        cg.freeze();
+        assertTrue(cg.isFrozen());
+        assertTrue(events(dir).contains("frozen 1"), events(dir));
+        assertEquals("1", Files.readString(dir.resolve("cgroup.freeze")).strip());
+        cg.thaw();
+        assertFalse(cg.isFrozen());
+        assertTrue(events(dir).contains("frozen 0"));
+
+        CgroupStats s = cg.stats();
+        assertNotNull(s.cpuUsage(), "cpu.stat is there without the cpu controller: " + s);
+
+        assertTrue(cg.kill(), "cgroup.kill needs Linux 5.14");
+        assertTrue(proc.waitFor(5, TimeUnit.SECONDS));
+        assertEquals(137, proc.exitValue(), "SIGKILL");
+        for (int i = 0; i < 200 && !events(dir).contains("populated 0"); i++) {
+            Thread.sleep(10);
+        }
+        assertEquals(List.of(), cg.pids());
+
+        Files.createDirectory(dir.resolve("child"));
+        cg.delete();
+        assertFalse(Files.exists(dir));
+        assertFalse(cg.exists());
+        cg.delete();
+    }
+
+    @Test
+    void aFailingWriteLeavesNothingBehind() throws Exception {
+        CgroupException e = assertThrows(CgroupException.class, () -> cgroups.create("/" + parent + "/ctr",
+            CgroupResourcesTest.parse("{\"unified\": {\"cgroup.max.depth\": \"deep\"}}")));
+        assertTrue(e.getMessage().startsWith("cannot set cgroup.max.depth to \"deep\" in "), e.getMessage());
+        assertFalse(Files.exists(mount.resolve(parent)), "the parent made for it is gone too");
+    }
+
+    @Test
+    void theUnifiedMapOnTheRealKernel() throws Exception {
+        Cgroup cg = cgroups.create("/" + parent + "/ctr",
+            CgroupResourcesTest.parse("{\"unified\": {\"cgroup.max.descendants\": \"7\"}}"));
+        assertEquals("7", Files.readString(mount.resolve(parent).resolve("ctr/cgroup.max.descendants")).strip());
+        cg.update(CgroupResourcesTest.parse("{\"unified\": {\"cgroup.max.descendants\": \"max\"}}"));
+        assertEquals("max", Files.readString(mount.resolve(parent).resolve("ctr/cgroup.max.descendants")).strip());
+        cg.delete();
+    }
+
+    @Test
+    void deviceRulesAreReportedNotEnforced() throws Exception {
+        Cgroup cg = cgroups.create("/" + parent + "/ctr",
+            CgroupResourcesTest.parse("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}"));
+        assertEquals(1, cg.unsupported().size());
+        assertTrue(cg.unsupported().get(0).startsWith("device rules are not enforced on cgroup v2"));
+        cg.delete();
+    }
+}
