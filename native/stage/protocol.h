@@ -123,6 +123,7 @@
 #define OP_KEEP_CAPS 45 /* keep the permitted capabilities across the coming setuid */
 #define OP_PERSONALITY 46 /* decimal persona */
 #define OP_GO 47        /* report ready and wait for the start here (default: just before the exec) */
+#define OP_MKNOD 48     /* path, type (c, b or p), octal mode, major, minor, uid, gid */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

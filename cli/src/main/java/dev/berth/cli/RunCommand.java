@@ -49,7 +49,15 @@ final class RunCommand {
         .value("v", "volume", "HOST:CONTAINER[:ro]", "Bind-mount a host path (repeatable)")
         .value(null, "mount", "type=bind|tmpfs,...", "Attach a mount: type=bind,source=,target=,readonly (repeatable)")
         .value(null, "tmpfs", "PATH[:OPTS]", "Mount a tmpfs, e.g. /run:size=64m (repeatable)")
-        .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)");
+        .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)")
+        .value("m", "memory", "BYTES", "Memory limit, e.g. 512m")
+        .value(null, "memory-swap", "BYTES", "Memory plus swap limit; -1 for unlimited swap")
+        .value(null, "memory-reservation", "BYTES", "Memory soft limit")
+        .value(null, "cpus", "NUMBER", "Number of CPUs' worth of time, e.g. 1.5")
+        .value("c", "cpu-shares", "SHARES", "CPU shares (relative weight, default 1024)")
+        .value(null, "cpuset-cpus", "CPUS", "CPUs the container may use, e.g. 0-2,4")
+        .value(null, "cpuset-mems", "MEMS", "Memory nodes the container may use")
+        .value(null, "pids-limit", "N", "Maximum number of processes; -1 for unlimited");
 
     private final Path root;
 
@@ -113,6 +121,11 @@ final class RunCommand {
             req.namespace(NsKind.USER, "private");
         }
         req.privileged(cl.hasOption("privileged"));
+        try {
+            Resources.apply(cl, req);
+        } catch (EngineException e) {
+            return ExitCodes.report(e, ExitCodes.ENGINE);
+        }
         values(cl, "cap-add").forEach(req::capAdd);
         values(cl, "cap-drop").forEach(req::capDrop);
         values(cl, "security-opt").forEach(req::securityOpt);

@@ -113,7 +113,29 @@ final class Confinement {
                 throw new EngineException.InvalidArgument(e.getMessage());
             }
         }
-        return new ProcessSecurity(CapSets.of(caps), noNewPrivileges, null, 0, rlimits, null, null);
+        return new ProcessSecurity(CapSets.of(caps), noNewPrivileges, null, 0, rlimits, null, null, 022);
+    }
+
+    /** An exec gets the container's capabilities and no_new_privs, re-derived from its HostConfig. */
+    @SuppressWarnings("unchecked")
+    static ProcessSecurity forExec(Map<String, Object> host) throws EngineException {
+        if (host == null || !host.containsKey("CapAdd")) {
+            return ProcessSecurity.NONE; // made by a berth before capabilities were recorded
+        }
+        Confinement c = new Confinement(strings(host.get("SecurityOpt")));
+        long caps = c.capabilities(Boolean.TRUE.equals(host.get("Privileged")), strings(host.get("CapAdd")),
+            strings(host.get("CapDrop")));
+        return c.process(caps, List.of());
+    }
+
+    private static List<String> strings(Object list) {
+        List<String> out = new ArrayList<>();
+        if (list instanceof List<?> l) {
+            for (Object o : l) {
+                out.add(String.valueOf(o));
+            }
+        }
+        return out;
     }
 
     /**

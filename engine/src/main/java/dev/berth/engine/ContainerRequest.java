@@ -47,6 +47,7 @@ public final class ContainerRequest {
     final List<String> mounts = new ArrayList<>();
     final List<String> tmpfs = new ArrayList<>();
     final List<String> devices = new ArrayList<>();
+    final Limits limits = new Limits();
 
     private ContainerRequest(String image, Path rootfs) {
         this.image = image;
@@ -224,6 +225,50 @@ public final class ContainerRequest {
     /** docker's {@code --device HOST[:CONTAINER[:PERMISSIONS]]}. */
     public ContainerRequest device(String spec) {
         devices.add(spec);
+        return this;
+    }
+
+    /** docker's --memory, in bytes. */
+    public ContainerRequest memory(long bytes) {
+        limits.memory = bytes;
+        return this;
+    }
+
+    /** docker's --memory-swap: memory plus swap, in bytes; -1 for unlimited swap. */
+    public ContainerRequest memorySwap(long bytes) {
+        limits.memorySwap = bytes;
+        return this;
+    }
+
+    public ContainerRequest memoryReservation(long bytes) {
+        limits.memoryReservation = bytes;
+        return this;
+    }
+
+    /** docker's --cpus: how many CPUs' worth of time, e.g. 1.5. */
+    public ContainerRequest cpus(double cpus) {
+        limits.cpus = cpus;
+        return this;
+    }
+
+    public ContainerRequest cpuShares(long shares) {
+        limits.cpuShares = shares;
+        return this;
+    }
+
+    public ContainerRequest cpusetCpus(String cpus) {
+        limits.cpusetCpus = cpus;
+        return this;
+    }
+
+    public ContainerRequest cpusetMems(String mems) {
+        limits.cpusetMems = mems;
+        return this;
+    }
+
+    /** docker's --pids-limit; 0 or -1 for none. */
+    public ContainerRequest pidsLimit(long limit) {
+        limits.pidsLimit = limit;
         return this;
     }
 

@@ -13,6 +13,10 @@ import dev.berth.runtime.ProgramCompiler;
 import dev.berth.runtime.Rootfs;
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.Trace;
+import dev.berth.runtime.cgroup.Cgroup;
+import dev.berth.runtime.cgroup.CgroupException;
+import dev.berth.runtime.cgroup.Cgroups;
+import dev.berth.runtime.cgroup.Resources;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageException;
@@ -127,6 +131,20 @@ public final class Engine {
     private record Created(String id, String name, Program program, Map<String, Object> state,
         boolean autoRemove, List<String> warnings) {}
 
+    /** Every container has a cgroup (for limits, stats, pause and a clean kill), named by its id. */
+    static String cgroupPath(String id) {
+        return "/berth/" + id;
+    }
+
+    /** Removes the cgroup of a container whose processes are gone; a missing one is fine. */
+    static void deleteCgroup(String id) throws IOException {
+        try {
+            Cgroups.detect().open(cgroupPath(id)).delete();
+        } catch (CgroupException e) {
+            throw new IOException("cannot remove the cgroup of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
     /** -v, --mount, --tmpfs and --device; targets in a rootfs resolved inside it, never out of it. */
     private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs) throws EngineException {
         MountParser parser = new MountParser();
@@ -182,8 +200,19 @@ public final class Engine {
         Confinement.checkSysctls(r.sysctls, namespaces);
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(),
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.ulimits));
+        Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
+        Cgroup cgroup;
+        try {
+            cgroup = Cgroups.detect().create(cgroupPath(id), resources);
+        } catch (CgroupException e) {
+            throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
+        }
+        List<String> procs = new ArrayList<>();
+        for (Path f : cgroup.procsFiles()) {
+            procs.add(f.toString());
+        }
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mounts(r, rootfs), List.of());
+            r.sysctls, mounts(r, rootfs), procs);
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
@@ -253,6 +282,7 @@ public final class Engine {
             if (name != null) {
                 store.releaseName(name, id);
             }
+            deleteCgroup(id);
             store.delete(id);
         } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
@@ -466,6 +496,7 @@ public final class Engine {
                 return false;
             }
             store.releaseName(name, id);
+            deleteCgroup(id);
             store.delete(id);
             return true;
         } catch (IOException e) {
@@ -503,6 +534,7 @@ public final class Engine {
         }
         try (var lock = store.lock(id)) {
             store.releaseName(Inspect.name(s), id);
+            deleteCgroup(id);
             store.delete(id);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);

@@ -58,9 +58,25 @@ final class Exec {
         String wd = (String) config.get("WorkingDir");
         String cwd = r.workdir != null ? r.workdir : wd == null || wd.isEmpty() ? "/" : wd;
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
-            r.tty, r.stdin, false, r.rows, r.cols);
-        Program program = ProgramCompiler.compileExec(joins, proc);
+            r.tty, r.stdin, false, r.rows, r.cols, Confinement.forExec(Json.map(s, "HostConfig")));
+        Program program = ProgramCompiler.compileExec(joins, cgroupProcs((String) s.get("Id")), proc);
         return launch(program, engine.dir((String) s.get("Id")).resolve("monitor.log"), "container " + name);
+    }
+
+    /** The container's cgroup.procs files, so that an exec counts against its limits (as docker's does). */
+    private static List<String> cgroupProcs(String id) throws EngineException {
+        List<String> out = new ArrayList<>();
+        try {
+            var cgroup = dev.berth.runtime.cgroup.Cgroups.detect().open(Engine.cgroupPath(id));
+            if (cgroup.exists()) {
+                for (Path f : cgroup.procsFiles()) {
+                    out.add(f.toString());
+                }
+            }
+        } catch (dev.berth.runtime.cgroup.CgroupException e) {
+            throw new EngineException.SystemFailure("cannot find the container's cgroup: " + e.getMessage(), e);
+        }
+        return out;
     }
 
     /**

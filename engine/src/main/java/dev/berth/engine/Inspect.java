@@ -71,6 +71,16 @@ final class Inspect {
         host.put("Devices", new ArrayList<Object>(r.devices));
         host.put("Sysctls", new LinkedHashMap<String, Object>(r.sysctls));
         host.put("Ulimits", new ArrayList<Object>(r.ulimits));
+        Limits l = r.limits;
+        host.put("Memory", l.memory == null ? 0 : l.memory);
+        host.put("MemorySwap", l.memorySwap == null ? (l.memory == null ? 0 : 2 * l.memory) : l.memorySwap);
+        host.put("MemoryReservation", l.memoryReservation == null ? 0 : l.memoryReservation);
+        host.put("NanoCpus", l.cpus == null ? 0 : Math.round(l.cpus * 1e9));
+        host.put("CpuShares", l.cpuShares == null ? 0 : l.cpuShares);
+        host.put("CpusetCpus", l.cpusetCpus == null ? "" : l.cpusetCpus);
+        host.put("CpusetMems", l.cpusetMems == null ? "" : l.cpusetMems);
+        host.put("PidsLimit", l.pidsLimit == null ? 0 : l.pidsLimit);
+        host.put("CgroupParent", "/berth");
         host.put("NetworkMode", mode(c, NsKind.NET, "none"));
         host.put("PidMode", mode(c, NsKind.PID, ""));
         host.put("IpcMode", mode(c, NsKind.IPC, "private"));

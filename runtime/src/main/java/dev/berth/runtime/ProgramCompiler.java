@@ -75,7 +75,7 @@ public final class ProgramCompiler {
                 "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
         }
         if (!c.options().privileged()) {
-            masks(p);
+            masks(p, MASKED, READ_ONLY);
         }
         if (c.isPrivate(NsKind.NET)) {
             p.add(OP_LINK_UP, "set lo up", "lo");
@@ -88,7 +88,7 @@ public final class ProgramCompiler {
     }
 
     /** A mount asked for: its target made (a directory, or a file for a file or device), then mounted. */
-    private static void mount(Program p, Path root, MountSpec m) {
+    public static void mount(Program p, Path root, MountSpec m) {
         Path target = under(root, m.destination());
         if (m.fileTarget()) {
             p.add(OP_MKDIR, "mkdir " + target.getParent(), target.getParent().toString(), "755");
@@ -124,8 +124,16 @@ public final class ProgramCompiler {
 
     /** The program of an exec: join the namespaces that differ from ours, then the process. */
     public static Program compileExec(Map<NsKind, Path> joins, ProcessSpec process) {
+        return compileExec(joins, List.of(), process);
+    }
+
+    /** The same, the process first joining the container's cgroup ({@code cgroup.procs} files). */
+    public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process) {
         Program p = new Program();
         processOptions(p, process);
+        for (String procs : cgroupProcs) {
+            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
+        }
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
@@ -346,7 +354,9 @@ public final class ProgramCompiler {
             // every host device, as docker's --privileged; pts, shm and mqueue stay the container's
             mount(p, "/dev", dev, "", BIND | REC, "");
         } else {
-            mount(p, "tmpfs", dev, "tmpfs", NOSUID | STRICTATIME, "mode=755,size=65536k");
+            // nodev: the nodes here are bind mounts of the host's, each its own mount; a node
+            // made with mknod (CAP_MKNOD is in docker's default set) opens nothing
+            mount(p, "tmpfs", dev, "tmpfs", NOSUID | NODEV | STRICTATIME, "mode=755,size=65536k");
             for (String name : DEVICES) {
                 p.add(OP_TOUCH, "create /dev/" + name, dev.resolve(name).toString());
                 mount(p, "/dev/" + name, dev.resolve(name), "", BIND, "");
@@ -387,15 +397,16 @@ public final class ProgramCompiler {
         }
     }
 
-    private static void masks(Program p) {
-        for (String path : MASKED) {
+    /** Masked paths get /dev/null or an empty read-only tmpfs; read-only ones a read-only bind of themselves. */
+    public static void masks(Program p, List<String> masked, List<String> readOnly) {
+        for (String path : masked) {
             // /dev/null over files, an empty read-only tmpfs over directories; absent paths are fine
             p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "mask " + path, "/dev/null", path, "",
                 Long.toString(BIND), "");
             p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL, "mask " + path, "tmpfs", path, "tmpfs",
                 Long.toString(RDONLY), "size=0");
         }
-        for (String path : READ_ONLY) {
+        for (String path : readOnly) {
             p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "bind " + path, path, path, "", Long.toString(BIND | REC), "");
             p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL, "make " + path + " read-only", path, "0");
         }
@@ -407,7 +418,7 @@ public final class ProgramCompiler {
      * last, after the start, when no_new_privs allows that; without it loading a filter needs
      * CAP_SYS_ADMIN, so it goes before the capabilities are dropped.
      */
-    private static void process(Program p, ProcessSpec proc) {
+    public static void process(Program p, ProcessSpec proc) {
         ProcessSecurity sec = proc.security();
         if (proc.tty()) {
             p.add(OP_PTY, "open the container's terminal", "/dev/console");
@@ -436,7 +447,8 @@ public final class ProgramCompiler {
             p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
         }
         p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
-        p.add(OP_UMASK, "umask 0022", "0022");
+        String umask = "0" + Integer.toOctalString(sec.umask());
+        p.add(OP_UMASK, "umask " + umask, umask);
         p.addAll(OP_ENV, "environment", proc.env());
         boolean seccomp = sec.seccomp() != null;
         if (seccomp && !sec.noNewPrivileges()) {

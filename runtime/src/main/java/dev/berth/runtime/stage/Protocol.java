@@ -88,6 +88,7 @@ public final class Protocol {
     public static final int OP_KEEP_CAPS = 45;
     public static final int OP_PERSONALITY = 46;
     public static final int OP_GO = 47;
+    public static final int OP_MKNOD = 48;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;

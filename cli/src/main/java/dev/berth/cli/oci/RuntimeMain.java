@@ -1,0 +1,405 @@
+package dev.berth.cli.oci;
+
+import dev.berth.linux.Signals;
+import dev.berth.runtime.Timestamps;
+import dev.berth.runtime.json.Json;
+import dev.berth.runtime.oci.BundleRuntime;
+import dev.berth.runtime.oci.OciDefaults;
+import dev.berth.runtime.oci.OciException;
+import dev.berth.runtime.oci.OciFeatures;
+import dev.berth.runtime.oci.OciJson;
+import dev.berth.runtime.oci.OciState;
+import dev.berth.runtime.stage.Frame;
+import dev.berth.runtime.stage.Protocol;
+import dev.berth.runtime.stage.SpareStage;
+import dev.berth.runtime.stage.StageSession;
+import dev.berth.runtime.WaitStatus;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code berth-runtime}: runc's command line over berth's stage, for containerd, podman and
+ * Kubernetes. Errors are one line on stderr and, with {@code --log}, a log entry in the format
+ * asked for, since callers read the last error there; exit status 1, as runc.
+ */
+public final class RuntimeMain {
+    static final String VERSION = "0.1.0";
+
+    private Path root = Path.of("/run/berth-runtime");
+    private Path log;
+    private boolean jsonLog;
+    private boolean debug;
+
+    private RuntimeMain() {}
+
+    public static void main(String[] args) {
+        SpareStage.disable();
+        RuntimeMain m = new RuntimeMain();
+        int code;
+        try {
+            code = m.run(args);
+        } catch (OciException e) {
+            m.error(e.getMessage());
+            code = 1;
+        } catch (IOException | RuntimeException e) {
+            m.error(e.getMessage() != null ? e.getMessage() : e.toString());
+            if (m.debug) {
+                e.printStackTrace();
+            }
+            code = 1;
+        }
+        System.out.flush();
+        System.err.flush();
+        Runtime.getRuntime().halt(code);
+    }
+
+    private int run(String[] args) throws OciException, IOException {
+        int i = 0;
+        for (; i < args.length && args[i].startsWith("-"); i++) {
+            String a = args[i];
+            String value = null;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "--root" -> root = Path.of(value != null ? value : args[++i]);
+                case "--log" -> log = Path.of(value != null ? value : args[++i]);
+                case "--log-format" -> {
+                    String f = value != null ? value : args[++i];
+                    if (!f.equals("json") && !f.equals("text")) {
+                        throw new OciException("invalid log format \"" + f + "\": use text or json");
+                    }
+                    jsonLog = f.equals("json");
+                }
+                case "--debug" -> debug = true;
+                case "--systemd-cgroup" -> throw new OciException("the systemd cgroup driver is not supported"
+                    + " yet: use the cgroupfs driver (drop --systemd-cgroup; in containerd set SystemdCgroup = false)");
+                case "--rootless" -> {
+                    String v = value != null ? value : args[++i];
+                    if (v.equals("true")) {
+                        throw new OciException("rootless containers are not supported by berth-runtime yet");
+                    }
+                }
+                case "--criu" -> i += value != null ? 0 : 1;
+                case "-v", "--version" -> {
+                    System.out.println("berth-runtime version " + VERSION + "\nspec: " + dev.berth.runtime.oci.OciSpec.VERSION);
+                    return 0;
+                }
+                case "-h", "--help" -> {
+                    usage(System.out);
+                    return 0;
+                }
+                default -> throw new OciException("flag provided but not defined: " + args[i]);
+            }
+        }
+        if (i == args.length) {
+            usage(System.err);
+            return 1;
+        }
+        String command = args[i];
+        List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i + 1, args.length));
+        BundleRuntime rt = new BundleRuntime(root);
+        try {
+            return switch (command) {
+                case "create" -> create(rt, rest, true);
+                case "run" -> create(rt, rest, false);
+                case "start" -> {
+                    rt.start(one(rest, "start"));
+                    yield 0;
+                }
+                case "state" -> {
+                    System.out.print(rt.state(one(rest, "state")).json());
+                    yield 0;
+                }
+                case "kill" -> kill(rt, rest);
+                case "delete" -> {
+                    boolean force = take(rest, "-f", "--force");
+                    rt.delete(one(rest, "delete"), force);
+                    yield 0;
+                }
+                case "list" -> list(rt, rest);
+                case "ps" -> ps(rt, rest);
+                case "pause" -> {
+                    rt.pause(one(rest, "pause"));
+                    yield 0;
+                }
+                case "resume" -> {
+                    rt.resume(one(rest, "resume"));
+                    yield 0;
+                }
+                case "spec" -> spec(rest);
+                case "features" -> {
+                    System.out.println(OciFeatures.json());
+                    yield 0;
+                }
+                default -> throw new OciException("no such command: " + command);
+            };
+        } finally {
+            for (String w : rt.warnings()) {
+                logLine("warning", w);
+            }
+        }
+    }
+
+    /** {@code create}: returns once the process waits for start; {@code run}: starts it and waits, unless -d. */
+    private int create(BundleRuntime rt, List<String> rest, boolean create) throws OciException, IOException {
+        Path bundle = Path.of(".");
+        Path pidFile = null;
+        Path console = null;
+        int preserve = 0;
+        boolean detach = false;
+        boolean keep = false;
+        while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
+            String a = rest.remove(0);
+            String value = null;
+            int eq = a.indexOf('=');
+            if (eq > 0) {
+                value = a.substring(eq + 1);
+                a = a.substring(0, eq);
+            }
+            switch (a) {
+                case "-b", "--bundle" -> bundle = Path.of(value != null ? value : next(rest, a));
+                case "--pid-file" -> pidFile = Path.of(value != null ? value : next(rest, a));
+                case "--console-socket" -> console = Path.of(value != null ? value : next(rest, a));
+                case "--preserve-fds" -> preserve = number(value != null ? value : next(rest, a), a);
+                case "-d", "--detach" -> detach = true;
+                case "--keep" -> keep = true;
+                case "--no-pivot", "--no-new-keyring" -> { }
+                case "--no-subreaper" -> { }
+                default -> throw new OciException("flag provided but not defined: " + a);
+            }
+        }
+        String id = one(rest, create ? "create" : "run");
+        BundleRuntime.CreateOptions o = new BundleRuntime.CreateOptions(bundle.toAbsolutePath().normalize(), pidFile,
+            console == null ? null : console.toAbsolutePath(), preserve, create || detach, create);
+        StageSession session = rt.create(id, o);
+        if (session == null) {
+            return 0;
+        }
+        int code = waitExit(session);
+        if (!keep) {
+            rt.delete(id, true);
+        }
+        return code;
+    }
+
+    private static int waitExit(StageSession s) throws IOException {
+        try (s) {
+            for (Frame f; (f = s.next()) != null; ) {
+                if (f.type() == Protocol.F_EXIT) {
+                    return WaitStatus.exitCode(java.nio.ByteBuffer.wrap(f.payload())
+                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
+                }
+            }
+        }
+        return 255;
+    }
+
+    private int kill(BundleRuntime rt, List<String> rest) throws OciException, IOException {
+        boolean all = take(rest, "-a", "--all");
+        if (rest.isEmpty() || rest.size() > 2) {
+            throw new OciException("kill: give the container id and optionally a signal: kill [--all] ID [SIGNAL]");
+        }
+        int signal = 15;
+        if (rest.size() == 2) {
+            try {
+                signal = Signals.parse(rest.get(1));
+            } catch (IllegalArgumentException e) {
+                throw new OciException("unknown signal \"" + rest.get(1) + "\"");
+            }
+        }
+        rt.kill(rest.get(0), signal, all);
+        return 0;
+    }
+
+    private int list(BundleRuntime rt, List<String> rest) throws OciException, IOException {
+        boolean quiet = take(rest, "-q", "--quiet");
+        String format = format(rest);
+        List<OciState> all = rt.list();
+        if (quiet) {
+            for (OciState s : all) {
+                System.out.println(s.id());
+            }
+        } else if (format.equals("json")) {
+            List<Object> docs = new ArrayList<>();
+            for (OciState s : all) {
+                docs.add(s.document());
+            }
+            System.out.println(Json.compact(docs));
+        } else {
+            System.out.printf("%-12s %-8s %-10s %-40s %-30s %s%n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
+            for (OciState s : all) {
+                System.out.printf("%-12s %-8d %-10s %-40s %-30s %s%n", s.id(), s.pid(), s.status().text(), s.bundle(),
+                    Timestamps.format(s.createdNanos()), "root");
+            }
+        }
+        return 0;
+    }
+
+    private int ps(BundleRuntime rt, List<String> rest) throws OciException, IOException {
+        String format = format(rest);
+        if (rest.isEmpty()) {
+            throw new OciException("ps: give the container id");
+        }
+        List<Long> pids = rt.pids(rest.remove(0));
+        if (format.equals("json")) {
+            System.out.println(Json.compact(new ArrayList<Object>(pids)));
+            return 0;
+        }
+        List<String> cmd = new ArrayList<>(List.of("ps"));
+        cmd.addAll(rest.isEmpty() ? List.of("-ef") : rest);
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        List<String> lines = new String(p.getInputStream().readAllBytes()).lines().toList();
+        int pidColumn = -1;
+        for (String line : lines) {
+            String[] cols = line.trim().split("\\s+");
+            if (pidColumn < 0) {
+                pidColumn = Arrays.asList(cols).indexOf("PID");
+                System.out.println(line);
+                continue;
+            }
+            if (pidColumn >= 0 && pidColumn < cols.length && pids.contains(Long.parseLong(cols[pidColumn]))) {
+                System.out.println(line);
+            }
+        }
+        return 0;
+    }
+
+    private int spec(List<String> rest) throws OciException, IOException {
+        boolean rootless = take(rest, "--rootless", "--rootless");
+        Path bundle = Path.of(".");
+        for (int i = 0; i < rest.size(); i++) {
+            if (rest.get(i).equals("-b") || rest.get(i).equals("--bundle")) {
+                bundle = Path.of(rest.get(++i));
+            } else if (rest.get(i).startsWith("--bundle=")) {
+                bundle = Path.of(rest.get(i).substring(9));
+            }
+        }
+        Path config = bundle.resolve("config.json");
+        if (Files.exists(config)) {
+            throw new OciException("File " + config + " exists. Remove it first");
+        }
+        Files.writeString(config, OciDefaults.json(rootless));
+        return 0;
+    }
+
+    private static String format(List<String> rest) throws OciException {
+        for (int i = 0; i < rest.size(); i++) {
+            String a = rest.get(i);
+            if (a.equals("-f") || a.equals("--format")) {
+                rest.remove(i);
+                String f = rest.remove(i);
+                return check(f);
+            }
+            if (a.startsWith("--format=")) {
+                rest.remove(i);
+                return check(a.substring(9));
+            }
+        }
+        return "table";
+    }
+
+    private static String check(String f) throws OciException {
+        if (!f.equals("json") && !f.equals("table")) {
+            throw new OciException("invalid format option: " + f + " (use table or json)");
+        }
+        return f;
+    }
+
+    private static boolean take(List<String> rest, String s, String l) {
+        boolean found = false;
+        while (!rest.isEmpty() && (rest.get(0).equals(s) || rest.get(0).equals(l))) {
+            rest.remove(0);
+            found = true;
+        }
+        return found;
+    }
+
+    private static String one(List<String> rest, String command) throws OciException {
+        if (rest.size() != 1) {
+            throw new OciException("\"" + command + "\" requires exactly 1 argument: the container id");
+        }
+        return rest.get(0);
+    }
+
+    private static String next(List<String> rest, String flag) throws OciException {
+        if (rest.isEmpty()) {
+            throw new OciException("flag needs an argument: " + flag);
+        }
+        return rest.remove(0);
+    }
+
+    private static int number(String v, String flag) throws OciException {
+        try {
+            return Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new OciException("invalid value \"" + v + "\" for " + flag);
+        }
+    }
+
+    private void error(String message) {
+        System.err.println(message);
+        logLine("error", message);
+    }
+
+    /** One line in --log, as runc writes it (logrus: text or JSON); nothing without --log. */
+    private void logLine(String level, String message) {
+        if (log == null) {
+            return;
+        }
+        String time = Timestamps.format(System.currentTimeMillis() * 1_000_000L);
+        String line;
+        if (jsonLog) {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("level", level);
+            m.put("msg", message);
+            m.put("time", time);
+            line = Json.compact(m);
+        } else {
+            line = "time=\"" + time + "\" level=" + level + " msg=" + Json.compact(message);
+        }
+        try {
+            Files.writeString(log, line + "\n", java.nio.file.StandardOpenOption.CREATE,
+                java.nio.file.StandardOpenOption.APPEND);
+        } catch (IOException e) {
+            System.err.println("cannot write the log " + log + ": " + e.getMessage());
+        }
+    }
+
+    private static void usage(PrintStream out) {
+        out.print("""
+            Usage: berth-runtime [global options] COMMAND [options] ID
+
+            An OCI runtime with runc's command line, on berth's stage.
+
+            Commands:
+              create    Create a container from a bundle; it waits for start
+              start     Run the process of a created container
+              run       Create and start a container (waits for it unless -d)
+              state     Print the state of a container as JSON
+              kill      Send a signal to the container's process (--all: every process)
+              delete    Delete a container (-f: kill it first)
+              list      List containers (--format json, -q)
+              ps        List the processes of a container (--format json)
+              pause     Freeze every process of a container
+              resume    Thaw a paused container
+              spec      Write a default config.json (--rootless)
+              features  Print what this runtime supports, as JSON
+
+            Global options:
+              --root DIR          state directory (default /run/berth-runtime)
+              --log FILE          write errors to FILE as well
+              --log-format FMT    text or json
+              --debug             stack traces on errors
+            """);
+    }
+}

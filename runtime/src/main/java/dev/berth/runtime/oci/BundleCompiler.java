@@ -1,0 +1,279 @@
+package dev.berth.runtime.oci;
+
+import static dev.berth.runtime.stage.Protocol.*;
+
+import dev.berth.linux.NsKind;
+import dev.berth.runtime.MountFlags;
+import dev.berth.runtime.MountSpec;
+import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.ProgramCompiler;
+import dev.berth.runtime.RootfsPath;
+import dev.berth.runtime.security.ProcessSecurity;
+import dev.berth.runtime.stage.Program;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A bundle's config.json as a stage program, the way runc sets a container up: the spec's
+ * namespaces, its mounts in order under a root made rslave (or the spec's propagation), the
+ * default device nodes and the spec's, pivot_root, sysctls, masked and read-only paths, a
+ * read-only root, hostname, and the process. How the process is started (fifo, detached,
+ * inherited stdio, console socket) comes from {@link Launch}.
+ */
+public final class BundleCompiler {
+    /** runc's default devices: made in every container that has its own /dev. */
+    private static final String[][] DEFAULT_DEVICES = {{"null", "1", "3"}, {"zero", "1", "5"},
+        {"full", "1", "7"}, {"random", "1", "8"}, {"urandom", "1", "9"}, {"tty", "5", "0"}};
+
+    /**
+     * How the runtime starts the process.
+     *
+     * @param execFifo the fifo {@code start} opens, or null to start at once ({@code run})
+     * @param detach no monitor once started: the process is left to our caller's subreaper
+     * @param consoleSocket where the pty master goes, for a terminal process
+     * @param preserveFds the caller's fds from 3 that reach the process
+     * @param cgroupProcs the cgroup.procs files the process joins first
+     */
+    public record Launch(Path stateDir, Path execFifo, boolean detach, Path consoleSocket, int preserveFds,
+        List<String> cgroupProcs) {}
+
+    private BundleCompiler() {}
+
+    public static Program compile(OciSpec spec, ProcessSpec process, Launch launch) throws OciSpecException {
+        Program p = new Program();
+        OciProcess proc = spec.process();
+        p.add(OP_STATE_DIR, "state directory " + launch.stateDir(), launch.stateDir().toString());
+        if (launch.execFifo() != null) {
+            p.add(OP_EXEC_FIFO, "make the exec fifo " + launch.execFifo(), launch.execFifo().toString());
+        }
+        if (launch.detach()) {
+            p.add(OP_DETACH, "leave the process to our caller once started");
+        }
+        if (proc.terminal()) {
+            long rows = proc.consoleSize() != null ? proc.consoleSize().height() : 24;
+            long cols = proc.consoleSize() != null ? proc.consoleSize().width() : 80;
+            p.add(OP_TTY, "allocate a terminal", Long.toString(rows), Long.toString(cols));
+            if (launch.consoleSocket() != null) {
+                p.add(OP_CONSOLE_SOCKET, "send the terminal to " + launch.consoleSocket(),
+                    launch.consoleSocket().toString());
+            }
+        } else {
+            p.add(OP_INHERIT_STDIO, "the process gets our stdin, stdout and stderr");
+        }
+        if (launch.preserveFds() > 0) {
+            p.add(OP_PRESERVE_FDS, "pass on fds 3 to " + (2 + launch.preserveFds()),
+                Integer.toString(launch.preserveFds()));
+        }
+        for (String procs : launch.cgroupProcs()) {
+            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
+        }
+        OciLinux linux = spec.linux();
+        namespaces(p, linux);
+        if (!linux.uidMappings().isEmpty()) {
+            p.add(OP_UID_MAP, "write uid_map", mapText(linux.uidMappings()));
+            p.add(OP_GID_MAP, "write gid_map", mapText(linux.gidMappings()));
+        }
+        if (!linux.timeOffsets().isEmpty()) {
+            StringBuilder sb = new StringBuilder();
+            for (var e : linux.timeOffsets().entrySet()) {
+                sb.append(e.getKey()).append(' ').append(e.getValue().secs()).append(' ')
+                    .append(e.getValue().nanosecs()).append('\n');
+            }
+            p.add(OP_TIME_OFFSETS, "write timens_offsets", sb.toString());
+        }
+        boolean ownMounts = hasNewNamespace(linux, "mount");
+        Path root = spec.root().path();
+        if (ownMounts) {
+            rootfs(p, spec, root, process.tty());
+            p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+            for (var e : linux.sysctl().entrySet()) {
+                p.add(OP_WRITE, "set the sysctl " + e.getKey(),
+                    "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
+            }
+            ProgramCompiler.masks(p, linux.maskedPaths(), linux.readonlyPaths());
+            if (spec.root().readonly()) {
+                p.add(OP_REMOUNT_RO, "make the root filesystem read-only", "/", "0");
+            }
+        }
+        if (hasNewNamespace(linux, "network")) {
+            p.addWithFlags(OP_LINK_UP, RF_OPTIONAL, "set lo up", "lo");
+        }
+        if (!spec.hostname().isEmpty()) {
+            p.add(OP_HOSTNAME, "sethostname " + spec.hostname(), spec.hostname());
+        }
+        if (!spec.domainname().isEmpty()) {
+            p.add(OP_DOMAINNAME, "setdomainname " + spec.domainname(), spec.domainname());
+        }
+        ProgramCompiler.process(p, process);
+        return p;
+    }
+
+    private static void namespaces(Program p, OciLinux linux) {
+        int flags = 0;
+        for (OciNamespace ns : linux.namespaces()) {
+            NsKind kind = OciNames.nsKind(ns.type());
+            if (ns.path().isEmpty()) {
+                flags |= kind.cloneFlag();
+            } else {
+                p.add(OP_JOIN_NS, "join the " + ns.type() + " namespace " + ns.path(), kind.procName(), ns.path());
+            }
+        }
+        if (flags != 0) {
+            p.add(OP_NEW_NS, "create namespaces", Integer.toUnsignedString(flags));
+        }
+    }
+
+    private static boolean hasNewNamespace(OciLinux linux, String type) {
+        for (OciNamespace ns : linux.namespaces()) {
+            if (ns.type().equals(type) && ns.path().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static String mapText(List<OciIdMapping> maps) {
+        StringBuilder sb = new StringBuilder();
+        for (OciIdMapping m : maps) {
+            sb.append(m.containerID()).append(' ').append(m.hostID()).append(' ').append(m.size()).append('\n');
+        }
+        return sb.toString();
+    }
+
+    /** runc's prepareRootfs: propagation, the root as a mount point, the spec's mounts, /dev. */
+    private static void rootfs(Program p, OciSpec spec, Path root, boolean tty) throws OciSpecException {
+        long propagation = propagation(spec.linux().rootfsPropagation());
+        p.add(OP_MOUNT, "make / " + (spec.linux().rootfsPropagation().isEmpty() ? "rslave" : spec.linux().rootfsPropagation()),
+            "", "/", "", Long.toString(propagation), "");
+        p.add(OP_MOUNT, "bind the root filesystem onto itself", root.toString(), root.toString(), "",
+            Long.toString(MountFlags.BIND | MountFlags.REC), "");
+        boolean devTmpfs = false;
+        for (OciMount m : spec.mounts()) {
+            mount(p, spec, root, m);
+            devTmpfs |= m.destination().equals("/dev") && !m.type().equals("bind");
+        }
+        if (devTmpfs || noDevMount(spec)) {
+            devices(p, spec, root);
+        }
+    }
+
+    private static boolean noDevMount(OciSpec spec) {
+        for (OciMount m : spec.mounts()) {
+            if (m.destination().equals("/dev")) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void mount(Program p, OciSpec spec, Path root, OciMount m) throws OciSpecException {
+        MountOptions o = MountOptions.parse(m.options());
+        boolean bind = (o.flags() & MountFlags.BIND) != 0 || m.type().equals("bind");
+        String source = m.source();
+        boolean file = false;
+        if (bind) {
+            Path src = Path.of(source);
+            if (!src.isAbsolute()) {
+                src = bundleOf(spec).resolve(src);
+            }
+            if (!Files.exists(src)) {
+                throw new OciSpecException("mount source " + src + " for " + m.destination() + " does not exist");
+            }
+            source = src.toString();
+            file = !Files.isDirectory(src);
+        }
+        String dest;
+        try {
+            dest = "/" + root.relativize(RootfsPath.resolve(root, m.destination()));
+        } catch (IOException e) {
+            throw new OciSpecException("mount destination " + m.destination() + ": " + e.getMessage());
+        }
+        long flags = o.flags() & ~MountFlags.PROPAGATION;
+        if (bind) {
+            flags |= MountFlags.BIND;
+        }
+        if (m.type().equals("cgroup")) {
+            cgroupMount(p, root, dest, flags);
+            return;
+        }
+        long propagation = 0;
+        for (long prop : o.propagation()) {
+            propagation = prop; // the last one wins, as for repeated mount(2) calls
+        }
+        ProgramCompiler.mount(p, root, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
+            o.data(), file));
+        if ((o.attrSet() & MountOptions.MOUNT_ATTR_RDONLY) != 0) {
+            p.add(OP_REMOUNT_RO, "make " + dest + " read-only recursively", root.resolve(dest.substring(1)).toString(),
+                Long.toString(MountFlags.REC));
+        }
+    }
+
+    /** cgroup v2's one filesystem; on v1 a read-only cgroup2 view is not there, so the host's tree is bound. */
+    private static void cgroupMount(Program p, Path root, String dest, long flags) {
+        Path target = root.resolve(dest.substring(1));
+        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
+        p.add(OP_MOUNT, "mount cgroup2 on " + dest, "cgroup", target.toString(), "cgroup2",
+            Long.toString(flags & ~MountFlags.BIND), "");
+        p.addWithFlags(OP_MOUNT, RF_ELSE, "bind the host's cgroups on " + dest, "/sys/fs/cgroup", target.toString(), "",
+            Long.toString(MountFlags.BIND | MountFlags.REC), "");
+        if ((flags & MountFlags.RDONLY) != 0) {
+            p.add(OP_REMOUNT_RO, "make " + dest + " read-only", target.toString(), Long.toString(MountFlags.REC));
+        }
+    }
+
+    private static Path bundleOf(OciSpec spec) {
+        return spec.bundle();
+    }
+
+    /** Device nodes: made with mknod, or (in a user namespace, where mknod is refused) bound from the host. */
+    private static void devices(Program p, OciSpec spec, Path root) {
+        Path dev = root.resolve("dev");
+        boolean userns = false;
+        for (OciNamespace ns : spec.linux().namespaces()) {
+            userns |= ns.type().equals("user");
+        }
+        for (String[] d : DEFAULT_DEVICES) {
+            node(p, userns, dev.resolve(d[0]), "/dev/" + d[0], "c", 0666, Long.parseLong(d[1]), Long.parseLong(d[2]), 0, 0);
+        }
+        for (OciDevice d : spec.linux().devices()) {
+            Path target = root.resolve(d.path().substring(1));
+            long mode = d.fileMode() != null ? d.fileMode() : 0666;
+            String type = d.type().equals("u") ? "c" : d.type();
+            node(p, userns, target, d.path(), type, mode, d.major(), d.minor(), d.uid() != null ? d.uid() : 0,
+                d.gid() != null ? d.gid() : 0);
+        }
+        String[][] links = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
+            {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}};
+        for (String[] l : links) {
+            p.addWithFlags(OP_SYMLINK, RF_OPTIONAL, "symlink /dev/" + l[1], l[0], dev.resolve(l[1]).toString());
+        }
+    }
+
+    private static void node(Program p, boolean userns, Path target, String path, String type, long mode,
+        long major, long minor, long uid, long gid) {
+        p.add(OP_MKDIR, "mkdir " + target.getParent(), target.getParent().toString(), "755");
+        if (userns) { // mknod is refused in a user namespace: the host's node, bound
+            p.add(OP_TOUCH, "create " + path, target.toString());
+            p.add(OP_MOUNT, "bind the host's " + path, path, target.toString(), "", Long.toString(MountFlags.BIND), "");
+            return;
+        }
+        p.add(OP_MKNOD, "mknod " + path, target.toString(), type, Long.toOctalString(mode), Long.toString(major),
+            Long.toString(minor), Long.toString(uid), Long.toString(gid));
+    }
+
+    private static long propagation(String p) {
+        return switch (p) {
+            case "private" -> MountFlags.PRIVATE;
+            case "rprivate" -> MountFlags.PRIVATE | MountFlags.REC;
+            case "shared" -> MountFlags.SHARED;
+            case "rshared" -> MountFlags.SHARED | MountFlags.REC;
+            case "slave" -> MountFlags.SLAVE;
+            case "unbindable" -> MountFlags.UNBINDABLE;
+            case "runbindable" -> MountFlags.UNBINDABLE | MountFlags.REC;
+            default -> MountFlags.SLAVE | MountFlags.REC;
+        };
+    }
+}

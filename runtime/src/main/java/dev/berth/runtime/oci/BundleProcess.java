@@ -1,0 +1,85 @@
+package dev.berth.runtime.oci;
+
+import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.security.CapSets;
+import dev.berth.runtime.security.Capabilities;
+import dev.berth.runtime.security.ProcessSecurity;
+import dev.berth.runtime.security.Rlimit;
+import java.util.ArrayList;
+import java.util.List;
+
+/** The spec's {@code process} (and seccomp filter) as the stage's {@link ProcessSpec}. */
+final class BundleProcess {
+    private static final long PER_LINUX32 = 0x0008;
+
+    private BundleProcess() {}
+
+    static ProcessSpec of(OciSpec spec, List<String> warnings) throws OciSpecException {
+        OciProcess p = spec.process();
+        List<Integer> groups = new ArrayList<>();
+        for (long g : p.user().additionalGids()) {
+            groups.add((int) g);
+        }
+        long rows = p.consoleSize() != null ? p.consoleSize().height() : 24;
+        long cols = p.consoleSize() != null ? p.consoleSize().width() : 80;
+        return new ProcessSpec(p.args(), p.env(), p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(),
+            (int) p.user().gid(), groups, p.terminal(), false, false, (int) rows, (int) cols,
+            security(spec, warnings));
+    }
+
+    private static ProcessSecurity security(OciSpec spec, List<String> warnings) throws OciSpecException {
+        OciProcess p = spec.process();
+        CapSets caps = null;
+        if (p.capabilities() != null) {
+            long host = Capabilities.hostBounding();
+            OciProcess.Capabilities c = p.capabilities();
+            long bounding = mask(c.bounding());
+            long missing = bounding & ~host;
+            if (missing != 0) {
+                warnings.add("the host's bounding set lacks " + String.join(", ", Capabilities.names(missing))
+                    + ": left out of the container's capabilities");
+            }
+            long permitted = mask(c.permitted()) & host;
+            long inheritable = mask(c.inheritable()) & host;
+            long ambient = mask(c.ambient()) & host;
+            // the kernel raises an ambient capability only if it is permitted and inheritable;
+            // runc 1.1's default spec asks for ambient ones without, and runc 1.2 drops them too
+            long unraisable = ambient & ~(permitted & inheritable);
+            if (unraisable != 0) {
+                warnings.add("ambient capabilities " + String.join(", ", Capabilities.names(unraisable))
+                    + " are not both permitted and inheritable: left out");
+            }
+            caps = new CapSets(bounding & host, mask(c.effective()) & host, permitted, inheritable,
+                ambient & ~unraisable);
+        } else {
+            caps = new CapSets(0, 0, 0, 0, 0); // runc: no capabilities object means none
+        }
+        List<Rlimit> rlimits = new ArrayList<>();
+        for (OciProcess.Rlimit r : p.rlimits()) {
+            rlimits.add(new Rlimit(r.resource(), r.soft(), r.hard()));
+        }
+        byte[] filter = null;
+        int flags = 0;
+        if (spec.linux().seccomp() != null) {
+            throw new OciSpecException("config.json: linux.seccomp is not supported yet");
+        }
+        Long personality = null;
+        if (spec.linux().personality() != null) {
+            personality = spec.linux().personality().domain().equals("LINUX32") ? PER_LINUX32 : 0L;
+        }
+        int umask = p.user().umask() != null ? (int) (long) p.user().umask() : 022;
+        return new ProcessSecurity(caps, p.noNewPrivileges(), filter, flags, rlimits, p.oomScoreAdj(), personality,
+            umask);
+    }
+
+    private static long mask(List<String> names) {
+        long m = 0;
+        for (String n : names) {
+            int c = Capabilities.number(n);
+            if (c >= 0) {
+                m |= 1L << c;
+            }
+        }
+        return m;
+    }
+}

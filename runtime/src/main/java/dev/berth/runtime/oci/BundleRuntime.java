@@ -1,0 +1,408 @@
+package dev.berth.runtime.oci;
+
+import dev.berth.linux.Procs;
+import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.cgroup.Cgroup;
+import dev.berth.runtime.cgroup.CgroupException;
+import dev.berth.runtime.cgroup.Cgroups;
+import dev.berth.runtime.cgroup.Resources;
+import dev.berth.runtime.stage.Program;
+import dev.berth.runtime.stage.Signaller;
+import dev.berth.runtime.stage.StageException;
+import dev.berth.runtime.stage.StageSession;
+import dev.berth.runtime.state.AtomicFiles;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * runc's container lifecycle over one {@code --root}: create (the process waits on an exec
+ * fifo), start, state, kill, delete, pause and resume, with the state runc's callers parse.
+ * No berth process stays with the container: after create it is our caller's child (the
+ * shim's or conmon's), as with runc, and its status is derived from the process and the fifo.
+ */
+public final class BundleRuntime {
+    private final BundleStore store;
+    private final List<String> warnings = new ArrayList<>();
+
+    public BundleRuntime(Path root) {
+        this.store = new BundleStore(root);
+    }
+
+    /** What berth-runtime applied differently from the spec; the CLI logs them, never prints them. */
+    public List<String> warnings() {
+        return warnings;
+    }
+
+    /** Options of {@code create} and {@code run}. */
+    public record CreateOptions(Path bundle, Path pidFile, Path consoleSocket, int preserveFds, boolean detach,
+        boolean waitForStart) {}
+
+    /**
+     * Creates the container: namespaces, cgroup, mounts and process set up, the process waiting
+     * for {@link #start} (with {@code waitForStart}) or already started. Returns the session
+     * still attached to the monitor when not detached ({@code run} in the foreground).
+     */
+    public StageSession create(String id, CreateOptions o) throws OciException, IOException {
+        if (!BundleStore.validId(id)) {
+            throw new OciException("invalid container id \"" + id + "\": use letters, digits, _ + - and .");
+        }
+        OciSpec spec;
+        try {
+            spec = OciSpecReader.read(o.bundle());
+        } catch (OciSpecException e) {
+            throw new OciException(e.getMessage());
+        }
+        if (spec.process() == null) {
+            throw new OciException("config.json: process is required to create a container");
+        }
+        if (!store.claim(id)) {
+            throw new OciException("container with id exists: " + id);
+        }
+        Path dir = store.dir(id);
+        long created = System.currentTimeMillis() * 1_000_000L;
+        Cgroup cgroup = null;
+        StageSession session = null;
+        try {
+            cgroup = cgroup(id, spec);
+            ProcessSpec process = BundleProcess.of(spec, warnings);
+            List<String> procs = new ArrayList<>();
+            for (Path f : cgroup.procsFiles()) {
+                procs.add(f.toString());
+            }
+            Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
+            Program program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
+                o.consoleSocket(), o.preserveFds(), procs));
+            session = StageSession.start(program, dir.resolve("stage.log"));
+            long pid = session.awaitCreated();
+            Map<String, Object> state = new LinkedHashMap<>();
+            state.put("id", id);
+            state.put("pid", pid);
+            state.put("pidStartTime", Procs.startTime(pid));
+            state.put("bundle", o.bundle().toString());
+            state.put("rootfs", spec.root().path().toString());
+            state.put("created", created);
+            state.put("owner", "");
+            state.put("annotations", new LinkedHashMap<String, Object>(spec.annotations()));
+            state.put("cgroupsPath", cgroup.path());
+            state.put("pidNamespace", ownPidNamespace(spec));
+            store.write(id, state);
+            if (o.pidFile() != null) {
+                AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
+            }
+            session.go();
+            session.awaitStarted();
+            if (o.detach() || o.waitForStart()) {
+                session.close();
+                return null;
+            }
+            return session;
+        } catch (OciSpecException e) {
+            undo(id, cgroup, session, e);
+            throw new OciException(e.getMessage());
+        } catch (StageException e) {
+            undo(id, cgroup, session, e);
+            throw new OciException(e.getMessage());
+        } catch (CgroupException e) {
+            undo(id, cgroup, session, e);
+            throw new OciException(e.getMessage());
+        } catch (IOException | RuntimeException | OciException e) {
+            undo(id, cgroup, session, e);
+            throw e;
+        }
+    }
+
+    private Cgroup cgroup(String id, OciSpec spec) throws CgroupException, OciException {
+        Resources r;
+        try {
+            r = spec.linux().resources() == null ? Resources.NONE : Resources.fromOci(spec.linux().resources());
+        } catch (IllegalArgumentException e) {
+            throw new OciException("config.json: linux.resources: " + e.getMessage());
+        }
+        r = withDefaultDevices(r, spec);
+        String path = spec.linux().cgroupsPath().isEmpty() ? "/berth-runtime/" + id : spec.linux().cgroupsPath();
+        Cgroup c = Cgroups.detect().create(path, r);
+        warnings.addAll(c.unsupported());
+        return c;
+    }
+
+    /**
+     * runc's rule: the devices every container gets are allowed whatever the spec's list says
+     * (its usual "deny all" included), and so are the spec's own device nodes.
+     */
+    private static Resources withDefaultDevices(Resources r, OciSpec spec) {
+        List<Resources.DeviceRule> rules = new ArrayList<>();
+        if (r.devices() != null) {
+            rules.addAll(r.devices());
+        }
+        rules.add(new Resources.DeviceRule(true, "c", null, null, "m"));
+        rules.add(new Resources.DeviceRule(true, "b", null, null, "m"));
+        long[][] std = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}};
+        for (long[] d : std) {
+            rules.add(new Resources.DeviceRule(true, "c", d[0], d[1], "rwm"));
+        }
+        rules.add(new Resources.DeviceRule(true, "c", 136L, null, "rwm"));
+        for (OciDevice d : spec.linux().devices()) {
+            if (!d.type().equals("p")) {
+                rules.add(new Resources.DeviceRule(true, d.type().equals("b") ? "b" : "c", d.major(), d.minor(), "rwm"));
+            }
+        }
+        return new Resources(r.memory(), r.cpu(), r.pids(), r.blockIO(), r.hugepageLimits(), rules, r.network(),
+            r.rdma(), r.unified());
+    }
+
+    private void undo(String id, Cgroup cgroup, StageSession session, Exception cause) {
+        try {
+            if (session != null) {
+                session.kill();
+            }
+            if (cgroup != null) {
+                cgroup.kill();
+                cgroup.delete();
+            }
+            store.delete(id);
+        } catch (IOException | CgroupException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    private static boolean ownPidNamespace(OciSpec spec) {
+        for (OciNamespace ns : spec.linux().namespaces()) {
+            if (ns.type().equals("pid") && ns.path().isEmpty()) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** Lets a created container's process run: the exec fifo is opened, read and removed. */
+    public void start(String id) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        if (status == OciState.Status.STOPPED) {
+            throw new OciException("cannot start a container that has stopped");
+        }
+        if (status != OciState.Status.CREATED) {
+            throw new OciException("cannot start an already running container");
+        }
+        Path fifo = store.dir(id).resolve(BundleStore.EXEC_FIFO);
+        long pid = num(s, "pid");
+        long start = num(s, "pidStartTime");
+        // opening a fifo blocks until the other end is open: off-thread, watching the process
+        java.util.concurrent.FutureTask<Integer> read = new java.util.concurrent.FutureTask<>(new FifoRead(fifo));
+        Thread.startVirtualThread(read);
+        for (;;) {
+            try {
+                int b = read.get(100, TimeUnit.MILLISECONDS);
+                Files.deleteIfExists(fifo);
+                if (b != '0') {
+                    throw new OciException("cannot start an already running container");
+                }
+                return;
+            } catch (TimeoutException e) {
+                if (!Procs.alive(pid, start)) {
+                    Files.deleteIfExists(fifo);
+                    throw new OciException("cannot start a container that has stopped");
+                }
+            } catch (java.util.concurrent.ExecutionException | InterruptedException e) {
+                throw new IOException("cannot start: " + e.getMessage(), e);
+            }
+        }
+    }
+
+    /** Reads the byte the container's process writes into the exec fifo once both ends are open. */
+    private record FifoRead(Path fifo) implements java.util.concurrent.Callable<Integer> {
+        @Override
+        public Integer call() throws IOException {
+            try (InputStream in = Files.newInputStream(fifo)) {
+                return in.read();
+            }
+        }
+    }
+
+    /** The state document runc prints. */
+    public OciState state(String id) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        int pid = status == OciState.Status.STOPPED ? 0 : (int) num(s, "pid");
+        Map<String, String> annotations = new LinkedHashMap<>();
+        if (s.get("annotations") instanceof Map<?, ?> m) {
+            for (var e : m.entrySet()) {
+                annotations.put(String.valueOf(e.getKey()), String.valueOf(e.getValue()));
+            }
+        }
+        return new OciState(OciSpec.VERSION, id, pid, status, (String) s.get("bundle"), (String) s.get("rootfs"),
+            num(s, "created"), (String) s.get("owner"), annotations);
+    }
+
+    public List<OciState> list() throws IOException {
+        List<OciState> out = new ArrayList<>();
+        for (String id : store.ids()) {
+            try {
+                out.add(state(id));
+            } catch (OciException e) {
+                // removed meanwhile
+            }
+        }
+        return out;
+    }
+
+    /** runc's kill: the init process, or with {@code all} every process in the cgroup. */
+    public void kill(String id, int signal, boolean all) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        if (all) {
+            signalAll(s, signal);
+            return;
+        }
+        if (status == OciState.Status.STOPPED) {
+            throw new OciException("container not running");
+        }
+        Signaller.signal(List.of(new Signaller.Target(num(s, "pid"), num(s, "pidStartTime"))), signal);
+    }
+
+    private void signalAll(Map<String, Object> s, int signal) throws IOException, OciException {
+        Cgroup c = openCgroup(s);
+        List<Signaller.Target> targets = new ArrayList<>();
+        for (long p : c == null ? List.<Long>of() : c.pids()) {
+            targets.add(new Signaller.Target(p, 0));
+        }
+        if (!targets.isEmpty()) {
+            Signaller.signal(targets, signal);
+        }
+    }
+
+    /**
+     * Removes a stopped (or, as runc does, a created) container; with {@code force} a running
+     * one too, after killing every process in its cgroup. A missing one is fine with force.
+     */
+    public void delete(String id, boolean force) throws OciException, IOException {
+        Map<String, Object> s = store.read(id);
+        if (s == null) {
+            if (force) {
+                store.delete(id); // a create interrupted before its state was written
+                return;
+            }
+            throw new OciException("container does not exist");
+        }
+        OciState.Status status = status(id, s);
+        if ((status == OciState.Status.RUNNING || status == OciState.Status.PAUSED) && !force) {
+            throw new OciException("cannot delete container " + id + " that is not stopped: " + status.text());
+        }
+        Cgroup c = openCgroup(s);
+        try {
+            if (status != OciState.Status.STOPPED) {
+                if (c != null && status == OciState.Status.PAUSED) {
+                    c.thaw();
+                }
+                Signaller.signal(List.of(new Signaller.Target(num(s, "pid"), num(s, "pidStartTime"))), 9);
+                if (c != null && !c.kill()) {
+                    signalAll(s, 9);
+                }
+                waitGone(num(s, "pid"), num(s, "pidStartTime"));
+            }
+            if (c != null) {
+                c.delete();
+            }
+        } catch (CgroupException e) {
+            throw new OciException("cannot remove the cgroup of " + id + ": " + e.getMessage());
+        }
+        store.delete(id);
+    }
+
+    public void pause(String id) throws OciException, IOException {
+        freeze(id, true);
+    }
+
+    public void resume(String id) throws OciException, IOException {
+        freeze(id, false);
+    }
+
+    private void freeze(String id, boolean freeze) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        if (freeze ? status != OciState.Status.RUNNING : status != OciState.Status.PAUSED) {
+            throw new OciException(freeze ? "container not running" : "container not paused");
+        }
+        Cgroup c = openCgroup(s);
+        if (c == null) {
+            throw new OciException("the container has no cgroup to freeze");
+        }
+        try {
+            if (freeze) {
+                c.freeze();
+            } else {
+                c.thaw();
+            }
+        } catch (CgroupException e) {
+            throw new OciException(e.getMessage());
+        }
+    }
+
+    /** Every process of the container, for {@code ps}. */
+    public List<Long> pids(String id) throws OciException, IOException {
+        Cgroup c = openCgroup(load(id));
+        return c == null ? List.of() : c.pids();
+    }
+
+    private static void waitGone(long pid, long start) {
+        for (int i = 0; i < 500 && Procs.alive(pid, start); i++) {
+            try {
+                Thread.sleep(i < 20 ? 1 : 10);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    private Cgroup openCgroup(Map<String, Object> s) throws IOException {
+        if (!(s.get("cgroupsPath") instanceof String path)) {
+            return null;
+        }
+        try {
+            return Cgroups.detect().open(path);
+        } catch (CgroupException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private Map<String, Object> load(String id) throws OciException, IOException {
+        Map<String, Object> s = store.read(id);
+        if (s == null) {
+            throw new OciException("container does not exist");
+        }
+        return s;
+    }
+
+    private OciState.Status status(String id, Map<String, Object> s) throws IOException {
+        long pid = num(s, "pid");
+        if (pid <= 0 || !Procs.alive(pid, num(s, "pidStartTime"))) {
+            return OciState.Status.STOPPED;
+        }
+        if (Files.exists(store.dir(id).resolve(BundleStore.EXEC_FIFO))) {
+            return OciState.Status.CREATED;
+        }
+        Cgroup c = openCgroup(s);
+        try {
+            if (c != null && c.isFrozen()) {
+                return OciState.Status.PAUSED;
+            }
+        } catch (CgroupException e) {
+            // no freezer: not paused
+        }
+        return OciState.Status.RUNNING;
+    }
+
+    private static long num(Map<String, Object> s, String key) {
+        return s.get(key) instanceof Number n ? n.longValue() : 0;
+    }
+}
