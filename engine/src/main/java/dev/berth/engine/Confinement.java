@@ -6,7 +6,17 @@ import dev.berth.runtime.security.CapSets;
 import dev.berth.runtime.security.Capabilities;
 import dev.berth.runtime.security.ProcessSecurity;
 import dev.berth.runtime.security.Rlimit;
+import dev.berth.runtime.seccomp.DockerProfile;
+import dev.berth.runtime.seccomp.Seccomp;
+import dev.berth.runtime.seccomp.SeccompArch;
+import dev.berth.runtime.seccomp.SeccompCompiler;
+import dev.berth.runtime.seccomp.SeccompException;
+import dev.berth.runtime.seccomp.SeccompProfiles;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 
@@ -22,6 +32,7 @@ final class Confinement {
         "kernel.shm_rmid_forced");
 
     final List<String> warnings = new ArrayList<>();
+    SeccompCache cache;
     boolean noNewPrivileges;
     boolean seccompUnconfined;
     String seccompProfile;
@@ -104,7 +115,8 @@ final class Confinement {
         return caps & host;
     }
 
-    ProcessSecurity process(long caps, List<String> ulimits) throws EngineException {
+    /** The process's privileges: capabilities, no_new_privs, rlimits and (unless unconfined or privileged) seccomp. */
+    ProcessSecurity process(long caps, boolean privileged, List<String> ulimits) throws EngineException {
         List<Rlimit> rlimits = new ArrayList<>();
         for (String u : ulimits) {
             try {
@@ -113,7 +125,37 @@ final class Confinement {
                 throw new EngineException.InvalidArgument(e.getMessage());
             }
         }
-        return new ProcessSecurity(CapSets.of(caps), noNewPrivileges, null, 0, rlimits, null, null, 022);
+        byte[] filter = null;
+        int flags = 0;
+        String key = null;
+        if (!seccompUnconfined && !privileged && seccompProfile == null && cache != null) {
+            key = SeccompCache.key(caps, SeccompArch.host().dockerName(), System.getProperty("os.version"));
+            Object[] hit = cache.get(key);
+            if (hit != null) {
+                return new ProcessSecurity(CapSets.of(caps), noNewPrivileges, (byte[]) hit[1], (Integer) hit[0],
+                    rlimits, null, null, 022);
+            }
+        }
+        if (!seccompUnconfined && !privileged) {
+            try {
+                DockerProfile profile = seccompProfile == null ? SeccompProfiles.defaultProfile()
+                    : SeccompProfiles.parse(Files.readString(Path.of(seccompProfile)));
+                Seccomp model = SeccompProfiles.resolve(profile, new HashSet<>(Capabilities.names(caps)),
+                    SeccompArch.host().dockerName(), System.getProperty("os.version"));
+                filter = SeccompCompiler.compile(model, SeccompArch.host());
+                flags = SeccompCompiler.flags(model);
+                if (key != null) {
+                    cache.put(key, flags, filter);
+                }
+            } catch (IOException e) {
+                throw new EngineException.InvalidArgument("cannot read the seccomp profile " + seccompProfile
+                    + ": " + e.getMessage());
+            } catch (SeccompException e) {
+                throw new EngineException.InvalidArgument("seccomp profile " + (seccompProfile == null ? "(default)"
+                    : seccompProfile) + ": " + e.getMessage());
+            }
+        }
+        return new ProcessSecurity(CapSets.of(caps), noNewPrivileges, filter, flags, rlimits, null, null, 022);
     }
 
     /** An exec gets the container's capabilities and no_new_privs, re-derived from its HostConfig. */
@@ -125,7 +167,7 @@ final class Confinement {
         Confinement c = new Confinement(strings(host.get("SecurityOpt")));
         long caps = c.capabilities(Boolean.TRUE.equals(host.get("Privileged")), strings(host.get("CapAdd")),
             strings(host.get("CapDrop")));
-        return c.process(caps, List.of());
+        return c.process(caps, Boolean.TRUE.equals(host.get("Privileged")), List.of());
     }
 
     private static List<String> strings(Object list) {

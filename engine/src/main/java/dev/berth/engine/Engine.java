@@ -196,10 +196,12 @@ public final class Engine {
         env.forEach((k, v) -> envList.add(k + "=" + v));
         String cwd = r.workdir != null ? r.workdir : "/";
         Confinement conf = new Confinement(r.securityOpts);
+        conf.cache = new SeccompCache(store.root());
         long caps = conf.capabilities(r.privileged, r.capAdd, r.capDrop);
         Confinement.checkSysctls(r.sysctls, namespaces);
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(),
-            user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.ulimits));
+            user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
+        Trace.mark("security resolved");
         Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
         Cgroup cgroup;
         try {
@@ -207,6 +209,7 @@ public final class Engine {
         } catch (CgroupException e) {
             throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
         }
+        Trace.mark("cgroup created");
         List<String> procs = new ArrayList<>();
         for (Path f : cgroup.procsFiles()) {
             procs.add(f.toString());
@@ -496,7 +499,9 @@ public final class Engine {
                 return false;
             }
             store.releaseName(name, id);
+            Trace.mark("name released");
             deleteCgroup(id);
+            Trace.mark("cgroup removed");
             store.delete(id);
             return true;
         } catch (IOException e) {

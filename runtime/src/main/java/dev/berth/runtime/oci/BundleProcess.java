@@ -1,6 +1,10 @@
 package dev.berth.runtime.oci;
 
 import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.seccomp.Seccomp;
+import dev.berth.runtime.seccomp.SeccompArch;
+import dev.berth.runtime.seccomp.SeccompCompiler;
+import dev.berth.runtime.seccomp.SeccompException;
 import dev.berth.runtime.security.CapSets;
 import dev.berth.runtime.security.Capabilities;
 import dev.berth.runtime.security.ProcessSecurity;
@@ -61,7 +65,13 @@ final class BundleProcess {
         byte[] filter = null;
         int flags = 0;
         if (spec.linux().seccomp() != null) {
-            throw new OciSpecException("config.json: linux.seccomp is not supported yet");
+            try {
+                Seccomp model = Seccomp.fromOci(spec.linux().seccomp());
+                filter = SeccompCompiler.compile(model, SeccompArch.host());
+                flags = SeccompCompiler.flags(model);
+            } catch (SeccompException e) {
+                throw new OciSpecException("config.json: linux.seccomp: " + e.getMessage());
+            }
         }
         Long personality = null;
         if (spec.linux().personality() != null) {

@@ -1,0 +1,62 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/** Resource limits, read from the kernel's cgroup files of the container's process. */
+class CgroupTest extends ContainerTestBase {
+    @Test
+    void limitsAreInTheContainersCgroupAndItGoesWithTheContainer() throws Exception {
+        String id = berth.ok("run", "-d", "--name", "c", "-m", "64m", "--pids-limit", "20", "--cpus", "0.5",
+            "host", "sleep", "60").strip();
+        long pid = Host.pid(berth, "c");
+        String cgroups = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
+        assertTrue(cgroups.contains("/berth/" + id), cgroups);
+        Path memory = dir("memory", id);
+        Path pids = dir("pids", id);
+        if (memory != null) {
+            assertEquals("67108864", Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        }
+        if (pids != null) {
+            assertEquals("20", Files.readString(pids.resolve("pids.max")).strip());
+        }
+        String exec = berth.ok("exec", "c", "cat", "/proc/self/cgroup");
+        assertTrue(exec.lines().allMatch(l -> l.endsWith(":/")), "exec joins the container's cgroup: " + exec);
+        berth.ok("rm", "-f", "c");
+        assertTrue(memory == null || !Files.exists(memory), "the cgroup is removed with the container");
+    }
+
+    @Test
+    void badLimitsAreRejected() throws Exception {
+        Berth.Result r = berth.run("run", "--rm", "-m", "1k", "host", "true");
+        assertEquals(125, r.code());
+        assertTrue(r.err().contains("minimum memory limit"), r.err());
+        Berth.Result s = berth.run("run", "--rm", "-m", "lots", "host", "true");
+        assertEquals(125, s.code());
+        assertTrue(s.err().contains("invalid size"), s.err());
+    }
+
+    @Test
+    void defaultSeccompFilterAndItsOptions() throws Exception {
+        assertTrue(berth.ok("run", "--rm", "host", "grep", "Seccomp:", "/proc/self/status").contains("2"));
+        assertTrue(berth.ok("run", "--rm", "--security-opt", "seccomp=unconfined", "host", "grep", "Seccomp:",
+            "/proc/self/status").contains("0"));
+        // the default profile refuses what docker's does, even with the capability for it
+        Berth.Result r = berth.run("run", "--rm", "--cap-add", "SYS_ADMIN", "--security-opt", "seccomp=unconfined",
+            "host", "unshare", "-U", "true");
+        assertEquals(0, r.code(), r.err());
+        Berth.Result denied = berth.run("run", "--rm", "host", "unshare", "-U", "true");
+        assertFalse(denied.code() == 0, "a new user namespace must be refused by the default profile");
+    }
+
+    /** The container's directory in a v1 hierarchy, or null on a host without it. */
+    private static Path dir(String controller, String id) {
+        Path d = Path.of("/sys/fs/cgroup", controller, "berth", id);
+        return Files.isDirectory(Path.of("/sys/fs/cgroup", controller)) ? d : null;
+    }
+}

@@ -1,0 +1,147 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** berth-runtime against runc's behaviour on a busybox bundle: lifecycle, state, errors. */
+class OciRuntimeTest {
+    private Path dir;
+    private Path bundle;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(Host.isRoot(), "containers need root");
+        dir = Files.createTempDirectory(Path.of("/tmp"), "berth-toci");
+        bundle = dir.resolve("bundle");
+        Files.createDirectories(bundle);
+        new ProcessBuilder("cp", "-a", Rootfs.busybox().toString(), bundle.resolve("rootfs").toString())
+            .inheritIO().start().waitFor();
+        run(0, "spec", "--bundle", bundle.toString());
+        String config = Files.readString(bundle.resolve("config.json"))
+            .replace("\"terminal\": true", "\"terminal\": false")
+            .replace("\"sh\"", "\"sleep\", \"30\"");
+        Files.writeString(bundle.resolve("config.json"), config);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (dir == null) {
+            return;
+        }
+        for (String id : run(0, "list", "-q").split("\n")) {
+            if (!id.isBlank()) {
+                run(0, "delete", "-f", id.strip());
+            }
+        }
+        assertEquals(List.of(), Host.mountsUnder(dir));
+        new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+    }
+
+    @Test
+    void createStartStateKillDelete() throws Exception {
+        Path pidFile = dir.resolve("pid");
+        run(0, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "c1");
+        String pid = Files.readString(pidFile);
+        assertTrue(pid.matches("\\d+"), "digits only, no newline: " + pid);
+        String state = run(0, "state", "c1");
+        assertTrue(state.contains("\"status\": \"created\""), state);
+        assertTrue(state.contains("\"pid\": " + pid), state);
+        assertTrue(state.startsWith("{\n  \"ociVersion\""), "runc's two-space layout: " + state);
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/status")).contains("State:\tS"), "waits for start");
+        // isolation, seen from outside
+        assertFalse(Host.ns(Long.parseLong(pid), "pid").equals(Host.ownNs("pid")));
+        assertFalse(Host.ns(Long.parseLong(pid), "mnt").equals(Host.ownNs("mnt")));
+        run(0, "start", "c1");
+        assertTrue(run(0, "state", "c1").contains("\"status\": \"running\""));
+        assertEquals("[" + pid + "]", run(0, "ps", "--format", "json", "c1").strip());
+        assertTrue(run(1, "start", "c1").contains("cannot start an already running container"));
+        assertTrue(run(1, "delete", "c1").contains("cannot delete container c1 that is not stopped: running"));
+        run(0, "kill", "c1", "KILL");
+        waitFor(() -> run(0, "state", "c1").contains("\"status\": \"stopped\""));
+        assertTrue(run(1, "kill", "c1").contains("container not running"));
+        run(0, "delete", "c1");
+        assertTrue(run(1, "state", "c1").contains("container does not exist"));
+        run(0, "delete", "--force", "c1"); // containerd's cleanup shim does this
+    }
+
+    @Test
+    void runInTheForegroundReturnsTheExitStatusAndInheritsStdio() throws Exception {
+        String config = Files.readString(bundle.resolve("config.json")).replace("\"sleep\", \"30\"",
+            "\"sh\", \"-c\", \"echo out-$(hostname); exit 3\"");
+        Files.writeString(bundle.resolve("config.json"), config);
+        Process p = command("run", "--bundle", bundle.toString(), "c3").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(3, p.exitValue(), out);
+        assertEquals("out-runc\n", out);
+        assertEquals("", run(0, "list", "-q").strip(), "run without --keep deletes the container");
+    }
+
+    @Test
+    void badInputIsRefusedAndLeavesNothing() throws Exception {
+        assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
+        assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
+        Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"nope\"}}");
+        String err = run(1, "create", "--bundle", bundle.toString(), "bad");
+        assertTrue(err.contains("config.json"), err);
+        assertEquals("", run(0, "list", "-q").strip());
+        assertFalse(Files.exists(dir.resolve("root").resolve("bad")));
+        assertTrue(run(1, "--systemd-cgroup", "list").contains("systemd cgroup driver is not supported"));
+    }
+
+    private interface Check {
+        boolean ok() throws Exception;
+    }
+
+    private static void waitFor(Check c) throws Exception {
+        for (int i = 0; i < 250; i++) {
+            if (c.ok()) {
+                return;
+            }
+            Thread.sleep(20);
+        }
+        throw new AssertionError("condition not reached in 5 s");
+    }
+
+    /** Runs berth-runtime with our root, expects {@code code}, returns stdout and stderr together. */
+    private String run(int code, String... args) throws IOException, InterruptedException {
+        // a file, not a pipe: a created container inherits our stdout and would hold a pipe open
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process p = command(args).redirectErrorStream(true).redirectOutput(out.toFile())
+            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        String text = Files.readString(out);
+        Files.delete(out);
+        assertEquals(code, p.exitValue(), () -> "berth-runtime " + String.join(" ", args) + ": " + text);
+        return text;
+    }
+
+    private ProcessBuilder command(String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Berth.STAGE.toString());
+        cmd.add("--launch");
+        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        cmd.add("-XX:TieredStopAtLevel=1");
+        cmd.add("-XX:+UseSerialGC");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add("dev.berth.cli.oci.RuntimeMain");
+        cmd.add("--root");
+        cmd.add(dir.resolve("root").toString());
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd);
+    }
+}
