@@ -437,6 +437,10 @@ public final class ProgramCompiler {
             p.add(OP_PERSONALITY, "set the personality " + Long.toHexString(sec.personality()),
                 Long.toString(sec.personality()));
         }
+        boolean seccomp = sec.seccomp() != null;
+        if (seccomp && !sec.noNewPrivileges()) {
+            seccomp(p, sec); // needs CAP_SYS_ADMIN: before the ids change and the capabilities go
+        }
         List<String> groups = new ArrayList<>();
         for (int g : proc.groups()) {
             groups.add(Integer.toString(g));
@@ -450,10 +454,6 @@ public final class ProgramCompiler {
         String umask = "0" + Integer.toOctalString(sec.umask());
         p.add(OP_UMASK, "umask " + umask, umask);
         p.addAll(OP_ENV, "environment", proc.env());
-        boolean seccomp = sec.seccomp() != null;
-        if (seccomp && !sec.noNewPrivileges()) {
-            seccomp(p, sec);
-        }
         if (sec.caps() != null) {
             p.add(OP_CAPS, "set the capabilities " + Capabilities.names(sec.caps().effective()), sec.caps().hex());
         }
