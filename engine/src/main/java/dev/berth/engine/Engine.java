@@ -17,6 +17,7 @@ import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
 import dev.berth.runtime.cgroup.Resources;
+import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageException;
@@ -52,6 +53,7 @@ public final class Engine {
     private final Store store;
     private final Path hostEtc;
     private volatile List<String> exitCommand = List.of();
+    private volatile String cgroupParent = defaultCgroupParent();
 
     private Engine(Store store, Path hostEtc) {
         this.store = store;
@@ -61,6 +63,21 @@ public final class Engine {
     /** Opens (creating if needed) the state directory {@code root}. */
     public static Engine open(Path root) throws IOException {
         return new Engine(new Store(root), Path.of("/etc"));
+    }
+
+    /** Where containers' cgroups go: {@code $BERTH_CGROUP_PARENT}, or {@code /berth} (docker's --cgroup-parent). */
+    static String defaultCgroupParent() {
+        String env = System.getenv("BERTH_CGROUP_PARENT");
+        return env != null && env.startsWith("/") && !env.contains("..") ? env : "/berth";
+    }
+
+    /** The cgroup (absolute, in every hierarchy) under which this engine puts its containers' cgroups. */
+    public Engine withCgroupParent(String parent) {
+        if (!parent.startsWith("/") || parent.contains("..")) {
+            throw new IllegalArgumentException("the cgroup parent \"" + parent + "\" must be an absolute path without ..");
+        }
+        this.cgroupParent = parent;
+        return this;
     }
 
     /** The state directory of this machine: {@code $BERTH_ROOT}, or {@code /var/lib/berth}. */
@@ -132,16 +149,27 @@ public final class Engine {
         boolean autoRemove, List<String> warnings) {}
 
     /** Every container has a cgroup (for limits, stats, pause and a clean kill), named by its id. */
-    static String cgroupPath(String id) {
-        return "/berth/" + id;
+    private String cgroupPath(String id) {
+        return cgroupPath(cgroupParent, id);
+    }
+
+    static String cgroupPath(String parent, String id) {
+        return (parent.endsWith("/") ? parent : parent + "/") + id;
+    }
+
+    /** The cgroup of a container as its state recorded it (berth's default for older ones). */
+    static String cgroupPath(Map<String, Object> state) {
+        Map<String, Object> host = dev.berth.runtime.json.Json.map(state, "HostConfig");
+        Object parent = host == null ? null : host.get("CgroupParent");
+        return cgroupPath(parent instanceof String p && !p.isEmpty() ? p : "/berth", (String) state.get("Id"));
     }
 
     /** Removes the cgroup of a container whose processes are gone; a missing one is fine. */
-    static void deleteCgroup(String id) throws IOException {
+    static void deleteCgroup(String path) throws IOException {
         try {
-            Cgroups.detect().open(cgroupPath(id)).delete();
+            Cgroups.detect().open(path).delete();
         } catch (CgroupException e) {
-            throw new IOException("cannot remove the cgroup of " + id + ": " + e.getMessage(), e);
+            throw new IOException("cannot remove the cgroup " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -233,6 +261,7 @@ public final class Engine {
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
+        Json.map(state, "HostConfig").put("CgroupParent", cgroupParent);
         return new Created(id, name, program, state, r.autoRemove, conf.warnings);
     }
 
@@ -285,7 +314,7 @@ public final class Engine {
             if (name != null) {
                 store.releaseName(name, id);
             }
-            deleteCgroup(id);
+            deleteCgroup(cgroupPath(id));
             store.delete(id);
         } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
@@ -500,7 +529,7 @@ public final class Engine {
             }
             store.releaseName(name, id);
             Trace.mark("name released");
-            deleteCgroup(id);
+            deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
             store.delete(id);
             return true;
@@ -539,7 +568,7 @@ public final class Engine {
         }
         try (var lock = store.lock(id)) {
             store.releaseName(Inspect.name(s), id);
-            deleteCgroup(id);
+            deleteCgroup(cgroupPath(s));
             store.delete(id);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);

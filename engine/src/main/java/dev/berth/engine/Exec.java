@@ -59,15 +59,15 @@ final class Exec {
         String cwd = r.workdir != null ? r.workdir : wd == null || wd.isEmpty() ? "/" : wd;
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
             r.tty, r.stdin, false, r.rows, r.cols, Confinement.forExec(Json.map(s, "HostConfig")));
-        Program program = ProgramCompiler.compileExec(joins, cgroupProcs((String) s.get("Id")), proc);
+        Program program = ProgramCompiler.compileExec(joins, cgroupProcs(Engine.cgroupPath(s)), proc);
         return launch(program, engine.dir((String) s.get("Id")).resolve("monitor.log"), "container " + name);
     }
 
     /** The container's cgroup.procs files, so that an exec counts against its limits (as docker's does). */
-    private static List<String> cgroupProcs(String id) throws EngineException {
+    private static List<String> cgroupProcs(String path) throws EngineException {
         List<String> out = new ArrayList<>();
         try {
-            var cgroup = dev.berth.runtime.cgroup.Cgroups.detect().open(Engine.cgroupPath(id));
+            var cgroup = dev.berth.runtime.cgroup.Cgroups.detect().open(path);
             if (cgroup.exists()) {
                 for (Path f : cgroup.procsFiles()) {
                     out.add(f.toString());

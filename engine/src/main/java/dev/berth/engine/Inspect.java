@@ -80,7 +80,7 @@ final class Inspect {
         host.put("CpusetCpus", l.cpusetCpus == null ? "" : l.cpusetCpus);
         host.put("CpusetMems", l.cpusetMems == null ? "" : l.cpusetMems);
         host.put("PidsLimit", l.pidsLimit == null ? 0 : l.pidsLimit);
-        host.put("CgroupParent", "/berth");
+        host.put("CgroupParent", "");
         host.put("NetworkMode", mode(c, NsKind.NET, "none"));
         host.put("PidMode", mode(c, NsKind.PID, ""));
         host.put("IpcMode", mode(c, NsKind.IPC, "private"));

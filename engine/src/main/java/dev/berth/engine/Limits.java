@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.cgroup.DefaultDevices;
 import dev.berth.runtime.cgroup.Resources;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -56,23 +57,14 @@ final class Limits {
         return new Resources(mem, cpu, pids, null, null, devices, null, null, null);
     }
 
-    /**
-     * docker's default device cgroup: nothing, then mknod of any node (useless without access),
-     * the standard character devices, terminals, and each --device asked for.
-     */
+    /** docker's default device cgroup ({@link DefaultDevices}) and each --device asked for. */
     static List<Resources.DeviceRule> deviceRules(boolean privileged, List<String> devices) throws EngineException {
         List<Resources.DeviceRule> rules = new ArrayList<>();
         if (privileged) {
             rules.add(new Resources.DeviceRule(true, "a", null, null, "rwm"));
             return rules;
         }
-        rules.add(new Resources.DeviceRule(true, "c", null, null, "m"));
-        rules.add(new Resources.DeviceRule(true, "b", null, null, "m"));
-        long[][] std = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}};
-        for (long[] d : std) {
-            rules.add(new Resources.DeviceRule(true, "c", d[0], d[1], "rwm"));
-        }
-        rules.add(new Resources.DeviceRule(true, "c", 136L, null, "rwm")); // /dev/pts/*
+        rules.addAll(DefaultDevices.rules());
         for (String spec : devices) {
             String[] parts = spec.split(":");
             String perms = parts.length > 2 ? parts[2] : parts.length == 2 && !parts[1].startsWith("/") ? parts[1] : "rwm";

@@ -52,13 +52,20 @@ final class Berth implements AutoCloseable {
         return root;
     }
 
+    /** This test's own cgroup parent (named like its root), removed by {@link #close()}. */
+    String cgroupParent() {
+        return "/" + root.getFileName();
+    }
+
     Result run(String... args) throws IOException, InterruptedException {
         return runWithInput(null, args);
     }
 
     /** Starts the CLI without waiting for it; its output is discarded. */
     Process start(String... args) throws IOException {
-        return new ProcessBuilder(command(args)).directory(root.toFile())
+        ProcessBuilder pb = new ProcessBuilder(command(args));
+        pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
+        return pb.directory(root.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .redirectError(ProcessBuilder.Redirect.DISCARD).start();
@@ -71,6 +78,7 @@ final class Berth implements AutoCloseable {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             }
@@ -132,6 +140,7 @@ final class Berth implements AutoCloseable {
                 Files.deleteIfExists(p);
             }
         }
+        Host.removeCgroups(cgroupParent());
     }
 
     /** Kills a container left running by a failed test: its monitor and its process, by pid. */

@@ -16,7 +16,7 @@ class CgroupTest extends ContainerTestBase {
             "host", "sleep", "60").strip();
         long pid = Host.pid(berth, "c");
         String cgroups = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
-        assertTrue(cgroups.contains("/berth/" + id), cgroups);
+        assertTrue(cgroups.contains(berth.cgroupParent() + "/" + id), cgroups);
         Path memory = dir("memory", id);
         Path pids = dir("pids", id);
         if (memory != null) {
@@ -55,8 +55,8 @@ class CgroupTest extends ContainerTestBase {
     }
 
     /** The container's directory in a v1 hierarchy, or null on a host without it. */
-    private static Path dir(String controller, String id) {
-        Path d = Path.of("/sys/fs/cgroup", controller, "berth", id);
+    private Path dir(String controller, String id) {
+        Path d = Path.of("/sys/fs/cgroup", controller, berth.cgroupParent().substring(1), id);
         return Files.isDirectory(Path.of("/sys/fs/cgroup", controller)) ? d : null;
     }
 }

@@ -59,6 +59,31 @@ final class Host {
         return out;
     }
 
+    /**
+     * Removes a test's own cgroup {@code path} (and any cgroup below it) from every hierarchy:
+     * cgroup directories go with rmdir, their files with them. Only paths named after a test root.
+     */
+    static void removeCgroups(String path) throws IOException {
+        if (!path.startsWith("/berth-t")) {
+            throw new IllegalArgumentException("not a test cgroup: " + path);
+        }
+        List<Path> tops = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
+        try (var s = Files.list(Path.of("/sys/fs/cgroup"))) {
+            tops.addAll(s.filter(Files::isDirectory).toList());
+        }
+        for (Path top : tops) {
+            Path dir = top.resolve(path.substring(1));
+            if (!Files.isDirectory(dir)) {
+                continue;
+            }
+            try (var walk = Files.walk(dir)) {
+                for (Path d : walk.filter(Files::isDirectory).sorted(java.util.Comparator.reverseOrder()).toList()) {
+                    Files.deleteIfExists(d);
+                }
+            }
+        }
+    }
+
     /** Processes whose working directory lies under {@code dir}: monitors of this test's root. */
     static List<Long> processesUnder(Path dir) {
         List<Long> out = new ArrayList<>();

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 class LibraryTest extends ContainerTestBase {
     @Test
     void runsContainerAfterContainerAndRemovesThem() throws Exception {
-        Engine engine = Engine.open(berth.root());
+        Engine engine = Engine.open(berth.root()).withCgroupParent(berth.cgroupParent());
         for (int i = 0; i < 5; i++) {
             ContainerRequest r = ContainerRequest.rootfs(Path.of(busybox()))
                 .command("sh", "-c", "echo run " + i + " as $$; exit " + i).autoRemove(true);
@@ -31,7 +31,7 @@ class LibraryTest extends ContainerTestBase {
 
     @Test
     void aDurableContainerKeepsItsExitCode() throws Exception {
-        Engine engine = Engine.open(berth.root());
+        Engine engine = Engine.open(berth.root()).withCgroupParent(berth.cgroupParent());
         try (Container c = engine.run(ContainerRequest.image("host").command("sh", "-c", "exit 3"))) {
             assertEquals(3, c.pipeOutput(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
             assertEquals(3, engine.await(c.id()));

@@ -32,7 +32,9 @@ class OciRuntimeTest {
         run(0, "spec", "--bundle", bundle.toString());
         String config = Files.readString(bundle.resolve("config.json"))
             .replace("\"terminal\": true", "\"terminal\": false")
-            .replace("\"sh\"", "\"sleep\", \"30\"");
+            .replace("\"sh\"", "\"sleep\", \"30\"")
+            // our own cgroup, removed with the test
+            .replaceFirst("\"linux\": \\{", "\"linux\": {\n\t\t\"cgroupsPath\": \"/" + dir.getFileName() + "/ctr\",");
         Files.writeString(bundle.resolve("config.json"), config);
     }
 
@@ -47,7 +49,9 @@ class OciRuntimeTest {
             }
         }
         assertEquals(List.of(), Host.mountsUnder(dir));
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+        Host.removeCgroups("/" + dir.getFileName());
     }
 
     @Test

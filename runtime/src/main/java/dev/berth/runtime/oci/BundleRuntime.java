@@ -143,13 +143,7 @@ public final class BundleRuntime {
         if (r.devices() != null) {
             rules.addAll(r.devices());
         }
-        rules.add(new Resources.DeviceRule(true, "c", null, null, "m"));
-        rules.add(new Resources.DeviceRule(true, "b", null, null, "m"));
-        long[][] std = {{1, 3}, {1, 5}, {1, 7}, {1, 8}, {1, 9}, {5, 0}, {5, 1}, {5, 2}, {10, 200}};
-        for (long[] d : std) {
-            rules.add(new Resources.DeviceRule(true, "c", d[0], d[1], "rwm"));
-        }
-        rules.add(new Resources.DeviceRule(true, "c", 136L, null, "rwm"));
+        rules.addAll(dev.berth.runtime.cgroup.DefaultDevices.rules());
         for (OciDevice d : spec.linux().devices()) {
             if (!d.type().equals("p")) {
                 rules.add(new Resources.DeviceRule(true, d.type().equals("b") ? "b" : "c", d.major(), d.minor(), "rwm"));

@@ -54,7 +54,7 @@ public final class Capabilities {
         for (int i = 0; i < NAMES.length; i++) {
             out.add("CAP_" + NAMES[i]);
         }
-        return out;
+        return List.copyOf(out);
     }
 
     /** The mask of these names; an unknown name is an {@link IllegalArgumentException}. */
