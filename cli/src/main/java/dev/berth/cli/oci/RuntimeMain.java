@@ -126,6 +126,7 @@ public final class RuntimeMain {
                     rt.delete(one(rest, "delete"), force);
                     yield 0;
                 }
+                case "exec" -> RuntimeExec.exec(rt, rest, this::error);
                 case "list" -> list(rt, rest);
                 case "ps" -> ps(rt, rest);
                 case "pause" -> {
@@ -185,23 +186,19 @@ public final class RuntimeMain {
         if (session == null) {
             return 0;
         }
-        int code = waitExit(session);
+        int code = RuntimeExec.foreground(session, o.consoleSocket() == null && terminal(bundle));
         if (!keep) {
             rt.delete(id, true);
         }
         return code;
     }
 
-    private static int waitExit(StageSession s) throws IOException {
-        try (s) {
-            for (Frame f; (f = s.next()) != null; ) {
-                if (f.type() == Protocol.F_EXIT) {
-                    return WaitStatus.exitCode(java.nio.ByteBuffer.wrap(f.payload())
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
-                }
-            }
+    private static boolean terminal(Path bundle) {
+        try {
+            return dev.berth.runtime.oci.OciSpecReader.read(bundle).process().terminal();
+        } catch (dev.berth.runtime.oci.OciSpecException e) {
+            return false;
         }
-        return 255;
     }
 
     private int kill(BundleRuntime rt, List<String> rest) throws OciException, IOException {
@@ -315,7 +312,7 @@ public final class RuntimeMain {
         return f;
     }
 
-    private static boolean take(List<String> rest, String s, String l) {
+    static boolean take(List<String> rest, String s, String l) {
         boolean found = false;
         while (!rest.isEmpty() && (rest.get(0).equals(s) || rest.get(0).equals(l))) {
             rest.remove(0);
@@ -324,21 +321,21 @@ public final class RuntimeMain {
         return found;
     }
 
-    private static String one(List<String> rest, String command) throws OciException {
+    static String one(List<String> rest, String command) throws OciException {
         if (rest.size() != 1) {
             throw new OciException("\"" + command + "\" requires exactly 1 argument: the container id");
         }
         return rest.get(0);
     }
 
-    private static String next(List<String> rest, String flag) throws OciException {
+    static String next(List<String> rest, String flag) throws OciException {
         if (rest.isEmpty()) {
             throw new OciException("flag needs an argument: " + flag);
         }
         return rest.remove(0);
     }
 
-    private static int number(String v, String flag) throws OciException {
+    static int number(String v, String flag) throws OciException {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
@@ -346,7 +343,7 @@ public final class RuntimeMain {
         }
     }
 
-    private void error(String message) {
+    void error(String message) {
         System.err.println(message);
         logLine("error", message);
     }
@@ -388,6 +385,7 @@ public final class RuntimeMain {
               state     Print the state of a container as JSON
               kill      Send a signal to the container's process (--all: every process)
               delete    Delete a container (-f: kill it first)
+              exec      Run a process in a container (--process FILE, or a command)
               list      List containers (--format json, -q)
               ps        List the processes of a container (--format json)
               pause     Freeze every process of a container

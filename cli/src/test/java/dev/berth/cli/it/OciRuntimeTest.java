@@ -95,6 +95,40 @@ class OciRuntimeTest {
     }
 
     @Test
+    void execJoinsEveryNamespaceAndTheCgroupOfTheContainer() throws Exception {
+        Path pidFile = dir.resolve("pid");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "e1");
+        long init = Long.parseLong(Files.readString(pidFile));
+        String out = run(0, "exec", "-e", "FOO=bar", "--cwd", "/tmp", "-u", "1000:1001", "e1",
+            "sh", "-c", "echo $FOO $(pwd) $(id -u):$(id -g) $$");
+        assertEquals("bar /tmp 1000:1001 2", out.strip(), "PID 2: in the container's PID namespace");
+        assertTrue(run(3, "exec", "e1", "sh", "-c", "exit 3").isEmpty());
+
+        Path execPid = dir.resolve("exec.pid");
+        run(0, "exec", "-d", "--pid-file", execPid.toString(), "--cap", "CAP_SYS_ADMIN", "e1", "sleep", "30");
+        long exec = Long.parseLong(Files.readString(execPid));
+        for (String ns : List.of("pid", "mnt", "net", "uts", "ipc")) {
+            assertEquals(Host.ns(init, ns), Host.ns(exec, ns), ns);
+        }
+        assertEquals(Files.readString(Path.of("/proc/" + init + "/cgroup")),
+            Files.readString(Path.of("/proc/" + exec + "/cgroup")));
+        String status = Files.readString(Path.of("/proc/" + exec + "/status"));
+        assertTrue(status.contains("CapEff:\t0000000020200420"), "--cap adds CAP_SYS_ADMIN (bit 21): " + status);
+        assertTrue(run(0, "ps", "--format", "json", "e1").contains(Long.toString(exec)));
+
+        Path process = dir.resolve("process.json");
+        Files.writeString(process, """
+            {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["X=from-file"],
+             "args": ["sh", "-c", "echo $X"]}""");
+        assertEquals("from-file", run(0, "exec", "--process", process.toString(), "e1").strip());
+
+        run(0, "kill", "e1", "KILL");
+        waitFor(() -> run(0, "state", "e1").contains("\"status\": \"stopped\""));
+        assertTrue(run(255, "exec", "e1", "true").contains("exec failed: cannot exec in a stopped container"));
+        assertTrue(run(255, "exec", "nosuch", "true").contains("container does not exist"));
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));

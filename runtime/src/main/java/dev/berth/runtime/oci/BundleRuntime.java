@@ -47,6 +47,17 @@ public final class BundleRuntime {
         boolean waitForStart) {}
 
     /**
+     * What {@code exec} was asked for. With {@code processFile} the process fields (args to
+     * noNewPrivs) are ignored, as runc ignores them.
+     *
+     * @param user "UID[:GID]", or null to keep the container's
+     * @param cwd null to keep the container's
+     */
+    public record ExecOptions(Path processFile, List<String> args, boolean tty, String cwd, List<String> env,
+        String user, List<Long> additionalGids, List<String> caps, boolean noNewPrivs, boolean detach,
+        Path pidFile, Path consoleSocket, int preserveFds, boolean ignorePaused) {}
+
+    /**
      * Creates the container: namespaces, cgroup, mounts and process set up, the process waiting
      * for {@link #start} (with {@code waitForStart}) or already started. Returns the session
      * still attached to the monitor when not detached ({@code run} in the foreground).
@@ -56,8 +67,10 @@ public final class BundleRuntime {
             throw new OciException("invalid container id \"" + id + "\": use letters, digits, _ + - and .");
         }
         OciSpec spec;
+        String config;
         try {
-            spec = OciSpecReader.read(o.bundle());
+            config = OciSpecReader.text(o.bundle());
+            spec = OciSpecReader.parse(config, OciSpecReader.realPath(o.bundle()));
         } catch (OciSpecException e) {
             throw new OciException(e.getMessage());
         }
@@ -72,6 +85,8 @@ public final class BundleRuntime {
         Cgroup cgroup = null;
         StageSession session = null;
         try {
+            // what exec and the hooks of later calls read: the bundle may change or go meanwhile
+            AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
             cgroup = cgroup(id, spec);
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
@@ -175,6 +190,76 @@ public final class BundleRuntime {
             }
         }
         return false;
+    }
+
+    /**
+     * runc's {@code exec}: a process in a created or running container. Returns the session of
+     * a process run in the foreground, null when detached (it is then our caller's child).
+     */
+    public StageSession exec(String id, ExecOptions o) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        if (status == OciState.Status.STOPPED) {
+            throw new OciException("cannot exec in a stopped container");
+        }
+        if (status == OciState.Status.PAUSED && !o.ignorePaused()) {
+            throw new OciException("cannot exec in a paused container (use --ignore-paused to override)");
+        }
+        OciSpec spec = savedSpec(id, s);
+        OciProcess proc = BundleExec.process(spec, o);
+        if (!proc.cwd().startsWith("/")) {
+            throw new OciException("cwd \"" + proc.cwd() + "\" is not an absolute path");
+        }
+        if (proc.terminal() && o.detach() && o.consoleSocket() == null) {
+            throw new OciException("cannot allocate tty if runc will detach without setting console socket");
+        }
+        if (!proc.terminal() && o.consoleSocket() != null) {
+            throw new OciException("cannot use console socket if runc will not allocate tty");
+        }
+        List<String> procs = new ArrayList<>();
+        Cgroup c = openCgroup(s);
+        for (Path f : c == null ? List.<Path>of() : c.procsFiles()) {
+            procs.add(f.toString());
+        }
+        long pid = num(s, "pid");
+        Program program = BundleExec.program(spec, proc, pid, new BundleCompiler.Launch(null, null, o.detach(),
+            o.consoleSocket(), o.preserveFds(), procs), warnings);
+        StageSession session = null;
+        try {
+            session = StageSession.start(program, store.dir(id).resolve("stage.log"));
+            long execPid = session.awaitCreated();
+            if (o.pidFile() != null) {
+                AtomicFiles.write(o.pidFile().toAbsolutePath(),
+                    Long.toString(execPid).getBytes(StandardCharsets.US_ASCII));
+            }
+            session.go();
+            session.awaitStarted();
+        } catch (StageException e) {
+            session.kill();
+            throw new OciException(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (session != null) {
+                session.kill();
+            }
+            throw e;
+        }
+        if (o.detach()) {
+            session.close();
+            return null;
+        }
+        return session;
+    }
+
+    /** The config.json the container was created from, as saved then. */
+    private OciSpec savedSpec(String id, Map<String, Object> s) throws OciException, IOException {
+        try {
+            String text = Files.readString(store.dir(id).resolve(BundleStore.CONFIG));
+            return OciSpecReader.parse(text, Path.of((String) s.get("bundle")));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new OciException("the saved config of container " + id + " is missing: delete and create it again");
+        } catch (OciSpecException e) {
+            throw new OciException(e.getMessage());
+        }
     }
 
     /** Lets a created container's process run: the exec fifo is opened, read and removed. */
