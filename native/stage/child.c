@@ -377,6 +377,13 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
       argv = r->argv, exec_step = (uint32_t)i;
       continue;
     }
+    if (r->op == OP_PAUSE) {
+      struct sync_msg m;
+      if (sync_send(sync_fd, S_PAUSE, 0, 0, 0, NULL) < 0 || sync_recv(sync_fd, &m, NULL) != 1 ||
+          m.type != S_RESUME)
+        _exit(1); /* the monitor went away or gave up on the container */
+      continue;
+    }
     if (r->op == OP_GO) {
       if (!started)
         await_start(cfg);

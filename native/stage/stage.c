@@ -284,10 +284,20 @@ static int send_console(const char *path, int master) {
   return rc;
 }
 
+static void await_go(pid_t c2);
+
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
 static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *master) {
   pid_t c2 = -1;
+  int paused = 0;
   for (;;) {
+    if (paused && c2 > 0) { /* C2 may reach a pause before C1's S_PID arrives */
+      int32_t pid = c2;
+      frame_write(1, F_PAUSED, &pid, sizeof pid);
+      await_go(c2);
+      sync_send(sync, S_RESUME, 0, 0, 0, NULL);
+      paused = 0;
+    }
     struct sync_msg m;
     int fd = -1;
     int r = sync_recv(sync, &m, &fd);
@@ -319,6 +329,9 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
         close(fd);
         *master = -1;
       }
+      break;
+    case S_PAUSE:
+      paused = 1;
       break;
     case S_ERROR:
       abandon(c2 > 0 ? c2 : c1, m.step, m.err, m.text);

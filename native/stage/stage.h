@@ -67,7 +67,7 @@ struct config {
 };
 
 /* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */
-enum { S_MAPS = 1, S_MAPS_DONE, S_PID, S_READY, S_GO, S_ERROR, S_PTY };
+enum { S_MAPS = 1, S_MAPS_DONE, S_PID, S_READY, S_GO, S_ERROR, S_PTY, S_PAUSE, S_RESUME };
 
 struct sync_msg {
   uint32_t type;

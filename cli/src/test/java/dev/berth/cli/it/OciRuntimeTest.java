@@ -129,6 +129,60 @@ class OciRuntimeTest {
     }
 
     @Test
+    void hooksRunInOrderWithTheStateInTheirNamespaces() throws Exception {
+        Path log = dir.resolve("hooks.log");
+        Path hook = dir.resolve("hook.sh");
+        Files.writeString(hook, "#!/bin/sh\necho \"$1 $(readlink /proc/self/ns/mnt) $(cat)\" >> " + log + "\n");
+        hook.toFile().setExecutable(true);
+        StringBuilder hooks = new StringBuilder("\"hooks\": {");
+        for (String kind : List.of("createRuntime", "createContainer", "poststart", "poststop")) {
+            hooks.append('"').append(kind).append("\": [{\"path\": \"").append(hook).append("\", \"args\": [\"hook.sh\", \"")
+                .append(kind).append("\"]}], ");
+        }
+        // in the container's root: the path resolves there, and the root is read-only but /dev/shm
+        hooks.append("\"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", ")
+            .append("\"cat > /dev/shm/state\"]}]},");
+        String config = Files.readString(bundle.resolve("config.json")).replaceFirst("\"linux\": \\{",
+            hooks + "\n\"linux\": {");
+        Files.writeString(bundle.resolve("config.json"), config);
+
+        Path pidFile = dir.resolve("pid");
+        run(0, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "h1");
+        String pid = Files.readString(pidFile);
+        String hostMnt = Host.ownNs("mnt");
+        String ctrMnt = Host.ns(Long.parseLong(pid), "mnt");
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("createRuntime " + hostMnt + " {\"ociVersion\":\"1.2.1\",\"id\":\"h1\","
+            + "\"status\":\"creating\",\"pid\":" + pid + ","), lines.get(0));
+        assertTrue(lines.get(1).startsWith("createContainer " + ctrMnt + " "), lines.get(1) + " vs " + ctrMnt);
+
+        run(0, "start", "h1");
+        assertTrue(Files.readAllLines(log).get(2).startsWith("poststart " + hostMnt + " "));
+        assertTrue(Files.readAllLines(log).get(2).contains("\"status\":\"running\""));
+        assertTrue(run(0, "exec", "h1", "cat", "/dev/shm/state").contains("\"status\":\"created\""));
+        run(0, "delete", "-f", "h1");
+        String last = Files.readAllLines(log).get(3);
+        assertTrue(last.startsWith("poststop " + hostMnt + " ") && last.contains("\"status\":\"stopped\""), last);
+    }
+
+    @Test
+    void aFailingOrHangingHookStopsTheCreateAndLeavesNothing() throws Exception {
+        String original = Files.readString(bundle.resolve("config.json"));
+        for (String hook : List.of("{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo no >&2; exit 4\"]}",
+            "{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": 1}")) {
+            Files.writeString(bundle.resolve("config.json"), original.replaceFirst("\"linux\": \\{",
+                "\"hooks\": {\"createRuntime\": [" + hook + "]},\n\"linux\": {"));
+            String err = run(1, "create", "--bundle", bundle.toString(), "bad");
+            assertTrue(err.contains("error running createRuntime hook #0"), err);
+            assertTrue(err.contains("exit status 4, stderr: no") || err.contains("timeout of 1s"), err);
+            assertEquals("", run(0, "list", "-q").strip());
+            assertFalse(Files.exists(dir.resolve("root").resolve("bad")));
+            assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
+        }
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
@@ -180,6 +234,8 @@ class OciRuntimeTest {
         cmd.add("--root");
         cmd.add(dir.resolve("root").toString());
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("BERTH_STAGE", Berth.STAGE.toString()); // for a second stage (hooks)
+        return pb;
     }
 }

@@ -48,7 +48,7 @@ public final class BundleCompiler {
         if (launch.execFifo() != null) {
             p.add(OP_EXEC_FIFO, "make the exec fifo " + launch.execFifo(), launch.execFifo().toString());
         }
-        launchOptions(p, spec.process(), launch);
+        launchOptions(p, process, launch);
         OciLinux linux = spec.linux();
         namespaces(p, linux);
         if (!linux.uidMappings().isEmpty()) {
@@ -67,6 +67,7 @@ public final class BundleCompiler {
         Path root = spec.root().path();
         if (ownMounts) {
             rootfs(p, spec, root, process.tty());
+            pause(p, spec);
             p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
             for (var e : linux.sysctl().entrySet()) {
                 p.add(OP_WRITE, "set the sysctl " + e.getKey(),
@@ -86,17 +87,27 @@ public final class BundleCompiler {
         if (!spec.domainname().isEmpty()) {
             p.add(OP_DOMAINNAME, "setdomainname " + spec.domainname(), spec.domainname());
         }
+        if (!ownMounts) {
+            pause(p, spec);
+        }
         ProgramCompiler.process(p, process);
         return p;
+    }
+
+    /** Where createRuntime and createContainer hooks run: the mounts made, the root not yet pivoted. */
+    private static void pause(Program p, OciSpec spec) {
+        if (BundleHooks.pauseAtCreate(spec.hooks())) {
+            p.add(OP_PAUSE, "wait while the createRuntime and createContainer hooks run");
+        }
     }
 
     /**
      * {@code exec}: a process in the namespaces of the container's first process ({@code joins},
      * by their /proc files) and its cgroup, set up as {@code process} says.
      */
-    public static Program compileExec(OciProcess proc, ProcessSpec process, Map<NsKind, Path> joins, Launch launch) {
+    public static Program compileExec(ProcessSpec process, Map<NsKind, Path> joins, Launch launch) {
         Program p = new Program();
-        launchOptions(p, proc, launch);
+        launchOptions(p, process, launch);
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
@@ -105,14 +116,12 @@ public final class BundleCompiler {
         return p;
     }
 
-    private static void launchOptions(Program p, OciProcess proc, Launch launch) {
+    private static void launchOptions(Program p, ProcessSpec proc, Launch launch) {
         if (launch.detach()) {
             p.add(OP_DETACH, "leave the process to our caller once started");
         }
-        if (proc.terminal()) {
-            long rows = proc.consoleSize() != null ? proc.consoleSize().height() : 24;
-            long cols = proc.consoleSize() != null ? proc.consoleSize().width() : 80;
-            p.add(OP_TTY, "allocate a terminal", Long.toString(rows), Long.toString(cols));
+        if (proc.tty()) {
+            p.add(OP_TTY, "allocate a terminal", Integer.toString(proc.rows()), Integer.toString(proc.cols()));
             if (launch.consoleSocket() != null) {
                 p.add(OP_CONSOLE_SOCKET, "send the terminal to " + launch.consoleSocket(),
                     launch.consoleSocket().toString());

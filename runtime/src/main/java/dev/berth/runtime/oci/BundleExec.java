@@ -71,14 +71,14 @@ final class BundleExec {
         } catch (OciSpecException e) {
             throw new OciException(e.getMessage());
         }
-        return BundleCompiler.compileExec(proc, process, joins(spec, pid), launch);
+        return BundleCompiler.compileExec(process, joins(spec, pid), launch);
     }
 
     /**
      * The container's namespaces by the first process's /proc files, those we are in already left
      * out: setns(2) into one's own user namespace is refused.
      */
-    private static Map<NsKind, Path> joins(OciSpec spec, long pid) throws IOException {
+    static Map<NsKind, Path> joins(OciSpec spec, long pid) throws IOException {
         Map<NsKind, Path> out = new LinkedHashMap<>();
         for (OciNamespace ns : spec.linux().namespaces()) {
             NsKind kind = ns.kind();

@@ -97,6 +97,14 @@ public final class BundleRuntime {
             Program program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
             session = StageSession.start(program, dir.resolve("stage.log"));
+            if (BundleHooks.pauseAtCreate(spec.hooks())) {
+                long paused = session.awaitPaused();
+                OciState creating = hookState(id, spec, created, OciState.Status.CREATING, paused);
+                BundleHooks.here(spec.hooks(), "prestart", creating);
+                BundleHooks.here(spec.hooks(), "createRuntime", creating);
+                BundleHooks.inContainer(spec.hooks(), "createContainer", creating, spec, paused);
+                session.go();
+            }
             long pid = session.awaitCreated();
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("id", id);
@@ -113,8 +121,16 @@ public final class BundleRuntime {
             if (o.pidFile() != null) {
                 AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
             }
+            if (!o.waitForStart()) {
+                BundleHooks.inContainer(spec.hooks(), "startContainer",
+                    hookState(id, spec, created, OciState.Status.CREATED, pid), spec, pid);
+            }
             session.go();
             session.awaitStarted();
+            if (!o.waitForStart()) {
+                BundleHooks.hereWarn(spec.hooks(), "poststart",
+                    hookState(id, spec, created, OciState.Status.RUNNING, pid), warnings);
+            }
             if (o.detach() || o.waitForStart()) {
                 session.close();
                 return null;
@@ -133,6 +149,11 @@ public final class BundleRuntime {
             undo(id, cgroup, session, e);
             throw e;
         }
+    }
+
+    private static OciState hookState(String id, OciSpec spec, long created, OciState.Status status, long pid) {
+        return new OciState(OciSpec.VERSION, id, (int) pid, status, spec.bundle().toString(),
+            spec.root().path().toString(), created, "", spec.annotations());
     }
 
     private Cgroup cgroup(String id, OciSpec spec) throws CgroupException, OciException {
@@ -275,6 +296,14 @@ public final class BundleRuntime {
         Path fifo = store.dir(id).resolve(BundleStore.EXEC_FIFO);
         long pid = num(s, "pid");
         long start = num(s, "pidStartTime");
+        OciSpec spec = savedSpec(id, s);
+        try {
+            BundleHooks.inContainer(spec.hooks(), "startContainer", state(id), spec, pid);
+        } catch (OciException | IOException e) {
+            // runc's process dies when one of these fails, and the container is stopped
+            Signaller.signal(List.of(new Signaller.Target(pid, start)), 9);
+            throw e;
+        }
         // opening a fifo blocks until the other end is open: off-thread, watching the process
         java.util.concurrent.FutureTask<Integer> read = new java.util.concurrent.FutureTask<>(new FifoRead(fifo));
         Thread.startVirtualThread(read);
@@ -285,6 +314,8 @@ public final class BundleRuntime {
                 if (b != '0') {
                     throw new OciException("cannot start an already running container");
                 }
+                BundleHooks.hereWarn(spec.hooks(), "poststart", state(id).with(OciState.Status.RUNNING, (int) pid),
+                    warnings);
                 return;
             } catch (TimeoutException e) {
                 if (!Procs.alive(pid, start)) {
@@ -393,6 +424,10 @@ public final class BundleRuntime {
             }
         } catch (CgroupException e) {
             throw new OciException("cannot remove the cgroup of " + id + ": " + e.getMessage());
+        }
+        if (Files.exists(store.dir(id).resolve(BundleStore.CONFIG))) {
+            OciState stopped = state(id).with(OciState.Status.STOPPED, 0);
+            BundleHooks.hereWarn(savedSpec(id, s).hooks(), "poststop", stopped, warnings);
         }
         store.delete(id);
     }
