@@ -127,6 +127,8 @@ public final class RuntimeMain {
                     yield 0;
                 }
                 case "exec" -> RuntimeExec.exec(rt, rest, this::error);
+                case "update" -> RuntimeUpdate.update(rt, rest);
+                case "events" -> RuntimeUpdate.events(rt, rest);
                 case "list" -> list(rt, rest);
                 case "ps" -> ps(rt, rest);
                 case "pause" -> {
@@ -390,6 +392,8 @@ public final class RuntimeMain {
               ps        List the processes of a container (--format json)
               pause     Freeze every process of a container
               resume    Thaw a paused container
+              update    Change a container's resource limits (--resources FILE|-, --memory, ...)
+              events    Print the container's stats as JSON (--stats: once; --interval 5s)
               spec      Write a default config.json (--rootless)
               features  Print what this runtime supports, as JSON
 

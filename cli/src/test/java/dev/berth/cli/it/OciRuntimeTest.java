@@ -183,6 +183,30 @@ class OciRuntimeTest {
     }
 
     @Test
+    void updateChangesTheLimitsInTheKernelAndEventsReportsThem() throws Exception {
+        run(0, "run", "-d", "--bundle", bundle.toString(), "u1");
+        Path memory = Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr");
+        Path pids = Path.of("/sys/fs/cgroup/pids/" + dir.getFileName() + "/ctr");
+        assumeTrue(Files.isDirectory(memory) && Files.isDirectory(pids), "cgroup v1 memory and pids controllers");
+        run(0, "update", "--memory", "64m", "--pids-limit", "20", "u1");
+        assertEquals("67108864", Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        assertEquals("20", Files.readString(pids.resolve("pids.max")).strip());
+        Path resources = dir.resolve("resources.json");
+        Files.writeString(resources, "{\"pids\": {\"limit\": 30}}");
+        run(0, "update", "--resources", resources.toString(), "u1");
+        assertEquals("30", Files.readString(pids.resolve("pids.max")).strip());
+        assertTrue(run(1, "update", "--memory", "lots", "u1").contains("invalid value \"lots\" for --memory"));
+        String event = run(0, "events", "--stats", "u1").strip();
+        assertTrue(event.startsWith("{\"type\":\"stats\",\"id\":\"u1\",\"data\":{"), event);
+        assertTrue(event.contains("\"limit\":30") && event.contains("\"current\":1"), event);
+        run(0, "pause", "u1");
+        assertTrue(run(0, "state", "u1").contains("\"status\": \"paused\""));
+        assertTrue(run(255, "exec", "u1", "true").contains("cannot exec in a paused container"));
+        run(0, "resume", "u1");
+        assertTrue(run(0, "state", "u1").contains("\"status\": \"running\""));
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));

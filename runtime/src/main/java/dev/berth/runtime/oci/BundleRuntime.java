@@ -461,6 +461,36 @@ public final class BundleRuntime {
         }
     }
 
+    /**
+     * runc's {@code update}: new limits for the container's cgroup, from a LinuxResources
+     * document (fields left out stay as they are).
+     */
+    public void update(String id, Map<String, Object> resources) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        if (status(id, s) == OciState.Status.STOPPED) {
+            throw new OciException("container not running");
+        }
+        Cgroup c = openCgroup(s);
+        if (c == null) {
+            throw new OciException("the container has no cgroup to update");
+        }
+        try {
+            c.update(Resources.fromOci(resources));
+        } catch (CgroupException e) {
+            throw new OciException("cannot update the resources of " + id + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new OciException("invalid resources: " + e.getMessage());
+        }
+        warnings.addAll(c.unsupported());
+    }
+
+    /** The container's cgroup usage, for {@code events}; null once it is gone. */
+    public dev.berth.runtime.cgroup.CgroupStats stats(String id) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        Cgroup c = openCgroup(s);
+        return c == null || !c.exists() ? null : c.stats();
+    }
+
     /** Every process of the container, for {@code ps}. */
     public List<Long> pids(String id) throws OciException, IOException {
         Cgroup c = openCgroup(load(id));
