@@ -125,6 +125,8 @@
 #define OP_PERSONALITY 46 /* decimal persona */
 #define OP_GO 47        /* report ready and wait for the start here (default: just before the exec) */
 #define OP_MKNOD 48     /* path, type (c, b or p), octal mode, major, minor, uid, gid */
+#define OP_DENY_SETGROUPS 50 /* option: "deny" into the new user namespace's setgroups before gid_map,
+                               * as an unprivileged caller must; setgroups(2) then fails there */
 #define OP_PAUSE 49      /* report F_PAUSED(host pid) and wait for F_GO: the engine acts at this point
                          * of the set-up (OCI hooks) while the process waits */
 

@@ -74,7 +74,8 @@ static void read_config(const struct program *prog, struct config *cfg) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
     int flag_only = r->op == OP_TTY || r->op == OP_STDIN || r->op == OP_INIT ||
-                    r->op == OP_EPHEMERAL || r->op == OP_DETACH || r->op == OP_INHERIT_STDIO;
+                    r->op == OP_EPHEMERAL || r->op == OP_DETACH || r->op == OP_INHERIT_STDIO ||
+                    r->op == OP_DENY_SETGROUPS;
     if (r->op < OP_MOUNT && !flag_only && r->argc < 1)
       die(step, EINVAL, "record without its argument");
     switch (r->op) {
@@ -140,6 +141,9 @@ static void read_config(const struct program *prog, struct config *cfg) {
       break;
     case OP_DETACH:
       cfg->detach = 1;
+      break;
+    case OP_DENY_SETGROUPS:
+      cfg->deny_setgroups = 1;
       break;
     case OP_INHERIT_STDIO:
       if (caller_stdio[0] < 0 || caller_stdio[1] < 0 || caller_stdio[2] < 0)
@@ -307,6 +311,8 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
     switch (m.type) {
     case S_MAPS:
       /* written from here, in the parent user namespace, where we may map any id */
+      if (cfg->deny_setgroups && write_proc(c1, "setgroups", "deny") < 0)
+        abandon(c1, cfg->gid_map_step, errno, "setgroups");
       if (cfg->uid_map && write_proc(c1, "uid_map", cfg->uid_map) < 0)
         abandon(c1, cfg->uid_map_step, errno, "uid_map");
       if (cfg->gid_map && write_proc(c1, "gid_map", cfg->gid_map) < 0)

@@ -32,7 +32,8 @@ import java.util.Map;
 public final class RuntimeMain {
     static final String VERSION = "0.1.0";
 
-    private Path root = Path.of("/run/berth-runtime");
+    private Path root;
+    private Boolean rootless;
     private Path log;
     private boolean jsonLog;
     private boolean debug;
@@ -49,7 +50,7 @@ public final class RuntimeMain {
             m.error(e.getMessage());
             code = 1;
         } catch (IOException | RuntimeException e) {
-            m.error(e.getMessage() != null ? e.getMessage() : e.toString());
+            m.error(describe(e));
             if (m.debug) {
                 e.printStackTrace();
             }
@@ -85,9 +86,12 @@ public final class RuntimeMain {
                     + " yet: use the cgroupfs driver (drop --systemd-cgroup; in containerd set SystemdCgroup = false)");
                 case "--rootless" -> {
                     String v = value != null ? value : args[++i];
-                    if (v.equals("true")) {
-                        throw new OciException("rootless containers are not supported by berth-runtime yet");
-                    }
+                    rootless = switch (v) {
+                        case "true" -> Boolean.TRUE;
+                        case "false" -> Boolean.FALSE;
+                        case "auto" -> null;
+                        default -> throw new OciException("invalid --rootless \"" + v + "\": use true, false or auto");
+                    };
                 }
                 case "--criu" -> i += value != null ? 0 : 1;
                 case "-v", "--version" -> {
@@ -107,7 +111,9 @@ public final class RuntimeMain {
         }
         String command = args[i];
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i + 1, args.length));
-        BundleRuntime rt = new BundleRuntime(root);
+        boolean unprivileged = dev.berth.linux.Procs.effectiveUid() != 0;
+        BundleRuntime rt = new BundleRuntime(root != null ? root : defaultRoot(unprivileged),
+            rootless != null ? rootless : unprivileged);
         try {
             return switch (command) {
                 case "create" -> create(rt, rest, true);
@@ -345,6 +351,30 @@ public final class RuntimeMain {
         }
     }
 
+    /** runc's: /run for root, the user's runtime directory (or a private one in /tmp) otherwise. */
+    private static Path defaultRoot(boolean unprivileged) {
+        if (!unprivileged) {
+            return Path.of("/run/berth-runtime");
+        }
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "berth-runtime")
+            : Path.of("/tmp", "berth-runtime-" + dev.berth.linux.Procs.effectiveUid());
+    }
+
+    /** A file system error names the file and what went wrong, not only the file as Java does. */
+    private static String describe(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "file system error");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
     void error(String message) {
         System.err.println(message);
         logLine("error", message);
@@ -398,7 +428,9 @@ public final class RuntimeMain {
               features  Print what this runtime supports, as JSON
 
             Global options:
-              --root DIR          state directory (default /run/berth-runtime)
+              --root DIR          state directory (default /run/berth-runtime; for other users
+                                  $XDG_RUNTIME_DIR/berth-runtime)
+              --rootless BOOL     true, false or auto (default: true unless run by root)
               --log FILE          write errors to FILE as well
               --log-format FMT    text or json
               --debug             stack traces on errors

@@ -52,6 +52,9 @@ public final class BundleCompiler {
         OciLinux linux = spec.linux();
         namespaces(p, linux);
         if (!linux.uidMappings().isEmpty()) {
+            if (dev.berth.linux.Procs.effectiveUid() != 0) {
+                p.add(OP_DENY_SETGROUPS, "deny setgroups: an unprivileged user may map only its own gid");
+            }
             p.add(OP_UID_MAP, "write uid_map", mapText(linux.uidMappings()));
             p.add(OP_GID_MAP, "write gid_map", mapText(linux.gidMappings()));
         }

@@ -33,8 +33,19 @@ public final class BundleRuntime {
     private final BundleStore store;
     private final List<String> warnings = new ArrayList<>();
 
+    private final boolean rootless;
+
     public BundleRuntime(Path root) {
+        this(root, Procs.effectiveUid() != 0);
+    }
+
+    /**
+     * @param rootless run as an unprivileged user would: a cgroup that cannot be made is done
+     *     without (with a warning) unless the spec sets limits, as runc does
+     */
+    public BundleRuntime(Path root, boolean rootless) {
         this.store = new BundleStore(root);
+        this.rootless = rootless;
     }
 
     /** What berth-runtime applied differently from the spec; the CLI logs them, never prints them. */
@@ -90,7 +101,7 @@ public final class BundleRuntime {
             cgroup = cgroup(id, spec);
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
-            for (Path f : cgroup.procsFiles()) {
+            for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
                 procs.add(f.toString());
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
@@ -115,7 +126,9 @@ public final class BundleRuntime {
             state.put("created", created);
             state.put("owner", "");
             state.put("annotations", new LinkedHashMap<String, Object>(spec.annotations()));
-            state.put("cgroupsPath", cgroup.path());
+            if (cgroup != null) {
+                state.put("cgroupsPath", cgroup.path());
+            }
             state.put("pidNamespace", ownPidNamespace(spec));
             store.write(id, state);
             if (o.pidFile() != null) {
@@ -165,9 +178,32 @@ public final class BundleRuntime {
         }
         r = withDefaultDevices(r, spec);
         String path = spec.linux().cgroupsPath().isEmpty() ? "/berth-runtime/" + id : spec.linux().cgroupsPath();
-        Cgroup c = Cgroups.detect().create(path, r);
+        Cgroup c;
+        try {
+            c = Cgroups.detect().create(path, r);
+        } catch (CgroupException e) {
+            if (!rootless) {
+                throw e;
+            }
+            if (spec.linux().resources() != null && hasLimits(spec.linux().resources())) {
+                throw new OciException("rootless: cannot set the resource limits in linux.resources without a cgroup"
+                    + " delegated to this user (" + e.getMessage() + "): drop the limits or delegate a cgroup v2 subtree");
+            }
+            warnings.add("rootless: no cgroup of its own (" + e.getMessage() + ")");
+            return null;
+        }
         warnings.addAll(c.unsupported());
         return c;
+    }
+
+    /** Whether a LinuxResources document sets anything but the device list, which rootless cannot need. */
+    private static boolean hasLimits(Map<String, Object> resources) {
+        for (String k : resources.keySet()) {
+            if (!k.equals("devices")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**

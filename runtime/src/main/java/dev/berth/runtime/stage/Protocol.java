@@ -91,6 +91,7 @@ public final class Protocol {
     public static final int OP_GO = 47;
     public static final int OP_MKNOD = 48;
     public static final int OP_PAUSE = 49;
+    public static final int OP_DENY_SETGROUPS = 50;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
