@@ -24,6 +24,12 @@ final class Limits {
     String cpusetMems;
     Long pidsLimit;
 
+    /** No limit asked for (device rules aside). */
+    boolean isEmpty() {
+        return memory == null && memorySwap == null && memoryReservation == null && cpus == null && cpuShares == null
+            && cpusetCpus == null && cpusetMems == null && pidsLimit == null;
+    }
+
     /** What the cgroup should hold, or the limits checked against each other first. */
     Resources resources(List<Resources.DeviceRule> devices) throws EngineException {
         if (memory != null && memory < 6 * 1024 * 1024) {

@@ -18,11 +18,11 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * berth-runtime run by an unprivileged user (a uid with no account, through setpriv): a user
- * namespace mapping root to that uid, no cgroup, and nothing of the host's that the user could
- * not write becomes writable.
+ * berth-runtime and berth run by an unprivileged user (a uid with no account, through setpriv):
+ * a user namespace mapping root to that uid, no cgroup, and nothing of the host's that the user
+ * could not write becomes writable.
  */
-class RootlessOciTest {
+class RootlessTest {
     private static final int UID = 47123;
 
     private Path dir;
@@ -96,12 +96,39 @@ class RootlessOciTest {
         assertFalse(Files.exists(dir.resolve("state/r1")));
     }
 
+    @Test
+    void berthRunByAUserGetsAUserNamespaceAndNoCgroup() throws Exception {
+        String out = berth(0, "run", "--rm", "host", "sh", "-c", "id -u; cat /proc/self/uid_map");
+        assertTrue(out.contains("WARNING: rootless: the container has no cgroup of its own"), out);
+        assertTrue(out.contains("\n0\n") || out.startsWith("0\n"), out);
+        assertTrue(out.replaceAll("\\s+", " ").contains(" 0 " + UID + " 1"), "root inside is the user: " + out);
+
+        String id = berth(0, "run", "-d", "host", "sleep", "30").lines().reduce((a, b) -> b).orElseThrow().strip();
+        long pid = Long.parseLong(berth(0, "inspect", "-f", "{{.State.Pid}}", id).strip());
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/status")).contains("Uid:\t" + UID + "\t"));
+        assertFalse(Host.ns(pid, "user").equals(Host.ownNs("user")));
+        assertEquals("0", berth(0, "exec", id, "id", "-u").strip());
+        berth(0, "rm", "-f", id);
+
+        assertTrue(berth(125, "run", "--rm", "--memory", "64m", "host", "true").contains("rootless: resource limits"));
+        assertTrue(berth(125, "run", "--rm", "--userns", "host", "host", "true").contains("rootless: --userns host"));
+    }
+
     /** berth-runtime as the unprivileged user, with its own root; stdout and stderr together. */
     private String run(int code, String... args) throws IOException, InterruptedException {
+        return user(code, "dev.berth.cli.oci.RuntimeMain", "--root", dir.resolve("state").toString(), args);
+    }
+
+    /** berth as the unprivileged user, with its own root. */
+    private String berth(int code, String... args) throws IOException, InterruptedException {
+        return user(code, "dev.berth.cli.Main", "--root", dir.resolve("state/berth").toString(), args);
+    }
+
+    private String user(int code, String main, String rootFlag, String root, String... args)
+        throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
             Berth.STAGE.toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), "dev.berth.cli.oci.RuntimeMain",
-            "--root", dir.resolve("state").toString()));
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), main, rootFlag, root));
         cmd.addAll(List.of(args));
         return exec(code, cmd.toArray(String[]::new));
     }
