@@ -525,7 +525,8 @@ public final class Engine {
         return out;
     }
 
-    private Map<String, Object> load(String id) {
+    /** The state, with what happened since it was written folded in; null when it is gone. */
+    Map<String, Object> load(String id) {
         try {
             Map<String, Object> s = store.read(id);
             return s == null ? null : Inspect.refresh(s, store.dir(id));
@@ -536,6 +537,10 @@ public final class Engine {
 
     Path dir(String id) {
         return store.dir(id);
+    }
+
+    Store store() {
+        return store;
     }
 
     int exitCodeOf(String id) {
@@ -588,6 +593,10 @@ public final class Engine {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         if (Inspect.isRunning(s)) {
+            if (!force && Inspect.isPaused(s)) {
+                throw new EngineException.InvalidState("cannot remove container " + ref
+                    + ": it is paused; unpause and stop it first, or use rm -f");
+            }
             if (!force) {
                 throw new EngineException.InvalidState("cannot remove container " + ref
                     + ": it is running; stop it first or use rm -f");
@@ -601,6 +610,32 @@ public final class Engine {
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Freezes every process of a running container (docker pause). */
+    public void pause(String ref) throws EngineException {
+        Pause.pause(this, ref);
+    }
+
+    /** Thaws a paused container (docker unpause). */
+    public void unpause(String ref) throws EngineException {
+        Pause.unpause(this, ref);
+    }
+
+    /**
+     * Changes a container's limits: in its cgroup while it runs, and in its HostConfig either
+     * way (docker update). Returns what the kernel could not apply, one line each.
+     */
+    public List<String> update(String ref, UpdateRequest r) throws EngineException {
+        return Update.apply(this, ref, r);
+    }
+
+    /**
+     * One reading of a container's usage (docker stats): cumulative counters, so that two
+     * readings give rates and CPU % ({@link Usage#cpuPercent}). A stopped container reads as zeros.
+     */
+    public Usage usage(String ref) throws EngineException {
+        return Usage.read(inspect(ref));
     }
 
     /** Runs a further process in a running container's namespaces (docker exec). */
