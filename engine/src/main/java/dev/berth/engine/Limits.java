@@ -24,12 +24,6 @@ final class Limits {
     String cpusetMems;
     Long pidsLimit;
 
-    /** No limit asked for (device rules aside). */
-    boolean isEmpty() {
-        return memory == null && memorySwap == null && memoryReservation == null && cpus == null && cpuShares == null
-            && cpusetCpus == null && cpusetMems == null && pidsLimit == null;
-    }
-
     /** What the cgroup of a new container holds, after {@link #check()}: docker run's defaults. */
     Resources resources(List<Resources.DeviceRule> devices) throws EngineException {
         check();
@@ -83,6 +77,7 @@ final class Limits {
         return pidsLimit == null ? null : new Resources.Pids(pidsLimit <= 0 ? -1 : pidsLimit);
     }
 
+    /** No limit asked for (device rules aside). */
     boolean isEmpty() {
         return memory == null && memorySwap == null && memoryReservation == null && cpus == null
             && cpuShares == null && cpusetCpus == null && cpusetMems == null && pidsLimit == null;
