@@ -82,8 +82,8 @@ final class BundleHooks {
         }
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         ByteArrayOutputStream err = new ByteArrayOutputStream();
-        Thread.startVirtualThread(() -> copy(p.getInputStream(), out));
-        Thread.startVirtualThread(() -> copy(p.getErrorStream(), err));
+        Thread outCopy = Thread.startVirtualThread(() -> copy(p.getInputStream(), out));
+        Thread errCopy = Thread.startVirtualThread(() -> copy(p.getErrorStream(), err));
         try (OutputStream in = p.getOutputStream()) {
             in.write(state.hookJson().getBytes(StandardCharsets.UTF_8));
         } catch (IOException e) {
@@ -102,6 +102,12 @@ final class BundleHooks {
             throw failed(kind, n, h, "interrupted");
         }
         if (p.exitValue() != 0) {
+            try { // the output up to the exit; a child the hook left behind may hold the pipes longer
+                outCopy.join(1000);
+                errCopy.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             throw failed(kind, n, h, "exit status " + p.exitValue() + output(out, err));
         }
     }
