@@ -1,5 +1,6 @@
 package dev.berth.runtime.oci;
 
+import dev.berth.linux.Errno;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.seccomp.Seccomp;
 import dev.berth.runtime.seccomp.SeccompArch;
@@ -9,6 +10,9 @@ import dev.berth.runtime.security.CapSets;
 import dev.berth.runtime.security.Capabilities;
 import dev.berth.runtime.security.ProcessSecurity;
 import dev.berth.runtime.security.Rlimit;
+import dev.berth.runtime.stage.Program;
+import dev.berth.runtime.stage.Protocol;
+import dev.berth.runtime.stage.StageException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -17,6 +21,28 @@ final class BundleProcess {
     private static final long PER_LINUX32 = 0x0008;
 
     private BundleProcess() {}
+
+    /**
+     * A stage failure as runc words it. The command is looked up before the container is
+     * reported created, so a missing one fails create with runc's text, which callers match:
+     * podman maps "executable file not found" and "no such file or directory" to 127 and
+     * "permission denied" to 126.
+     */
+    static String startError(StageException e, Program program) {
+        boolean exec = program != null && e.step() >= 0 && e.step() < program.records().size()
+            && program.records().get(e.step()).op() == Protocol.OP_EXEC;
+        if (!exec) {
+            return e.getMessage();
+        }
+        String cmd = e.detail();
+        String why;
+        if (e.errno() == Errno.ENOENT) {
+            why = cmd.contains("/") ? "stat " + cmd + ": no such file or directory" : "executable file not found in $PATH";
+        } else {
+            why = Errno.describe(e.errno());
+        }
+        return "unable to start container process: exec: \"" + cmd + "\": " + why;
+    }
 
     static ProcessSpec of(OciSpec spec, List<String> warnings) throws OciSpecException {
         OciProcess p = spec.process();

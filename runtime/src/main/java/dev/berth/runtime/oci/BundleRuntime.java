@@ -71,6 +71,7 @@ public final class BundleRuntime {
         long created = System.currentTimeMillis() * 1_000_000L;
         Cgroup cgroup = null;
         StageSession session = null;
+        Program program = null;
         try {
             cgroup = cgroup(id, spec);
             ProcessSpec process = BundleProcess.of(spec, warnings);
@@ -79,7 +80,7 @@ public final class BundleRuntime {
                 procs.add(f.toString());
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
-            Program program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
+            program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
             session = StageSession.start(program, dir.resolve("stage.log"));
             long pid = session.awaitCreated();
@@ -110,7 +111,7 @@ public final class BundleRuntime {
             throw new OciException(e.getMessage());
         } catch (StageException e) {
             undo(id, cgroup, session, e);
-            throw new OciException(e.getMessage());
+            throw new OciException(BundleProcess.startError(e, program));
         } catch (CgroupException e) {
             undo(id, cgroup, session, e);
             throw new OciException(e.getMessage());
