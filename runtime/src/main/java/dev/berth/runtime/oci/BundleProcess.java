@@ -2,6 +2,7 @@ package dev.berth.runtime.oci;
 
 import dev.berth.linux.Errno;
 import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.RootfsPath;
 import dev.berth.runtime.seccomp.Seccomp;
 import dev.berth.runtime.seccomp.SeccompArch;
 import dev.berth.runtime.seccomp.SeccompCompiler;
@@ -13,6 +14,9 @@ import dev.berth.runtime.security.Rlimit;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -52,9 +56,37 @@ final class BundleProcess {
         }
         long rows = p.consoleSize() != null ? p.consoleSize().height() : 24;
         long cols = p.consoleSize() != null ? p.consoleSize().width() : 80;
-        return new ProcessSpec(p.args(), p.env(), p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(),
+        return new ProcessSpec(p.args(), withHome(p.env(), spec.root().path(), p.user().uid()), p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(),
             (int) p.user().gid(), groups, p.terminal(), false, false, (int) rows, (int) cols,
             security(spec, warnings));
+    }
+
+    /**
+     * runc sets HOME when the spec's environment has none: the home of the process's uid in the
+     * container's /etc/passwd, else "/". containerd and Kubernetes rely on that (their specs
+     * carry no HOME); podman sets it itself.
+     */
+    static List<String> withHome(List<String> env, Path rootfs, long uid) {
+        for (String e : env) {
+            if (e.startsWith("HOME=")) {
+                return env;
+            }
+        }
+        String home = "/";
+        try {
+            for (String line : Files.readAllLines(RootfsPath.resolve(rootfs, "/etc/passwd"))) {
+                String[] f = line.split(":", -1);
+                if (f.length >= 6 && f[2].equals(Long.toString(uid))) {
+                    home = f[5].isEmpty() ? "/" : f[5];
+                    break;
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            // no or unreadable /etc/passwd: runc's default
+        }
+        List<String> out = new ArrayList<>(env);
+        out.add("HOME=" + home);
+        return out;
     }
 
     private static ProcessSecurity security(OciSpec spec, List<String> warnings) throws OciSpecException {
