@@ -110,14 +110,30 @@ class PodmanTest {
     }
 
     @Test
+    void aUserWithoutCapabilitiesAndAReadOnlyVolumeAsWithRunc() throws Exception {
+        Path volume = Files.createDirectories(dir.resolve("volume"));
+        Files.writeString(volume.resolve("f"), "data\n");
+        // the process is not root when it opens the exec fifo after create
+        String probe = "id; grep -E 'Cap(Prm|Eff|Bnd)|NoNewPrivs' /proc/self/status; cat /mnt/f; touch /mnt/g; echo $?";
+        List<String> results = new ArrayList<>();
+        for (String runtime : List.of(RUNC, BERTH)) {
+            results.add(podman(null, runArgs(runtime, "--rm", "--user", "1000:1000", "--cap-drop", "ALL", "--cap-add",
+                "NET_BIND_SERVICE", "--volume", volume + ":/mnt:ro", "sh", "-c", probe)).toString());
+        }
+        assertTrue(results.get(1).startsWith("exit 0\n--- stdout\nuid=1000"), results.get(1));
+        assertEquals(results.get(0), results.get(1));
+    }
+
+    @Test
     void aDetachedContainerLogsPausesStopsAndIsRemoved() throws Exception {
-        Result started = podman(null, runArgs(BERTH, "-d", "--name", "bg", "sh", "-c",
+        Result started = podman(null, runArgs(BERTH, "-d", "--name", "bg", "--memory", "67108864", "sh", "-c",
             "echo started; trap 'echo got-term; exit 0' TERM; sleep 1000 & wait"));
         assertEquals(0, started.code(), started.toString());
         String id = started.out().strip();
         String cgroup = "/" + dir.getFileName() + "/libpod-" + id;
         OciConsumers.waitFor("started logged", () -> podman(null, "logs", "bg").out().equals("started\n"));
         assertEquals("running", inspect("bg", "{{.State.Status}}"));
+        assertEquals(67108864L, OciConsumers.memoryLimit(cgroup));
         assertTrue(berthRuntime("state", id).out().contains("\"status\": \"running\""));
         // conmon is the parent, it reaps the exit: no berth process stays in between
         long pid = Long.parseLong(inspect("bg", "{{.State.Pid}}"));
@@ -206,7 +222,7 @@ class PodmanTest {
         int i = 0;
         for (; i < rest.length && rest[i].startsWith("-"); i++) {
             args.add(rest[i]);
-            if (rest[i].equals("--name")) {
+            if (List.of("--name", "--user", "--cap-drop", "--cap-add", "--volume", "--memory").contains(rest[i])) {
                 args.add(rest[++i]);
             }
         }
