@@ -6,16 +6,21 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.cli.it.OciConsumers.Result;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -197,6 +202,65 @@ class ContainerdTest {
             assertEquals("", ctr("containers", "ls", "-q").out());
         }
         assertFalse(OciConsumers.cgroupExists("/" + ns + "/missing"), "cgroup left");
+    }
+
+    @Test
+    void anImageUnpackedByContainerdRunsOnItsSnapshot() throws Exception {
+        // the usual path: the rootfs is the snapshotter's mount at BUNDLE/rootfs, named relatively
+        Path image = ociImage();
+        Result imported = ctr("image", "import", image.toString());
+        assertEquals(0, imported.code(), imported.toString());
+        String probe = "grep ' / / ' /proc/self/mountinfo | cut -d' ' -f9; echo $PATH $HOME; exit 6";
+        List<Result> results = new ArrayList<>();
+        for (String runtime : List.of("/usr/sbin/runc", berth.toString())) {
+            boolean isBerth = runtime.equals(berth.toString());
+            results.add(ctr("run", "--rm", "--fifo-dir", dir.resolve("fifo").toString(), "--runc-binary", runtime,
+                "--runc-root", dir.resolve(isBerth ? "berth-ctr" : "runc-ctr").toString(), "docker.io/library/bb:latest",
+                "img", "sh", "-c", probe));
+        }
+        assertEquals("exit 6\n--- stdout\noverlay\n/bin /root\n--- stderr\n", results.get(1).toString());
+        assertEquals(results.get(0).toString(), results.get(1).toString());
+    }
+
+    /** An OCI image layout of the busybox rootfs, one layer, for {@code ctr image import}. */
+    private Path ociImage() throws Exception {
+        Path layerTar = dir.resolve("layer.tar");
+        Process tar = new ProcessBuilder("tar", "-C", rootfs.toString(), "--owner=0", "--group=0", "-cf",
+            layerTar.toString(), ".").inheritIO().start();
+        assertEquals(0, tar.waitFor());
+        byte[] layer = Files.readAllBytes(layerTar);
+        ByteArrayOutputStream gz = new ByteArrayOutputStream();
+        try (var out = new GZIPOutputStream(gz)) {
+            out.write(layer);
+        }
+        byte[] blob = gz.toByteArray();
+        byte[] config = ("{\"architecture\":\"amd64\",\"os\":\"linux\",\"config\":{\"Env\":[\"PATH=/bin\"],"
+            + "\"Cmd\":[\"/bin/sh\"]},\"rootfs\":{\"type\":\"layers\",\"diff_ids\":[\"" + digest(layer) + "\"]}}")
+            .getBytes(StandardCharsets.UTF_8);
+        byte[] manifest = ("{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\","
+            + "\"config\":{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"" + digest(config)
+            + "\",\"size\":" + config.length + "},\"layers\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.layer.v1.tar+gzip\",\"digest\":\"" + digest(blob) + "\",\"size\":"
+            + blob.length + "}]}").getBytes(StandardCharsets.UTF_8);
+        String index = "{\"schemaVersion\":2,\"manifests\":[{\"mediaType\":"
+            + "\"application/vnd.oci.image.manifest.v1+json\",\"digest\":\"" + digest(manifest) + "\",\"size\":"
+            + manifest.length + ",\"annotations\":{\"io.containerd.image.name\":\"docker.io/library/bb:latest\","
+            + "\"org.opencontainers.image.ref.name\":\"latest\"}}]}";
+        Path layout = Files.createDirectories(dir.resolve("image/blobs/sha256")).getParent().getParent();
+        Files.writeString(layout.resolve("oci-layout"), "{\"imageLayoutVersion\":\"1.0.0\"}");
+        Files.writeString(layout.resolve("index.json"), index);
+        for (byte[] b : List.of(blob, config, manifest)) {
+            Files.write(layout.resolve("blobs/sha256").resolve(digest(b).substring(7)), b);
+        }
+        Path archive = dir.resolve("image.tar");
+        tar = new ProcessBuilder("tar", "-C", layout.toString(), "-cf", archive.toString(), "oci-layout", "index.json",
+            "blobs").inheritIO().start();
+        assertEquals(0, tar.waitFor());
+        return archive;
+    }
+
+    private static String digest(byte[] b) throws Exception {
+        return "sha256:" + HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
     }
 
     /** Needs berth-runtime exec. */
