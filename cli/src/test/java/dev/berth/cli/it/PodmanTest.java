@@ -125,6 +125,23 @@ class PodmanTest {
     }
 
     @Test
+    void theCgroupFileSystemShowsTheContainersOwnCgroupAsWithRunc() throws Exception {
+        // on a v1 or hybrid host: runc's tmpfs of v1 hierarchies, where a program finds its limits
+        String probe = "ls /sys/fs/cgroup; grep cgroup /proc/self/mountinfo | cut -d' ' -f4,5,6,9- | sed"
+            + " 's/libpod-[0-9a-f]*/libpod-ID/'; cat /sys/fs/cgroup/memory/memory.limit_in_bytes"
+            + " /sys/fs/cgroup/memory.max 2>/dev/null; mkdir /sys/fs/cgroup/x";
+        for (String cgroupns : List.of("host", "private")) {
+            List<String> results = new ArrayList<>();
+            for (String runtime : List.of(RUNC, BERTH)) {
+                results.add(podman(null, runArgs(runtime, "--rm", "--memory", "67108864", "--cgroupns", cgroupns,
+                    "sh", "-c", probe)).toString());
+            }
+            assertTrue(results.get(1).contains("67108864\n"), results.get(1));
+            assertEquals(results.get(0), results.get(1));
+        }
+    }
+
+    @Test
     void aDetachedContainerLogsPausesStopsAndIsRemoved() throws Exception {
         Result started = podman(null, runArgs(BERTH, "-d", "--name", "bg", "--memory", "67108864", "sh", "-c",
             "echo started; trap 'echo got-term; exit 0' TERM; sleep 1000 & wait"));
@@ -222,7 +239,8 @@ class PodmanTest {
         int i = 0;
         for (; i < rest.length && rest[i].startsWith("-"); i++) {
             args.add(rest[i]);
-            if (List.of("--name", "--user", "--cap-drop", "--cap-add", "--volume", "--memory").contains(rest[i])) {
+            if (List.of("--name", "--user", "--cap-drop", "--cap-add", "--volume", "--memory", "--cgroupns")
+                .contains(rest[i])) {
                 args.add(rest[++i]);
             }
         }
