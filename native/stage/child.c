@@ -286,16 +286,37 @@ static const char *env_get(char **envp, const char *name) {
   return NULL;
 }
 
+/* Whether execve(path) would find a program to run there: 0, or -1 with the errno it would give.
+ * Other errors of the access check (a seccomp profile refusing faccessat2) leave it to execve. */
+static int exec_probe(const char *path) {
+  struct stat st;
+  if (stat(path, &st) < 0)
+    return -1;
+  if (!S_ISREG(st.st_mode) || (st.st_mode & 0111) == 0) {
+    errno = EACCES;
+    return -1;
+  }
+  if (faccessat(AT_FDCWD, path, X_OK, AT_EACCESS) < 0 && errno == EACCES)
+    return -1; /* e.g. on a noexec mount */
+  return 0;
+}
+
+static int exec_try(const char *path, char **argv, char **envp, int probe) {
+  if (probe)
+    return exec_probe(path);
+  execve(path, argv, envp);
+  return -1;
+}
+
 /* execvpe() with the container's PATH: EACCES is kept over ENOENT, as execvp does, so that the
- * caller can tell "not found" (127) from "found but not executable" (126). */
-static void exec_search(char **argv, char **envp) {
+ * caller can tell "not found" (127) from "found but not executable" (126). With probe set it
+ * only looks: 0 when execve would find a program, else -1 and the errno it would fail with. */
+static int exec_search(char **argv, char **envp, int probe) {
   static char *empty[] = {NULL};
   if (envp == NULL)
     envp = empty;
-  if (strchr(argv[0], '/') != NULL) {
-    execve(argv[0], argv, envp);
-    return;
-  }
+  if (strchr(argv[0], '/') != NULL)
+    return exec_try(argv[0], argv, envp, probe);
   const char *path = env_get(envp, "PATH");
   if (path == NULL)
     path = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
@@ -310,15 +331,31 @@ static void exec_search(char **argv, char **envp) {
       memcpy(buf, p, dl);
       buf[dl] = '/';
       strcpy(buf + dl + 1, argv[0]);
-      execve(buf, argv, envp);
+      if (exec_try(buf, argv, envp, probe) == 0)
+        return 0;
       if (errno == EACCES)
         seen_eacces = 1;
       else if (errno != ENOENT && errno != ENOTDIR)
-        return;
+        return -1;
     }
     p = end ? end + 1 : NULL;
   }
   errno = seen_eacces ? EACCES : ENOENT;
+  return -1;
+}
+
+/* runc looks the command up before it reports the container created, with the process's own
+ * ids, directory and PATH: a missing program is an error of create (podman's 127, containerd's
+ * "OCI runtime create failed"), not an exit status after start. */
+static void check_command(const struct program *prog, char **envp) {
+  for (size_t j = 0; j < prog->n; j++) {
+    const struct record *r = &prog->recs[j];
+    if (r->op != OP_EXEC)
+      continue;
+    if (r->argv != NULL && r->argv[0] != NULL && exec_search(r->argv, envp, 1) < 0)
+      fail((uint32_t)j, r->argv[0]);
+    return;
+  }
 }
 
 /* --init: stay as PID 1, reap every orphan, pass signals on to the command, exit as it did. */
@@ -331,7 +368,7 @@ _Noreturn static void reaper(char **argv, char **envp, uint32_t exec_step) {
     fail(exec_step, "fork");
   if (child == 0) {
     sigprocmask(SIG_SETMASK, &old, NULL);
-    exec_search(argv, envp);
+    exec_search(argv, envp, 0);
     fail(exec_step, argv[0]);
   }
   close(sync_fd);
@@ -399,8 +436,10 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
       continue;
     }
     if (r->op == OP_GO) {
-      if (!started)
+      if (!started) {
+        check_command(prog, envp);
         await_start(cfg);
+      }
       started = 1;
       continue;
     }
@@ -419,8 +458,10 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
     errno = EINVAL;
     fail(STEP_PROTOCOL, "no command");
   }
-  if (!started)
+  if (!started) {
+    check_command(prog, envp);
     await_start(cfg);
+  }
 
   /* No descriptor of the engine may reach the command (CVE-2024-21626): everything above
    * stdio and the caller's preserved fds is closed on exec, including the sync socket, whose
@@ -430,7 +471,7 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
   syscall(SYS_close_range, 3 + cfg->preserve_fds, ~0U, CLOSE_RANGE_CLOEXEC);
   if (cfg->init)
     reaper(argv, envp, exec_step);
-  exec_search(argv, envp);
+  exec_search(argv, envp, 0);
   fail(exec_step, argv[0]);
 }
 

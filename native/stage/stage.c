@@ -434,7 +434,12 @@ int main(int argc, char **argv) {
        (cfg.keep_stdin && pipe2(in, O_CLOEXEC) < 0)))
     die(STEP_STDIO, errno, "pipe");
   if (cfg.exec_fifo != NULL) {
-    if (mkfifo(cfg.exec_fifo, 0622) < 0)
+    /* 0622 whatever our umask, as runc makes it: the process opens it to write after it
+     * became the container's user, who may not be root */
+    mode_t mask = umask(0);
+    int made = mkfifo(cfg.exec_fifo, 0622);
+    umask(mask);
+    if (made < 0)
       die(STEP_MONITOR, errno, cfg.exec_fifo);
     if ((cfg.exec_fifo_fd = open(cfg.exec_fifo, O_PATH | O_CLOEXEC)) < 0)
       die(STEP_MONITOR, errno, cfg.exec_fifo);

@@ -13,8 +13,11 @@ import dev.berth.runtime.stage.Program;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * A bundle's config.json as a stage program, the way runc sets a container up: the spec's
@@ -69,7 +72,7 @@ public final class BundleCompiler {
         boolean ownMounts = hasNewNamespace(linux, "mount");
         Path root = spec.root().path();
         if (ownMounts) {
-            rootfs(p, spec, root, process.tty());
+            rootfs(p, spec, root, launch.cgroupProcs());
             pause(p, spec);
             p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
             for (var e : linux.sysctl().entrySet()) {
@@ -176,7 +179,7 @@ public final class BundleCompiler {
     }
 
     /** runc's prepareRootfs: propagation, the root as a mount point, the spec's mounts, /dev. */
-    private static void rootfs(Program p, OciSpec spec, Path root, boolean tty) throws OciSpecException {
+    private static void rootfs(Program p, OciSpec spec, Path root, List<String> cgroupProcs) throws OciSpecException {
         long propagation = propagation(spec.linux().rootfsPropagation());
         p.add(OP_MOUNT, "make / " + (spec.linux().rootfsPropagation().isEmpty() ? "rslave" : spec.linux().rootfsPropagation()),
             "", "/", "", Long.toString(propagation), "");
@@ -184,7 +187,7 @@ public final class BundleCompiler {
             Long.toString(MountFlags.BIND | MountFlags.REC), "");
         boolean devTmpfs = false;
         for (OciMount m : spec.mounts()) {
-            mount(p, spec, root, m);
+            mount(p, spec, root, m, cgroupProcs);
             devTmpfs |= m.destination().equals("/dev") && !m.type().equals("bind");
         }
         if (devTmpfs || noDevMount(spec)) {
@@ -201,7 +204,8 @@ public final class BundleCompiler {
         return true;
     }
 
-    private static void mount(Program p, OciSpec spec, Path root, OciMount m) throws OciSpecException {
+    private static void mount(Program p, OciSpec spec, Path root, OciMount m, List<String> cgroupProcs)
+        throws OciSpecException {
         MountOptions o = MountOptions.parse(m.options());
         boolean bind = (o.flags() & MountFlags.BIND) != 0 || m.type().equals("bind");
         String source = m.source();
@@ -228,7 +232,12 @@ public final class BundleCompiler {
             flags |= MountFlags.BIND;
         }
         if (m.type().equals("cgroup")) {
-            cgroupMount(p, root, dest, flags);
+            List<String[]> v1 = v1Hierarchies(cgroupProcs);
+            if (v1.isEmpty()) {
+                cgroupMount(p, root, dest, flags);
+            } else {
+                cgroupV1Mount(p, root, dest, flags, v1, hasNamespace(spec.linux(), "cgroup"));
+            }
             return;
         }
         long propagation = 0;
@@ -254,6 +263,89 @@ public final class BundleCompiler {
         if ((flags & MountFlags.RDONLY) != 0) {
             p.add(OP_REMOUNT_RO, "make " + dest + " read-only", target.toString(), Long.toString(MountFlags.REC));
         }
+    }
+
+    /**
+     * runc's cgroup mount on a v1 (or hybrid) host, which programs reading their own limits (a
+     * JVM, say) expect: a tmpfs with a directory per v1 hierarchy showing the container's cgroup,
+     * mounted anew in a cgroup namespace, else bound from the host; the v2 hierarchy of a hybrid
+     * host is left out, as runc leaves it out.
+     */
+    private static void cgroupV1Mount(Program p, Path root, String dest, long flags, List<String[]> v1,
+        boolean cgroupns) {
+        Path target = root.resolve(dest.substring(1));
+        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
+        p.add(OP_MOUNT, "mount a tmpfs on " + dest, "tmpfs", target.toString(), "tmpfs",
+            Long.toString(MountFlags.NOEXEC | MountFlags.NOSUID | MountFlags.NODEV), "mode=755");
+        for (String[] h : v1) {
+            String name = h[1];
+            String sub = dest + "/" + name;
+            if (cgroupns) {
+                boolean named = name.equals("systemd");
+                p.add(OP_MKDIR, "mkdir " + sub, target.resolve(name).toString(), "755");
+                p.add(OP_MOUNT, "mount the cgroup hierarchy " + name + " on " + sub, named ? "systemd" : "cgroup",
+                    target.resolve(name).toString(), "cgroup",
+                    Long.toString(flags & ~(MountFlags.BIND | MountFlags.REC)), named ? "name=systemd" : name);
+            } else {
+                ProgramCompiler.mount(p, root, new MountSpec(h[0], sub, "", flags | MountFlags.BIND | MountFlags.REC,
+                    0, "", false));
+            }
+            if (name.contains(",")) { // co-mounted controllers: cpu -> cpu,cpuacct, as on the host
+                for (String c : name.split(",")) {
+                    p.addWithFlags(OP_SYMLINK, RF_OPTIONAL, "symlink " + dest + "/" + c, name,
+                        target.resolve(c).toString());
+                }
+            }
+        }
+    }
+
+    /**
+     * The v1 hierarchies the container's cgroup is in: its directory (the parent of a
+     * {@code cgroup.procs} file) and the base name of the hierarchy's mount point; none on a v2 host.
+     */
+    private static List<String[]> v1Hierarchies(List<String> cgroupProcs) {
+        List<String[]> out = new ArrayList<>();
+        Set<String> mountPoints = new LinkedHashSet<>();
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
+                int dash = line.indexOf(" - ");
+                String[] pre = line.substring(0, Math.max(dash, 0)).split(" ");
+                if (dash > 0 && pre.length > 4 && line.substring(dash + 3).startsWith("cgroup ")) {
+                    mountPoints.add(pre[4]);
+                }
+            }
+        } catch (IOException e) {
+            return out;
+        }
+        // in the host's mount order, as runc lists them
+        for (String mp : mountPoints) {
+            for (String procs : cgroupProcs) {
+                Path dir = Path.of(procs).getParent();
+                if (longest(mountPoints, dir).equals(mp)) {
+                    out.add(new String[] {dir.toString(), Path.of(mp).getFileName().toString()});
+                }
+            }
+        }
+        return out;
+    }
+
+    private static String longest(Set<String> mountPoints, Path dir) {
+        String best = "";
+        for (String mp : mountPoints) {
+            if (dir.startsWith(mp) && mp.length() > best.length()) {
+                best = mp;
+            }
+        }
+        return best;
+    }
+
+    private static boolean hasNamespace(OciLinux linux, String type) {
+        for (OciNamespace ns : linux.namespaces()) {
+            if (ns.type().equals(type)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static Path bundleOf(OciSpec spec) {

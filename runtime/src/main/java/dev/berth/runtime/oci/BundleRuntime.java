@@ -95,6 +95,7 @@ public final class BundleRuntime {
         long created = System.currentTimeMillis() * 1_000_000L;
         Cgroup cgroup = null;
         StageSession session = null;
+        Program program = null;
         try {
             // what exec and the hooks of later calls read: the bundle may change or go meanwhile
             AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
@@ -105,7 +106,7 @@ public final class BundleRuntime {
                 procs.add(f.toString());
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
-            Program program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
+            program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
             session = StageSession.start(program, dir.resolve("stage.log"));
             if (BundleHooks.pauseAtCreate(spec.hooks())) {
@@ -154,7 +155,7 @@ public final class BundleRuntime {
             throw new OciException(e.getMessage());
         } catch (StageException e) {
             undo(id, cgroup, session, e);
-            throw new OciException(e.getMessage());
+            throw new OciException(BundleProcess.startError(e, program));
         } catch (CgroupException e) {
             undo(id, cgroup, session, e);
             throw new OciException(e.getMessage());
