@@ -8,6 +8,8 @@
 #             containers (BENCH_SCALE), with lsns as a reference
 #   parallel  BENCH_PARALLEL detached containers started at once (xargs -P 8), then removed
 #   memory    the memory per running container (berth's monitor, podman's conmon) and at idle
+#   oci       berth-runtime beside runc and crun on one bundle: `run` of /bin/true, and the
+#             create, start, state, delete sequence containerd's shim runs (one process each)
 # summary.md, start.svg and scaling.svg are written from what this run measured. See bench/README.md.
 #
 #   bench/run.sh                 # as root; results in bench/results/ (or $BENCH_OUT)
@@ -33,7 +35,7 @@ scale_points=${BENCH_SCALE:-0 10 100 1000}
 scale_runs=${BENCH_SCALE_RUNS:-10}
 scale_warmup=${BENCH_SCALE_WARMUP:-2}
 par_count=${BENCH_PARALLEL:-100}
-sections="start exec scale parallel memory"
+sections="start exec scale parallel memory oci"
 only=${BENCH_ONLY:-$sections}
 berth=$repo/bin/berth
 dist=$repo/cli/target/berth/lib
@@ -178,6 +180,7 @@ fi
 snap=$work/berth
 mkdir -p "$snap/bin/lib" "$snap/cli/target"
 cp -p "$repo/bin/berth" "$snap/bin/berth"
+ln -s berth "$snap/bin/berth-runtime" # the launcher picks RuntimeMain by its name
 cp -p "$repo/bin/lib/java.sh" "$snap/bin/lib/java.sh"
 cp -a "$repo/cli/target/berth" "$snap/cli/target/berth"
 if ! aot_fresh "$snap/cli/target/berth" && [ -f "$snap/cli/target/berth/berth.aot" ]; then
@@ -224,11 +227,16 @@ if command -v runc >/dev/null 2>&1 || command -v crun >/dev/null 2>&1; then
     oci_bundle "$bundle_sleep" '["/bin/sleep", "3600"]'
 fi
 
-# one-line wrappers giving runc and crun a fresh container id per run ($$ of the wrapper)
-mkdir -p "$work/bin"
-for rt in runc crun; do
+# one-line wrappers giving each OCI runtime a fresh container id per run ($$ of the wrapper);
+# the seq wrappers run the calls containerd's shim makes for one task, each a process of its own
+mkdir -p "$work/bin" "$work/berth-runtime"
+for rt in runc crun berth-runtime; do
+    exe=$rt
+    [ "$rt" = berth-runtime ] && exe=$(dirname "$berth")/berth-runtime
     printf '#!/bin/sh\nexec %s --root %s run --bundle %s bench-%s-$$\n' \
-        "$rt" "$work/$rt" "$bundle" "$rt" >"$work/bin/$rt-run"
+        "$exe" "$work/$rt" "$bundle" "$rt" >"$work/bin/$rt-run"
+    printf '#!/bin/sh\nset -e\nr="%s --root %s"\nid=seq-$$\n$r create --bundle %s $id\n$r start $id\n$r state $id >/dev/null\n$r delete -f $id\n' \
+        "$exe" "$work/$rt" "$bundle" >"$work/bin/$rt-seq"
 done
 # the cost of such a wrapper alone: sh starting and exec'ing /bin/true
 printf '#!/bin/sh\nexec /bin/true\n' >"$work/bin/wrapper-floor"
@@ -291,7 +299,7 @@ podman_run_flags=(--network none --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" -
 
 mkdir -p "$out"
 # this run's outputs only: a section left out by BENCH_ONLY must not show an older run's numbers
-rm -f "$out"/{hyperfine,warm,exec,scale-*,parallel,monitor,memory}.{md,json,txt} \
+rm -f "$out"/{hyperfine,warm,exec,oci,scale-*,parallel,monitor,memory}.{md,json,txt} \
     "$out"/{summary.md,machine.txt,skipped.tsv,rows.tsv,start.svg,scaling.svg,scaling.json}
 : >"$out/skipped.tsv"
 : >"$out/rows.tsv"
@@ -654,6 +662,24 @@ print(json.dumps({
              "docker": {"pss_kb": None, "note": f"dockerd: {docker} on this machine"}},
 }, indent=2))
 EOF
+}
+
+# ---------------------------------------------------------------------------------------------
+# oci: berth-runtime as containerd and podman call it, beside runc and crun on the same bundle
+
+section_oci() {
+    section=oci
+    local rt
+    for rt in berth-runtime runc crun; do
+        [ "$rt" = berth-runtime ] || command -v "$rt" >/dev/null 2>&1 || continue
+        row "$rt run" "$work/bin/$rt-run"
+    done
+    for rt in berth-runtime runc crun; do
+        [ "$rt" = berth-runtime ] || command -v "$rt" >/dev/null 2>&1 || continue
+        row "$rt create+start+state+delete" "$work/bin/$rt-seq"
+    done
+    row "sh wrapper alone" "$work/bin/wrapper-floor"
+    [ ${#names[@]} -gt 0 ] && run_hyperfine oci "$runs" "$warmup"
 }
 
 # ---------------------------------------------------------------------------------------------

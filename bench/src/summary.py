@@ -200,6 +200,22 @@ else:
     skipped_lines("exec")
     commands_block("exec")
 
+# --- OCI runtime ----------------------------------------------------------------------------
+print("## berth-runtime beside runc and crun\n")
+ocis = hyperfine_rows("oci.json") if "oci" in SECTIONS else None
+if ocis is None:
+    print("_Not run (BENCH_ONLY)._\n" if "oci" not in SECTIONS else "_No OCI row could run._\n")
+    skipped_lines("oci")
+else:
+    print(f"`hyperfine -N --warmup {knobs['warmup']} --runs {knobs['runs']}` over all rows in one"
+          f" invocation (`oci.json`, `oci.md`), every runtime on the same bundle (busybox, `/bin/true`,"
+          f" the default spec): `run`, and the four calls containerd's shim makes for a task, each"
+          f" a process of its own (berth-runtime pays a JVM start for each).\n")
+    hyperfine_table(ocis, "berth-runtime run")
+    losses_line(ocis, "berth-runtime run", "oci")
+    skipped_lines("oci")
+    commands_block("oci")
+
 # --- Scaling --------------------------------------------------------------------------------
 print("## ps and inspect as containers grow\n")
 scaling = load("scaling.json") if "scale" in SECTIONS else None

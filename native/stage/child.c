@@ -178,12 +178,26 @@ static int make_node(const struct record *r) {
   return chown(r->argv[0], (uid_t)num(r->argv[5]), (gid_t)num(r->argv[6]));
 }
 
+int groups_denied(void) {
+  char buf[8] = {0};
+  int fd = open("/proc/self/setgroups", O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  return n >= 4 && strncmp(buf, "deny", 4) == 0;
+}
+
+/* Dropping every supplementary group where the kernel forbids setgroups (an unprivileged user
+ * namespace) is a no-op, as with unshare -r: the caller's groups stay, unmapped. */
 static int set_groups(const struct record *r) {
-  gid_t gids[NGROUPS_MAX];
+  gid_t gids[NGROUPS_MAX] = {0};
   int n = r->argc < NGROUPS_MAX ? r->argc : NGROUPS_MAX;
   for (int i = 0; i < n; i++)
     gids[i] = (gid_t)num(r->argv[i]);
-  return setgroups((size_t)n, gids);
+  if (setgroups((size_t)n, gids) == 0)
+    return 0;
+  return n == 0 && errno == EPERM && groups_denied() ? 0 : -1;
 }
 
 /* One step record. Returns -1 with errno set on failure. */
@@ -414,6 +428,13 @@ _Noreturn static void run_c2(const struct config *cfg, const struct program *pro
       argv = r->argv, exec_step = (uint32_t)i;
       continue;
     }
+    if (r->op == OP_PAUSE) {
+      struct sync_msg m;
+      if (sync_send(sync_fd, S_PAUSE, 0, 0, 0, NULL) < 0 || sync_recv(sync_fd, &m, NULL) != 1 ||
+          m.type != S_RESUME)
+        _exit(1); /* the monitor went away or gave up on the container */
+      continue;
+    }
     if (r->op == OP_GO) {
       if (!started) {
         check_command(prog, envp);
@@ -494,7 +515,7 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
     /* only the monitor, still in the parent namespace, may map arbitrary ids */
     if (write_maps_request() < 0)
       fail(STEP_MAPS, "wait for the id maps");
-    if (setresgid(0, 0, 0) < 0 || setgroups(0, NULL) < 0 || setresuid(0, 0, 0) < 0)
+    if (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && !groups_denied()) || setresuid(0, 0, 0) < 0)
       fail(STEP_MAPS, "become root in the new user namespace");
   }
   pid_t pid = fork();

@@ -34,7 +34,7 @@
 #define BERTH_PROTOCOL_H
 
 #define PROTO_MAGIC 0x48545242u /* "BRTH" little-endian */
-#define PROTO_VERSION 1u
+#define PROTO_VERSION 2u
 #define FRAME_MAX (1u << 20)
 
 /* frames, Java -> stage */
@@ -61,6 +61,7 @@
 /* frames, stage -> Java */
 #define F_CREATED 'C' /* u32 host pid of the container's first process */
 #define F_STARTED 'S'
+#define F_PAUSED 'h' /* u32 host pid: the process waits at OP_PAUSE until F_GO */
 #define F_ERROR 'E' /* u32 step, u32 errno, text */
 #define F_STDOUT 'O'
 #define F_STDERR 'R'
@@ -124,6 +125,10 @@
 #define OP_PERSONALITY 46 /* decimal persona */
 #define OP_GO 47        /* report ready and wait for the start here (default: just before the exec) */
 #define OP_MKNOD 48     /* path, type (c, b or p), octal mode, major, minor, uid, gid */
+#define OP_DENY_SETGROUPS 50 /* option: "deny" into the new user namespace's setgroups before gid_map,
+                               * as an unprivileged caller must; setgroups(2) then fails there */
+#define OP_PAUSE 49      /* report F_PAUSED(host pid) and wait for F_GO: the engine acts at this point
+                         * of the set-up (OCI hooks) while the process waits */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

@@ -74,7 +74,8 @@ static void read_config(const struct program *prog, struct config *cfg) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
     int flag_only = r->op == OP_TTY || r->op == OP_STDIN || r->op == OP_INIT ||
-                    r->op == OP_EPHEMERAL || r->op == OP_DETACH || r->op == OP_INHERIT_STDIO;
+                    r->op == OP_EPHEMERAL || r->op == OP_DETACH || r->op == OP_INHERIT_STDIO ||
+                    r->op == OP_DENY_SETGROUPS;
     if (r->op < OP_MOUNT && !flag_only && r->argc < 1)
       die(step, EINVAL, "record without its argument");
     switch (r->op) {
@@ -140,6 +141,9 @@ static void read_config(const struct program *prog, struct config *cfg) {
       break;
     case OP_DETACH:
       cfg->detach = 1;
+      break;
+    case OP_DENY_SETGROUPS:
+      cfg->deny_setgroups = 1;
       break;
     case OP_INHERIT_STDIO:
       if (caller_stdio[0] < 0 || caller_stdio[1] < 0 || caller_stdio[2] < 0)
@@ -284,10 +288,20 @@ static int send_console(const char *path, int master) {
   return rc;
 }
 
+static void await_go(pid_t c2);
+
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
 static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *master) {
   pid_t c2 = -1;
+  int paused = 0;
   for (;;) {
+    if (paused && c2 > 0) { /* C2 may reach a pause before C1's S_PID arrives */
+      int32_t pid = c2;
+      frame_write(1, F_PAUSED, &pid, sizeof pid);
+      await_go(c2);
+      sync_send(sync, S_RESUME, 0, 0, 0, NULL);
+      paused = 0;
+    }
     struct sync_msg m;
     int fd = -1;
     int r = sync_recv(sync, &m, &fd);
@@ -297,6 +311,8 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
     switch (m.type) {
     case S_MAPS:
       /* written from here, in the parent user namespace, where we may map any id */
+      if (cfg->deny_setgroups && write_proc(c1, "setgroups", "deny") < 0)
+        abandon(c1, cfg->gid_map_step, errno, "setgroups");
       if (cfg->uid_map && write_proc(c1, "uid_map", cfg->uid_map) < 0)
         abandon(c1, cfg->uid_map_step, errno, "uid_map");
       if (cfg->gid_map && write_proc(c1, "gid_map", cfg->gid_map) < 0)
@@ -319,6 +335,9 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
         close(fd);
         *master = -1;
       }
+      break;
+    case S_PAUSE:
+      paused = 1;
       break;
     case S_ERROR:
       abandon(c2 > 0 ? c2 : c1, m.step, m.err, m.text);

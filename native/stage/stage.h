@@ -34,6 +34,9 @@ struct program {
 #define MAX_PRESERVE_FDS 100
 
 /* Everything the monitor and C1 need, gathered from the option records of the program. */
+/* setgroups(2) is forbidden in our user namespace (its setgroups file says "deny") */
+int groups_denied(void);
+
 struct config {
   const char *state_dir;
   const char *log_file;
@@ -60,6 +63,7 @@ struct config {
   uint32_t cgroup_step[MAX_CGROUPS];
   int detach;           /* OP_DETACH */
   int inherit_stdio;    /* OP_INHERIT_STDIO */
+  int deny_setgroups;   /* OP_DENY_SETGROUPS */
   int preserve_fds;     /* OP_PRESERVE_FDS */
   const char *console_socket;
   const char *exec_fifo;
@@ -67,7 +71,7 @@ struct config {
 };
 
 /* messages on the sync socket between the monitor and its children (SOCK_SEQPACKET) */
-enum { S_MAPS = 1, S_MAPS_DONE, S_PID, S_READY, S_GO, S_ERROR, S_PTY };
+enum { S_MAPS = 1, S_MAPS_DONE, S_PID, S_READY, S_GO, S_ERROR, S_PTY, S_PAUSE, S_RESUME };
 
 struct sync_msg {
   uint32_t type;

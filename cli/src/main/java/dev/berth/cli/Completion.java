@@ -30,9 +30,11 @@ final class Completion {
         flags.put("ps", PsCommand.FLAGS.words());
         flags.put("inspect", InspectCommand.FLAGS.words());
         flags.put("logs", LogsCommand.FLAGS.words());
-        for (String c : List.of("stop", "kill", "wait", "rm")) {
+        for (String c : List.of("stop", "kill", "wait", "rm", "pause", "unpause")) {
             flags.put(c, LifecycleCommand.flags(c).words());
         }
+        flags.put("stats", StatsCommand.FLAGS.words());
+        flags.put("update", UpdateCommand.FLAGS.words());
         Map<String, List<String>> ns = new LinkedHashMap<>();
         ns.put("ls", NsCommand.LS.words());
         ns.put("tree", NsCommand.TREE.words());

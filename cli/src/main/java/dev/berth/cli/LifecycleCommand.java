@@ -9,7 +9,10 @@ import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 
-/** {@code stop}, {@code kill}, {@code wait} and {@code rm}: one action on each named container. */
+/**
+ * {@code stop}, {@code kill}, {@code wait}, {@code rm}, {@code pause} and {@code unpause}: one
+ * action on each named container.
+ */
 final class LifecycleCommand {
     private final Path root;
     private final String command;
@@ -27,6 +30,8 @@ final class LifecycleCommand {
                 .value("s", "signal", "SIGNAL", "Signal to send (default KILL)");
             case "rm" -> new Flags("berth rm [-f] CONTAINER...")
                 .bool("f", "force", "Kill a running container before removing it");
+            case "pause" -> new Flags("berth pause CONTAINER...");
+            case "unpause" -> new Flags("berth unpause CONTAINER...");
             default -> new Flags("berth wait CONTAINER...");
         };
     }
@@ -57,6 +62,8 @@ final class LifecycleCommand {
                     case "stop" -> engine.stop(ref, timeout);
                     case "kill" -> engine.kill(ref, signal);
                     case "rm" -> engine.remove(ref, cl.hasOption("force"));
+                    case "pause" -> engine.pause(ref);
+                    case "unpause" -> engine.unpause(ref);
                     default -> {
                         System.out.println(engine.await(ref));
                         continue;

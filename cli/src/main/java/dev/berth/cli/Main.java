@@ -72,7 +72,10 @@ public final class Main {
                 case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "netns" -> new NetnsCommand().run(rest);
                 case "completion" -> Completion.run(rest);
-                case "stop", "kill", "wait", "rm" -> new LifecycleCommand(stateRoot, command).run(rest);
+                case "stop", "kill", "wait", "rm", "pause", "unpause" ->
+                    new LifecycleCommand(stateRoot, command).run(rest);
+                case "stats" -> new StatsCommand(stateRoot).run(rest);
+                case "update" -> new UpdateCommand(stateRoot).run(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;
@@ -107,6 +110,10 @@ public final class Main {
               kill     Send a signal to running containers
               wait     Block until containers stop, then print their exit codes
               rm       Remove containers
+              pause    Freeze every process of containers
+              unpause  Thaw paused containers
+              stats    Show containers' CPU, memory, network, disk and process use, live
+              update   Change containers' resource limits
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
               completion  Print a bash completion script: berth completion bash

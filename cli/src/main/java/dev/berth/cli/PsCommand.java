@@ -95,6 +95,7 @@ final class PsCommand {
         String status = (String) st.get("Status");
         String human = switch (status) {
             case "running" -> "Up " + Output.human(Output.since((String) st.get("StartedAt")));
+            case "paused" -> "Up " + Output.human(Output.since((String) st.get("StartedAt"))) + " (Paused)";
             case "exited", "dead" -> "Exited (" + st.get("ExitCode") + ") "
                 + Output.human(Output.since((String) st.get("FinishedAt"))) + " ago";
             default -> "Created";

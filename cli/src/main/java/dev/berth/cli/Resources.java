@@ -1,7 +1,7 @@
 package dev.berth.cli;
 
-import dev.berth.engine.ContainerRequest;
 import dev.berth.engine.EngineException;
+import dev.berth.engine.ResourceLimits;
 import dev.berth.engine.Sizes;
 import org.apache.commons.cli.CommandLine;
 
@@ -9,7 +9,21 @@ import org.apache.commons.cli.CommandLine;
 final class Resources {
     private Resources() {}
 
-    static void apply(CommandLine cl, ContainerRequest req) throws EngineException {
+    /** Adds the resource flags to {@code flags}. */
+    static Flags flags(Flags flags) {
+        return flags
+            .value("m", "memory", "BYTES", "Memory limit, e.g. 512m")
+            .value(null, "memory-swap", "BYTES", "Memory plus swap limit; -1 for unlimited swap")
+            .value(null, "memory-reservation", "BYTES", "Memory soft limit")
+            .value(null, "cpus", "NUMBER", "Number of CPUs' worth of time, e.g. 1.5")
+            .value("c", "cpu-shares", "SHARES", "CPU shares (relative weight, default 1024)")
+            .value(null, "cpuset-cpus", "CPUS", "CPUs the container may use, e.g. 0-2,4")
+            .value(null, "cpuset-mems", "MEMS", "Memory nodes the container may use")
+            .value(null, "pids-limit", "N", "Maximum number of processes; -1 for unlimited");
+    }
+
+    /** Sets each resource flag given on {@code req}; a value that does not parse is run's error. */
+    static void apply(CommandLine cl, ResourceLimits req) throws EngineException {
         if (cl.hasOption("memory")) {
             req.memory(Sizes.bytes("--memory", cl.getOptionValue("memory")));
         }

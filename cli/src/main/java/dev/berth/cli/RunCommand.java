@@ -16,7 +16,7 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth run [OPTIONS] IMAGE [COMMAND [ARG...]]} */
 final class RunCommand {
-    static final Flags FLAGS = new Flags("berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]")
+    static final Flags FLAGS = Resources.flags(new Flags("berth run [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]")
         .bool("d", "detach", "Run in the background and print the container id")
         .bool("i", "interactive", "Keep stdin open")
         .bool("t", "tty", "Allocate a terminal")
@@ -49,15 +49,7 @@ final class RunCommand {
         .value("v", "volume", "HOST:CONTAINER[:ro]", "Bind-mount a host path (repeatable)")
         .value(null, "mount", "type=bind|tmpfs,...", "Attach a mount: type=bind,source=,target=,readonly (repeatable)")
         .value(null, "tmpfs", "PATH[:OPTS]", "Mount a tmpfs, e.g. /run:size=64m (repeatable)")
-        .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)")
-        .value("m", "memory", "BYTES", "Memory limit, e.g. 512m")
-        .value(null, "memory-swap", "BYTES", "Memory plus swap limit; -1 for unlimited swap")
-        .value(null, "memory-reservation", "BYTES", "Memory soft limit")
-        .value(null, "cpus", "NUMBER", "Number of CPUs' worth of time, e.g. 1.5")
-        .value("c", "cpu-shares", "SHARES", "CPU shares (relative weight, default 1024)")
-        .value(null, "cpuset-cpus", "CPUS", "CPUs the container may use, e.g. 0-2,4")
-        .value(null, "cpuset-mems", "MEMS", "Memory nodes the container may use")
-        .value(null, "pids-limit", "N", "Maximum number of processes; -1 for unlimited");
+        .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)"));
 
     private final Path root;
 

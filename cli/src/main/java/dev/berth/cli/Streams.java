@@ -14,13 +14,13 @@ import sun.misc.Signal;
  * Connects the user's terminal to an attached container or exec: output, input, signals and
  * window size, as {@code docker run} and {@code docker exec} do in the foreground.
  */
-final class Streams {
+public final class Streams {
     private static final String[] FORWARDED = {"INT", "TERM", "HUP", "USR2", "QUIT"};
 
     private Streams() {}
 
     /** Runs until the process exits and returns its exit code. */
-    static int attach(Attachment a, boolean stdin, boolean tty) throws IOException {
+    public static int attach(Attachment a, boolean stdin, boolean tty) throws IOException {
         String saved = tty && Terminal.isTerminal() ? Terminal.makeRaw() : null;
         try {
             forwardSignals(a, tty);

@@ -21,6 +21,11 @@ public class Attachment implements AutoCloseable {
         this.session = session;
     }
 
+    /** The streams of a process started outside the engine (berth-runtime's foreground run and exec). */
+    public static Attachment of(StageSession session) {
+        return new Attachment(session);
+    }
+
     /**
      * Copies the process's stdout and stderr (a terminal has only stdout) until it exits, and
      * returns its exit code as docker reports it: the code, or 128 + the signal. Returns -1 when

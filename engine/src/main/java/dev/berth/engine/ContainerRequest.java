@@ -19,7 +19,7 @@ import java.util.Map;
  *     .autoRemove(true);
  * }</pre>
  */
-public final class ContainerRequest {
+public final class ContainerRequest implements ResourceLimits {
     final String image;
     final Path rootfs;
     List<String> command = List.of();
@@ -229,44 +229,52 @@ public final class ContainerRequest {
     }
 
     /** docker's --memory, in bytes. */
+    @Override
     public ContainerRequest memory(long bytes) {
         limits.memory = bytes;
         return this;
     }
 
     /** docker's --memory-swap: memory plus swap, in bytes; -1 for unlimited swap. */
+    @Override
     public ContainerRequest memorySwap(long bytes) {
         limits.memorySwap = bytes;
         return this;
     }
 
+    @Override
     public ContainerRequest memoryReservation(long bytes) {
         limits.memoryReservation = bytes;
         return this;
     }
 
     /** docker's --cpus: how many CPUs' worth of time, e.g. 1.5. */
+    @Override
     public ContainerRequest cpus(double cpus) {
         limits.cpus = cpus;
         return this;
     }
 
+    @Override
     public ContainerRequest cpuShares(long shares) {
         limits.cpuShares = shares;
         return this;
     }
 
+    @Override
     public ContainerRequest cpusetCpus(String cpus) {
         limits.cpusetCpus = cpus;
         return this;
     }
 
+    @Override
     public ContainerRequest cpusetMems(String mems) {
         limits.cpusetMems = mems;
         return this;
     }
 
     /** docker's --pids-limit; 0 or -1 for none. */
+    @Override
     public ContainerRequest pidsLimit(long limit) {
         limits.pidsLimit = limit;
         return this;

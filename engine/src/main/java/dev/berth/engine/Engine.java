@@ -80,10 +80,22 @@ public final class Engine {
         return this;
     }
 
-    /** The state directory of this machine: {@code $BERTH_ROOT}, or {@code /var/lib/berth}. */
+    /**
+     * The state directory: {@code $BERTH_ROOT}, else {@code /var/lib/berth} for root and
+     * {@code $XDG_DATA_HOME/berth} (or {@code ~/.local/share/berth}) for other users.
+     */
     public static Path defaultRoot() {
         String env = System.getenv("BERTH_ROOT");
-        return Path.of(env != null && !env.isEmpty() ? env : "/var/lib/berth");
+        if (env != null && !env.isEmpty()) {
+            return Path.of(env);
+        }
+        if (Procs.effectiveUid() == 0) {
+            return Path.of("/var/lib/berth");
+        }
+        // rootless, where podman keeps its containers too: the user's data directory
+        String data = System.getenv("XDG_DATA_HOME");
+        return data != null && !data.isEmpty() ? Path.of(data, "berth")
+            : Path.of(System.getProperty("user.home"), ".local", "share", "berth");
     }
 
     public Path root() {
@@ -102,10 +114,6 @@ public final class Engine {
     /** Creates and starts a container; the returned handle is attached to its output. */
     public Container run(ContainerRequest r) throws EngineException {
         Trace.mark("engine.run");
-        if (Procs.effectiveUid() != 0) {
-            throw new EngineException.PermissionDenied("berth must run as root to create containers;"
-                + " run it with sudo (rootless containers are not supported yet)");
-        }
         Rootfs rootfs = rootfs(r);
         if (r.command.isEmpty()) {
             throw new EngineException.InvalidArgument("no command specified: give the command after the image");
@@ -210,8 +218,12 @@ public final class Engine {
         String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
         Path etc = rootfs instanceof Rootfs.Directory d ? d.path().resolve("etc") : hostEtc;
         Users.User user = Users.resolve(etc, r.user);
-        IdMap[] maps = namespaces.get(NsKind.USER) instanceof NamespaceMode.Private
-            ? SubIds.maps(hostEtc) : null;
+        IdMap[] maps = null;
+        if (rootless()) { // root inside is the user itself, as with unshare -r
+            maps = new IdMap[] {new IdMap(0, Procs.effectiveUid(), 1), new IdMap(0, Procs.effectiveGid(), 1)};
+        } else if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Private) {
+            maps = SubIds.maps(hostEtc);
+        }
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", DEFAULT_PATH);
         env.put("HOSTNAME", hostname);
@@ -231,15 +243,22 @@ public final class Engine {
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
         Trace.mark("security resolved");
         Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
-        Cgroup cgroup;
+        Cgroup cgroup = null;
         try {
             cgroup = Cgroups.detect().create(cgroupPath(id), resources);
         } catch (CgroupException e) {
-            throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
+            if (!rootless()) {
+                throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
+            }
+            if (!r.limits.isEmpty()) {
+                throw new EngineException.PermissionDenied("rootless: resource limits need a cgroup delegated to"
+                    + " this user (" + e.getMessage() + "): drop the limits, or run as root");
+            }
+            conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
         List<String> procs = new ArrayList<>();
-        for (Path f : cgroup.procsFiles()) {
+        for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
             procs.add(f.toString());
         }
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
@@ -355,10 +374,19 @@ public final class Engine {
             + "': only the built-in 'host' image exists so far; use --rootfs DIR for an unpacked root filesystem");
     }
 
+    /** Run by a user other than root: the container gets a user namespace of that user's own. */
+    private static boolean rootless() {
+        return Procs.effectiveUid() != 0;
+    }
+
     private Map<NsKind, NamespaceMode> namespaces(ContainerRequest r) throws EngineException {
         Map<NsKind, NamespaceMode> out = new EnumMap<>(NsKind.class);
+        if (rootless() && r.namespaces.get(NsKind.USER) != null && !r.namespaces.get(NsKind.USER).equals("private")) {
+            throw new EngineException.InvalidArgument("rootless: --userns " + r.namespaces.get(NsKind.USER)
+                + " needs root; a container run by a user always gets a user namespace of its own");
+        }
         for (NsKind k : NsKind.values()) {
-            String mode = r.namespaces.get(k);
+            String mode = rootless() && k == NsKind.USER ? "private" : r.namespaces.get(k);
             if (mode == null) {
                 boolean priv = PRIVATE_BY_DEFAULT.contains(k) || (k == NsKind.TIME && r.timeOffsets != null);
                 out.put(k, priv ? NamespaceMode.PRIVATE : NamespaceMode.HOST);
@@ -497,7 +525,8 @@ public final class Engine {
         return out;
     }
 
-    private Map<String, Object> load(String id) {
+    /** The state, with what happened since it was written folded in; null when it is gone. */
+    Map<String, Object> load(String id) {
         try {
             Map<String, Object> s = store.read(id);
             return s == null ? null : Inspect.refresh(s, store.dir(id));
@@ -508,6 +537,10 @@ public final class Engine {
 
     Path dir(String id) {
         return store.dir(id);
+    }
+
+    Store store() {
+        return store;
     }
 
     int exitCodeOf(String id) {
@@ -560,6 +593,10 @@ public final class Engine {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         if (Inspect.isRunning(s)) {
+            if (!force && Inspect.isPaused(s)) {
+                throw new EngineException.InvalidState("cannot remove container " + ref
+                    + ": it is paused; unpause and stop it first, or use rm -f");
+            }
             if (!force) {
                 throw new EngineException.InvalidState("cannot remove container " + ref
                     + ": it is running; stop it first or use rm -f");
@@ -573,6 +610,32 @@ public final class Engine {
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
+    }
+
+    /** Freezes every process of a running container (docker pause). */
+    public void pause(String ref) throws EngineException {
+        Pause.pause(this, ref);
+    }
+
+    /** Thaws a paused container (docker unpause). */
+    public void unpause(String ref) throws EngineException {
+        Pause.unpause(this, ref);
+    }
+
+    /**
+     * Changes a container's limits: in its cgroup while it runs, and in its HostConfig either
+     * way (docker update). Returns what the kernel could not apply, one line each.
+     */
+    public List<String> update(String ref, UpdateRequest r) throws EngineException {
+        return Update.apply(this, ref, r);
+    }
+
+    /**
+     * One reading of a container's usage (docker stats): cumulative counters, so that two
+     * readings give rates and CPU % ({@link Usage#cpuPercent}). A stopped container reads as zeros.
+     */
+    public Usage usage(String ref) throws EngineException {
+        return Usage.read(inspect(ref));
     }
 
     /** Runs a further process in a running container's namespaces (docker exec). */

@@ -34,6 +34,11 @@ final class Exec {
         if (!Inspect.isRunning(s)) {
             throw new EngineException.InvalidState("container " + name + " is not running; start it first");
         }
+        if (Inspect.isPaused(s)) {
+            // its frozen processes could not serve the exec, and the new one would freeze on joining
+            throw new EngineException.InvalidState("container " + name
+                + " is paused, unpause the container before exec");
+        }
         if (r.command.isEmpty()) {
             throw new EngineException.InvalidArgument("no command given to exec");
         }

@@ -148,6 +148,7 @@ final class Inspect {
         Map<String, Object> st = state(s);
         st.put("Status", "exited");
         st.put("Running", false);
+        st.put("Paused", false);
         st.put("Pid", 0);
         st.put("ExitCode", code);
         st.put("Error", error == null ? "" : error);
@@ -157,7 +158,7 @@ final class Inspect {
     /** Folds in what happened since the state was written: the monitor's exit file, or its death. */
     static Map<String, Object> refresh(Map<String, Object> s, Path dir) throws IOException {
         Map<String, Object> st = state(s);
-        if (!"running".equals(st.get("Status"))) {
+        if (!isRunning(s)) {
             return s;
         }
         Path exitFile = dir.resolve("exit");
@@ -184,8 +185,26 @@ final class Inspect {
         return s;
     }
 
+    /** Running or paused: a paused container's processes are still there (docker's State.Running). */
     static boolean isRunning(Map<String, Object> s) {
-        return "running".equals(state(s).get("Status"));
+        Object status = state(s).get("Status");
+        return "running".equals(status) || "paused".equals(status);
+    }
+
+    static boolean isPaused(Map<String, Object> s) {
+        return "paused".equals(state(s).get("Status"));
+    }
+
+    /** docker's shape of a paused container: Status "paused", Running and Paused both true. */
+    static void paused(Map<String, Object> s, boolean paused) {
+        Map<String, Object> st = state(s);
+        st.put("Status", paused ? "paused" : "running");
+        st.put("Paused", paused);
+    }
+
+    static boolean autoRemove(Map<String, Object> s) {
+        Map<String, Object> host = Json.map(s, "HostConfig");
+        return host != null && Boolean.TRUE.equals(host.get("AutoRemove"));
     }
 
     static long pid(Map<String, Object> s) {

@@ -29,6 +29,11 @@ final class Lifecycle {
                     + ": " + ex.getMessage());
             }
         }
+        // as docker: the stop signal and SIGKILL thaw a paused container, so that they take
+        // effect; any other signal waits, pending, for unpause
+        if (Inspect.isPaused(s) && (signal == Signals.SIGKILL || signal == Signals.SIGTERM)) {
+            Pause.thawToDeliver(engine, id);
+        }
     }
 
     static void stop(Engine engine, Map<String, Object> s, int timeoutSeconds) throws EngineException {

@@ -24,8 +24,22 @@ final class Limits {
     String cpusetMems;
     Long pidsLimit;
 
-    /** What the cgroup should hold, or the limits checked against each other first. */
+    /** What the cgroup of a new container holds, after {@link #check()}: docker run's defaults. */
     Resources resources(List<Resources.DeviceRule> devices) throws EngineException {
+        check();
+        Resources.Memory mem = memory == null && memoryReservation == null ? null
+            : new Resources.Memory(memory, memoryReservation, memorySwap != null ? memorySwap
+                : memory != null ? 2 * memory : null, null, null, null, null, null, null);
+        Resources.Cpu cpu = cpu();
+        Resources.Pids pids = pids();
+        return new Resources(mem, cpu, pids, null, null, devices, null, null, null);
+    }
+
+    /**
+     * docker's checks of the limits a container would have, with its messages: run checks the
+     * flags, update the flags merged with what the container has.
+     */
+    void check() throws EngineException {
         if (memory != null && memory < 6 * 1024 * 1024) {
             throw new EngineException.InvalidArgument("minimum memory limit allowed is 6MB: raise --memory");
         }
@@ -39,22 +53,34 @@ final class Limits {
                     + " memory limit, see usage: raise --memory-swap");
             }
         }
-        Resources.Memory mem = memory == null && memoryReservation == null ? null
-            : new Resources.Memory(memory, memoryReservation, memorySwap != null ? memorySwap
-                : memory != null ? 2 * memory : null, null, null, null, null, null, null);
-        Resources.Cpu cpu = null;
-        if (cpus != null || cpuShares != null || cpusetCpus != null || cpusetMems != null) {
+        if (cpus != null) {
             int online = Runtime.getRuntime().availableProcessors();
-            if (cpus != null && (cpus <= 0 || cpus > online)) {
+            if (cpus <= 0 || cpus > online) {
                 throw new EngineException.InvalidArgument("range of CPUs is from 0.01 to " + online
                     + ".00, as there are only " + online + " CPUs available: lower --cpus");
             }
-            Long quota = cpus == null ? null : Math.round(cpus * CPU_PERIOD);
-            cpu = new Resources.Cpu(cpuShares, quota, null, cpus == null ? null : CPU_PERIOD, null, null,
-                cpusetCpus, cpusetMems, null);
         }
-        Resources.Pids pids = pidsLimit == null ? null : new Resources.Pids(pidsLimit <= 0 ? -1 : pidsLimit);
-        return new Resources(mem, cpu, pids, null, null, devices, null, null, null);
+    }
+
+    /** --cpus as a CFS quota per docker's 100 ms period, shares and cpuset; null when none is set. */
+    Resources.Cpu cpu() {
+        if (cpus == null && cpuShares == null && cpusetCpus == null && cpusetMems == null) {
+            return null;
+        }
+        Long quota = cpus == null ? null : Math.round(cpus * CPU_PERIOD);
+        return new Resources.Cpu(cpuShares, quota, null, cpus == null ? null : CPU_PERIOD, null, null,
+            cpusetCpus, cpusetMems, null);
+    }
+
+    /** docker's --pids-limit: 0 and below mean no limit. */
+    Resources.Pids pids() {
+        return pidsLimit == null ? null : new Resources.Pids(pidsLimit <= 0 ? -1 : pidsLimit);
+    }
+
+    /** No limit asked for (device rules aside). */
+    boolean isEmpty() {
+        return memory == null && memorySwap == null && memoryReservation == null && cpus == null
+            && cpuShares == null && cpusetCpus == null && cpusetMems == null && pidsLimit == null;
     }
 
     /** docker's default device cgroup ({@link DefaultDevices}) and each --device asked for. */

@@ -51,6 +51,9 @@ public final class ProgramCompiler {
         }
         namespaces(p, c.namespaces());
         if (c.uidMap() != null) {
+            if (dev.berth.linux.Procs.effectiveUid() != 0) {
+                p.add(OP_DENY_SETGROUPS, "deny setgroups: an unprivileged user may map only its own gid");
+            }
             p.add(OP_UID_MAP, "write uid_map", c.uidMap().line());
             p.add(OP_GID_MAP, "write gid_map", c.gidMap().line());
         }

@@ -32,7 +32,8 @@ import java.util.Map;
 public final class RuntimeMain {
     static final String VERSION = "0.1.0";
 
-    private Path root = Path.of("/run/berth-runtime");
+    private Path root;
+    private Boolean rootless;
     private Path log;
     private boolean jsonLog;
     private boolean debug;
@@ -49,7 +50,7 @@ public final class RuntimeMain {
             m.error(e.getMessage());
             code = 1;
         } catch (IOException | RuntimeException e) {
-            m.error(e.getMessage() != null ? e.getMessage() : e.toString());
+            m.error(describe(e));
             if (m.debug) {
                 e.printStackTrace();
             }
@@ -85,9 +86,12 @@ public final class RuntimeMain {
                     + " yet: use the cgroupfs driver (drop --systemd-cgroup; in containerd set SystemdCgroup = false)");
                 case "--rootless" -> {
                     String v = value != null ? value : args[++i];
-                    if (v.equals("true")) {
-                        throw new OciException("rootless containers are not supported by berth-runtime yet");
-                    }
+                    rootless = switch (v) {
+                        case "true" -> Boolean.TRUE;
+                        case "false" -> Boolean.FALSE;
+                        case "auto" -> null;
+                        default -> throw new OciException("invalid --rootless \"" + v + "\": use true, false or auto");
+                    };
                 }
                 case "--criu" -> i += value != null ? 0 : 1;
                 case "-v", "--version" -> {
@@ -107,7 +111,9 @@ public final class RuntimeMain {
         }
         String command = args[i];
         List<String> rest = new ArrayList<>(Arrays.asList(args).subList(i + 1, args.length));
-        BundleRuntime rt = new BundleRuntime(root);
+        boolean unprivileged = dev.berth.linux.Procs.effectiveUid() != 0;
+        BundleRuntime rt = new BundleRuntime(root != null ? root : defaultRoot(unprivileged),
+            rootless != null ? rootless : unprivileged);
         try {
             return switch (command) {
                 case "create" -> create(rt, rest, true);
@@ -126,6 +132,9 @@ public final class RuntimeMain {
                     rt.delete(one(rest, "delete"), force);
                     yield 0;
                 }
+                case "exec" -> RuntimeExec.exec(rt, rest, this::error);
+                case "update" -> RuntimeUpdate.update(rt, rest);
+                case "events" -> RuntimeUpdate.events(rt, rest);
                 case "list" -> list(rt, rest);
                 case "ps" -> ps(rt, rest);
                 case "pause" -> {
@@ -185,23 +194,19 @@ public final class RuntimeMain {
         if (session == null) {
             return 0;
         }
-        int code = waitExit(session);
+        int code = RuntimeExec.foreground(session, o.consoleSocket() == null && terminal(bundle));
         if (!keep) {
             rt.delete(id, true);
         }
         return code;
     }
 
-    private static int waitExit(StageSession s) throws IOException {
-        try (s) {
-            for (Frame f; (f = s.next()) != null; ) {
-                if (f.type() == Protocol.F_EXIT) {
-                    return WaitStatus.exitCode(java.nio.ByteBuffer.wrap(f.payload())
-                        .order(java.nio.ByteOrder.LITTLE_ENDIAN).getInt());
-                }
-            }
+    private static boolean terminal(Path bundle) {
+        try {
+            return dev.berth.runtime.oci.OciSpecReader.read(bundle).process().terminal();
+        } catch (dev.berth.runtime.oci.OciSpecException e) {
+            return false;
         }
-        return 255;
     }
 
     private int kill(BundleRuntime rt, List<String> rest) throws OciException, IOException {
@@ -315,7 +320,7 @@ public final class RuntimeMain {
         return f;
     }
 
-    private static boolean take(List<String> rest, String s, String l) {
+    static boolean take(List<String> rest, String s, String l) {
         boolean found = false;
         while (!rest.isEmpty() && (rest.get(0).equals(s) || rest.get(0).equals(l))) {
             rest.remove(0);
@@ -324,21 +329,21 @@ public final class RuntimeMain {
         return found;
     }
 
-    private static String one(List<String> rest, String command) throws OciException {
+    static String one(List<String> rest, String command) throws OciException {
         if (rest.size() != 1) {
             throw new OciException("\"" + command + "\" requires exactly 1 argument: the container id");
         }
         return rest.get(0);
     }
 
-    private static String next(List<String> rest, String flag) throws OciException {
+    static String next(List<String> rest, String flag) throws OciException {
         if (rest.isEmpty()) {
             throw new OciException("flag needs an argument: " + flag);
         }
         return rest.remove(0);
     }
 
-    private static int number(String v, String flag) throws OciException {
+    static int number(String v, String flag) throws OciException {
         try {
             return Integer.parseInt(v);
         } catch (NumberFormatException e) {
@@ -346,7 +351,31 @@ public final class RuntimeMain {
         }
     }
 
-    private void error(String message) {
+    /** runc's: /run for root, the user's runtime directory (or a private one in /tmp) otherwise. */
+    private static Path defaultRoot(boolean unprivileged) {
+        if (!unprivileged) {
+            return Path.of("/run/berth-runtime");
+        }
+        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "berth-runtime")
+            : Path.of("/tmp", "berth-runtime-" + dev.berth.linux.Procs.effectiveUid());
+    }
+
+    /** A file system error names the file and what went wrong, not only the file as Java does. */
+    private static String describe(Exception e) {
+        if (e instanceof java.nio.file.AccessDeniedException a) {
+            return a.getFile() + ": permission denied";
+        }
+        if (e instanceof java.nio.file.NoSuchFileException n) {
+            return n.getFile() + ": no such file or directory";
+        }
+        if (e instanceof java.nio.file.FileSystemException f) {
+            return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "file system error");
+        }
+        return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    void error(String message) {
         System.err.println(message);
         logLine("error", message);
     }
@@ -388,15 +417,20 @@ public final class RuntimeMain {
               state     Print the state of a container as JSON
               kill      Send a signal to the container's process (--all: every process)
               delete    Delete a container (-f: kill it first)
+              exec      Run a process in a container (--process FILE, or a command)
               list      List containers (--format json, -q)
               ps        List the processes of a container (--format json)
               pause     Freeze every process of a container
               resume    Thaw a paused container
+              update    Change a container's resource limits (--resources FILE|-, --memory, ...)
+              events    Print the container's stats as JSON (--stats: once; --interval 5s)
               spec      Write a default config.json (--rootless)
               features  Print what this runtime supports, as JSON
 
             Global options:
-              --root DIR          state directory (default /run/berth-runtime)
+              --root DIR          state directory (default /run/berth-runtime; for other users
+                                  $XDG_RUNTIME_DIR/berth-runtime)
+              --rootless BOOL     true, false or auto (default: true unless run by root)
               --log FILE          write errors to FILE as well
               --log-format FMT    text or json
               --debug             stack traces on errors

@@ -48,4 +48,9 @@ public final class GoTemplate {
     public String execute(Object data) {
         return new Exec(text).run(root, data);
     }
+
+    /** Go's fmt.Sprintf, as the printf function has it: for output that must read as Go's does. */
+    public static String sprintf(String format, Object... args) {
+        return Printf.sprintf(format, args);
+    }
 }

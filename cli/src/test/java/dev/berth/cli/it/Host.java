@@ -84,6 +84,46 @@ final class Host {
         }
     }
 
+    /**
+     * The container's cgroup directory for {@code controller}: in that controller's v1
+     * hierarchy where it is mounted, else in the v2 hierarchy.
+     */
+    static Path cgroupDir(Berth berth, String id, String controller) {
+        String rel = berth.cgroupParent().substring(1) + "/" + id;
+        Path v1 = Path.of("/sys/fs/cgroup", controller);
+        return Files.isDirectory(v1) ? v1.resolve(rel) : Path.of("/sys/fs/cgroup").resolve(rel);
+    }
+
+    /** A limit as the kernel has it: the v1 file where the controller is mounted as v1, else the v2 one. */
+    static String cgroupValue(Berth berth, String id, String controller, String v1File, String v2File)
+        throws IOException {
+        boolean v1 = Files.isDirectory(Path.of("/sys/fs/cgroup", controller));
+        return Files.readString(cgroupDir(berth, id, controller).resolve(v1 ? v1File : v2File)).strip();
+    }
+
+    /** What the kernel says of the container's freezer: freezer.state on v1, cgroup.events on v2. */
+    static boolean frozen(Berth berth, String id) throws IOException {
+        Path dir = cgroupDir(berth, id, "freezer");
+        if (Files.isDirectory(Path.of("/sys/fs/cgroup/freezer"))) {
+            return Files.readString(dir.resolve("freezer.state")).strip().equals("FROZEN");
+        }
+        return Files.readString(dir.resolve("cgroup.events")).contains("frozen 1");
+    }
+
+    /**
+     * Waits for a container to reach a point it marks by creating {@code file} (seen from the
+     * host through /proc/PID/root); fails after a minute, which only a hung container takes.
+     */
+    static void awaitFile(long pid, String file) throws Exception {
+        Path p = Path.of("/proc/" + pid + "/root" + file);
+        for (int i = 0; !Files.exists(p); i++) {
+            if (i > 6000) {
+                throw new AssertionError(file + " never appeared in the container of " + pid);
+            }
+            Thread.sleep(10);
+        }
+    }
+
     /** Processes whose working directory lies under {@code dir}: monitors of this test's root. */
     static List<Long> processesUnder(Path dir) {
         List<Long> out = new ArrayList<>();

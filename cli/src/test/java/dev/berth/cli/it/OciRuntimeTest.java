@@ -95,6 +95,118 @@ class OciRuntimeTest {
     }
 
     @Test
+    void execJoinsEveryNamespaceAndTheCgroupOfTheContainer() throws Exception {
+        Path pidFile = dir.resolve("pid");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "e1");
+        long init = Long.parseLong(Files.readString(pidFile));
+        String out = run(0, "exec", "-e", "FOO=bar", "--cwd", "/tmp", "-u", "1000:1001", "e1",
+            "sh", "-c", "echo $FOO $(pwd) $(id -u):$(id -g) $$");
+        assertEquals("bar /tmp 1000:1001 2", out.strip(), "PID 2: in the container's PID namespace");
+        assertTrue(run(3, "exec", "e1", "sh", "-c", "exit 3").isEmpty());
+
+        Path execPid = dir.resolve("exec.pid");
+        run(0, "exec", "-d", "--pid-file", execPid.toString(), "--cap", "CAP_SYS_ADMIN", "e1", "sleep", "30");
+        long exec = Long.parseLong(Files.readString(execPid));
+        for (String ns : List.of("pid", "mnt", "net", "uts", "ipc")) {
+            assertEquals(Host.ns(init, ns), Host.ns(exec, ns), ns);
+        }
+        assertEquals(Files.readString(Path.of("/proc/" + init + "/cgroup")),
+            Files.readString(Path.of("/proc/" + exec + "/cgroup")));
+        String status = Files.readString(Path.of("/proc/" + exec + "/status"));
+        assertTrue(status.contains("CapEff:\t0000000020200420"), "--cap adds CAP_SYS_ADMIN (bit 21): " + status);
+        assertTrue(run(0, "ps", "--format", "json", "e1").contains(Long.toString(exec)));
+
+        Path process = dir.resolve("process.json");
+        Files.writeString(process, """
+            {"terminal": false, "user": {"uid": 0, "gid": 0}, "cwd": "/", "env": ["X=from-file"],
+             "args": ["sh", "-c", "echo $X"]}""");
+        assertEquals("from-file", run(0, "exec", "--process", process.toString(), "e1").strip());
+
+        run(0, "kill", "e1", "KILL");
+        waitFor(() -> run(0, "state", "e1").contains("\"status\": \"stopped\""));
+        assertTrue(run(255, "exec", "e1", "true").contains("exec failed: cannot exec in a stopped container"));
+        assertTrue(run(255, "exec", "nosuch", "true").contains("container does not exist"));
+    }
+
+    @Test
+    void hooksRunInOrderWithTheStateInTheirNamespaces() throws Exception {
+        Path log = dir.resolve("hooks.log");
+        Path hook = dir.resolve("hook.sh");
+        Files.writeString(hook, "#!/bin/sh\necho \"$1 $(readlink /proc/self/ns/mnt) $(cat)\" >> " + log + "\n");
+        hook.toFile().setExecutable(true);
+        StringBuilder hooks = new StringBuilder("\"hooks\": {");
+        for (String kind : List.of("createRuntime", "createContainer", "poststart", "poststop")) {
+            hooks.append('"').append(kind).append("\": [{\"path\": \"").append(hook).append("\", \"args\": [\"hook.sh\", \"")
+                .append(kind).append("\"]}], ");
+        }
+        // in the container's root: the path resolves there, and the root is read-only but /dev/shm
+        hooks.append("\"startContainer\": [{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", ")
+            .append("\"cat > /dev/shm/state\"]}]},");
+        String config = Files.readString(bundle.resolve("config.json")).replaceFirst("\"linux\": \\{",
+            hooks + "\n\"linux\": {");
+        Files.writeString(bundle.resolve("config.json"), config);
+
+        Path pidFile = dir.resolve("pid");
+        run(0, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "h1");
+        String pid = Files.readString(pidFile);
+        String hostMnt = Host.ownNs("mnt");
+        String ctrMnt = Host.ns(Long.parseLong(pid), "mnt");
+        List<String> lines = Files.readAllLines(log);
+        assertEquals(2, lines.size(), lines.toString());
+        assertTrue(lines.get(0).startsWith("createRuntime " + hostMnt + " {\"ociVersion\":\"1.2.1\",\"id\":\"h1\","
+            + "\"status\":\"creating\",\"pid\":" + pid + ","), lines.get(0));
+        assertTrue(lines.get(1).startsWith("createContainer " + ctrMnt + " "), lines.get(1) + " vs " + ctrMnt);
+
+        run(0, "start", "h1");
+        assertTrue(Files.readAllLines(log).get(2).startsWith("poststart " + hostMnt + " "));
+        assertTrue(Files.readAllLines(log).get(2).contains("\"status\":\"running\""));
+        assertTrue(run(0, "exec", "h1", "cat", "/dev/shm/state").contains("\"status\":\"created\""));
+        run(0, "delete", "-f", "h1");
+        String last = Files.readAllLines(log).get(3);
+        assertTrue(last.startsWith("poststop " + hostMnt + " ") && last.contains("\"status\":\"stopped\""), last);
+    }
+
+    @Test
+    void aFailingOrHangingHookStopsTheCreateAndLeavesNothing() throws Exception {
+        String original = Files.readString(bundle.resolve("config.json"));
+        for (String hook : List.of("{\"path\": \"/bin/sh\", \"args\": [\"sh\", \"-c\", \"echo no >&2; exit 4\"]}",
+            "{\"path\": \"/bin/sleep\", \"args\": [\"sleep\", \"30\"], \"timeout\": 1}")) {
+            Files.writeString(bundle.resolve("config.json"), original.replaceFirst("\"linux\": \\{",
+                "\"hooks\": {\"createRuntime\": [" + hook + "]},\n\"linux\": {"));
+            String err = run(1, "create", "--bundle", bundle.toString(), "bad");
+            assertTrue(err.contains("error running createRuntime hook #0"), err);
+            assertTrue(err.contains("exit status 4, stderr: no") || err.contains("timeout of 1s"), err);
+            assertEquals("", run(0, "list", "-q").strip());
+            assertFalse(Files.exists(dir.resolve("root").resolve("bad")));
+            assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
+        }
+    }
+
+    @Test
+    void updateChangesTheLimitsInTheKernelAndEventsReportsThem() throws Exception {
+        run(0, "run", "-d", "--bundle", bundle.toString(), "u1");
+        Path memory = Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr");
+        Path pids = Path.of("/sys/fs/cgroup/pids/" + dir.getFileName() + "/ctr");
+        assumeTrue(Files.isDirectory(memory) && Files.isDirectory(pids), "cgroup v1 memory and pids controllers");
+        run(0, "update", "--memory", "64m", "--pids-limit", "20", "u1");
+        assertEquals("67108864", Files.readString(memory.resolve("memory.limit_in_bytes")).strip());
+        assertEquals("20", Files.readString(pids.resolve("pids.max")).strip());
+        Path resources = dir.resolve("resources.json");
+        Files.writeString(resources, "{\"pids\": {\"limit\": 30}}");
+        run(0, "update", "--resources", resources.toString(), "u1");
+        assertEquals("30", Files.readString(pids.resolve("pids.max")).strip());
+        assertTrue(run(1, "update", "--memory", "lots", "u1").contains("invalid value \"lots\" for --memory"));
+        String event = run(0, "events", "--stats", "u1").strip();
+        assertTrue(event.startsWith("{\"type\":\"stats\",\"id\":\"u1\",\"data\":{"), event);
+        assertTrue(event.contains("\"limit\":30") && event.contains("\"current\":1"), event);
+        run(0, "pause", "u1");
+        assertTrue(run(0, "state", "u1").contains("\"status\": \"paused\""));
+        assertTrue(run(255, "exec", "u1", "true").contains("cannot exec in a paused container"));
+        run(0, "resume", "u1");
+        assertTrue(run(0, "state", "u1").contains("\"status\": \"running\""));
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
@@ -146,6 +258,8 @@ class OciRuntimeTest {
         cmd.add("--root");
         cmd.add(dir.resolve("root").toString());
         cmd.addAll(List.of(args));
-        return new ProcessBuilder(cmd);
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        pb.environment().put("BERTH_STAGE", Berth.STAGE.toString()); // for a second stage (hooks)
+        return pb;
     }
 }

@@ -14,6 +14,8 @@ package dev.berth.runtime.cgroup;
  * @param oomKills processes killed by the OOM killer
  * @param underOom v1 only: the cgroup is out of memory right now (OOM killer disabled)
  * @param cpuThrottledTime nanoseconds the cgroup waited for its quota
+ * @param inactiveFile page cache the kernel may reclaim first (v1 {@code total_inactive_file}, v2
+ *     {@code inactive_file}): docker's stats leave it out of the memory usage
  */
 public record CgroupStats(
     Long memoryUsage,
@@ -35,4 +37,5 @@ public record CgroupStats(
     Long pidsCurrent,
     Long pidsLimit,
     Long ioReadBytes,
-    Long ioWriteBytes) {}
+    Long ioWriteBytes,
+    Long inactiveFile) {}

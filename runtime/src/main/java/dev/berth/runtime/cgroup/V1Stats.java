@@ -21,6 +21,7 @@ final class V1Stats {
         Long failcnt = null;
         Long oomKills = null;
         Boolean underOom = null;
+        Long inactiveFile = null;
         if (mem != null) {
             usage = Fs.number(mem.resolve("memory.usage_in_bytes"));
             limit = unlimited(Fs.number(mem.resolve("memory.limit_in_bytes")));
@@ -31,6 +32,7 @@ final class V1Stats {
             // the total_ lines include the cgroups below, as v2's memory.stat does
             cache = either(stat, "total_cache", "cache");
             rss = either(stat, "total_rss", "rss");
+            inactiveFile = either(stat, "total_inactive_file", "inactive_file");
             failcnt = Fs.number(mem.resolve("memory.failcnt"));
             Map<String, Long> oom = Fs.keyed(mem.resolve("memory.oom_control"));
             oomKills = oom.get("oom_kill");
@@ -60,7 +62,7 @@ final class V1Stats {
             cpu.get("nr_periods"), cpu.get("nr_throttled"), cpu.get("throttled_time"),
             pids == null ? null : Fs.number(pids.resolve("pids.current")),
             pids == null ? null : Fs.number(pids.resolve("pids.max")),
-            io == null ? null : io[0], io == null ? null : io[1]);
+            io == null ? null : io[0], io == null ? null : io[1], inactiveFile);
     }
 
     /** v1 says "no limit" with the largest page-aligned counter, 0x7FFFFFFFFFFFF000 on 4K pages. */

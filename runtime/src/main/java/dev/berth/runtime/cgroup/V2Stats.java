@@ -32,7 +32,8 @@ final class V2Stats {
             Fs.number(dir.resolve("pids.current")),
             Fs.number(dir.resolve("pids.max")),
             io == null ? null : io[0],
-            io == null ? null : io[1]);
+            io == null ? null : io[1],
+            mem.get("inactive_file"));
     }
 
     private static Long micros(Long v) {

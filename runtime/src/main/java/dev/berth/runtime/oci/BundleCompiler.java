@@ -47,35 +47,17 @@ public final class BundleCompiler {
 
     public static Program compile(OciSpec spec, ProcessSpec process, Launch launch) throws OciSpecException {
         Program p = new Program();
-        OciProcess proc = spec.process();
         p.add(OP_STATE_DIR, "state directory " + launch.stateDir(), launch.stateDir().toString());
         if (launch.execFifo() != null) {
             p.add(OP_EXEC_FIFO, "make the exec fifo " + launch.execFifo(), launch.execFifo().toString());
         }
-        if (launch.detach()) {
-            p.add(OP_DETACH, "leave the process to our caller once started");
-        }
-        if (proc.terminal()) {
-            long rows = proc.consoleSize() != null ? proc.consoleSize().height() : 24;
-            long cols = proc.consoleSize() != null ? proc.consoleSize().width() : 80;
-            p.add(OP_TTY, "allocate a terminal", Long.toString(rows), Long.toString(cols));
-            if (launch.consoleSocket() != null) {
-                p.add(OP_CONSOLE_SOCKET, "send the terminal to " + launch.consoleSocket(),
-                    launch.consoleSocket().toString());
-            }
-        } else {
-            p.add(OP_INHERIT_STDIO, "the process gets our stdin, stdout and stderr");
-        }
-        if (launch.preserveFds() > 0) {
-            p.add(OP_PRESERVE_FDS, "pass on fds 3 to " + (2 + launch.preserveFds()),
-                Integer.toString(launch.preserveFds()));
-        }
-        for (String procs : launch.cgroupProcs()) {
-            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
-        }
+        launchOptions(p, process, launch);
         OciLinux linux = spec.linux();
         namespaces(p, linux);
         if (!linux.uidMappings().isEmpty()) {
+            if (dev.berth.linux.Procs.effectiveUid() != 0) {
+                p.add(OP_DENY_SETGROUPS, "deny setgroups: an unprivileged user may map only its own gid");
+            }
             p.add(OP_UID_MAP, "write uid_map", mapText(linux.uidMappings()));
             p.add(OP_GID_MAP, "write gid_map", mapText(linux.gidMappings()));
         }
@@ -91,6 +73,7 @@ public final class BundleCompiler {
         Path root = spec.root().path();
         if (ownMounts) {
             rootfs(p, spec, root, launch.cgroupProcs());
+            pause(p, spec);
             p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
             for (var e : linux.sysctl().entrySet()) {
                 p.add(OP_WRITE, "set the sysctl " + e.getKey(),
@@ -110,8 +93,57 @@ public final class BundleCompiler {
         if (!spec.domainname().isEmpty()) {
             p.add(OP_DOMAINNAME, "setdomainname " + spec.domainname(), spec.domainname());
         }
+        if (!ownMounts) {
+            pause(p, spec);
+        }
         ProgramCompiler.process(p, process);
         return p;
+    }
+
+    /** Where createRuntime and createContainer hooks run: the mounts made, the root not yet pivoted. */
+    private static void pause(Program p, OciSpec spec) {
+        if (BundleHooks.pauseAtCreate(spec.hooks())) {
+            p.add(OP_PAUSE, "wait while the createRuntime and createContainer hooks run");
+        }
+    }
+
+    /**
+     * {@code exec}: a process in the namespaces of the container's first process ({@code joins},
+     * by their /proc files) and its cgroup, set up as {@code process} says.
+     */
+    public static Program compileExec(ProcessSpec process, Map<NsKind, Path> joins, Launch launch) {
+        Program p = new Program();
+        launchOptions(p, process, launch);
+        for (var e : joins.entrySet()) {
+            p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
+                e.getKey().procName(), e.getValue().toString());
+        }
+        ProgramCompiler.process(p, process);
+        return p;
+    }
+
+    private static void launchOptions(Program p, ProcessSpec proc, Launch launch) {
+        if (launch.detach()) {
+            p.add(OP_DETACH, "leave the process to our caller once started");
+        }
+        if (proc.tty()) {
+            p.add(OP_TTY, "allocate a terminal", Integer.toString(proc.rows()), Integer.toString(proc.cols()));
+            if (launch.consoleSocket() != null) {
+                p.add(OP_CONSOLE_SOCKET, "send the terminal to " + launch.consoleSocket(),
+                    launch.consoleSocket().toString());
+            } else {
+                p.add(OP_STDIN, "keep stdin open: our caller's terminal is relayed");
+            }
+        } else {
+            p.add(OP_INHERIT_STDIO, "the process gets our stdin, stdout and stderr");
+        }
+        if (launch.preserveFds() > 0) {
+            p.add(OP_PRESERVE_FDS, "pass on fds 3 to " + (2 + launch.preserveFds()),
+                Integer.toString(launch.preserveFds()));
+        }
+        for (String procs : launch.cgroupProcs()) {
+            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
+        }
     }
 
     private static void namespaces(Program p, OciLinux linux) {

@@ -49,16 +49,20 @@ final class BundleProcess {
     }
 
     static ProcessSpec of(OciSpec spec, List<String> warnings) throws OciSpecException {
-        OciProcess p = spec.process();
+        return of(spec, spec.process(), warnings);
+    }
+
+    /** {@code p} run in the container of {@code spec} (an exec): the container's seccomp filter applies. */
+    static ProcessSpec of(OciSpec spec, OciProcess p, List<String> warnings) throws OciSpecException {
         List<Integer> groups = new ArrayList<>();
         for (long g : p.user().additionalGids()) {
             groups.add((int) g);
         }
         long rows = p.consoleSize() != null ? p.consoleSize().height() : 24;
         long cols = p.consoleSize() != null ? p.consoleSize().width() : 80;
-        return new ProcessSpec(p.args(), withHome(p.env(), spec.root().path(), p.user().uid()), p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(),
-            (int) p.user().gid(), groups, p.terminal(), false, false, (int) rows, (int) cols,
-            security(spec, warnings));
+        return new ProcessSpec(p.args(), withHome(p.env(), spec.root().path(), p.user().uid()),
+            p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(), (int) p.user().gid(), groups, p.terminal(), false,
+            false, (int) rows, (int) cols, security(spec, p, warnings));
     }
 
     /**
@@ -89,8 +93,8 @@ final class BundleProcess {
         return out;
     }
 
-    private static ProcessSecurity security(OciSpec spec, List<String> warnings) throws OciSpecException {
-        OciProcess p = spec.process();
+    private static ProcessSecurity security(OciSpec spec, OciProcess p, List<String> warnings)
+        throws OciSpecException {
         CapSets caps = null;
         if (p.capabilities() != null) {
             long host = Capabilities.hostBounding();

@@ -33,8 +33,19 @@ public final class BundleRuntime {
     private final BundleStore store;
     private final List<String> warnings = new ArrayList<>();
 
+    private final boolean rootless;
+
     public BundleRuntime(Path root) {
+        this(root, Procs.effectiveUid() != 0);
+    }
+
+    /**
+     * @param rootless run as an unprivileged user would: a cgroup that cannot be made is done
+     *     without (with a warning) unless the spec sets limits, as runc does
+     */
+    public BundleRuntime(Path root, boolean rootless) {
         this.store = new BundleStore(root);
+        this.rootless = rootless;
     }
 
     /** What berth-runtime applied differently from the spec; the CLI logs them, never prints them. */
@@ -47,6 +58,17 @@ public final class BundleRuntime {
         boolean waitForStart) {}
 
     /**
+     * What {@code exec} was asked for. With {@code processFile} the process fields (args to
+     * noNewPrivs) are ignored, as runc ignores them.
+     *
+     * @param user "UID[:GID]", or null to keep the container's
+     * @param cwd null to keep the container's
+     */
+    public record ExecOptions(Path processFile, List<String> args, boolean tty, String cwd, List<String> env,
+        String user, List<Long> additionalGids, List<String> caps, boolean noNewPrivs, boolean detach,
+        Path pidFile, Path consoleSocket, int preserveFds, boolean ignorePaused) {}
+
+    /**
      * Creates the container: namespaces, cgroup, mounts and process set up, the process waiting
      * for {@link #start} (with {@code waitForStart}) or already started. Returns the session
      * still attached to the monitor when not detached ({@code run} in the foreground).
@@ -56,8 +78,10 @@ public final class BundleRuntime {
             throw new OciException("invalid container id \"" + id + "\": use letters, digits, _ + - and .");
         }
         OciSpec spec;
+        String config;
         try {
-            spec = OciSpecReader.read(o.bundle());
+            config = OciSpecReader.text(o.bundle());
+            spec = OciSpecReader.parse(config, OciSpecReader.realPath(o.bundle()));
         } catch (OciSpecException e) {
             throw new OciException(e.getMessage());
         }
@@ -73,16 +97,26 @@ public final class BundleRuntime {
         StageSession session = null;
         Program program = null;
         try {
+            // what exec and the hooks of later calls read: the bundle may change or go meanwhile
+            AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
             cgroup = cgroup(id, spec);
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
-            for (Path f : cgroup.procsFiles()) {
+            for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
                 procs.add(f.toString());
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
             program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
             session = StageSession.start(program, dir.resolve("stage.log"));
+            if (BundleHooks.pauseAtCreate(spec.hooks())) {
+                long paused = session.awaitPaused();
+                OciState creating = hookState(id, spec, created, OciState.Status.CREATING, paused);
+                BundleHooks.here(spec.hooks(), "prestart", creating);
+                BundleHooks.here(spec.hooks(), "createRuntime", creating);
+                BundleHooks.inContainer(spec.hooks(), "createContainer", creating, spec, paused);
+                session.go();
+            }
             long pid = session.awaitCreated();
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("id", id);
@@ -93,14 +127,24 @@ public final class BundleRuntime {
             state.put("created", created);
             state.put("owner", "");
             state.put("annotations", new LinkedHashMap<String, Object>(spec.annotations()));
-            state.put("cgroupsPath", cgroup.path());
+            if (cgroup != null) {
+                state.put("cgroupsPath", cgroup.path());
+            }
             state.put("pidNamespace", ownPidNamespace(spec));
             store.write(id, state);
             if (o.pidFile() != null) {
                 AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
             }
+            if (!o.waitForStart()) {
+                BundleHooks.inContainer(spec.hooks(), "startContainer",
+                    hookState(id, spec, created, OciState.Status.CREATED, pid), spec, pid);
+            }
             session.go();
             session.awaitStarted();
+            if (!o.waitForStart()) {
+                BundleHooks.hereWarn(spec.hooks(), "poststart",
+                    hookState(id, spec, created, OciState.Status.RUNNING, pid), warnings);
+            }
             if (o.detach() || o.waitForStart()) {
                 session.close();
                 return null;
@@ -121,6 +165,11 @@ public final class BundleRuntime {
         }
     }
 
+    private static OciState hookState(String id, OciSpec spec, long created, OciState.Status status, long pid) {
+        return new OciState(OciSpec.VERSION, id, (int) pid, status, spec.bundle().toString(),
+            spec.root().path().toString(), created, "", spec.annotations());
+    }
+
     private Cgroup cgroup(String id, OciSpec spec) throws CgroupException, OciException {
         Resources r;
         try {
@@ -130,9 +179,32 @@ public final class BundleRuntime {
         }
         r = withDefaultDevices(r, spec);
         String path = spec.linux().cgroupsPath().isEmpty() ? "/berth-runtime/" + id : spec.linux().cgroupsPath();
-        Cgroup c = Cgroups.detect().create(path, r);
+        Cgroup c;
+        try {
+            c = Cgroups.detect().create(path, r);
+        } catch (CgroupException e) {
+            if (!rootless) {
+                throw e;
+            }
+            if (spec.linux().resources() != null && hasLimits(spec.linux().resources())) {
+                throw new OciException("rootless: cannot set the resource limits in linux.resources without a cgroup"
+                    + " delegated to this user (" + e.getMessage() + "): drop the limits or delegate a cgroup v2 subtree");
+            }
+            warnings.add("rootless: no cgroup of its own (" + e.getMessage() + ")");
+            return null;
+        }
         warnings.addAll(c.unsupported());
         return c;
+    }
+
+    /** Whether a LinuxResources document sets anything but the device list, which rootless cannot need. */
+    private static boolean hasLimits(Map<String, Object> resources) {
+        for (String k : resources.keySet()) {
+            if (!k.equals("devices")) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -178,6 +250,76 @@ public final class BundleRuntime {
         return false;
     }
 
+    /**
+     * runc's {@code exec}: a process in a created or running container. Returns the session of
+     * a process run in the foreground, null when detached (it is then our caller's child).
+     */
+    public StageSession exec(String id, ExecOptions o) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        OciState.Status status = status(id, s);
+        if (status == OciState.Status.STOPPED) {
+            throw new OciException("cannot exec in a stopped container");
+        }
+        if (status == OciState.Status.PAUSED && !o.ignorePaused()) {
+            throw new OciException("cannot exec in a paused container (use --ignore-paused to override)");
+        }
+        OciSpec spec = savedSpec(id, s);
+        OciProcess proc = BundleExec.process(spec, o);
+        if (!proc.cwd().startsWith("/")) {
+            throw new OciException("cwd \"" + proc.cwd() + "\" is not an absolute path");
+        }
+        if (proc.terminal() && o.detach() && o.consoleSocket() == null) {
+            throw new OciException("cannot allocate tty if runc will detach without setting console socket");
+        }
+        if (!proc.terminal() && o.consoleSocket() != null) {
+            throw new OciException("cannot use console socket if runc will not allocate tty");
+        }
+        List<String> procs = new ArrayList<>();
+        Cgroup c = openCgroup(s);
+        for (Path f : c == null ? List.<Path>of() : c.procsFiles()) {
+            procs.add(f.toString());
+        }
+        long pid = num(s, "pid");
+        Program program = BundleExec.program(spec, proc, pid, new BundleCompiler.Launch(null, null, o.detach(),
+            o.consoleSocket(), o.preserveFds(), procs), warnings);
+        StageSession session = null;
+        try {
+            session = StageSession.start(program, store.dir(id).resolve("stage.log"));
+            long execPid = session.awaitCreated();
+            if (o.pidFile() != null) {
+                AtomicFiles.write(o.pidFile().toAbsolutePath(),
+                    Long.toString(execPid).getBytes(StandardCharsets.US_ASCII));
+            }
+            session.go();
+            session.awaitStarted();
+        } catch (StageException e) {
+            session.kill();
+            throw new OciException(e.getMessage());
+        } catch (IOException | RuntimeException e) {
+            if (session != null) {
+                session.kill();
+            }
+            throw e;
+        }
+        if (o.detach()) {
+            session.close();
+            return null;
+        }
+        return session;
+    }
+
+    /** The config.json the container was created from, as saved then. */
+    private OciSpec savedSpec(String id, Map<String, Object> s) throws OciException, IOException {
+        try {
+            String text = Files.readString(store.dir(id).resolve(BundleStore.CONFIG));
+            return OciSpecReader.parse(text, Path.of((String) s.get("bundle")));
+        } catch (java.nio.file.NoSuchFileException e) {
+            throw new OciException("the saved config of container " + id + " is missing: delete and create it again");
+        } catch (OciSpecException e) {
+            throw new OciException(e.getMessage());
+        }
+    }
+
     /** Lets a created container's process run: the exec fifo is opened, read and removed. */
     public void start(String id) throws OciException, IOException {
         Map<String, Object> s = load(id);
@@ -191,6 +333,14 @@ public final class BundleRuntime {
         Path fifo = store.dir(id).resolve(BundleStore.EXEC_FIFO);
         long pid = num(s, "pid");
         long start = num(s, "pidStartTime");
+        OciSpec spec = savedSpec(id, s);
+        try {
+            BundleHooks.inContainer(spec.hooks(), "startContainer", state(id), spec, pid);
+        } catch (OciException | IOException e) {
+            // runc's process dies when one of these fails, and the container is stopped
+            Signaller.signal(List.of(new Signaller.Target(pid, start)), 9);
+            throw e;
+        }
         // opening a fifo blocks until the other end is open: off-thread, watching the process
         java.util.concurrent.FutureTask<Integer> read = new java.util.concurrent.FutureTask<>(new FifoRead(fifo));
         Thread.startVirtualThread(read);
@@ -201,6 +351,8 @@ public final class BundleRuntime {
                 if (b != '0') {
                     throw new OciException("cannot start an already running container");
                 }
+                BundleHooks.hereWarn(spec.hooks(), "poststart", state(id).with(OciState.Status.RUNNING, (int) pid),
+                    warnings);
                 return;
             } catch (TimeoutException e) {
                 if (!Procs.alive(pid, start)) {
@@ -310,6 +462,10 @@ public final class BundleRuntime {
         } catch (CgroupException e) {
             throw new OciException("cannot remove the cgroup of " + id + ": " + e.getMessage());
         }
+        if (Files.exists(store.dir(id).resolve(BundleStore.CONFIG))) {
+            OciState stopped = state(id).with(OciState.Status.STOPPED, 0);
+            BundleHooks.hereWarn(savedSpec(id, s).hooks(), "poststop", stopped, warnings);
+        }
         store.delete(id);
     }
 
@@ -340,6 +496,36 @@ public final class BundleRuntime {
         } catch (CgroupException e) {
             throw new OciException(e.getMessage());
         }
+    }
+
+    /**
+     * runc's {@code update}: new limits for the container's cgroup, from a LinuxResources
+     * document (fields left out stay as they are).
+     */
+    public void update(String id, Map<String, Object> resources) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        if (status(id, s) == OciState.Status.STOPPED) {
+            throw new OciException("container not running");
+        }
+        Cgroup c = openCgroup(s);
+        if (c == null) {
+            throw new OciException("the container has no cgroup to update");
+        }
+        try {
+            c.update(Resources.fromOci(resources));
+        } catch (CgroupException e) {
+            throw new OciException("cannot update the resources of " + id + ": " + e.getMessage());
+        } catch (IllegalArgumentException e) {
+            throw new OciException("invalid resources: " + e.getMessage());
+        }
+        warnings.addAll(c.unsupported());
+    }
+
+    /** The container's cgroup usage, for {@code events}; null once it is gone. */
+    public dev.berth.runtime.cgroup.CgroupStats stats(String id) throws OciException, IOException {
+        Map<String, Object> s = load(id);
+        Cgroup c = openCgroup(s);
+        return c == null || !c.exists() ? null : c.stats();
     }
 
     /** Every process of the container, for {@code ps}. */

@@ -23,6 +23,7 @@ import java.util.Map;
 public final class BundleStore {
     public static final String STATE = "state.json";
     public static final String EXEC_FIFO = "exec.fifo";
+    public static final String CONFIG = "config.json";
 
     private final Path root;
 

@@ -25,13 +25,21 @@ public final class OciSpecReader {
      * real path, as runc takes it from its working directory there.
      */
     public static OciSpec read(Path bundle) throws OciSpecException {
-        Path dir;
+        return parse(text(bundle), realPath(bundle));
+    }
+
+    /** The text of {@code bundle/config.json}, unchecked. */
+    public static String text(Path bundle) throws OciSpecException {
+        return load(realPath(bundle).resolve("config.json"), "config.json");
+    }
+
+    /** The bundle's real path, as runc reports it; a bundle that is not there is left as given. */
+    public static Path realPath(Path bundle) {
         try {
-            dir = bundle.toRealPath();
+            return bundle.toRealPath();
         } catch (IOException e) {
-            dir = bundle.toAbsolutePath().normalize(); // config.json's absence is reported below
+            return bundle.toAbsolutePath().normalize(); // config.json's absence is reported later
         }
-        return parse(load(dir.resolve("config.json"), "config.json"), dir);
     }
 
     /** Checks config.json's text, as {@link #read} does, for a bundle at {@code bundle} (made absolute). */

@@ -8,7 +8,7 @@ public final class Protocol {
     private Protocol() {}
 
     public static final int MAGIC = 0x48545242;
-    public static final int VERSION = 1;
+    public static final int VERSION = 2;
     public static final int FRAME_MAX = 1 << 20;
 
     public static final byte F_HELLO = 'H';
@@ -24,6 +24,7 @@ public final class Protocol {
     public static final byte F_WAIT = 'T';
     public static final byte F_CREATED = 'C';
     public static final byte F_STARTED = 'S';
+    public static final byte F_PAUSED = 'h';
     public static final byte F_ERROR = 'E';
     public static final byte F_STDOUT = 'O';
     public static final byte F_STDERR = 'R';
@@ -89,6 +90,8 @@ public final class Protocol {
     public static final int OP_PERSONALITY = 46;
     public static final int OP_GO = 47;
     public static final int OP_MKNOD = 48;
+    public static final int OP_PAUSE = 49;
+    public static final int OP_DENY_SETGROUPS = 50;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;

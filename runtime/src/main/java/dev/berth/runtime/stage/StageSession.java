@@ -95,7 +95,15 @@ public final class StageSession implements AutoCloseable {
         return expect(Protocol.F_CREATED).intValue();
     }
 
-    /** Lets the container run its command. */
+    /**
+     * Waits until the set-up reaches its OP_PAUSE; returns the host pid of the waiting process.
+     * {@link #go} lets it carry on.
+     */
+    public long awaitPaused() throws IOException, StageException {
+        return expect(Protocol.F_PAUSED).intValue();
+    }
+
+    /** Lets the container run its command (or, at an OP_PAUSE, carry on with its set-up). */
     public void go() throws IOException {
         send(Frame.of(Protocol.F_GO));
     }

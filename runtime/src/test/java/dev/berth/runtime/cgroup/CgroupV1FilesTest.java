@@ -121,7 +121,7 @@ class CgroupV1FilesTest {
         Files.writeString(m.resolve("memory.memsw.usage_in_bytes"), "2101248\n");
         Files.writeString(m.resolve("memory.failcnt"), "5\n");
         Files.writeString(m.resolve("memory.stat"), "cache 4096\nrss 8192\nhierarchical_memory_limit 1\n"
-            + "total_cache 1048576\ntotal_rss 1044480\n");
+            + "total_cache 1048576\ntotal_rss 1044480\ntotal_inactive_file 524288\n");
         Files.writeString(m.resolve("memory.oom_control"), "oom_kill_disable 0\nunder_oom 0\noom_kill 3\n");
         Path a = Files.createDirectories(tmp.resolve("cpuacct"));
         Files.writeString(a.resolve("cpuacct.usage"), "123456789\n");
@@ -138,6 +138,6 @@ class CgroupV1FilesTest {
         CgroupStats s = V1Stats.read(Map.of("memory", m, "cpuacct", a, "cpu", c, "pids", p, "blkio", b));
         // no usage_user/usage_sys (before Linux 4.7): the tick counts, at 100 a second
         assertEquals(new CgroupStats(2097152L, -1L, 3145728L, 4096L, 1048576L, 1044480L, 5L, null, 3L, false,
-            123456789L, 70_000_000L, 30_000_000L, 20L, 6L, 987654L, 2L, 50L, 4097L, 12288L), s);
+            123456789L, 70_000_000L, 30_000_000L, 20L, 6L, 987654L, 2L, 50L, 4097L, 12288L, 524288L), s);
     }
 }

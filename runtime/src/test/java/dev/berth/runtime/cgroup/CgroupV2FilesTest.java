@@ -213,7 +213,7 @@ class CgroupV2FilesTest {
         write(dir, "memory.max", "536870912\n");
         write(dir, "memory.peak", "4194304\n");
         write(dir, "memory.swap.current", "8192\n");
-        write(dir, "memory.stat", "anon 1048576\nfile 2097152\nkernel 65536\nfile_mapped 0\n");
+        write(dir, "memory.stat", "anon 1048576\nfile 2097152\nkernel 65536\nfile_mapped 0\ninactive_file 1048576\n");
         write(dir, "memory.events", "low 0\nhigh 0\nmax 7\noom 2\noom_kill 1\noom_group_kill 0\n");
         write(dir, "cpu.stat", "usage_usec 1500\nuser_usec 1000\nsystem_usec 500\nnr_periods 10\n"
             + "nr_throttled 4\nthrottled_usec 250\nnr_bursts 0\nburst_usec 0\n");
@@ -222,7 +222,7 @@ class CgroupV2FilesTest {
             + "8:16 rbytes=100 wbytes=0 rios=1 wios=0 dbytes=0 dios=0\n");
         CgroupStats s = cgroups.open("/berth/c6").stats();
         assertEquals(new CgroupStats(3145728L, 536870912L, 4194304L, 8192L, 2097152L, 1048576L, 7L, 2L, 1L, null,
-            1_500_000L, 1_000_000L, 500_000L, 10L, 4L, 250_000L, 3L, -1L, 4196L, 8192L), s);
+            1_500_000L, 1_000_000L, 500_000L, 10L, 4L, 250_000L, 3L, -1L, 4196L, 8192L, 1048576L), s);
     }
 
     @Test

@@ -1,0 +1,161 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * berth-runtime and berth run by an unprivileged user (a uid with no account, through setpriv):
+ * a user namespace mapping root to that uid, no cgroup, and nothing of the host's that the user
+ * could not write becomes writable.
+ */
+class RootlessTest {
+    private static final int UID = 47123;
+
+    private Path dir;
+    private Path bundle;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        assumeTrue(Host.isRoot(), "setpriv to another uid needs root");
+        dir = Files.createTempDirectory(Path.of("/tmp"), "berth-trl");
+        Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwxr-xr-x"));
+        bundle = dir.resolve("bundle");
+        Files.createDirectories(bundle);
+        exec(0, "cp", "-a", Rootfs.busybox().toString(), bundle.resolve("rootfs").toString());
+        // what the user's JVM reads must be readable by it: our jars may sit under /root
+        Path cp = dir.resolve("cp");
+        Files.createDirectories(cp);
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            if (Files.isRegularFile(p)) {
+                Files.copy(p, cp.resolve(p.getFileName()));
+            }
+        }
+        Files.createDirectories(dir.resolve("state"));
+        Files.createDirectories(dir.resolve("hostdir"));
+        Files.writeString(dir.resolve("hostdir/root-owned"), "host\n");
+        // a rootless user owns its bundle and its image, as podman unpacks it
+        exec(0, "chown", "-R", UID + ":" + UID, dir.resolve("state").toString(), bundle.toString());
+        run(0, "spec", "--rootless", "--bundle", bundle.toString());
+        String config = Files.readString(bundle.resolve("config.json"))
+            .replace("\"terminal\": true", "\"terminal\": false")
+            .replace("\"sh\"", "\"sleep\", \"30\"")
+            .replaceFirst("\"mounts\": \\[", "\"mounts\": [{\"destination\": \"/mnt\", \"type\": \"bind\", \"source\": \""
+                + dir.resolve("hostdir") + "\", \"options\": [\"rbind\", \"rw\"]},");
+        Files.writeString(bundle.resolve("config.json"), config);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        if (dir == null) {
+            return;
+        }
+        for (String id : run(0, "list", "-q").split("\n")) {
+            if (!id.isBlank()) {
+                run(0, "delete", "-f", id.strip());
+            }
+        }
+        assertEquals(List.of(), Host.mountsUnder(dir));
+        exec(0, "rm", "-rf", dir.toString());
+    }
+
+    @Test
+    void anUnprivilegedUserRunsAContainerAsRootOfItsOwnUserNamespace() throws Exception {
+        Path pidFile = dir.resolve("state/pid");
+        run(0, "create", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "r1");
+        run(0, "start", "r1");
+        long pid = Long.parseLong(Files.readString(pidFile));
+        String status = Files.readString(Path.of("/proc/" + pid + "/status"));
+        assertTrue(status.contains("Uid:\t" + UID + "\t" + UID), "the host sees the user's uid: " + status);
+        assertEquals(List.of("0", Integer.toString(UID), "1"),
+            List.of(Files.readString(Path.of("/proc/" + pid + "/uid_map")).strip().split("\\s+")));
+        assertFalse(Host.ns(pid, "user").equals(Host.ownNs("user")));
+        assertFalse(Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains("berth-runtime"),
+            "no cgroup: the user cannot make one");
+
+        assertEquals("0 0", run(0, "exec", "r1", "sh", "-c", "echo $(id -u) $(id -g)").strip());
+        // root in the container is not root on the host: a root-owned host file stays read-only
+        String denied = run(1, "exec", "r1", "sh", "-c", "echo x >> /mnt/root-owned");
+        assertTrue(denied.contains("Permission denied"), denied);
+        assertEquals("host\n", Files.readString(dir.resolve("hostdir/root-owned")));
+        run(0, "delete", "-f", "r1");
+        assertFalse(Files.exists(dir.resolve("state/r1")));
+    }
+
+    @Test
+    void berthRunByAUserGetsAUserNamespaceAndNoCgroup() throws Exception {
+        String out = berth(0, "run", "--rm", "host", "sh", "-c", "id -u; cat /proc/self/uid_map");
+        assertTrue(out.contains("WARNING: rootless: the container has no cgroup of its own"), out);
+        assertTrue(out.contains("\n0\n") || out.startsWith("0\n"), out);
+        assertTrue(out.replaceAll("\\s+", " ").contains(" 0 " + UID + " 1"), "root inside is the user: " + out);
+
+        String id = berth(0, "run", "-d", "host", "sleep", "30").lines().reduce((a, b) -> b).orElseThrow().strip();
+        long pid = Long.parseLong(berth(0, "inspect", "-f", "{{.State.Pid}}", id).strip());
+        assertTrue(Files.readString(Path.of("/proc/" + pid + "/status")).contains("Uid:\t" + UID + "\t"));
+        assertFalse(Host.ns(pid, "user").equals(Host.ownNs("user")));
+        assertEquals("0", berth(0, "exec", id, "id", "-u").strip());
+        berth(0, "rm", "-f", id);
+
+        assertTrue(berth(125, "run", "--rm", "--memory", "64m", "host", "true").contains("rootless: resource limits"));
+        assertTrue(berth(125, "run", "--rm", "--userns", "host", "host", "true").contains("rootless: --userns host"));
+    }
+
+    /** berth-runtime as the unprivileged user, with its own root; stdout and stderr together. */
+    private String run(int code, String... args) throws IOException, InterruptedException {
+        return user(code, "dev.berth.cli.oci.RuntimeMain", "--root", dir.resolve("state").toString(), args);
+    }
+
+    /** berth as the unprivileged user, with its own root. */
+    private String berth(int code, String... args) throws IOException, InterruptedException {
+        return user(code, "dev.berth.cli.Main", "--root", dir.resolve("state/berth").toString(), args);
+    }
+
+    private String user(int code, String main, String rootFlag, String root, String... args)
+        throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
+            Berth.STAGE.toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), main, rootFlag, root));
+        cmd.addAll(List.of(args));
+        return exec(code, cmd.toArray(String[]::new));
+    }
+
+    private String classPath() {
+        List<String> out = new ArrayList<>();
+        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
+            Path p = Path.of(entry);
+            out.add(Files.isRegularFile(p) ? dir.resolve("cp").resolve(p.getFileName()).toString() : entry);
+        }
+        return String.join(File.pathSeparator, out);
+    }
+
+    private String exec(int code, String... cmd) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(Path.of("/tmp"), "berth-trl-out", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
+            pb.environment().put("BERTH_STAGE", Berth.STAGE.toString());
+            pb.environment().remove("XDG_RUNTIME_DIR");
+            Process p = pb.start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            String text = Files.readString(out);
+            assertEquals(code, p.exitValue(), () -> String.join(" ", cmd) + ": " + text);
+            return text;
+        } finally {
+            Files.deleteIfExists(out);
+        }
+    }
+}
