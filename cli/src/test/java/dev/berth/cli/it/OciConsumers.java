@@ -112,6 +112,40 @@ final class OciConsumers {
         }
     }
 
+    /**
+     * Runs {@code command} with a terminal of its own, which {@code ctr -t} and {@code podman -t}
+     * need: script(1) makes one. Its input is a pipe left open and empty: at the end of a file
+     * script passes a byte on, which the container's terminal echoes (with runc as well). Both
+     * terminals on the way add a CR to each line, which is not the container's output either.
+     */
+    static Result runInTerminal(Path dir, Map<String, String> env, List<String> command)
+        throws IOException, InterruptedException {
+        StringBuilder sb = new StringBuilder();
+        for (String a : command) {
+            sb.append(sb.isEmpty() ? "" : " ").append('\'').append(a.replace("'", "'\\''")).append('\'');
+        }
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Path err = Files.createTempFile(dir, "err", ".txt");
+        try {
+            ProcessBuilder pb = new ProcessBuilder("script", "-qec", sb.toString(), "/dev/null").directory(dir.toFile())
+                .redirectOutput(out.toFile()).redirectError(err.toFile());
+            pb.environment().putAll(env);
+            Process p = pb.start();
+            try {
+                if (!p.waitFor(120, TimeUnit.SECONDS)) {
+                    p.destroyForcibly().waitFor();
+                    throw new AssertionError("hangs: " + sb);
+                }
+            } finally {
+                p.getOutputStream().close();
+            }
+            return new Result(p.exitValue(), Files.readString(out).replace("\r", ""), Files.readString(err));
+        } finally {
+            Files.delete(out);
+            Files.delete(err);
+        }
+    }
+
     interface Check {
         boolean ok() throws Exception;
     }

@@ -294,7 +294,7 @@ public final class BundleRuntime {
             session.awaitStarted();
         } catch (StageException e) {
             session.kill();
-            throw new OciException(e.getMessage());
+            throw new OciException(BundleProcess.startError(e, program));
         } catch (IOException | RuntimeException e) {
             if (session != null) {
                 session.kill();
