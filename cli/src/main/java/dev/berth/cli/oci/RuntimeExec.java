@@ -33,16 +33,13 @@ final class RuntimeExec {
         boolean ignorePaused = false;
         int preserve = 0;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
-            String a = rest.remove(0);
-            if (a.equals("--")) {
+            String arg = rest.remove(0);
+            if (arg.equals("--")) {
                 break;
             }
-            String value = null;
-            int eq = a.indexOf('=');
-            if (eq > 0 && a.startsWith("--")) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
+            Flag f = Flag.of(arg);
+            String a = f.name();
+            String value = f.value();
             switch (a) {
                 case "-p", "--process" -> process = Path.of(arg(value, rest, a));
                 case "--pid-file" -> pidFile = Path.of(arg(value, rest, a));

@@ -64,13 +64,10 @@ public final class RuntimeMain {
     private int run(String[] args) throws OciException, IOException {
         int i = 0;
         for (; i < args.length && args[i].startsWith("-"); i++) {
-            String a = args[i];
-            String value = null;
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
+            String arg = args[i];
+            Flag f = Flag.of(arg);
+            String a = f.name();
+            String value = f.value();
             switch (a) {
                 case "--root" -> root = Path.of(value != null ? value : args[++i]);
                 case "--log" -> log = Path.of(value != null ? value : args[++i]);
@@ -168,13 +165,10 @@ public final class RuntimeMain {
         boolean detach = false;
         boolean keep = false;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
-            String a = rest.remove(0);
-            String value = null;
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
+            String arg = rest.remove(0);
+            Flag f = Flag.of(arg);
+            String a = f.name();
+            String value = f.value();
             switch (a) {
                 case "-b", "--bundle" -> bundle = Path.of(value != null ? value : next(rest, a));
                 case "--pid-file" -> pidFile = Path.of(value != null ? value : next(rest, a));

@@ -42,13 +42,10 @@ final class RuntimeUpdate {
         Map<String, Object> resources = new LinkedHashMap<>();
         Map<String, String> flags = new LinkedHashMap<>();
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
-            String a = rest.remove(0);
-            String value = null;
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
+            String arg = rest.remove(0);
+            Flag f = Flag.of(arg);
+            String a = f.name();
+            String value = f.value();
             if (a.equals("-r") || a.equals("--resources")) {
                 resources = document(value != null ? value : RuntimeMain.next(rest, a));
             } else if (KNOBS.containsKey(a)) {
@@ -105,13 +102,10 @@ final class RuntimeUpdate {
         boolean once = false;
         long intervalMs = 5000;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
-            String a = rest.remove(0);
-            String value = null;
-            int eq = a.indexOf('=');
-            if (eq > 0) {
-                value = a.substring(eq + 1);
-                a = a.substring(0, eq);
-            }
+            String arg = rest.remove(0);
+            Flag f = Flag.of(arg);
+            String a = f.name();
+            String value = f.value();
             switch (a) {
                 case "--stats" -> once = true;
                 case "--interval" -> intervalMs = duration(value != null ? value : RuntimeMain.next(rest, a));
