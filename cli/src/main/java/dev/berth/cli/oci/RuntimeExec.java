@@ -37,9 +37,9 @@ final class RuntimeExec {
             if (arg.equals("--")) {
                 break;
             }
-            Flag f = Flag.of(arg);
-            String a = f.name();
-            String value = f.value();
+            Flag flag = Flag.of(arg);
+            String a = flag.name();
+            String value = flag.value();
             switch (a) {
                 case "-p", "--process" -> process = Path.of(arg(value, rest, a));
                 case "--pid-file" -> pidFile = Path.of(arg(value, rest, a));

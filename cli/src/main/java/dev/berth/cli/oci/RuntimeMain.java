@@ -65,9 +65,9 @@ public final class RuntimeMain {
         int i = 0;
         for (; i < args.length && args[i].startsWith("-"); i++) {
             String arg = args[i];
-            Flag f = Flag.of(arg);
-            String a = f.name();
-            String value = f.value();
+            Flag flag = Flag.of(arg);
+            String a = flag.name();
+            String value = flag.value();
             switch (a) {
                 case "--root" -> root = Path.of(value != null ? value : args[++i]);
                 case "--log" -> log = Path.of(value != null ? value : args[++i]);
@@ -166,9 +166,9 @@ public final class RuntimeMain {
         boolean keep = false;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String arg = rest.remove(0);
-            Flag f = Flag.of(arg);
-            String a = f.name();
-            String value = f.value();
+            Flag flag = Flag.of(arg);
+            String a = flag.name();
+            String value = flag.value();
             switch (a) {
                 case "-b", "--bundle" -> bundle = Path.of(value != null ? value : next(rest, a));
                 case "--pid-file" -> pidFile = Path.of(value != null ? value : next(rest, a));

@@ -43,9 +43,9 @@ final class RuntimeUpdate {
         Map<String, String> flags = new LinkedHashMap<>();
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String arg = rest.remove(0);
-            Flag f = Flag.of(arg);
-            String a = f.name();
-            String value = f.value();
+            Flag flag = Flag.of(arg);
+            String a = flag.name();
+            String value = flag.value();
             if (a.equals("-r") || a.equals("--resources")) {
                 resources = document(value != null ? value : RuntimeMain.next(rest, a));
             } else if (KNOBS.containsKey(a)) {
@@ -103,9 +103,9 @@ final class RuntimeUpdate {
         long intervalMs = 5000;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String arg = rest.remove(0);
-            Flag f = Flag.of(arg);
-            String a = f.name();
-            String value = f.value();
+            Flag flag = Flag.of(arg);
+            String a = flag.name();
+            String value = flag.value();
             switch (a) {
                 case "--stats" -> once = true;
                 case "--interval" -> intervalMs = duration(value != null ? value : RuntimeMain.next(rest, a));
