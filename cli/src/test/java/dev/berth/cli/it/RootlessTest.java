@@ -36,15 +36,15 @@ class RootlessTest {
         bundle = dir.resolve("bundle");
         Files.createDirectories(bundle);
         exec(0, "cp", "-a", Rootfs.busybox().toString(), bundle.resolve("rootfs").toString());
-        // what the user's JVM reads must be readable by it: our jars may sit under /root
+        // what the user runs and reads must be reachable by it: our jars may sit under /root and
+        // the checkout in a directory only root may enter (mktemp -d)
         Path cp = dir.resolve("cp");
         Files.createDirectories(cp);
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            if (Files.isRegularFile(p)) {
-                Files.copy(p, cp.resolve(p.getFileName()));
-            }
+        List<String> entries = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+        for (int i = 0; i < entries.size(); i++) {
+            exec(0, "cp", "-a", entries.get(i), cp.resolve(i + "-" + Path.of(entries.get(i)).getFileName()).toString());
         }
+        exec(0, "cp", Berth.STAGE.toString(), stage().toString());
         Files.createDirectories(dir.resolve("state"));
         Files.createDirectories(dir.resolve("hostdir"));
         Files.writeString(dir.resolve("hostdir/root-owned"), "host\n");
@@ -127,7 +127,7 @@ class RootlessTest {
     private String user(int code, String main, String rootFlag, String root, String... args)
         throws IOException, InterruptedException {
         List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
-            Berth.STAGE.toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
+            stage().toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), main, rootFlag, root));
         cmd.addAll(List.of(args));
         return exec(code, cmd.toArray(String[]::new));
@@ -135,11 +135,15 @@ class RootlessTest {
 
     private String classPath() {
         List<String> out = new ArrayList<>();
-        for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
-            Path p = Path.of(entry);
-            out.add(Files.isRegularFile(p) ? dir.resolve("cp").resolve(p.getFileName()).toString() : entry);
+        List<String> entries = List.of(System.getProperty("java.class.path").split(File.pathSeparator));
+        for (int i = 0; i < entries.size(); i++) {
+            out.add(dir.resolve("cp").resolve(i + "-" + Path.of(entries.get(i)).getFileName()).toString());
         }
         return String.join(File.pathSeparator, out);
+    }
+
+    private Path stage() {
+        return dir.resolve("berth-stage");
     }
 
     private String exec(int code, String... cmd) throws IOException, InterruptedException {
@@ -147,7 +151,7 @@ class RootlessTest {
         try {
             ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
-            pb.environment().put("BERTH_STAGE", Berth.STAGE.toString());
+            pb.environment().put("BERTH_STAGE", stage().toString());
             pb.environment().remove("XDG_RUNTIME_DIR");
             Process p = pb.start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
