@@ -64,13 +64,16 @@ class RootlessTest {
         if (dir == null) {
             return;
         }
-        for (String id : run(0, "list", "-q").split("\n")) {
-            if (!id.isBlank()) {
-                run(0, "delete", "-f", id.strip());
+        try {
+            for (String id : run(0, "list", "-q").split("\n")) {
+                if (!id.isBlank()) {
+                    run(0, "delete", "-f", id.strip());
+                }
             }
+            assertEquals(List.of(), Host.mountsUnder(dir));
+        } finally {
+            exec(0, "rm", "-rf", dir.toString());
         }
-        assertEquals(List.of(), Host.mountsUnder(dir));
-        exec(0, "rm", "-rf", dir.toString());
     }
 
     @Test
