@@ -60,9 +60,10 @@ final class BundleProcess {
         }
         long rows = p.consoleSize() != null ? p.consoleSize().height() : 24;
         long cols = p.consoleSize() != null ? p.consoleSize().width() : 80;
-        return new ProcessSpec(p.args(), withHome(p.env(), spec.root().path(), p.user().uid()),
-            p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(), (int) p.user().gid(), groups, p.terminal(), false,
-            false, (int) rows, (int) cols, security(spec, p, warnings));
+        List<String> env = withHome(p.env(), spec.root().path(), p.user().uid());
+        return new ProcessSpec(p.args(), env, p.cwd().isEmpty() ? "/" : p.cwd(), (int) p.user().uid(),
+            (int) p.user().gid(), groups, p.terminal(), false, false, (int) rows, (int) cols,
+            security(spec, p, warnings));
     }
 
     /**
