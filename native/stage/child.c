@@ -46,7 +46,7 @@ _Noreturn static void fail(uint32_t step, const char *what) {
   _exit(err == ENOENT ? 127 : err == EACCES ? 126 : 1);
 }
 
-static int mkdir_p(const char *path, mode_t mode) {
+int mkdir_p(const char *path, mode_t mode) {
   char buf[PATH_MAX];
   if (strlen(path) >= sizeof buf) {
     errno = ENAMETOOLONG;
@@ -264,6 +264,8 @@ static int run_step(const struct record *r, char ***envp) {
     return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
   case OP_MKNOD:
     return make_node(r);
+  case OP_TMPFS:
+    return tmpfs_mount(r->argv[0], num(r->argv[1]), opt(r, 2), r->argc > 3 && strcmp(r->argv[3], "1") == 0);
   case OP_PERSONALITY:
     return personality(num(r->argv[0])) < 0 ? -1 : 0;
   default:

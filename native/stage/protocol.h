@@ -129,6 +129,8 @@
                                * as an unprivileged caller must; setgroups(2) then fails there */
 #define OP_PAUSE 49      /* report F_PAUSED(host pid) and wait for F_GO: the engine acts at this point
                          * of the set-up (OCI hooks) while the process waits */
+#define OP_TMPFS 51      /* path, decimal mount flags, data, "1" to copy the covered directory in
+                         * (runc's tmpcopyup); the top takes the covered directory's mode */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

@@ -102,6 +102,10 @@ int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
 /* child.c */
 _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,
                       struct stdio_fds io);
+int mkdir_p(const char *path, mode_t mode);
+
+/* tmpfs.c: OP_TMPFS, runc's tmpfs (the covered directory's mode; tmpcopyup) */
+int tmpfs_mount(const char *path, unsigned long flags, const char *data, int copyup);
 
 /* nsid.c: RTM_NEWNSID for the network namespace behind path */
 int set_nsid(const char *path, const char *id);

@@ -142,6 +142,29 @@ class PodmanTest {
     }
 
     @Test
+    void aTmpfsStartsWithWhatItCoversAsWithRunc() throws Exception {
+        // podman puts runc's tmpcopyup on --tmpfs and on the tmpfs mounts of --read-only
+        Path data = Files.createDirectories(rootfs.resolve("data/sub"));
+        Files.writeString(data.getParent().resolve("f"), "f\n");
+        Files.writeString(data.getParent().resolve("suid"), "s\n");
+        Path suid = data.getParent().resolve("suid");
+        assertEquals(0, new ProcessBuilder("chown", "1000:1000", suid.toString()).start().waitFor());
+        assertEquals(0, new ProcessBuilder("chmod", "4755", suid.toString()).start().waitFor()); // after chown
+        Files.createSymbolicLink(data.resolve("link"), Path.of("../f"));
+        Files.writeString(Files.createDirectories(rootfs.resolve("run")).resolve("file"), "r\n");
+        String probe = "find /data /run /tmp | sort | xargs stat -c '%A %u %g %s %N'; mount | grep -E ' (/data|/run|/tmp) '"
+            + " | sort; touch /data/new && echo writable";
+        List<String> results = new ArrayList<>();
+        for (String runtime : List.of(RUNC, BERTH)) {
+            results.add(podman(null, runArgs(runtime, "--rm", "--read-only", "--tmpfs", "/data:size=1m", "sh", "-c",
+                probe)).toString());
+        }
+        assertTrue(results.get(1).contains("-rwsr-xr-x 1000 1000 2 /data/suid\n"), results.get(1));
+        assertTrue(results.get(1).contains("'/data/sub/link' -> '../f'"), results.get(1));
+        assertEquals(results.get(0), results.get(1));
+    }
+
+    @Test
     void aDetachedContainerLogsPausesStopsAndIsRemoved() throws Exception {
         Result started = podman(null, runArgs(BERTH, "-d", "--name", "bg", "--memory", "67108864", "sh", "-c",
             "echo started; trap 'echo got-term; exit 0' TERM; sleep 1000 & wait"));
@@ -236,7 +259,7 @@ class PodmanTest {
         int i = 0;
         for (; i < rest.length && rest[i].startsWith("-"); i++) {
             args.add(rest[i]);
-            if (List.of("--name", "--user", "--cap-drop", "--cap-add", "--volume", "--memory", "--cgroupns")
+            if (List.of("--name", "--user", "--cap-drop", "--cap-add", "--volume", "--memory", "--cgroupns", "--tmpfs")
                 .contains(rest[i])) {
                 args.add(rest[++i]);
             }

@@ -244,8 +244,18 @@ public final class BundleCompiler {
         for (long prop : o.propagation()) {
             propagation = prop; // the last one wins, as for repeated mount(2) calls
         }
-        ProgramCompiler.mount(p, root, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
-            o.data(), file));
+        if (!bind && m.type().equals("tmpfs")) {
+            // runc's tmpfs: the covered directory's mode, and its content with tmpcopyup
+            Path target = root.resolve(dest.substring(1));
+            p.add(OP_TMPFS, "mount tmpfs on " + dest + (o.tmpcopyup() ? ", with a copy of what it covers" : ""),
+                target.toString(), Long.toString(flags), o.data(), o.tmpcopyup() ? "1" : "0");
+            if (propagation != 0) {
+                p.add(OP_MOUNT, "set the propagation of " + dest, "", target.toString(), "", Long.toString(propagation), "");
+            }
+        } else {
+            ProgramCompiler.mount(p, root, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
+                o.data(), file));
+        }
         if ((o.attrSet() & MountOptions.MOUNT_ATTR_RDONLY) != 0) {
             p.add(OP_REMOUNT_RO, "make " + dest + " read-only recursively", root.resolve(dest.substring(1)).toString(),
                 Long.toString(MountFlags.REC));

@@ -92,6 +92,8 @@ public final class Protocol {
     public static final int OP_MKNOD = 48;
     public static final int OP_PAUSE = 49;
     public static final int OP_DENY_SETGROUPS = 50;
+    /** path, flags, data, "1" for tmpcopyup: runc's tmpfs (the covered directory's mode and, asked, content). */
+    public static final int OP_TMPFS = 51;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
