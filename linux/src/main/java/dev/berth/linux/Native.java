@@ -1,0 +1,56 @@
+package dev.berth.linux;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
+import java.lang.foreign.MemoryLayout;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.SymbolLookup;
+import java.lang.invoke.MethodHandle;
+import java.lang.invoke.VarHandle;
+
+/**
+ * Downcalls that capture errno, shared by every FFM binding of this module. A handle takes the
+ * call-state segment from {@link #state} as its first argument; {@link #errno} reads it back.
+ */
+public final class Native {
+    private static final Linker LINKER = Linker.nativeLinker();
+    private static final Linker.Option ERRNO = Linker.Option.captureCallState("errno");
+    private static final MemoryLayout STATE = Linker.Option.captureStateLayout();
+    private static final VarHandle ERRNO_HANDLE =
+        STATE.varHandle(MemoryLayout.PathElement.groupElement("errno"));
+
+    private Native() {}
+
+    /** A libc function that sets errno. */
+    public static MethodHandle libc(String name, FunctionDescriptor descriptor) {
+        return downcall(LINKER.defaultLookup(), name, descriptor);
+    }
+
+    /** A function of {@code lookup} (e.g. a library loaded by name) that sets errno. */
+    public static MethodHandle downcall(SymbolLookup lookup, String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = lookup.find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, ERRNO);
+    }
+
+    /** A call-state segment for one downcall. */
+    public static MemorySegment state(Arena arena) {
+        return arena.allocate(STATE);
+    }
+
+    public static int errno(MemorySegment state) {
+        return (int) ERRNO_HANDLE.get(state, 0L);
+    }
+
+    /** Rethrows what a downcall threw, which is never a checked exception of the callee. */
+    public static IllegalStateException failed(String call, Throwable t) {
+        if (t instanceof RuntimeException r) {
+            throw r;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        return new IllegalStateException(call + " downcall failed", t);
+    }
+}
