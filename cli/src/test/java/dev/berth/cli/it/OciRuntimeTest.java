@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import dev.berth.cli.oci.RuntimeLauncher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,11 +21,25 @@ import org.junit.jupiter.api.Test;
 class OciRuntimeTest {
     private Path dir;
     private Path bundle;
+    /** The warm server's socket ({@link OciRuntimeServerTest}), or null: a JVM per call. */
+    Path socket;
+    private boolean serverUp;
+
+    /** Whether the calls go through the warm runtime server. */
+    boolean viaServer() {
+        return false;
+    }
 
     @BeforeEach
     void setUp() throws Exception {
         assumeTrue(Host.isRoot(), "containers need root");
         dir = Files.createTempDirectory(Path.of("/tmp"), "berth-toci");
+        if (viaServer()) {
+            socket = dir.resolve("srv/runtime.sock");
+            run(0, "list"); // finds no server, so its JVM starts one
+            waitFor(() -> Files.exists(socket));
+            serverUp = true;
+        }
         bundle = dir.resolve("bundle");
         Files.createDirectories(bundle);
         new ProcessBuilder("cp", "-a", Rootfs.busybox().toString(), bundle.resolve("rootfs").toString())
@@ -50,6 +65,9 @@ class OciRuntimeTest {
         }
         assertEquals(List.of(), Host.mountsUnder(dir));
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
+        if (socket != null) {
+            RuntimeServers.stop(socket);
+        }
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         Host.removeCgroups("/" + dir.getFileName());
     }
@@ -248,8 +266,16 @@ class OciRuntimeTest {
     private ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Berth.STAGE.toString());
+        boolean served = false;
+        if (socket != null) {
+            List<String> all = new ArrayList<>(List.of("--root", dir.resolve("root").toString()));
+            all.addAll(List.of(args));
+            cmd.addAll(List.of("--client", socket.toString(), Integer.toString(all.size())));
+            served = serverUp && RuntimeLauncher.servable(all);
+        }
         cmd.add("--launch");
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        // a call the server runs never starts this JVM: a missing one proves it was served
+        cmd.add(served ? "/nonexistent/java" : ProcessHandle.current().info().command().orElseThrow());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-cp");
@@ -260,6 +286,7 @@ class OciRuntimeTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BERTH_STAGE", Berth.STAGE.toString()); // for a second stage (hooks)
+        pb.environment().put("BERTH_RUNTIME_SERVER_IDLE", "60");
         return pb;
     }
 }

@@ -2,6 +2,7 @@ package dev.berth.runtime.oci;
 
 import dev.berth.linux.Procs;
 import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
@@ -85,6 +86,7 @@ public final class BundleRuntime {
         } catch (OciSpecException e) {
             throw new OciException(e.getMessage());
         }
+        Trace.mark("spec read");
         if (spec.process() == null) {
             throw new OciException("config.json: process is required to create a container");
         }
@@ -100,6 +102,7 @@ public final class BundleRuntime {
             // what exec and the hooks of later calls read: the bundle may change or go meanwhile
             AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
             cgroup = cgroup(id, spec);
+            Trace.mark("cgroup created");
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
             for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
@@ -108,7 +111,9 @@ public final class BundleRuntime {
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
             program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
+            Trace.mark("compiled");
             session = StageSession.start(program, dir.resolve("stage.log"));
+            Trace.mark("stage taken");
             if (BundleHooks.pauseAtCreate(spec.hooks())) {
                 long paused = session.awaitPaused();
                 OciState creating = hookState(id, spec, created, OciState.Status.CREATING, paused);
@@ -118,6 +123,7 @@ public final class BundleRuntime {
                 session.go();
             }
             long pid = session.awaitCreated();
+            Trace.mark("container set up");
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("id", id);
             state.put("pid", pid);
@@ -132,6 +138,7 @@ public final class BundleRuntime {
             }
             state.put("pidNamespace", ownPidNamespace(spec));
             store.write(id, state);
+            Trace.mark("state written");
             if (o.pidFile() != null) {
                 AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
             }
@@ -141,6 +148,7 @@ public final class BundleRuntime {
             }
             session.go();
             session.awaitStarted();
+            Trace.mark("command started");
             if (!o.waitForStart()) {
                 BundleHooks.hereWarn(spec.hooks(), "poststart",
                     hookState(id, spec, created, OciState.Status.RUNNING, pid), warnings);
