@@ -51,6 +51,12 @@ public final class RuntimeServer {
     }
 
     public static void main(String[] args) throws IOException {
+        if (ProcessHandle.current().parent().flatMap(p -> p.info().command())
+                .filter(c -> c.endsWith("/conmon")).isPresent()) {
+            // adopted by podman's conmon (a subreaper), which runs its container's exit command
+            // only once every child of its is gone: this server would hold it back until idle
+            return;
+        }
         Path socket = Path.of(args[0]);
         String idle = System.getenv("BERTH_RUNTIME_SERVER_IDLE");
         new RuntimeServer(socket, idle != null ? Long.parseLong(idle) : 60).serve();

@@ -9,12 +9,13 @@ import java.util.Optional;
 final class RuntimeServers {
     private RuntimeServers() {}
 
-    static void stop(Path socket) throws IOException, InterruptedException {
+    /** Returns whether a server had started on {@code socket}. */
+    static boolean stop(Path socket) throws IOException, InterruptedException {
         Optional<ProcessHandle> server = pid(socket.resolveSibling("runtime-server.log"))
             .flatMap(ProcessHandle::of);
         Files.deleteIfExists(socket);
         if (server.isEmpty()) {
-            return;
+            return Files.exists(socket.resolveSibling("runtime-server.log"));
         }
         for (int i = 0; i < 100 && server.get().isAlive(); i++) {
             Thread.sleep(50);
@@ -22,6 +23,16 @@ final class RuntimeServers {
         if (server.get().isAlive()) {
             server.get().destroyForcibly();
             throw new AssertionError("the runtime server did not leave when its socket was removed");
+        }
+        return true;
+    }
+
+    /** Whether {@code pid} is a warm runtime server (which outlives the calls of a test). */
+    static boolean isServer(long pid) {
+        try {
+            return Files.readString(Path.of("/proc/" + pid + "/cmdline")).contains("dev.berth.cli.oci.RuntimeServer");
+        } catch (IOException e) {
+            return false; // gone
         }
     }
 
