@@ -88,7 +88,7 @@ final class NetlinkSocket implements AutoCloseable {
         out.copyFrom(MemorySegment.ofBuffer(message));
         long sent;
         do {
-            sent = Sys.sendto(state, fd, out, out.byteSize(), kernel);
+            sent = Sys.sendto(state, fd, out, kernel);
         } while (sent == -Sys.EINTR);
         if (sent < 0) {
             throw new ErrnoException("sendto", Request.name(request.type()) + " " + request.subject(), (int) -sent);
