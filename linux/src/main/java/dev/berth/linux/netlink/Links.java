@@ -70,16 +70,20 @@ public final class Links {
         return get(socket, name);
     }
 
-    /** A bridge, down, with {@code mtu} (0: the kernel's default, 1500). */
+    /**
+     * A bridge, down, with {@code mtu} (0: the kernel's default, 1500, which then follows the
+     * smallest MTU of its ports). A different MTU is set after the bridge exists, because only a
+     * change counts as the user's choice: an MTU given at creation is lost when a port joins.
+     */
     public void addBridge(String name, int mtu) throws ErrnoException {
         Request r = ifinfo(RTM_NEWLINK, CREATE, name, 0, 0).attrString(IFLA_IFNAME, name);
-        if (mtu > 0) {
-            r.attrU32(IFLA_MTU, mtu);
-        }
         int info = r.begin(IFLA_LINKINFO);
         r.attrString(IFLA_INFO_KIND, "bridge");
         r.end(info);
         socket.ack(r);
+        if (mtu > 0 && mtu != 1500) {
+            setMtu(name, mtu);
+        }
     }
 
     /** {@link #addVeth(String, String, Path, int)} with the kernel's default MTU. */

@@ -63,9 +63,11 @@ class RtnlLinksTest {
             assertFalse(box.ip("-j", "link", "show", "eth0").contains("\"UP\""));
             assertFalse(c.links().get("eth0").up());
 
-            h.links().addBridge("berth0", 0);
+            h.links().addBridge("berth0", 1450);
             h.links().setMaster("vb0", "berth0");
             assertTrue(host.ip("-j", "link", "show", "vb0").contains("\"master\":\"berth0\""));
+            // the bridge keeps its MTU when a port of 1500 joins
+            assertTrue(host.ip("-j", "link", "show", "berth0").contains("\"mtu\":1450"), host.ip("-j", "link"));
             h.links().setMaster("vb0", null);
             assertFalse(host.ip("-j", "link", "show", "vb0").contains("\"master\""));
             assertEquals(0, h.links().get("vb0").master());
