@@ -82,7 +82,12 @@ public final class Links {
         r.end(info);
         socket.ack(r);
         if (mtu > 0 && mtu != 1500) {
-            setMtu(name, mtu);
+            try {
+                setMtu(name, mtu);
+            } catch (ErrnoException e) {
+                delete(name); // no bridge of the wrong MTU is left behind
+                throw e;
+            }
         }
     }
 

@@ -9,8 +9,8 @@ import java.util.concurrent.Callable;
 
 /**
  * rtnetlink, spoken directly (no {@code ip} command): one NETLINK_ROUTE socket bound to the
- * network namespace it was opened in, whichever thread uses it afterwards. Links, addresses and
- * routes are its three views. Not for concurrent use.
+ * network namespace it was opened in, whichever thread uses it afterwards, and which it keeps
+ * alive until closed. Links, addresses and routes are its three views. Not for concurrent use.
  *
  * <pre>{@code
  * try (Rtnl host = Rtnl.open(hostNetns)) {

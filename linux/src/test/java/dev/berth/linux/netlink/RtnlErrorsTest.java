@@ -48,6 +48,14 @@ class RtnlErrorsTest {
     }
 
     @Test
+    void aBridgeOfAnImpossibleMtuIsNotLeftBehind() throws Exception {
+        NetlinkException e = assertThrows(NetlinkException.class, () -> rtnl.links().addBridge("berth0", 40));
+        assertEquals(Errno.EINVAL, e.errno());
+        assertTrue(e.getMessage().startsWith("RTM_SETLINK berth0 mtu 40: EINVAL"), e.getMessage());
+        ns.ipFails("link", "show", "berth0");
+    }
+
+    @Test
     void aMissingLinkIsEnodevWithTheName() throws Exception {
         NetlinkException up = assertThrows(NetlinkException.class, () -> rtnl.links().setUp("nosuch0"));
         System.out.println(up.getMessage());
