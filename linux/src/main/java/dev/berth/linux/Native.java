@@ -8,6 +8,7 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
+import java.util.Optional;
 
 /**
  * Downcalls that capture errno, shared by every FFM binding of this module. A handle takes the
@@ -25,6 +26,18 @@ public final class Native {
     /** A libc function that sets errno. */
     public static MethodHandle libc(String name, FunctionDescriptor descriptor) {
         return downcall(LINKER.defaultLookup(), name, descriptor);
+    }
+
+    /**
+     * A variadic libc function that sets errno, such as {@code syscall}: the arguments from
+     * index {@code firstVariadic} on are passed as variadic ones.
+     */
+    public static MethodHandle libcVariadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        Optional<MemorySegment> symbol = LINKER.defaultLookup().find(name);
+        if (symbol.isEmpty()) {
+            throw new UnsatisfiedLinkError("no symbol " + name);
+        }
+        return LINKER.downcallHandle(symbol.get(), descriptor, Linker.Option.firstVariadicArg(firstVariadic), ERRNO);
     }
 
     /** A function of {@code lookup} (e.g. a library loaded by name) that sets errno. */
