@@ -147,11 +147,10 @@ public record PortSpec(String hostIp, int hostPort, int hostPortEnd, int contain
             }
             bare = ip.substring(1, ip.length() - 1);
         }
-        String canonical = Addresses.literal(bare);
-        if (canonical == null) {
+        if (Addresses.literal(bare) == null) {
             throw bad(raw, "invalid IP address: " + bare);
         }
-        return bare.indexOf(':') >= 0 ? canonical : bare;
+        return bare;
     }
 
     /** {@code N} or {@code N-M} with 0 <= N <= M <= 65535, as {start, end}; null when malformed. */
