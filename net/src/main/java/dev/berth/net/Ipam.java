@@ -6,10 +6,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.Predicate;
 
 /**
@@ -206,7 +208,7 @@ public final class Ipam {
 
     private static int next(Pool pool) throws NetException {
         Subnet s = pool.network.subnet();
-        java.util.Set<Integer> taken = new java.util.HashSet<>(pool.byContainer.values());
+        Set<Integer> taken = new HashSet<>(pool.byContainer.values());
         long hosts = s.size() - 2;
         int first = s.base() + 1;
         // start after the last address given, if it is still in the range
