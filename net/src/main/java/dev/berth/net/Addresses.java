@@ -9,7 +9,7 @@ final class Addresses {
     /** The address in canonical text, or null when {@code s} is not an IPv4 or IPv6 literal. */
     static String literal(String s) {
         if (s.indexOf(':') < 0) {
-            return Ipv4.valid(s) ? s : null;
+            return Inet4.valid(s) ? s : null;
         }
         if (s.indexOf('%') >= 0) {
             return null; // a zone is meaningless inside a container's namespace

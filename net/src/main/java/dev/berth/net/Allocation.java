@@ -13,7 +13,7 @@ public record Allocation(String network, String containerId, String address, int
     }
 
     static Allocation of(Network n, String containerId, int address) {
-        return new Allocation(n.name(), containerId, Ipv4.format(address), n.subnet().prefix(), n.gatewayAddress(),
-            Ipv4.mac(address));
+        return new Allocation(n.name(), containerId, Inet4.format(address), n.subnet().prefix(), n.gatewayAddress(),
+            Inet4.mac(address));
     }
 }

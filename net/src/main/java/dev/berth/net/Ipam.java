@@ -58,7 +58,7 @@ public final class Ipam {
             if (have != null) {
                 if (requested != null && have != want) {
                     throw new NetException.Conflict("container " + containerId + " already has address "
-                        + Ipv4.format(have) + " on network " + n.name() + "; disconnect it first to change it");
+                        + Inet4.format(have) + " on network " + n.name() + "; disconnect it first to change it");
                 }
                 return Allocation.of(n, containerId, have);
             }
@@ -179,7 +179,7 @@ public final class Ipam {
     private static int parseRequested(Network n, String requested) throws NetException {
         int a;
         try {
-            a = Ipv4.parse(requested);
+            a = Inet4.parse(requested);
         } catch (IllegalArgumentException e) {
             throw new NetException.InvalidArgument("invalid IPv4 address: " + requested + "; give --ip as A.B.C.D");
         }
@@ -199,7 +199,7 @@ public final class Ipam {
     private static int take(Pool pool, int want) throws NetException {
         for (Map.Entry<String, Integer> e : pool.byContainer.entrySet()) {
             if (e.getValue() == want) {
-                throw new NetException.Conflict("address already in use: " + Ipv4.format(want) + " is held by container "
+                throw new NetException.Conflict("address already in use: " + Inet4.format(want) + " is held by container "
                     + e.getKey() + " on network " + pool.network.name() + "; pick another --ip or leave it out");
             }
         }
@@ -257,24 +257,24 @@ public final class Ipam {
             for (Map.Entry<String, Object> e : addrs.entrySet()) {
                 int a;
                 try {
-                    a = Ipv4.parse(String.valueOf(e.getValue()));
+                    a = Inet4.parse(String.valueOf(e.getValue()));
                 } catch (IllegalArgumentException ex) {
                     throw StateFiles.corrupt(f, "container " + e.getKey() + " has \"" + e.getValue()
                         + "\", not an IPv4 address", fix, ex);
                 }
                 if (!n.subnet().contains(a)) {
-                    throw StateFiles.corrupt(f, "address " + Ipv4.format(a) + " is outside " + n.subnet(), fix, null);
+                    throw StateFiles.corrupt(f, "address " + Inet4.format(a) + " is outside " + n.subnet(), fix, null);
                 }
                 String other = seen.put(a, e.getKey());
                 if (other != null) {
-                    throw StateFiles.corrupt(f, "address " + Ipv4.format(a) + " is given to both " + other + " and "
+                    throw StateFiles.corrupt(f, "address " + Inet4.format(a) + " is given to both " + other + " and "
                         + e.getKey(), fix, null);
                 }
                 p.byContainer.put(e.getKey(), a);
             }
             if (m.get("Last") instanceof String last) {
                 try {
-                    p.last = Ipv4.parse(last);
+                    p.last = Inet4.parse(last);
                 } catch (IllegalArgumentException e) {
                     throw StateFiles.corrupt(f, "Last is not an IPv4 address", fix, e);
                 }
@@ -285,12 +285,12 @@ public final class Ipam {
         void write() throws NetException {
             Map<String, Object> addrs = new LinkedHashMap<>();
             for (Map.Entry<String, Integer> e : byContainer.entrySet()) {
-                addrs.put(e.getKey(), Ipv4.format(e.getValue()));
+                addrs.put(e.getKey(), Inet4.format(e.getValue()));
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("NetworkId", network.id());
             m.put("Subnet", network.subnet().toString());
-            m.put("Last", Ipv4.format(last));
+            m.put("Last", Inet4.format(last));
             m.put("Addresses", addrs);
             try {
                 Files.createDirectories(file.getParent());

@@ -26,7 +26,7 @@ public record Network(String name, String id, String driver, String bridge, Subn
     }
 
     public String gatewayAddress() {
-        return Ipv4.format(gateway);
+        return Inet4.format(gateway);
     }
 
     /** Whether this is the default network, {@code bridge}. */
@@ -105,7 +105,7 @@ public record Network(String name, String id, String driver, String bridge, Subn
                 throw StateFiles.corrupt(file, "the id is not 64 hex digits", fix, null);
             }
             Subnet s = Subnet.parse(subnet);
-            int gw = Ipv4.parse(gateway);
+            int gw = Inet4.parse(gateway);
             if (!s.contains(gw)) {
                 throw StateFiles.corrupt(file, "gateway " + gateway + " outside " + subnet, fix, null);
             }

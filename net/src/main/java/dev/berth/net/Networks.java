@@ -138,7 +138,7 @@ public final class Networks {
             int gw = s.base() + 1;
             if (gateway != null) {
                 try {
-                    gw = Ipv4.parse(gateway);
+                    gw = Inet4.parse(gateway);
                 } catch (IllegalArgumentException e) {
                     throw new NetException.InvalidArgument("invalid gateway " + gateway + ": give an IPv4 address in " + s);
                 }

@@ -131,7 +131,7 @@ public final class ResolvConf {
     }
 
     private static boolean usable(String server) {
-        return server.indexOf(':') < 0 && Ipv4.valid(server) && !Addresses.isLoopback(server);
+        return server.indexOf(':') < 0 && Inet4.valid(server) && !Addresses.isLoopback(server);
     }
 
     private static List<String> usable(List<String> servers) {

@@ -4,7 +4,7 @@ package dev.berth.net;
 public record Subnet(int base, int prefix) {
     public Subnet {
         if (prefix < 0 || prefix > 32 || (base & ~mask(prefix)) != 0) {
-            throw new IllegalArgumentException("invalid subnet " + Ipv4.format(base) + "/" + prefix);
+            throw new IllegalArgumentException("invalid subnet " + Inet4.format(base) + "/" + prefix);
         }
     }
 
@@ -21,7 +21,7 @@ public record Subnet(int base, int prefix) {
         int addr;
         int prefix;
         try {
-            addr = Ipv4.parse(cidr.substring(0, slash));
+            addr = Inet4.parse(cidr.substring(0, slash));
             String p = cidr.substring(slash + 1);
             if (p.isEmpty() || p.length() > 2 || !Character.isDigit(p.charAt(0))
                 || !Character.isDigit(p.charAt(p.length() - 1))) {
@@ -42,7 +42,7 @@ public record Subnet(int base, int prefix) {
         int base = addr & mask(prefix);
         if (base != addr) {
             throw new NetException.InvalidArgument("invalid subnet " + cidr + ": it should be "
-                + Ipv4.format(base) + "/" + prefix);
+                + Inet4.format(base) + "/" + prefix);
         }
         return new Subnet(base, prefix);
     }
@@ -75,6 +75,6 @@ public record Subnet(int base, int prefix) {
 
     @Override
     public String toString() {
-        return Ipv4.format(base) + "/" + prefix;
+        return Inet4.format(base) + "/" + prefix;
     }
 }

@@ -74,7 +74,7 @@ class NetworksTest {
             if (dest.isEmpty() || dest.equals("default")) {
                 continue;
             }
-            Subnet r = dest.contains("/") ? Subnet.parse(dest) : new Subnet(Ipv4.parse(dest), 32);
+            Subnet r = dest.contains("/") ? Subnet.parse(dest) : new Subnet(Inet4.parse(dest), 32);
             assertFalse(r.overlaps(b.subnet()), b.subnet() + " overlaps route " + line);
             checked++;
         }

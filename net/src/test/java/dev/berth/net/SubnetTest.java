@@ -11,27 +11,27 @@ import org.junit.jupiter.api.Test;
 class SubnetTest {
     @Test
     void parsesAndFormatsAddresses() {
-        assertEquals(0x0a580001, Ipv4.parse("10.88.0.1"));
-        assertEquals("255.255.255.255", Ipv4.format(Ipv4.parse("255.255.255.255")));
+        assertEquals(0x0a580001, Inet4.parse("10.88.0.1"));
+        assertEquals("255.255.255.255", Inet4.format(Inet4.parse("255.255.255.255")));
         for (String bad : new String[] {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", "01.2.3.4", "1..2.3", "1.2.3.4 ", "a.b.c.d",
             "1.2.3.-4", "1234.1.1.1"}) {
-            assertFalse(Ipv4.valid(bad), bad);
+            assertFalse(Inet4.valid(bad), bad);
         }
     }
 
     @Test
     void macIsDockersFromTheAddress() {
-        assertEquals("02:42:ac:11:00:02", Ipv4.mac(Ipv4.parse("172.17.0.2")));
-        assertEquals("02:42:0a:58:ff:fe", Ipv4.mac(Ipv4.parse("10.88.255.254")));
+        assertEquals("02:42:ac:11:00:02", Inet4.mac(Inet4.parse("172.17.0.2")));
+        assertEquals("02:42:0a:58:ff:fe", Inet4.mac(Inet4.parse("10.88.255.254")));
     }
 
     @Test
     void subnets() throws Exception {
         Subnet s = Subnet.parse("10.88.0.0/16");
         assertEquals("10.88.0.0/16", s.toString());
-        assertEquals(Ipv4.parse("10.88.255.255"), s.broadcast());
-        assertTrue(s.contains(Ipv4.parse("10.88.3.4")));
-        assertFalse(s.contains(Ipv4.parse("10.89.0.0")));
+        assertEquals(Inet4.parse("10.88.255.255"), s.broadcast());
+        assertTrue(s.contains(Inet4.parse("10.88.3.4")));
+        assertFalse(s.contains(Inet4.parse("10.89.0.0")));
         assertTrue(s.overlaps(Subnet.parse("10.88.5.0/24")));
         assertTrue(Subnet.parse("10.0.0.0/8").overlaps(s));
         assertFalse(s.overlaps(Subnet.parse("10.89.0.0/16")));
@@ -59,6 +59,6 @@ class SubnetTest {
             "cni-podman0\t0000580A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0",
             "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
             "garbage"));
-        assertEquals(List.of(new Subnet(Ipv4.parse("10.88.0.0"), 16), new Subnet(Ipv4.parse("192.0.2.0"), 24)), r);
+        assertEquals(List.of(new Subnet(Inet4.parse("10.88.0.0"), 16), new Subnet(Inet4.parse("192.0.2.0"), 24)), r);
     }
 }

@@ -6,8 +6,8 @@ package dev.berth.net;
  * up), and strict about what docker refuses too (leading zeros, which some parsers read as
  * octal).
  */
-public final class Ipv4 {
-    private Ipv4() {}
+public final class Inet4 {
+    private Inet4() {}
 
     /** The address, or throws IllegalArgumentException with the reason. */
     public static int parse(String s) {
