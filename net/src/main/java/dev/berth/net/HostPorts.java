@@ -141,11 +141,20 @@ public final class HostPorts {
     private static PublishedPort holder(String ip, int port, String proto, List<PublishedPort> taken) {
         for (PublishedPort p : taken) {
             if (p.hostPort() == port && p.protocol().equals(proto)
-                && (wildcard(ip) || wildcard(p.hostIp()) || p.hostIp().equals(ip))) {
+                && (wildcard(ip) || wildcard(p.hostIp()) || same(p.hostIp(), ip))) {
                 return p;
             }
         }
         return null;
+    }
+
+    /** The same address however written ({@code ::1} and {@code 0:0:0:0:0:0:0:1}). */
+    private static boolean same(String a, String b) {
+        if (a.equals(b)) {
+            return true;
+        }
+        String ca = Addresses.literal(a);
+        return ca != null && ca.equals(Addresses.literal(b));
     }
 
     private static boolean wildcard(String ip) {

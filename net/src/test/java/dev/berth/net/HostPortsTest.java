@@ -55,6 +55,10 @@ class HostPortsTest {
         ports.publish("c1", PortSpec.parse("127.0.0.1:41234:80"));
         String m = assertThrows(NetException.Conflict.class, () -> ports.publish("c2", PortSpec.parse("41234:80"))).getMessage();
         assertEquals("Bind for 0.0.0.0:41234 failed: port is already allocated (published by container c1); pick another host port", m);
+        // the same address written otherwise is the same address
+        ports.publish("c6", PortSpec.parse("[::1]:41240:80"));
+        assertThrows(NetException.Conflict.class, () -> ports.publish("c7", PortSpec.parse("[0:0:0:0:0:0:0:1]:41240:80")));
+        ports.release("c6");
         // another address or protocol is no clash
         assertEquals(1, ports.publish("c2", PortSpec.parse("127.0.0.1:41234:80/udp")).size());
         // all or nothing: the failing second spec leaves no trace of the first
