@@ -5,12 +5,14 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.runtime.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -204,6 +206,53 @@ class OciRuntimeTest {
         assertTrue(run(255, "exec", "u1", "true").contains("cannot exec in a paused container"));
         run(0, "resume", "u1");
         assertTrue(run(0, "state", "u1").contains("\"status\": \"running\""));
+    }
+
+    @Test
+    void updateRewritesTheSavedConfigThatLaterCommandsRead() throws Exception {
+        run(0, "run", "-d", "--bundle", bundle.toString(), "u2");
+        Path pids = Path.of("/sys/fs/cgroup/pids/" + dir.getFileName() + "/ctr");
+        assumeTrue(Files.isDirectory(pids) && Files.isDirectory(Path.of("/sys/fs/cgroup/memory")), "cgroup v1 pids, memory");
+        Path saved = dir.resolve("root/u2/config.json");
+        String before = Files.readString(saved);
+        run(0, "update", "--memory", "64m", "--pids-limit", "20", "u2");
+        Map<String, Object> config = Json.parseObject(Files.readString(saved));
+        Map<String, Object> resources = Json.map(Json.map(config, "linux"), "resources");
+        assertEquals(67108864L, ((Number) Json.map(resources, "memory").get("limit")).longValue());
+        assertEquals(20L, ((Number) Json.map(resources, "pids").get("limit")).longValue());
+        assertEquals(Json.compact(Json.map(Json.parseObject(before), "process")), Json.compact(Json.map(config, "process")),
+            "the rest of the config stays");
+        assertEquals(Json.compact(Json.map(Json.map(Json.parseObject(before), "linux"), "resources").get("devices")),
+            Json.compact(resources.get("devices")));
+        try (var files = Files.list(saved.getParent())) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains("tmp")).toList(),
+                "the temporary file of the atomic write is gone");
+        }
+
+        // the saved limits are checked with the new ones: swap below the memory limit set before
+        String err = run(1, "update", "--memory-swap", "32m", "u2");
+        assertTrue(err.contains("memory.swap (33554432) is memory plus swap and must not be below memory.limit (67108864)"),
+            err);
+        assertFalse(Json.map(Json.map(Json.map(Json.parseObject(Files.readString(saved)), "linux"), "resources"), "memory")
+            .containsKey("swap"), "a refused update is not saved");
+
+        Path file = dir.resolve("resources.json");
+        Files.writeString(file, "{\"pids\": {\"limit\": 30}}");
+        run(0, "update", "-r", file.toString(), "u2");
+        resources = Json.map(Json.map(Json.parseObject(Files.readString(saved)), "linux"), "resources");
+        assertEquals(30L, ((Number) Json.map(resources, "pids").get("limit")).longValue());
+        assertEquals(67108864L, ((Number) Json.map(resources, "memory").get("limit")).longValue(), "merged, not replaced");
+        assertEquals("30", Files.readString(pids.resolve("pids.max")).strip());
+
+        // later commands: state, a process exec'd into the cgroup, events
+        assertTrue(run(0, "state", "u2").contains("\"status\": \"running\""));
+        Path execPid = dir.resolve("exec.pid");
+        run(0, "exec", "-d", "--pid-file", execPid.toString(), "u2", "sleep", "30");
+        String cgroup = Files.readString(Path.of("/proc/" + Files.readString(execPid).strip() + "/cgroup"));
+        assertTrue(cgroup.contains(":pids:/" + dir.getFileName() + "/ctr\n"), cgroup);
+        String event = run(0, "events", "--stats", "u2").strip();
+        assertTrue(event.contains("\"limit\":30") && event.contains("\"current\":2"), event);
+        assertTrue(event.contains("\"limit\":67108864"), event);
     }
 
     @Test
