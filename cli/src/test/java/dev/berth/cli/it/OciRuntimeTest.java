@@ -256,6 +256,41 @@ class OciRuntimeTest {
     }
 
     @Test
+    void execWithATerminalSendsThePtyMasterToTheConsoleSocket() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assumeTrue(Files.isExecutable(python), "python3 receives the pty master (the JDK cannot take SCM_RIGHTS)");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "t1");
+        Path script = dir.resolve("console-receiver.py");
+        try (var in = OciRuntimeTest.class.getResourceAsStream("console-receiver.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Path socket = dir.resolve("console.sock");
+        Path report = dir.resolve("console.json");
+        Process receiver = new ProcessBuilder(python.toString(), script.toString(), socket.toString(),
+            report.toString(), "typed-in\n").redirectErrorStream(true).start();
+        try {
+            waitFor(() -> Files.exists(socket));
+            String out = run(7, "exec", "-t", "--console-socket", socket.toString(), "t1", "sh", "-c",
+                "test -t 0 && test -t 1 && echo stdin-is-a-tty; tty; read line; echo got-$line; exit 7");
+            assertEquals("", out, "the process's output goes through the master, not ours");
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "the receiver saw the slave close");
+            assertEquals(0, receiver.exitValue(), new String(receiver.getInputStream().readAllBytes()));
+        } finally {
+            receiver.destroyForcibly().waitFor();
+        }
+        Map<String, Object> r = Json.parseObject(Files.readString(report));
+        assertEquals(1L, ((Number) r.get("fds")).longValue(), r.toString());
+        assertEquals(Boolean.TRUE, r.get("isatty"), r.toString());
+        assertTrue(r.get("target").toString().endsWith("ptmx"), "a pty master: " + r);
+        assertFalse(r.containsKey("timeout"), r.toString());
+        String output = r.get("output").toString();
+        assertTrue(output.contains("stdin-is-a-tty\r\n"), "a terminal, with its \\r\\n: " + output);
+        assertTrue(output.matches("(?s).*/dev/pts/\\d+\r\n.*"), output);
+        assertTrue(output.contains("got-typed-in\r\n"), "input typed into the master reached the process: " + output);
+        assertTrue(run(0, "state", "t1").contains("\"status\": \"running\""), "the container goes on");
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
