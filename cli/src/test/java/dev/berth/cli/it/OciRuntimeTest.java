@@ -292,6 +292,7 @@ class OciRuntimeTest {
 
     @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
+        String good = Files.readString(bundle.resolve("config.json"));
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"nope\"}}");
@@ -299,7 +300,18 @@ class OciRuntimeTest {
         assertTrue(err.contains("config.json"), err);
         assertEquals("", run(0, "list", "-q").strip());
         assertFalse(Files.exists(dir.resolve("root").resolve("bad")));
-        assertTrue(run(1, "--systemd-cgroup", "list").contains("systemd cgroup driver is not supported"));
+        // --systemd-cgroup: create and run refuse it before anything is made, the rest take it as runc does
+        String systemd = Files.isDirectory(Path.of("/run/systemd/system"))
+            ? "the systemd cgroup driver is not supported by berth-runtime yet: use the cgroupfs driver"
+            : "systemd not running on this host, cannot use systemd cgroups manager";
+        Files.writeString(bundle.resolve("config.json"), good);
+        assertTrue(run(1, "--systemd-cgroup", "create", "--bundle", bundle.toString(), "sd").contains(systemd));
+        assertTrue(run(1, "--systemd-cgroup", "run", "-d", "--bundle", bundle.toString(), "sd").contains(systemd));
+        assertFalse(Files.exists(dir.resolve("root").resolve("sd")), "no state left");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "no cgroup made");
+        assertEquals("", run(0, "--systemd-cgroup", "list", "-q").strip());
+        assertTrue(run(1, "--systemd-cgroup", "state", "sd").contains("container does not exist"));
+        run(0, "--systemd-cgroup", "delete", "--force", "sd"); // containerd's clean-up after a failed create
     }
 
     private interface Check {
