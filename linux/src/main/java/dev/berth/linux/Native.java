@@ -8,7 +8,6 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.VarHandle;
-import java.util.Optional;
 
 /**
  * Downcalls that capture errno, shared by every FFM binding of this module. A handle takes the
@@ -29,15 +28,13 @@ public final class Native {
     }
 
     /**
-     * A variadic libc function that sets errno, such as {@code syscall}: the arguments from
-     * index {@code firstVariadic} on are passed as variadic ones.
+     * A variadic libc function that sets errno ({@code syscall(2)}): the arguments from index
+     * {@code firstVariadic} on are passed as C passes variadic ones.
      */
     public static MethodHandle libcVariadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
-        Optional<MemorySegment> symbol = LINKER.defaultLookup().find(name);
-        if (symbol.isEmpty()) {
-            throw new UnsatisfiedLinkError("no symbol " + name);
-        }
-        return LINKER.downcallHandle(symbol.get(), descriptor, Linker.Option.firstVariadicArg(firstVariadic), ERRNO);
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
     }
 
     /** A function of {@code lookup} (e.g. a library loaded by name) that sets errno. */

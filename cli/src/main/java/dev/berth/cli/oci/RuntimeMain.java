@@ -38,6 +38,8 @@ public final class RuntimeMain {
     private Path log;
     private boolean jsonLog;
     private boolean debug;
+    /** Only create and run need a cgroup driver; the rest work on the saved state, as runc's do. */
+    private boolean systemdCgroup;
 
     private RuntimeMain() {}
 
@@ -94,8 +96,7 @@ public final class RuntimeMain {
                     jsonLog = f.equals("json");
                 }
                 case "--debug" -> debug = true;
-                case "--systemd-cgroup" -> throw new OciException("the systemd cgroup driver is not supported"
-                    + " yet: use the cgroupfs driver (drop --systemd-cgroup; in containerd set SystemdCgroup = false)");
+                case "--systemd-cgroup" -> systemdCgroup = true;
                 case "--rootless" -> {
                     String v = value != null ? value : args[++i];
                     rootless = switch (v) {
@@ -173,6 +174,9 @@ public final class RuntimeMain {
 
     /** {@code create}: returns once the process waits for start; {@code run}: starts it and waits, unless -d. */
     private int create(BundleRuntime rt, List<String> rest, boolean create) throws OciException, IOException {
+        if (systemdCgroup) {
+            throw new OciException(systemdUnsupported());
+        }
         Path bundle = Caller.path(".");
         Path pidFile = null;
         Path console = null;
@@ -386,6 +390,19 @@ public final class RuntimeMain {
         return e.getMessage() != null ? e.getMessage() : e.toString();
     }
 
+    /**
+     * The refusal of {@code --systemd-cgroup} (docs/cgroups.md has the design of the driver). Without
+     * systemd it is runc's own sentence, which the documentation of docker and containerd users
+     * find; runc looks for {@code /run/systemd/system} as sd_booted(3) does.
+     */
+    static String systemdUnsupported() {
+        if (!java.nio.file.Files.isDirectory(Path.of("/run/systemd/system"))) {
+            return "systemd not running on this host, cannot use systemd cgroups manager";
+        }
+        return "the systemd cgroup driver is not supported by berth-runtime yet: use the cgroupfs driver"
+            + " (drop --systemd-cgroup; in containerd set SystemdCgroup = false, in podman cgroup_manager = \"cgroupfs\")";
+    }
+
     void error(String message) {
         System.err.println(message);
         logLine("error", message);
@@ -445,6 +462,7 @@ public final class RuntimeMain {
               --log FILE          write errors to FILE as well
               --log-format FMT    text or json
               --debug             stack traces on errors
+              --systemd-cgroup    accepted; create and run refuse it (no systemd driver yet)
             """);
     }
 }
