@@ -33,8 +33,15 @@ final class RunCommand {
         .value(null, "pid", "MODE", "PID namespace: private, host, container:NAME or a /proc/PID/ns/pid path")
         .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
         .value(null, "ipc", "MODE", "IPC namespace: private, host, container:NAME or a path")
-        .value(null, "network", "MODE", "Network namespace: none (loopback only), host, container:NAME or a path")
-        .value(null, "net", "MODE", "Same as --network")
+        .value(null, "network", "NETWORK", "bridge (berth0, NAT to the outside), a network of berth network create,"
+            + " none (loopback only), host, container:NAME or a namespace path")
+        .value(null, "net", "NETWORK", "Same as --network")
+        .value("p", "publish", "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port on the host (repeatable)")
+        .value(null, "ip", "ADDRESS", "The container's address on its network")
+        .value(null, "dns", "ADDRESS", "A name server for /etc/resolv.conf (repeatable)")
+        .value(null, "dns-search", "DOMAIN", "A search domain for /etc/resolv.conf (repeatable)")
+        .value(null, "dns-option", "OPTION", "An option for /etc/resolv.conf (repeatable)")
+        .value(null, "add-host", "NAME:IP", "A line for /etc/hosts; IP may be host-gateway (repeatable)")
         .value(null, "cgroupns", "MODE", "Cgroup namespace: private or host")
         .value(null, "userns", "MODE", "User namespace: host (default), private (root maps to the berth subuid range), container:NAME or a path")
         .bool(null, "userns-remap", "Same as --userns=private")
@@ -104,8 +111,21 @@ final class RunCommand {
         namespace(cl, req, "pid", NsKind.PID);
         namespace(cl, req, "uts", NsKind.UTS);
         namespace(cl, req, "ipc", NsKind.IPC);
-        namespace(cl, req, "net", NsKind.NET);
-        namespace(cl, req, "network", NsKind.NET);
+        for (String opt : List.of("net", "network")) {
+            String v = cl.getOptionValue(opt);
+            if (v == null) {
+                continue;
+            }
+            if (v.equals("none") || v.equals("host") || v.startsWith("container:") || v.startsWith("/")) {
+                req.namespace(NsKind.NET, v);
+            } else {
+                req.network(v);
+            }
+        }
+        values(cl, "publish").forEach(req::publish);
+        values(cl, "add-host").forEach(req::addHost);
+        req.ip(cl.getOptionValue("ip"))
+            .dns(values(cl, "dns"), values(cl, "dns-search"), values(cl, "dns-option"));
         namespace(cl, req, "cgroupns", NsKind.CGROUP);
         namespace(cl, req, "userns", NsKind.USER);
         namespace(cl, req, "time", NsKind.TIME);

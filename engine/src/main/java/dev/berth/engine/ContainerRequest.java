@@ -48,6 +48,13 @@ public final class ContainerRequest implements ResourceLimits {
     final List<String> tmpfs = new ArrayList<>();
     final List<String> devices = new ArrayList<>();
     final Limits limits = new Limits();
+    String network;
+    String ip;
+    final List<String> publish = new ArrayList<>();
+    final List<String> dns = new ArrayList<>();
+    final List<String> dnsSearch = new ArrayList<>();
+    final List<String> dnsOptions = new ArrayList<>();
+    final List<String> extraHosts = new ArrayList<>();
 
     private ContainerRequest(String image, Path rootfs) {
         this.image = image;
@@ -156,6 +163,42 @@ public final class ContainerRequest implements ResourceLimits {
      */
     public ContainerRequest namespace(NsKind kind, String mode) {
         namespaces.put(kind, mode);
+        return this;
+    }
+
+    /**
+     * A bridge network to join: {@code bridge} (berth's default, device {@code berth0}) or one
+     * made with {@code berth network create}. The container gets a network namespace of its own
+     * with {@code eth0} on that network, an address, a default route and NAT to the outside.
+     */
+    public ContainerRequest network(String network) {
+        this.network = network;
+        return this;
+    }
+
+    /** A fixed address on the network (docker's --ip) instead of the next free one. */
+    public ContainerRequest ip(String ip) {
+        this.ip = ip;
+        return this;
+    }
+
+    /** docker's -p: {@code [IP:][HOSTPORT:]CONTAINERPORT[/PROTO]}, ranges allowed. */
+    public ContainerRequest publish(String spec) {
+        publish.add(spec);
+        return this;
+    }
+
+    /** --dns, --dns-search, --dns-option: what /etc/resolv.conf says instead of the host's. */
+    public ContainerRequest dns(List<String> servers, List<String> search, List<String> options) {
+        dns.addAll(servers);
+        dnsSearch.addAll(search);
+        dnsOptions.addAll(options);
+        return this;
+    }
+
+    /** --add-host NAME:IP ({@code host-gateway} for the network's gateway), into /etc/hosts. */
+    public ContainerRequest addHost(String entry) {
+        extraHosts.add(entry);
         return this;
     }
 

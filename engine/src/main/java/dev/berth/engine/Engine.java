@@ -123,6 +123,7 @@ public final class Engine {
                 + "\" is invalid: it needs to be an absolute path");
         }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
+        checkNetwork(r, namespaces);
         String id = Names.newId();
         String name = r.name;
         if (name != null) {
@@ -153,8 +154,26 @@ public final class Engine {
         }
     }
 
+    private void checkNetwork(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
+        if (r.network == null) {
+            if (!r.publish.isEmpty() || r.ip != null) {
+                throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : "-p") + " needs a bridge network:"
+                    + " add --network bridge (or the name of a network)");
+            }
+            return;
+        }
+        if (r.namespaces.get(NsKind.NET) != null || !(namespaces.get(NsKind.NET) instanceof NamespaceMode.Private)) {
+            throw new EngineException.InvalidArgument("--network " + r.network + " gives the container a network"
+                + " namespace of its own: drop the other --network/--net");
+        }
+        if (rootless()) {
+            throw new EngineException.PermissionDenied("rootless: bridge networks need root (a bridge and veth pairs"
+                + " on the host); drop --network " + r.network + " or run as root");
+        }
+    }
+
     private record Created(String id, String name, Program program, Map<String, Object> state,
-        boolean autoRemove, List<String> warnings) {}
+        boolean autoRemove, List<String> warnings, Networking.Plan network) {}
 
     /** Every container has a cgroup (for limits, stats, pause and a clean kill), named by its id. */
     private String cgroupPath(String id) {
@@ -268,9 +287,12 @@ public final class Engine {
             exit = new ArrayList<>(exitCommand);
             exit.addAll(List.of("rm", "-f", id));
         }
+        Networking.Plan network = r.network == null ? null : Networking.reserve(store.root(), id, r);
+        Map<String, Path> etcFiles = network == null ? EtcFiles.write(dir, hostname)
+            : EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, r));
         ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
-            timeOffsets(r.timeOffsets), EtcFiles.write(dir, hostname), proc, exit, r.autoRemove, options);
+            timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             Files.createDirectory(dir.resolve("rootfs"));
             Files.createDirectory(dir.resolve("scratch"));
@@ -281,7 +303,11 @@ public final class Engine {
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
         Json.map(state, "HostConfig").put("CgroupParent", cgroupParent);
-        return new Created(id, name, program, state, r.autoRemove, conf.warnings);
+        if (network != null) {
+            Json.map(state, "HostConfig").put("NetworkMode", network.network().name());
+            state.put("NetworkSettings", Networking.settings(network));
+        }
+        return new Created(id, name, program, state, r.autoRemove, conf.warnings, network);
     }
 
     private Container start(Created c) throws EngineException, IOException {
@@ -297,6 +323,10 @@ public final class Engine {
         try {
             pid = session.awaitCreated();
             Trace.mark("container set up");
+            if (c.network() != null) {
+                Networking.connect(c.network(), pid);
+                Trace.mark("network connected");
+            }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
             session.go();
@@ -305,7 +335,7 @@ public final class Engine {
         } catch (StageException e) {
             session.kill();
             throw startFailure(c, e);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | EngineException e) {
             session.kill();
             throw e;
         }
@@ -334,8 +364,9 @@ public final class Engine {
                 store.releaseName(name, id);
             }
             deleteCgroup(cgroupPath(id));
+            Networking.release(store.root(), id);
             store.delete(id);
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
     }
@@ -564,9 +595,10 @@ public final class Engine {
             Trace.mark("name released");
             deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
+            Networking.release(store.root(), id);
             store.delete(id);
             return true;
-        } catch (IOException e) {
+        } catch (IOException | EngineException e) {
             return false;
         }
     }
@@ -606,6 +638,7 @@ public final class Engine {
         try (var lock = store.lock(id)) {
             store.releaseName(Inspect.name(s), id);
             deleteCgroup(cgroupPath(s));
+            Networking.release(store.root(), id);
             store.delete(id);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);

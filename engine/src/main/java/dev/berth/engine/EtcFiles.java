@@ -11,10 +11,15 @@ final class EtcFiles {
     private EtcFiles() {}
 
     static Map<String, Path> write(Path dir, String hostname) throws IOException {
+        return write(dir, hostname, Map.of("hosts", hosts(hostname), "resolv.conf", resolvConf()));
+    }
+
+    /** With the texts of hosts and resolv.conf given (a container on a network). */
+    static Map<String, Path> write(Path dir, String hostname, Map<String, String> texts) throws IOException {
         Map<String, Path> files = new LinkedHashMap<>();
         files.put("hostname", writeFile(dir.resolve("hostname"), hostname + "\n"));
-        files.put("hosts", writeFile(dir.resolve("hosts"), hosts(hostname)));
-        files.put("resolv.conf", writeFile(dir.resolve("resolv.conf"), resolvConf()));
+        files.put("hosts", writeFile(dir.resolve("hosts"), texts.get("hosts")));
+        files.put("resolv.conf", writeFile(dir.resolve("resolv.conf"), texts.get("resolv.conf")));
         return files;
     }
 
