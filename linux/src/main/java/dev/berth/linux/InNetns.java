@@ -52,7 +52,8 @@ public final class InNetns {
         }
     }
 
-    private static void enter(Path netns) throws ErrnoException {
+    /** Moves the calling thread into the namespace of {@code netns}, for good. */
+    static void enter(Path netns) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.state(arena);
             int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(netns.toString()), O_RDONLY_CLOEXEC);
