@@ -39,7 +39,7 @@ import java.util.concurrent.Callable;
  * still finds and {@link #unpublish} removes.
  */
 public final class Firewall implements AutoCloseable {
-    private static final int ATTEMPTS = 3;
+    private static final int ATTEMPTS = 5;
     private static final String LIST = "{\"nftables\":[{\"list\":{\"table\":{\"family\":\"ip\",\"name\":\"berth\"}}}]}";
 
     private final Nft nft;
