@@ -17,8 +17,9 @@
 
 int caller_stdio[3] = {-1, -1, -1};
 
-/* Returns only in the forked stage, with the pipes as its stdin and stdout. */
-void launch(char **argv) {
+/* Returns only in the forked stage, with the pipes as its stdin and stdout. With a server
+ * (client.c), the stage is the server's to take, and the JVM runs only if it declines. */
+void launch(char **argv, const char *server, int nargs) {
   int to_stage[2], from_stage[2];
   if (pipe2(to_stage, O_CLOEXEC) == 0 && pipe2(from_stage, O_CLOEXEC) == 0) {
     pid_t pid = fork();
@@ -37,8 +38,19 @@ void launch(char **argv) {
       /* out of the way of 3 and 4 first, so that dup2 never meets its own descriptor */
       int r = fcntl(from_stage[0], F_DUPFD_CLOEXEC, 10);
       int w = fcntl(to_stage[1], F_DUPFD_CLOEXEC, 10);
-      if (r >= 0 && w >= 0 && dup2(r, 3) == 3 && dup2(w, 4) == 4)
+      if (r >= 0 && w >= 0 && dup2(r, 3) == 3 && dup2(w, 4) == 4) {
         setenv("BERTH_STAGE_FDS", "3,4", 1);
+        if (server != NULL) {
+          int argc = 0;
+          while (argv[argc] != NULL)
+            argc++;
+          int code = nargs <= argc ? remote(server, argv + argc - nargs, nargs) : -1;
+          if (code >= 0)
+            _exit(code);
+          if (code == -1)
+            setenv("BERTH_RUNTIME_SERVE", server, 1); /* the JVM starts one once it is done */
+        }
+      }
     }
   }
   /* whatever failed above, the JVM still runs: it spawns its stage itself */

@@ -378,13 +378,44 @@ static void run_exit_command(char **argv) {
   _exit(127);
 }
 
+/* `--daemon LOG ARGV...`: ARGV in a session of its own, a grandchild nobody waits for, with
+ * stdout and stderr on LOG: how a JVM starts the warm runtime server (see client.c) without
+ * handing it our caller's terminal, pipes or process group. */
+static int daemonize(const char *log, char **argv) {
+  pid_t pid = fork();
+  if (pid < 0)
+    return 1;
+  if (pid > 0) {
+    int status;
+    waitpid(pid, &status, 0);
+    return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  }
+  setsid();
+  if (fork() != 0)
+    _exit(0);
+  int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+  int out = open(log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (null < 0 || out < 0 || dup2(null, 0) < 0 || dup2(out, 1) < 0 || dup2(out, 2) < 0)
+    _exit(1);
+  int none[3] = {-1, -1, -1};
+  close_from(3, none);
+  if (chdir("/") < 0)
+    _exit(1);
+  execv(argv[0], argv);
+  _exit(127);
+}
+
 int main(int argc, char **argv) {
   if (argc > 1 && strcmp(argv[1], "--version") == 0) {
     printf("berth-stage protocol %u\n", PROTO_VERSION);
     return 0;
   }
   if (argc > 2 && strcmp(argv[1], "--launch") == 0)
-    launch(argv + 2);
+    launch(argv + 2, NULL, 0);
+  if (argc > 3 && strcmp(argv[1], "--daemon") == 0)
+    return daemonize(argv[2], argv + 3);
+  if (argc > 5 && strcmp(argv[1], "--client") == 0 && strcmp(argv[4], "--launch") == 0)
+    launch(argv + 5, argv[2][0] ? argv[2] : NULL, atoi(argv[3]));
   signal(SIGPIPE, SIG_IGN);
   setsid(); /* no terminal signals: berth forwards what the container should get */
   prctl(PR_SET_NAME, "berth-monitor");

@@ -113,8 +113,11 @@ int set_nsid(const char *path, const char *id);
 /* nsscan.c: answers one F_NSSCAN */
 void ns_scan(const char *payload, uint32_t len);
 
-/* launch.c: returns in the forked stage; the caller's process becomes argv */
-void launch(char **argv);
+/* launch.c: returns in the forked stage; the caller's process becomes argv, unless the runtime
+ * server on `server` (NULL: none) runs the last nargs arguments */
+void launch(char **argv, const char *server, int nargs);
+/* client.c: the exit status the runtime server reports; -1: no server, -2: it declined */
+int remote(const char *path, char **args, int nargs);
 /* the launcher's caller's stdin, stdout and stderr, kept for OP_INHERIT_STDIO (-1: none) */
 extern int caller_stdio[3];
 

@@ -8,7 +8,10 @@ public final class Errno {
     public static final int EACCES = 13;
     public static final int EEXIST = 17;
     public static final int ENOTDIR = 20;
+    public static final int ENODEV = 19;
     public static final int EINVAL = 22;
+    public static final int EADDRNOTAVAIL = 99;
+    public static final int ENETUNREACH = 101;
 
     private static final String[][] TABLE = {
         {}, {"EPERM", "operation not permitted"}, {"ENOENT", "no such file or directory"},
@@ -37,8 +40,14 @@ public final class Errno {
             case 36 -> "ENAMETOOLONG";
             case 40 -> "ELOOP";
             case 71 -> "EPROTO";
+            case 90 -> "EMSGSIZE";
             case 93 -> "EPROTONOSUPPORT";
             case 95 -> "EOPNOTSUPP";
+            case 97 -> "EAFNOSUPPORT";
+            case 98 -> "EADDRINUSE";
+            case 99 -> "EADDRNOTAVAIL";
+            case 101 -> "ENETUNREACH";
+            case 105 -> "ENOBUFS";
             case 125 -> "ECANCELED";
             default -> errno > 0 && errno < TABLE.length ? TABLE[errno][0] : "errno " + errno;
         };
@@ -50,8 +59,14 @@ public final class Errno {
             case 36 -> "file name too long";
             case 40 -> "too many levels of symbolic links";
             case 71 -> "protocol error";
+            case 90 -> "message too long";
             case 93 -> "protocol not supported";
             case 95 -> "operation not supported";
+            case 97 -> "address family not supported by protocol";
+            case 98 -> "address already in use";
+            case 99 -> "cannot assign requested address";
+            case 101 -> "network is unreachable";
+            case 105 -> "no buffer space available";
             case 125 -> "operation canceled";
             default -> errno > 0 && errno < TABLE.length ? TABLE[errno][1] : "errno " + errno;
         };

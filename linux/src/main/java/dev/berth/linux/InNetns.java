@@ -1,10 +1,7 @@
 package dev.berth.linux;
 
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutionException;
@@ -19,12 +16,6 @@ import java.util.concurrent.FutureTask;
 public final class InNetns {
     private static final int O_RDONLY_CLOEXEC = 0x80000;
     private static final int CLONE_NEWNET = 0x40000000;
-    private static final MethodHandle OPEN = Native.libc("open",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS, ValueLayout.JAVA_INT));
-    private static final MethodHandle SETNS = Native.libc("setns",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
-    private static final MethodHandle CLOSE = Native.libc("close",
-        FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT));
 
     private InNetns() {}
 
@@ -35,10 +26,7 @@ public final class InNetns {
      * @throws ErrnoException when the namespace cannot be opened or entered
      */
     public static <T> T call(Path netns, Callable<T> work) throws Exception {
-        FutureTask<T> task = new FutureTask<>(() -> {
-            enter(netns);
-            return work.call();
-        });
+        FutureTask<T> task = new FutureTask<>(new Entered<>(netns, work));
         Thread thread = Thread.ofPlatform().name("netns " + netns).daemon().start(task);
         try {
             return task.get();
@@ -52,24 +40,31 @@ public final class InNetns {
         }
     }
 
+    /** The work behind setns, as a class: a lambda's bootstrap costs a cold start milliseconds. */
+    private record Entered<T>(Path netns, Callable<T> work) implements Callable<T> {
+        @Override
+        public T call() throws Exception {
+            enter(netns);
+            return work.call();
+        }
+    }
+
     /** Moves the calling thread into the namespace of {@code netns}, for good. */
     static void enter(Path netns) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
+            // through Syscall's one downcall, which rtnetlink links anyway
             MemorySegment state = Native.state(arena);
-            int fd = (int) OPEN.invokeExact(state, arena.allocateFrom(netns.toString()), O_RDONLY_CLOEXEC);
+            MemorySegment path = arena.allocateFrom(netns.toString());
+            long fd = Syscall.call(state, Syscall.OPENAT, Syscall.AT_FDCWD, path.address(), O_RDONLY_CLOEXEC, 0, 0, 0);
             if (fd < 0) {
                 throw new ErrnoException("open", netns.toString(), Native.errno(state));
             }
-            int rc = (int) SETNS.invokeExact(state, fd, CLONE_NEWNET);
+            long rc = Syscall.call(state, Syscall.SETNS, fd, CLONE_NEWNET, 0, 0, 0, 0);
             int errno = Native.errno(state);
-            int ignored = (int) CLOSE.invokeExact(state, fd);
+            Syscall.call(state, Syscall.CLOSE, fd, 0, 0, 0, 0, 0);
             if (rc < 0) {
                 throw new ErrnoException("setns", netns.toString(), errno);
             }
-        } catch (ErrnoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.failed("setns", t);
         }
     }
 }

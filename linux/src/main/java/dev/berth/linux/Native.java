@@ -27,6 +27,16 @@ public final class Native {
         return downcall(LINKER.defaultLookup(), name, descriptor);
     }
 
+    /**
+     * A variadic libc function that sets errno ({@code syscall(2)}): the arguments from index
+     * {@code firstVariadic} on are passed as C passes variadic ones.
+     */
+    public static MethodHandle libcVariadic(String name, FunctionDescriptor descriptor, int firstVariadic) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, ERRNO, Linker.Option.firstVariadicArg(firstVariadic));
+    }
+
     /** A function of {@code lookup} (e.g. a library loaded by name) that sets errno. */
     public static MethodHandle downcall(SymbolLookup lookup, String name, FunctionDescriptor descriptor) {
         MemorySegment symbol = lookup.find(name)

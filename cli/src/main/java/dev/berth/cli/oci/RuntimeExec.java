@@ -41,9 +41,9 @@ final class RuntimeExec {
             String a = flag.name();
             String value = flag.value();
             switch (a) {
-                case "-p", "--process" -> process = Path.of(arg(value, rest, a));
-                case "--pid-file" -> pidFile = Path.of(arg(value, rest, a));
-                case "--console-socket" -> console = Path.of(arg(value, rest, a)).toAbsolutePath();
+                case "-p", "--process" -> process = Caller.path(arg(value, rest, a));
+                case "--pid-file" -> pidFile = Caller.path(arg(value, rest, a));
+                case "--console-socket" -> console = Caller.path(arg(value, rest, a));
                 case "--cwd" -> cwd = arg(value, rest, a);
                 case "-e", "--env" -> env.add(arg(value, rest, a));
                 case "-u", "--user" -> user = arg(value, rest, a);

@@ -14,6 +14,7 @@ import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.SpareStage;
 import dev.berth.runtime.stage.StageSession;
 import dev.berth.runtime.WaitStatus;
+import dev.berth.runtime.Trace;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -37,28 +38,44 @@ public final class RuntimeMain {
     private Path log;
     private boolean jsonLog;
     private boolean debug;
+    /** Only create and run need a cgroup driver; the rest work on the saved state, as runc's do. */
+    private boolean systemdCgroup;
 
     private RuntimeMain() {}
 
     public static void main(String[] args) {
+        Trace.mark("main");
+        int code = execute(args);
+        Trace.mark("exit");
+        Trace.dump();
+        System.out.flush();
+        System.err.flush();
+        String serve = System.getenv("BERTH_RUNTIME_SERVE");
+        if (serve != null && !serve.isEmpty()) {
+            // the client found no server: the next calls need not pay a JVM each (RuntimeServer)
+            System.out.close(); // a caller reading our output to its end may go on meanwhile
+            System.err.close();
+            RuntimeLauncher.startServer(Path.of(serve));
+        }
+        Runtime.getRuntime().halt(code);
+    }
+
+    /** Runs one command line and returns its exit status; errors are already reported. */
+    public static int execute(String[] args) {
         SpareStage.disable();
         RuntimeMain m = new RuntimeMain();
-        int code;
         try {
-            code = m.run(args);
+            return m.run(args);
         } catch (OciException e) {
             m.error(e.getMessage());
-            code = 1;
+            return 1;
         } catch (IOException | RuntimeException e) {
             m.error(describe(e));
             if (m.debug) {
                 e.printStackTrace();
             }
-            code = 1;
+            return 1;
         }
-        System.out.flush();
-        System.err.flush();
-        Runtime.getRuntime().halt(code);
     }
 
     private int run(String[] args) throws OciException, IOException {
@@ -69,8 +86,8 @@ public final class RuntimeMain {
             String a = flag.name();
             String value = flag.value();
             switch (a) {
-                case "--root" -> root = Path.of(value != null ? value : args[++i]);
-                case "--log" -> log = Path.of(value != null ? value : args[++i]);
+                case "--root" -> root = Caller.path(value != null ? value : args[++i]);
+                case "--log" -> log = Caller.path(value != null ? value : args[++i]);
                 case "--log-format" -> {
                     String f = value != null ? value : args[++i];
                     if (!f.equals("json") && !f.equals("text")) {
@@ -79,8 +96,7 @@ public final class RuntimeMain {
                     jsonLog = f.equals("json");
                 }
                 case "--debug" -> debug = true;
-                case "--systemd-cgroup" -> throw new OciException("the systemd cgroup driver is not supported"
-                    + " yet: use the cgroupfs driver (drop --systemd-cgroup; in containerd set SystemdCgroup = false)");
+                case "--systemd-cgroup" -> systemdCgroup = true;
                 case "--rootless" -> {
                     String v = value != null ? value : args[++i];
                     rootless = switch (v) {
@@ -158,7 +174,10 @@ public final class RuntimeMain {
 
     /** {@code create}: returns once the process waits for start; {@code run}: starts it and waits, unless -d. */
     private int create(BundleRuntime rt, List<String> rest, boolean create) throws OciException, IOException {
-        Path bundle = Path.of(".");
+        if (systemdCgroup) {
+            throw new OciException(systemdUnsupported());
+        }
+        Path bundle = Caller.path(".");
         Path pidFile = null;
         Path console = null;
         int preserve = 0;
@@ -170,9 +189,9 @@ public final class RuntimeMain {
             String a = flag.name();
             String value = flag.value();
             switch (a) {
-                case "-b", "--bundle" -> bundle = Path.of(value != null ? value : next(rest, a));
-                case "--pid-file" -> pidFile = Path.of(value != null ? value : next(rest, a));
-                case "--console-socket" -> console = Path.of(value != null ? value : next(rest, a));
+                case "-b", "--bundle" -> bundle = Caller.path(value != null ? value : next(rest, a));
+                case "--pid-file" -> pidFile = Caller.path(value != null ? value : next(rest, a));
+                case "--console-socket" -> console = Caller.path(value != null ? value : next(rest, a));
                 case "--preserve-fds" -> preserve = number(value != null ? value : next(rest, a), a);
                 case "-d", "--detach" -> detach = true;
                 case "--keep" -> keep = true;
@@ -189,8 +208,10 @@ public final class RuntimeMain {
             return 0;
         }
         int code = RuntimeExec.foreground(session, o.consoleSocket() == null && terminal(bundle));
+        Trace.mark("exited");
         if (!keep) {
             rt.delete(id, true);
+            Trace.mark("deleted");
         }
         return code;
     }
@@ -275,12 +296,12 @@ public final class RuntimeMain {
 
     private int spec(List<String> rest) throws OciException, IOException {
         boolean rootless = take(rest, "--rootless", "--rootless");
-        Path bundle = Path.of(".");
+        Path bundle = Caller.path(".");
         for (int i = 0; i < rest.size(); i++) {
             if (rest.get(i).equals("-b") || rest.get(i).equals("--bundle")) {
-                bundle = Path.of(rest.get(++i));
+                bundle = Caller.path(rest.get(++i));
             } else if (rest.get(i).startsWith("--bundle=")) {
-                bundle = Path.of(rest.get(i).substring(9));
+                bundle = Caller.path(rest.get(i).substring(9));
             }
         }
         Path config = bundle.resolve("config.json");
@@ -350,7 +371,7 @@ public final class RuntimeMain {
         if (!unprivileged) {
             return Path.of("/run/berth-runtime");
         }
-        String xdg = System.getenv("XDG_RUNTIME_DIR");
+        String xdg = Caller.env("XDG_RUNTIME_DIR");
         return xdg != null && !xdg.isEmpty() ? Path.of(xdg, "berth-runtime")
             : Path.of("/tmp", "berth-runtime-" + dev.berth.linux.Procs.effectiveUid());
     }
@@ -367,6 +388,19 @@ public final class RuntimeMain {
             return f.getFile() + ": " + (f.getReason() != null ? f.getReason() : "file system error");
         }
         return e.getMessage() != null ? e.getMessage() : e.toString();
+    }
+
+    /**
+     * The refusal of {@code --systemd-cgroup} (docs/cgroups.md has the design of the driver). Without
+     * systemd it is runc's own sentence, which the documentation of docker and containerd users
+     * find; runc looks for {@code /run/systemd/system} as sd_booted(3) does.
+     */
+    static String systemdUnsupported() {
+        if (!java.nio.file.Files.isDirectory(Path.of("/run/systemd/system"))) {
+            return "systemd not running on this host, cannot use systemd cgroups manager";
+        }
+        return "the systemd cgroup driver is not supported by berth-runtime yet: use the cgroupfs driver"
+            + " (drop --systemd-cgroup; in containerd set SystemdCgroup = false, in podman cgroup_manager = \"cgroupfs\")";
     }
 
     void error(String message) {
@@ -428,6 +462,7 @@ public final class RuntimeMain {
               --log FILE          write errors to FILE as well
               --log-format FMT    text or json
               --debug             stack traces on errors
+              --systemd-cgroup    accepted; create and run refuse it (no systemd driver yet)
             """);
     }
 }

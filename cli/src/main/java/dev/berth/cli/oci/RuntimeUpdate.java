@@ -85,7 +85,7 @@ final class RuntimeUpdate {
 
     private static Map<String, Object> document(String source) throws OciException, IOException {
         String text = source.equals("-") ? new String(System.in.readAllBytes(), StandardCharsets.UTF_8)
-            : Files.readString(Path.of(source));
+            : Files.readString(Caller.path(source));
         try {
             return Json.parseObject(text);
         } catch (JsonException e) {

@@ -94,6 +94,8 @@ class ContainerdTest {
         if (dir == null) {
             return;
         }
+        // the shim's first call started a warm server, which took the later ones
+        boolean served = Files.exists(OciConsumers.socket(dir).resolveSibling("runtime-server.log"));
         try {
             if (containerd != null && containerd.isAlive()) {
                 removeContainers();
@@ -104,6 +106,7 @@ class ContainerdTest {
             }
         } finally {
             OciConsumers.cleanUp(dir);
+            assertTrue(served, "no warm runtime server ran: the first call could not start one");
             if (!runContainerdExisted) {
                 // the shims' sockets go to /run/containerd/s whatever the config says; each
                 // shim removes its own, the directories it made are left to us

@@ -48,14 +48,22 @@ final class OciConsumers {
     /**
      * berth-runtime over this build's classes, as a program named like the real one (podman
      * picks its log flags by the name), with a root of its own: podman passes no --root at all,
-     * containerd passes one after ours, which wins.
+     * containerd passes one after ours, which wins. As bin/berth-runtime does, the calls go
+     * through a warm server (here with a socket of the test's, stopped by {@link #cleanUp}).
      */
     static Path berthRuntime(Path dir) throws IOException {
         String java = ProcessHandle.current().info().command().orElseThrow();
-        return script(dir, "berth-runtime", List.of(Berth.STAGE.toString(), "--launch", java,
+        List<String> jvm = List.of("--launch", java,
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "--enable-native-access=ALL-UNNAMED",
             "-cp", System.getProperty("java.class.path"), "dev.berth.cli.oci.RuntimeMain",
-            "--root", dir.resolve("berth-root").toString()));
+            "--root", dir.resolve("berth-root").toString());
+        // the client sends the server what follows the main class: --root, its value and "$@"
+        return script(dir, "berth-runtime", List.of(Berth.STAGE.toString(), "--client", socket(dir).toString()),
+            "$(($# + 2))", jvm);
+    }
+
+    static Path socket(Path dir) {
+        return dir.resolve("srv/runtime.sock");
     }
 
     /** runc, the reference, with a private root: its default /run/runc is the host's. */
@@ -64,8 +72,20 @@ final class OciConsumers {
     }
 
     private static Path script(Path dir, String name, List<String> command) throws IOException {
+        return script(dir, name, command, null, List.of());
+    }
+
+    /** {@code exec COMMAND [RAW MORE] "$@"}, every word quoted but RAW, which the shell expands. */
+    private static Path script(Path dir, String name, List<String> command, String raw, List<String> more)
+        throws IOException {
         StringBuilder sb = new StringBuilder("#!/bin/sh\nexec");
         for (String a : command) {
+            sb.append(" '").append(a.replace("'", "'\\''")).append('\'');
+        }
+        if (raw != null) {
+            sb.append(' ').append(raw);
+        }
+        for (String a : more) {
             sb.append(" '").append(a.replace("'", "'\\''")).append('\'');
         }
         sb.append(" \"$@\"\n");
@@ -204,6 +224,7 @@ final class OciConsumers {
      * mounts under {@code dir}, our cgroups and {@code dir} itself go. Safe to run after a failure.
      */
     static void cleanUp(Path dir) throws Exception {
+        RuntimeServers.stop(socket(dir));
         String cgroups = "/" + dir.getFileName();
         for (int round = 0; round < 100; round++) {
             List<Long> pids = new ArrayList<>(Host.processesUnder(dir));

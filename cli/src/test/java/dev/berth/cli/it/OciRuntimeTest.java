@@ -5,13 +5,16 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.berth.runtime.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import dev.berth.cli.oci.RuntimeLauncher;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -20,11 +23,25 @@ import org.junit.jupiter.api.Test;
 class OciRuntimeTest {
     private Path dir;
     private Path bundle;
+    /** The warm server's socket ({@link OciRuntimeServerTest}), or null: a JVM per call. */
+    Path socket;
+    private boolean serverUp;
+
+    /** Whether the calls go through the warm runtime server. */
+    boolean viaServer() {
+        return false;
+    }
 
     @BeforeEach
     void setUp() throws Exception {
         assumeTrue(Host.isRoot(), "containers need root");
         dir = Files.createTempDirectory(Path.of("/tmp"), "berth-toci");
+        if (viaServer()) {
+            socket = dir.resolve("srv/runtime.sock");
+            run(0, "list"); // finds no server, so its JVM starts one
+            waitFor(() -> Files.exists(socket));
+            serverUp = true;
+        }
         bundle = dir.resolve("bundle");
         Files.createDirectories(bundle);
         new ProcessBuilder("cp", "-a", Rootfs.busybox().toString(), bundle.resolve("rootfs").toString())
@@ -50,6 +67,9 @@ class OciRuntimeTest {
         }
         assertEquals(List.of(), Host.mountsUnder(dir));
         assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
+        if (socket != null) {
+            RuntimeServers.stop(socket);
+        }
         new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
         Host.removeCgroups("/" + dir.getFileName());
     }
@@ -207,7 +227,90 @@ class OciRuntimeTest {
     }
 
     @Test
+    void updateRewritesTheSavedConfigThatLaterCommandsRead() throws Exception {
+        run(0, "run", "-d", "--bundle", bundle.toString(), "u2");
+        Path pids = Path.of("/sys/fs/cgroup/pids/" + dir.getFileName() + "/ctr");
+        assumeTrue(Files.isDirectory(pids) && Files.isDirectory(Path.of("/sys/fs/cgroup/memory")), "cgroup v1 pids, memory");
+        Path saved = dir.resolve("root/u2/config.json");
+        String before = Files.readString(saved);
+        run(0, "update", "--memory", "64m", "--pids-limit", "20", "u2");
+        Map<String, Object> config = Json.parseObject(Files.readString(saved));
+        Map<String, Object> resources = Json.map(Json.map(config, "linux"), "resources");
+        assertEquals(67108864L, ((Number) Json.map(resources, "memory").get("limit")).longValue());
+        assertEquals(20L, ((Number) Json.map(resources, "pids").get("limit")).longValue());
+        assertEquals(Json.compact(Json.map(Json.parseObject(before), "process")), Json.compact(Json.map(config, "process")),
+            "the rest of the config stays");
+        assertEquals(Json.compact(Json.map(Json.map(Json.parseObject(before), "linux"), "resources").get("devices")),
+            Json.compact(resources.get("devices")));
+        try (var files = Files.list(saved.getParent())) {
+            assertEquals(List.of(), files.filter(f -> f.getFileName().toString().contains("tmp")).toList(),
+                "the temporary file of the atomic write is gone");
+        }
+
+        // the saved limits are checked with the new ones: swap below the memory limit set before
+        String err = run(1, "update", "--memory-swap", "32m", "u2");
+        assertTrue(err.contains("memory.swap (33554432) is memory plus swap and must not be below memory.limit (67108864)"),
+            err);
+        assertFalse(Json.map(Json.map(Json.map(Json.parseObject(Files.readString(saved)), "linux"), "resources"), "memory")
+            .containsKey("swap"), "a refused update is not saved");
+
+        Path file = dir.resolve("resources.json");
+        Files.writeString(file, "{\"pids\": {\"limit\": 30}}");
+        run(0, "update", "-r", file.toString(), "u2");
+        resources = Json.map(Json.map(Json.parseObject(Files.readString(saved)), "linux"), "resources");
+        assertEquals(30L, ((Number) Json.map(resources, "pids").get("limit")).longValue());
+        assertEquals(67108864L, ((Number) Json.map(resources, "memory").get("limit")).longValue(), "merged, not replaced");
+        assertEquals("30", Files.readString(pids.resolve("pids.max")).strip());
+
+        // later commands: state, a process exec'd into the cgroup, events
+        assertTrue(run(0, "state", "u2").contains("\"status\": \"running\""));
+        Path execPid = dir.resolve("exec.pid");
+        run(0, "exec", "-d", "--pid-file", execPid.toString(), "u2", "sleep", "30");
+        String cgroup = Files.readString(Path.of("/proc/" + Files.readString(execPid).strip() + "/cgroup"));
+        assertTrue(cgroup.contains(":pids:/" + dir.getFileName() + "/ctr\n"), cgroup);
+        String event = run(0, "events", "--stats", "u2").strip();
+        assertTrue(event.contains("\"limit\":30") && event.contains("\"current\":2"), event);
+        assertTrue(event.contains("\"limit\":67108864"), event);
+    }
+
+    @Test
+    void execWithATerminalSendsThePtyMasterToTheConsoleSocket() throws Exception {
+        Path python = Path.of("/usr/bin/python3");
+        assumeTrue(Files.isExecutable(python), "python3 receives the pty master (the JDK cannot take SCM_RIGHTS)");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "t1");
+        Path script = dir.resolve("console-receiver.py");
+        try (var in = OciRuntimeTest.class.getResourceAsStream("console-receiver.py")) {
+            Files.write(script, in.readAllBytes());
+        }
+        Path socket = dir.resolve("console.sock");
+        Path report = dir.resolve("console.json");
+        Process receiver = new ProcessBuilder(python.toString(), script.toString(), socket.toString(),
+            report.toString(), "typed-in\n").redirectErrorStream(true).start();
+        try {
+            waitFor(() -> Files.exists(socket));
+            String out = run(7, "exec", "-t", "--console-socket", socket.toString(), "t1", "sh", "-c",
+                "test -t 0 && test -t 1 && echo stdin-is-a-tty; tty; read line; echo got-$line; exit 7");
+            assertEquals("", out, "the process's output goes through the master, not ours");
+            assertTrue(receiver.waitFor(30, TimeUnit.SECONDS), "the receiver saw the slave close");
+            assertEquals(0, receiver.exitValue(), new String(receiver.getInputStream().readAllBytes()));
+        } finally {
+            receiver.destroyForcibly().waitFor();
+        }
+        Map<String, Object> r = Json.parseObject(Files.readString(report));
+        assertEquals(1L, ((Number) r.get("fds")).longValue(), r.toString());
+        assertEquals(Boolean.TRUE, r.get("isatty"), r.toString());
+        assertTrue(r.get("target").toString().endsWith("ptmx"), "a pty master: " + r);
+        assertFalse(r.containsKey("timeout"), r.toString());
+        String output = r.get("output").toString();
+        assertTrue(output.contains("stdin-is-a-tty\r\n"), "a terminal, with its \\r\\n: " + output);
+        assertTrue(output.matches("(?s).*/dev/pts/\\d+\r\n.*"), output);
+        assertTrue(output.contains("got-typed-in\r\n"), "input typed into the master reached the process: " + output);
+        assertTrue(run(0, "state", "t1").contains("\"status\": \"running\""), "the container goes on");
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
+        String good = Files.readString(bundle.resolve("config.json"));
         assertTrue(run(1, "state", "nosuch").contains("container does not exist"));
         assertTrue(run(1, "kill", "nosuch", "9").contains("container does not exist"));
         Files.writeString(bundle.resolve("config.json"), "{\"ociVersion\": \"1.0.2\", \"root\": {\"path\": \"nope\"}}");
@@ -215,7 +318,18 @@ class OciRuntimeTest {
         assertTrue(err.contains("config.json"), err);
         assertEquals("", run(0, "list", "-q").strip());
         assertFalse(Files.exists(dir.resolve("root").resolve("bad")));
-        assertTrue(run(1, "--systemd-cgroup", "list").contains("systemd cgroup driver is not supported"));
+        // --systemd-cgroup: create and run refuse it before anything is made, the rest take it as runc does
+        String systemd = Files.isDirectory(Path.of("/run/systemd/system"))
+            ? "the systemd cgroup driver is not supported by berth-runtime yet: use the cgroupfs driver"
+            : "systemd not running on this host, cannot use systemd cgroups manager";
+        Files.writeString(bundle.resolve("config.json"), good);
+        assertTrue(run(1, "--systemd-cgroup", "create", "--bundle", bundle.toString(), "sd").contains(systemd));
+        assertTrue(run(1, "--systemd-cgroup", "run", "-d", "--bundle", bundle.toString(), "sd").contains(systemd));
+        assertFalse(Files.exists(dir.resolve("root").resolve("sd")), "no state left");
+        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "no cgroup made");
+        assertEquals("", run(0, "--systemd-cgroup", "list", "-q").strip());
+        assertTrue(run(1, "--systemd-cgroup", "state", "sd").contains("container does not exist"));
+        run(0, "--systemd-cgroup", "delete", "--force", "sd"); // containerd's clean-up after a failed create
     }
 
     private interface Check {
@@ -248,8 +362,16 @@ class OciRuntimeTest {
     private ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Berth.STAGE.toString());
+        boolean served = false;
+        if (socket != null) {
+            List<String> all = new ArrayList<>(List.of("--root", dir.resolve("root").toString()));
+            all.addAll(List.of(args));
+            cmd.addAll(List.of("--client", socket.toString(), Integer.toString(all.size())));
+            served = serverUp && RuntimeLauncher.servable(all);
+        }
         cmd.add("--launch");
-        cmd.add(ProcessHandle.current().info().command().orElseThrow());
+        // a call the server runs never starts this JVM: a missing one proves it was served
+        cmd.add(served ? "/nonexistent/java" : ProcessHandle.current().info().command().orElseThrow());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
         cmd.add("-cp");
@@ -260,6 +382,7 @@ class OciRuntimeTest {
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd);
         pb.environment().put("BERTH_STAGE", Berth.STAGE.toString()); // for a second stage (hooks)
+        pb.environment().put("BERTH_RUNTIME_SERVER_IDLE", "60");
         return pb;
     }
 }

@@ -90,7 +90,8 @@ class PodmanTest {
         try {
             // conmon runs `podman container cleanup` when a container exits; it works in our
             // directory, so it is ours to wait for before anything is removed under it
-            OciConsumers.waitFor("conmon and its clean-up done", () -> Host.processesUnder(dir).isEmpty());
+            OciConsumers.waitFor("conmon and its clean-up done",
+                () -> Host.processesUnder(dir).stream().allMatch(RuntimeServers::isServer));
         } finally {
             OciConsumers.cleanUp(dir);
         }

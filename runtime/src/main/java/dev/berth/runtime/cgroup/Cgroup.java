@@ -23,8 +23,7 @@ public interface Cgroup {
 
     /**
      * What the last {@code create} or {@code update} could not apply and left out without failing,
-     * one line each: device rules on v2 (they need a BPF program berth does not load yet),
-     * v1-only knobs on v2, kernel memory limits. Empty when everything was applied.
+     * one line each: v1-only knobs on v2, kernel memory limits. Empty when everything was applied.
      */
     List<String> unsupported();
 

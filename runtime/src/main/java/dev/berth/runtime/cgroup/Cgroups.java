@@ -15,6 +15,7 @@ import java.util.List;
 public final class Cgroups {
     private final Hierarchies hierarchies;
     private final int version;
+    private DeviceFilter.Attach devices;
 
     private Cgroups(Hierarchies hierarchies) throws CgroupException {
         this.hierarchies = hierarchies;
@@ -44,6 +45,12 @@ public final class Cgroups {
         return new Cgroups(Hierarchies.parse(mountinfo, selfCgroup, root));
     }
 
+    /** Sends v2 device programs to {@code attach} instead of the kernel: for a fake tree. */
+    Cgroups devicesTo(DeviceFilter.Attach attach) {
+        this.devices = attach;
+        return this;
+    }
+
     /** 1 when any v1 hierarchy has a controller (pure v1 or hybrid), else 2. */
     public int version() {
         return version;
@@ -65,7 +72,7 @@ public final class Cgroups {
         Resources r = resources == null ? Resources.NONE : resources;
         return version == 1
             ? V1Cgroup.create(hierarchies, cgroupsPath, r)
-            : V2Cgroup.create(hierarchies.unified(), cgroupsPath, r);
+            : V2Cgroup.create(hierarchies.unified(), cgroupsPath, r, devices);
     }
 
     /** A handle on a cgroup made before (by another process, say); nothing is written. */
@@ -73,7 +80,7 @@ public final class Cgroups {
         check(cgroupsPath);
         return version == 1
             ? V1Cgroup.open(hierarchies, cgroupsPath)
-            : new V2Cgroup(hierarchies.unified(), cgroupsPath);
+            : new V2Cgroup(hierarchies.unified(), cgroupsPath, devices);
     }
 
     /** The mounted hierarchies, for diagnostics: controller field and mount point. */

@@ -16,21 +16,29 @@ final class V2Cgroup implements Cgroup {
     private final Path dir;
     private final String path;
     private final List<String> unsupported = new ArrayList<>();
+    /** Null: the kernel. */
+    private final DeviceFilter.Attach devices;
 
-    V2Cgroup(Hierarchy h, String cgroupsPath) throws CgroupException {
+    V2Cgroup(Hierarchy h, String cgroupsPath, DeviceFilter.Attach devices) throws CgroupException {
         this.mount = h.mountPoint();
         this.dir = h.dir(cgroupsPath);
         this.path = cgroupsPath;
+        this.devices = devices;
     }
 
-    static V2Cgroup create(Hierarchy h, String cgroupsPath, Resources r) throws CgroupException {
+    static V2Cgroup create(Hierarchy h, String cgroupsPath, Resources r, DeviceFilter.Attach attach)
+            throws CgroupException {
         r.validate();
         Checks.v2(r);
-        V2Cgroup cg = new V2Cgroup(h, cgroupsPath);
+        byte[] program = r.devices() == null ? null : DeviceFilter.program(r.devices());
+        V2Cgroup cg = new V2Cgroup(h, cgroupsPath, attach);
         List<Path> created = Fs.mkdirs(cg.mount, cg.dir);
         try {
             cg.enable(V2Limits.controllers(r));
             Fs.apply(V2Limits.plan(r, cg.dir, cg.unsupported));
+            if (program != null) {
+                DeviceFilter.attach(cg.dir, program, attach);
+            }
         } catch (CgroupException e) {
             Fs.rollback(created);
             throw e;
@@ -129,10 +137,14 @@ final class V2Cgroup implements Cgroup {
     public void update(Resources r) throws CgroupException {
         r.validate();
         Checks.v2(r);
+        byte[] program = r.devices() == null ? null : DeviceFilter.program(r.devices());
         unsupported.clear();
         enable(V2Limits.controllers(r));
         checkBeforeUpdate(r);
         Fs.apply(V2Limits.plan(r, dir, unsupported));
+        if (program != null) {
+            DeviceFilter.attach(dir, program, devices);
+        }
     }
 
     private void checkBeforeUpdate(Resources r) throws CgroupException {

@@ -89,10 +89,6 @@ final class V2Limits {
                 w.add(new Fs.Write(dir.resolve("rdma.max"), rdma(e.getKey(), e.getValue())));
             }
         }
-        if (r.devices() != null) {
-            unsupported.add("device rules are not enforced on cgroup v2: they need a BPF_PROG_TYPE_CGROUP_DEVICE "
-                + "program, which berth does not load yet (the container's /dev is still its own)");
-        }
         if (r.network() != null) {
             unsupported.add("network classID and priorities are ignored: cgroup v2 has no net_cls or net_prio");
         }

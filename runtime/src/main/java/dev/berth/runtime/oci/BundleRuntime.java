@@ -2,10 +2,13 @@ package dev.berth.runtime.oci;
 
 import dev.berth.linux.Procs;
 import dev.berth.runtime.ProcessSpec;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
 import dev.berth.runtime.cgroup.Resources;
+import dev.berth.runtime.json.Json;
+import dev.berth.runtime.json.JsonException;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Signaller;
 import dev.berth.runtime.stage.StageException;
@@ -30,6 +33,9 @@ import java.util.concurrent.TimeoutException;
  * shim's or conmon's), as with runc, and its status is derived from the process and the fifo.
  */
 public final class BundleRuntime {
+    /** Held while update reads, merges and rewrites the saved config.json. */
+    private static final String UPDATE_LOCK = "update.lock";
+
     private final BundleStore store;
     private final List<String> warnings = new ArrayList<>();
 
@@ -85,6 +91,7 @@ public final class BundleRuntime {
         } catch (OciSpecException e) {
             throw new OciException(e.getMessage());
         }
+        Trace.mark("spec read");
         if (spec.process() == null) {
             throw new OciException("config.json: process is required to create a container");
         }
@@ -100,6 +107,7 @@ public final class BundleRuntime {
             // what exec and the hooks of later calls read: the bundle may change or go meanwhile
             AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
             cgroup = cgroup(id, spec);
+            Trace.mark("cgroup created");
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
             for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
@@ -108,7 +116,9 @@ public final class BundleRuntime {
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
             program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
                 o.consoleSocket(), o.preserveFds(), procs));
+            Trace.mark("compiled");
             session = StageSession.start(program, dir.resolve("stage.log"));
+            Trace.mark("stage taken");
             if (BundleHooks.pauseAtCreate(spec.hooks())) {
                 long paused = session.awaitPaused();
                 OciState creating = hookState(id, spec, created, OciState.Status.CREATING, paused);
@@ -118,6 +128,7 @@ public final class BundleRuntime {
                 session.go();
             }
             long pid = session.awaitCreated();
+            Trace.mark("container set up");
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("id", id);
             state.put("pid", pid);
@@ -132,6 +143,7 @@ public final class BundleRuntime {
             }
             state.put("pidNamespace", ownPidNamespace(spec));
             store.write(id, state);
+            Trace.mark("state written");
             if (o.pidFile() != null) {
                 AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
             }
@@ -141,6 +153,7 @@ public final class BundleRuntime {
             }
             session.go();
             session.awaitStarted();
+            Trace.mark("command started");
             if (!o.waitForStart()) {
                 BundleHooks.hereWarn(spec.hooks(), "poststart",
                     hookState(id, spec, created, OciState.Status.RUNNING, pid), warnings);
@@ -500,7 +513,11 @@ public final class BundleRuntime {
 
     /**
      * runc's {@code update}: new limits for the container's cgroup, from a LinuxResources
-     * document (fields left out stay as they are).
+     * document (fields left out stay as they are). The document is merged into the saved
+     * config.json, as runc saves its config, so the limits in force are what later commands
+     * read there; the merged limits are checked together (a swap below an earlier memory limit
+     * is refused), applied, and only then written, atomically and under a lock, so concurrent
+     * updates do not lose each other's fields.
      */
     public void update(String id, Map<String, Object> resources) throws OciException, IOException {
         Map<String, Object> s = load(id);
@@ -511,12 +528,24 @@ public final class BundleRuntime {
         if (c == null) {
             throw new OciException("the container has no cgroup to update");
         }
-        try {
-            c.update(Resources.fromOci(resources));
+        Path config = store.dir(id).resolve(BundleStore.CONFIG);
+        try (AtomicFiles.Lock lock = AtomicFiles.lock(store.dir(id).resolve(UPDATE_LOCK))) {
+            OciSpec spec = savedSpec(id, s);
+            Map<String, Object> doc = Json.parseObject(Files.readString(config));
+            Map<String, Object> merged = SavedConfig.mergeResources(doc, resources);
+            Resources.fromOci(merged);
+            Resources r = Resources.fromOci(resources);
+            if (r.devices() != null) {
+                r = withDefaultDevices(r, spec); // as create applied them
+            }
+            c.update(r);
+            AtomicFiles.write(config, Json.pretty(doc).getBytes(StandardCharsets.UTF_8));
         } catch (CgroupException e) {
             throw new OciException("cannot update the resources of " + id + ": " + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new OciException("invalid resources: " + e.getMessage());
+        } catch (JsonException e) {
+            throw new OciException("the saved config of container " + id + " is damaged: " + e.getMessage());
         }
         warnings.addAll(c.unsupported());
     }

@@ -22,7 +22,11 @@ final class LaunchedStage {
     private LaunchedStage() {}
 
     /** The launched stage's pipes, or null when there is none (left) or it cannot be reached. */
-    static synchronized Pipes take() {
+    static Pipes take() {
+        return ClientStage.CURRENT.isBound() ? ClientStage.CURRENT.get().take() : takeOwn();
+    }
+
+    private static synchronized Pipes takeOwn() {
         if (taken) {
             return null;
         }
@@ -32,8 +36,12 @@ final class LaunchedStage {
         if (comma < 0) {
             return null;
         }
-        Path r = Path.of("/proc/self/fd/" + fds.substring(0, comma).strip());
-        Path w = Path.of("/proc/self/fd/" + fds.substring(comma + 1).strip());
+        return reopen(Path.of("/proc/self/fd/" + fds.substring(0, comma).strip()),
+            Path.of("/proc/self/fd/" + fds.substring(comma + 1).strip()));
+    }
+
+    /** The pipes behind two descriptors of a process, or null when they are not pipes (any more). */
+    static Pipes reopen(Path r, Path w) {
         try {
             if (!isPipe(r) || !isPipe(w)) {
                 return null; // inherited by a process the launcher did not start: not ours

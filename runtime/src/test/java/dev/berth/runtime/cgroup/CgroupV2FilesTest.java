@@ -34,6 +34,7 @@ class CgroupV2FilesTest {
     Path tmp;
     Path top;
     Cgroups cgroups;
+    final List<byte[]> programs = new ArrayList<>();
 
     @BeforeEach
     void fakeHierarchy() throws Exception {
@@ -46,7 +47,7 @@ class CgroupV2FilesTest {
         write(berth, "cgroup.controllers", ALL);
         write(berth, "cgroup.subtree_control", "");
         cgroups = Cgroups.parse("35 24 0:30 / /sys/fs/cgroup rw,nosuid - cgroup2 cgroup2 rw,nsdelegate\n",
-            "0::/user.slice\n", tmp);
+            "0::/user.slice\n", tmp).devicesTo((dir, program) -> programs.add(program));
     }
 
     private Path leaf(String name) throws IOException {
@@ -94,9 +95,12 @@ class CgroupV2FilesTest {
         assertEquals("402653184", read(dir, "memory.high"));
         assertEquals("8:0 target=75", read(dir, "io.latency"));
 
+        // FULL's devices: deny all, allow c 1:3 rwm
+        assertEquals(1, programs.size(), "one device program");
+        assertTrue(DeviceFilterTest.run(programs.get(0), DevicePolicy.CHAR, 1, 3, DevicePolicy.READ));
+        assertFalse(DeviceFilterTest.run(programs.get(0), DevicePolicy.CHAR, 1, 5, DevicePolicy.READ));
         List<String> unsupported = cg.unsupported();
-        assertTrue(unsupported.get(unsupported.size() - 2).startsWith("device rules are not enforced on cgroup v2"),
-            unsupported.toString());
+        assertFalse(String.join("\n", unsupported).contains("device"), unsupported.toString());
         assertTrue(String.join("\n", unsupported).contains("memory.kernelTCP is ignored"));
         assertTrue(String.join("\n", unsupported).contains("leafWeight is ignored"));
     }

@@ -145,12 +145,50 @@ class CgroupV2KernelTest {
         cg.delete();
     }
 
+    /** Runs {@code command} as a shell that first moves itself into {@code dir}; its exit code and stderr. */
+    private String inCgroup(Path dir, String command) throws Exception {
+        Process p = new ProcessBuilder("sh", "-c", "echo $$ > " + dir.resolve("cgroup.procs") + " && " + command)
+            .redirectErrorStream(true).start();
+        started.add(p);
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
+        return (p.exitValue() + " " + new String(p.getInputStream().readAllBytes())).strip();
+    }
+
     @Test
-    void deviceRulesAreReportedNotEnforced() throws Exception {
-        Cgroup cg = cgroups.create("/" + parent + "/ctr",
-            CgroupResourcesTest.parse("{\"devices\": [{\"allow\": false, \"access\": \"rwm\"}]}"));
-        assertEquals(1, cg.unsupported().size());
-        assertTrue(cg.unsupported().get(0).startsWith("device rules are not enforced on cgroup v2"));
+    void deviceRulesAreEnforcedByABpfProgram() throws Exception {
+        Cgroup cg = cgroups.create("/" + parent + "/ctr", CgroupResourcesTest.parse(
+            "{\"devices\": [{\"allow\": false, \"access\": \"rwm\"},"
+            + " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 3, \"access\": \"rwm\"}]}"));
+        assertEquals(List.of(), cg.unsupported());
+        Path dir = mount.resolve(parent).resolve("ctr");
+        assertEquals(1, dev.berth.linux.bpf.Bpf.queryCgroupDevice(dir).size(), "one program attached");
+
+        assertEquals("0", inCgroup(dir, "head -c1 /dev/null"), "/dev/null opens");
+        assertEquals("0", inCgroup(dir, "echo x > /dev/null"), "and takes writes");
+        String zero = inCgroup(dir, "exec head -c1 /dev/zero");
+        assertTrue(zero.startsWith("1 ") && zero.contains("/dev/zero") && zero.contains("Operation not permitted"), zero);
+        Cgroup other = cgroups.create("/" + parent + "/other", Resources.NONE);
+        assertEquals("0 x", inCgroup(other.dirs().get(0), "head -c1 /dev/zero | tr '\\0' x"),
+            "a sibling without the program opens /dev/zero");
+
+        // an update replaces the program: /dev/zero allowed now, /dev/null denied
+        cg.update(CgroupResourcesTest.parse("{\"devices\": [{\"allow\": false},"
+            + " {\"allow\": true, \"type\": \"c\", \"major\": 1, \"minor\": 5, \"access\": \"r\"}]}"));
+        assertEquals(1, dev.berth.linux.bpf.Bpf.queryCgroupDevice(dir).size(), "the old program is detached");
+        assertEquals("0 x", inCgroup(dir, "head -c1 /dev/zero | tr '\\0' x"));
+        String nul = inCgroup(dir, "exec head -c1 /dev/null");
+        assertTrue(nul.startsWith("1 ") && nul.contains("Operation not permitted"), nul);
+        String write = inCgroup(dir, "exec sh -c 'echo > /dev/zero'");
+        assertTrue(write.startsWith("2 ") && write.contains("Operation not permitted"), "only r granted: " + write);
         cg.delete();
+    }
+
+    @Test
+    void aRuleListV1WouldMisapplyIsRefusedBeforeAnythingIsMade() {
+        CgroupException e = assertThrows(CgroupException.class, () -> cgroups.create("/" + parent + "/ctr",
+            CgroupResourcesTest.parse("{\"devices\": [{\"allow\": true, \"type\": \"c\"},"
+                + " {\"allow\": false, \"type\": \"c\", \"major\": 1, \"minor\": 5}]}")));
+        assertTrue(e.getMessage().contains("cannot take one device out of the earlier wildcard rule"), e.getMessage());
+        assertFalse(Files.exists(mount.resolve(parent)));
     }
 }

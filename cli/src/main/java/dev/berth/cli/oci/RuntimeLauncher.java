@@ -1,0 +1,104 @@
+package dev.berth.cli.oci;
+
+import dev.berth.runtime.stage.Stage;
+import java.io.IOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Set;
+
+/** Which calls the runtime server takes, and how the first call without one starts it. */
+public final class RuntimeLauncher {
+    private static final Set<String> GLOBAL_WITH_VALUE = Set.of("--root", "--log", "--log-format", "--rootless", "--criu");
+    /** Calls that end on their own and need no terminal or stdin of the caller. */
+    private static final Set<String> SERVED = Set.of("create", "start", "state", "kill", "delete", "list", "ps",
+        "pause", "resume", "features", "spec", "update");
+    private static final long STARTING_MILLIS = 10_000;
+
+    private RuntimeLauncher() {}
+
+    /** Whether the server may run {@code args} (berth-runtime's arguments, global flags first). */
+    public static boolean servable(List<String> args) {
+        int i = 0;
+        while (i < args.size() && args.get(i).startsWith("-")) {
+            String a = args.get(i++);
+            if (GLOBAL_WITH_VALUE.contains(a)) {
+                i++;
+            }
+        }
+        if (i >= args.size()) {
+            return false;
+        }
+        String command = args.get(i);
+        List<String> flags = new ArrayList<>();
+        for (String a : args.subList(i + 1, args.size())) {
+            if (!a.startsWith("-")) {
+                break; // the id: what follows is the command of exec
+            }
+            flags.add(a);
+        }
+        return switch (command) {
+            // detached: the client's stage keeps the caller's stdio for the process
+            case "run", "exec" -> flags.contains("-d") || flags.contains("--detach");
+            case "update" -> !args.contains("-") && !flags.contains("-r=-") && !flags.contains("--resources=-");
+            default -> SERVED.contains(command);
+        };
+    }
+
+    static Path startingMarker(Path socket) {
+        return Path.of(socket + ".starting");
+    }
+
+    /**
+     * Starts the server for {@code socket} in the background, unless another call started one
+     * in the last few seconds. Failures only mean that the next call pays a JVM start again.
+     */
+    static void startServer(Path socket) {
+        try {
+            RuntimeServer.createPrivateDirectory(socket.getParent());
+            Path marker = startingMarker(socket);
+            try {
+                Files.createFile(marker);
+            } catch (FileAlreadyExistsException e) {
+                FileTime t = Files.getLastModifiedTime(marker);
+                if (System.currentTimeMillis() - t.toMillis() < STARTING_MILLIS) {
+                    return;
+                }
+                Files.setLastModifiedTime(marker, FileTime.fromMillis(System.currentTimeMillis()));
+            }
+            List<String> cmd = new ArrayList<>(List.of(Stage.locate().toString(), "--daemon",
+                socket.resolveSibling("runtime-server.log").toString()));
+            cmd.addAll(jvm());
+            cmd.add(RuntimeServer.class.getName());
+            cmd.add(socket.toString());
+            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .redirectError(ProcessBuilder.Redirect.DISCARD);
+            pb.environment().remove("BERTH_STAGE_FDS");
+            pb.environment().remove("BERTH_RUNTIME_SERVE");
+            pb.start().waitFor();
+        } catch (IOException | RuntimeException e) {
+            // no server this time
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** This JVM's own command line up to its main class: the same JDK, options and class path. */
+    private static List<String> jvm() {
+        ProcessHandle.Info info = ProcessHandle.current().info();
+        List<String> cmd = new ArrayList<>();
+        cmd.add(info.command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (String a : info.arguments().orElse(new String[0])) {
+            if (a.equals(RuntimeMain.class.getName())) {
+                return cmd;
+            }
+            if (!a.startsWith("-XX:AOTCacheOutput")) {
+                cmd.add(a);
+            }
+        }
+        throw new IllegalStateException("cannot read this JVM's command line");
+    }
+}

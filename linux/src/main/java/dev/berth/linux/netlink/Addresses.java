@@ -1,0 +1,94 @@
+package dev.berth.linux.netlink;
+
+import dev.berth.linux.ErrnoException;
+import java.net.Inet4Address;
+import java.net.InetAddress;
+import java.net.UnknownHostException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** IPv4 and IPv6 addresses of the socket's namespace (RTM_NEWADDR, RTM_DELADDR, RTM_GETADDR). */
+public final class Addresses {
+    private static final int RTM_NEWADDR = 20;
+    private static final int RTM_DELADDR = 21;
+    private static final int RTM_GETADDR = 22;
+    private static final int IFADDRMSG = 8;
+    private static final int IFA_ADDRESS = 1;
+    private static final int IFA_LOCAL = 2;
+    private static final int IFA_BROADCAST = 4;
+    static final int AF_INET = 2;
+    static final int AF_INET6 = 10;
+
+    private final NetlinkSocket socket;
+
+    Addresses(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /**
+     * Adds {@code address/prefix} to the link {@code dev}; an IPv4 address with a prefix up to
+     * /30 gets the subnet's broadcast address, as {@code ip addr add ... brd +} gives.
+     *
+     * @throws NetlinkException EEXIST when the link has it already, ENODEV when there is no {@code dev}
+     */
+    public void add(String dev, InetAddress address, int prefix) throws ErrnoException {
+        int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
+        Request r = request(RTM_NEWADDR, flags, dev, address, prefix);
+        if (address instanceof Inet4Address && prefix <= 30) {
+            r.attr(IFA_BROADCAST, broadcast(address.getAddress(), prefix));
+        }
+        socket.ack(r);
+    }
+
+    /** @throws NetlinkException EADDRNOTAVAIL when the link does not have it */
+    public void delete(String dev, InetAddress address, int prefix) throws ErrnoException {
+        socket.ack(request(RTM_DELADDR, Request.NLM_F_ACK, dev, address, prefix));
+    }
+
+    /** Every address of every link, IPv4 and IPv6. */
+    public List<Address> list() throws ErrnoException {
+        Request r = new Request(RTM_GETADDR, Request.NLM_F_DUMP, "dump").u8(0).u8(0).u8(0).u8(0).u32(0);
+        List<Reply> replies = socket.dump(r);
+        List<Address> addresses = new ArrayList<>(replies.size());
+        for (Reply reply : replies) {
+            if (reply.type() == RTM_NEWADDR) {
+                addresses.add(parse(reply));
+            }
+        }
+        return addresses;
+    }
+
+    private Request request(int type, int flags, String dev, InetAddress address, int prefix) throws ErrnoException {
+        byte[] bytes = address.getAddress();
+        if (prefix < 0 || prefix > bytes.length * 8) {
+            throw new IllegalArgumentException("bad prefix length /" + prefix + " for " + address.getHostAddress());
+        }
+        int index = Links.index(socket, dev);
+        Request r = new Request(type, flags, address.getHostAddress() + "/" + prefix + " dev " + dev);
+        r.u8(bytes.length == 4 ? AF_INET : AF_INET6).u8(prefix).u8(0).u8(0).u32(index);
+        return r.attr(IFA_LOCAL, bytes).attr(IFA_ADDRESS, bytes);
+    }
+
+    static byte[] broadcast(byte[] address, int prefix) {
+        byte[] b = address.clone();
+        for (int bit = prefix; bit < 32; bit++) {
+            b[bit >> 3] |= (byte) (0x80 >>> (bit & 7));
+        }
+        return b;
+    }
+
+    private static Address parse(Reply r) {
+        Attributes a = r.attributes(IFADDRMSG);
+        byte[] local = a.has(IFA_LOCAL) ? a.bytes(IFA_LOCAL) : a.bytes(IFA_ADDRESS);
+        byte[] brd = a.bytes(IFA_BROADCAST);
+        return new Address(r.s32(4), inet(local), r.u8(1), brd == null ? null : inet(brd), r.u8(3));
+    }
+
+    static InetAddress inet(byte[] bytes) {
+        try {
+            return InetAddress.getByAddress(bytes);
+        } catch (UnknownHostException e) {
+            throw new IllegalStateException("the kernel sent an address of " + bytes.length + " bytes", e);
+        }
+    }
+}

@@ -1,0 +1,91 @@
+package dev.berth.linux.netlink;
+
+import dev.berth.linux.ErrnoException;
+import dev.berth.linux.InNetns;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+
+/**
+ * rtnetlink, spoken directly (no {@code ip} command): one NETLINK_ROUTE socket bound to the
+ * network namespace it was opened in, whichever thread uses it afterwards, and which it keeps
+ * alive until closed. Links, addresses and routes are its three views. Not for concurrent use.
+ *
+ * <pre>{@code
+ * try (Rtnl host = Rtnl.open(hostNetns)) {
+ *     host.links().addBridge("berth0", 1500);
+ *     host.links().addVeth("veth1a2b", "eth0", containerNetns);
+ *     host.links().setMaster("veth1a2b", "berth0");
+ * }
+ * }</pre>
+ */
+public final class Rtnl implements AutoCloseable {
+    private final NetlinkSocket socket;
+    private Links links;
+    private Addresses addresses;
+    private Routes routes;
+
+    private Rtnl(NetlinkSocket socket) {
+        this.socket = socket;
+    }
+
+    /** A socket in the caller's network namespace. */
+    public static Rtnl open() throws ErrnoException {
+        return new Rtnl(NetlinkSocket.open());
+    }
+
+    /**
+     * A socket in the network namespace of {@code netns} ({@code /proc/PID/ns/net},
+     * {@code /run/netns/NAME}), made on a thread that entered it; the caller's threads stay where
+     * they are.
+     *
+     * @throws ErrnoException naming {@code netns} when it cannot be opened or entered
+     */
+    public static Rtnl open(Path netns) throws IOException {
+        try {
+            return new Rtnl(InNetns.call(netns, new Opener()));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while opening rtnetlink in " + netns);
+        } catch (Exception e) {
+            throw new IllegalStateException("rtnetlink in " + netns + ": " + e, e);
+        }
+    }
+
+    public Links links() {
+        if (links == null) {
+            links = new Links(socket);
+        }
+        return links;
+    }
+
+    public Addresses addresses() {
+        if (addresses == null) {
+            addresses = new Addresses(socket);
+        }
+        return addresses;
+    }
+
+    public Routes routes() {
+        if (routes == null) {
+            routes = new Routes(socket);
+        }
+        return routes;
+    }
+
+    @Override
+    public void close() {
+        socket.close();
+    }
+
+    /** A class, not a lambda: no bootstrap on a cold start. */
+    private static final class Opener implements Callable<NetlinkSocket> {
+        @Override
+        public NetlinkSocket call() throws ErrnoException {
+            return NetlinkSocket.open();
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package dev.berth.net;
+
+import dev.berth.runtime.Timestamps;
+import java.io.FileInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Predicate;
+
+/**
+ * The network definitions, one file each, and the files of their addresses and ports:
+ *
+ * <pre>
+ * DIR/NAME.json        the network, in docker's inspect shape ({@link Network})
+ * DIR/.ipam/NAME.json  the addresses handed out on it ({@link Ipam})
+ * DIR/.ports.json      the host ports published by containers ({@link HostPorts})
+ * DIR/.lock            held around every read-modify-write of any of them
+ * </pre>
+ *
+ * Names cannot start with a dot, so berth's own files never clash with a network's. The default
+ * network {@code bridge} (device {@code berth0}) is made on first use, in a subnet that neither
+ * docker's 172.17.0.0/16 nor any route of the host uses.
+ */
+public final class Networks {
+    public static final String DEFAULT_NAME = "bridge";
+    public static final String DEFAULT_BRIDGE = "berth0";
+
+    /**
+     * Where subnets come from when none is given: podman's 10.88.0.0/16 first (berth and podman
+     * are rarely both used, and podman's own bridge then shows as a route and is skipped), then
+     * 10.89 to 10.99, docker's local pools without its 172.17.0.0/16, and 192.168.N.0/20.
+     */
+    public static final List<Subnet> DEFAULT_POOL = pool();
+
+    /** docker's default bridge, 172.17.0.0/16: never picked, so both engines can run side by side. */
+    private static final Subnet DOCKER0 = new Subnet(0xac110000, 16);
+
+    private final Path dir;
+    private final Config config;
+
+    /**
+     * @param defaultSubnet the default network's subnet (docker's --bip), null to pick the first
+     *                      free one of {@code pool}
+     * @param pool          candidates for networks created without a subnet, in order
+     * @param routes        the routes to stay clear of; {@code /proc/net/route} for the caller's
+     *                      network namespace
+     */
+    public record Config(String defaultSubnet, List<Subnet> pool, Path routes) {
+        public Config {
+            pool = List.copyOf(pool);
+        }
+
+        public static Config defaults() {
+            return new Config(null, DEFAULT_POOL, Path.of("/proc/net/route"));
+        }
+    }
+
+    /** The store in {@code dir} (e.g. ROOT/networks), with the default configuration. */
+    public Networks(Path dir) {
+        this(dir, Config.defaults());
+    }
+
+    public Networks(Path dir, Config config) {
+        this.dir = dir;
+        this.config = config;
+    }
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** The default network, created now if this is its first use. */
+    public Network ensureDefault() throws NetException {
+        Network n = read(DEFAULT_NAME);
+        if (n != null) {
+            return n;
+        }
+        try (StateLock l = lock()) {
+            n = read(DEFAULT_NAME);
+            if (n != null) {
+                return n;
+            }
+            List<Network> others = readAll();
+            Subnet subnet;
+            if (config.defaultSubnet() != null) {
+                subnet = Subnet.parse(config.defaultSubnet());
+                checkSize(subnet);
+                checkOverlap(subnet, others);
+            } else {
+                subnet = pick(others);
+            }
+            n = new Network(DEFAULT_NAME, newId(), "bridge", DEFAULT_BRIDGE, subnet, subnet.base() + 1, false,
+                Map.of(), Timestamps.now());
+            StateFiles.write(file(DEFAULT_NAME), n.toJson());
+            return n;
+        }
+    }
+
+    /**
+     * Creates a bridge network.
+     *
+     * @param subnet  CIDR, or null to pick a free one from the pool
+     * @param gateway an address in the subnet, or null for its first address
+     */
+    public Network create(String name, String subnet, String gateway, boolean internal, Map<String, String> labels)
+        throws NetException {
+        validateName(name);
+        if (name.equals("host") || name.equals("none")) {
+            throw new NetException.Conflict(name + " is a pre-defined network and cannot be created; pick another name");
+        }
+        if (subnet == null && gateway != null) {
+            throw new NetException.InvalidArgument("--gateway needs --subnet: give the subnet the gateway is in");
+        }
+        Subnet s = subnet == null ? null : Subnet.parse(subnet);
+        if (s != null) {
+            checkSize(s);
+        }
+        ensureDefault();
+        try (StateLock l = lock()) {
+            if (Files.exists(file(name))) {
+                throw new NetException.Conflict("network with name " + name + " already exists;"
+                    + " pick another name or remove it first (berth network rm " + name + ")");
+            }
+            List<Network> others = readAll();
+            if (s == null) {
+                s = pick(others);
+            } else {
+                checkOverlap(s, others);
+            }
+            int gw = s.base() + 1;
+            if (gateway != null) {
+                try {
+                    gw = Inet4.parse(gateway);
+                } catch (IllegalArgumentException e) {
+                    throw new NetException.InvalidArgument("invalid gateway " + gateway + ": give an IPv4 address in " + s);
+                }
+                if (!s.contains(gw)) {
+                    throw new NetException.InvalidArgument("gateway " + gateway + " is not in subnet " + s
+                        + ": give an address inside it, or leave --gateway out");
+                }
+                if (gw == s.base() || gw == s.broadcast()) {
+                    throw new NetException.InvalidArgument("gateway " + gateway + " is the "
+                        + (gw == s.base() ? "network" : "broadcast") + " address of " + s + ": give a host address");
+                }
+            }
+            String id = newId();
+            Network n = new Network(name, id, "bridge", "br-" + id.substring(0, 12), s, gw, internal,
+                labels == null ? Map.of() : labels, Timestamps.now());
+            StateFiles.write(file(name), n.toJson());
+            return n;
+        }
+    }
+
+    /** Every network, the default one included (created if needed), sorted by name. */
+    public List<Network> list() throws NetException {
+        ensureDefault();
+        List<Network> all = readAll();
+        all.sort((a, b) -> a.name().compareTo(b.name()));
+        return all;
+    }
+
+    /** By exact name, exact id, or unique id prefix, as docker resolves them. */
+    public Network get(String nameOrId) throws NetException {
+        if (nameOrId.isEmpty()) {
+            throw new NetException.InvalidArgument("no network name given");
+        }
+        if (nameOrId.equals(DEFAULT_NAME)) {
+            return ensureDefault();
+        }
+        if (valid(nameOrId)) {
+            Network n = read(nameOrId);
+            if (n != null) {
+                return n;
+            }
+        }
+        Network found = null;
+        int matches = 0;
+        for (Network n : list()) {
+            if (n.id().equals(nameOrId)) {
+                return n;
+            }
+            if (n.id().startsWith(nameOrId)) {
+                found = n;
+                matches++;
+            }
+        }
+        if (matches > 1) {
+            throw new NetException.Conflict("network " + nameOrId + " is ambiguous (" + matches
+                + " matches found based on id prefix); give more of the id or the name");
+        }
+        if (found == null) {
+            throw new NetException.NotFound("network " + nameOrId + " not found; see berth network ls");
+        }
+        return found;
+    }
+
+    /**
+     * Removes a network and its address file.
+     *
+     * @param attached the containers attached to it (names or ids), known to the caller; any
+     *                 refuses the removal, as docker refuses a network with active endpoints
+     */
+    public Network remove(String nameOrId, Collection<String> attached) throws NetException {
+        Network n = get(nameOrId);
+        if (n.isDefault()) {
+            throw new NetException.Conflict(DEFAULT_NAME + " is a pre-defined network and cannot be removed");
+        }
+        if (attached != null && !attached.isEmpty()) {
+            throw new NetException.Conflict("error while removing network: network " + n.name() + " id " + n.id()
+                + " has active endpoints (" + String.join(", ", attached) + "); stop or disconnect them first");
+        }
+        try (StateLock l = lock()) {
+            Network now = read(n.name());
+            if (now == null || !now.id().equals(n.id())) {
+                throw new NetException.NotFound("network " + nameOrId + " not found; see berth network ls");
+            }
+            // the addresses first: a crash in between leaves a network without addresses, never
+            // addresses without a network that a new network of the same name would inherit
+            StateFiles.delete(Ipam.file(dir, n.name()));
+            StateFiles.delete(file(n.name()));
+        }
+        return n;
+    }
+
+    /** Removes every user-defined network that {@code inUse} says no container uses. */
+    public List<Network> prune(Predicate<Network> inUse) throws NetException {
+        List<Network> removed = new ArrayList<>();
+        for (Network n : list()) {
+            if (!n.isDefault() && !inUse.test(n)) {
+                try {
+                    removed.add(remove(n.id(), null));
+                } catch (NetException.NotFound e) {
+                    // removed meanwhile by someone else
+                }
+            }
+        }
+        return removed;
+    }
+
+    StateLock lock() throws NetException {
+        createDirs();
+        return StateLock.take(dir.resolve(".lock"));
+    }
+
+    Network read(String name) throws NetException {
+        Path f = file(name);
+        Map<String, Object> m = StateFiles.read(f, Network.FIX);
+        return m == null ? null : Network.fromJson(m, f);
+    }
+
+    private List<Network> readAll() throws NetException {
+        List<Network> out = new ArrayList<>();
+        if (!Files.isDirectory(dir)) {
+            return out;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir)) {
+            for (Path p : ds) {
+                String f = p.getFileName().toString();
+                if (f.startsWith(".") || !f.endsWith(".json")) {
+                    continue; // berth's own files and temporary files
+                }
+                Network n = read(f.substring(0, f.length() - 5));
+                if (n != null) {
+                    out.add(n);
+                }
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read " + dir + ": " + e.getMessage(), e);
+        }
+        return out;
+    }
+
+    private Path file(String name) {
+        return dir.resolve(name + ".json");
+    }
+
+    private void createDirs() throws NetException {
+        try {
+            if (!Files.isDirectory(dir)) {
+                Files.createDirectories(dir);
+                Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx--x--x"));
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot create " + dir + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The first subnet of the pool that no network of berth and no route of the host overlaps. */
+    private Subnet pick(List<Network> others) throws NetException {
+        List<Subnet> routes = HostRoutes.read(config.routes());
+        for (Subnet candidate : config.pool()) {
+            if (!overlapsAny(candidate, others, routes)) {
+                return candidate;
+            }
+        }
+        throw new NetException.SystemFailure("no free subnet left in the pool (" + config.pool().size()
+            + " candidates, all used by berth networks or host routes); give one with --subnet");
+    }
+
+    private static boolean overlapsAny(Subnet s, List<Network> others, List<Subnet> routes) {
+        if (s.overlaps(DOCKER0)) {
+            return true;
+        }
+        for (Network n : others) {
+            if (n.subnet().overlaps(s)) {
+                return true;
+            }
+        }
+        for (Subnet r : routes) {
+            if (r.overlaps(s)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static void checkOverlap(Subnet s, List<Network> others) throws NetException {
+        for (Network n : others) {
+            if (n.subnet().overlaps(s)) {
+                throw new NetException.Conflict("invalid pool request: subnet " + s + " overlaps with network "
+                    + n.name() + " (" + n.subnet() + "); pick another --subnet");
+            }
+        }
+    }
+
+    private static void checkSize(Subnet s) throws NetException {
+        if (s.prefix() > 30) {
+            throw new NetException.InvalidArgument("subnet " + s + " is too small: it needs room for a gateway"
+                + " and a container; use a prefix of /30 or shorter");
+        }
+    }
+
+    private static List<Subnet> pool() {
+        List<Subnet> out = new ArrayList<>();
+        for (int b = 88; b <= 99; b++) {
+            out.add(new Subnet((10 << 24) | (b << 16), 16));
+        }
+        for (int b = 18; b <= 31; b++) {
+            out.add(new Subnet((172 << 24) | (b << 16), 16));
+        }
+        for (int c = 0; c < 256; c += 16) {
+            out.add(new Subnet((192 << 24) | (168 << 16) | (c << 8), 20));
+        }
+        return List.copyOf(out);
+    }
+
+    /** docker's rule for names, [a-zA-Z0-9][a-zA-Z0-9_.-]*, at most 128 characters, without a regex. */
+    static boolean valid(String name) {
+        if (name.isEmpty() || name.length() > 128) {
+            return false;
+        }
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            boolean alnum = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+            if (!alnum && (i == 0 || (c != '_' && c != '.' && c != '-'))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    private static void validateName(String name) throws NetException {
+        if (!valid(name)) {
+            throw new NetException.InvalidArgument("invalid network name \"" + name
+                + "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed, at most 128 characters");
+        }
+    }
+
+    static boolean isId(String id) {
+        if (id.length() != 64) {
+            return false;
+        }
+        for (int i = 0; i < 64; i++) {
+            if (Character.digit(id.charAt(i), 16) < 0 || Character.isUpperCase(id.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    /** 64 lower-case hex characters from the kernel's CSPRNG (SecureRandom costs milliseconds cold). */
+    private static String newId() throws NetException {
+        try (InputStream in = new FileInputStream("/dev/urandom")) {
+            return HexFormat.of().formatHex(in.readNBytes(32));
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read /dev/urandom: " + e.getMessage(), e);
+        }
+    }
+}
