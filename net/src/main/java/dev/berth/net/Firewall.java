@@ -51,13 +51,21 @@ public final class Firewall implements AutoCloseable {
     }
 
     /** The firewall of the caller's network namespace (the host's, for the engine). */
-    public static Firewall open() throws IOException {
-        return new Firewall(Nft.open(), null);
+    public static Firewall open() throws NetException.SystemFailure {
+        return open(null);
     }
 
-    /** The firewall of another network namespace ({@code /proc/PID/ns/net}, {@code /run/netns/NAME}). */
-    public static Firewall open(Path netns) throws IOException {
-        return new Firewall(Nft.open(netns), netns);
+    /**
+     * The firewall of another network namespace ({@code /proc/PID/ns/net}, {@code /run/netns/NAME}).
+     *
+     * @throws NetException.SystemFailure when libnftables is missing or the namespace cannot be entered
+     */
+    public static Firewall open(Path netns) throws NetException.SystemFailure {
+        try {
+            return new Firewall(netns == null ? Nft.open() : Nft.open(netns), netns);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure(e.getMessage(), e);
+        }
     }
 
     /**
@@ -68,11 +76,15 @@ public final class Firewall implements AutoCloseable {
      * 127.0.0.1 reaching published ports). The bridge must exist.
      *
      * @param subnet the network's IPv4 subnet, {@code 172.18.0.0/16}
+     * @throws NetException.InvalidArgument for a bad name, bridge name or subnet
+     * @throws NetException.NotFound when the bridge does not exist
+     * @throws NetException.Conflict when another network has the bridge or an overlapping subnet
+     * @throws NetException.SystemFailure when the kernel refuses the change
      */
-    public synchronized void addNetwork(String name, String bridge, String subnet, boolean internal) throws IOException {
+    public synchronized void addNetwork(String name, String bridge, String subnet, boolean internal) throws NetException {
         checkName("network name", name);
         checkBridge(bridge);
-        Ipv4.Subnet net = Ipv4.Subnet.parse(subnet);
+        Subnet net = Subnet.parse(subnet);
         sysctls(bridge);
         String owner = FirewallState.NETWORK + name;
         apply("add network " + name, state -> {
@@ -81,15 +93,15 @@ public final class Firewall implements AutoCloseable {
                     continue;
                 }
                 if (other.bridge().equals(bridge)) {
-                    throw new FirewallException("bridge " + bridge + " already belongs to network " + other.name()
+                    throw new NetException.Conflict("bridge " + bridge + " already belongs to network " + other.name()
                         + ": remove that network first or use another bridge");
                 }
                 if (other.subnet() != null && other.subnet().overlaps(net)) {
-                    throw new FirewallException("subnet " + net + " overlaps " + other.subnet() + " of network "
+                    throw new NetException.Conflict("subnet " + net + " overlaps " + other.subnet() + " of network "
                         + other.name() + ": choose another subnet");
                 }
             }
-            Object prefix = prefix(Ipv4.format(net.address()), net.length());
+            Object prefix = prefix(Inet4.format(net.base()), net.prefix());
             List<Object> c = FirewallTable.skeleton();
             delete(c, state.owned(owner));
             c.add(addElement(BRIDGES, bridge, owner));
@@ -101,7 +113,7 @@ public final class Firewall implements AutoCloseable {
     }
 
     /** Removes a network's rules; nothing when it has none. Published ports are not touched. */
-    public synchronized void removeNetwork(String name) throws IOException {
+    public synchronized void removeNetwork(String name) throws NetException {
         checkName("network name", name);
         removeOwned("remove network " + name, FirewallState.NETWORK + name);
     }
@@ -111,16 +123,21 @@ public final class Firewall implements AutoCloseable {
      * (an empty list removes them). Traffic to a published port is sent to
      * {@code containerIp:containerPort}, from other hosts and from the host itself.
      *
-     * @throws FirewallException when another container has published one of the host ports
+     * @throws NetException.InvalidArgument for a bad id or address, or a host port given twice
+     * @throws NetException.Conflict when another container has published one of the host ports
+     * @throws NetException.SystemFailure when the kernel refuses the change
      */
-    public synchronized void publish(String containerId, String containerIp, List<PortMapping> ports) throws IOException {
+    public synchronized void publish(String containerId, String containerIp, List<PortMapping> ports) throws NetException {
         checkName("container id", containerId);
-        String ip = Ipv4.format(Ipv4.parse(containerIp, "container address"));
+        if (containerIp == null || !Inet4.valid(containerIp)) {
+            throw new NetException.InvalidArgument("container address " + containerIp + " is not an IPv4 address");
+        }
+        String ip = Inet4.format(Inet4.parse(containerIp));
         List<PortMapping> wanted = List.copyOf(ports);
         for (int i = 0; i < wanted.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (clash(wanted.get(i), wanted.get(j))) {
-                    throw new IllegalArgumentException("host port " + host(wanted.get(i)) + " is published twice ("
+                    throw new NetException.InvalidArgument("host port " + host(wanted.get(i)) + " is published twice ("
                         + wanted.get(j) + " and " + wanted.get(i) + "): publish each host port once");
                 }
             }
@@ -130,7 +147,7 @@ public final class Firewall implements AutoCloseable {
             for (FirewallState.Published p : state.published()) {
                 for (PortMapping m : wanted) {
                     if (!p.containerId().equals(containerId) && clash(m, p.mapping())) {
-                        throw new FirewallException("host port " + host(m) + " is already published by container "
+                        throw new NetException.Conflict("host port " + host(m) + " is already published by container "
                             + p.containerId() + " (" + p.mapping() + "): choose another host port");
                     }
                 }
@@ -150,19 +167,19 @@ public final class Firewall implements AutoCloseable {
     }
 
     /** Removes every port the container published (also after it crashed); nothing when none. */
-    public synchronized void unpublish(String containerId) throws IOException {
+    public synchronized void unpublish(String containerId) throws NetException {
         checkName("container id", containerId);
         removeOwned("unpublish ports of container " + containerId, FirewallState.CONTAINER + containerId);
     }
 
     /** The ports a container has published, ordered by container port (what {@code berth port} shows). */
-    public synchronized List<PortMapping> published(String containerId) throws IOException {
+    public synchronized List<PortMapping> published(String containerId) throws NetException {
         List<PortMapping> out = published().get(containerId);
         return out == null ? List.of() : out;
     }
 
     /** Every container with published ports, running or not, with its ports. */
-    public synchronized Map<String, List<PortMapping>> published() throws IOException {
+    public synchronized Map<String, List<PortMapping>> published() throws NetException {
         Map<String, List<PortMapping>> out = new TreeMap<>();
         for (FirewallState.Published p : read().published()) {
             out.computeIfAbsent(p.containerId(), k -> new ArrayList<>()).add(p.mapping());
@@ -176,7 +193,7 @@ public final class Firewall implements AutoCloseable {
     }
 
     /** The names of the networks that have rules. */
-    public synchronized List<String> networks() throws IOException {
+    public synchronized List<String> networks() throws NetException {
         return List.copyOf(new TreeMap<>(read().networks()).keySet());
     }
 
@@ -186,7 +203,7 @@ public final class Firewall implements AutoCloseable {
     }
 
     private interface Change {
-        List<Object> commands(FirewallState state) throws FirewallException;
+        List<Object> commands(FirewallState state) throws NetException;
     }
 
     /**
@@ -194,7 +211,7 @@ public final class Firewall implements AutoCloseable {
      * berth process may change the table in between; the kernel then refuses the transaction
      * (an element to delete is gone, one to add exists), and it is computed again.
      */
-    private void apply(String what, Change change) throws IOException {
+    private void apply(String what, Change change) throws NetException {
         for (int attempt = 1; ; attempt++) {
             FirewallState state = read();
             List<Object> commands = change.commands(state);
@@ -210,13 +227,13 @@ public final class Firewall implements AutoCloseable {
             } catch (NftException e) {
                 boolean raced = e.getMessage().contains("No such file or directory") || e.getMessage().contains("File exists");
                 if (!raced || attempt == ATTEMPTS) {
-                    throw new FirewallException("cannot " + what + where() + ": " + e.getMessage(), e);
+                    throw new NetException.SystemFailure("cannot " + what + where() + ": " + e.getMessage(), e);
                 }
             }
         }
     }
 
-    private void removeOwned(String what, String owner) throws IOException {
+    private void removeOwned(String what, String owner) throws NetException {
         apply(what, state -> {
             List<Object> c = new ArrayList<>();
             delete(c, state.owned(owner));
@@ -230,7 +247,7 @@ public final class Firewall implements AutoCloseable {
         }
     }
 
-    private FirewallState read() throws IOException {
+    private FirewallState read() throws NetException {
         String json;
         try {
             json = nft.runJson(LIST);
@@ -238,12 +255,12 @@ public final class Firewall implements AutoCloseable {
             if (e.getMessage().contains("No such file or directory")) {
                 return FirewallState.empty();
             }
-            throw new FirewallException("cannot read table ip berth" + where() + ": " + e.getMessage(), e);
+            throw new NetException.SystemFailure("cannot read table ip berth" + where() + ": " + e.getMessage(), e);
         }
         try {
             return FirewallState.parse(json);
         } catch (JsonException e) {
-            throw new FirewallException("libnftables listed table ip berth as bad JSON (" + e.getMessage() + ")", e);
+            throw new NetException.SystemFailure("libnftables listed table ip berth as bad JSON (" + e.getMessage() + ")", e);
         }
     }
 
@@ -257,11 +274,11 @@ public final class Firewall implements AutoCloseable {
         return m.hostIp() + ":" + m.hostPort() + "/" + m.protocol();
     }
 
-    private void sysctls(String bridge) throws IOException {
+    private void sysctls(String bridge) throws NetException {
         Callable<Void> write = () -> {
             Path conf = Path.of("/proc/sys/net/ipv4/conf", bridge);
             if (!Files.isDirectory(conf)) {
-                throw new FirewallException("bridge " + bridge + " does not exist" + where()
+                throw new NetException.NotFound("bridge " + bridge + " does not exist" + where()
                     + ": create it before adding its network's firewall rules");
             }
             Files.writeString(conf.resolve("route_localnet"), "1\n");
@@ -274,10 +291,10 @@ public final class Firewall implements AutoCloseable {
             } else {
                 InNetns.call(netns, write);
             }
-        } catch (IOException | RuntimeException e) {
+        } catch (NetException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new IllegalStateException(e);
+            throw new NetException.SystemFailure("cannot set the sysctls of bridge " + bridge + where() + ": " + e.getMessage(), e);
         }
     }
 
@@ -286,27 +303,27 @@ public final class Firewall implements AutoCloseable {
     }
 
     /** Names become element comments: docker's rule for names, and short enough for a comment. */
-    private static void checkName(String what, String name) {
+    private static void checkName(String what, String name) throws NetException.InvalidArgument {
         boolean ok = name != null && !name.isEmpty() && name.length() <= 100 && Character.isLetterOrDigit(name.charAt(0));
         for (int i = 0; ok && i < name.length(); i++) {
             char c = name.charAt(i);
             ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
         }
         if (!ok) {
-            throw new IllegalArgumentException(what + " " + name
+            throw new NetException.InvalidArgument(what + " " + name
                 + " is not valid: use 1-100 of a-z A-Z 0-9 _ . -, starting with a letter or digit");
         }
     }
 
     /** The kernel's rule for interface names (dev_valid_name). */
-    private static void checkBridge(String bridge) {
+    private static void checkBridge(String bridge) throws NetException.InvalidArgument {
         boolean ok = bridge != null && !bridge.isEmpty() && bridge.length() <= 15 && !bridge.equals(".") && !bridge.equals("..");
         for (int i = 0; ok && i < bridge.length(); i++) {
             char c = bridge.charAt(i);
             ok = c != '/' && c != ':' && !Character.isWhitespace(c);
         }
         if (!ok) {
-            throw new IllegalArgumentException("bridge name " + bridge + " is not an interface name: use 1-15 characters without / : or spaces");
+            throw new NetException.InvalidArgument("bridge name " + bridge + " is not an interface name: use 1-15 characters without / : or spaces");
         }
     }
 }

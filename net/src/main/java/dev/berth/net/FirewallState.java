@@ -21,7 +21,7 @@ final class FirewallState {
     /** One element: its key as the JSON schema writes it (reusable in a delete), its map data. */
     record Element(String set, Object key, Object data, String comment) {}
 
-    record Network(String name, String bridge, Ipv4.Subnet subnet, boolean internal) {}
+    record Network(String name, String bridge, Subnet subnet, boolean internal) {}
 
     record Published(String containerId, String containerIp, PortMapping mapping) {}
 
@@ -88,7 +88,7 @@ final class FirewallState {
     /** The networks, by name, as their elements describe them. */
     Map<String, Network> networks() {
         Map<String, String> bridges = new LinkedHashMap<>();
-        Map<String, Ipv4.Subnet> subnets = new LinkedHashMap<>();
+        Map<String, Subnet> subnets = new LinkedHashMap<>();
         Map<String, Boolean> internal = new LinkedHashMap<>();
         for (Element e : elements) {
             if (e.comment() == null || !e.comment().startsWith(NETWORK)) {
@@ -144,12 +144,16 @@ final class FirewallState {
         return List.of();
     }
 
-    /** {@code {"prefix": {"addr": A, "len": N}}}, or a bare address for a /32. */
-    private static Ipv4.Subnet subnet(Object value) {
-        if (value instanceof Map<?, ?> m && m.get("prefix") instanceof Map<?, ?> p) {
-            return Ipv4.Subnet.parse(p.get("addr") + "/" + p.get("len"));
+    /** {@code {"prefix": {"addr": A, "len": N}}}, or a bare address for a /32; null when neither. */
+    private static Subnet subnet(Object value) {
+        try {
+            if (value instanceof Map<?, ?> m && m.get("prefix") instanceof Map<?, ?> p) {
+                return Subnet.parse(p.get("addr") + "/" + p.get("len"));
+            }
+            return Subnet.parse(value + "/32");
+        } catch (NetException.InvalidArgument e) {
+            return null;
         }
-        return Ipv4.Subnet.parse(value + "/32");
     }
 
     private static int number(Object value) {

@@ -13,7 +13,7 @@ public record PortMapping(String hostIp, int hostPort, int containerPort, String
     public static final String ANY = "0.0.0.0";
 
     public PortMapping {
-        hostIp = hostIp == null || hostIp.isEmpty() ? ANY : Ipv4.format(Ipv4.parse(hostIp, "host address"));
+        hostIp = hostIp == null || hostIp.isEmpty() ? ANY : ipv4(hostIp);
         checkPort("host port", hostPort);
         checkPort("container port", containerPort);
         protocol = protocol == null ? "tcp" : protocol.strip().toLowerCase(java.util.Locale.ROOT);
@@ -36,6 +36,14 @@ public record PortMapping(String hostIp, int hostPort, int containerPort, String
     @Override
     public String toString() {
         return hostIp + ":" + hostPort + "->" + containerPort + "/" + protocol;
+    }
+
+    private static String ipv4(String hostIp) {
+        if (!Inet4.valid(hostIp)) {
+            throw new IllegalArgumentException("host address " + hostIp
+                + " is not an IPv4 address: publish on an IPv4 address of the host, or on all of them");
+        }
+        return Inet4.format(Inet4.parse(hostIp));
     }
 
     private static void checkPort(String what, int port) {

@@ -178,23 +178,24 @@ class FirewallRulesTest {
             assertThrows(IllegalArgumentException.class, () -> PortMapping.tcp(80, 70000)).getMessage());
         assertEquals("protocol sctp cannot be published: use tcp or udp",
             assertThrows(IllegalArgumentException.class, () -> new PortMapping("", 80, 80, "sctp")).getMessage());
-        assertEquals("host address ::1 is not an IPv4 address (a.b.c.d)",
+        assertEquals("host address ::1 is not an IPv4 address: publish on an IPv4 address of the host, or on all of them",
             assertThrows(IllegalArgumentException.class, () -> new PortMapping("::1", 80, 80, "tcp")).getMessage());
-        assertEquals("host address 10.0.0.256 is not an IPv4 address (a.b.c.d)",
+        assertEquals("host address 10.0.0.256 is not an IPv4 address: publish on an IPv4 address of the host, or on all of them",
             assertThrows(IllegalArgumentException.class, () -> new PortMapping("10.0.0.256", 80, 80, "tcp")).getMessage());
 
         try (Netns ns = new Netns(); Firewall fw = Firewall.open(ns.path)) {
             bridges(ns, "br-n1");
-            assertEquals("subnet 10.77.1.1/24 has host bits set: use 10.77.1.0/24", assertThrows(IllegalArgumentException.class,
-                () -> fw.addNetwork("n1", "br-n1", "10.77.1.1/24", false)).getMessage());
+            assertTrue(assertThrows(NetException.InvalidArgument.class,
+                () -> fw.addNetwork("n1", "br-n1", "10.77.1.1/24", false)).getMessage().contains("10.77.1.0/24"));
             assertEquals("bridge br-none does not exist in " + ns.path + ": create it before adding its network's firewall rules",
-                assertThrows(FirewallException.class, () -> fw.addNetwork("n1", "br-none", "10.77.1.0/24", false)).getMessage());
+                assertThrows(NetException.NotFound.class, () -> fw.addNetwork("n1", "br-none", "10.77.1.0/24", false)).getMessage());
             assertEquals("network name n1\"; flush ruleset is not valid: use 1-100 of a-z A-Z 0-9 _ . -, starting with a letter or digit",
-                assertThrows(IllegalArgumentException.class,
+                assertThrows(NetException.InvalidArgument.class,
                     () -> fw.addNetwork("n1\"; flush ruleset", "br-n1", "10.77.1.0/24", false)).getMessage());
-            assertThrows(IllegalArgumentException.class, () -> fw.publish("c1", "10.77.1", List.of(PortMapping.tcp(80, 80))));
+            assertEquals("container address 10.77.1 is not an IPv4 address", assertThrows(NetException.InvalidArgument.class,
+                () -> fw.publish("c1", "10.77.1", List.of(PortMapping.tcp(80, 80)))).getMessage());
             assertEquals("host port 0.0.0.0:80/tcp is published twice (127.0.0.1:80->80/tcp and 0.0.0.0:80->81/tcp): "
-                + "publish each host port once", assertThrows(IllegalArgumentException.class, () -> fw.publish("c1", "10.77.1.2",
+                + "publish each host port once", assertThrows(NetException.InvalidArgument.class, () -> fw.publish("c1", "10.77.1.2",
                     List.of(new PortMapping("127.0.0.1", 80, 80, "tcp"), PortMapping.tcp(80, 81)))).getMessage());
             assertEquals("", ns.sh("nft", "list", "tables"), "nothing was made");
         }
@@ -207,13 +208,13 @@ class FirewallRulesTest {
             fw.addNetwork("n1", "br-n1", "10.77.0.0/16", false);
             fw.publish("c1", "10.77.1.2", List.of(PortMapping.tcp(8080, 80)));
             assertEquals("host port 127.0.0.1:8080/tcp is already published by container c1 (0.0.0.0:8080->80/tcp): "
-                + "choose another host port", assertThrows(FirewallException.class, () -> fw.publish("c2", "10.77.1.3",
+                + "choose another host port", assertThrows(NetException.Conflict.class, () -> fw.publish("c2", "10.77.1.3",
                     List.of(new PortMapping("127.0.0.1", 8080, 80, "tcp")))).getMessage());
             fw.publish("c2", "10.77.1.3", List.of(new PortMapping("", 8080, 80, "udp")));
             assertEquals("subnet 10.77.3.0/24 overlaps 10.77.0.0/16 of network n1: choose another subnet",
-                assertThrows(FirewallException.class, () -> fw.addNetwork("n2", "br-n2", "10.77.3.0/24", false)).getMessage());
+                assertThrows(NetException.Conflict.class, () -> fw.addNetwork("n2", "br-n2", "10.77.3.0/24", false)).getMessage());
             assertEquals("bridge br-n1 already belongs to network n1: remove that network first or use another bridge",
-                assertThrows(FirewallException.class, () -> fw.addNetwork("n2", "br-n1", "10.78.0.0/16", false)).getMessage());
+                assertThrows(NetException.Conflict.class, () -> fw.addNetwork("n2", "br-n1", "10.78.0.0/16", false)).getMessage());
             assertEquals(sorted(List.of("bridges: br-n1 # network n1", "intra: br-n1 . br-n1 # network n1",
                 "subnets: 10.77.0.0/16 . br-n1 # network n1", "outbound: 10.77.0.0/16 # network n1",
                 "ports: tcp . 8080 : 10.77.1.2 . 80 # container c1", "ports: udp . 8080 : 10.77.1.3 . 80 # container c2")),
