@@ -49,7 +49,8 @@ public final class InNetns {
         }
     }
 
-    private static void enter(Path netns) throws ErrnoException {
+    /** Moves the calling thread into the namespace of {@code netns}, for good. */
+    static void enter(Path netns) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             // through Syscall's one downcall, which rtnetlink links anyway
             MemorySegment state = Native.state(arena);

@@ -1,0 +1,329 @@
+package dev.berth.net;
+
+import static dev.berth.net.FirewallTable.BRIDGES;
+import static dev.berth.net.FirewallTable.HOST_IP_PORTS;
+import static dev.berth.net.FirewallTable.INTERNAL;
+import static dev.berth.net.FirewallTable.INTRA;
+import static dev.berth.net.FirewallTable.OUTBOUND;
+import static dev.berth.net.FirewallTable.PORTS;
+import static dev.berth.net.FirewallTable.SUBNETS;
+import static dev.berth.net.FirewallTable.addElement;
+import static dev.berth.net.FirewallTable.addMapElement;
+import static dev.berth.net.NftJson.concat;
+import static dev.berth.net.NftJson.prefix;
+
+import dev.berth.linux.InNetns;
+import dev.berth.linux.nft.Nft;
+import dev.berth.linux.nft.NftException;
+import dev.berth.runtime.json.Json;
+import dev.berth.runtime.json.JsonException;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+
+/**
+ * berth's NAT and filter rules for its bridge networks, docker's model over nftables: one table
+ * of berth's own, {@code table ip berth}, that nothing else writes and that berth never leaves
+ * (other tables and the ruleset are never touched). Every change is one transaction; applying
+ * the same change twice leaves the same table. See docs/networking.md, "Firewall".
+ *
+ * <p>The table holds no per-network or per-container rules: networks and published ports are
+ * elements of its sets and maps, each commented with its owner ({@code network NAME},
+ * {@code container ID}), so a container that crashed leaves elements that {@link #published()}
+ * still finds and {@link #unpublish} removes.
+ */
+public final class Firewall implements AutoCloseable {
+    private static final int ATTEMPTS = 5;
+    private static final String LIST = "{\"nftables\":[{\"list\":{\"table\":{\"family\":\"ip\",\"name\":\"berth\"}}}]}";
+
+    private final Nft nft;
+    private final Path netns;
+
+    private Firewall(Nft nft, Path netns) {
+        this.nft = nft;
+        this.netns = netns;
+    }
+
+    /** The firewall of the caller's network namespace (the host's, for the engine). */
+    public static Firewall open() throws NetException.SystemFailure {
+        return open(null);
+    }
+
+    /**
+     * The firewall of another network namespace ({@code /proc/PID/ns/net}, {@code /run/netns/NAME}).
+     *
+     * @throws NetException.SystemFailure when libnftables is missing or the namespace cannot be entered
+     */
+    public static Firewall open(Path netns) throws NetException.SystemFailure {
+        try {
+            return new Firewall(netns == null ? Nft.open() : Nft.open(netns), netns);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure(e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Adds (or replaces) the rules of a bridge network: its containers reach outside through the
+     * host's address (unless {@code internal}: then nothing goes in or out), and no other berth
+     * network reaches it. Also turns on what docker turns on for a bridge:
+     * {@code net.ipv4.ip_forward=1} and {@code net.ipv4.conf.BRIDGE.route_localnet=1} (the host's
+     * 127.0.0.1 reaching published ports). The bridge must exist.
+     *
+     * @param subnet the network's IPv4 subnet, {@code 172.18.0.0/16}
+     * @throws NetException.InvalidArgument for a bad name, bridge name or subnet
+     * @throws NetException.NotFound when the bridge does not exist
+     * @throws NetException.Conflict when another network has the bridge or an overlapping subnet
+     * @throws NetException.SystemFailure when the kernel refuses the change
+     */
+    public synchronized void addNetwork(String name, String bridge, String subnet, boolean internal) throws NetException {
+        checkName("network name", name);
+        checkBridge(bridge);
+        Subnet net = Subnet.parse(subnet);
+        sysctls(bridge);
+        String owner = FirewallState.NETWORK + name;
+        apply("add network " + name, state -> {
+            for (FirewallState.Network other : state.networks().values()) {
+                if (other.name().equals(name)) {
+                    continue;
+                }
+                if (other.bridge().equals(bridge)) {
+                    throw new NetException.Conflict("bridge " + bridge + " already belongs to network " + other.name()
+                        + ": remove that network first or use another bridge");
+                }
+                if (other.subnet() != null && other.subnet().overlaps(net)) {
+                    throw new NetException.Conflict("subnet " + net + " overlaps " + other.subnet() + " of network "
+                        + other.name() + ": choose another subnet");
+                }
+            }
+            Object prefix = prefix(Inet4.format(net.base()), net.prefix());
+            List<Object> c = FirewallTable.skeleton();
+            delete(c, state.owned(owner));
+            c.add(addElement(BRIDGES, bridge, owner));
+            c.add(addElement(INTRA, concat(bridge, bridge), owner));
+            c.add(addElement(SUBNETS, concat(prefix, bridge), owner));
+            c.add(internal ? addElement(INTERNAL, bridge, owner) : addElement(OUTBOUND, prefix, owner));
+            return c;
+        });
+    }
+
+    /** Removes a network's rules; nothing when it has none. Published ports are not touched. */
+    public synchronized void removeNetwork(String name) throws NetException {
+        checkName("network name", name);
+        removeOwned("remove network " + name, FirewallState.NETWORK + name);
+    }
+
+    /**
+     * Publishes a container's ports: {@code ports} replace whatever the container had published
+     * (an empty list removes them). Traffic to a published port is sent to
+     * {@code containerIp:containerPort}, from other hosts and from the host itself.
+     *
+     * @throws NetException.InvalidArgument for a bad id or address, or a host port given twice
+     * @throws NetException.Conflict when another container has published one of the host ports
+     * @throws NetException.SystemFailure when the kernel refuses the change
+     */
+    public synchronized void publish(String containerId, String containerIp, List<PortMapping> ports) throws NetException {
+        checkName("container id", containerId);
+        if (containerIp == null || !Inet4.valid(containerIp)) {
+            throw new NetException.InvalidArgument("container address " + containerIp + " is not an IPv4 address");
+        }
+        String ip = Inet4.format(Inet4.parse(containerIp));
+        List<PortMapping> wanted = List.copyOf(ports);
+        for (int i = 0; i < wanted.size(); i++) {
+            for (int j = 0; j < i; j++) {
+                if (clash(wanted.get(i), wanted.get(j))) {
+                    throw new NetException.InvalidArgument("host port " + host(wanted.get(i)) + " is published twice ("
+                        + wanted.get(j) + " and " + wanted.get(i) + "): publish each host port once");
+                }
+            }
+        }
+        String owner = FirewallState.CONTAINER + containerId;
+        apply("publish ports of container " + containerId, state -> {
+            for (FirewallState.Published p : state.published()) {
+                for (PortMapping m : wanted) {
+                    if (!p.containerId().equals(containerId) && clash(m, p.mapping())) {
+                        throw new NetException.Conflict("host port " + host(m) + " is already published by container "
+                            + p.containerId() + " (" + p.mapping() + "): choose another host port");
+                    }
+                }
+            }
+            List<Object> c = FirewallTable.skeleton();
+            delete(c, state.owned(owner));
+            for (PortMapping m : wanted) {
+                Object to = concat(ip, m.containerPort());
+                if (m.anyHostIp()) {
+                    c.add(addMapElement(PORTS, concat(m.protocol(), m.hostPort()), to, owner));
+                } else {
+                    c.add(addMapElement(HOST_IP_PORTS, concat(m.hostIp(), m.protocol(), m.hostPort()), to, owner));
+                }
+            }
+            return c;
+        });
+    }
+
+    /** Removes every port the container published (also after it crashed); nothing when none. */
+    public synchronized void unpublish(String containerId) throws NetException {
+        checkName("container id", containerId);
+        removeOwned("unpublish ports of container " + containerId, FirewallState.CONTAINER + containerId);
+    }
+
+    /** The ports a container has published, ordered by container port (what {@code berth port} shows). */
+    public synchronized List<PortMapping> published(String containerId) throws NetException {
+        List<PortMapping> out = published().get(containerId);
+        return out == null ? List.of() : out;
+    }
+
+    /** Every container with published ports, running or not, with its ports. */
+    public synchronized Map<String, List<PortMapping>> published() throws NetException {
+        Map<String, List<PortMapping>> out = new TreeMap<>();
+        for (FirewallState.Published p : read().published()) {
+            out.computeIfAbsent(p.containerId(), k -> new ArrayList<>()).add(p.mapping());
+        }
+        Comparator<PortMapping> order = Comparator.comparingInt(PortMapping::containerPort)
+            .thenComparing(PortMapping::protocol).thenComparing(PortMapping::hostIp).thenComparingInt(PortMapping::hostPort);
+        for (List<PortMapping> list : out.values()) {
+            list.sort(order);
+        }
+        return out;
+    }
+
+    /** The names of the networks that have rules. */
+    public synchronized List<String> networks() throws NetException {
+        return List.copyOf(new TreeMap<>(read().networks()).keySet());
+    }
+
+    @Override
+    public void close() {
+        nft.close();
+    }
+
+    private interface Change {
+        List<Object> commands(FirewallState state) throws NetException;
+    }
+
+    /**
+     * Reads the table, computes the change from it and sends it as one transaction. Another
+     * berth process may change the table in between; the kernel then refuses the transaction
+     * (an element to delete is gone, one to add exists), and it is computed again.
+     */
+    private void apply(String what, Change change) throws NetException {
+        for (int attempt = 1; ; attempt++) {
+            FirewallState state = read();
+            List<Object> commands = change.commands(state);
+            if (commands.isEmpty()) {
+                return;
+            }
+            try {
+                if (!state.sets.contains(PORTS) || !state.sets.contains(HOST_IP_PORTS)) {
+                    nft.run(FirewallTable.MAPS);
+                }
+                nft.runJson(Json.compact(Map.of("nftables", commands)));
+                return;
+            } catch (NftException e) {
+                boolean raced = e.getMessage().contains("No such file or directory") || e.getMessage().contains("File exists");
+                if (!raced || attempt == ATTEMPTS) {
+                    throw new NetException.SystemFailure("cannot " + what + where() + ": " + e.getMessage(), e);
+                }
+            }
+        }
+    }
+
+    private void removeOwned(String what, String owner) throws NetException {
+        apply(what, state -> {
+            List<Object> c = new ArrayList<>();
+            delete(c, state.owned(owner));
+            return c;
+        });
+    }
+
+    private static void delete(List<Object> commands, List<FirewallState.Element> elements) {
+        for (FirewallState.Element e : elements) {
+            commands.add(FirewallTable.deleteElement(e.set(), e.key()));
+        }
+    }
+
+    private FirewallState read() throws NetException {
+        String json;
+        try {
+            json = nft.runJson(LIST);
+        } catch (NftException e) {
+            if (e.getMessage().contains("No such file or directory")) {
+                return FirewallState.empty();
+            }
+            throw new NetException.SystemFailure("cannot read table ip berth" + where() + ": " + e.getMessage(), e);
+        }
+        try {
+            return FirewallState.parse(json);
+        } catch (JsonException e) {
+            throw new NetException.SystemFailure("libnftables listed table ip berth as bad JSON (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Two mappings want the same host port: same protocol and port, and an address in common. */
+    private static boolean clash(PortMapping a, PortMapping b) {
+        return a.hostPort() == b.hostPort() && a.protocol().equals(b.protocol())
+            && (a.anyHostIp() || b.anyHostIp() || a.hostIp().equals(b.hostIp()));
+    }
+
+    private static String host(PortMapping m) {
+        return m.hostIp() + ":" + m.hostPort() + "/" + m.protocol();
+    }
+
+    private void sysctls(String bridge) throws NetException {
+        Callable<Void> write = () -> {
+            Path conf = Path.of("/proc/sys/net/ipv4/conf", bridge);
+            if (!Files.isDirectory(conf)) {
+                throw new NetException.NotFound("bridge " + bridge + " does not exist" + where()
+                    + ": create it before adding its network's firewall rules");
+            }
+            Files.writeString(conf.resolve("route_localnet"), "1\n");
+            Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n");
+            return null;
+        };
+        try {
+            if (netns == null) {
+                write.call();
+            } else {
+                InNetns.call(netns, write);
+            }
+        } catch (NetException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new NetException.SystemFailure("cannot set the sysctls of bridge " + bridge + where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private String where() {
+        return netns == null ? "" : " in " + netns;
+    }
+
+    /** Names become element comments: docker's rule for names, and short enough for a comment. */
+    private static void checkName(String what, String name) throws NetException.InvalidArgument {
+        boolean ok = name != null && !name.isEmpty() && name.length() <= 100 && Character.isLetterOrDigit(name.charAt(0));
+        for (int i = 0; ok && i < name.length(); i++) {
+            char c = name.charAt(i);
+            ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '.' || c == '-';
+        }
+        if (!ok) {
+            throw new NetException.InvalidArgument(what + " " + name
+                + " is not valid: use 1-100 of a-z A-Z 0-9 _ . -, starting with a letter or digit");
+        }
+    }
+
+    /** The kernel's rule for interface names (dev_valid_name). */
+    private static void checkBridge(String bridge) throws NetException.InvalidArgument {
+        boolean ok = bridge != null && !bridge.isEmpty() && bridge.length() <= 15 && !bridge.equals(".") && !bridge.equals("..");
+        for (int i = 0; ok && i < bridge.length(); i++) {
+            char c = bridge.charAt(i);
+            ok = c != '/' && c != ':' && !Character.isWhitespace(c);
+        }
+        if (!ok) {
+            throw new NetException.InvalidArgument("bridge name " + bridge + " is not an interface name: use 1-15 characters without / : or spaces");
+        }
+    }
+}

@@ -1,0 +1,170 @@
+package dev.berth.net;
+
+import static dev.berth.net.NftJson.ACCEPT;
+import static dev.berth.net.NftJson.DROP;
+import static dev.berth.net.NftJson.MASQUERADE;
+import static dev.berth.net.NftJson.RETURN;
+import static dev.berth.net.NftJson.command;
+import static dev.berth.net.NftJson.concat;
+import static dev.berth.net.NftJson.ct;
+import static dev.berth.net.NftJson.dnatByMap;
+import static dev.berth.net.NftJson.fibType;
+import static dev.berth.net.NftJson.is;
+import static dev.berth.net.NftJson.jump;
+import static dev.berth.net.NftJson.match;
+import static dev.berth.net.NftJson.meta;
+import static dev.berth.net.NftJson.object;
+import static dev.berth.net.NftJson.payload;
+import static dev.berth.net.NftJson.prefix;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The layout of {@code table ip berth} (docs/networking.md, "Firewall"): a fixed set of chains
+ * and rules that never mention a network or a container, and sets and maps whose elements do,
+ * each element commented with its owner ({@code network NAME}, {@code container ID}). Adding or
+ * removing a network or a container's ports therefore only adds or deletes elements, in one
+ * transaction, and nothing ever has to find a rule by its position.
+ */
+final class FirewallTable {
+    static final String FAMILY = "ip";
+    static final String TABLE = "berth";
+
+    static final String BRIDGES = "bridges";
+    static final String INTRA = "intra";
+    static final String INTERNAL = "internal";
+    static final String SUBNETS = "subnets";
+    static final String OUTBOUND = "outbound";
+    static final String PORTS = "ports";
+    static final String HOST_IP_PORTS = "host_ip_ports";
+
+    private static final String FORWARD = "forward";
+    private static final String PREROUTING = "prerouting";
+    private static final String OUTPUT = "output";
+    private static final String PUBLISHED = "published";
+    private static final String POSTROUTING = "postrouting";
+
+    /**
+     * The two maps of published ports, in nft's syntax: libnftables 1.0.6 (Debian 12) cannot
+     * declare a map whose data is a concatenation ({@code ipv4_addr . inet_service}) in JSON.
+     * Constant text, so nothing a user gave is ever parsed as nft syntax; made when missing,
+     * before the change that needs them ({@code add} leaves existing maps and their elements).
+     */
+    static final String MAPS = """
+        add table ip berth
+        add map ip berth ports { type inet_proto . inet_service : ipv4_addr . inet_service; \
+        comment "published on every address of the host"; }
+        add map ip berth host_ip_ports { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; \
+        comment "published on one address of the host"; }
+        """;
+
+    private FirewallTable() {}
+
+    /**
+     * Commands (JSON) that make the table, its sets and its chains if they are missing (add is a no-op
+     * for what exists, so set elements stay) and replace the rules of every chain with the
+     * current ones (flush, then add, in the same transaction: no packet sees a half-made chain).
+     */
+    static List<Object> skeleton() {
+        List<Object> c = new ArrayList<>();
+        c.add(command("add", "table", object("family", FAMILY, "name", TABLE)));
+        // every berth bridge
+        c.add(set(BRIDGES, "ifname", false));
+        // BRIDGE . BRIDGE: traffic that stays on its bridge
+        c.add(set(INTRA, List.of("ifname", "ifname"), false));
+        // the bridges of --internal networks: no traffic in or out
+        c.add(set(INTERNAL, "ifname", false));
+        // SUBNET . BRIDGE of every network
+        c.add(set(SUBNETS, List.of("ipv4_addr", "ifname"), true));
+        // the subnets masqueraded on their way out (networks that are not --internal)
+        c.add(set(OUTBOUND, "ipv4_addr", true));
+        // the maps are made by MAPS: their data is a concatenation
+
+        c.add(baseChain(FORWARD, "filter", "forward", 0));
+        c.add(baseChain(PREROUTING, "nat", "prerouting", -100));
+        c.add(baseChain(OUTPUT, "nat", "output", -100));
+        c.add(command("add", "chain", object("family", FAMILY, "table", TABLE, "name", PUBLISHED)));
+        c.add(baseChain(POSTROUTING, "nat", "postrouting", 100));
+        for (String chain : List.of(FORWARD, PREROUTING, OUTPUT, PUBLISHED, POSTROUTING)) {
+            c.add(command("flush", "chain", object("family", FAMILY, "table", TABLE, "name", chain)));
+        }
+
+        Object iif = meta("iifname");
+        Object oif = meta("oifname");
+        Object saddr = payload("ip", "saddr");
+        // iifname . oifname @intra accept: within one bridge (seen here only with br_netfilter)
+        c.add(rule(FORWARD, is(concat(iif, oif), "@" + INTRA), ACCEPT));
+        // iifname @internal drop; oifname @internal drop: --internal networks stay inside
+        c.add(rule(FORWARD, is(iif, "@" + INTERNAL), DROP));
+        c.add(rule(FORWARD, is(oif, "@" + INTERNAL), DROP));
+        // oifname @bridges ct status dnat accept: published ports, from anywhere
+        c.add(rule(FORWARD, is(oif, "@" + BRIDGES), match(ct("status"), "in", "dnat"), ACCEPT));
+        // oifname @bridges ct state established,related accept: replies
+        c.add(rule(FORWARD, is(oif, "@" + BRIDGES), match(ct("state"), "in", List.of("established", "related")), ACCEPT));
+        // iifname @bridges oifname @bridges drop: one berth network never reaches another
+        c.add(rule(FORWARD, is(iif, "@" + BRIDGES), is(oif, "@" + BRIDGES), DROP));
+        // oifname @bridges drop: nothing else from outside reaches a container
+        c.add(rule(FORWARD, is(oif, "@" + BRIDGES), DROP));
+        // iifname @bridges accept: containers go out
+        c.add(rule(FORWARD, is(iif, "@" + BRIDGES), ACCEPT));
+
+        // fib daddr type local jump published: packets to an address of the host, from
+        // outside (prerouting) and from the host itself (output)
+        c.add(rule(PREROUTING, is(fibType("daddr"), "local"), jump(PUBLISHED)));
+        c.add(rule(OUTPUT, is(fibType("daddr"), "local"), jump(PUBLISHED)));
+        // dnat ip to ip daddr . meta l4proto . th dport map @host_ip_ports
+        c.add(rule(PUBLISHED, dnatByMap(concat(payload("ip", "daddr"), meta("l4proto"), payload("th", "dport")), HOST_IP_PORTS)));
+        // dnat ip to meta l4proto . th dport map @ports
+        c.add(rule(PUBLISHED, dnatByMap(concat(meta("l4proto"), payload("th", "dport")), PORTS)));
+
+        // ct status dnat ip saddr . oifname @subnets masquerade: a container reaching a
+        // published port on its own bridge (hairpin) must see the answer come from the host
+        c.add(rule(POSTROUTING, match(ct("status"), "in", "dnat"), is(concat(saddr, oif), "@" + SUBNETS), MASQUERADE));
+        // ip saddr . oifname @subnets return: on its own bridge, a container keeps its address
+        c.add(rule(POSTROUTING, is(concat(saddr, oif), "@" + SUBNETS), RETURN));
+        // ip saddr @outbound masquerade: leaving the host, containers take its address
+        c.add(rule(POSTROUTING, is(saddr, "@" + OUTBOUND), MASQUERADE));
+        // ip saddr 127.0.0.0/8 oifname @bridges masquerade: the host's 127.0.0.1 reaching a
+        // published port (with route_localnet=1 on the bridge), as docker without its proxy
+        c.add(rule(POSTROUTING, is(saddr, prefix("127.0.0.0", 8)), is(oif, "@" + BRIDGES), MASQUERADE));
+        return c;
+    }
+
+    /** {@code add element ip berth SET { KEY comment "COMMENT" }}. */
+    static Map<String, Object> addElement(String set, Object key, String comment) {
+        return element("add", set, object("elem", object("val", key, "comment", comment)));
+    }
+
+    /** {@code add element ip berth MAP { KEY comment "COMMENT" : DATA }}. */
+    static Map<String, Object> addMapElement(String map, Object key, Object data, String comment) {
+        return element("add", map, List.of(object("elem", object("val", key, "comment", comment)), data));
+    }
+
+    /** {@code delete element ip berth SET { KEY }}. */
+    static Map<String, Object> deleteElement(String set, Object key) {
+        return element("delete", set, key);
+    }
+
+    private static Map<String, Object> element(String verb, String set, Object elem) {
+        return command(verb, "element", object("family", FAMILY, "table", TABLE, "name", set, "elem", List.of(elem)));
+    }
+
+    private static Map<String, Object> set(String name, Object type, boolean interval) {
+        Map<String, Object> body = object("family", FAMILY, "table", TABLE, "name", name, "type", type);
+        if (interval) {
+            body.put("flags", List.of("interval"));
+        }
+        return command("add", "set", body);
+    }
+
+    private static Map<String, Object> baseChain(String name, String type, String hook, int priority) {
+        return command("add", "chain", object("family", FAMILY, "table", TABLE, "name", name,
+            "type", type, "hook", hook, "prio", priority, "policy", "accept"));
+    }
+
+    private static Map<String, Object> rule(String chain, Object... statements) {
+        return command("add", "rule", NftJson.rule(FAMILY, TABLE, chain, statements));
+    }
+}
