@@ -65,7 +65,7 @@ final class Networking {
 
     static void connect(Plan p, long pid) throws EngineException {
         try {
-            Wiring.connect(p.network(), p.allocation(), Path.of("/proc/" + pid + "/ns/net"));
+            Wiring.connect(p.network(), p.allocation(), p.ports(), Path.of("/proc/" + pid + "/ns/net"));
         } catch (NetException e) {
             throw map(e);
         }
@@ -80,7 +80,9 @@ final class Networking {
         Networks networks = new Networks(dir);
         try {
             new Ipam(networks).releaseAll(id);
-            new HostPorts(networks).release(id);
+            if (!new HostPorts(networks).release(id).isEmpty()) {
+                Wiring.unpublish(id);
+            }
         } catch (NetException e) {
             throw map(e);
         }

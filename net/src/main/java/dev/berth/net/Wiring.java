@@ -6,6 +6,8 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The kernel side of a bridge network, over rtnetlink: the bridge with its gateway address, and
@@ -24,13 +26,18 @@ public final class Wiring {
         return "vb" + containerId.substring(0, Math.min(11, containerId.length()));
     }
 
-    /** Plugs the container whose network namespace is {@code netns} into network {@code n}. */
-    public static void connect(Network n, Allocation a, Path netns) throws NetException {
+    /**
+     * Plugs the container whose network namespace is {@code netns} into network {@code n}, with
+     * the network's NAT rules in place and {@code ports} published.
+     */
+    public static void connect(Network n, Allocation a, List<PublishedPort> ports, Path netns) throws NetException {
         String veth = hostEnd(a.containerId());
         try (Rtnl host = Rtnl.open()) {
             bridge(host, n);
             host.links().addVeth(veth, "eth0", netns);
             host.links().setMaster(veth, n.bridge());
+            // a container reaching its own published port by the host's address comes back here
+            host.links().setHairpin(veth, true);
             host.links().setUp(veth);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
@@ -45,6 +52,23 @@ public final class Wiring {
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot set up eth0 of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
+        }
+        try (Firewall fw = Firewall.open()) {
+            fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
+            if (!ports.isEmpty()) {
+                List<PortMapping> mappings = new ArrayList<>();
+                for (PublishedPort p : ports) {
+                    mappings.add(new PortMapping(p.hostIp(), p.hostPort(), p.containerPort(), p.protocol()));
+                }
+                fw.publish(a.containerId(), a.address(), mappings);
+            }
+        }
+    }
+
+    /** Takes a container's published ports out of the firewall. */
+    public static void unpublish(String containerId) throws NetException {
+        try (Firewall fw = Firewall.open()) {
+            fw.unpublish(containerId);
         }
     }
 

@@ -34,6 +34,33 @@ final class Berth implements AutoCloseable {
 
     private final Path root;
     private boolean launcher = true;
+    private Process netnsHolder;
+
+    /**
+     * Runs every command in a network namespace of this test's own (held by a sleeping process,
+     * killed by {@link #close()}), so bridges, veths and firewall rules never reach the host's.
+     */
+    Berth inOwnNetns() throws Exception {
+        netnsHolder = new ProcessBuilder("unshare", "--net", "sh", "-c", "ip link set lo up && exec sleep 600").start();
+        String host = Host.ownNs("net");
+        for (int i = 0; i < 200 && (Host.ns(netnsHolder.pid(), "net").equals(host) || !lo()); i++) {
+            Thread.sleep(10);
+        }
+        if (Host.ns(netnsHolder.pid(), "net").equals(host)) {
+            throw new IllegalStateException("the test's network namespace did not come up");
+        }
+        return this;
+    }
+
+    private boolean lo() throws IOException {
+        return ProcessHandle.of(netnsHolder.pid()).flatMap(p -> p.info().command()).map(c -> c.endsWith("sleep"))
+            .orElse(false);
+    }
+
+    /** The network namespace the commands run in ({@link #inOwnNetns}). */
+    Path netns() {
+        return Path.of("/proc/" + netnsHolder.pid() + "/ns/net");
+    }
 
     /** Starts the JVM directly, as the library path does: it spawns its stage itself. */
     Berth withoutLauncher() {
@@ -101,6 +128,10 @@ final class Berth implements AutoCloseable {
     /** The command line that runs berth with {@code args}, for scripts. */
     List<String> command(String... args) {
         List<String> cmd = new ArrayList<>();
+        if (netnsHolder != null) {
+            cmd.add("nsenter");
+            cmd.add("--net=" + netns());
+        }
         if (launcher) {
             cmd.add(STAGE.toString());
             cmd.add("--launch");
@@ -141,6 +172,9 @@ final class Berth implements AutoCloseable {
             }
         }
         Host.removeCgroups(cgroupParent());
+        if (netnsHolder != null) {
+            netnsHolder.destroyForcibly();
+        }
     }
 
     /** Kills a container left running by a failed test: its monitor and its process, by pid. */

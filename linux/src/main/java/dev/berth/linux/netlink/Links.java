@@ -28,6 +28,10 @@ public final class Links {
     private static final int IFLA_LINKINFO = 18;
     private static final int IFLA_NET_NS_FD = 28;
     private static final int IFLA_EXT_MASK = 29;
+    private static final int IFLA_PROTINFO = 12;
+    private static final int IFLA_BRPORT_MODE = 4; // hairpin
+    private static final int NLA_F_NESTED = 0x8000;
+    private static final int AF_BRIDGE = 7;
     private static final int IFLA_INFO_KIND = 1;
     private static final int IFLA_INFO_DATA = 2;
     private static final int VETH_INFO_PEER = 1;
@@ -157,6 +161,21 @@ public final class Links {
         int index = index(socket, name);
         Request r = new Request(RTM_SETLINK, Request.NLM_F_ACK, name + " name " + newName);
         socket.ack(r.u8(0).u8(0).u16(0).u32(index).u32(0).u32(0).attrString(IFLA_IFNAME, newName));
+    }
+
+    /**
+     * Hairpin mode of a bridge port ({@code bridge link set dev NAME hairpin on}): frames may
+     * leave by the port they came in, which a container needs to reach its own published port
+     * through the host's address.
+     */
+    public void setHairpin(String name, boolean on) throws ErrnoException {
+        int index = index(socket, name);
+        Request r = new Request(RTM_SETLINK, Request.NLM_F_ACK, name + " hairpin " + (on ? "on" : "off"));
+        r.u8(AF_BRIDGE).u8(0).u16(0).u32(index).u32(0).u32(0);
+        int protinfo = r.begin(IFLA_PROTINFO | NLA_F_NESTED);
+        r.attrU8(IFLA_BRPORT_MODE, on ? 1 : 0);
+        r.end(protinfo);
+        socket.ack(r);
     }
 
     /** @param mac {@code 02:42:ac:11:00:02} */
