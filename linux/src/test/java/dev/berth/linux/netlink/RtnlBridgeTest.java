@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,26 +11,7 @@ import org.junit.jupiter.api.Test;
  * veth pair in "host", the other end created in "box", renamed eth0, addressed, with a default
  * route through the bridge. Checked by ip from outside and by pinging across.
  */
-class RtnlBridgeTest {
-    private Netns host;
-    private Netns box;
-
-    @BeforeEach
-    void namespaces() throws Exception {
-        host = new Netns();
-        box = new Netns();
-    }
-
-    @AfterEach
-    void removeThem() throws Exception {
-        if (box != null) {
-            box.close();
-        }
-        if (host != null) {
-            host.close();
-        }
-    }
-
+class RtnlBridgeTest extends TwoNamespaces {
     @Test
     void aContainerReachesItsBridgeThroughAVethPair() throws Exception {
         InetAddress gateway = InetAddress.getByName("10.88.0.1");

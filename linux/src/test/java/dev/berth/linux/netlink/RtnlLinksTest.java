@@ -4,31 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /** A veth pair made in one namespace, one end moved, renamed, changed and deleted in the other. */
-class RtnlLinksTest {
-    private Netns host;
-    private Netns box;
-
-    @BeforeEach
-    void namespaces() throws Exception {
-        host = new Netns();
-        box = new Netns();
-    }
-
-    @AfterEach
-    void removeThem() throws Exception {
-        if (box != null) {
-            box.close();
-        }
-        if (host != null) {
-            host.close();
-        }
-    }
-
+class RtnlLinksTest extends TwoNamespaces {
     @Test
     void aMovedEndIsRenamedChangedAndDeletingItTakesBothEnds() throws Exception {
         try (Rtnl h = Rtnl.open(host.path()); Rtnl c = Rtnl.open(box.path())) {

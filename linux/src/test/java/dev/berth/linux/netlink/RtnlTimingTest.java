@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.net.InetAddress;
 import java.util.Arrays;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -13,27 +11,8 @@ import org.junit.jupiter.api.Test;
  * the veth pair, its end in the box renamed eth0, enslaved, addressed, up, with a default route.
  * Once with the peer created in the box, once created here and moved.
  */
-class RtnlTimingTest {
+class RtnlTimingTest extends TwoNamespaces {
     private static final int ROUNDS = 50;
-
-    private Netns host;
-    private Netns box;
-
-    @BeforeEach
-    void namespaces() throws Exception {
-        host = new Netns();
-        box = new Netns();
-    }
-
-    @AfterEach
-    void removeThem() throws Exception {
-        if (box != null) {
-            box.close();
-        }
-        if (host != null) {
-            host.close();
-        }
-    }
 
     @Test
     void containerLinkSetUp() throws Exception {
