@@ -52,6 +52,8 @@ public final class Engine {
 
     private final Store store;
     private final Path hostEtc;
+    /** Containers this engine started on a network: their removal frees what they held. */
+    private final java.util.Set<String> networked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
 
@@ -145,7 +147,7 @@ public final class Engine {
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             if (!keep) {
-                discard(id, name, e);
+                discard(id, name, r.network != null, e);
             }
             if (e instanceof EngineException ee) {
                 throw ee;
@@ -339,6 +341,9 @@ public final class Engine {
             session.kill();
             throw e;
         }
+        if (c.network() != null) {
+            networked.add(c.id());
+        }
         return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.warnings());
     }
 
@@ -358,13 +363,15 @@ public final class Engine {
         return new EngineException.CommandFailed(msg, notFound, e);
     }
 
-    private void discard(String id, String name, Exception cause) {
+    private void discard(String id, String name, boolean networked, Exception cause) {
         try {
             if (name != null) {
                 store.releaseName(name, id);
             }
             deleteCgroup(cgroupPath(id));
-            Networking.release(store.root(), id);
+            if (networked) {
+                Networking.release(store.root(), id);
+            }
             store.delete(id);
         } catch (IOException | RuntimeException | EngineException e) {
             cause.addSuppressed(e);
@@ -595,7 +602,9 @@ public final class Engine {
             Trace.mark("name released");
             deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
-            Networking.release(store.root(), id);
+            if (networked.remove(id)) { // only those load the network classes
+                Networking.release(store.root(), id);
+            }
             store.delete(id);
             return true;
         } catch (IOException | EngineException e) {
@@ -638,7 +647,9 @@ public final class Engine {
         try (var lock = store.lock(id)) {
             store.releaseName(Inspect.name(s), id);
             deleteCgroup(cgroupPath(s));
-            Networking.release(store.root(), id);
+            if (s.get("NetworkSettings") != null) {
+                Networking.release(store.root(), id);
+            }
             store.delete(id);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
