@@ -52,8 +52,6 @@ public final class Engine {
 
     private final Store store;
     private final Path hostEtc;
-    /** Containers this engine started on a network: their removal frees what they held. */
-    private final java.util.Set<String> networked = java.util.concurrent.ConcurrentHashMap.newKeySet();
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
 
@@ -341,10 +339,7 @@ public final class Engine {
             session.kill();
             throw e;
         }
-        if (c.network() != null) {
-            networked.add(c.id());
-        }
-        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.warnings());
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.network() != null, c.warnings());
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -591,7 +586,7 @@ public final class Engine {
      * could not (another berth removed it first, or the disk failed): the monitor's exit
      * command then tries.
      */
-    boolean removeExited(String id, String name) {
+    boolean removeExited(String id, String name, boolean networked) {
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {
@@ -602,7 +597,7 @@ public final class Engine {
             Trace.mark("name released");
             deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
-            if (networked.remove(id)) { // only those load the network classes
+            if (networked) { // only those load the network classes
                 Networking.release(store.root(), id);
             }
             store.delete(id);

@@ -4,7 +4,6 @@ import dev.berth.linux.ErrnoException;
 import dev.berth.linux.netlink.Rtnl;
 import java.io.IOException;
 import java.net.InetAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -72,7 +71,7 @@ public final class Wiring {
         }
     }
 
-    /** The bridge, its gateway address and forwarding, made by whichever container needs it first. */
+    /** The bridge and its gateway address, made by whichever container needs it first. */
     private static void bridge(Rtnl host, Network n) throws IOException {
         if (host.links().find(n.bridge()).isEmpty()) {
             try {
@@ -90,11 +89,6 @@ public final class Wiring {
                 throw e;
             }
         }
-        host.links().setUp(n.bridge());
-        // as docker does: a bridge network routes between its containers and the outside
-        Path forward = Path.of("/proc/sys/net/ipv4/ip_forward");
-        if (!Files.readString(forward).strip().equals("1")) {
-            Files.writeString(forward, "1");
-        }
+        host.links().setUp(n.bridge()); // forwarding is the firewall's (Firewall.addNetwork)
     }
 }
