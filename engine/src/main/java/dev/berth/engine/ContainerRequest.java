@@ -50,6 +50,7 @@ public final class ContainerRequest implements ResourceLimits {
     final Limits limits = new Limits();
     String network;
     String ip;
+    final List<String> networkAliases = new ArrayList<>();
     final List<String> publish = new ArrayList<>();
     final List<String> dns = new ArrayList<>();
     final List<String> dnsSearch = new ArrayList<>();
@@ -179,6 +180,12 @@ public final class ContainerRequest implements ResourceLimits {
     /** A fixed address on the network (docker's --ip) instead of the next free one. */
     public ContainerRequest ip(String ip) {
         this.ip = ip;
+        return this;
+    }
+
+    /** docker's --network-alias: one more name for the container on a user-defined network. */
+    public ContainerRequest networkAlias(String alias) {
+        networkAliases.add(alias);
         return this;
     }
 

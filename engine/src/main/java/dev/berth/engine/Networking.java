@@ -7,6 +7,7 @@ import dev.berth.net.Ipam;
 import dev.berth.net.NetException;
 import dev.berth.net.Network;
 import dev.berth.net.Networks;
+import dev.berth.net.Peers;
 import dev.berth.net.PortSpec;
 import dev.berth.net.PublishedPort;
 import dev.berth.net.ResolvConf;
@@ -50,14 +51,33 @@ final class Networking {
         }
     }
 
-    /** /etc/hosts with the container's address, and resolv.conf with --dns and friends. */
-    static Map<String, String> etcFiles(Plan p, String hostname, ContainerRequest r) throws EngineException {
+    /**
+     * /etc/hosts with the container's address (and on a user-defined network its name and
+     * aliases, as the others see them), and resolv.conf with --dns and friends.
+     */
+    static Map<String, String> etcFiles(Plan p, String hostname, String name, ContainerRequest r)
+        throws EngineException {
+        List<String> names = new ArrayList<>();
+        if (!p.network().isDefault()) {
+            names.add(name);
+            names.addAll(r.networkAliases);
+        }
         try {
             Map<String, String> files = new LinkedHashMap<>();
-            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), List.of(),
+            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), names,
                 r.extraHosts, p.allocation().gateway()));
             files.put("resolv.conf", ResolvConf.build(ResolvConf.hostPath(), r.dns, r.dnsSearch, r.dnsOptions));
             return files;
+        } catch (NetException e) {
+            throw map(e);
+        }
+    }
+
+    /** Makes the container's name and aliases known on a user-defined network, and theirs to it. */
+    static void join(Path root, Plan p, String id, String name, List<String> aliases, Path hosts)
+        throws EngineException {
+        try {
+            new Peers(networks(root)).join(p.network(), new Peers.Peer(id, name, aliases, p.allocation().address(), hosts));
         } catch (NetException e) {
             throw map(e);
         }
@@ -79,6 +99,7 @@ final class Networking {
         }
         Networks networks = new Networks(dir);
         try {
+            new Peers(networks).leaveAll(id);
             new Ipam(networks).releaseAll(id);
             if (!new HostPorts(networks).release(id).isEmpty()) {
                 Wiring.unpublish(id);
@@ -89,16 +110,10 @@ final class Networking {
     }
 
     /** docker inspect's NetworkSettings for a container on a bridge network. */
-    static Map<String, Object> settings(Plan p) {
+    static Map<String, Object> settings(Plan p, List<String> aliases) {
         Allocation a = p.allocation();
-        Map<String, Object> endpoint = new LinkedHashMap<>();
-        endpoint.put("NetworkID", p.network().id());
-        endpoint.put("Gateway", a.gateway());
-        endpoint.put("IPAddress", a.address());
-        endpoint.put("IPPrefixLen", a.prefixLength());
-        endpoint.put("MacAddress", a.mac());
         Map<String, Object> networks = new LinkedHashMap<>();
-        networks.put(p.network().name(), endpoint);
+        networks.put(p.network().name(), endpoint(p.network(), a, aliases));
         Map<String, Object> ports = new LinkedHashMap<>();
         for (PublishedPort port : p.ports()) {
             String key = port.containerPort() + "/" + port.protocol();
@@ -117,7 +132,48 @@ final class Networking {
         return s;
     }
 
-    private static EngineException map(NetException e) {
+    /** docker's EndpointSettings, one per network in NetworkSettings.Networks. */
+    static Map<String, Object> endpoint(Network n, Allocation a, List<String> aliases) {
+        Map<String, Object> endpoint = new LinkedHashMap<>();
+        endpoint.put("Aliases", aliases == null ? List.of() : List.copyOf(aliases));
+        endpoint.put("NetworkID", n.id());
+        endpoint.put("Gateway", a.gateway());
+        endpoint.put("IPAddress", a.address());
+        endpoint.put("IPPrefixLen", a.prefixLength());
+        endpoint.put("MacAddress", a.mac());
+        return endpoint;
+    }
+
+    /** A network connected later (docker network connect), in the container's state. */
+    static void addEndpoint(Map<String, Object> state, Network n, Allocation a, List<String> aliases) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> settings = (Map<String, Object>) state.computeIfAbsent("NetworkSettings", k -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("Bridge", "");
+            m.put("Ports", new LinkedHashMap<String, Object>());
+            m.put("Networks", new LinkedHashMap<String, Object>());
+            return m;
+        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> endpoints = (Map<String, Object>) settings.computeIfAbsent("Networks",
+            k -> new LinkedHashMap<String, Object>());
+        endpoints.put(n.name(), endpoint(n, a, aliases));
+    }
+
+    /** A network disconnected: out of NetworkSettings.Networks, and out of the top-level fields if it was there. */
+    static void removeEndpoint(Map<String, Object> state, String network) {
+        Map<String, Object> settings = dev.berth.runtime.json.Json.map(state, "NetworkSettings");
+        Map<String, Object> endpoints = dev.berth.runtime.json.Json.map(settings, "Networks");
+        Object gone = endpoints.remove(network);
+        if (gone instanceof Map<?, ?> e && e.get("IPAddress") != null && e.get("IPAddress").equals(settings.get("IPAddress"))) {
+            for (String k : List.of("Gateway", "IPAddress", "MacAddress")) {
+                settings.put(k, "");
+            }
+            settings.put("IPPrefixLen", 0);
+        }
+    }
+
+    static EngineException map(NetException e) {
         return switch (e) {
             case NetException.NotFound n -> new EngineException.NotFound(n.getMessage());
             case NetException.Conflict c -> new EngineException.Conflict(c.getMessage());

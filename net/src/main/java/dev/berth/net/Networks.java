@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * The network definitions, one file each, and the files of their addresses and ports:
@@ -202,26 +201,35 @@ public final class Networks {
         return found;
     }
 
+    /** The containers on a network that keep it from being removed (names or ids). */
+    @FunctionalInterface
+    public interface Attached {
+        Collection<String> of(Network n) throws NetException;
+    }
+
     /**
-     * Removes a network and its address file.
+     * Removes a network with its address and name files.
      *
-     * @param attached the containers attached to it (names or ids), known to the caller; any
-     *                 refuses the removal, as docker refuses a network with active endpoints
+     * @param attached asked under the lock, so that no container joins in between; anything it
+     *                 names refuses the removal, as docker refuses a network with active endpoints
      */
-    public Network remove(String nameOrId, Collection<String> attached) throws NetException {
+    public Network remove(String nameOrId, Attached attached) throws NetException {
         Network n = get(nameOrId);
         if (n.isDefault()) {
             throw new NetException.Conflict(DEFAULT_NAME + " is a pre-defined network and cannot be removed");
-        }
-        if (attached != null && !attached.isEmpty()) {
-            throw new NetException.Conflict("error while removing network: network " + n.name() + " id " + n.id()
-                + " has active endpoints (" + String.join(", ", attached) + "); stop or disconnect them first");
         }
         try (StateLock l = lock()) {
             Network now = read(n.name());
             if (now == null || !now.id().equals(n.id())) {
                 throw new NetException.NotFound("network " + nameOrId + " not found; see berth network ls");
             }
+            Collection<String> users = attached == null ? List.of() : attached.of(now);
+            if (!users.isEmpty()) {
+                throw new NetException.Conflict("error while removing network: network " + n.name() + " id "
+                    + n.id().substring(0, 12) + " has active endpoints (" + String.join(", ", users)
+                    + "); stop or disconnect them first");
+            }
+            StateFiles.delete(dir.resolve(".peers").resolve(n.name() + ".json"));
             // the addresses first: a crash in between leaves a network without addresses, never
             // addresses without a network that a new network of the same name would inherit
             StateFiles.delete(Ipam.file(dir, n.name()));
@@ -230,15 +238,15 @@ public final class Networks {
         return n;
     }
 
-    /** Removes every user-defined network that {@code inUse} says no container uses. */
-    public List<Network> prune(Predicate<Network> inUse) throws NetException {
+    /** Removes every user-defined network that {@code attached} finds no container on. */
+    public List<Network> prune(Attached attached) throws NetException {
         List<Network> removed = new ArrayList<>();
         for (Network n : list()) {
-            if (!n.isDefault() && !inUse.test(n)) {
+            if (!n.isDefault()) {
                 try {
-                    removed.add(remove(n.id(), null));
-                } catch (NetException.NotFound e) {
-                    // removed meanwhile by someone else
+                    removed.add(remove(n.id(), attached));
+                } catch (NetException.NotFound | NetException.Conflict e) {
+                    // removed meanwhile by someone else, or in use
                 }
             }
         }

@@ -117,7 +117,7 @@ class IpamTest {
         ipam.allocate("n", "c1", null);
         Path f = tmp.resolve("networks/.ipam/n.json");
         byte[] old = Files.readAllBytes(f);
-        networks.remove("n", List.of());
+        networks.remove("n", x -> List.of());
         // as if a crash had kept the file, then the name was used again
         Files.write(f, old);
         networks.create("n", "10.61.0.0/24", null, false, Map.of());

@@ -12,8 +12,6 @@ import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -112,34 +110,15 @@ class NetworkTest extends ContainerTestBase {
     }
 
     private String nft() throws Exception {
-        return command("nsenter", "--net=" + berth.netns(), "nft", "list", "table", "ip", "berth");
+        return NetTools.nft(berth.netns());
     }
 
     private static String ip(Path netns, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("nsenter", "--net=" + netns, "ip"));
-        cmd.addAll(List.of(args));
-        return command(cmd.toArray(String[]::new));
+        return NetTools.ip(netns, args);
     }
 
-    private static String command(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), () -> String.join(" ", cmd) + ": " + out);
-        return out;
-    }
-
-    /** A listener started with exec -d may need a moment. */
     private String awaitOk(String... args) throws Exception {
-        Berth.Result r = null;
-        for (int i = 0; i < 50; i++) {
-            r = berth.run(args);
-            if (r.code() == 0 && !r.out().isBlank()) {
-                return r.out();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("berth " + String.join(" ", args) + ": " + r.code() + " " + r.err());
+        return NetTools.awaitOk(berth, args);
     }
 
     /** One line from HOST:PORT, connected from the test's network namespace. */
