@@ -52,6 +52,8 @@ public final class ContainerRequest implements ResourceLimits {
     String ip;
     final List<String> networkAliases = new ArrayList<>();
     final List<String> publish = new ArrayList<>();
+    final List<String> expose = new ArrayList<>();
+    boolean publishAll;
     final List<String> dns = new ArrayList<>();
     final List<String> dnsSearch = new ArrayList<>();
     final List<String> dnsOptions = new ArrayList<>();
@@ -180,6 +182,18 @@ public final class ContainerRequest implements ResourceLimits {
     /** A fixed address on the network (docker's --ip) instead of the next free one. */
     public ContainerRequest ip(String ip) {
         this.ip = ip;
+        return this;
+    }
+
+    /** docker's --expose: {@code PORT[/PROTO]} or a range, in Config.ExposedPorts and published by {@link #publishAll}. */
+    public ContainerRequest expose(String port) {
+        expose.add(port);
+        return this;
+    }
+
+    /** docker's -P: every exposed port on a free host port of the ephemeral range. */
+    public ContainerRequest publishAll(boolean on) {
+        publishAll = on;
         return this;
     }
 

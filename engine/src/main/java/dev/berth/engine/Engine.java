@@ -156,8 +156,8 @@ public final class Engine {
 
     private void checkNetwork(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
         if (r.network == null) {
-            if (!r.publish.isEmpty() || r.ip != null || !r.networkAliases.isEmpty()) {
-                String flag = r.ip != null ? "--ip" : !r.publish.isEmpty() ? "-p" : "--network-alias";
+            if (!r.publish.isEmpty() || r.publishAll || r.ip != null || !r.networkAliases.isEmpty()) {
+                String flag = r.ip != null ? "--ip" : !r.publish.isEmpty() ? "-p" : r.publishAll ? "-P" : "--network-alias";
                 throw new EngineException.InvalidArgument(flag + " needs a bridge network:"
                     + " add --network bridge (or the name of a network)");
             }
@@ -307,6 +307,12 @@ public final class Engine {
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
         Json.map(state, "HostConfig").put("CgroupParent", cgroupParent);
+        if (!r.expose.isEmpty()) {
+            Json.map(state, "Config").put("ExposedPorts", Networking.exposed(r.expose));
+        }
+        if (r.publishAll) {
+            Json.map(state, "HostConfig").put("PublishAllPorts", true);
+        }
         if (network != null) {
             Json.map(state, "HostConfig").put("NetworkMode", network.network().name());
             state.put("NetworkSettings", Networking.settings(network, r.networkAliases));

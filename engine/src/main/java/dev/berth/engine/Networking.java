@@ -39,6 +39,9 @@ final class Networking {
         try {
             Network n = r.network.equals(Networks.DEFAULT_NAME) ? networks.ensureDefault() : networks.get(r.network);
             List<PortSpec> specs = PortSpec.parseAll(r.publish);
+            if (r.publishAll) {
+                specs = PortSpec.publishAll(r.expose, specs);
+            }
             Allocation a = new Ipam(networks).allocate(n.name(), id, r.ip);
             try {
                 return new Plan(n, a, new HostPorts(networks).publish(id, specs));
@@ -130,6 +133,21 @@ final class Networking {
         s.put("Ports", ports);
         s.put("Networks", networks);
         return s;
+    }
+
+    /** Config.ExposedPorts for --expose values: {@code {"80/tcp": {}}}, ranges one key per port. */
+    static Map<String, Object> exposed(List<String> expose) throws EngineException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            for (String e : expose) {
+                for (PortSpec p : PortSpec.publishAll(List.of(e), List.of())) {
+                    out.put(p.containerPort() + "/" + p.protocol(), new LinkedHashMap<String, Object>());
+                }
+            }
+        } catch (NetException e) {
+            throw map(e);
+        }
+        return out;
     }
 
     /** docker's EndpointSettings, one per network in NetworkSettings.Networks. */

@@ -199,7 +199,7 @@ public final class HostPorts {
 
     private int[] ephemeral() {
         try {
-            String t = Files.readString(localPortRange).strip();
+            String t = dev.berth.linux.Procs.sysctl(localPortRange).strip();
             int tab = t.indexOf('\t') >= 0 ? t.indexOf('\t') : t.indexOf(' ');
             int lo = Integer.parseInt(t.substring(0, tab).strip());
             int hi = Integer.parseInt(t.substring(tab + 1).strip());

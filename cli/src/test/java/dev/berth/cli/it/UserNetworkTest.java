@@ -124,6 +124,18 @@ class UserNetworkTest extends ContainerTestBase {
         assertEquals("0.0.0.0:9090\n", berth.ok("port", "p", "53/udp"));
         assertEquals(1, berth.run("port", "p", "81").code());
         assertEquals(125, berth.run("port", "p", "http").code());
+        // -P: the exposed ports on free ephemeral ports, except what -p publishes
+        berth.ok("run", "-d", "--name", "q", "--network", "used", "-P", "--expose", "7000", "--expose", "7001",
+            "-p", "8081:7001", "host", "sleep", "60");
+        String picked = berth.ok("port", "q", "7000").strip();
+        int port = Integer.parseInt(picked.substring("0.0.0.0:".length()));
+        String[] range = dev.berth.linux.Procs.sysctl(Path.of("/proc/sys/net/ipv4/ip_local_port_range")).strip().split("\\s+");
+        assertTrue(port >= Integer.parseInt(range[0]) && port <= Integer.parseInt(range[1]), picked);
+        assertEquals("0.0.0.0:8081\n", berth.ok("port", "q", "7001"));
+        assertEquals("map[7000/tcp:map[] 7001/tcp:map[]] true",
+            berth.ok("inspect", "-f", "{{.Config.ExposedPorts}} {{.HostConfig.PublishAllPorts}}", "q").strip());
+        assertEquals(125, berth.run("run", "--rm", "-P", "host", "true").code());
+        assertEquals(125, berth.run("run", "--rm", "--expose", "80:80", "host", "true").code());
         assertEquals("Deleted Networks:\nidle\n", berth.ok("network", "prune", "-f"));
         assertEquals("bridge\nused\n", berth.ok("network", "ls", "--format", "{{.Name}}"));
     }
