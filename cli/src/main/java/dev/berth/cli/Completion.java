@@ -44,6 +44,7 @@ final class Completion {
         network.put("prune", NetworkCommand.PRUNE.words());
         network.put("connect", NetworkCommand.CONNECT.words());
         network.put("disconnect", NetworkCommand.DISCONNECT.words());
+        network.put("reload", NetworkCommand.RELOAD.words());
         Map<String, List<String>> ns = new LinkedHashMap<>();
         ns.put("ls", NsCommand.LS.words());
         ns.put("tree", NsCommand.TREE.words());
@@ -93,6 +94,7 @@ final class Completion {
             String more = switch (e.getKey()) {
                 case "inspect", "rm" -> " $(_berth_networks)";
                 case "connect", "disconnect" -> " $(_berth_networks) $(_berth_containers)";
+                case "reload" -> " $(_berth_containers)";
                 default -> "";
             };
             sb.append("                ").append(e.getKey()).append(") words=\"").append(String.join(" ", e.getValue()))

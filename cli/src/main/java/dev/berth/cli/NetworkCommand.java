@@ -33,6 +33,7 @@ final class NetworkCommand {
           prune       Remove all networks no running container uses
           connect     Connect a running container to a network
           disconnect  Disconnect a container from a network
+          reload      Put back bridges and firewall rules of running containers (after a firewall reload)
 
         Run 'berth network COMMAND --help' for more information on a command.
         """;
@@ -58,6 +59,8 @@ final class NetworkCommand {
     static final Flags PRUNE = new Flags("berth network prune [OPTIONS]").interspersed()
         .bool("f", "force", "Do not prompt for confirmation");
     static final Flags RM = new Flags("berth network rm NETWORK...").interspersed();
+    static final Flags RELOAD = new Flags("berth network reload [--all | CONTAINER...]").interspersed()
+        .bool("a", "all", "Every running container");
 
     private final Path root;
 
@@ -80,6 +83,7 @@ final class NetworkCommand {
                 case "prune" -> prune(rest);
                 case "connect" -> connect(rest);
                 case "disconnect" -> disconnect(rest);
+                case "reload" -> reload(rest);
                 default -> ExitCodes.usage("'" + args[0] + "' is not a berth network command.\n"
                     + "See 'berth network --help'.");
             };
@@ -314,6 +318,20 @@ final class NetworkCommand {
             return ExitCodes.usage("\"berth network disconnect\" requires exactly 2 arguments: a network and a container");
         }
         admin().disconnect(cl.getArgList().get(0), cl.getArgList().get(1), cl.hasOption("force"));
+        return 0;
+    }
+
+    private int reload(String[] args) throws ParseException, IOException, EngineException {
+        CommandLine cl = RELOAD.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        if (cl.hasOption("all") == !cl.getArgList().isEmpty()) {
+            return ExitCodes.usage("\"berth network reload\" takes either --all or containers");
+        }
+        for (String id : admin().reload(cl.getArgList())) {
+            System.out.println(id);
+        }
         return 0;
     }
 

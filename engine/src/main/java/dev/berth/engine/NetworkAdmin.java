@@ -7,6 +7,7 @@ import dev.berth.net.NetException;
 import dev.berth.net.Network;
 import dev.berth.net.Networks;
 import dev.berth.net.Peers;
+import dev.berth.net.PublishedPort;
 import dev.berth.net.Wiring;
 import dev.berth.runtime.json.Json;
 import java.io.IOException;
@@ -182,6 +183,64 @@ public final class NetworkAdmin {
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot disconnect container " + container + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Puts back the bridges, ports of bridges and firewall elements of running containers (all
+     * of them when {@code refs} is empty), after a firewall reload flushed the rule set or a
+     * bridge was deleted, as podman network reload does.
+     *
+     * @return the ids of the containers that had a network to restore
+     */
+    public List<String> reload(List<String> refs) throws EngineException {
+        List<String> ids = new ArrayList<>();
+        if (refs.isEmpty()) {
+            for (Map<String, Object> s : engine.list(false)) {
+                ids.add((String) s.get("Id"));
+            }
+        } else {
+            for (String ref : refs) {
+                ids.add(engine.resolve(ref));
+            }
+        }
+        List<String> done = new ArrayList<>();
+        try {
+            List<PublishedPort> published = new HostPorts(networks).list();
+            for (String id : ids) {
+                Map<String, Object> s = engine.load(id);
+                Map<String, Object> settings = s == null ? null : Json.map(s, "NetworkSettings");
+                if (settings == null || !Inspect.isRunning(s)) {
+                    continue;
+                }
+                Path netns = Path.of("/proc/" + Inspect.pid(s) + "/ns/net");
+                Object primary = Json.map(s, "HostConfig").get("NetworkMode");
+                boolean any = false;
+                for (Map.Entry<String, Object> e : Json.map(settings, "Networks").entrySet()) {
+                    Network n;
+                    try {
+                        n = networks.get(e.getKey());
+                    } catch (NetException.NotFound gone) {
+                        continue;
+                    }
+                    List<PublishedPort> ports = new ArrayList<>();
+                    if (e.getKey().equals(primary)) {
+                        for (PublishedPort p : published) {
+                            if (p.containerId().equals(id)) {
+                                ports.add(p);
+                            }
+                        }
+                    }
+                    String address = (String) ((Map<?, ?>) e.getValue()).get("IPAddress");
+                    any |= Wiring.restore(n, id, address, ports, netns);
+                }
+                if (any) {
+                    done.add(id);
+                }
+            }
+        } catch (NetException e) {
+            throw Networking.map(e);
+        }
+        return done;
     }
 
     private Map<String, Object> running(String id, String ref, String what) throws EngineException {

@@ -1,6 +1,8 @@
 package dev.berth.net;
 
 import dev.berth.linux.ErrnoException;
+import dev.berth.linux.netlink.Address;
+import dev.berth.linux.netlink.Link;
 import dev.berth.linux.netlink.Rtnl;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -88,21 +90,65 @@ public final class Wiring {
      */
     public static void detach(Path netns, String address) throws NetException {
         try (Rtnl inside = Rtnl.open(netns)) {
-            InetAddress want = InetAddress.getByName(address);
-            for (dev.berth.linux.netlink.Address a : inside.addresses().list()) {
-                if (a.address().equals(want)) {
-                    for (dev.berth.linux.netlink.Link l : inside.links().list()) {
-                        if (l.index() == a.index()) {
-                            inside.links().delete(l.name());
-                            return;
-                        }
-                    }
-                }
+            String name = holder(inside, address);
+            if (name != null) {
+                inside.links().delete(name);
             }
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot remove the container's interface with " + address + ": "
                 + e.getMessage(), e);
         }
+    }
+
+    /**
+     * Puts back what a lost rule set or a deleted bridge took from a running container on
+     * {@code n}: the bridge with its gateway address, the host end of the container's pair as
+     * its port (found through the interface that holds {@code address} inside), the network's
+     * firewall elements and {@code ports}. Everything here is idempotent.
+     *
+     * @return false when the container has no interface with {@code address} (it was taken out)
+     */
+    public static boolean restore(Network n, String containerId, String address, List<PublishedPort> ports, Path netns)
+        throws NetException {
+        String inner = null;
+        try (Rtnl inside = Rtnl.open(netns)) {
+            inner = holder(inside, address);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read the interfaces of container " + containerId + ": "
+                + e.getMessage(), e);
+        }
+        if (inner == null) {
+            return false;
+        }
+        String veth = hostEnd(containerId, inner);
+        try (Rtnl host = Rtnl.open()) {
+            bridge(host, n);
+            if (host.links().find(veth).isPresent()) {
+                host.links().setMaster(veth, n.bridge());
+                host.links().setHairpin(veth, true);
+                host.links().setUp(veth);
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot restore bridge " + n.bridge() + " of network " + n.name()
+                + ": " + e.getMessage(), e);
+        }
+        firewall(n, containerId, address, ports);
+        return true;
+    }
+
+    /** The name of the interface that holds {@code address}, or null. */
+    private static String holder(Rtnl rtnl, String address) throws IOException {
+        InetAddress want = InetAddress.getByName(address);
+        for (Address a : rtnl.addresses().list()) {
+            if (a.address().equals(want)) {
+                for (Link l : rtnl.links().list()) {
+                    if (l.index() == a.index()) {
+                        return l.name();
+                    }
+                }
+            }
+        }
+        return null;
     }
 
     /** Removes a network's bridge and firewall elements (its containers must be gone). */
@@ -146,6 +192,11 @@ public final class Wiring {
             throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
+        firewall(n, a.containerId(), a.address(), ports);
+    }
+
+    private static void firewall(Network n, String containerId, String address, List<PublishedPort> ports)
+        throws NetException {
         try (Firewall fw = Firewall.open()) {
             fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
             if (!ports.isEmpty()) {
@@ -153,7 +204,7 @@ public final class Wiring {
                 for (PublishedPort p : ports) {
                     mappings.add(new PortMapping(p.hostIp(), p.hostPort(), p.containerPort(), p.protocol()));
                 }
-                fw.publish(a.containerId(), a.address(), mappings);
+                fw.publish(containerId, address, mappings);
             }
         }
     }

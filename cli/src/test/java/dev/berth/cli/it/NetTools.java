@@ -3,6 +3,10 @@ package dev.berth.cli.it;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.linux.InNetns;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -31,6 +35,35 @@ final class NetTools {
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
         assertEquals(0, p.exitValue(), () -> String.join(" ", cmd) + ": " + out);
         return out;
+    }
+
+    /** One line from HOST:PORT, connected from network namespace {@code netns}; retried for 3 s. */
+    static String fetch(Path netns, String host, int port) throws Exception {
+        return InNetns.call(netns, () -> {
+            for (int i = 0; ; i++) {
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(host, port), 2000);
+                    s.setSoTimeout(2000);
+                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+                } catch (IOException e) {
+                    if (i == 30) {
+                        throw e;
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        });
+    }
+
+    static boolean refused(Path netns, String host, int port) throws Exception {
+        return InNetns.call(netns, () -> {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(host, port), 2000);
+                return false;
+            } catch (IOException e) {
+                return true;
+            }
+        });
     }
 
     /** Runs berth until it succeeds with output: a listener started with exec -d may need a moment. */

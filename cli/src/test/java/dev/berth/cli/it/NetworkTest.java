@@ -5,11 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.berth.linux.InNetns;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.BeforeEach;
@@ -121,32 +117,11 @@ class NetworkTest extends ContainerTestBase {
         return NetTools.awaitOk(berth, args);
     }
 
-    /** One line from HOST:PORT, connected from the test's network namespace. */
     private String fetch(String host, int port) throws Exception {
-        return InNetns.call(berth.netns(), () -> {
-            for (int i = 0; ; i++) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(host, port), 2000);
-                    s.setSoTimeout(2000);
-                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                } catch (IOException e) {
-                    if (i == 30) {
-                        throw e;
-                    }
-                    Thread.sleep(100);
-                }
-            }
-        });
+        return NetTools.fetch(berth.netns(), host, port);
     }
 
     private boolean refused(String host, int port) throws Exception {
-        return InNetns.call(berth.netns(), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), 2000);
-                return false;
-            } catch (IOException e) {
-                return true;
-            }
-        });
+        return NetTools.refused(berth.netns(), host, port);
     }
 }

@@ -140,6 +140,26 @@ class UserNetworkTest extends ContainerTestBase {
         assertEquals("bridge\nused\n", berth.ok("network", "ls", "--format", "{{.Name}}"));
     }
 
+    @Test
+    void reloadPutsBackWhatAFlushedRuleSetAndADeletedBridgeTook() throws Exception {
+        berth.ok("network", "create", "svc");
+        String web = berth.ok("run", "-d", "--name", "web", "--network", "svc", "-p", "8080:7000", "host",
+            "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "back").strip();
+        String b = berth.ok("run", "-d", "--name", "b", "--network", "svc", "host", "sleep", "60").strip();
+        assertEquals("back", NetTools.fetch(berth.netns(), "127.0.0.1", 8080));
+        String bridge = berth.ok("network", "inspect", "-f", "{{index .Options \"com.docker.network.bridge.name\"}}",
+            "svc").strip();
+        NetTools.command("nsenter", "--net=" + berth.netns(), "nft", "flush", "ruleset");
+        NetTools.command("nsenter", "--net=" + berth.netns(), "ip", "link", "del", bridge);
+        assertTrue(NetTools.refused(berth.netns(), "127.0.0.1", 8080));
+        assertNotEquals(0, berth.run("exec", "b", "busybox", "nc", "-w", "1", "web", "7000").code());
+        String reloaded = berth.ok("network", "reload", "--all");
+        assertTrue(reloaded.contains(web) && reloaded.contains(b), reloaded);
+        assertEquals("back", NetTools.fetch(berth.netns(), "127.0.0.1", 8080));
+        assertEquals("back", awaitOk(berth, "exec", "b", "busybox", "nc", "-w", "2", "web", "7000").strip());
+        assertEquals(125, berth.run("network", "reload").code());
+    }
+
     private Path hosts(String container) throws Exception {
         return Path.of(berth.ok("inspect", "-f", "{{.HostsPath}}", container).strip());
     }
