@@ -222,36 +222,7 @@ final class NetworkCommand {
         if (cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth network inspect\" requires at least 1 argument: a network");
         }
-        GoTemplate template = null;
-        if (cl.hasOption("format")) {
-            try {
-                template = GoTemplate.parse(cl.getOptionValue("format"));
-            } catch (TemplateException e) {
-                return ExitCodes.usage(e.getMessage());
-            }
-        }
-        NetworkAdmin admin = admin();
-        List<Map<String, Object>> found = new ArrayList<>();
-        int code = 0;
-        for (String ref : cl.getArgList()) {
-            try {
-                Map<String, Object> n = admin.inspect(ref);
-                if (template == null) {
-                    found.add(n);
-                } else {
-                    System.out.println(template.execute(n));
-                }
-            } catch (EngineException e) {
-                code = ExitCodes.report(e, ExitCodes.FAILURE);
-            } catch (TemplateException e) {
-                System.err.println("berth: " + e.getMessage());
-                code = ExitCodes.FAILURE;
-            }
-        }
-        if (template == null) {
-            System.out.println(Output.prettyJson(found));
-        }
-        return code;
+        return InspectCommand.print(cl.getArgList(), cl.getOptionValue("format"), admin()::inspect);
     }
 
     private int rm(String[] args) throws ParseException, IOException {
