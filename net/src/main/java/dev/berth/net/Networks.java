@@ -93,6 +93,7 @@ public final class Networks {
                 subnet = Subnet.parse(config.defaultSubnet());
                 checkSize(subnet);
                 checkOverlap(subnet, others);
+                checkRoutes(subnet, DEFAULT_BRIDGE, others);
             } else {
                 subnet = pick(others);
             }
@@ -133,6 +134,7 @@ public final class Networks {
                 s = pick(others);
             } else {
                 checkOverlap(s, others);
+                checkRoutes(s, null, others);
             }
             int gw = s.base() + 1;
             if (gateway != null) {
@@ -303,7 +305,7 @@ public final class Networks {
 
     /** The first subnet of the pool that no network of berth and no route of the host overlaps. */
     private Subnet pick(List<Network> others) throws NetException {
-        List<Subnet> routes = HostRoutes.read(config.routes());
+        List<HostRoutes.Route> routes = HostRoutes.read(config.routes());
         for (Subnet candidate : config.pool()) {
             if (!overlapsAny(candidate, others, routes)) {
                 return candidate;
@@ -313,7 +315,7 @@ public final class Networks {
             + " candidates, all used by berth networks or host routes); give one with --subnet");
     }
 
-    private static boolean overlapsAny(Subnet s, List<Network> others, List<Subnet> routes) {
+    private static boolean overlapsAny(Subnet s, List<Network> others, List<HostRoutes.Route> routes) {
         if (s.overlaps(DOCKER0)) {
             return true;
         }
@@ -322,12 +324,33 @@ public final class Networks {
                 return true;
             }
         }
-        for (Subnet r : routes) {
-            if (r.overlaps(s)) {
+        for (HostRoutes.Route r : routes) {
+            if (r.subnet().overlaps(s)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A subnet the user gives must not shadow a network the host reaches already (docker lets
+     * it, and the host then loses that network); a route through berth's own bridge is
+     * {@code bridge} itself, checked against berth's networks instead.
+     */
+    private void checkRoutes(Subnet s, String bridge, List<Network> others) throws NetException {
+        for (HostRoutes.Route r : HostRoutes.read(config.routes())) {
+            if (!r.subnet().overlaps(s) || r.device().equals(bridge)) {
+                continue;
+            }
+            boolean berths = false;
+            for (Network n : others) {
+                berths |= n.bridge().equals(r.device());
+            }
+            if (!berths) {
+                throw new NetException.Conflict("subnet " + s + " overlaps the host's route to " + r.subnet() + " on "
+                    + r.device() + ": containers could not reach that network; pick another --subnet");
+            }
+        }
     }
 
     private static void checkOverlap(Subnet s, List<Network> others) throws NetException {

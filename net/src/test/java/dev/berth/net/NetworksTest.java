@@ -168,6 +168,17 @@ class NetworksTest {
     }
 
     @Test
+    void aGivenSubnetMayNotShadowARouteOfTheHost() throws Exception {
+        Networks n = store("192.0.2.0/24");
+        String m = assertThrows(NetException.Conflict.class,
+            () -> n.create("web", "192.0.2.128/25", null, false, Map.of())).getMessage();
+        assertEquals("subnet 192.0.2.128/25 overlaps the host's route to 192.0.2.0/24 on eth9: containers could"
+            + " not reach that network; pick another --subnet", m);
+        assertFalse(Files.exists(tmp.resolve("networks/web.json")));
+        assertEquals("198.51.100.0/24", n.create("web", "198.51.100.0/24", null, false, Map.of()).subnet().toString());
+    }
+
+    @Test
     void removeIsRefusedWhileAttachedAndForTheDefault() throws Exception {
         Networks n = store();
         Network a = n.create("web", null, null, false, Map.of());
