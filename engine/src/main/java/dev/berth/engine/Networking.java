@@ -42,9 +42,16 @@ final class Networking {
             if (r.publishAll) {
                 specs = PortSpec.publishAll(r.expose, specs);
             }
-            Allocation a = new Ipam(networks).allocate(n.name(), id, r.ip);
+            // what a container that crashed still holds is taken back when it is wanted
+            java.util.function.Predicate<String> alive = c -> Files.isDirectory(root.resolve("containers").resolve(c));
+            Allocation a = new Ipam(networks, alive).allocate(n.name(), id, r.ip);
             try {
-                return new Plan(n, a, new HostPorts(networks).publish(id, specs));
+                HostPorts hostPorts = new HostPorts(networks, alive);
+                List<PublishedPort> ports = hostPorts.publish(id, specs);
+                for (String dead : hostPorts.reclaimed()) {
+                    Wiring.unpublish(dead);
+                }
+                return new Plan(n, a, ports);
             } catch (NetException e) {
                 new Ipam(networks).release(n.name(), id);
                 throw e;

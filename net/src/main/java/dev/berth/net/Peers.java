@@ -77,6 +77,9 @@ public final class Peers {
         }
         try (StateLock l = networks.lock()) {
             Map<String, Peer> book = read(n.name());
+            // a container that crashed before it left has no hosts file any more: forget it, so
+            // that its name does not point at an address that may be given to another
+            book.values().removeIf(o -> !Files.exists(o.hosts()));
             book.put(p.containerId(), p);
             write(n.name(), book);
             List<String> others = new ArrayList<>();
