@@ -30,8 +30,15 @@ final class Networking {
 
     private Networking() {}
 
+    /**
+     * The store under ROOT/networks. {@code $BERTH_BRIDGE_SUBNET} (docker's --bip) is the default
+     * network's subnet when it is first made, for hosts where berth's pick would not do.
+     */
     static Networks networks(Path root) {
-        return new Networks(root.resolve("networks"));
+        String bip = System.getenv("BERTH_BRIDGE_SUBNET");
+        Networks.Config defaults = Networks.Config.defaults();
+        return new Networks(root.resolve("networks"), bip == null || bip.isBlank() ? defaults
+            : new Networks.Config(bip.strip(), defaults.pool(), defaults.routes()));
     }
 
     static Plan reserve(Path root, String id, ContainerRequest r) throws EngineException {
@@ -103,11 +110,10 @@ final class Networking {
 
     /** Frees a container's addresses and ports, if berth has ever had a network here. */
     static void release(Path root, String id) throws EngineException {
-        Path dir = root.resolve("networks");
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(root.resolve("networks"))) {
             return;
         }
-        Networks networks = new Networks(dir);
+        Networks networks = networks(root);
         try {
             new Peers(networks).leaveAll(id);
             new Ipam(networks).releaseAll(id);

@@ -85,6 +85,14 @@ class NetworkTest extends ContainerTestBase {
     }
 
     @Test
+    void theDefaultNetworksSubnetCanBeChosen() throws Exception {
+        berth.env("BERTH_BRIDGE_SUBNET", "10.201.0.0/24");
+        String ip = berth.ok("run", "--rm", "--network", "bridge", "host", "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(ip.contains(" 10.201.0.2/24 "), ip);
+        assertTrue(ip(berth.netns(), "-j", "addr", "show", "berth0").contains("\"local\":\"10.201.0.1\""));
+    }
+
+    @Test
     void badNetworkRequestsFailAndLeaveNothing() throws Exception {
         Berth.Result noNetwork = berth.run("run", "--rm", "-p", "80", "host", "true");
         assertEquals(125, noNetwork.code());
