@@ -27,7 +27,9 @@ import java.util.Map;
  * calls one process at a time (create, start, state, kill, delete, ...), so that each call costs
  * a small C client ({@code berth-stage --client}, native/stage/client.c) instead of a JVM start.
  * The client forks the container's stage itself, so the container is its descendant exactly as
- * with runc; this JVM only decides and talks to that stage through /proc/PID/fd.
+ * with runc; this JVM only decides and talks to that stage through /proc/PID/fd. A foreground
+ * {@code run} or {@code exec} is served too: its client forwards the signals it receives and,
+ * for a terminal, its window size and input ({@link RuntimeClient}).
  *
  * <p>Started in the background by the first call that found no server; leaves after
  * {@code BERTH_RUNTIME_SERVER_IDLE} seconds without a call (default 60), or at once when its
