@@ -620,7 +620,8 @@ public final class Engine {
             Trace.mark("name released");
             deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
-            if (networked) { // only those load the network classes
+            // only those load the network classes; "networked" marks one connected later
+            if (networked || Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED))) {
                 Networking.release(store.root(), id);
             }
             store.delete(id);

@@ -24,6 +24,12 @@ import java.util.Map;
  * is what {@link Ipam} handed out, narrowed to the containers that still run.
  */
 public final class NetworkAdmin {
+    /**
+     * A file in the directory of a container that network connect plugged in: an auto-removed
+     * container then frees its addresses without its state being read at exit.
+     */
+    static final String CONNECTED = "connected";
+
     private final Engine engine;
     private final Networks networks;
 
@@ -117,6 +123,7 @@ public final class NetworkAdmin {
             }
             checkMode(s, container);
             Path netns = Path.of("/proc/" + Inspect.pid(s) + "/ns/net");
+            Files.write(engine.dir(id).resolve(CONNECTED), new byte[0]);
             Ipam ipam = new Ipam(networks);
             Allocation a = ipam.allocate(n.name(), id, ip);
             try {

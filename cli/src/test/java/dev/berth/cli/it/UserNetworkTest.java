@@ -106,6 +106,16 @@ class UserNetworkTest extends ContainerTestBase {
         assertFalse(Files.readString(hosts("srv")).contains("10.125.0.77"));
         assertFalse(berth.ok("network", "inspect", "-f", "{{json .Containers}}", "extra").contains("10.125.0.77"));
         assertEquals(1, berth.run("network", "disconnect", "extra", "c").code());
+        // an auto-removed container that was connected later frees its address and name as it goes
+        berth.ok("run", "-d", "--rm", "--name", "tmp", "host", "sleep", "60");
+        berth.ok("network", "connect", "extra", "tmp");
+        assertTrue(Files.readString(hosts("srv")).contains("\ttmp "));
+        berth.ok("kill", "tmp");
+        for (int i = 0; i < 100 && berth.run("inspect", "tmp").code() == 0; i++) {
+            Thread.sleep(50);
+        }
+        assertFalse(Files.readString(hosts("srv")).contains("\ttmp "), Files.readString(hosts("srv")));
+        assertFalse(berth.ok("network", "inspect", "-f", "{{json .Containers}}", "extra").contains("\"tmp\""));
         // a container in the host's network namespace has none of its own to plug into
         berth.ok("run", "-d", "--name", "h", "--network", "host", "host", "sleep", "60");
         Berth.Result host = berth.run("network", "connect", "extra", "h");
