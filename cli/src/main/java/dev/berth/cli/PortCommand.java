@@ -47,14 +47,8 @@ final class PortCommand {
         }
         Map<String, Object> settings = Json.map(s, "NetworkSettings");
         Map<String, Object> ports = settings == null ? null : Json.map(settings, "Ports");
-        List<String> keys = new ArrayList<>(ports == null ? List.of() : ports.keySet());
-        keys.sort((x, y) -> {
-            int px = Integer.parseInt(x.substring(0, x.indexOf('/')));
-            int py = Integer.parseInt(y.substring(0, y.indexOf('/')));
-            return px != py ? Integer.compare(px, py) : x.compareTo(y);
-        });
         StringBuilder out = new StringBuilder();
-        for (String key : keys) {
+        for (String key : sorted(ports)) {
             if (want != null && !want.equals(key)) {
                 continue;
             }
@@ -63,10 +57,7 @@ final class PortCommand {
             }
             for (Object b : bindings) {
                 if (b instanceof Map<?, ?> m) {
-                    String ip = String.valueOf(m.get("HostIp"));
-                    ip = ip.isEmpty() ? "0.0.0.0" : ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
-                    out.append(want == null ? key + " -> " : "").append(ip).append(':').append(m.get("HostPort"))
-                        .append('\n');
+                    out.append(want == null ? key + " -> " : "").append(hostAddress(m)).append('\n');
                 }
             }
         }
@@ -77,5 +68,23 @@ final class PortCommand {
         }
         System.out.print(out);
         return 0;
+    }
+
+    /** The keys of NetworkSettings.Ports ({@code 80/tcp}) by port number, then protocol. */
+    static List<String> sorted(Map<String, Object> ports) {
+        List<String> keys = new ArrayList<>(ports == null ? List.of() : ports.keySet());
+        keys.sort((x, y) -> {
+            int px = Integer.parseInt(x.substring(0, x.indexOf('/')));
+            int py = Integer.parseInt(y.substring(0, y.indexOf('/')));
+            return px != py ? Integer.compare(px, py) : x.compareTo(y);
+        });
+        return keys;
+    }
+
+    /** A binding's {@code HostIp:HostPort}, 0.0.0.0 for every address, IPv6 in brackets. */
+    static String hostAddress(Map<?, ?> binding) {
+        String ip = String.valueOf(binding.get("HostIp"));
+        ip = ip.isEmpty() ? "0.0.0.0" : ip.indexOf(':') >= 0 ? "[" + ip + "]" : ip;
+        return ip + ":" + binding.get("HostPort");
     }
 }

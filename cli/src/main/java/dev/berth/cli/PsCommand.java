@@ -50,11 +50,12 @@ final class PsCommand {
             }
         } else if (format.equals("table")) {
             List<String[]> rows = new ArrayList<>();
-            rows.add(new String[] {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "NAMES"});
+            rows.add(new String[] {"CONTAINER ID", "IMAGE", "COMMAND", "CREATED", "STATUS", "PORTS", "NAMES"});
             for (Map<String, Object> c : containers) {
                 Map<String, Object> r = row(c, noTrunc);
                 rows.add(new String[] {(String) r.get("ID"), (String) r.get("Image"), (String) r.get("Command"),
-                    (String) r.get("RunningFor"), (String) r.get("Status"), (String) r.get("Names")});
+                    (String) r.get("RunningFor"), (String) r.get("Status"), (String) r.get("Ports"),
+                    (String) r.get("Names")});
             }
             out.append(Output.table(rows));
         } else {
@@ -77,7 +78,7 @@ final class PsCommand {
         return 0;
     }
 
-    /** The fields docker's ps templates know: .ID .Image .Command .CreatedAt .RunningFor .Status .Names .State. */
+    /** The fields docker's ps templates know: .ID .Image .Command .CreatedAt .RunningFor .Status .Ports .Names .Networks .State. */
     @SuppressWarnings("unchecked")
     static Map<String, Object> row(Map<String, Object> c, boolean noTrunc) {
         Map<String, Object> st = (Map<String, Object>) c.get("State");
@@ -110,6 +111,28 @@ final class PsCommand {
         r.put("State", status);
         r.put("Names", ((String) c.get("Name")).substring(1));
         r.put("Pid", st.get("Pid"));
+        Map<String, Object> net = (Map<String, Object>) c.get("NetworkSettings");
+        r.put("Ports", net == null ? "" : ports(net));
+        Map<String, Object> networks = net == null ? null : (Map<String, Object>) net.get("Networks");
+        r.put("Networks", networks == null ? "" : String.join(",", networks.keySet()));
         return r;
+    }
+
+    /** docker ps's PORTS: {@code 0.0.0.0:8080->80/tcp, 0.0.0.0:9090->53/udp}, by container port. */
+    @SuppressWarnings("unchecked")
+    static String ports(Map<String, Object> net) {
+        Map<String, Object> ports = (Map<String, Object>) net.get("Ports");
+        StringBuilder out = new StringBuilder();
+        for (String key : PortCommand.sorted(ports)) {
+            if (!(ports.get(key) instanceof List<?> bindings) || bindings.isEmpty()) {
+                out.append(out.isEmpty() ? "" : ", ").append(key);
+                continue;
+            }
+            for (Object b : bindings) {
+                out.append(out.isEmpty() ? "" : ", ").append(PortCommand.hostAddress((Map<?, ?>) b)).append("->")
+                    .append(key);
+            }
+        }
+        return out.toString();
     }
 }

@@ -133,6 +133,9 @@ class UserNetworkTest extends ContainerTestBase {
         assertEquals("0.0.0.0:8080\n", berth.ok("port", "p", "7000"));
         assertEquals("0.0.0.0:9090\n", berth.ok("port", "p", "53/udp"));
         assertEquals(1, berth.run("port", "p", "81").code());
+        assertEquals("0.0.0.0:9090->53/udp, 0.0.0.0:8080->7000/tcp used\n",
+            berth.ok("ps", "--format", "{{.Ports}} {{.Networks}}"));
+        assertTrue(berth.ok("ps").lines().findFirst().orElseThrow().contains(" PORTS "));
         assertEquals(125, berth.run("port", "p", "http").code());
         // -P: the exposed ports on free ephemeral ports, except what -p publishes
         berth.ok("run", "-d", "--name", "q", "--network", "used", "-P", "--expose", "7000", "--expose", "7001",
