@@ -46,17 +46,21 @@ final class NetnsCommand {
             switch (cmd) {
                 case "list", "ls", "show" -> {
                     List<String> names = netns.list();
+                    Map<String, Integer> ids = netns.ids();
                     if (rest.contains("--json")) {
                         List<Object> out = new ArrayList<>();
                         for (String n : names) {
                             Map<String, Object> m = new LinkedHashMap<>();
                             m.put("name", n);
+                            if (ids.containsKey(n)) {
+                                m.put("id", ids.get(n));
+                            }
                             out.add(m);
                         }
                         System.out.println(Json.compact(out));
                     } else {
-                        for (String n : names) {
-                            System.out.println(n);
+                        for (String n : names) { // as ip netns list prints them
+                            System.out.println(ids.containsKey(n) ? n + " (id: " + ids.get(n) + ")" : n);
                         }
                     }
                     return 0;

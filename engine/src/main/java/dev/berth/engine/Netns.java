@@ -54,6 +54,33 @@ public final class Netns {
         return out;
     }
 
+    /**
+     * The id this network namespace gives each named one ({@code ip netns list}'s
+     * {@code (id: N)}), for those that have one.
+     */
+    public Map<String, Integer> ids() throws EngineException {
+        Map<String, Integer> out = new java.util.LinkedHashMap<>();
+        List<String> names = list();
+        if (names.isEmpty()) {
+            return out;
+        }
+        try (dev.berth.linux.netlink.Rtnl rtnl = dev.berth.linux.netlink.Rtnl.open()) {
+            for (String name : names) {
+                try {
+                    int id = rtnl.nsid(dir.resolve(name));
+                    if (id >= 0) {
+                        out.put(name, id);
+                    }
+                } catch (dev.berth.linux.ErrnoException e) {
+                    // a file that is no namespace (a mount gone): no id, as ip shows it
+                }
+            }
+        } catch (dev.berth.linux.ErrnoException e) {
+            throw new EngineException.SystemFailure("cannot read network namespace ids: " + e.getMessage(), e);
+        }
+        return out;
+    }
+
     /** The namespace file of {@code name}, which must exist. */
     public Path path(String name) throws EngineException {
         validate(name);

@@ -59,6 +59,7 @@ class NetnsTest extends ContainerTestBase {
             berth netns add idme
             berth netns set idme 7
             echo "@ids=$(ip netns list | grep '^idme')"
+            echo "@berth_ids=$(berth netns list | grep '^idme') $(berth netns list --json)"
             berth netns delete idme
             echo "@after=$(ip netns list | wc -l) $(berth netns list | wc -l)"
             """);
@@ -72,6 +73,7 @@ class NetnsTest extends ContainerTestBase {
         assertEquals("blue", r.get("berth_identify"));
         assertEquals("blue", r.get("ip_identify"));
         assertEquals("idme (id: 7)", r.get("ids"), "the id berth set is the one ip reads back");
+        assertEquals("idme (id: 7) [{\"name\":\"idme\",\"id\":7}]", r.get("berth_ids"));
         assertEquals("0 0", r.get("after"));
     }
 

@@ -133,6 +133,7 @@ final class Request {
             case 24 -> "RTM_NEWROUTE";
             case 25 -> "RTM_DELROUTE";
             case 26 -> "RTM_GETROUTE";
+            case 90 -> "RTM_GETNSID";
             default -> "netlink message " + type;
         };
     }

@@ -21,6 +21,11 @@ import java.util.concurrent.Callable;
  * }</pre>
  */
 public final class Rtnl implements AutoCloseable {
+    private static final int RTM_NEWNSID = 88;
+    private static final int RTM_GETNSID = 90;
+    private static final int NETNSA_NSID = 1;
+    private static final int NETNSA_FD = 3;
+
     private final NetlinkSocket socket;
     private Links links;
     private Addresses addresses;
@@ -74,6 +79,22 @@ public final class Rtnl implements AutoCloseable {
             routes = new Routes(socket);
         }
         return routes;
+    }
+
+    /**
+     * The id this namespace gives the network namespace of {@code netns} (RTM_GETNSID, what
+     * {@code ip netns list} shows as {@code (id: N)}), or -1 when it has none.
+     */
+    public int nsid(Path netns) throws ErrnoException {
+        Request r = new Request(RTM_GETNSID, Request.NLM_F_ACK, netns.toString()).u8(0).u8(0).u16(0);
+        try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined(); NetnsFd ns = NetnsFd.open(arena, netns)) {
+            for (Reply reply : socket.ack(r.attrU32(NETNSA_FD, ns.fd()), arena)) {
+                if (reply.type() == RTM_NEWNSID) {
+                    return reply.attributes(4).u32(NETNSA_NSID, -1);
+                }
+            }
+        }
+        return -1;
     }
 
     @Override
