@@ -60,31 +60,12 @@ public final class Namespaces {
                 }
                 String[] f = line.substring(0, dash).split(" ");
                 if (f.length > 4) {
-                    out.put(unescape(f[4]), f[3]);
+                    out.put(Mountinfo.unescape(f[4]), f[3]);
                 }
             }
         } catch (IOException e) {
             // no mountinfo: no bind-mounted namespaces to report
         }
         return out;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as a backslash and three octal digits. */
-    private static String unescape(String s) {
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                try {
-                    sb.append((char) Integer.parseInt(s, i + 1, i + 4, 8));
-                    i += 3;
-                    continue;
-                } catch (NumberFormatException e) {
-                    // not an escape after all
-                }
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 }

@@ -1,5 +1,6 @@
 package dev.berth.runtime.cgroup;
 
+import dev.berth.linux.Mountinfo;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -104,7 +105,7 @@ record Hierarchies(List<Hierarchy> v1, Hierarchy unified) {
                 continue;
             }
             List<String> options = tail.length > 2 ? List.of(tail[2].split(",")) : List.of();
-            out.add(new Mount(unescape(head[3]), unescape(head[4]), v2, options));
+            out.add(new Mount(Mountinfo.unescape(head[3]), Mountinfo.unescape(head[4]), v2, options));
         }
         return out;
     }
@@ -118,27 +119,5 @@ record Hierarchies(List<Hierarchy> v1, Hierarchy unified) {
             }
         }
         return p;
-    }
-
-    /** mountinfo writes space, tab, newline and backslash as a backslash and three octal digits. */
-    static String unescape(String s) {
-        if (s.indexOf('\\') < 0) {
-            return s;
-        }
-        StringBuilder sb = new StringBuilder(s.length());
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            if (c == '\\' && i + 3 < s.length()) {
-                try {
-                    sb.append((char) Integer.parseInt(s, i + 1, i + 4, 8));
-                    i += 3;
-                    continue;
-                } catch (NumberFormatException e) {
-                    // not an escape after all
-                }
-            }
-            sb.append(c);
-        }
-        return sb.toString();
     }
 }
