@@ -29,6 +29,11 @@ final class Networking {
 
     private Networking() {}
 
+    /** Links the native calls of {@link #connect} in the background, while the container is made. */
+    static void prepare() {
+        Wiring.prepare();
+    }
+
     static Networks networks(Path root) {
         return new Networks(root.resolve("networks"));
     }

@@ -15,6 +15,7 @@ import static dev.berth.net.NftJson.prefix;
 import dev.berth.linux.InNetns;
 import dev.berth.linux.nft.Nft;
 import dev.berth.linux.nft.NftException;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.json.JsonException;
 import java.io.IOException;
@@ -86,8 +87,9 @@ public final class Firewall implements AutoCloseable {
         checkBridge(bridge);
         Subnet net = Subnet.parse(subnet);
         sysctls(bridge);
+        Trace.mark("T sysctls");
         String owner = FirewallState.NETWORK + name;
-        apply("add network " + name, state -> {
+        apply("add network " + name, true, state -> {
             for (FirewallState.Network other : state.networks().values()) {
                 if (other.name().equals(name)) {
                     continue;
@@ -101,9 +103,16 @@ public final class Firewall implements AutoCloseable {
                         + other.name() + ": choose another subnet");
                 }
             }
+            List<FirewallState.Element> owned = state.owned(owner);
+            FirewallState.Network have = state.networks().get(name);
+            // fields compared one by one: a record's equals is bootstrapped at run time (~ms cold)
+            if (owned.size() == 4 && have != null && have.bridge().equals(bridge) && have.internal() == internal
+                && have.subnet() != null && have.subnet().base() == net.base() && have.subnet().prefix() == net.prefix()) {
+                return List.of(); // there already, as wanted: the common case, a second container
+            }
             Object prefix = prefix(Inet4.format(net.base()), net.prefix());
-            List<Object> c = FirewallTable.skeleton();
-            delete(c, state.owned(owner));
+            List<Object> c = new ArrayList<>();
+            delete(c, owned);
             c.add(addElement(BRIDGES, bridge, owner));
             c.add(addElement(INTRA, concat(bridge, bridge), owner));
             c.add(addElement(SUBNETS, concat(prefix, bridge), owner));
@@ -143,7 +152,7 @@ public final class Firewall implements AutoCloseable {
             }
         }
         String owner = FirewallState.CONTAINER + containerId;
-        apply("publish ports of container " + containerId, state -> {
+        apply("publish ports of container " + containerId, true, state -> {
             for (FirewallState.Published p : state.published()) {
                 for (PortMapping m : wanted) {
                     if (!p.containerId().equals(containerId) && clash(m, p.mapping())) {
@@ -152,7 +161,7 @@ public final class Firewall implements AutoCloseable {
                     }
                 }
             }
-            List<Object> c = FirewallTable.skeleton();
+            List<Object> c = new ArrayList<>();
             delete(c, state.owned(owner));
             for (PortMapping m : wanted) {
                 Object to = concat(ip, m.containerPort());
@@ -199,30 +208,41 @@ public final class Firewall implements AutoCloseable {
 
     @Override
     public void close() {
+        Trace.mark("T fw close");
         nft.close();
+        Trace.mark("T fw closed");
     }
 
     private interface Change {
+        /** The elements to delete and add. */
         List<Object> commands(FirewallState state) throws NetException;
     }
 
     /**
      * Reads the table, computes the change from it and sends it as one transaction. Another
      * berth process may change the table in between; the kernel then refuses the transaction
-     * (an element to delete is gone, one to add exists), and it is computed again.
+     * (an element to delete is gone, one to add exists), and it is computed again. With
+     * {@code build}, a table that is not laid out as {@link FirewallTable#skeleton} makes it
+     * gets its chains and rules (again) in the same transaction.
      */
-    private void apply(String what, Change change) throws NetException {
+    private void apply(String what, boolean build, Change change) throws NetException {
         for (int attempt = 1; ; attempt++) {
             FirewallState state = read();
-            List<Object> commands = change.commands(state);
-            if (commands.isEmpty()) {
+            Trace.mark("T fw read");
+            List<Object> elements = change.commands(state);
+            boolean lay = build && !state.laidOut();
+            if (elements.isEmpty() && !lay) {
                 return;
             }
+            List<Object> commands = lay ? FirewallTable.skeleton() : new ArrayList<>();
+            commands.addAll(elements);
             try {
                 if (!state.sets.contains(PORTS) || !state.sets.contains(HOST_IP_PORTS)) {
                     nft.run(FirewallTable.MAPS);
                 }
+                Trace.mark("T fw maps");
                 nft.runJson(Json.compact(Map.of("nftables", commands)));
+                Trace.mark("T fw written");
                 return;
             } catch (NftException e) {
                 boolean raced = e.getMessage().contains("No such file or directory") || e.getMessage().contains("File exists");
@@ -234,7 +254,7 @@ public final class Firewall implements AutoCloseable {
     }
 
     private void removeOwned(String what, String owner) throws NetException {
-        apply(what, state -> {
+        apply(what, false, state -> {
             List<Object> c = new ArrayList<>();
             delete(c, state.owned(owner));
             return c;
