@@ -46,9 +46,11 @@ public final class HostPorts {
     public List<PublishedPort> publish(String containerId, List<PortSpec> specs) throws NetException {
         try (StateLock l = networks.lock()) {
             List<PublishedPort> all = read();
+            boolean changed = false;
             for (Iterator<PublishedPort> it = all.iterator(); it.hasNext(); ) {
                 if (it.next().containerId().equals(containerId)) {
                     it.remove();
+                    changed = true;
                 }
             }
             List<PublishedPort> added = new ArrayList<>();
@@ -57,7 +59,9 @@ public final class HostPorts {
                 all.add(p);
                 added.add(p);
             }
-            write(all);
+            if (changed || !added.isEmpty()) { // most containers publish nothing: no write, no fsync
+                write(all);
+            }
             return added;
         }
     }
