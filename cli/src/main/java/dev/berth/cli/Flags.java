@@ -12,6 +12,7 @@ import org.apache.commons.cli.ParseException;
 final class Flags {
     private final Options options = new Options();
     private final String usage;
+    private boolean interspersed;
 
     Flags(String usage) {
         this.usage = usage;
@@ -47,9 +48,18 @@ final class Flags {
         return out;
     }
 
+    /**
+     * Flags may also follow the arguments ({@code inspect NAME -f X}), for commands whose
+     * arguments are names, never a command line of their own to pass on.
+     */
+    Flags interspersed() {
+        interspersed = true;
+        return this;
+    }
+
     /** Parses; returns null after printing help when --help was given. */
     CommandLine parse(String[] args) throws ParseException {
-        CommandLine cl = DefaultParser.builder().get().parse(options, args, true);
+        CommandLine cl = DefaultParser.builder().get().parse(options, args, !interspersed);
         if (cl.hasOption("help")) {
             PrintWriter pw = new PrintWriter(System.out);
             new HelpFormatter().printHelp(pw, 100, usage, "", options, 2, 4, "");

@@ -31,20 +31,34 @@ final class InspectCommand {
         if (cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth inspect\" requires at least 1 argument: a container");
         }
+        Engine engine = Engines.open(root);
+        return print(cl.getArgList(), cl.getOptionValue("format"), engine::inspect);
+    }
+
+    /** How an object is found by name: a container, a network. */
+    @FunctionalInterface
+    interface Lookup {
+        Map<String, Object> find(String ref) throws EngineException;
+    }
+
+    /**
+     * docker's inspect output for {@code refs}: one JSON array, or each object through the Go
+     * template {@code format}. Objects not found are reported and make the exit code 1.
+     */
+    static int print(List<String> refs, String format, Lookup lookup) {
         GoTemplate template = null;
-        if (cl.hasOption("format")) {
+        if (format != null) {
             try {
-                template = GoTemplate.parse(cl.getOptionValue("format"));
+                template = GoTemplate.parse(format);
             } catch (TemplateException e) {
                 return ExitCodes.usage(e.getMessage());
             }
         }
-        Engine engine = Engines.open(root);
         List<Map<String, Object>> found = new ArrayList<>();
         int code = 0;
-        for (String ref : cl.getArgList()) {
+        for (String ref : refs) {
             try {
-                Map<String, Object> s = engine.inspect(ref);
+                Map<String, Object> s = lookup.find(ref);
                 if (template == null) {
                     found.add(s);
                 } else {

@@ -71,6 +71,8 @@ public final class Main {
                 case "logs" -> new LogsCommand(stateRoot).run(rest);
                 case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "netns" -> new NetnsCommand().run(rest);
+                case "network" -> new NetworkCommand(stateRoot).run(rest);
+                case "port" -> new PortCommand(stateRoot).run(rest);
                 case "completion" -> Completion.run(rest);
                 case "stop", "kill", "wait", "rm", "pause", "unpause" ->
                     new LifecycleCommand(stateRoot, command).run(rest);
@@ -114,6 +116,8 @@ public final class Main {
               unpause  Thaw paused containers
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
+              port     List a container's published ports
+              network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
               completion  Print a bash completion script: berth completion bash

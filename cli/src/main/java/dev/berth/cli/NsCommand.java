@@ -285,7 +285,7 @@ final class NsCommand {
         List<Object> out = new ArrayList<>();
         for (NsKind k : NsKind.values()) {
             Path file = Path.of("/proc/sys/user/max_" + k.procName() + "_namespaces");
-            String limit = Files.isReadable(file) ? Files.readString(file).strip() : "-";
+            String limit = Files.isReadable(file) ? dev.berth.linux.Procs.sysctl(file).strip() : "-";
             int used = inUse.getOrDefault(k, 0);
             rows.add(new String[] {k.procName(), limit, Integer.toString(used), file.toString()});
             Map<String, Object> m = new LinkedHashMap<>();

@@ -38,6 +38,9 @@ final class RunCommand {
         .value(null, "net", "NETWORK", "Same as --network")
         .value("p", "publish", "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port on the host (repeatable)")
         .value(null, "ip", "ADDRESS", "The container's address on its network")
+        .value(null, "expose", "PORT[/PROTO]", "Expose a port or a range of ports (repeatable)")
+        .bool("P", "publish-all", "Publish all exposed ports to random host ports")
+        .value(null, "network-alias", "NAME", "One more name for the container on a user-defined network (repeatable)")
         .value(null, "dns", "ADDRESS", "A name server for /etc/resolv.conf (repeatable)")
         .value(null, "dns-search", "DOMAIN", "A search domain for /etc/resolv.conf (repeatable)")
         .value(null, "dns-option", "OPTION", "An option for /etc/resolv.conf (repeatable)")
@@ -124,6 +127,9 @@ final class RunCommand {
         }
         values(cl, "publish").forEach(req::publish);
         values(cl, "add-host").forEach(req::addHost);
+        values(cl, "network-alias").forEach(req::networkAlias);
+        values(cl, "expose").forEach(req::expose);
+        req.publishAll(cl.hasOption("publish-all"));
         req.ip(cl.getOptionValue("ip"))
             .dns(values(cl, "dns"), values(cl, "dns-search"), values(cl, "dns-option"));
         namespace(cl, req, "cgroupns", NsKind.CGROUP);

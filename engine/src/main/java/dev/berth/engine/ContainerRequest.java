@@ -50,7 +50,10 @@ public final class ContainerRequest implements ResourceLimits {
     final Limits limits = new Limits();
     String network;
     String ip;
+    final List<String> networkAliases = new ArrayList<>();
     final List<String> publish = new ArrayList<>();
+    final List<String> expose = new ArrayList<>();
+    boolean publishAll;
     final List<String> dns = new ArrayList<>();
     final List<String> dnsSearch = new ArrayList<>();
     final List<String> dnsOptions = new ArrayList<>();
@@ -179,6 +182,24 @@ public final class ContainerRequest implements ResourceLimits {
     /** A fixed address on the network (docker's --ip) instead of the next free one. */
     public ContainerRequest ip(String ip) {
         this.ip = ip;
+        return this;
+    }
+
+    /** docker's --expose: {@code PORT[/PROTO]} or a range, in Config.ExposedPorts and published by {@link #publishAll}. */
+    public ContainerRequest expose(String port) {
+        expose.add(port);
+        return this;
+    }
+
+    /** docker's -P: every exposed port on a free host port of the ephemeral range. */
+    public ContainerRequest publishAll(boolean on) {
+        publishAll = on;
+        return this;
+    }
+
+    /** docker's --network-alias: one more name for the container on a user-defined network. */
+    public ContainerRequest networkAlias(String alias) {
+        networkAliases.add(alias);
         return this;
     }
 

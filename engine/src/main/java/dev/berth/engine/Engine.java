@@ -159,8 +159,9 @@ public final class Engine {
 
     private void checkNetwork(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
         if (r.network == null) {
-            if (!r.publish.isEmpty() || r.ip != null) {
-                throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : "-p") + " needs a bridge network:"
+            if (!r.publish.isEmpty() || r.publishAll || r.ip != null || !r.networkAliases.isEmpty()) {
+                String flag = r.ip != null ? "--ip" : !r.publish.isEmpty() ? "-p" : r.publishAll ? "-P" : "--network-alias";
+                throw new EngineException.InvalidArgument(flag + " needs a bridge network:"
                     + " add --network bridge (or the name of a network)");
             }
             return;
@@ -291,9 +292,12 @@ public final class Engine {
             exit.addAll(List.of("rm", "-f", id));
         }
         Networking.Plan network = r.network == null ? null : Networking.reserve(store.root(), id, r);
-        Trace.mark("T reserved");
+        Trace.mark("network reserved");
         Map<String, Path> etcFiles = network == null ? EtcFiles.write(dir, hostname)
-            : EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, r));
+            : EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, name, r));
+        if (network != null) {
+            Networking.join(store.root(), network, id, name, r.networkAliases, etcFiles.get("hosts"));
+        }
         ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
             timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
@@ -307,9 +311,15 @@ public final class Engine {
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
         Json.map(state, "HostConfig").put("CgroupParent", cgroupParent);
+        if (!r.expose.isEmpty()) {
+            Json.map(state, "Config").put("ExposedPorts", Networking.exposed(r.expose));
+        }
+        if (r.publishAll) {
+            Json.map(state, "HostConfig").put("PublishAllPorts", true);
+        }
         if (network != null) {
             Json.map(state, "HostConfig").put("NetworkMode", network.network().name());
-            state.put("NetworkSettings", Networking.settings(network));
+            state.put("NetworkSettings", Networking.settings(network, r.networkAliases));
         }
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, network);
     }
@@ -362,17 +372,30 @@ public final class Engine {
         return new EngineException.CommandFailed(msg, notFound, e);
     }
 
+    /** Undoes a failed run step by step; a step that fails does not keep the others from running. */
     private void discard(String id, String name, boolean networked, Exception cause) {
         try {
             if (name != null) {
                 store.releaseName(name, id);
             }
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
             deleteCgroup(cgroupPath(id));
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
             if (networked) {
                 Networking.release(store.root(), id);
             }
+        } catch (RuntimeException | EngineException e) {
+            cause.addSuppressed(e);
+        }
+        try {
             store.delete(id);
-        } catch (IOException | RuntimeException | EngineException e) {
+        } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
         }
     }
@@ -692,6 +715,11 @@ public final class Engine {
      */
     public Attachment enter(Map<NsKind, Path> joins, ExecRequest req, String what) throws EngineException {
         return Exec.enter(joins, req, what);
+    }
+
+    /** Networks, and containers plugged into and out of them (docker network). */
+    public NetworkAdmin networks() {
+        return new NetworkAdmin(this);
     }
 
     /** Container names by id, read from the names directory alone (no state.json). */

@@ -7,6 +7,7 @@ import dev.berth.net.Ipam;
 import dev.berth.net.NetException;
 import dev.berth.net.Network;
 import dev.berth.net.Networks;
+import dev.berth.net.Peers;
 import dev.berth.net.PortSpec;
 import dev.berth.net.PublishedPort;
 import dev.berth.net.ResolvConf;
@@ -34,8 +35,15 @@ final class Networking {
         Wiring.prepare();
     }
 
+    /**
+     * The store under ROOT/networks. {@code $BERTH_BRIDGE_SUBNET} (docker's --bip) is the default
+     * network's subnet when it is first made, for hosts where berth's pick would not do.
+     */
     static Networks networks(Path root) {
-        return new Networks(root.resolve("networks"));
+        String bip = System.getenv("BERTH_BRIDGE_SUBNET");
+        Networks.Config defaults = Networks.Config.defaults();
+        return new Networks(root.resolve("networks"), bip == null || bip.isBlank() ? defaults
+            : new Networks.Config(bip.strip(), defaults.pool(), defaults.routes()));
     }
 
     static Plan reserve(Path root, String id, ContainerRequest r) throws EngineException {
@@ -43,9 +51,19 @@ final class Networking {
         try {
             Network n = r.network.equals(Networks.DEFAULT_NAME) ? networks.ensureDefault() : networks.get(r.network);
             List<PortSpec> specs = PortSpec.parseAll(r.publish);
-            Allocation a = new Ipam(networks).allocate(n.name(), id, r.ip);
+            if (r.publishAll) {
+                specs = PortSpec.publishAll(r.expose, specs);
+            }
+            // what a container that crashed still holds is taken back when it is wanted
+            java.util.function.Predicate<String> alive = c -> Files.isDirectory(root.resolve("containers").resolve(c));
+            Allocation a = new Ipam(networks, alive).allocate(n.name(), id, r.ip);
             try {
-                return new Plan(n, a, new HostPorts(networks).publish(id, specs));
+                HostPorts hostPorts = new HostPorts(networks, alive);
+                List<PublishedPort> ports = hostPorts.publish(id, specs);
+                for (String dead : hostPorts.reclaimed()) {
+                    Wiring.unpublish(dead);
+                }
+                return new Plan(n, a, ports);
             } catch (NetException e) {
                 new Ipam(networks).release(n.name(), id);
                 throw e;
@@ -55,14 +73,33 @@ final class Networking {
         }
     }
 
-    /** /etc/hosts with the container's address, and resolv.conf with --dns and friends. */
-    static Map<String, String> etcFiles(Plan p, String hostname, ContainerRequest r) throws EngineException {
+    /**
+     * /etc/hosts with the container's address (and on a user-defined network its name and
+     * aliases, as the others see them), and resolv.conf with --dns and friends.
+     */
+    static Map<String, String> etcFiles(Plan p, String hostname, String name, ContainerRequest r)
+        throws EngineException {
+        List<String> names = new ArrayList<>();
+        if (!p.network().isDefault()) {
+            names.add(name);
+            names.addAll(r.networkAliases);
+        }
         try {
             Map<String, String> files = new LinkedHashMap<>();
-            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), List.of(),
+            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), names,
                 r.extraHosts, p.allocation().gateway()));
             files.put("resolv.conf", ResolvConf.build(ResolvConf.hostPath(), r.dns, r.dnsSearch, r.dnsOptions));
             return files;
+        } catch (NetException e) {
+            throw map(e);
+        }
+    }
+
+    /** Makes the container's name and aliases known on a user-defined network, and theirs to it. */
+    static void join(Path root, Plan p, String id, String name, List<String> aliases, Path hosts)
+        throws EngineException {
+        try {
+            new Peers(networks(root)).join(p.network(), new Peers.Peer(id, name, aliases, p.allocation().address(), hosts));
         } catch (NetException e) {
             throw map(e);
         }
@@ -78,12 +115,12 @@ final class Networking {
 
     /** Frees a container's addresses and ports, if berth has ever had a network here. */
     static void release(Path root, String id) throws EngineException {
-        Path dir = root.resolve("networks");
-        if (!Files.isDirectory(dir)) {
+        if (!Files.isDirectory(root.resolve("networks"))) {
             return;
         }
-        Networks networks = new Networks(dir);
+        Networks networks = networks(root);
         try {
+            new Peers(networks).leaveAll(id);
             new Ipam(networks).releaseAll(id);
             if (!new HostPorts(networks).release(id).isEmpty()) {
                 Wiring.unpublish(id);
@@ -94,16 +131,10 @@ final class Networking {
     }
 
     /** docker inspect's NetworkSettings for a container on a bridge network. */
-    static Map<String, Object> settings(Plan p) {
+    static Map<String, Object> settings(Plan p, List<String> aliases) {
         Allocation a = p.allocation();
-        Map<String, Object> endpoint = new LinkedHashMap<>();
-        endpoint.put("NetworkID", p.network().id());
-        endpoint.put("Gateway", a.gateway());
-        endpoint.put("IPAddress", a.address());
-        endpoint.put("IPPrefixLen", a.prefixLength());
-        endpoint.put("MacAddress", a.mac());
         Map<String, Object> networks = new LinkedHashMap<>();
-        networks.put(p.network().name(), endpoint);
+        networks.put(p.network().name(), endpoint(p.network(), a, aliases));
         Map<String, Object> ports = new LinkedHashMap<>();
         for (PublishedPort port : p.ports()) {
             String key = port.containerPort() + "/" + port.protocol();
@@ -122,7 +153,63 @@ final class Networking {
         return s;
     }
 
-    private static EngineException map(NetException e) {
+    /** Config.ExposedPorts for --expose values: {@code {"80/tcp": {}}}, ranges one key per port. */
+    static Map<String, Object> exposed(List<String> expose) throws EngineException {
+        Map<String, Object> out = new LinkedHashMap<>();
+        try {
+            for (String e : expose) {
+                for (PortSpec p : PortSpec.publishAll(List.of(e), List.of())) {
+                    out.put(p.containerPort() + "/" + p.protocol(), new LinkedHashMap<String, Object>());
+                }
+            }
+        } catch (NetException e) {
+            throw map(e);
+        }
+        return out;
+    }
+
+    /** docker's EndpointSettings, one per network in NetworkSettings.Networks. */
+    static Map<String, Object> endpoint(Network n, Allocation a, List<String> aliases) {
+        Map<String, Object> endpoint = new LinkedHashMap<>();
+        endpoint.put("Aliases", aliases == null ? List.of() : List.copyOf(aliases));
+        endpoint.put("NetworkID", n.id());
+        endpoint.put("Gateway", a.gateway());
+        endpoint.put("IPAddress", a.address());
+        endpoint.put("IPPrefixLen", a.prefixLength());
+        endpoint.put("MacAddress", a.mac());
+        return endpoint;
+    }
+
+    /** A network connected later (docker network connect), in the container's state. */
+    static void addEndpoint(Map<String, Object> state, Network n, Allocation a, List<String> aliases) {
+        @SuppressWarnings("unchecked")
+        Map<String, Object> settings = (Map<String, Object>) state.computeIfAbsent("NetworkSettings", k -> {
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("Bridge", "");
+            m.put("Ports", new LinkedHashMap<String, Object>());
+            m.put("Networks", new LinkedHashMap<String, Object>());
+            return m;
+        });
+        @SuppressWarnings("unchecked")
+        Map<String, Object> endpoints = (Map<String, Object>) settings.computeIfAbsent("Networks",
+            k -> new LinkedHashMap<String, Object>());
+        endpoints.put(n.name(), endpoint(n, a, aliases));
+    }
+
+    /** A network disconnected: out of NetworkSettings.Networks, and out of the top-level fields if it was there. */
+    static void removeEndpoint(Map<String, Object> state, String network) {
+        Map<String, Object> settings = dev.berth.runtime.json.Json.map(state, "NetworkSettings");
+        Map<String, Object> endpoints = dev.berth.runtime.json.Json.map(settings, "Networks");
+        Object gone = endpoints.remove(network);
+        if (gone instanceof Map<?, ?> e && e.get("IPAddress") != null && e.get("IPAddress").equals(settings.get("IPAddress"))) {
+            for (String k : List.of("Gateway", "IPAddress", "MacAddress")) {
+                settings.put(k, "");
+            }
+            settings.put("IPPrefixLen", 0);
+        }
+    }
+
+    static EngineException map(NetException e) {
         return switch (e) {
             case NetException.NotFound n -> new EngineException.NotFound(n.getMessage());
             case NetException.Conflict c -> new EngineException.Conflict(c.getMessage());

@@ -18,6 +18,19 @@ public final class Procs {
         return stat == null ? -1 : startTime(stat);
     }
 
+    /**
+     * A sysctl under {@code /proc/sys}, read in one call from offset 0. Files.readString cannot
+     * read them: the size is 0, so it reads one byte first, and a sysctl read at an offset past 0
+     * is the end of the file (proc_dointvec), which leaves "3" of "32768\t60999".
+     */
+    public static String sysctl(Path file) throws IOException {
+        try (java.io.InputStream in = Files.newInputStream(file)) {
+            byte[] b = new byte[4096];
+            int n = in.read(b);
+            return n <= 0 ? "" : new String(b, 0, n, java.nio.charset.StandardCharsets.UTF_8);
+        }
+    }
+
     /** True when the process exists and is not a zombie. */
     public static boolean alive(long pid, long startTime) {
         byte[] stat = stat(pid);

@@ -15,7 +15,6 @@ import static dev.berth.net.NftJson.prefix;
 import dev.berth.linux.InNetns;
 import dev.berth.linux.nft.Nft;
 import dev.berth.linux.nft.NftException;
-import dev.berth.runtime.Trace;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.json.JsonException;
 import java.io.IOException;
@@ -87,7 +86,6 @@ public final class Firewall implements AutoCloseable {
         checkBridge(bridge);
         Subnet net = Subnet.parse(subnet);
         sysctls(bridge);
-        Trace.mark("T sysctls");
         String owner = FirewallState.NETWORK + name;
         apply("add network " + name, true, state -> {
             for (FirewallState.Network other : state.networks().values()) {
@@ -208,9 +206,7 @@ public final class Firewall implements AutoCloseable {
 
     @Override
     public void close() {
-        Trace.mark("T fw close");
         nft.close();
-        Trace.mark("T fw closed");
     }
 
     private interface Change {
@@ -228,7 +224,6 @@ public final class Firewall implements AutoCloseable {
     private void apply(String what, boolean build, Change change) throws NetException {
         for (int attempt = 1; ; attempt++) {
             FirewallState state = read();
-            Trace.mark("T fw read");
             List<Object> elements = change.commands(state);
             boolean lay = build && !state.laidOut();
             if (elements.isEmpty() && !lay) {
@@ -240,9 +235,7 @@ public final class Firewall implements AutoCloseable {
                 if (!state.sets.contains(PORTS) || !state.sets.contains(HOST_IP_PORTS)) {
                     nft.run(FirewallTable.MAPS);
                 }
-                Trace.mark("T fw maps");
                 nft.runJson(Json.compact(Map.of("nftables", commands)));
-                Trace.mark("T fw written");
                 return;
             } catch (NftException e) {
                 boolean raced = e.getMessage().contains("No such file or directory") || e.getMessage().contains("File exists");

@@ -26,13 +26,31 @@ public final class HostPorts {
     private final Networks networks;
     private final Path localPortRange;
 
+    private final Predicate<String> alive;
+    private final List<String> reclaimed = new ArrayList<>();
+
     public HostPorts(Networks networks) {
-        this(networks, Path.of("/proc/sys/net/ipv4/ip_local_port_range"));
+        this(networks, null);
     }
 
-    HostPorts(Networks networks, Path localPortRange) {
+    /**
+     * @param alive says whether a container still exists (its directory, which is there before
+     *              its state); a port that a container that is gone still holds (a crash) is
+     *              taken back when it is wanted again. Null never takes one back.
+     */
+    public HostPorts(Networks networks, Predicate<String> alive) {
+        this(networks, Path.of("/proc/sys/net/ipv4/ip_local_port_range"), alive);
+    }
+
+    HostPorts(Networks networks, Path localPortRange, Predicate<String> alive) {
         this.networks = networks;
         this.localPortRange = localPortRange;
+        this.alive = alive;
+    }
+
+    /** The containers whose ports {@link #publish} took back: their firewall elements are stale. */
+    public List<String> reclaimed() {
+        return List.copyOf(reclaimed);
     }
 
     private Path file() {
@@ -53,17 +71,55 @@ public final class HostPorts {
                     changed = true;
                 }
             }
-            List<PublishedPort> added = new ArrayList<>();
-            for (PortSpec s : specs) {
-                PublishedPort p = s.pick() ? pick(containerId, s, all) : fixed(containerId, s, all);
-                all.add(p);
-                added.add(p);
+            List<PublishedPort> added;
+            try {
+                added = add(containerId, specs, all);
+            } catch (NetException.Conflict e) {
+                if (!dropDead(all)) {
+                    throw e;
+                }
+                added = add(containerId, specs, all);
             }
             if (changed || !added.isEmpty()) { // most containers publish nothing: no write, no fsync
                 write(all);
             }
             return added;
         }
+    }
+
+    private List<PublishedPort> add(String containerId, List<PortSpec> specs, List<PublishedPort> all)
+        throws NetException {
+        List<PublishedPort> added = new ArrayList<>();
+        try {
+            for (PortSpec s : specs) {
+                PublishedPort p = s.pick() ? pick(containerId, s, all) : fixed(containerId, s, all);
+                all.add(p); // the next spec must not take it again
+                added.add(p);
+            }
+        } catch (NetException e) {
+            all.removeAll(added);
+            throw e;
+        }
+        return added;
+    }
+
+    /** Drops the ports of containers that are gone; whether there were any. */
+    private boolean dropDead(List<PublishedPort> all) {
+        if (alive == null) {
+            return false;
+        }
+        boolean any = false;
+        for (Iterator<PublishedPort> it = all.iterator(); it.hasNext(); ) {
+            PublishedPort p = it.next();
+            if (!alive.test(p.containerId())) {
+                if (!reclaimed.contains(p.containerId())) {
+                    reclaimed.add(p.containerId());
+                }
+                it.remove();
+                any = true;
+            }
+        }
+        return any;
     }
 
     /** Forgets the ports of {@code containerId} (at stop or rm); returns them. */
@@ -203,7 +259,7 @@ public final class HostPorts {
 
     private int[] ephemeral() {
         try {
-            String t = Files.readString(localPortRange).strip();
+            String t = dev.berth.linux.Procs.sysctl(localPortRange).strip();
             int tab = t.indexOf('\t') >= 0 ? t.indexOf('\t') : t.indexOf(' ');
             int lo = Integer.parseInt(t.substring(0, tab).strip());
             int hi = Integer.parseInt(t.substring(tab + 1).strip());

@@ -13,10 +13,13 @@ import java.util.List;
  * not shadow a network the host already reaches. Read as a file: no netlink needed.
  */
 final class HostRoutes {
+    /** A route to {@code subnet} through interface {@code device}. */
+    record Route(Subnet subnet, String device) {}
+
     private HostRoutes() {}
 
-    /** Every destination but the default route, as subnets. */
-    static List<Subnet> read(Path file) throws NetException {
+    /** Every destination but the default route. */
+    static List<Route> read(Path file) throws NetException {
         List<String> lines;
         try {
             lines = Files.readAllLines(file);
@@ -29,8 +32,8 @@ final class HostRoutes {
     }
 
     /** Iface Destination Gateway Flags RefCnt Use Metric Mask ...: hex in the kernel's (little-endian) byte order. */
-    static List<Subnet> parse(List<String> lines) {
-        List<Subnet> out = new ArrayList<>();
+    static List<Route> parse(List<String> lines) {
+        List<Route> out = new ArrayList<>();
         for (int i = 1; i < lines.size(); i++) {
             String[] f = lines.get(i).trim().split("\t");
             if (f.length < 8) {
@@ -43,7 +46,7 @@ final class HostRoutes {
                 if (prefix == 0 || mask != Subnet.mask(prefix)) {
                     continue; // the default route, or a mask no CIDR can express
                 }
-                out.add(new Subnet(dest & mask, prefix));
+                out.add(new Route(new Subnet(dest & mask, prefix), f[0].trim()));
             } catch (IllegalArgumentException e) {
                 // a line we do not understand is not a route to avoid
             }

@@ -29,9 +29,20 @@ import java.util.function.Predicate;
  */
 public final class Ipam {
     private final Networks networks;
+    private final Predicate<String> alive;
 
     public Ipam(Networks networks) {
+        this(networks, null);
+    }
+
+    /**
+     * @param alive says whether a container still exists (its directory, which is there before
+     *              its state); the address of a container that is gone (a crash) is taken back
+     *              when the subnet is full or the address is asked for. Null never takes one back.
+     */
+    public Ipam(Networks networks, Predicate<String> alive) {
         this.networks = networks;
+        this.alive = alive;
     }
 
     static Path file(Path dir, String network) {
@@ -62,7 +73,15 @@ public final class Ipam {
                 }
                 return Allocation.of(n, containerId, have);
             }
-            int addr = requested != null ? take(pool, want) : next(pool);
+            int addr;
+            try {
+                addr = requested != null ? take(pool, want) : next(pool);
+            } catch (NetException.Conflict | NetException.SystemFailure e) {
+                if (!dropDead(pool)) {
+                    throw e;
+                }
+                addr = requested != null ? take(pool, want) : next(pool);
+            }
             pool.byContainer.put(containerId, addr);
             pool.last = addr;
             pool.write();
@@ -146,6 +165,11 @@ public final class Ipam {
             }
         }
         return freed;
+    }
+
+    /** Drops the addresses of containers that are gone; whether there were any. */
+    private boolean dropDead(Pool pool) {
+        return alive != null && pool.byContainer.keySet().removeIf(id -> !alive.test(id));
     }
 
     private List<String> names() throws NetException {

@@ -13,7 +13,6 @@ import java.util.Collection;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
-import java.util.function.Predicate;
 
 /**
  * The network definitions, one file each, and the files of their addresses and ports:
@@ -94,6 +93,7 @@ public final class Networks {
                 subnet = Subnet.parse(config.defaultSubnet());
                 checkSize(subnet);
                 checkOverlap(subnet, others);
+                checkRoutes(subnet, DEFAULT_BRIDGE, others);
             } else {
                 subnet = pick(others);
             }
@@ -134,6 +134,7 @@ public final class Networks {
                 s = pick(others);
             } else {
                 checkOverlap(s, others);
+                checkRoutes(s, null, others);
             }
             int gw = s.base() + 1;
             if (gateway != null) {
@@ -202,26 +203,35 @@ public final class Networks {
         return found;
     }
 
+    /** The containers on a network that keep it from being removed (names or ids). */
+    @FunctionalInterface
+    public interface Attached {
+        Collection<String> of(Network n) throws NetException;
+    }
+
     /**
-     * Removes a network and its address file.
+     * Removes a network with its address and name files.
      *
-     * @param attached the containers attached to it (names or ids), known to the caller; any
-     *                 refuses the removal, as docker refuses a network with active endpoints
+     * @param attached asked under the lock, so that no container joins in between; anything it
+     *                 names refuses the removal, as docker refuses a network with active endpoints
      */
-    public Network remove(String nameOrId, Collection<String> attached) throws NetException {
+    public Network remove(String nameOrId, Attached attached) throws NetException {
         Network n = get(nameOrId);
         if (n.isDefault()) {
             throw new NetException.Conflict(DEFAULT_NAME + " is a pre-defined network and cannot be removed");
-        }
-        if (attached != null && !attached.isEmpty()) {
-            throw new NetException.Conflict("error while removing network: network " + n.name() + " id " + n.id()
-                + " has active endpoints (" + String.join(", ", attached) + "); stop or disconnect them first");
         }
         try (StateLock l = lock()) {
             Network now = read(n.name());
             if (now == null || !now.id().equals(n.id())) {
                 throw new NetException.NotFound("network " + nameOrId + " not found; see berth network ls");
             }
+            Collection<String> users = attached == null ? List.of() : attached.of(now);
+            if (!users.isEmpty()) {
+                throw new NetException.Conflict("error while removing network: network " + n.name() + " id "
+                    + n.id().substring(0, 12) + " has active endpoints (" + String.join(", ", users)
+                    + "); stop or disconnect them first");
+            }
+            StateFiles.delete(dir.resolve(".peers").resolve(n.name() + ".json"));
             // the addresses first: a crash in between leaves a network without addresses, never
             // addresses without a network that a new network of the same name would inherit
             StateFiles.delete(Ipam.file(dir, n.name()));
@@ -230,15 +240,15 @@ public final class Networks {
         return n;
     }
 
-    /** Removes every user-defined network that {@code inUse} says no container uses. */
-    public List<Network> prune(Predicate<Network> inUse) throws NetException {
+    /** Removes every user-defined network that {@code attached} finds no container on. */
+    public List<Network> prune(Attached attached) throws NetException {
         List<Network> removed = new ArrayList<>();
         for (Network n : list()) {
-            if (!n.isDefault() && !inUse.test(n)) {
+            if (!n.isDefault()) {
                 try {
-                    removed.add(remove(n.id(), null));
-                } catch (NetException.NotFound e) {
-                    // removed meanwhile by someone else
+                    removed.add(remove(n.id(), attached));
+                } catch (NetException.NotFound | NetException.Conflict e) {
+                    // removed meanwhile by someone else, or in use
                 }
             }
         }
@@ -295,7 +305,7 @@ public final class Networks {
 
     /** The first subnet of the pool that no network of berth and no route of the host overlaps. */
     private Subnet pick(List<Network> others) throws NetException {
-        List<Subnet> routes = HostRoutes.read(config.routes());
+        List<HostRoutes.Route> routes = HostRoutes.read(config.routes());
         for (Subnet candidate : config.pool()) {
             if (!overlapsAny(candidate, others, routes)) {
                 return candidate;
@@ -305,7 +315,7 @@ public final class Networks {
             + " candidates, all used by berth networks or host routes); give one with --subnet");
     }
 
-    private static boolean overlapsAny(Subnet s, List<Network> others, List<Subnet> routes) {
+    private static boolean overlapsAny(Subnet s, List<Network> others, List<HostRoutes.Route> routes) {
         if (s.overlaps(DOCKER0)) {
             return true;
         }
@@ -314,12 +324,33 @@ public final class Networks {
                 return true;
             }
         }
-        for (Subnet r : routes) {
-            if (r.overlaps(s)) {
+        for (HostRoutes.Route r : routes) {
+            if (r.subnet().overlaps(s)) {
                 return true;
             }
         }
         return false;
+    }
+
+    /**
+     * A subnet the user gives must not shadow a network the host reaches already (docker lets
+     * it, and the host then loses that network); a route through berth's own bridge is
+     * {@code bridge} itself, checked against berth's networks instead.
+     */
+    private void checkRoutes(Subnet s, String bridge, List<Network> others) throws NetException {
+        for (HostRoutes.Route r : HostRoutes.read(config.routes())) {
+            if (!r.subnet().overlaps(s) || r.device().equals(bridge)) {
+                continue;
+            }
+            boolean berths = false;
+            for (Network n : others) {
+                berths |= n.bridge().equals(r.device());
+            }
+            if (!berths) {
+                throw new NetException.Conflict("subnet " + s + " overlaps the host's route to " + r.subnet() + " on "
+                    + r.device() + ": containers could not reach that network; pick another --subnet");
+            }
+        }
     }
 
     private static void checkOverlap(Subnet s, List<Network> others) throws NetException {

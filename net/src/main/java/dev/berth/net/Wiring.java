@@ -1,6 +1,8 @@
 package dev.berth.net;
 
 import dev.berth.linux.ErrnoException;
+import dev.berth.linux.netlink.Address;
+import dev.berth.linux.netlink.Link;
 import dev.berth.linux.netlink.Rtnl;
 import dev.berth.linux.nft.Nft;
 import dev.berth.runtime.Trace;
@@ -55,48 +57,186 @@ public final class Wiring {
     }
 
     /**
-     * Plugs the container whose network namespace is {@code netns} into network {@code n}, with
-     * the network's NAT rules in place and {@code ports} published.
+     * The host end of the pair whose inner end is {@code ethN}: {@link #hostEnd(String)} for eth0,
+     * else {@code vb}, 9 hex digits of the id, {@code x} and N (never equal to another
+     * container's, whose names are all hex after {@code vb}).
+     */
+    static String hostEnd(String containerId, String inner) {
+        if (inner.equals("eth0")) {
+            return hostEnd(containerId);
+        }
+        return "vb" + containerId.substring(0, Math.min(9, containerId.length())) + "x" + inner.substring(3);
+    }
+
+    /**
+     * Plugs the container whose network namespace is {@code netns} into network {@code n} as its
+     * first interface, {@code eth0} with the default route, with the network's NAT rules in
+     * place and {@code ports} published.
      */
     public static void connect(Network n, Allocation a, List<PublishedPort> ports, Path netns) throws NetException {
-        String veth = hostEnd(a.containerId());
+        connect(n, a, ports, netns, "eth0");
+    }
+
+    /**
+     * Plugs a running container into one more network, as the first free {@code ethN} (N &gt; 0,
+     * at most 99), without a default route: the first network keeps it, as with docker.
+     *
+     * @return the interface's name in the container
+     */
+    public static String attach(Network n, Allocation a, Path netns) throws NetException {
+        String inner;
+        try (Rtnl inside = Rtnl.open(netns)) {
+            inner = null;
+            for (int i = 1; i < 100 && inner == null; i++) {
+                if (inside.links().find("eth" + i).isEmpty()) {
+                    inner = "eth" + i;
+                }
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read the container's interfaces: " + e.getMessage(), e);
+        }
+        if (inner == null) {
+            throw new NetException.Conflict("the container has eth1 to eth99 already: disconnect it from a network first");
+        }
+        try {
+            connect(n, a, List.of(), netns, inner);
+        } catch (NetException e) {
+            try (Rtnl host = Rtnl.open()) { // leave nothing half-made: the pair goes with its host end
+                if (host.links().find(hostEnd(a.containerId(), inner)).isPresent()) {
+                    host.links().delete(hostEnd(a.containerId(), inner));
+                }
+            } catch (IOException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return inner;
+    }
+
+    /**
+     * Unplugs the interface that holds {@code address} in the container's namespace (its veth
+     * pair goes with it); nothing when there is none.
+     */
+    public static void detach(Path netns, String address) throws NetException {
+        try (Rtnl inside = Rtnl.open(netns)) {
+            String name = holder(inside, address);
+            if (name != null) {
+                inside.links().delete(name);
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot remove the container's interface with " + address + ": "
+                + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Puts back what a lost rule set or a deleted bridge took from a running container on
+     * {@code n}: the bridge with its gateway address, the host end of the container's pair as
+     * its port (found through the interface that holds {@code address} inside), the network's
+     * firewall elements and {@code ports}. Everything here is idempotent.
+     *
+     * @return false when the container has no interface with {@code address} (it was taken out)
+     */
+    public static boolean restore(Network n, String containerId, String address, List<PublishedPort> ports, Path netns)
+        throws NetException {
+        String inner = null;
+        try (Rtnl inside = Rtnl.open(netns)) {
+            inner = holder(inside, address);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read the interfaces of container " + containerId + ": "
+                + e.getMessage(), e);
+        }
+        if (inner == null) {
+            return false;
+        }
+        String veth = hostEnd(containerId, inner);
         try (Rtnl host = Rtnl.open()) {
-            Trace.mark("T rtnl open");
             bridge(host, n);
-            Trace.mark("T bridge");
-            host.links().addVeth(veth, "eth0", netns);
-            Trace.mark("T veth");
+            if (host.links().find(veth).isPresent()) {
+                host.links().setMaster(veth, n.bridge());
+                host.links().setHairpin(veth, true);
+                host.links().setUp(veth);
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot restore bridge " + n.bridge() + " of network " + n.name()
+                + ": " + e.getMessage(), e);
+        }
+        firewall(n, containerId, address, ports);
+        return true;
+    }
+
+    /** The name of the interface that holds {@code address}, or null. */
+    private static String holder(Rtnl rtnl, String address) throws IOException {
+        InetAddress want = InetAddress.getByName(address);
+        for (Address a : rtnl.addresses().list()) {
+            if (a.address().equals(want)) {
+                for (Link l : rtnl.links().list()) {
+                    if (l.index() == a.index()) {
+                        return l.name();
+                    }
+                }
+            }
+        }
+        return null;
+    }
+
+    /** Removes a network's bridge and firewall elements (its containers must be gone). */
+    public static void remove(Network n) throws NetException {
+        try (Rtnl host = Rtnl.open()) {
+            if (host.links().find(n.bridge()).isPresent()) {
+                host.links().delete(n.bridge());
+            }
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot remove bridge " + n.bridge() + " of network " + n.name() + ": "
+                + e.getMessage(), e);
+        }
+        try (Firewall fw = Firewall.open()) {
+            fw.removeNetwork(n.name());
+        }
+    }
+
+    private static void connect(Network n, Allocation a, List<PublishedPort> ports, Path netns, String inner)
+        throws NetException {
+        String veth = hostEnd(a.containerId(), inner);
+        try (Rtnl host = Rtnl.open()) {
+            bridge(host, n);
+            Trace.mark("bridge ready");
+            host.links().addVeth(veth, inner, netns);
             host.links().setMaster(veth, n.bridge());
             // a container reaching its own published port by the host's address comes back here
             host.links().setHairpin(veth, true);
             host.links().setUp(veth);
-            Trace.mark("T host end");
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
                 + ": " + e.getMessage(), e);
         }
         try (Rtnl inside = Rtnl.open(netns)) {
-            Trace.mark("T rtnl open inside");
-            inside.links().setMac("eth0", a.mac());
-            inside.addresses().add("eth0", InetAddress.getByName(a.address()), a.prefixLength());
+            inside.links().setMac(inner, a.mac());
+            inside.addresses().add(inner, InetAddress.getByName(a.address()), a.prefixLength());
             inside.links().setUp("lo");
-            inside.links().setUp("eth0");
-            inside.routes().addDefault(InetAddress.getByName(a.gateway()));
-            Trace.mark("T inside done");
+            inside.links().setUp(inner);
+            if (inner.equals("eth0")) {
+                inside.routes().addDefault(InetAddress.getByName(a.gateway()));
+            }
+            Trace.mark("container side set up");
         } catch (IOException e) {
-            throw new NetException.SystemFailure("cannot set up eth0 of the container on network " + n.name()
+            throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
+        firewall(n, a.containerId(), a.address(), ports);
+    }
+
+    private static void firewall(Network n, String containerId, String address, List<PublishedPort> ports)
+        throws NetException {
         try (Firewall fw = Firewall.open()) {
-            Trace.mark("T firewall open");
+            Trace.mark("firewall opened");
             fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
             if (!ports.isEmpty()) {
                 List<PortMapping> mappings = new ArrayList<>();
                 for (PublishedPort p : ports) {
                     mappings.add(new PortMapping(p.hostIp(), p.hostPort(), p.containerPort(), p.protocol()));
                 }
-                fw.publish(a.containerId(), a.address(), mappings);
-                Trace.mark("T published");
+                fw.publish(containerId, address, mappings);
             }
         }
     }

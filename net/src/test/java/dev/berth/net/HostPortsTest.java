@@ -34,7 +34,7 @@ class HostPortsTest {
         networks = new Networks(tmp.resolve("networks"), new Networks.Config(null, Networks.DEFAULT_POOL, tmp.resolve("none")));
         Path range = tmp.resolve("range");
         Files.writeString(range, "41000\t41099\n");
-        ports = new HostPorts(networks, range);
+        ports = new HostPorts(networks, range, null);
     }
 
     @Test
@@ -68,6 +68,18 @@ class HostPortsTest {
         Files.writeString(tmp.resolve("range"), "41234\t41235\n");
         assertEquals(41235, ports.publish("c4", PortSpec.parse("127.0.0.1::80")).get(0).hostPort());
         assertThrows(NetException.Conflict.class, () -> ports.publish("c5", PortSpec.parse("127.0.0.1::80")));
+    }
+
+    @Test
+    void portsOfContainersThatAreGoneAreTakenBackWhenWanted() throws Exception {
+        ports.publish("crashed", PortSpec.parse("127.0.0.1:41234:80"));
+        HostPorts reclaiming = new HostPorts(networks, tmp.resolve("range"), id -> !id.equals("crashed"));
+        assertThrows(NetException.Conflict.class, () -> ports.publish("c1", PortSpec.parse("127.0.0.1:41234:80")));
+        assertEquals(41234, reclaiming.publish("c1", PortSpec.parse("127.0.0.1:41234:80")).get(0).hostPort());
+        assertEquals(List.of("crashed"), reclaiming.reclaimed());
+        assertEquals(Set.of("c1"), containers(ports.list()));
+        // a live holder keeps it
+        assertThrows(NetException.Conflict.class, () -> reclaiming.publish("c2", PortSpec.parse("41234:80")));
     }
 
     @Test

@@ -70,6 +70,21 @@ class IpamTest {
     }
 
     @Test
+    void addressesOfContainersThatAreGoneAreTakenBackWhenWanted() throws Exception {
+        networks.create("tiny", "192.168.9.0/30", null, false, Map.of());
+        Set<String> gone = new HashSet<>(Set.of("crashed"));
+        Ipam reclaiming = new Ipam(networks, id -> !gone.contains(id));
+        assertEquals("192.168.9.2", ipam.allocate("tiny", "crashed", null).address());
+        // full: without a way to know, nothing is taken back
+        assertThrows(NetException.SystemFailure.class, () -> ipam.allocate("tiny", "c1", null));
+        assertEquals("192.168.9.2", reclaiming.allocate("tiny", "c1", null).address());
+        // a live holder keeps its address, asked for by name or not
+        assertThrows(NetException.Conflict.class, () -> reclaiming.allocate("tiny", "c2", "192.168.9.2"));
+        assertThrows(NetException.SystemFailure.class, () -> reclaiming.allocate("tiny", "c2", null));
+        assertEquals(List.of("c1"), ipam.list("tiny").stream().map(Allocation::containerId).toList());
+    }
+
+    @Test
     void requestedAddresses() throws Exception {
         networks.create("user", "10.50.0.0/24", null, false, Map.of());
         assertEquals("10.50.0.77", ipam.allocate("user", "c1", "10.50.0.77").address());
@@ -117,7 +132,7 @@ class IpamTest {
         ipam.allocate("n", "c1", null);
         Path f = tmp.resolve("networks/.ipam/n.json");
         byte[] old = Files.readAllBytes(f);
-        networks.remove("n", List.of());
+        networks.remove("n", x -> List.of());
         // as if a crash had kept the file, then the name was used again
         Files.write(f, old);
         networks.create("n", "10.61.0.0/24", null, false, Map.of());

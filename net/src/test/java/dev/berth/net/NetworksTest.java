@@ -168,17 +168,28 @@ class NetworksTest {
     }
 
     @Test
+    void aGivenSubnetMayNotShadowARouteOfTheHost() throws Exception {
+        Networks n = store("192.0.2.0/24");
+        String m = assertThrows(NetException.Conflict.class,
+            () -> n.create("web", "192.0.2.128/25", null, false, Map.of())).getMessage();
+        assertEquals("subnet 192.0.2.128/25 overlaps the host's route to 192.0.2.0/24 on eth9: containers could"
+            + " not reach that network; pick another --subnet", m);
+        assertFalse(Files.exists(tmp.resolve("networks/web.json")));
+        assertEquals("198.51.100.0/24", n.create("web", "198.51.100.0/24", null, false, Map.of()).subnet().toString());
+    }
+
+    @Test
     void removeIsRefusedWhileAttachedAndForTheDefault() throws Exception {
         Networks n = store();
         Network a = n.create("web", null, null, false, Map.of());
         new Ipam(n).allocate("web", "c1", null);
         assertTrue(Files.exists(tmp.resolve("networks/.ipam/web.json")));
-        String m = assertThrows(NetException.Conflict.class, () -> n.remove("web", List.of("web1"))).getMessage();
-        assertTrue(m.startsWith("error while removing network: network web id " + a.id() + " has active endpoints (web1)"), m);
+        String m = assertThrows(NetException.Conflict.class, () -> n.remove("web", x -> List.of("web1"))).getMessage();
+        assertTrue(m.startsWith("error while removing network: network web id " + a.id().substring(0, 12) + " has active endpoints (web1)"), m);
         assertTrue(Files.exists(tmp.resolve("networks/web.json")));
         assertEquals("bridge is a pre-defined network and cannot be removed",
-            assertThrows(NetException.Conflict.class, () -> n.remove("bridge", List.of())).getMessage());
-        assertEquals(a, n.remove(a.id().substring(0, 12), List.of()));
+            assertThrows(NetException.Conflict.class, () -> n.remove("bridge", x -> List.of())).getMessage());
+        assertEquals(a, n.remove(a.id().substring(0, 12), x -> List.of()));
         assertFalse(Files.exists(tmp.resolve("networks/web.json")));
         assertFalse(Files.exists(tmp.resolve("networks/.ipam/web.json")));
         assertThrows(NetException.NotFound.class, () -> n.get("web"));
@@ -193,7 +204,7 @@ class NetworksTest {
         n.create("idle1", null, null, false, Map.of());
         n.create("idle2", null, null, false, Map.of());
         List<String> removed = new ArrayList<>();
-        for (Network x : n.prune(net -> net.name().equals("used"))) {
+        for (Network x : n.prune(net -> net.name().equals("used") ? List.of("c") : List.of())) {
             removed.add(x.name());
         }
         removed.sort(null);

@@ -53,12 +53,13 @@ class SubnetTest {
 
     @Test
     void routesFromProcNetRoute() {
-        List<Subnet> r = HostRoutes.parse(List.of(
+        List<HostRoutes.Route> r = HostRoutes.parse(List.of(
             "Iface\tDestination\tGateway \tFlags\tRefCnt\tUse\tMetric\tMask\t\tMTU\tWindow\tIRTT",
             "eth0\t00000000\t010200C0\t0003\t0\t0\t0\t00000000\t0\t0\t0",
             "cni-podman0\t0000580A\t00000000\t0001\t0\t0\t0\t0000FFFF\t0\t0\t0",
             "eth0\t000200C0\t00000000\t0001\t0\t0\t0\t00FFFFFF\t0\t0\t0",
             "garbage"));
-        assertEquals(List.of(new Subnet(Inet4.parse("10.88.0.0"), 16), new Subnet(Inet4.parse("192.0.2.0"), 24)), r);
+        assertEquals(List.of(new HostRoutes.Route(new Subnet(Inet4.parse("10.88.0.0"), 16), "cni-podman0"),
+            new HostRoutes.Route(new Subnet(Inet4.parse("192.0.2.0"), 24), "eth0")), r);
     }
 }

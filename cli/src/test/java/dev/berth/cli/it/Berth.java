@@ -88,10 +88,19 @@ final class Berth implements AutoCloseable {
         return runWithInput(null, args);
     }
 
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
+
+    /** Sets an environment variable for every later command. */
+    Berth env(String name, String value) {
+        env.put(name, value);
+        return this;
+    }
+
     /** Starts the CLI without waiting for it; its output is discarded. */
     Process start(String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(args));
         pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
+        pb.environment().putAll(env);
         return pb.directory(root.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -106,6 +115,7 @@ final class Berth implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
+            pb.environment().putAll(env);
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             }

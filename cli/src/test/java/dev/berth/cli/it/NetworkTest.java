@@ -5,15 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.berth.linux.InNetns;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -91,6 +85,14 @@ class NetworkTest extends ContainerTestBase {
     }
 
     @Test
+    void theDefaultNetworksSubnetCanBeChosen() throws Exception {
+        berth.env("BERTH_BRIDGE_SUBNET", "10.201.0.0/24");
+        String ip = berth.ok("run", "--rm", "--network", "bridge", "host", "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(ip.contains(" 10.201.0.2/24 "), ip);
+        assertTrue(ip(berth.netns(), "-j", "addr", "show", "berth0").contains("\"local\":\"10.201.0.1\""));
+    }
+
+    @Test
     void badNetworkRequestsFailAndLeaveNothing() throws Exception {
         Berth.Result noNetwork = berth.run("run", "--rm", "-p", "80", "host", "true");
         assertEquals(125, noNetwork.code());
@@ -112,62 +114,22 @@ class NetworkTest extends ContainerTestBase {
     }
 
     private String nft() throws Exception {
-        return command("nsenter", "--net=" + berth.netns(), "nft", "list", "table", "ip", "berth");
+        return NetTools.nft(berth.netns());
     }
 
     private static String ip(Path netns, String... args) throws Exception {
-        List<String> cmd = new java.util.ArrayList<>(List.of("nsenter", "--net=" + netns, "ip"));
-        cmd.addAll(List.of(args));
-        return command(cmd.toArray(String[]::new));
+        return NetTools.ip(netns, args);
     }
 
-    private static String command(String... cmd) throws Exception {
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS));
-        assertEquals(0, p.exitValue(), () -> String.join(" ", cmd) + ": " + out);
-        return out;
-    }
-
-    /** A listener started with exec -d may need a moment. */
     private String awaitOk(String... args) throws Exception {
-        Berth.Result r = null;
-        for (int i = 0; i < 50; i++) {
-            r = berth.run(args);
-            if (r.code() == 0 && !r.out().isBlank()) {
-                return r.out();
-            }
-            Thread.sleep(100);
-        }
-        throw new AssertionError("berth " + String.join(" ", args) + ": " + r.code() + " " + r.err());
+        return NetTools.awaitOk(berth, args);
     }
 
-    /** One line from HOST:PORT, connected from the test's network namespace. */
     private String fetch(String host, int port) throws Exception {
-        return InNetns.call(berth.netns(), () -> {
-            for (int i = 0; ; i++) {
-                try (Socket s = new Socket()) {
-                    s.connect(new InetSocketAddress(host, port), 2000);
-                    s.setSoTimeout(2000);
-                    return new String(s.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-                } catch (IOException e) {
-                    if (i == 30) {
-                        throw e;
-                    }
-                    Thread.sleep(100);
-                }
-            }
-        });
+        return NetTools.fetch(berth.netns(), host, port);
     }
 
     private boolean refused(String host, int port) throws Exception {
-        return InNetns.call(berth.netns(), () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), 2000);
-                return false;
-            } catch (IOException e) {
-                return true;
-            }
-        });
+        return NetTools.refused(berth.netns(), host, port);
     }
 }
