@@ -10,6 +10,10 @@
 #   memory    the memory per running container (berth's monitor, podman's conmon) and at idle
 #   oci       berth-runtime beside runc and crun on one bundle: `run` of /bin/true, and the
 #             create, start, state, delete sequence containerd's shim runs (one process each)
+#   net       a bridge network's cost: `berth run --rm --network bridge` vs `--network none`, cold
+#             (hyperfine) and warm (bench/src/WarmNet.java); iperf3 TCP throughput container to
+#             container and to a published port, beside the same topology built by hand (ip, nft).
+#             All of it in a network namespace of its own (berth-bench-PID), deleted at exit
 # summary.md, start.svg and scaling.svg are written from what this run measured. See bench/README.md.
 #
 #   bench/run.sh                 # as root; results in bench/results/ (or $BENCH_OUT)
@@ -18,11 +22,12 @@
 # Knobs (environment): BENCH_OUT, BENCH_ONLY (all sections), BENCH_RUNS (30), BENCH_WARMUP (3),
 # BENCH_WARM_RUNS (200), BENCH_WARM_WARMUPS (20), BENCH_SCALE ("0 10 100 1000"),
 # BENCH_SCALE_RUNS (10), BENCH_SCALE_WARMUP (2), BENCH_PARALLEL (100), BENCH_NO_INSTALL=1 (never
-# apt-get), BENCH_NO_PODMAN=1.
+# apt-get), BENCH_NO_PODMAN=1, BENCH_NET_WARM_RUNS (100), BENCH_NET_SECONDS (5), BENCH_NET_REPEAT (3).
 #
-# Everything it creates lives under one temp dir that a trap removes; it starts no network (every
-# container has its own empty network namespace or none), kills nothing by name, and removes every
-# container it started.
+# Everything it creates lives under one temp dir that a trap removes; it never touches the host's
+# network (every container has its own empty network namespace, except in the net section, which
+# makes a network namespace of its own for all it does and deletes it), kills nothing by name,
+# and removes every container it started.
 set -euo pipefail
 
 repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
@@ -35,7 +40,10 @@ scale_points=${BENCH_SCALE:-0 10 100 1000}
 scale_runs=${BENCH_SCALE_RUNS:-10}
 scale_warmup=${BENCH_SCALE_WARMUP:-2}
 par_count=${BENCH_PARALLEL:-100}
-sections="start exec scale parallel memory oci"
+net_warm_runs=${BENCH_NET_WARM_RUNS:-100}
+net_seconds=${BENCH_NET_SECONDS:-5}
+net_repeat=${BENCH_NET_REPEAT:-3}
+sections="start exec scale parallel memory oci net"
 only=${BENCH_ONLY:-$sections}
 berth=$repo/bin/berth
 dist=$repo/cli/target/berth/lib
@@ -54,6 +62,9 @@ done
 # shellcheck disable=SC2086 # a list of numbers
 scale_points=$(printf '%s\n' $scale_points | sort -n -u | tr '\n' ' ')
 case $par_count in '' | *[!0-9]*) die "BENCH_PARALLEL: '$par_count' is not a number" ;; esac
+for v in "$net_warm_runs" "$net_seconds" "$net_repeat"; do
+    case $v in '' | *[!0-9]*) die "BENCH_NET_*: '$v' is not a number" ;; esac
+done
 want() { case " $only " in *" $1 "*) return 0 ;; esac; return 1; } # section: is it to run?
 
 work=$(mktemp -d /tmp/berth-bench.XXXXXX)
@@ -61,6 +72,10 @@ state=$work/state              # berth --root of the cold CLI, exec and the moni
 warm_state=$work/warm-state    # Engine.open() root of the warm library path
 scale_state=$work/scale-state  # berth --root of the scaling section (its N containers only)
 par_state=$work/par-state      # berth --root of the parallel start
+net_state=$work/net-state      # berth --root of the net section (cold CLI and iperf3 containers)
+net_warm_state=$work/net-warm  # Engine.open() root of the net section's warm path
+net_ns=""                      # /run/netns/berth-bench-PID while the net section has it
+net_pids=()                    # the net section's iperf3 servers and namespace holders, by pid
 rootfs=$work/rootfs
 bundle=$work/bundle            # OCI bundle running /bin/true (start rows)
 bundle_sleep=$work/bundle-sleep # OCI bundle running /bin/sleep 3600 (exec, parallel)
@@ -78,6 +93,7 @@ done
 
 cleanup() {
     set +e
+    net_cleanup
     # containers an interrupted run may have left behind, each by the tool that made it, four at
     # a time (the scaling section may leave a thousand)
     for root in "$state" "$warm_state" "$scale_state" "$par_state"; do
@@ -103,6 +119,24 @@ cleanup() {
     else
         rm -rf --one-file-system "$work"
     fi
+}
+# the net section's namespace and what lives in it: its berth containers are removed from inside
+# it (their published ports are in its firewall), then its processes by pid, then the namespace
+net_cleanup() {
+    [ -n "$net_ns" ] || return 0
+    local root pid
+    for root in "$net_state" "$net_warm_state"; do
+        [ -d "$root" ] || continue
+        nsenter --net="$net_ns" "$berth" --root "$root" ps -aq 2>/dev/null |
+            xargs -r -n 1 nsenter --net="$net_ns" "$berth" --root "$root" rm -f >/dev/null 2>&1
+    done
+    for pid in "${net_pids[@]}"; do
+        kill -KILL "$pid" 2>/dev/null
+        wait "$pid" 2>/dev/null || true # our children, reaped here (wait reports the kill)
+    done
+    net_pids=()
+    ip netns delete "${net_ns##*/}" 2>/dev/null || log "could not delete network namespace ${net_ns##*/}"
+    net_ns=""
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
@@ -143,6 +177,11 @@ have runc runc || true
 have crun crun || true
 if [ -z "${BENCH_NO_PODMAN:-}" ]; then
     have podman podman 300 || true
+fi
+if want net; then
+    have iperf3 iperf3 || true
+    have ip iproute2 || true
+    have nft nftables || true
 fi
 # the rootfs needs a static busybox: busybox-static (it replaces the dynamic busybox package)
 static_busybox() {
@@ -299,7 +338,7 @@ podman_run_flags=(--network none --ulimit "nofile=$(ulimit -Sn):$(ulimit -Hn)" -
 
 mkdir -p "$out"
 # this run's outputs only: a section left out by BENCH_ONLY must not show an older run's numbers
-rm -f "$out"/{hyperfine,warm,exec,oci,scale-*,parallel,monitor,memory}.{md,json,txt} \
+rm -f "$out"/{hyperfine,warm,exec,oci,scale-*,parallel,monitor,memory,net-start,net-warm,net-iperf}.{md,json,txt} \
     "$out"/{summary.md,machine.txt,skipped.tsv,rows.tsv,start.svg,scaling.svg,scaling.json}
 : >"$out/skipped.tsv"
 : >"$out/rows.tsv"
@@ -680,6 +719,215 @@ section_oci() {
     done
     row "sh wrapper alone" "$work/bin/wrapper-floor"
     [ ${#names[@]} -gt 0 ] && run_hyperfine oci "$runs" "$warmup"
+}
+
+# ---------------------------------------------------------------------------------------------
+# net: what a bridge network costs and carries. Everything happens in a network namespace this
+# section makes (ip netns add berth-bench-PID) and deletes: berth's bridge, veth pairs and
+# firewall table, and the same topology built by hand, never reach the host's network.
+
+net_host_ip=192.0.2.1    # TEST-NET-1, on lo: the benchmark namespace's "host address"
+net_hand_subnet=10.199.0 # the hand-built bridge hb0: .1 the bridge, .2 and .3 the two namespaces
+net_hand_1=""            # the pids holding the two hand-built namespaces
+net_hand_2=""
+
+net_in() { nsenter --net="$net_ns" "$@"; }
+
+net_setup() {
+    local name=berth-bench-$$ host ours pid1
+    ip netns add "$name" || return 1
+    net_ns=/run/netns/$name
+    # the namespace must not be ours (the host's), nor, where it can be read, that of PID 1
+    host=$(readlink /proc/$$/ns/net)
+    ours=$(net_in readlink /proc/self/ns/net)
+    [ -n "$ours" ] && [ "$ours" != "$host" ] || die "net: $net_ns is the host's network namespace ($ours)"
+    if pid1=$(readlink /proc/1/ns/net 2>/dev/null); then
+        [ "$ours" != "$pid1" ] || die "net: $net_ns is PID 1's network namespace"
+    fi
+    log "net: network namespace $name ($ours; the host's is $host)"
+    # an address of "the host" that is not loopback (a dummy link would do, but the kernel may
+    # lack the module): published ports are reached on it as from another host's view
+    net_in ip link set lo up && net_in ip addr add "$net_host_ip/32" dev lo
+}
+
+# a process in a new network namespace (a hand-built "container"); sets net_holder_pid once its
+# namespace is neither the benchmark's nor the host's. Started with nsenter itself, not through
+# net_in: a shell function in the background is a subshell, and $! would be its pid.
+net_holder() {
+    local pid bench host
+    nsenter --net="$net_ns" unshare --net sleep 3600 </dev/null >/dev/null 2>&1 &
+    pid=$!
+    net_pids+=("$pid")
+    bench=$(net_in readlink /proc/self/ns/net)
+    host=$(readlink /proc/$$/ns/net)
+    for _ in $(seq 100); do
+        [ "$(cat "/proc/$pid/comm" 2>/dev/null)" = sleep ] && break
+        sleep 0.02
+    done
+    case $(readlink "/proc/$pid/ns/net" 2>/dev/null) in
+        "" | "$bench" | "$host") die "net: the hand-built namespace of pid $pid did not come up" ;;
+    esac
+    net_holder_pid=$pid
+}
+
+# berth's topology by hand: a bridge, two namespaces on veth pairs, forwarding, and a DNAT of
+# $net_host_ip:8202 to the first one's iperf3, in a table of its own
+net_hand_setup() {
+    local c
+    net_in ip link add hb0 type bridge
+    net_in ip addr add "$net_hand_subnet.1/24" dev hb0
+    net_in ip link set hb0 up
+    for c in 1 2; do
+        net_holder
+        [ "$c" -eq 1 ] && net_hand_1=$net_holder_pid || net_hand_2=$net_holder_pid
+        net_in ip link add "hv$c" type veth peer name eth0 netns "$net_holder_pid"
+        net_in ip link set "hv$c" master hb0
+        net_in ip link set "hv$c" up
+        nsenter --net="/proc/$net_holder_pid/ns/net" sh -ec "ip link set lo up
+            ip addr add $net_hand_subnet.$((c + 1))/24 dev eth0
+            ip link set eth0 up
+            ip route add default via $net_hand_subnet.1"
+    done
+    net_in sysctl -qw net.ipv4.ip_forward=1
+    net_in nft -f - <<EOF
+table ip handbench {
+    chain output { type nat hook output priority -100; policy accept; ip daddr $net_host_ip tcp dport 8202 dnat to $net_hand_subnet.2:5201; }
+    chain prerouting { type nat hook prerouting priority dstnat; policy accept; ip daddr $net_host_ip tcp dport 8202 dnat to $net_hand_subnet.2:5201; }
+}
+EOF
+}
+
+# one iperf3 client run (its JSON report); prints the Gbit/s received, or fails
+net_iperf() { # label command...
+    local label=$1
+    shift
+    for _ in 1 2 3 4 5; do # a server may still be starting
+        if "$@" -t "$net_seconds" -J >"$work/iperf-last.json" 2>"$work/iperf-last.err"; then
+            python3 -c 'import json, sys; print("%.3f" % (json.load(open(sys.argv[1]))["end"]["sum_received"]["bits_per_second"] / 1e9))' \
+                "$work/iperf-last.json"
+            return 0
+        fi
+        sleep 0.5
+    done
+    log "net: iperf3 for '$label' failed: $(last_line "$work/iperf-last.err")"
+    return 1
+}
+
+net_row_iperf() { # name command...
+    local name=$1 gbps
+    shift
+    if gbps=$(net_iperf "$name" "$@"); then
+        printf '%s\t%s\n' "$name" "$gbps" >>"$work/net-iperf.tsv"
+        log "net: $name: $gbps Gbit/s"
+    fi
+}
+
+section_net() {
+    section=net
+    if ! command -v ip >/dev/null 2>&1 || ! command -v nsenter >/dev/null 2>&1; then
+        log "net: needs ip (iproute2) and nsenter (util-linux); skipped"
+        skipped+=("net")
+        return 0
+    fi
+    net_setup || { log "net: cannot make a network namespace; skipped"; skipped+=("net"); return 0; }
+    local saved_ns=("${ns[@]}")
+    ns=(nsenter --net="$net_ns" "${ns[@]}")
+
+    # start latency, cold CLI: every row in one hyperfine run, in the benchmark namespace
+    row "berth run --rm --network bridge" "$berth" --root "$net_state" run --rm --network bridge host true
+    row "berth run --rm --network none" "$berth" --root "$net_state" run --rm --network none host true
+    row "berth run --rm --network bridge -p 8300:80" "$berth" --root "$net_state" run --rm --network bridge \
+        -p 8300:80 host true
+    [ ${#names[@]} -gt 0 ] && run_hyperfine net-start "$runs" "$warmup"
+
+    # the warm path: one JVM, the library, bridge and none alternately
+    log "net: warm library path, $net_warm_runs runs each"
+    net_in "$java" --enable-native-access=ALL-UNNAMED --class-path "$dist/*" "$repo/bench/src/WarmNet.java" \
+        "$net_warm_state" "$net_warm_runs" 20 "$out/net-warm.json" | tee "$out/net-warm.txt" >&2 ||
+        log "net: the warm path failed"
+
+    if command -v iperf3 >/dev/null 2>&1 && command -v nft >/dev/null 2>&1; then
+        net_throughput
+    else
+        log "net: iperf3 or nft missing: no throughput rows"
+        skipped+=("net throughput")
+    fi
+    ns=("${saved_ns[@]}")
+    net_cleanup
+}
+
+net_throughput() {
+    local a_ip rep
+    : >"$work/net-iperf.tsv"
+    # berth: a server container publishing 5201 on 8201, a client container, both on bridge
+    if ! "${ns[@]}" "$berth" --root "$net_state" run -d --name bench-net-a --network bridge -p 8201:5201 \
+        host iperf3 -s </dev/null >"$work/net-a.out" 2>"$work/net-a.err"; then
+        skip "berth iperf3 server" "berth run -d --network bridge -p 8201:5201 host iperf3 -s" "$work/net-a.err"
+        return 0
+    fi
+    if ! "${ns[@]}" "$berth" --root "$net_state" run -d --name bench-net-b --network bridge host sleep 3600 \
+        </dev/null >/dev/null 2>"$work/net-b.err"; then
+        skip "berth iperf3 client" "berth run -d --network bridge host sleep 3600" "$work/net-b.err"
+        return 0
+    fi
+    a_ip=$("$berth" --root "$net_state" inspect -f '{{.NetworkSettings.IPAddress}}' bench-net-a)
+    log "net: berth's iperf3 server at $a_ip, published on $net_host_ip:8201"
+
+    # by hand: the same topology with its own server, and loopback as the ceiling (no veth, no
+    # bridge, no NAT)
+    net_hand_setup
+    nsenter --net="/proc/$net_hand_1/ns/net" iperf3 -s </dev/null >/dev/null 2>&1 &
+    net_pids+=("$!")
+    nsenter --net="$net_ns" iperf3 -s -p 5301 </dev/null >/dev/null 2>&1 &
+    net_pids+=("$!")
+
+    local c2c_b="berth, container to container (bridge)"
+    local c2c_h="by hand, namespace to namespace (bridge + veth)"
+    local pub_b="berth, host address to published port (-p)"
+    local pub_h="by hand, host address to DNAT'ed port (nft)"
+    local lo="loopback in one namespace (reference)"
+    local exec_b=("${ns[@]}" "$berth" --root "$net_state" exec bench-net-b)
+    local in_h2=(nsenter --net="/proc/$net_hand_2/ns/net")
+    {
+        printf '%s\t%s\n' "$c2c_b" "berth exec bench-net-b iperf3 -c $a_ip -t $net_seconds -J"
+        printf '%s\t%s\n' "$c2c_h" "nsenter --net=/proc/PID2/ns/net iperf3 -c $net_hand_subnet.2 -t $net_seconds -J"
+        printf '%s\t%s\n' "$pub_b" "iperf3 -c $net_host_ip -p 8201 -t $net_seconds -J (berth run -p 8201:5201)"
+        printf '%s\t%s\n' "$pub_h" "iperf3 -c $net_host_ip -p 8202 -t $net_seconds -J (nft dnat to $net_hand_subnet.2:5201)"
+        printf '%s\t%s\n' "$lo" "iperf3 -c 127.0.0.1 -p 5301 -t $net_seconds -J"
+    } >"$work/net-iperf-rows.tsv"
+    for rep in $(seq "$net_repeat"); do
+        log "net: iperf3 round $rep of $net_repeat, $net_seconds s per row"
+        # berth and its hand-built twin back to back, in alternating order
+        if [ $((rep % 2)) -eq 1 ]; then
+            net_row_iperf "$c2c_b" "${exec_b[@]}" iperf3 -c "$a_ip"
+            net_row_iperf "$c2c_h" "${in_h2[@]}" iperf3 -c "$net_hand_subnet.2"
+            net_row_iperf "$pub_b" net_in iperf3 -c "$net_host_ip" -p 8201
+            net_row_iperf "$pub_h" net_in iperf3 -c "$net_host_ip" -p 8202
+        else
+            net_row_iperf "$c2c_h" "${in_h2[@]}" iperf3 -c "$net_hand_subnet.2"
+            net_row_iperf "$c2c_b" "${exec_b[@]}" iperf3 -c "$a_ip"
+            net_row_iperf "$pub_h" net_in iperf3 -c "$net_host_ip" -p 8202
+            net_row_iperf "$pub_b" net_in iperf3 -c "$net_host_ip" -p 8201
+        fi
+        net_row_iperf "$lo" net_in iperf3 -c 127.0.0.1 -p 5301
+    done
+    python3 - "$work/net-iperf.tsv" "$work/net-iperf-rows.tsv" "$out/net-iperf.json" "$net_seconds" "$net_repeat" <<'EOF'
+import json, statistics, sys
+tsv, rows_tsv, dest, seconds, repeat = sys.argv[1:]
+samples = {}
+for line in open(tsv):
+    name, gbps = line.rstrip("\n").split("\t")
+    samples.setdefault(name, []).append(float(gbps))
+rows = []
+for line in open(rows_tsv):
+    name, command = line.rstrip("\n").split("\t")
+    s = samples.get(name, [])
+    rows.append({"name": name, "command": command, "gbps": s, "median": statistics.median(s) if s else None,
+                 "min": min(s) if s else None, "max": max(s) if s else None})
+json.dump({"seconds": int(seconds), "repeat": int(repeat), "rows": rows}, open(dest, "w"), indent=2)
+EOF
+    "${ns[@]}" "$berth" --root "$net_state" rm -f bench-net-a bench-net-b >/dev/null 2>&1 ||
+        log "net: could not remove the iperf3 containers (the exit trap retries)"
 }
 
 # ---------------------------------------------------------------------------------------------

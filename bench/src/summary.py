@@ -375,6 +375,85 @@ else:
     targets.append(("monitor RSS < 1 MiB", f"VmRSS {mon['rss_kb']} kB (anon {mon['rss_anon_kb']}, file {mon['rss_file_kb']}), Pss {mon['pss_kb']} kB",
                     f"{mon['rss_kb'] / 1024:.2f} MiB", mon["rss_kb"] < 1024))
 
+# --- Networking -----------------------------------------------------------------------------
+print("## Networking\n")
+if "net" not in SECTIONS:
+    print("_Not run (BENCH_ONLY)._\n")
+else:
+    print("Everything here ran in a network namespace made for the run (`ip netns add berth-bench-PID`),"
+          " deleted at its end: berth's bridge `berth0`, its veth pairs and its `table ip berth`, and the"
+          " hand-built twin, never touched the host's network.\n")
+    netstart = hyperfine_rows("net-start.json")
+    none_row = "berth run --rm --network none"
+    bridge_row = "berth run --rm --network bridge"
+    if netstart:
+        print(f"**Start latency, cold CLI.** `hyperfine -N --warmup {knobs['warmup']} --runs {knobs['runs']}` over"
+              f" the rows in one invocation (`net-start.json`): `true` from the host image, start to exit and"
+              f" removal; `--network none` is a network namespace with loopback only. Ratios are to it.\n")
+        hyperfine_table(netstart, none_row)
+        b = next((r for r in netstart if r["name"] == bridge_row), None)
+        n = next((r for r in netstart if r["name"] == none_row), None)
+        if b and n:
+            print(f"A bridge adds {b['median'] - n['median']:.1f} ms to a cold `berth run --rm`"
+                  f" ({ms(b['median'])} vs {ms(n['median'])} ms, medians).\n")
+    warm = load("net-warm.json")
+    if warm:
+        print(f"**Start latency, warm library path** (`bench/src/WarmNet.java`: one JVM, `Engine.run` of"
+              f" `true` to its exit and removal, bridge and none alternately, {warm['runs']} runs each after"
+              f" {warm['warmups']} warm-ups; `net-warm.json`):\n")
+        print("| row | median [ms] | min [ms] | p90 [ms] | max [ms] |")
+        print("|:---|---:|---:|---:|---:|")
+        for key, label in (("bridge", "warm, --network bridge"), ("none", "warm, --network none")):
+            d = warm[key]
+            print(f"| {label} | {ms(d['median_ms'])} | {ms(d['min_ms'])} | {ms(d['p90_ms'])} | {ms(d['max_ms'])} |")
+        print()
+        extra = warm["median_extra_ms"]
+        print(f"Extra for the bridge, warm: {extra:.2f} ms (median of the differences of neighbouring runs;"
+              f" {warm['extra_of_medians_ms']:.2f} ms as the difference of the medians).\n")
+        targets.append(("bridge start latency over `--network none`, warm, under 5 ms",
+                        f"{extra:.2f} ms (bridge {ms(warm['bridge']['median_ms'])} ms, none {ms(warm['none']['median_ms'])} ms)",
+                        f"{extra / 5:.2f}x the budget", extra < 5))
+    iperf = load("net-iperf.json")
+    if iperf:
+        print(f"**TCP throughput** (iperf3, one stream, {iperf['seconds']} s per run, {iperf['repeat']} rounds,"
+              f" berth and its hand-built twin back to back in alternating order; `net-iperf.json`). The"
+              f" hand-built twin is the same topology made with `ip` (a bridge, two namespaces on veth pairs)"
+              f" and `nft` (a DNAT of the host address's port to the server), in the same namespace. The host"
+              f" address is 192.0.2.1, on the benchmark namespace's loopback link.\n")
+        print("| row | median [Gbit/s] | min | max | berth / by hand |")
+        print("|:---|---:|---:|---:|---:|")
+        by = {r["name"]: r for r in iperf["rows"]}
+        pairs = {}
+        names = [r["name"] for r in iperf["rows"]]
+        for bname in names:
+            if bname.startswith("berth"):
+                twin = next((h for h in names if h.startswith("by hand") and names.index(h) == names.index(bname) + 1), None)
+                if twin:
+                    pairs[bname] = twin
+        for r in iperf["rows"]:
+            if r["median"] is None:
+                print(f"| {r['name']} | failed | - | - | - |")
+                continue
+            ratio = "-"
+            if r["name"] in pairs and by[pairs[r["name"]]]["median"]:
+                ratio = f"{r['median'] / by[pairs[r['name']]]['median']:.2f}x"
+            print(f"| {r['name']} | {r['median']:.2f} | {r['min']:.2f} | {r['max']:.2f} | {ratio} |")
+        print()
+        for bname, hname in pairs.items():
+            bm, hm = by[bname]["median"], by[hname]["median"]
+            if bm and hm:
+                targets.append((f"throughput equal to the same path by hand ({bname.split(', ', 1)[1]})",
+                                f"berth {bm:.2f} Gbit/s, by hand {hm:.2f} Gbit/s", f"{bm / hm:.2f}x",
+                                abs(bm / hm - 1) <= 0.10))
+        print("<details><summary>the command of each throughput row</summary>\n")
+        print("| row | command |")
+        print("|:---|:---|")
+        for r in iperf["rows"]:
+            print(f"| {r['name']} | `{r['command']}` |")
+        print("\n</details>\n")
+    skipped_lines("net")
+    commands_block("net")
+
 # --- Targets --------------------------------------------------------------------------------
 print("## Targets\n")
 print("Checked on the medians of this run (sections not run are left out).\n")

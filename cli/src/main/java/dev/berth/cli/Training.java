@@ -14,6 +14,12 @@ import java.util.Map;
  * containerd's shim calls them, so the cache holds the classes of each. A JDK 25 cache comes
  * from one run, hence one program for both.
  *
+ * <p>When the JVM runs in a network namespace of its own ({@code bin/build} starts it under
+ * {@code unshare --net}), it also runs containers on a bridge network, with a published port and
+ * without: the FFM downcalls into rtnetlink and libnftables, and the classes of the network
+ * path, then come from the cache too. In the host's network namespace it never does: training
+ * must not add a bridge or firewall rules to the machine.
+ *
  * <p>{@code Training DIR}: DIR is an empty directory the run may fill and that the caller removes.
  */
 public final class Training {
@@ -24,6 +30,11 @@ public final class Training {
         boolean root = dev.berth.linux.Procs.effectiveUid() == 0;
         if (root) {
             Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
+            if (ownNetns()) {
+                String netRoot = dir.resolve("berth-net").toString();
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "host", "true"});
+            }
             Path bundle = bundle(dir.resolve("bundle"));
             String[] global = {"--root", dir.resolve("runtime").toString()};
             runtime(global, "create", "--bundle", bundle.toString(), "train1");
@@ -36,6 +47,27 @@ public final class Training {
         }
         System.out.flush();
         Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * True when this JVM's network namespace is not its parent's ({@code bin/build}'s shell), nor
+     * that of the machine's first process where that can be read (it may not be, even for root).
+     */
+    private static boolean ownNetns() {
+        try {
+            Path own = Files.readSymbolicLink(Path.of("/proc/self/ns/net"));
+            long parent = ProcessHandle.current().parent().orElseThrow().pid();
+            if (own.equals(Files.readSymbolicLink(Path.of("/proc/" + parent + "/ns/net")))) {
+                return false;
+            }
+            try {
+                return !own.equals(Files.readSymbolicLink(Path.of("/proc/1/ns/net")));
+            } catch (java.nio.file.AccessDeniedException e) {
+                return true;
+            }
+        } catch (Exception e) {
+            return false;
+        }
     }
 
     private static void runtime(String[] global, String... command) {

@@ -124,6 +124,9 @@ public final class Engine {
         }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         checkNetwork(r, namespaces);
+        if (r.network != null) {
+            Networking.prepare();
+        }
         String id = Names.newId();
         String name = r.name;
         if (name != null) {
@@ -289,6 +292,7 @@ public final class Engine {
             exit.addAll(List.of("rm", "-f", id));
         }
         Networking.Plan network = r.network == null ? null : Networking.reserve(store.root(), id, r);
+        Trace.mark("network reserved");
         Map<String, Path> etcFiles = network == null ? EtcFiles.write(dir, hostname)
             : EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, name, r));
         if (network != null) {

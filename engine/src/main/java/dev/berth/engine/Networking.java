@@ -30,6 +30,11 @@ final class Networking {
 
     private Networking() {}
 
+    /** Links the native calls of {@link #connect} in the background, while the container is made. */
+    static void prepare() {
+        Wiring.prepare();
+    }
+
     /**
      * The store under ROOT/networks. {@code $BERTH_BRIDGE_SUBNET} (docker's --bip) is the default
      * network's subnet when it is first made, for hosts where berth's pick would not do.

@@ -1,6 +1,7 @@
 package dev.berth.linux;
 
 import java.lang.foreign.FunctionDescriptor;
+import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 
@@ -14,8 +15,14 @@ import static java.lang.foreign.ValueLayout.JAVA_LONG;
  * keeps alive for the call; the call-state segment of {@link Native#state} receives errno.
  */
 public final class Syscall {
-    private static final MethodHandle SYSCALL = Native.libcVariadic("syscall", FunctionDescriptor.of(JAVA_LONG,
-        JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG), 1);
+    /**
+     * The downcall shape without an address: {@code (MemorySegment fn, MemorySegment state,
+     * long nr, long a..f) long}. {@link CFunction} binds other functions to it.
+     */
+    static final MethodHandle SHAPE = CFunction.shape(FunctionDescriptor.of(JAVA_LONG,
+        JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG, JAVA_LONG));
+    private static final MethodHandle SYSCALL = SHAPE.bindTo(Linker.nativeLinker().defaultLookup().find("syscall")
+        .orElseThrow(() -> new UnsatisfiedLinkError("no symbol syscall")));
     // numbers: x86_64's own table, or the generic one of aarch64 and riscv64
     private static final boolean X86 = x86();
     public static final long CLOSE = X86 ? 3 : 57;

@@ -87,7 +87,7 @@ public final class Firewall implements AutoCloseable {
         Subnet net = Subnet.parse(subnet);
         sysctls(bridge);
         String owner = FirewallState.NETWORK + name;
-        apply("add network " + name, state -> {
+        apply("add network " + name, true, state -> {
             for (FirewallState.Network other : state.networks().values()) {
                 if (other.name().equals(name)) {
                     continue;
@@ -101,9 +101,16 @@ public final class Firewall implements AutoCloseable {
                         + other.name() + ": choose another subnet");
                 }
             }
+            List<FirewallState.Element> owned = state.owned(owner);
+            FirewallState.Network have = state.networks().get(name);
+            // fields compared one by one: a record's equals is bootstrapped at run time (~ms cold)
+            if (owned.size() == 4 && have != null && have.bridge().equals(bridge) && have.internal() == internal
+                && have.subnet() != null && have.subnet().base() == net.base() && have.subnet().prefix() == net.prefix()) {
+                return List.of(); // there already, as wanted: the common case, a second container
+            }
             Object prefix = prefix(Inet4.format(net.base()), net.prefix());
-            List<Object> c = FirewallTable.skeleton();
-            delete(c, state.owned(owner));
+            List<Object> c = new ArrayList<>();
+            delete(c, owned);
             c.add(addElement(BRIDGES, bridge, owner));
             c.add(addElement(INTRA, concat(bridge, bridge), owner));
             c.add(addElement(SUBNETS, concat(prefix, bridge), owner));
@@ -143,7 +150,7 @@ public final class Firewall implements AutoCloseable {
             }
         }
         String owner = FirewallState.CONTAINER + containerId;
-        apply("publish ports of container " + containerId, state -> {
+        apply("publish ports of container " + containerId, true, state -> {
             for (FirewallState.Published p : state.published()) {
                 for (PortMapping m : wanted) {
                     if (!p.containerId().equals(containerId) && clash(m, p.mapping())) {
@@ -152,7 +159,7 @@ public final class Firewall implements AutoCloseable {
                     }
                 }
             }
-            List<Object> c = FirewallTable.skeleton();
+            List<Object> c = new ArrayList<>();
             delete(c, state.owned(owner));
             for (PortMapping m : wanted) {
                 Object to = concat(ip, m.containerPort());
@@ -203,21 +210,27 @@ public final class Firewall implements AutoCloseable {
     }
 
     private interface Change {
+        /** The elements to delete and add. */
         List<Object> commands(FirewallState state) throws NetException;
     }
 
     /**
      * Reads the table, computes the change from it and sends it as one transaction. Another
      * berth process may change the table in between; the kernel then refuses the transaction
-     * (an element to delete is gone, one to add exists), and it is computed again.
+     * (an element to delete is gone, one to add exists), and it is computed again. With
+     * {@code build}, a table that is not laid out as {@link FirewallTable#skeleton} makes it
+     * gets its chains and rules (again) in the same transaction.
      */
-    private void apply(String what, Change change) throws NetException {
+    private void apply(String what, boolean build, Change change) throws NetException {
         for (int attempt = 1; ; attempt++) {
             FirewallState state = read();
-            List<Object> commands = change.commands(state);
-            if (commands.isEmpty()) {
+            List<Object> elements = change.commands(state);
+            boolean lay = build && !state.laidOut();
+            if (elements.isEmpty() && !lay) {
                 return;
             }
+            List<Object> commands = lay ? FirewallTable.skeleton() : new ArrayList<>();
+            commands.addAll(elements);
             try {
                 if (!state.sets.contains(PORTS) || !state.sets.contains(HOST_IP_PORTS)) {
                     nft.run(FirewallTable.MAPS);
@@ -234,7 +247,7 @@ public final class Firewall implements AutoCloseable {
     }
 
     private void removeOwned(String what, String owner) throws NetException {
-        apply(what, state -> {
+        apply(what, false, state -> {
             List<Object> c = new ArrayList<>();
             delete(c, state.owned(owner));
             return c;

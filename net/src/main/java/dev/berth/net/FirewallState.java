@@ -3,6 +3,7 @@ package dev.berth.net;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.json.JsonException;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -28,23 +29,60 @@ final class FirewallState {
     final List<Element> elements;
     /** The names of the sets and maps that exist, with elements or without. */
     final Set<String> sets;
+    /** Every chain that exists, with the comments of its rules in order (null for a rule without). */
+    final Map<String, List<String>> chains;
 
-    private FirewallState(List<Element> elements, Set<String> sets) {
+    private FirewallState(List<Element> elements, Set<String> sets, Map<String, List<String>> chains) {
         this.elements = elements;
         this.sets = sets;
+        this.chains = chains;
     }
 
     static FirewallState empty() {
-        return new FirewallState(List.of(), Set.of());
+        return new FirewallState(List.of(), Set.of(), Map.of());
+    }
+
+    /**
+     * True when the table has every set and map, and every chain holds the expected number of
+     * rules, each commented {@link FirewallTable#LAYOUT}: what this berth's rules would make.
+     */
+    boolean laidOut() {
+        if (!sets.containsAll(FirewallTable.SETS) || chains.size() != FirewallTable.CHAINS.size()) {
+            return false;
+        }
+        for (String chain : FirewallTable.CHAINS) {
+            List<String> comments = chains.get(chain);
+            if (comments == null || comments.size() != FirewallTable.RULES.get(chain)) {
+                return false;
+            }
+            for (String c : comments) {
+                if (!FirewallTable.LAYOUT.equals(c)) {
+                    return false;
+                }
+            }
+        }
+        return true;
     }
 
     static FirewallState parse(String json) throws JsonException {
         List<Element> elements = new ArrayList<>();
         Set<String> sets = new HashSet<>();
+        Map<String, List<String>> chains = new HashMap<>();
         Object items = Json.parseObject(json).get("nftables");
         if (items instanceof List<?> list) {
             for (Object item : list) {
                 if (item instanceof Map<?, ?> m) {
+                    if (m.get("chain") instanceof Map<?, ?> c && c.get("name") instanceof String name) {
+                        chains.putIfAbsent(name, new ArrayList<>());
+                    }
+                    if (m.get("rule") instanceof Map<?, ?> r && r.get("chain") instanceof String chain) {
+                        List<String> comments = chains.get(chain);
+                        if (comments == null) {
+                            comments = new ArrayList<>();
+                            chains.put(chain, comments);
+                        }
+                        comments.add(r.get("comment") instanceof String c ? c : null);
+                    }
                     Object set = m.get("set") != null ? m.get("set") : m.get("map");
                     if (set instanceof Map<?, ?> s && s.get("name") instanceof String name) {
                         sets.add(name);
@@ -57,7 +95,7 @@ final class FirewallState {
                 }
             }
         }
-        return new FirewallState(elements, sets);
+        return new FirewallState(elements, sets, chains);
     }
 
     /** {@code KEY}, {@code {"elem": {"val": KEY, "comment": ...}}} or, in a map, {@code [either, DATA]}. */

@@ -17,7 +17,9 @@ import static dev.berth.net.NftJson.object;
 import static dev.berth.net.NftJson.payload;
 import static dev.berth.net.NftJson.prefix;
 
+import dev.berth.runtime.json.Json;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
@@ -60,12 +62,44 @@ final class FirewallTable {
         comment "published on one address of the host"; }
         """;
 
+    /** The sets and maps of the layout. */
+    static final List<String> SETS = List.of(BRIDGES, INTRA, INTERNAL, SUBNETS, OUTBOUND, PORTS, HOST_IP_PORTS);
+    /** The chains of the layout, in the order they are made. */
+    static final List<String> CHAINS = List.of(FORWARD, PREROUTING, OUTPUT, PUBLISHED, POSTROUTING);
+
+    /**
+     * The comment of every rule: {@code berth layout} and a hash of the rules themselves. A table
+     * whose chains hold exactly the expected number of rules, all with this comment, is laid out
+     * as this berth would lay it out, and a change only adds or deletes elements; anything else
+     * (a chain or rule missing or added by hand, rules of an older berth) makes the next change
+     * replace the rules. So the common change flushes no chain: flushed rules are freed after an
+     * RCU grace period, and closing the netfilter socket waits for that (~20 ms here).
+     */
+    static final String LAYOUT;
+    /** How many rules each chain holds. */
+    static final Map<String, Integer> RULES;
+
+    static {
+        List<Object> rules = rules();
+        LAYOUT = "berth layout " + Integer.toHexString(Json.compact(Map.of("rules", rules)).hashCode());
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        for (String chain : CHAINS) {
+            counts.put(chain, 0);
+        }
+        for (Object r : rules) {
+            String chain = (String) ruleBody(r).get("chain");
+            counts.put(chain, counts.get(chain) + 1);
+        }
+        RULES = Map.copyOf(counts);
+    }
+
     private FirewallTable() {}
 
     /**
      * Commands (JSON) that make the table, its sets and its chains if they are missing (add is a no-op
      * for what exists, so set elements stay) and replace the rules of every chain with the
-     * current ones (flush, then add, in the same transaction: no packet sees a half-made chain).
+     * current ones (flush, then add, in the same transaction: no packet sees a half-made chain),
+     * each commented {@link #LAYOUT}.
      */
     static List<Object> skeleton() {
         List<Object> c = new ArrayList<>();
@@ -87,10 +121,24 @@ final class FirewallTable {
         c.add(baseChain(OUTPUT, "nat", "output", -100));
         c.add(command("add", "chain", object("family", FAMILY, "table", TABLE, "name", PUBLISHED)));
         c.add(baseChain(POSTROUTING, "nat", "postrouting", 100));
-        for (String chain : List.of(FORWARD, PREROUTING, OUTPUT, PUBLISHED, POSTROUTING)) {
+        for (String chain : CHAINS) {
             c.add(command("flush", "chain", object("family", FAMILY, "table", TABLE, "name", chain)));
         }
+        for (Object r : rules()) {
+            ruleBody(r).put("comment", LAYOUT);
+            c.add(r);
+        }
+        return c;
+    }
 
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> ruleBody(Object addRule) {
+        return (Map<String, Object>) ((Map<String, Object>) ((Map<String, Object>) addRule).get("add")).get("rule");
+    }
+
+    /** The rules of every chain, in order, without their comment. */
+    private static List<Object> rules() {
+        List<Object> c = new ArrayList<>();
         Object iif = meta("iifname");
         Object oif = meta("oifname");
         Object saddr = payload("ip", "saddr");

@@ -64,9 +64,11 @@ public final class HostPorts {
     public List<PublishedPort> publish(String containerId, List<PortSpec> specs) throws NetException {
         try (StateLock l = networks.lock()) {
             List<PublishedPort> all = read();
+            boolean changed = false;
             for (Iterator<PublishedPort> it = all.iterator(); it.hasNext(); ) {
                 if (it.next().containerId().equals(containerId)) {
                     it.remove();
+                    changed = true;
                 }
             }
             List<PublishedPort> added;
@@ -78,7 +80,9 @@ public final class HostPorts {
                 }
                 added = add(containerId, specs, all);
             }
-            write(all);
+            if (changed || !added.isEmpty()) { // most containers publish nothing: no write, no fsync
+                write(all);
+            }
             return added;
         }
     }

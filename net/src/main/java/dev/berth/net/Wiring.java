@@ -4,11 +4,15 @@ import dev.berth.linux.ErrnoException;
 import dev.berth.linux.netlink.Address;
 import dev.berth.linux.netlink.Link;
 import dev.berth.linux.netlink.Rtnl;
+import dev.berth.linux.nft.Nft;
+import dev.berth.runtime.Trace;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 
 /**
  * The kernel side of a bridge network, over rtnetlink: the bridge with its gateway address, and
@@ -21,6 +25,43 @@ public final class Wiring {
     private static final int EEXIST = 17;
 
     private Wiring() {}
+
+    /**
+     * Starts linking, on a thread of its own, the native calls {@link #connect} makes (rtnetlink,
+     * libnftables): on a cold JVM that takes ~20 ms, which a caller that knows a network is
+     * coming can overlap with the container's creation. Once per JVM; nothing changes in any
+     * network namespace.
+     */
+    public static void prepare() {
+        synchronized (Wiring.class) {
+            if (prepared) {
+                return;
+            }
+            prepared = true;
+        }
+        Thread.ofPlatform().name("berth-net-prepare").daemon().start(new Prepare());
+    }
+
+    private static boolean prepared;
+
+    /**
+     * The ids of the networks whose firewall elements this process has put in place (or found
+     * there). A long-lived process (the library, a daemon) reads the table for the first container
+     * of a network only, as docker sets a network's rules up once: ~1.3 ms less per start. A
+     * rule set flushed behind its back is put back by {@code berth network reload} ({@link
+     * #restore}, which always reads), as docker's are by a restart. A network made again gets a
+     * new id, so it is never taken for the old one.
+     */
+    private static final Set<String> FIREWALLED = new HashSet<>();
+
+    /** A class, not a lambda: no bootstrap on a cold start. */
+    private static final class Prepare implements Runnable {
+        @Override
+        public void run() {
+            Rtnl.prepare();
+            Nft.prepare();
+        }
+    }
 
     /** The host end of a container's pair: {@code vb} and the id's start, 13 of IFNAMSIZ's 15. */
     public static String hostEnd(String containerId) {
@@ -132,7 +173,7 @@ public final class Wiring {
             throw new NetException.SystemFailure("cannot restore bridge " + n.bridge() + " of network " + n.name()
                 + ": " + e.getMessage(), e);
         }
-        firewall(n, containerId, address, ports);
+        firewall(n, containerId, address, ports, true);
         return true;
     }
 
@@ -161,6 +202,9 @@ public final class Wiring {
             throw new NetException.SystemFailure("cannot remove bridge " + n.bridge() + " of network " + n.name() + ": "
                 + e.getMessage(), e);
         }
+        synchronized (FIREWALLED) {
+            FIREWALLED.remove(n.id());
+        }
         try (Firewall fw = Firewall.open()) {
             fw.removeNetwork(n.name());
         }
@@ -171,6 +215,7 @@ public final class Wiring {
         String veth = hostEnd(a.containerId(), inner);
         try (Rtnl host = Rtnl.open()) {
             bridge(host, n);
+            Trace.mark("bridge ready");
             host.links().addVeth(veth, inner, netns);
             host.links().setMaster(veth, n.bridge());
             // a container reaching its own published port by the host's address comes back here
@@ -188,17 +233,33 @@ public final class Wiring {
             if (inner.equals("eth0")) {
                 inside.routes().addDefault(InetAddress.getByName(a.gateway()));
             }
+            Trace.mark("container side set up");
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
-        firewall(n, a.containerId(), a.address(), ports);
+        firewall(n, a.containerId(), a.address(), ports, false);
     }
 
-    private static void firewall(Network n, String containerId, String address, List<PublishedPort> ports)
+    /**
+     * The network's firewall elements (once per network and process, see {@link #FIREWALLED})
+     * and the container's published ports. {@code check}: read the table even when this process
+     * has put the network's elements in place before ({@link #restore} does).
+     */
+    private static void firewall(Network n, String containerId, String address, List<PublishedPort> ports, boolean check)
         throws NetException {
+        boolean known;
+        synchronized (FIREWALLED) {
+            known = !check && FIREWALLED.contains(n.id());
+        }
+        if (known && ports.isEmpty()) {
+            return;
+        }
         try (Firewall fw = Firewall.open()) {
-            fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
+            Trace.mark("firewall opened");
+            if (!known) {
+                fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
+            }
             if (!ports.isEmpty()) {
                 List<PortMapping> mappings = new ArrayList<>();
                 for (PublishedPort p : ports) {
@@ -206,6 +267,9 @@ public final class Wiring {
                 }
                 fw.publish(containerId, address, mappings);
             }
+        }
+        synchronized (FIREWALLED) {
+            FIREWALLED.add(n.id());
         }
     }
 

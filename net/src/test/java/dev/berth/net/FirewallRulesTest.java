@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
  * namespace of the test's own: the nft command is the oracle, not berth's reading of it.
  */
 class FirewallRulesTest {
-    private static final String CHAINS = """
+    private static final String CHAINS = withLayout("""
         	chain forward {
         		type filter hook forward priority filter; policy accept;
         		iifname . oifname @intra accept
@@ -52,7 +52,7 @@ class FirewallRulesTest {
         		ip saddr 127.0.0.0/8 oifname @bridges masquerade
         	}
         }
-        """;
+        """);
 
     private static final List<String> N1 = List.of(
         "bridges: br-n1 # network n1",
@@ -266,6 +266,52 @@ class FirewallRulesTest {
             assertEquals(other, ns.sh("nft", "list", "table", "ip", "other"));
             assertEquals("table ip other\ntable inet berth\ntable ip berth\n", ns.sh("nft", "list", "tables"));
         }
+    }
+
+    /**
+     * Once the table is laid out, a change only adds and deletes elements (the rules keep their
+     * handles); a rule missing or changed by hand, or a rule of another layout, makes the next
+     * change lay the chains out again.
+     */
+    @Test
+    void aLaidOutTableOnlyGetsElementsAndADamagedOneIsRepaired() throws Exception {
+        try (Netns ns = new Netns(); Firewall fw = Firewall.open(ns.path)) {
+            bridges(ns, "br-n1", "br-n2");
+            fw.addNetwork("n1", "br-n1", "10.77.1.0/24", false);
+            String rules = ns.sh("nft", "-a", "list", "chain", "ip", "berth", "forward");
+            fw.addNetwork("n1", "br-n1", "10.77.1.0/24", false);
+            fw.addNetwork("n2", "br-n2", "10.77.2.0/24", false);
+            fw.publish("c1", "10.77.1.2", List.of(PortMapping.tcp(8080, 80)));
+            fw.unpublish("c1");
+            fw.removeNetwork("n2");
+            assertEquals(rules, ns.sh("nft", "-a", "list", "chain", "ip", "berth", "forward"), "no rule was replaced");
+
+            String handle = rules.lines().filter(l -> l.contains("@internal drop")).findFirst().orElseThrow()
+                .replaceAll(".*# handle ", "");
+            ns.sh("nft", "delete", "rule", "ip", "berth", "forward", "handle", handle);
+            fw.publish("c1", "10.77.1.2", List.of(PortMapping.tcp(8080, 80)));
+            String table = ns.sh("nft", "list", "table", "ip", "berth");
+            assertEquals(CHAINS, table.substring(table.indexOf("\tchain forward {")));
+
+            ns.sh("nft", "flush chain ip berth postrouting; add rule ip berth postrouting masquerade");
+            fw.unpublish("c1");
+            assertTrue(ns.sh("nft", "list", "chain", "ip", "berth", "postrouting").contains("\t\tmasquerade\n"),
+                "a removal alone changes no rule");
+            fw.addNetwork("n1", "br-n1", "10.77.1.0/24", false);
+            table = ns.sh("nft", "list", "table", "ip", "berth");
+            assertEquals(CHAINS, table.substring(table.indexOf("\tchain forward {")));
+            assertEquals(sorted(N1), elements(ns));
+        }
+    }
+
+    /** The rule lines of nft's listing, each with berth's layout comment. */
+    private static String withLayout(String chains) {
+        StringBuilder out = new StringBuilder();
+        for (String line : chains.split("\n", -1)) {
+            boolean rule = line.startsWith("\t\t") && !line.startsWith("\t\ttype ");
+            out.append(line).append(rule ? " comment \"" + FirewallTable.LAYOUT + "\"" : "").append('\n');
+        }
+        return out.substring(0, out.length() - 1);
     }
 
     private static void bridges(Netns ns, String... names) throws Exception {

@@ -2,7 +2,6 @@ package dev.berth.linux.nft;
 
 import dev.berth.linux.NetnsThread;
 import java.io.IOException;
-import java.lang.foreign.MemorySegment;
 import java.nio.file.Path;
 import java.util.Objects;
 
@@ -25,13 +24,25 @@ public final class Nft implements AutoCloseable {
 
     private final NftLib lib;
     private final NetnsThread thread;
-    private final MemorySegment ctx;
+    private final long ctx;
     private boolean closed;
 
-    private Nft(NftLib lib, NetnsThread thread, MemorySegment ctx) {
+    private Nft(NftLib lib, NetnsThread thread, long ctx) {
         this.lib = lib;
         this.thread = thread;
         this.ctx = ctx;
+    }
+
+    /**
+     * Loads libnftables and binds its functions, as the first {@link #open} would; a missing
+     * library is left for {@code open} to report.
+     */
+    public static void prepare() {
+        try {
+            NftLib.get();
+        } catch (NftException | RuntimeException e) {
+            // open reports it
+        }
     }
 
     /** A context in the caller's network namespace. */
@@ -54,7 +65,7 @@ public final class Nft implements AutoCloseable {
         NftLib lib = NftLib.get();
         NetnsThread thread = NetnsThread.start(netns, netns == null ? "nft" : "nft " + netns);
         try {
-            MemorySegment ctx = thread.call(() -> {
+            long ctx = thread.call(() -> {
                 synchronized (LIBRARY) {
                     return lib.newContext();
                 }

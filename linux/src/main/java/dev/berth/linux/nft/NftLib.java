@@ -1,13 +1,12 @@
 package dev.berth.linux.nft;
 
+import dev.berth.linux.CFunction;
 import dev.berth.linux.ErrnoException;
 import dev.berth.linux.Native;
+import dev.berth.linux.Syscall;
 import java.lang.foreign.Arena;
-import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.SymbolLookup;
-import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandle;
 
 /**
  * The downcalls into libnftables ({@code nftables/libnftables.h}, see libnftables(3)), loaded
@@ -21,39 +20,33 @@ final class NftLib {
     private static final int SOCK_RAW_CLOEXEC = 3 | 0x80000;
     private static final int NETLINK_NETFILTER = 12;
 
-    private final MethodHandle ctxNew;
-    private final MethodHandle outputSetFlags;
-    private final MethodHandle bufferOutput;
-    private final MethodHandle bufferError;
-    private final MethodHandle runCmdFromBuffer;
-    private final MethodHandle getOutputBuffer;
-    private final MethodHandle getErrorBuffer;
-    private final MethodHandle ctxFree;
-    private final MethodHandle socket;
-    private final MethodHandle close;
+    // all through CFunction: one downcall shape for the whole library (see there)
+    private final CFunction ctxNew;
+    private final CFunction outputSetFlags;
+    private final CFunction bufferOutput;
+    private final CFunction bufferError;
+    private final CFunction runCmdFromBuffer;
+    private final CFunction getOutputBuffer;
+    private final CFunction getErrorBuffer;
+    private final CFunction ctxFree;
 
     private NftLib(SymbolLookup lib) {
-        ValueLayout.OfInt i = ValueLayout.JAVA_INT;
-        ValueLayout p = ValueLayout.ADDRESS;
         // struct nft_ctx *nft_ctx_new(uint32_t flags);
-        ctxNew = Native.downcall(lib, "nft_ctx_new", FunctionDescriptor.of(p, i));
+        ctxNew = CFunction.find(lib, "nft_ctx_new");
         // void nft_ctx_output_set_flags(struct nft_ctx *ctx, unsigned int flags);
-        outputSetFlags = Native.downcall(lib, "nft_ctx_output_set_flags", FunctionDescriptor.ofVoid(p, i));
+        outputSetFlags = CFunction.find(lib, "nft_ctx_output_set_flags");
         // int nft_ctx_buffer_output(struct nft_ctx *ctx);
-        bufferOutput = Native.downcall(lib, "nft_ctx_buffer_output", FunctionDescriptor.of(i, p));
+        bufferOutput = CFunction.find(lib, "nft_ctx_buffer_output");
         // int nft_ctx_buffer_error(struct nft_ctx *ctx);
-        bufferError = Native.downcall(lib, "nft_ctx_buffer_error", FunctionDescriptor.of(i, p));
+        bufferError = CFunction.find(lib, "nft_ctx_buffer_error");
         // int nft_run_cmd_from_buffer(struct nft_ctx *nft, const char *buf);
-        runCmdFromBuffer = Native.downcall(lib, "nft_run_cmd_from_buffer", FunctionDescriptor.of(i, p, p));
+        runCmdFromBuffer = CFunction.find(lib, "nft_run_cmd_from_buffer");
         // const char *nft_ctx_get_output_buffer(struct nft_ctx *ctx);
-        getOutputBuffer = Native.downcall(lib, "nft_ctx_get_output_buffer", FunctionDescriptor.of(p, p));
+        getOutputBuffer = CFunction.find(lib, "nft_ctx_get_output_buffer");
         // const char *nft_ctx_get_error_buffer(struct nft_ctx *ctx);
-        getErrorBuffer = Native.downcall(lib, "nft_ctx_get_error_buffer", FunctionDescriptor.of(p, p));
+        getErrorBuffer = CFunction.find(lib, "nft_ctx_get_error_buffer");
         // void nft_ctx_free(struct nft_ctx *ctx);
-        ctxFree = Native.downcall(lib, "nft_ctx_free", FunctionDescriptor.ofVoid(p));
-        // int socket(int domain, int type, int protocol); int close(int fd);
-        socket = Native.libc("socket", FunctionDescriptor.of(i, i, i, i));
-        close = Native.libc("close", FunctionDescriptor.of(i, i));
+        ctxFree = CFunction.find(lib, "nft_ctx_free");
     }
 
     private static final class Loaded {
@@ -84,49 +77,41 @@ final class NftLib {
 
     /**
      * A new context with its output and errors kept in buffers, on the calling thread: its
-     * netfilter socket lives in this thread's network namespace.
+     * netfilter socket lives in this thread's network namespace. The context is an address.
      */
-    MemorySegment newContext() throws NftException {
+    long newContext() throws NftException {
         checkNetlink();
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.state(arena);
-            MemorySegment ctx = (MemorySegment) ctxNew.invokeExact(state, 0);
-            if (ctx.equals(MemorySegment.NULL)) {
+            long ctx = ctxNew.call(state, 0);
+            if (ctx == 0) {
                 throw new NftException("nft_ctx_new failed: out of memory?");
             }
-            int out = (int) bufferOutput.invokeExact(state, ctx);
-            int err = (int) bufferError.invokeExact(state, ctx);
+            int out = (int) bufferOutput.call(state, ctx);
+            int err = (int) bufferError.call(state, ctx);
             if (out != 0 || err != 0) {
                 freeContext(ctx);
                 throw new NftException("libnftables cannot buffer its output (fopencookie failed)");
             }
             return ctx;
-        } catch (NftException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.failed("nft_ctx_new", t);
         }
     }
 
     /** Runs {@code commands}; returns {@code {rc, output, errors}} as read from the buffers. */
-    Result run(MemorySegment ctx, String commands, int outputFlags) {
+    Result run(long ctx, String commands, int outputFlags) {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.state(arena);
-            outputSetFlags.invokeExact(state, ctx, outputFlags);
-            int rc = (int) runCmdFromBuffer.invokeExact(state, ctx, arena.allocateFrom(commands));
-            String output = string((MemorySegment) getOutputBuffer.invokeExact(state, ctx));
-            String errors = string((MemorySegment) getErrorBuffer.invokeExact(state, ctx));
+            outputSetFlags.call(state, ctx, outputFlags);
+            int rc = (int) runCmdFromBuffer.call(state, ctx, arena.allocateFrom(commands).address());
+            String output = string(getOutputBuffer.call(state, ctx));
+            String errors = string(getErrorBuffer.call(state, ctx));
             return new Result(rc, output, errors);
-        } catch (Throwable t) {
-            throw Native.failed("nft_run_cmd_from_buffer", t);
         }
     }
 
-    void freeContext(MemorySegment ctx) {
+    void freeContext(long ctx) {
         try (Arena arena = Arena.ofConfined()) {
-            ctxFree.invokeExact(Native.state(arena), ctx);
-        } catch (Throwable t) {
-            throw Native.failed("nft_ctx_free", t);
+            ctxFree.call(Native.state(arena), ctx);
         }
     }
 
@@ -139,24 +124,20 @@ final class NftLib {
     private void checkNetlink() throws NftException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.state(arena);
-            int fd = (int) socket.invokeExact(state, AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_NETFILTER);
+            long fd = Syscall.call(state, Syscall.SOCKET, AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_NETFILTER, 0, 0, 0);
             if (fd < 0) {
                 ErrnoException e = new ErrnoException("socket", "AF_NETLINK, NETLINK_NETFILTER", Native.errno(state));
                 throw new NftException("cannot open a netfilter netlink socket, " + e.getMessage()
                     + ": the kernel needs nf_tables (modprobe nf_tables)", e);
             }
-            int ignored = (int) close.invokeExact(state, fd);
-        } catch (NftException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw Native.failed("socket", t);
+            Syscall.call(state, Syscall.CLOSE, fd, 0, 0, 0, 0, 0);
         }
     }
 
-    private static String string(MemorySegment cString) {
-        if (cString.equals(MemorySegment.NULL)) {
+    private static String string(long cString) {
+        if (cString == 0) {
             return "";
         }
-        return cString.reinterpret(Long.MAX_VALUE).getString(0);
+        return MemorySegment.ofAddress(cString).reinterpret(Long.MAX_VALUE).getString(0);
     }
 }
