@@ -5,6 +5,7 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -27,9 +28,7 @@ import java.util.Map;
  * calls one process at a time (create, start, state, kill, delete, ...), so that each call costs
  * a small C client ({@code berth-stage --client}, native/stage/client.c) instead of a JVM start.
  * The client forks the container's stage itself, so the container is its descendant exactly as
- * with runc; this JVM only decides and talks to that stage through /proc/PID/fd. A foreground
- * {@code run} or {@code exec} is served too: its client forwards the signals it receives and,
- * for a terminal, its window size and input ({@link RuntimeClient}).
+ * with runc; this JVM only decides and talks to that stage through /proc/PID/fd.
  *
  * <p>Started in the background by the first call that found no server; leaves after
  * {@code BERTH_RUNTIME_SERVER_IDLE} seconds without a call (default 60), or at once when its
@@ -141,18 +140,23 @@ public final class RuntimeServer {
 
     private void call(SocketChannel conn) {
         try (conn) {
+            OutputStream out = Channels.newOutputStream(conn);
             Request r = read(Channels.newInputStream(conn));
-            RuntimeClient client = new RuntimeClient(conn);
             String why = declines(conn, r);
             if (why != null) {
-                client.decline(why);
+                frame(out, 'f', why.getBytes(StandardCharsets.UTF_8));
                 return;
             }
-            client.accept(RuntimeLauncher.foreground(r.args));
-            Caller caller = new Caller(r.cwd, r.env, client);
+            Caller caller = new Caller(r.cwd, r.env, (fd, b, off, len) -> {
+                synchronized (out) {
+                    frame(out, fd == 1 ? 'o' : 'e', java.util.Arrays.copyOfRange(b, off, off + len));
+                }
+            });
             int code = ScopedValue.where(Caller.CURRENT, caller)
                 .call(() -> ClientStage.call(r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new))));
-            client.exit(code);
+            synchronized (out) {
+                frame(out, 'x', Integer.toString(code).getBytes(StandardCharsets.US_ASCII));
+            }
         } catch (IOException | RuntimeException e) {
             System.err.println("berth-runtime server: a call failed: " + e);
         } finally {
@@ -177,8 +181,8 @@ public final class RuntimeServer {
             throw new IOException("request of " + n + " bytes");
         }
         String[] f = new String(d.readNBytes(n), StandardCharsets.UTF_8).split("\0", -1);
-        if (f.length < 4 || !f[0].equals("2")) {
-            throw new IOException("not a version 2 request");
+        if (f.length < 4 || !f[0].equals("1")) {
+            throw new IOException("not a version 1 request");
         }
         int nargs = Integer.parseInt(f[3]);
         List<String> args = List.of(f).subList(4, 4 + nargs);
@@ -207,7 +211,13 @@ public final class RuntimeServer {
                 return "another " + ns + " namespace";
             }
         }
-        return RuntimeLauncher.servable(r.args) ? null : "a command that streams or reads the caller's stdin";
+        return RuntimeLauncher.servable(r.args) ? null : "a foreground or streaming command";
     }
 
+    private static void frame(OutputStream out, char type, byte[] data) throws IOException {
+        int n = data.length;
+        out.write(new byte[] {(byte) type, (byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)});
+        out.write(data);
+        out.flush();
+    }
 }
