@@ -83,9 +83,7 @@ public final class NetworkAdmin {
      */
     public String remove(String ref) throws EngineException {
         try {
-            Network n = networks.remove(ref, this::attached);
-            Wiring.remove(n);
-            return n.name();
+            return networks.remove(ref, this::attached, Wiring::remove).name();
         } catch (NetException e) {
             throw Networking.map(e);
         }
@@ -95,8 +93,7 @@ public final class NetworkAdmin {
     public List<String> prune() throws EngineException {
         List<String> removed = new ArrayList<>();
         try {
-            for (Network n : networks.prune(this::attached)) {
-                Wiring.remove(n);
+            for (Network n : networks.prune(this::attached, Wiring::remove)) {
                 removed.add(n.name());
             }
         } catch (NetException e) {
@@ -130,17 +127,18 @@ public final class NetworkAdmin {
                 Wiring.attach(n, a, netns);
                 new Peers(networks).join(n, new Peers.Peer(id, Inspect.name(s), aliases, a.address(),
                     engine.dir(id).resolve("hosts")));
-            } catch (NetException | RuntimeException e) {
-                try { // leave nothing half-made
+                Networking.addEndpoint(s, n, a, aliases);
+                engine.store().write(id, s, !Inspect.autoRemove(s));
+            } catch (NetException | IOException | RuntimeException e) {
+                try { // leave nothing half-made: no interface, name or address the state does not show
                     Wiring.detach(netns, a.address());
+                    new Peers(networks).leave(n.name(), id);
                     ipam.release(n.name(), id);
                 } catch (NetException suppressed) {
                     e.addSuppressed(suppressed);
                 }
                 throw e;
             }
-            Networking.addEndpoint(s, n, a, aliases);
-            engine.store().write(id, s, !Inspect.autoRemove(s));
         } catch (NetException e) {
             throw Networking.map(e);
         } catch (IOException e) {

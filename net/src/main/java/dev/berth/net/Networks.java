@@ -93,7 +93,7 @@ public final class Networks {
                 subnet = Subnet.parse(config.defaultSubnet());
                 checkSize(subnet);
                 checkOverlap(subnet, others);
-                checkRoutes(subnet, DEFAULT_BRIDGE, others);
+                checkRoutes(subnet, DEFAULT_BRIDGE);
             } else {
                 subnet = pick(others);
             }
@@ -134,7 +134,7 @@ public final class Networks {
                 s = pick(others);
             } else {
                 checkOverlap(s, others);
-                checkRoutes(s, null, others);
+                checkRoutes(s, null);
             }
             int gw = s.base() + 1;
             if (gateway != null) {
@@ -216,6 +216,21 @@ public final class Networks {
      *                 names refuses the removal, as docker refuses a network with active endpoints
      */
     public Network remove(String nameOrId, Attached attached) throws NetException {
+        return remove(nameOrId, attached, null);
+    }
+
+    /** What goes with a network in the kernel (its bridge, its firewall elements). */
+    @FunctionalInterface
+    public interface Teardown {
+        void of(Network n) throws NetException;
+    }
+
+    /**
+     * As {@link #remove(String, Attached)}, with {@code teardown} run under the lock before the
+     * files go: when it fails, the network stays defined and its removal can be tried again,
+     * instead of a bridge left behind that no network names any more.
+     */
+    public Network remove(String nameOrId, Attached attached, Teardown teardown) throws NetException {
         Network n = get(nameOrId);
         if (n.isDefault()) {
             throw new NetException.Conflict(DEFAULT_NAME + " is a pre-defined network and cannot be removed");
@@ -231,6 +246,9 @@ public final class Networks {
                     + n.id().substring(0, 12) + " has active endpoints (" + String.join(", ", users)
                     + "); stop or disconnect them first");
             }
+            if (teardown != null) {
+                teardown.of(now);
+            }
             StateFiles.delete(dir.resolve(".peers").resolve(n.name() + ".json"));
             // the addresses first: a crash in between leaves a network without addresses, never
             // addresses without a network that a new network of the same name would inherit
@@ -242,11 +260,16 @@ public final class Networks {
 
     /** Removes every user-defined network that {@code attached} finds no container on. */
     public List<Network> prune(Attached attached) throws NetException {
+        return prune(attached, null);
+    }
+
+    /** As {@link #prune(Attached)}, each network torn down as {@link #remove(String, Attached, Teardown)} does. */
+    public List<Network> prune(Attached attached, Teardown teardown) throws NetException {
         List<Network> removed = new ArrayList<>();
         for (Network n : list()) {
             if (!n.isDefault()) {
                 try {
-                    removed.add(remove(n.id(), attached));
+                    removed.add(remove(n.id(), attached, teardown));
                 } catch (NetException.NotFound | NetException.Conflict e) {
                     // removed meanwhile by someone else, or in use
                 }
@@ -334,19 +357,13 @@ public final class Networks {
 
     /**
      * A subnet the user gives must not shadow a network the host reaches already (docker lets
-     * it, and the host then loses that network); a route through berth's own bridge is
-     * {@code bridge} itself, checked against berth's networks instead.
+     * it, and the host then loses that network). Called after {@link #checkOverlap}, so a route
+     * through another berth network's bridge is already refused; one through {@code bridge}
+     * itself (the default network made again) is not the host's.
      */
-    private void checkRoutes(Subnet s, String bridge, List<Network> others) throws NetException {
+    private void checkRoutes(Subnet s, String bridge) throws NetException {
         for (HostRoutes.Route r : HostRoutes.read(config.routes())) {
-            if (!r.subnet().overlaps(s) || r.device().equals(bridge)) {
-                continue;
-            }
-            boolean berths = false;
-            for (Network n : others) {
-                berths |= n.bridge().equals(r.device());
-            }
-            if (!berths) {
+            if (r.subnet().overlaps(s) && !r.device().equals(bridge)) {
                 throw new NetException.Conflict("subnet " + s + " overlaps the host's route to " + r.subnet() + " on "
                     + r.device() + ": containers could not reach that network; pick another --subnet");
             }
