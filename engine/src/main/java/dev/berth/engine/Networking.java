@@ -71,8 +71,11 @@ final class Networking {
         }
     }
 
-    /** Frees a container's addresses and ports, if berth has ever had a network here. */
-    static void release(Path root, String id) throws EngineException {
+    /**
+     * Frees a container's addresses and ports, if berth has ever had a network here; with
+     * {@code firewall}, its published ports leave the firewall too (a bridge network's, not pasta's).
+     */
+    static void release(Path root, String id, boolean firewall) throws EngineException {
         Path dir = root.resolve("networks");
         if (!Files.isDirectory(dir)) {
             return;
@@ -80,7 +83,7 @@ final class Networking {
         Networks networks = new Networks(dir);
         try {
             new Ipam(networks).releaseAll(id);
-            if (!new HostPorts(networks).release(id).isEmpty()) {
+            if (!new HostPorts(networks).release(id).isEmpty() && firewall) {
                 Wiring.unpublish(id);
             }
         } catch (NetException e) {
@@ -99,25 +102,30 @@ final class Networking {
         endpoint.put("MacAddress", a.mac());
         Map<String, Object> networks = new LinkedHashMap<>();
         networks.put(p.network().name(), endpoint);
-        Map<String, Object> ports = new LinkedHashMap<>();
-        for (PublishedPort port : p.ports()) {
-            String key = port.containerPort() + "/" + port.protocol();
-            @SuppressWarnings("unchecked")
-            List<Object> bindings = (List<Object>) ports.computeIfAbsent(key, k -> new ArrayList<>());
-            bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", Integer.toString(port.hostPort())));
-        }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Bridge", "");
         s.put("Gateway", a.gateway());
         s.put("IPAddress", a.address());
         s.put("IPPrefixLen", a.prefixLength());
         s.put("MacAddress", a.mac());
-        s.put("Ports", ports);
+        s.put("Ports", ports(p.ports()));
         s.put("Networks", networks);
         return s;
     }
 
-    private static EngineException map(NetException e) {
+    /** docker's Ports: container port/protocol to the host bindings. */
+    static Map<String, Object> ports(List<PublishedPort> published) {
+        Map<String, Object> ports = new LinkedHashMap<>();
+        for (PublishedPort port : published) {
+            String key = port.containerPort() + "/" + port.protocol();
+            @SuppressWarnings("unchecked")
+            List<Object> bindings = (List<Object>) ports.computeIfAbsent(key, k -> new ArrayList<>());
+            bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", Integer.toString(port.hostPort())));
+        }
+        return ports;
+    }
+
+    static EngineException map(NetException e) {
         return switch (e) {
             case NetException.NotFound n -> new EngineException.NotFound(n.getMessage());
             case NetException.Conflict c -> new EngineException.Conflict(c.getMessage());
