@@ -162,7 +162,7 @@ public final class Engine {
     private String networkMode(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
         String network = r.network;
         if (network == null && rootless() && !r.publish.isEmpty() && r.namespaces.get(NsKind.NET) == null) {
-            Pasta.binary("a user's container publishes its ports through pasta");
+            Pasta.check("a user's container publishes its ports through pasta", true);
             return Pasta.MODE;
         }
         if (network == null) {
@@ -179,7 +179,7 @@ public final class Engine {
         }
         if (Pasta.isMode(network)) {
             Pasta.options(network);
-            Pasta.binary("--network pasta");
+            Pasta.check("--network pasta", rootless());
             return network;
         }
         if (rootless()) {

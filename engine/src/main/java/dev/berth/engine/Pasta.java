@@ -65,6 +65,19 @@ final class Pasta {
         throw new EngineException.NotFound("pasta is not installed (" + why + "): install it with apt-get install passt");
     }
 
+    /**
+     * Before anything is made: pasta is there, and a user may open the tun device it creates its
+     * interface with (Debian's udev makes {@code /dev/net/tun} 0666; some machines keep it root's).
+     */
+    static void check(String why, boolean rootless) throws EngineException {
+        binary(why);
+        Path tun = Path.of("/dev/net/tun");
+        if (rootless && !(Files.isReadable(tun) && Files.isWritable(tun))) {
+            throw new EngineException.PermissionDenied("rootless: pasta cannot open " + tun + " (" + why + "): make it"
+                + " usable by users as Debian's udev does (as root: chmod 0666 " + tun + "), or run as root");
+        }
+    }
+
     /** Before the container exists: the options checked and its host ports taken. */
     static Plan reserve(Path root, String id, ContainerRequest r, String mode) throws EngineException {
         List<String> options = options(mode);
@@ -223,8 +236,12 @@ final class Pasta {
                     + SETUP_SECONDS + " s; see " + log, null);
             }
             if (proc.exitValue() != 0) {
-                throw new EngineException.SystemFailure("pasta failed: " + lastError(log)
-                    + " (its options: " + String.join(" ", cmd.subList(1, cmd.size())) + ")", null);
+                String error = lastError(log);
+                // pasta copies the host's addresses and routes: without a default route it has none
+                String hint = error.contains("interface") ? "; the host needs a default route (pasta copies the"
+                    + " addresses of its interface)" : "; check the options after pasta:";
+                throw new EngineException.SystemFailure("pasta failed: " + error + hint + " (ran "
+                    + String.join(" ", cmd) + ")", null);
             }
             long pastaPid = Long.parseLong(Files.readString(pidFile).strip());
             return new Running(pastaPid, Procs.startTime(pastaPid), cmd);
