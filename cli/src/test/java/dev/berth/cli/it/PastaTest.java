@@ -44,6 +44,7 @@ class PastaTest extends ContainerTestBase {
     /** Links, addresses and a route in {@code netns}, which must not be the test's own. */
     static void hostLike(Path netns) throws Exception {
         assertNotEquals(Host.ownNs("net"), Files.readSymbolicLink(netns).toString(), "never the host's namespace");
+        ip(netns, "link", "set", "lo", "up");
         ip(netns, "link", "add", "d0", "type", "veth", "peer", "name", "d0p");
         ip(netns, "addr", "add", HOST_ADDRESS + "/24", "dev", "d0");
         ip(netns, "link", "set", "d0", "up");
