@@ -286,6 +286,7 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
     write_exit_file(status, !cfg->ephemeral);
     unlink("ctl.sock"); /* before F_EXIT: the engine may remove the directory right after it */
   }
+  remove_at_exit(cfg); /* a helper watching these (pasta) quits with the container */
   int32_t st = status;
   broadcast(F_EXIT, &st, sizeof st);
   return cfg->exit_command != NULL && clients[0].rfd == 0 ? await_removal() : 0;

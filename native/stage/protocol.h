@@ -131,6 +131,9 @@
                          * of the set-up (OCI hooks) while the process waits */
 #define OP_TMPFS 51      /* path, decimal mount flags, data, "1" to copy the covered directory in
                          * (runc's tmpcopyup); the top takes the covered directory's mode */
+#define OP_REMOVE_AT_EXIT 52 /* option, path: once the container is gone (exit file written, or its
+                              * set-up abandoned) the monitor detaches a mount there and unlinks it:
+                              * a namespace kept for a helper that quits when the file goes (pasta) */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

@@ -133,6 +133,11 @@ static void read_config(const struct program *prog, struct config *cfg) {
     case OP_EXIT_COMMAND:
       cfg->exit_command = r->argv;
       break;
+    case OP_REMOVE_AT_EXIT:
+      if (r->argc < 1 || cfg->nremove == MAX_JOINS)
+        die(step, EINVAL, "bad remove-at-exit record");
+      cfg->remove_path[cfg->nremove++] = r->argv[0];
+      break;
     case OP_CGROUP:
       if (cfg->ncgroups == MAX_CGROUPS)
         die(step, EINVAL, "too many cgroup records");
@@ -231,9 +236,20 @@ static void read_program(struct program *prog) {
     die(STEP_PROTOCOL, EPROTO, "malformed program");
 }
 
+/* the container's configuration once read: an abandoned set-up removes what should go with it */
+static const struct config *active;
+
+void remove_at_exit(const struct config *cfg) {
+  for (int i = 0; cfg != NULL && i < cfg->nremove; i++) {
+    umount2(cfg->remove_path[i], MNT_DETACH); /* EINVAL when nothing is mounted there */
+    unlink(cfg->remove_path[i]);
+  }
+}
+
 _Noreturn static void abandon(pid_t pid, uint32_t step, int err, const char *text) {
   if (pid > 0)
     kill(pid, SIGKILL);
+  remove_at_exit(active);
   frame_error(1, step, err, text);
   while (wait(NULL) > 0 || errno == EINTR)
     ;
@@ -446,6 +462,7 @@ int main(int argc, char **argv) {
     }
   struct config cfg;
   read_config(&prog, &cfg);
+  active = &cfg;
 
   int listen_fd = -1, log_fd = -1;
   if (cfg.state_dir != NULL) {

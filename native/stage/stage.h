@@ -58,6 +58,8 @@ struct config {
   int npersist;
   const char *persist_kind[MAX_JOINS], *persist_path[MAX_JOINS];
   uint32_t persist_step[MAX_JOINS];
+  int nremove;          /* OP_REMOVE_AT_EXIT */
+  const char *remove_path[MAX_JOINS];
   int ncgroups;
   const char *cgroup_procs[MAX_CGROUPS];
   uint32_t cgroup_step[MAX_CGROUPS];
@@ -128,6 +130,9 @@ int set_rlimit(char **argv, int argc);
 
 /* kill.c: answers one F_KILL */
 void kill_procs(const char *payload, uint32_t len);
+
+/* stage.c: the OP_REMOVE_AT_EXIT paths go (a mount detached, then the file unlinked) */
+void remove_at_exit(const struct config *cfg);
 
 /* monitor.c: -1 on failure, 1 when the engine removed the container itself (F_REMOVED), else 0 */
 int monitor_loop(const struct config *cfg, pid_t pid, int sync_fd, int out_fd, int err_fd,

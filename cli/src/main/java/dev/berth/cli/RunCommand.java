@@ -34,6 +34,7 @@ final class RunCommand {
         .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
         .value(null, "ipc", "MODE", "IPC namespace: private, host, container:NAME or a path")
         .value(null, "network", "NETWORK", "bridge (berth0, NAT to the outside), a network of berth network create,"
+            + " pasta[:OPTIONS] (the host's network through pasta(1), also rootless; a user's -p implies it),"
             + " none (loopback only), host, container:NAME or a namespace path")
         .value(null, "net", "NETWORK", "Same as --network")
         .value("p", "publish", "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port on the host (repeatable)")

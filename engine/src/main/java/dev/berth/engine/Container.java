@@ -21,18 +21,18 @@ public final class Container extends Attachment {
     private final String name;
     private final long pid;
     private final boolean autoRemove;
-    private final boolean networked;
+    private final String network;
     private final java.util.List<String> warnings;
 
     Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove,
-        boolean networked, java.util.List<String> warnings) {
+        String network, java.util.List<String> warnings) {
         super(session);
         this.engine = engine;
         this.id = id;
         this.name = name;
         this.pid = pid;
         this.autoRemove = autoRemove;
-        this.networked = networked;
+        this.network = network;
         this.warnings = java.util.List.copyOf(warnings);
     }
 
@@ -58,7 +58,7 @@ public final class Container extends Attachment {
     protected int exited(int code) throws IOException {
         Trace.mark("exited");
         int result = code >= 0 ? code : engine.exitCodeOf(id);
-        if (autoRemove && engine.removeExited(id, name, networked)) {
+        if (autoRemove && engine.removeExited(id, name, network)) {
             confirmRemoved();
         }
         Trace.mark("removed");

@@ -123,8 +123,8 @@ public final class Engine {
                 + "\" is invalid: it needs to be an absolute path");
         }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
-        checkNetwork(r, namespaces);
-        if (r.network != null) {
+        String network = networkMode(r, namespaces);
+        if (network != null && !Pasta.isMode(network)) {
             Networking.prepare();
         }
         String id = Names.newId();
@@ -142,13 +142,13 @@ public final class Engine {
         Created created = null;
         try {
             name = claimName(name, id);
-            created = create(r, id, name, dir, rootfs, namespaces);
+            created = create(r, id, name, dir, rootfs, namespaces, network);
             Trace.mark("compiled");
             return start(created);
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             if (!keep) {
-                discard(id, name, r.network != null, e);
+                discard(id, name, network, e);
             }
             if (e instanceof EngineException ee) {
                 throw ee;
@@ -157,27 +157,47 @@ public final class Engine {
         }
     }
 
-    private void checkNetwork(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
-        if (r.network == null) {
-            if (!r.publish.isEmpty() || r.publishAll || r.ip != null || !r.networkAliases.isEmpty()) {
-                String flag = r.ip != null ? "--ip" : !r.publish.isEmpty() ? "-p" : r.publishAll ? "-P" : "--network-alias";
-                throw new EngineException.InvalidArgument(flag + " needs a bridge network:"
-                    + " add --network bridge (or the name of a network)");
+    /**
+     * The container's network: null (a namespace of its own with loopback only, or another
+     * --network mode), pasta, or a bridge network's name. A user's container that publishes
+     * ports gets pasta without asking, as podman gives it to rootless containers.
+     */
+    private String networkMode(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces) throws EngineException {
+        String network = r.network;
+        if (network == null && rootless() && !r.publish.isEmpty() && r.namespaces.get(NsKind.NET) == null) {
+            Pasta.check("a user's container publishes its ports through pasta", true);
+            return Pasta.MODE;
+        }
+        if (network == null) {
+            if (!r.publish.isEmpty() || r.publishAll) {
+                throw new EngineException.InvalidArgument((r.publish.isEmpty() ? "-P" : "-p")
+                    + " needs a network: add --network bridge, --network pasta or the name of a network");
             }
-            return;
+            if (r.ip != null || !r.networkAliases.isEmpty()) {
+                throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : "--network-alias")
+                    + " needs a bridge network: add --network bridge (or the name of a network)");
+            }
+            return null;
         }
         if (r.namespaces.get(NsKind.NET) != null || !(namespaces.get(NsKind.NET) instanceof NamespaceMode.Private)) {
-            throw new EngineException.InvalidArgument("--network " + r.network + " gives the container a network"
+            throw new EngineException.InvalidArgument("--network " + network + " gives the container a network"
                 + " namespace of its own: drop the other --network/--net");
+        }
+        if (Pasta.isMode(network)) {
+            Pasta.options(network);
+            Pasta.check("--network pasta", rootless());
+            return network;
         }
         if (rootless()) {
             throw new EngineException.PermissionDenied("rootless: bridge networks need root (a bridge and veth pairs"
-                + " on the host); drop --network " + r.network + " or run as root");
+                + " on the host); use --network pasta (the host's network through pasta), or run as root");
         }
+        return network;
     }
 
     private record Created(String id, String name, Program program, Map<String, Object> state,
-        boolean autoRemove, List<String> warnings, Networking.Plan network) {}
+        boolean autoRemove, List<String> warnings, String networkMode, Networking.Plan network,
+        Pasta.Plan pasta, Path pastaNetns) {}
 
     /** Every container has a cgroup (for limits, stats, pause and a clean kill), named by its id. */
     private String cgroupPath(String id) {
@@ -237,7 +257,7 @@ public final class Engine {
     }
 
     private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
-        Map<NsKind, NamespaceMode> namespaces) throws IOException, EngineException {
+        Map<NsKind, NamespaceMode> namespaces, String networkMode) throws IOException, EngineException {
         String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
         Path etc = rootfs instanceof Rootfs.Directory d ? d.path().resolve("etc") : hostEtc;
         Users.User user = Users.resolve(etc, r.user);
@@ -291,10 +311,13 @@ public final class Engine {
             exit = new ArrayList<>(exitCommand);
             exit.addAll(List.of("rm", "-f", id));
         }
-        Networking.Plan network = r.network == null ? null : Networking.reserve(store.root(), id, r);
+        boolean onPasta = Pasta.isMode(networkMode);
+        Networking.Plan network = networkMode == null || onPasta ? null : Networking.reserve(store.root(), id, r);
+        Pasta.Plan pasta = onPasta ? Pasta.reserve(store.root(), id, r, networkMode) : null;
         Trace.mark("network reserved");
-        Map<String, Path> etcFiles = network == null ? EtcFiles.write(dir, hostname)
-            : EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, name, r));
+        Map<String, Path> etcFiles = network != null ? EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, name, r))
+            : pasta != null ? EtcFiles.write(dir, hostname, Pasta.etcFiles(pasta, hostname, r))
+            : EtcFiles.write(dir, hostname);
         if (network != null) {
             Networking.join(store.root(), network, id, name, r.networkAliases, etcFiles.get("hosts"));
         }
@@ -306,6 +329,7 @@ public final class Engine {
             Files.createDirectory(dir.resolve("scratch"));
         }
         Program program = ProgramCompiler.compileRun(config);
+        Path pastaNetns = pasta == null ? null : Pasta.prepare(dir, program, rootless());
         // state.json is first written once the container exists (start), before it may run:
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
@@ -320,8 +344,11 @@ public final class Engine {
         if (network != null) {
             Json.map(state, "HostConfig").put("NetworkMode", network.network().name());
             state.put("NetworkSettings", Networking.settings(network, r.networkAliases));
+        } else if (pasta != null) {
+            Json.map(state, "HostConfig").put("NetworkMode", Pasta.MODE);
+            state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
-        return new Created(id, name, program, state, r.autoRemove, conf.warnings, network);
+        return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
     private Container start(Created c) throws EngineException, IOException {
@@ -340,6 +367,10 @@ public final class Engine {
             if (c.network() != null) {
                 Networking.connect(c.network(), pid);
                 Trace.mark("network connected");
+            } else if (c.pasta() != null) {
+                Pasta.Running pasta = Pasta.start(c.pasta(), dir, c.pastaNetns(), pid, rootless());
+                c.state().put("NetworkSettings", Pasta.settings(c.pasta(), pasta));
+                Trace.mark("pasta started");
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
@@ -353,7 +384,7 @@ public final class Engine {
             session.kill();
             throw e;
         }
-        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.network() != null, c.warnings());
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings());
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -373,7 +404,7 @@ public final class Engine {
     }
 
     /** Undoes a failed run step by step; a step that fails does not keep the others from running. */
-    private void discard(String id, String name, boolean networked, Exception cause) {
+    private void discard(String id, String name, String network, Exception cause) {
         try {
             if (name != null) {
                 store.releaseName(name, id);
@@ -387,9 +418,7 @@ public final class Engine {
             cause.addSuppressed(e);
         }
         try {
-            if (networked) {
-                Networking.release(store.root(), id);
-            }
+            releaseNetwork(id, network, null);
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
@@ -613,7 +642,7 @@ public final class Engine {
      * could not (another berth removed it first, or the disk failed): the monitor's exit
      * command then tries.
      */
-    boolean removeExited(String id, String name, boolean networked) {
+    boolean removeExited(String id, String name, String network) {
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {
@@ -624,14 +653,25 @@ public final class Engine {
             Trace.mark("name released");
             deleteCgroup(cgroupPath(id));
             Trace.mark("cgroup removed");
-            // only those load the network classes; "networked" marks one connected later
-            if (networked || Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED))) {
-                Networking.release(store.root(), id);
-            }
+            // only those load the network classes; the marker is a network connected later
+            boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
+            releaseNetwork(id, network == null && connected ? "" : network, null);
             store.delete(id);
             return true;
         } catch (IOException | EngineException e) {
             return false;
+        }
+    }
+
+    /** What a container held on its network ({@code network} as in {@link #networkMode}; state if read). */
+    private void releaseNetwork(String id, String network, Map<String, Object> state) throws EngineException {
+        if (network == null) {
+            return;
+        }
+        if (Pasta.isMode(network)) {
+            Pasta.release(store.root(), store.dir(id), id, state);
+        } else {
+            Networking.release(store.root(), id, true);
         }
     }
 
@@ -671,7 +711,8 @@ public final class Engine {
             store.releaseName(Inspect.name(s), id);
             deleteCgroup(cgroupPath(s));
             if (s.get("NetworkSettings") != null) {
-                Networking.release(store.root(), id);
+                Map<String, Object> host = Json.map(s, "HostConfig");
+                releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
             store.delete(id);
         } catch (IOException e) {

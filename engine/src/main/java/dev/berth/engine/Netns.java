@@ -150,6 +150,11 @@ public final class Netns {
         }
     }
 
+    /** Detaches the bind mount at {@code file} in the host's mount namespace (the file stays). */
+    static void unmount(Path file) throws EngineException {
+        runToEnd(ProgramCompiler.compileUnmount(file, done()), "the namespace at " + file);
+    }
+
     /** The names whose namespace is the network namespace of {@code pid} (ip netns identify). */
     public List<String> identify(long pid) throws EngineException {
         long ino;

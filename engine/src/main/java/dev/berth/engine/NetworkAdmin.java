@@ -268,6 +268,10 @@ public final class NetworkAdmin {
                 + (m.equals("host") ? "the host's" : "another's") + " network namespace (--network " + m
                 + "): it cannot be connected to a network; start it with a network of its own");
         }
+        if (Pasta.isMode(String.valueOf(mode))) {
+            throw new EngineException.InvalidState("container " + ref + " is on pasta (the host's network through"
+                + " pasta): it cannot be connected to a bridge network; start it on a bridge network instead");
+        }
     }
 
     /**

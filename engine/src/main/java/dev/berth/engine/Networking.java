@@ -113,8 +113,11 @@ final class Networking {
         }
     }
 
-    /** Frees a container's addresses and ports, if berth has ever had a network here. */
-    static void release(Path root, String id) throws EngineException {
+    /**
+     * Frees a container's addresses, names and ports, if berth has ever had a network here; with
+     * {@code firewall}, its published ports leave the firewall too (a bridge network's, not pasta's).
+     */
+    static void release(Path root, String id, boolean firewall) throws EngineException {
         if (!Files.isDirectory(root.resolve("networks"))) {
             return;
         }
@@ -122,7 +125,7 @@ final class Networking {
         try {
             new Peers(networks).leaveAll(id);
             new Ipam(networks).releaseAll(id);
-            if (!new HostPorts(networks).release(id).isEmpty()) {
+            if (!new HostPorts(networks).release(id).isEmpty() && firewall) {
                 Wiring.unpublish(id);
             }
         } catch (NetException e) {
@@ -135,20 +138,13 @@ final class Networking {
         Allocation a = p.allocation();
         Map<String, Object> networks = new LinkedHashMap<>();
         networks.put(p.network().name(), endpoint(p.network(), a, aliases));
-        Map<String, Object> ports = new LinkedHashMap<>();
-        for (PublishedPort port : p.ports()) {
-            String key = port.containerPort() + "/" + port.protocol();
-            @SuppressWarnings("unchecked")
-            List<Object> bindings = (List<Object>) ports.computeIfAbsent(key, k -> new ArrayList<>());
-            bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", Integer.toString(port.hostPort())));
-        }
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Bridge", "");
         s.put("Gateway", a.gateway());
         s.put("IPAddress", a.address());
         s.put("IPPrefixLen", a.prefixLength());
         s.put("MacAddress", a.mac());
-        s.put("Ports", ports);
+        s.put("Ports", ports(p.ports()));
         s.put("Networks", networks);
         return s;
     }
@@ -207,6 +203,18 @@ final class Networking {
             }
             settings.put("IPPrefixLen", 0);
         }
+    }
+
+    /** docker's Ports: container port/protocol to the host bindings. */
+    static Map<String, Object> ports(List<PublishedPort> published) {
+        Map<String, Object> ports = new LinkedHashMap<>();
+        for (PublishedPort port : published) {
+            String key = port.containerPort() + "/" + port.protocol();
+            @SuppressWarnings("unchecked")
+            List<Object> bindings = (List<Object>) ports.computeIfAbsent(key, k -> new ArrayList<>());
+            bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", Integer.toString(port.hostPort())));
+        }
+        return ports;
     }
 
     static EngineException map(NetException e) {

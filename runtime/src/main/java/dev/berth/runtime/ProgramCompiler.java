@@ -194,6 +194,19 @@ public final class ProgramCompiler {
         return p;
     }
 
+    /**
+     * The container's network namespace at {@code file} for a helper that quits when the file
+     * goes (pasta watches its directory): bound there by the monitor once the namespace exists
+     * ({@code bind}, as root; a user's engine puts a symlink there itself, since it may not
+     * mount), and detached and unlinked by the monitor when the container is gone.
+     */
+    public static void netnsUntilExit(Program p, Path file, boolean bind) {
+        if (bind) {
+            p.add(OP_PERSIST_NS, "keep the net namespace at " + file, NsKind.NET.procName(), file.toString());
+        }
+        p.add(OP_REMOVE_AT_EXIT, "remove " + file + " when the container is gone", file.toString());
+    }
+
     /** {@code ip netns set}: the id of the network namespace behind {@code file}, in ours. */
     public static Program compileNsid(Path file, int id, ProcessSpec done) {
         Program p = new Program();

@@ -108,6 +108,16 @@ final class Berth implements AutoCloseable {
     }
 
     Result runWithInput(String input, String... args) throws IOException, InterruptedException {
+        return run(java.util.Map.of(), input, args);
+    }
+
+    /** With {@code env} added to the CLI's environment (e.g. a PATH without a helper program). */
+    Result runWithEnv(java.util.Map<String, String> env, String... args) throws IOException, InterruptedException {
+        return run(env, null, args);
+    }
+
+    private Result run(java.util.Map<String, String> extra, String input, String... args)
+        throws IOException, InterruptedException {
         List<String> cmd = command(args);
         Path out = Files.createTempFile("berth-out", ".txt");
         Path err = Files.createTempFile("berth-err", ".txt");
@@ -116,6 +126,7 @@ final class Berth implements AutoCloseable {
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
             pb.environment().putAll(env);
+            pb.environment().putAll(extra);
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
             }

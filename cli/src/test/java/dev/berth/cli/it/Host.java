@@ -47,6 +47,17 @@ final class Host {
         return Files.exists(Path.of("/proc/" + pid));
     }
 
+    /** Alive and not a zombie: a process that exited counts as gone before its parent reaps it. */
+    static boolean running(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+            char state = stat.charAt(stat.lastIndexOf(')') + 2);
+            return state != 'Z' && state != 'X';
+        } catch (IOException | RuntimeException e) {
+            return false;
+        }
+    }
+
     /** Mount points on the host that lie under {@code dir}: there must be none, ever. */
     static List<String> mountsUnder(Path dir) throws IOException {
         List<String> out = new ArrayList<>();
@@ -122,6 +133,22 @@ final class Host {
             }
             Thread.sleep(10);
         }
+    }
+
+    /** Running processes (not zombies) whose command line names {@code dir}, such as pasta's. */
+    static List<Long> processesNaming(Path dir) {
+        List<Long> out = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                String cmd = Files.readString(Path.of("/proc/" + p.pid() + "/cmdline"));
+                if (cmd.contains(dir + "/") && running(p.pid())) {
+                    out.add(p.pid());
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
+            }
+        });
+        return out;
     }
 
     /** Processes whose working directory lies under {@code dir}: monitors of this test's root. */

@@ -96,7 +96,7 @@ class NetworkTest extends ContainerTestBase {
     void badNetworkRequestsFailAndLeaveNothing() throws Exception {
         Berth.Result noNetwork = berth.run("run", "--rm", "-p", "80", "host", "true");
         assertEquals(125, noNetwork.code());
-        assertTrue(noNetwork.err().contains("-p needs a bridge network"), noNetwork.err());
+        assertTrue(noNetwork.err().contains("-p needs a network"), noNetwork.err());
         Berth.Result missing = berth.run("run", "--rm", "--network", "nosuch", "host", "true");
         assertEquals(125, missing.code());
         assertTrue(missing.err().contains("nosuch"), missing.err());

@@ -26,6 +26,8 @@ class RootlessTest {
     private static final int UID = 47123;
 
     private Path dir;
+    /** What the user's commands run under: a network (and mount) namespace of the test's. */
+    private List<String> wrap = List.of();
     private Path bundle;
 
     @BeforeEach
@@ -117,6 +119,70 @@ class RootlessTest {
         assertTrue(berth(125, "run", "--rm", "--userns", "host", "host", "true").contains("rootless: --userns host"));
     }
 
+    /**
+     * pasta for a user: -p alone gives the container pasta (as podman does rootless), which
+     * reaches a server of the host and forwards the published port. All of it in a network
+     * namespace of the test's own, made to look like a host ({@link PastaTest#hostLike}); where
+     * {@code /dev/net/tun} is root's only (as on some VMs; Debian's udev makes it 0666), the user
+     * gets a usable node bound over it in a mount namespace of the test's, never on the host.
+     */
+    @Test
+    void aUsersContainerPublishesThroughPastaAndReachesOut() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/pasta")), "pasta is missing: apt-get install passt (bin/test does)");
+        Process holder = new ProcessBuilder("unshare", "--net", "sleep", "600").start();
+        try {
+            Path netns = Path.of("/proc/" + holder.pid() + "/ns/net");
+            for (int i = 0; i < 200 && Host.ns(holder.pid(), "net").equals(Host.ownNs("net")); i++) {
+                Thread.sleep(10);
+            }
+            PastaTest.hostLike(netns);
+            wrap = new ArrayList<>(List.of("nsenter", "--net=" + netns));
+            Path tun = Path.of("/dev/net/tun");
+            if (!"rw-rw-rw-".equals(PosixFilePermissions.toString(Files.getPosixFilePermissions(tun)))) {
+                String refused = berth(125, "run", "--rm", "-p", "7000", "host", "true");
+                assertTrue(refused.contains("chmod 0666 /dev/net/tun"), refused);
+                exec(0, "mknod", "-m", "0666", dir.resolve("tun").toString(), "c", "10", "200");
+                wrap.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind " + dir.resolve("tun") + " /dev/net/tun && exec \"$@\"", "sh"));
+            }
+
+            try (java.net.ServerSocket server = PastaTest.server(netns)) {
+                Thread answer = PastaTest.answerOnce(server, "to-a-user");
+                String out = berth(0, "run", "--rm", "--network", "pasta", "host", "sh", "-c",
+                    "busybox wget -q -O - http://" + PastaTest.SERVER_ADDRESS + ":" + server.getLocalPort() + "/");
+                assertTrue(out.contains("to-a-user"), out);
+                answer.join(5000);
+            }
+
+            Path www = Files.createDirectory(dir.resolve("www"));
+            Files.writeString(www.resolve("index.html"), "published\n");
+            Files.setPosixFilePermissions(www, PosixFilePermissions.fromString("rwxr-xr-x"));
+            String id = berth(0, "run", "-d", "-p", "7000", "-v", www + ":/www", "host",
+                "busybox", "httpd", "-f", "-p", "7000", "-h", "/www").lines().reduce((a, b) -> b).orElseThrow().strip();
+            assertEquals("pasta", berth(0, "inspect", "-f", "{{.HostConfig.NetworkMode}}", id).strip());
+            String ports = berth(0, "inspect", "-f", "{{.NetworkSettings.Ports}}", id).strip();
+            int hostPort = Integer.parseInt(ports.substring(ports.lastIndexOf(':') + 1, ports.indexOf(']')));
+            long pasta = Long.parseLong(berth(0, "inspect", "-f", "{{.NetworkSettings.Pasta.Pid}}", id).strip());
+            assertTrue(Files.readString(Path.of("/proc/" + pasta + "/status")).contains("Uid:\t" + UID + "\t"),
+                "pasta runs as the user");
+            assertEquals("published", PastaTest.fetch(netns, "127.0.0.1", hostPort));
+            berth(0, "rm", "-f", id);
+            assertTrue(PastaTest.awaitGone(pasta), "pasta outlived the user's container");
+            assertTrue(PastaTest.refused(netns, "127.0.0.1", hostPort));
+        } finally {
+            try {
+                for (String id : berth(0, "ps", "-a", "-q").split("\n")) {
+                    if (!id.isBlank() && !id.startsWith("WARNING")) {
+                        berth(0, "rm", "-f", id.strip());
+                    }
+                }
+            } finally {
+                wrap = List.of();
+                holder.destroyForcibly();
+            }
+        }
+    }
+
     /** berth-runtime as the unprivileged user, with its own root; stdout and stderr together. */
     private String run(int code, String... args) throws IOException, InterruptedException {
         return user(code, "dev.berth.cli.oci.RuntimeMain", "--root", dir.resolve("state").toString(), args);
@@ -129,7 +195,8 @@ class RootlessTest {
 
     private String user(int code, String main, String rootFlag, String root, String... args)
         throws IOException, InterruptedException {
-        List<String> cmd = new ArrayList<>(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
+        List<String> cmd = new ArrayList<>(wrap);
+        cmd.addAll(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
             stage().toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
             "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), main, rootFlag, root));
         cmd.addAll(List.of(args));

@@ -94,6 +94,8 @@ public final class Protocol {
     public static final int OP_DENY_SETGROUPS = 50;
     /** path, flags, data, "1" for tmpcopyup: runc's tmpfs (the covered directory's mode and, asked, content). */
     public static final int OP_TMPFS = 51;
+    /** path: detached and unlinked by the monitor once the container is gone (a helper watches it). */
+    public static final int OP_REMOVE_AT_EXIT = 52;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
