@@ -207,6 +207,28 @@ public final class ImageStore {
         return new Image(digest, m, config);
     }
 
+    /**
+     * Unpacks every layer of {@code image}, lowest first, into {@code target} (an existing,
+     * private directory). Each layer's blob is verified against its digest and its uncompressed
+     * content against the config's diff_id.
+     */
+    public void unpack(Image image, Path target, UnpackOptions opts) throws IOException {
+        List<Descriptor> layers = image.manifest().layers();
+        for (int i = 0; i < layers.size(); i++) {
+            Descriptor layer = layers.get(i);
+            LayerUnpacker.Result r;
+            try (java.io.InputStream in = blobs.open(layer.digest())) {
+                r = LayerUnpacker.unpack(in, target, opts);
+                in.transferTo(java.io.OutputStream.nullOutputStream()); // reach EOF: the blob's digest is checked there
+            }
+            Digest want = image.config().diffIds().get(i);
+            if (!r.diffId().equals(want)) {
+                throw new ImageException.DigestMismatch("layer " + layer.digest() + " unpacks to " + r.diffId()
+                    + " but the image config says " + want + ": the image is corrupt");
+            }
+        }
+    }
+
     static boolean isIndex(byte[] json) throws ImageException {
         Map<String, Object> m = Manifest.object(json, "manifest");
         Object mt = m.get("mediaType");
