@@ -7,7 +7,7 @@ import java.util.zip.GZIPInputStream;
 
 /**
  * Layer compression, detected from the first bytes (as docker and containerd do, whatever the
- * media type says): gzip (JDK), zstd (aircompressor, pure Java; see docs/dependencies.md), or a
+ * media type says): gzip (JDK), zstd (zstd-jni, the reference C library; see docs/dependencies.md), or a
  * plain tar. bzip2 and xz are refused by name.
  */
 public enum Compression {
@@ -42,7 +42,8 @@ public enum Compression {
             return new GZIPInputStream(in, 64 * 1024);
         }
         if (c == ZSTD) {
-            return new io.airlift.compress.zstd.ZstdInputStream(in);
+            // the class (and its native library) loads only here, when a zstd layer is met
+            return new com.github.luben.zstd.ZstdInputStream(in);
         }
         return in;
     }

@@ -67,7 +67,7 @@ final class Tars {
 
     static byte[] zstd(byte[] in) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (io.airlift.compress.zstd.ZstdOutputStream z = new io.airlift.compress.zstd.ZstdOutputStream(out)) {
+        try (com.github.luben.zstd.ZstdOutputStream z = new com.github.luben.zstd.ZstdOutputStream(out)) {
             z.write(in);
         }
         return out.toByteArray();
