@@ -1,0 +1,218 @@
+package dev.berth.image;
+
+import dev.berth.runtime.state.AtomicFiles;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Content-addressed blobs: {@code DIR/sha256/HEX}, read-only files whose name is the sha256 of
+ * their content. A blob is written to {@code DIR/ingest/} through a digest, fsynced, and only
+ * then linked to its name with {@code link(2)}, which fails if the name exists: so a reader
+ * never sees a partial or wrong blob, a crash leaves at most a temporary file (which
+ * {@link #cleanIngest} removes), and two writers of the same blob need no lock (the second
+ * finds the first's and drops its own copy). Content that does not match the digest it was
+ * announced with leaves nothing behind.
+ */
+public final class BlobStore {
+    private static final AtomicLong SEQ = new AtomicLong();
+    private final Path dir;
+    private final Path sha256;
+    private final Path ingest;
+
+    public BlobStore(Path dir) throws IOException {
+        this.dir = dir;
+        this.sha256 = dir.resolve("sha256");
+        this.ingest = dir.resolve("ingest");
+        Files.createDirectories(sha256);
+        Files.createDirectories(ingest);
+    }
+
+    /** A blob that is in the store: its digest and size. */
+    public record Blob(Digest digest, long size) {}
+
+    public Path dir() {
+        return dir;
+    }
+
+    /** Where the blob's file is (whether or not it exists). */
+    public Path path(Digest d) throws ImageException {
+        requireSha256(d);
+        return sha256.resolve(d.hex());
+    }
+
+    public boolean has(Digest d) throws ImageException {
+        return Files.isRegularFile(path(d));
+    }
+
+    /** The blob's size, or -1 when it is not in the store. */
+    public long size(Digest d) throws IOException {
+        try {
+            return Files.size(path(d));
+        } catch (NoSuchFileException e) {
+            return -1;
+        }
+    }
+
+    /**
+     * Writes {@code in} as a blob. With {@code expected} (may be null) and {@code expectedSize}
+     * (-1 for unknown) the content must match them, else nothing is kept and
+     * {@link ImageException.DigestMismatch} is thrown. More than {@code maxSize} bytes are
+     * refused. The stream is read to its end but not closed.
+     */
+    public Blob put(InputStream in, Digest expected, long expectedSize, long maxSize) throws IOException {
+        if (expected != null) {
+            requireSha256(expected);
+        }
+        Path tmp = ingest.resolve(ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + ".tmp");
+        try {
+            MessageDigest md = sha256();
+            long total = 0;
+            try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
+                byte[] buf = new byte[64 * 1024];
+                int n;
+                while ((n = in.read(buf)) > 0) {
+                    total += n;
+                    if (total > maxSize) {
+                        throw new ImageException.Refused("blob is larger than the limit of " + maxSize
+                            + " bytes" + (expected == null ? "" : " (" + expected + ")"));
+                    }
+                    if (expectedSize >= 0 && total > expectedSize) {
+                        throw new ImageException.DigestMismatch("blob " + (expected == null ? "" : expected + " ")
+                            + "is longer than its announced size of " + expectedSize + " bytes");
+                    }
+                    md.update(buf, 0, n);
+                    out.write(buf, 0, n);
+                }
+                out.getFD().sync();
+            }
+            Digest actual = Digest.sha256(Digest.hex(md.digest()));
+            if (expectedSize >= 0 && total != expectedSize) {
+                throw new ImageException.DigestMismatch("blob " + (expected == null ? actual : expected) + " has "
+                    + total + " bytes, expected " + expectedSize + " (truncated or wrong content)");
+            }
+            if (expected != null && !expected.equals(actual)) {
+                throw new ImageException.DigestMismatch("content announced as " + expected + " has digest " + actual
+                    + ": the source is corrupt or was tampered with");
+            }
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+            Path target = sha256.resolve(actual.hex());
+            try {
+                Files.createLink(target, tmp);
+                AtomicFiles.syncDirectory(sha256);
+            } catch (FileAlreadyExistsException e) {
+                // another writer was first: the same bytes by definition
+            }
+            return new Blob(actual, total);
+        } finally {
+            // on success the name is a second link to it; on failure nothing else was made
+            Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Writes {@code bytes} as a blob. */
+    public Blob put(byte[] bytes) throws IOException {
+        return put(new java.io.ByteArrayInputStream(bytes), null, bytes.length, Long.MAX_VALUE);
+    }
+
+    /**
+     * Opens a blob for reading. The stream checks the digest and size as it is read and throws
+     * {@link ImageException.DigestMismatch} at the end (before returning EOF) when the file on
+     * disk was changed since it was written.
+     */
+    public InputStream open(Digest d) throws IOException {
+        Path p = path(d);
+        InputStream in;
+        try {
+            in = Files.newInputStream(p);
+        } catch (NoSuchFileException e) {
+            throw new ImageException.NotFound("blob " + d + " is not in the store");
+        }
+        return new VerifyingInputStream(in, d, -1);
+    }
+
+    /** Reads a whole blob (at most {@code max} bytes), verified. */
+    public byte[] read(Digest d, long max) throws IOException {
+        long size = size(d);
+        if (size < 0) {
+            throw new ImageException.NotFound("blob " + d + " is not in the store");
+        }
+        if (size > max) {
+            throw new ImageException.Refused("blob " + d + " has " + size + " bytes, more than the limit of " + max);
+        }
+        try (InputStream in = open(d)) {
+            return in.readAllBytes();
+        }
+    }
+
+    /** Reads and hashes the whole blob: true when its content still matches its name. */
+    public boolean verify(Digest d) throws IOException {
+        try (InputStream in = open(d)) {
+            in.transferTo(java.io.OutputStream.nullOutputStream());
+            return true;
+        } catch (ImageException.DigestMismatch e) {
+            return false;
+        }
+    }
+
+    /** Every blob in the store. */
+    public List<Digest> list() throws IOException {
+        List<Digest> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(sha256)) {
+            for (Path p : ds) {
+                String name = p.getFileName().toString();
+                if (name.length() == 64 && Digest.isLowerHex(name)) {
+                    out.add(Digest.sha256(name));
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Removes a blob (the garbage collector's, under the store's lock). */
+    public boolean delete(Digest d) throws IOException {
+        return Files.deleteIfExists(path(d));
+    }
+
+    /**
+     * Removes temporary files older than {@code olderThanMillis}: what writers killed mid-blob
+     * left. Young ones may belong to a writer still running.
+     */
+    public int cleanIngest(long olderThanMillis) throws IOException {
+        int n = 0;
+        long limit = System.currentTimeMillis() - olderThanMillis;
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(ingest)) {
+            for (Path p : ds) {
+                if (Files.getLastModifiedTime(p).toMillis() < limit && Files.deleteIfExists(p)) {
+                    n++;
+                }
+            }
+        }
+        return n;
+    }
+
+    static MessageDigest sha256() {
+        try {
+            return MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    private static void requireSha256(Digest d) throws ImageException {
+        if (!d.algorithm().equals(Digest.SHA256)) {
+            throw new ImageException.BadFormat("digest " + d + " uses " + d.algorithm() + ": the store keeps sha256 only");
+        }
+    }
+}
