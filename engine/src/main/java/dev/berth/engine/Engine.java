@@ -764,6 +764,16 @@ public final class Engine {
         return new NetworkAdmin(this);
     }
 
+    /** The image store under this engine's root ({@code ROOT/images}), created on first use. */
+    public dev.berth.image.ImageStore images() throws EngineException {
+        try {
+            return dev.berth.image.ImageStore.open(store.root());
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot open the image store under " + store.root() + ": "
+                + e.getMessage(), e);
+        }
+    }
+
     /** Container names by id, read from the names directory alone (no state.json). */
     Map<String, String> namesById() {
         return store.namesById();
