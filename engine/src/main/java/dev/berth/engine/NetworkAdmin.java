@@ -119,6 +119,9 @@ public final class NetworkAdmin {
                     + n.name() + ": the container is connected already");
             }
             checkMode(s, container);
+            if (n.isDefault() && aliases != null && !aliases.isEmpty()) {
+                throw new EngineException.InvalidArgument(Networking.ALIASES_ON_DEFAULT);
+            }
             Path netns = Path.of("/proc/" + Inspect.pid(s) + "/ns/net");
             Files.write(engine.dir(id).resolve(CONNECTED), new byte[0]);
             Ipam ipam = new Ipam(networks);

@@ -39,6 +39,10 @@ final class Networking {
      * The store under ROOT/networks. {@code $BERTH_BRIDGE_SUBNET} (docker's --bip) is the default
      * network's subnet when it is first made, for hosts where berth's pick would not do.
      */
+    /** docker's refusal: the default bridge has no names, so an alias there would do nothing. */
+    static final String ALIASES_ON_DEFAULT = "network-scoped aliases are supported only on user-defined networks:"
+        + " drop the alias, or create a network (berth network create NAME) and use --network NAME";
+
     static Networks networks(Path root) {
         String bip = System.getenv("BERTH_BRIDGE_SUBNET");
         Networks.Config defaults = Networks.Config.defaults();
@@ -50,6 +54,9 @@ final class Networking {
         Networks networks = networks(root);
         try {
             Network n = r.network.equals(Networks.DEFAULT_NAME) ? networks.ensureDefault() : networks.get(r.network);
+            if (n.isDefault() && !r.networkAliases.isEmpty()) {
+                throw new EngineException.InvalidArgument(ALIASES_ON_DEFAULT);
+            }
             List<PortSpec> specs = PortSpec.parseAll(r.publish);
             if (r.publishAll) {
                 specs = PortSpec.publishAll(r.expose, specs);

@@ -104,6 +104,9 @@ class NetworkTest extends ContainerTestBase {
         assertEquals(125, outside.code());
         Berth.Result badPort = berth.run("run", "--rm", "--network", "bridge", "-p", "70000:80", "host", "true");
         assertEquals(125, badPort.code());
+        Berth.Result alias = berth.run("run", "--rm", "--network", "bridge", "--network-alias", "web", "host", "true");
+        assertEquals(125, alias.code());
+        assertTrue(alias.err().contains("only on user-defined networks"), alias.err());
         assertEquals("", berth.ok("ps", "-a", "-q"));
         assertFalse(ipam().matches("(?s).*\"Addresses\":\\{[^}].*"), "addresses held: " + ipam());
     }
