@@ -10,7 +10,7 @@ import java.util.Map;
 
 /**
  * The training run of the AOT cache ({@code bin/build}): one JVM walks the cold paths of both
- * commands, {@code berth run} and {@code berth-runtime}'s create, start, state, delete and run as
+ * commands, {@code berth run} and {@code berth-runtime}'s create, start, state and delete as
  * containerd's shim calls them, so the cache holds the classes of each. A JDK 25 cache comes
  * from one run, hence one program for both.
  *
@@ -29,19 +29,20 @@ public final class Training {
         Path dir = Path.of(args[0]);
         boolean root = dev.berth.linux.Procs.effectiveUid() == 0;
         if (root) {
-            Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
-            if (ownNetns()) {
-                String netRoot = dir.resolve("berth-net").toString();
-                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
-                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "host", "true"});
-            }
+            // berth-runtime first: its create inherits the caller's stdio, which only the stage
+            // forked by the launcher (berth-stage --launch) holds, and this JVM has one such stage
             Path bundle = bundle(dir.resolve("bundle"));
             String[] global = {"--root", dir.resolve("runtime").toString()};
             runtime(global, "create", "--bundle", bundle.toString(), "train1");
             runtime(global, "start", "train1");
             runtime(global, "state", "train1");
             runtime(global, "delete", "-f", "train1");
-            runtime(global, "run", "--bundle", bundle.toString(), "train2");
+            Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
+            if (ownNetns()) {
+                String netRoot = dir.resolve("berth-net").toString();
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "host", "true"});
+            }
         } else {
             Main.run(new String[] {"--root", dir.resolve("berth").toString(), "ps", "-a"});
         }
