@@ -361,6 +361,13 @@ public final class ProgramCompiler {
         } else {
             bind(p, Path.of("/sys"), root.resolve("sys"), true);
         }
+        // docker's read-only /sys/fs/cgroup of the container's own cgroup; a user namespace
+        // could mount only cgroup2, and a rootless container rarely has a cgroup of its own
+        if (!userns && !c.options().cgroupProcs().isEmpty()) {
+            long ro = c.options().privileged() ? 0 : RDONLY;
+            CgroupMounts.add(p, root, "/sys/fs/cgroup", ro | NOSUID | NODEV | NOEXEC, c.options().cgroupProcs(),
+                c.isPrivate(NsKind.CGROUP));
+        }
     }
 
     private static void dev(Program p, ContainerConfig c, Path root) {
