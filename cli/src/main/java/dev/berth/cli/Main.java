@@ -78,6 +78,9 @@ public final class Main {
                     new LifecycleCommand(stateRoot, command).run(rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
+                case "system" -> rest.length > 0 && rest[0].equals("check")
+                    ? new CheckCommand(stateRoot).run(java.util.Arrays.copyOfRange(rest, 1, rest.length))
+                    : ExitCodes.usage("usage: berth system check [--repair]");
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;

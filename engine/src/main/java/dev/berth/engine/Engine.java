@@ -134,7 +134,7 @@ public final class Engine {
         }
         Path dir;
         try {
-            dir = store.create(id);
+            dir = store.create(id, cgroupPath(id));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create the container directory in "
                 + store.root() + ": " + e.getMessage(), e);
@@ -439,7 +439,7 @@ public final class Engine {
             }
             throw new EngineException.Conflict("cannot find a free container name; give one with --name");
         }
-        if (!store.claimName(name, id)) {
+        if (!store.claimName(name, id) && !(Recovery.reclaimName(this, name) && store.claimName(name, id))) {
             String other = store.idOfName(name);
             throw new EngineException.Conflict("the container name \"/" + name + "\" is already in use by container \""
                 + other + "\"; remove (or rename) that container to be able to reuse that name");
@@ -762,6 +762,14 @@ public final class Engine {
     /** Networks, and containers plugged into and out of them (docker network). */
     public NetworkAdmin networks() {
         return new NetworkAdmin(this);
+    }
+
+    /**
+     * berth system check: what crashes left behind (containers abandoned while being created,
+     * names of containers that are gone), repaired with {@code repair}.
+     */
+    public List<Recovery.Finding> check(boolean repair) throws EngineException {
+        return Recovery.check(this, repair);
     }
 
     /** The image store under this engine's root ({@code ROOT/images}), created on first use. */
