@@ -158,18 +158,31 @@ public final class ImageDeleter {
         }
     }
 
-    /** The image's layer blobs that are no longer in the store (another image may share some). */
+    /**
+     * The image's blobs (layers, and the manifests of an index) that are no longer in the store,
+     * besides its config and roots: what docker lists as deleted layers. Blobs another image
+     * shares stay and are not listed.
+     */
     private List<Digest> gone(ImageSummary img) throws IOException {
         List<Digest> out = new ArrayList<>();
-        if (img.image() == null) {
-            return out;
-        }
-        for (Descriptor l : img.image().manifest().layers()) {
-            if (!catalog.store().blobs().has(l.digest()) && !out.contains(l.digest())) {
-                out.add(l.digest());
+        for (Digest d : img.blobs()) {
+            if (d.equals(img.id()) || isRoot(img, d)) {
+                continue;
+            }
+            if (!catalog.store().blobs().has(d)) {
+                out.add(d);
             }
         }
         return out;
+    }
+
+    private static boolean isRoot(ImageSummary img, Digest d) {
+        for (ImageSummary.Root r : img.roots()) {
+            if (r.digest().equals(d)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A reason not to delete; {@code used} when it is a container, not a tag. */

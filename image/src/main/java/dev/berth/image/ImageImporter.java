@@ -54,15 +54,12 @@ public final class ImageImporter {
             }
             try (InputStream b = store.blobs().open(layer.digest())) {
                 TarReader tar = new TarReader(b);
-                try {
-                    while (tar.next() != null) {
-                        // every header is read and checked
-                    }
-                } catch (java.io.EOFException e) {
-                    throw new ImageException.BadFormat("the rootfs tarball is truncated (" + e.getMessage() + ")", e);
+                while (tar.next() != null) {
+                    // every header is read and checked
                 }
-            } catch (ImageException.BadFormat e) {
-                throw new ImageException.BadFormat("not a rootfs tarball: " + e.getMessage(), e);
+            } catch (java.io.EOFException | ImageException.BadFormat e) {
+                throw new ImageException.BadFormat("not a rootfs tarball (" + e.getMessage()
+                    + "); give a tar of a directory, e.g. tar -C DIR -c .", e);
             }
             String now = Timestamps.now();
             String comment = message != null && !message.isEmpty() ? message : "Imported from " + source;
