@@ -22,7 +22,9 @@ public final class Trees {
             try {
                 deleteChildren(p);
             } catch (AccessDeniedException e) {
-                Files.setAttribute(p, "unix:mode", 0700, LinkOption.NOFOLLOW_LINKS);
+                // following links is right here: p was just seen to be a directory, not a link
+                // (the JDK's NOFOLLOW chmod opens the file, which a mode-0 directory refuses)
+                Files.setPosixFilePermissions(p, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
                 deleteChildren(p);
             } catch (NoSuchFileException e) {
                 return;
