@@ -212,14 +212,16 @@ public final class Engine {
         }
     }
 
-    /** Why the overlay mount failed, when it was that step (not a missing directory); else null. */
+    /** Why the overlay mount failed, when it was that step and overlayfs the cause; else null. */
     private static String overlayRefused(Created c, Exception e) {
         if (!(e.getCause() instanceof StageException se) || se.step() < 0 || se.step() >= c.program().records().size()) {
             return null;
         }
         boolean overlayStep = c.program().records().get(se.step()).description().startsWith(ProgramCompiler.OVERLAY_STEP);
-        boolean missing = se.errno() == dev.berth.linux.Errno.ENOENT || se.errno() == dev.berth.linux.Errno.ENOTDIR;
-        return overlayStep && !missing ? se.getMessage() : null;
+        // a missing directory or one the mounter may not enter is not overlayfs refusing
+        boolean notOverlay = se.errno() == dev.berth.linux.Errno.ENOENT || se.errno() == dev.berth.linux.Errno.ENOTDIR
+            || se.errno() == dev.berth.linux.Errno.EACCES;
+        return overlayStep && !notOverlay ? se.getMessage() : null;
     }
 
     /** The user namespace's id maps, or null when the container shares the host's. */

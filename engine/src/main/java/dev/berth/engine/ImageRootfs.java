@@ -103,6 +103,10 @@ final class ImageRootfs {
     static Prepared prepare(Engine engine, Resolved img, String id, Path dir, Snapshots.Mapping m, boolean readOnly,
         boolean forceCopy, List<String> warnings) throws EngineException, IOException {
         Snapshots snaps = snapshots(engine);
+        if (m.uidShift() != 0) {
+            reachable(snaps.dir(), m.uidShift());
+            reachable(dir, m.uidShift());
+        }
         Trace.mark("snapshots opened");
         boolean copy = forceCopy || copyWanted(snaps, m);
         Snapshots.Use use = snaps.use(id, dir, img.image(), m, copy, warnings::add);
@@ -151,6 +155,24 @@ final class ImageRootfs {
         gd.put("Data", data);
         LayerView view = new LayerView(use.dirs());
         return new Prepared(o, view, null, "overlay", gd);
+    }
+
+    /**
+     * The user namespace's root (a host uid no directory here belongs to) mounts the layers and
+     * the container's directories: every directory above them must let others pass (o+x), as
+     * {@code mktemp -d} or a 0700 home does not. Checked first, because the kernel would only say
+     * "permission denied" at the mount.
+     */
+    private static void reachable(Path p, int uid) throws EngineException, IOException {
+        for (Path d = p.toAbsolutePath().getParent(); d != null; d = d.getParent()) {
+            int mode = (Integer) Files.getAttribute(d, "unix:mode");
+            int owner = (Integer) Files.getAttribute(d, "unix:uid");
+            if ((mode & 01) == 0 && owner != uid) {
+                throw new EngineException.PermissionDenied("the user namespace's root (host uid " + uid + ") cannot pass"
+                    + " through " + d + " (mode " + Integer.toOctalString(mode & 07777) + "): chmod o+x " + d
+                    + ", or use a state root (--root) that others may pass through");
+            }
+        }
     }
 
     static Snapshots snapshots(Engine engine) throws EngineException {

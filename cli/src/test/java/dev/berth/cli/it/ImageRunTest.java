@@ -131,6 +131,13 @@ class ImageRunTest extends ContainerTestBase {
         assertTrue(missing.err().contains("unable to find image 'nosuch:latest' locally"), missing.err());
         assertTrue(missing.err().contains("berth pull") && missing.err().contains("berth load"), missing.err());
         assertEquals(125, berth.run("run", "--rm", "--stop-signal", "NOPE", "busybox").code());
+        // failed runs leave nothing: no container directory (the base class checks), no use of a layer
+        assertEquals(127, berth.run("run", "--rm", "--entrypoint", "/nope", "busybox").code());
+        assertEquals(125, berth.run("run", "--rm", "-u", "nosuchuser", "busybox").code());
+        assertEquals(125, berth.run("run", "--rm", "-v", "/tmp:relative", "busybox").code());
+        try (Stream<Path> s = Files.list(layers().resolve("users"))) {
+            assertEquals(0, s.count(), "a failed run still holds its layers");
+        }
     }
 
     @Test
@@ -174,6 +181,18 @@ class ImageRunTest extends ContainerTestBase {
         assertEquals("0 0 1000\n", berth.ok("exec", id, "sh", "-c", "stat -c '%u %g' /data/file | tr '\\n' ' '; stat -c %u /data"));
         berth.ok("rm", "-f", id);
         assertFalse(Files.exists(dir));
+        // a state root the shifted root cannot pass through: said before any mount, no fallback
+        Files.setPosixFilePermissions(berth.root(), java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        try {
+            Berth.Result r = berth.run("run", "--rm", "--userns", "private", "busybox", "true");
+            assertEquals(125, r.code());
+            assertTrue(r.err().contains("cannot pass through " + berth.root() + " (mode 700): chmod o+x"), r.err());
+        } finally {
+            Files.setPosixFilePermissions(berth.root(), java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        }
+        try (Stream<Path> s = Files.list(layers())) {
+            assertTrue(s.noneMatch(p -> p.getFileName().toString().startsWith("overlay-refused")));
+        }
     }
 
     @Test
