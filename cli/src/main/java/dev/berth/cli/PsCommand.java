@@ -115,7 +115,9 @@ final class PsCommand {
         };
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ID", noTrunc ? id : id.substring(0, 12));
-        r.put("Image", c.get("Image"));
+        // docker's IMAGE column: the reference as given (Config.Image), not the image id
+        Map<String, Object> config = (Map<String, Object>) c.get("Config");
+        r.put("Image", config != null && config.get("Image") instanceof String ref ? ref : c.get("Image"));
         r.put("Command", "\"" + cmdText + "\"");
         r.put("CreatedAt", c.get("Created"));
         r.put("RunningFor", Output.human(Output.since((String) c.get("Created"))) + " ago");

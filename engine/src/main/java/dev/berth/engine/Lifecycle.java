@@ -31,7 +31,7 @@ final class Lifecycle {
         }
         // as docker: the stop signal and SIGKILL thaw a paused container, so that they take
         // effect; any other signal waits, pending, for unpause
-        if (Inspect.isPaused(s) && (signal == Signals.SIGKILL || signal == Signals.SIGTERM)) {
+        if (Inspect.isPaused(s) && (signal == Signals.SIGKILL || signal == Inspect.stopSignal(s))) {
             Pause.thawToDeliver(engine, id);
         }
     }
@@ -42,7 +42,7 @@ final class Lifecycle {
         }
         String id = (String) s.get("Id");
         try {
-            kill(engine, s, Signals.SIGTERM);
+            kill(engine, s, Inspect.stopSignal(s));
         } catch (EngineException.InvalidState e) {
             return; // it exited meanwhile
         }

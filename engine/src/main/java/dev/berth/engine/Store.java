@@ -218,19 +218,7 @@ final class Store {
     /** The same for a directory by its path (a temporary {@code .ID} too). */
     static void delete(Path d) throws IOException {
         Files.deleteIfExists(d.resolve("state.json"));
-        deleteTree(d);
-    }
-
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path child : ds) {
-                    deleteTree(child);
-                }
-            } catch (NoSuchFileException e) {
-                return;
-            }
-        }
-        Files.deleteIfExists(p);
+        // Trees: an overlay's upper directory holds what the container wrote, modes and all
+        dev.berth.image.Trees.delete(d);
     }
 }

@@ -112,6 +112,7 @@ public final class ImageDeleter {
         }
         deleted.add(img.id());
         ImageStore.GcResult gc = store.gcIfIdle();
+        Snapshots.open(store).prune(); // the unpacked layers no image has any more
         deleted.addAll(gone(img));
         return new Result(untagged, deleted, gc == null ? 0 : gc.bytesFreed());
     }
@@ -138,6 +139,7 @@ public final class ImageDeleter {
             removed.add(s);
         }
         ImageStore.GcResult gc = store.gc();
+        Snapshots.open(store).prune();
         for (ImageSummary s : removed) {
             deleted.addAll(gone(s));
         }

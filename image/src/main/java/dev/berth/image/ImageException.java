@@ -70,4 +70,11 @@ public abstract sealed class ImageException extends IOException {
             super(message, cause);
         }
     }
+
+    /** Something still in use, e.g. an unpacked layer a container is built on. */
+    public static final class InUse extends ImageException {
+        public InUse(String message) {
+            super(message, null);
+        }
+    }
 }

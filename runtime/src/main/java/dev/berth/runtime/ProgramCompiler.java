@@ -40,6 +40,9 @@ public final class ProgramCompiler {
     private static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq",
         "/proc/sys", "/proc/sysrq-trigger");
 
+    /** How the record that mounts an image's overlay is described (the engine finds it by this). */
+    public static final String OVERLAY_STEP = "mount the image's overlay";
+
     private ProgramCompiler() {}
 
     /** The program of a new container: namespaces, root filesystem, process. */
@@ -305,6 +308,16 @@ public final class ProgramCompiler {
                 p.add(OP_REMOUNT_RO, "make the root filesystem read-only", d.path().toString(), "0");
             }
             return d.path();
+        }
+        if (c.rootfs() instanceof Rootfs.Overlay o) {
+            // no nosuid/nodev: an image's setuid binaries work as with docker; the lower
+            // directories are 0700 to everyone but the root they were unpacked for
+            p.add(OP_MOUNT, OVERLAY_STEP + " on " + o.merged(), "overlay", o.merged().toString(), "overlay", "0",
+                o.options());
+            if (o.readOnly()) {
+                p.add(OP_REMOUNT_RO, "make the root filesystem read-only", o.merged().toString(), "0");
+            }
+            return o.merged();
         }
         Path root = c.stateDir().resolve("rootfs");
         Path scratch = c.stateDir().resolve("scratch");

@@ -92,7 +92,7 @@ class LifecycleTest extends ContainerTestBase {
         assertEquals(Long.toString(Host.pid(berth, "p")), berth.ok("inspect", "-f", "{{.State.Pid}}", "p").strip());
         Berth.Result missing = berth.run("inspect", "nosuch");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("no such container"), missing.err());
+        assertTrue(missing.err().contains("no such object: nosuch"), missing.err());
         assertTrue(berth.ok("ps", "--format", "json").contains("\"Names\":\"p\""));
     }
 
