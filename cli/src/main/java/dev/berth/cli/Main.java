@@ -78,6 +78,10 @@ public final class Main {
                     new LifecycleCommand(stateRoot, command).run(rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
+                case "pull" -> new PullCommand(stateRoot).run(rest);
+                case "push" -> new PushCommand(stateRoot).run(rest);
+                case "login" -> LoginCommand.login(rest);
+                case "logout" -> LoginCommand.logout(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;
@@ -117,6 +121,10 @@ public final class Main {
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
               port     List a container's published ports
+              pull     Download an image from a registry
+              push     Upload an image to a registry
+              login    Log in to a registry (saved in docker's config.json)
+              logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
