@@ -40,6 +40,7 @@ public final class Puller {
     private int attempts = 3;
     private long retryDelayMillis = 1000;
     private long maxBlob = 64L << 30;
+    private long stallMillis = 60_000;
 
     /** What a pull did: the name, the digest docker prints (index or manifest), the platform's manifest. */
     public record Result(ImageRef ref, Digest digest, String mediaType, Digest manifest, boolean updated) {}
@@ -66,6 +67,12 @@ public final class Puller {
     /** The largest blob accepted (default 64 GiB). */
     public Puller maxBlob(long bytes) {
         this.maxBlob = bytes;
+        return this;
+    }
+
+    /** A download that receives nothing for this long is broken off and retried (default 60 s). */
+    public Puller stallTimeout(long millis) {
+        this.stallMillis = millis;
         return this;
     }
 
@@ -220,7 +227,8 @@ public final class Puller {
         throws IOException, InterruptedException {
         boolean restarted = false;
         for (int attempt = 1; ; attempt++) {
-            try (PartialBlob p = store.blobs().partial(d.digest(), d.size())) {
+            Watchdog dog = new Watchdog(stallMillis);
+            try (dog; PartialBlob p = store.blobs().partial(d.digest(), d.size())) {
                 if (p == null) {
                     // another pull writes this blob's partial file: write a private copy
                     RegistryClient.BlobStream s = c.blob(repo, d.digest(), 0);
@@ -231,17 +239,13 @@ public final class Puller {
                     return;
                 }
                 long offset = p.offset();
-                RegistryClient.BlobStream s = c.blob(repo, d.digest(), offset);
-                if (s.offset() != offset) {
-                    p.restart(); // the registry ignored the range
-                }
-                try (InputStream in = s.body()) {
-                    p.append(in, n -> {
-                        if (failure.get() != null) {
-                            throw new java.io.UncheckedIOException(new IOException("cancelled: another download failed"));
-                        }
-                        progress.layer(d, "Downloading", n, d.size());
-                    });
+                if (offset < d.size()) {
+                    // (a partial file that is already whole, from a pull stopped before its check, needs no request)
+                    RegistryClient.BlobStream s = c.blob(repo, d.digest(), offset);
+                    if (s.offset() != offset) {
+                        p.restart(); // the registry ignored the range
+                    }
+                    readInto(p, s, d, dog, progress, failure);
                 }
                 if (p.offset() < d.size()) {
                     throw new IOException("the registry ended " + d.digest() + " after " + p.offset() + " of " + d.size()
@@ -266,6 +270,11 @@ public final class Puller {
                 | RegistryException.Denied | RegistryException.Protocol e) {
                 throw e;
             } catch (IOException e) {
+                if (dog.fired()) {
+                    Thread.interrupted(); // the watchdog's interrupt, not the caller's
+                    e = new IOException("the registry sent nothing for " + stallMillis / 1000 + " s while sending "
+                        + d.digest() + "; check the network and try again", e);
+                }
                 if (attempt >= attempts || failure.get() != null) {
                     throw e;
                 }
@@ -273,6 +282,67 @@ public final class Puller {
                 progress.layer(d, "Retrying in " + Math.max(1, wait / 1000) + " second" + (wait > 1000 ? "s" : ""), -1,
                     d.size());
                 Thread.sleep(wait);
+            }
+        }
+    }
+
+    private static void readInto(PartialBlob p, RegistryClient.BlobStream s, Descriptor d, Watchdog dog, Progress progress,
+        AtomicReference<Throwable> failure) throws IOException {
+        try (InputStream in = s.body()) {
+            p.append(in, n -> {
+                if (failure.get() != null) {
+                    throw new java.io.UncheckedIOException(new IOException("cancelled: another download failed"));
+                }
+                dog.alive();
+                progress.layer(d, "Downloading", n, d.size());
+            });
+        }
+    }
+
+    /**
+     * Interrupts the downloading thread when no bytes came for the stall time: the JDK's HTTP
+     * client has no read timeout for a body, and a registry or proxy that stops sending
+     * mid-blob would otherwise hang the pull.
+     */
+    private static final class Watchdog implements AutoCloseable {
+        private final Thread reader = Thread.currentThread();
+        private final long limitNanos;
+        private final java.util.concurrent.atomic.AtomicLong last = new java.util.concurrent.atomic.AtomicLong(System.nanoTime());
+        private final java.util.concurrent.atomic.AtomicBoolean fired = new java.util.concurrent.atomic.AtomicBoolean();
+        private final Thread thread;
+
+        Watchdog(long stallMillis) {
+            this.limitNanos = stallMillis * 1_000_000L;
+            long tick = Math.max(10, stallMillis / 4);
+            thread = Thread.ofVirtual().start(() -> {
+                try {
+                    while (true) {
+                        Thread.sleep(tick);
+                        if (System.nanoTime() - last.get() > limitNanos) {
+                            fired.set(true);
+                            reader.interrupt();
+                            return;
+                        }
+                    }
+                } catch (InterruptedException e) {
+                    // closed
+                }
+            });
+        }
+
+        void alive() {
+            last.set(System.nanoTime());
+        }
+
+        boolean fired() {
+            return fired.get();
+        }
+
+        @Override
+        public void close() {
+            thread.interrupt();
+            if (fired.get()) {
+                Thread.interrupted(); // fired after the last read: nobody must see it
             }
         }
     }

@@ -24,12 +24,15 @@ import javax.net.ssl.TrustManagerFactory;
  * {@code /etc/docker/certs.d/HOST[:PORT]/*.crt} (or {@code /etc/containers/certs.d}); plain http
  * only for registries named insecure ({@code --insecure-registry HOST[:PORT]},
  * {@code BERTH_INSECURE_REGISTRIES=a,b}) and for the loopback ones (localhost, 127.0.0.0/8,
- * ::1), which docker also treats as insecure. Docker Hub's API lives at registry-1.docker.io.
+ * ::1), which docker also treats as insecure. As docker, berth tries https first for those and
+ * falls back to http; an entry written {@code http://HOST[:PORT]} skips the https attempt (for
+ * servers that do not answer a TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
  */
 public final class Registries {
     private static final List<Path> SYSTEM_BUNDLES = List.of(Path.of("/etc/ssl/certs/ca-certificates.crt"),
         Path.of("/etc/pki/tls/certs/ca-bundle.crt"), Path.of("/etc/ssl/cert.pem"));
     private final Set<String> insecure = new LinkedHashSet<>();
+    private final Set<String> httpOnly = new LinkedHashSet<>();
     private final List<Path> certsDirs = new ArrayList<>(List.of(Path.of("/etc/docker/certs.d"),
         Path.of("/etc/containers/certs.d")));
 
@@ -40,7 +43,7 @@ public final class Registries {
         if (env != null) {
             for (String s : env.replace(',', ' ').split(" ")) {
                 if (!s.isBlank()) {
-                    r.insecure.add(normalize(s));
+                    r.add(s);
                 }
             }
         }
@@ -50,9 +53,22 @@ public final class Registries {
     /** Adds registries that may be reached over plain http ({@code HOST} or {@code HOST:PORT}). */
     public Registries insecure(Collection<String> hosts) {
         for (String h : hosts) {
-            insecure.add(normalize(h));
+            add(h);
         }
         return this;
+    }
+
+    /** {@code http://HOST[:PORT]} means plain http only: no https attempt first. */
+    private void add(String h) {
+        insecure.add(normalize(h));
+        if (h.strip().toLowerCase(Locale.ROOT).startsWith("http://")) {
+            httpOnly.add(normalize(h));
+        }
+    }
+
+    /** True when {@code domain} was named as {@code http://HOST[:PORT]}: no https is tried. */
+    public boolean isHttpOnly(String domain) {
+        return httpOnly.contains(normalize(domain));
     }
 
     /** Looks for per-registry CAs in {@code dir/HOST[:PORT]/*.crt} first (tests, private setups). */

@@ -80,7 +80,7 @@ public final class RegistryClient {
             throw new RegistryException.Protocol("the manifest " + reference + " of " + name(repo) + " is not JSON: "
                 + e.getMessage());
         }
-        boolean schema1 = type.contains("manifest.v1") || (json.get("schemaVersion") instanceof Number n && n.intValue() == 1);
+        boolean schema1 = type.startsWith("application/vnd.docker.distribution.manifest.v1") || (json.get("schemaVersion") instanceof Number n && n.intValue() == 1);
         if (schema1) {
             throw new RegistryException.Protocol(name(repo) + ":" + reference + " is in docker's manifest schema 1,"
                 + " deprecated since 2017 and not supported; push the image again with a current docker, podman or skopeo");

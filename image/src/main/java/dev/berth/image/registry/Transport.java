@@ -80,7 +80,9 @@ final class Transport {
         String host = registries.apiHost(domain);
         boolean insecure = registries.isInsecure(domain);
         IOException first = null;
-        for (String scheme : insecure ? new String[] {"https", "http"} : new String[] {"https"}) {
+        String[] schemes = registries.isHttpOnly(domain) ? new String[] {"http"}
+            : insecure ? new String[] {"https", "http"} : new String[] {"https"};
+        for (String scheme : schemes) {
             URI uri = URI.create(scheme + "://" + host + "/v2/");
             HttpClient client = client(scheme);
             HttpResponse<InputStream> r;
@@ -100,6 +102,9 @@ final class Transport {
                 throw interrupted(e);
             }
             r.body().close();
+            if (r.statusCode() == 400 && first instanceof SSLException) {
+                throw failure(first); // a TLS server's answer to plain http: the https error is the real one
+            }
             if (r.statusCode() == 401) {
                 challenge = Challenge.pick(r.headers().allValues("WWW-Authenticate"));
             } else if (r.statusCode() == 404) {
