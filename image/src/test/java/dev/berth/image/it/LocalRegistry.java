@@ -18,11 +18,16 @@ final class LocalRegistry implements AutoCloseable {
     private final Path dir;
     private final int port;
     private final Process process;
+    private final Thread onExit;
 
     private LocalRegistry(Path dir, int port, Process process) {
         this.dir = dir;
         this.port = port;
         this.process = process;
+        // a test JVM stopped midway (timeout, ^C) still stops the registry it started, by its pid
+        long pid = process.pid();
+        this.onExit = new Thread(() -> ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly));
+        Runtime.getRuntime().addShutdownHook(onExit);
     }
 
     /** Starts a registry; {@code htpasswd} (may be null) turns on Basic auth; {@code tls} is {cert, key} or null. */
@@ -102,6 +107,7 @@ final class LocalRegistry implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        Runtime.getRuntime().removeShutdownHook(onExit);
         long pid = process.pid();
         ProcessHandle.of(pid).ifPresent(ProcessHandle::destroy);
         if (!process.waitFor(10, TimeUnit.SECONDS)) {
