@@ -87,6 +87,10 @@ public final class Main {
                 case "save" -> new ImageArchiveCommands(stateRoot).save(rest);
                 case "import" -> new ImageArchiveCommands(stateRoot).importRootfs(rest);
                 case "system" -> new SystemCommand(stateRoot).run(rest);
+                case "pull" -> new PullCommand(stateRoot).run(rest);
+                case "push" -> new PushCommand(stateRoot).run(rest);
+                case "login" -> LoginCommand.login(rest);
+                case "logout" -> LoginCommand.logout(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;
@@ -135,6 +139,10 @@ public final class Main {
               save     Save images to a tar archive (streamed to STDOUT by default)
               import   Import a root filesystem tarball as an image
               system   berth's disk usage: system df
+              pull     Download an image from a registry
+              push     Upload an image to a registry
+              login    Log in to a registry (saved in docker's config.json)
+              logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
