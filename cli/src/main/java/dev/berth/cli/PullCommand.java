@@ -90,6 +90,37 @@ final class PullCommand {
         }
     }
 
+    /**
+     * docker run's pull of a missing image: its lines on stderr, so the container's output stays
+     * alone on stdout, with bars when stderr is a terminal.
+     */
+    static void forRun(dev.berth.engine.Engine engine, String reference, boolean missing) throws EngineException {
+        try {
+            ImageRef ref = ImageRef.parse(reference);
+            if (missing) {
+                System.err.println("Unable to find image '" + ref.familiar() + (ref.tag() == null && ref.digest() == null
+                    ? ":latest" : "") + "' locally");
+            }
+            System.err.println((ref.tag() != null ? ref.tag() : ref.digest() != null ? ref.digest().toString() : "latest")
+                + ": Pulling from " + familiarPath(ref));
+            PullProgress bars = Terminal.isTerminal() ? new PullProgress(System.err) : null;
+            Puller.Result r = new Puller(engine.images(), Registries.fromEnv(), DockerConfig.fromEnv())
+                .pull(ref, Platform.current(), false, bars != null ? bars : Progress.NONE);
+            if (bars != null) {
+                bars.finish();
+            }
+            System.err.println("Digest: " + r.digest());
+            System.err.println("Status: " + (r.updated() ? "Downloaded newer image for " : "Image is up to date for ")
+                + r.ref().familiar());
+        } catch (ImageException.InvalidReference e) {
+            throw new EngineException.InvalidArgument(e.getMessage());
+        } catch (RegistryException | ImageException e) {
+            throw new EngineException.NotFound(e.getMessage());
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot pull " + reference + ": " + e.getMessage(), e);
+        }
+    }
+
     /** The repository as docker names it in "Pulling from": library/busybox, or the path on another registry. */
     static String familiarPath(ImageRef ref) {
         return ref.path();

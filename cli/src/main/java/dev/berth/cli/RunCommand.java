@@ -32,6 +32,7 @@ final class RunCommand {
         .value(null, "rootfs", "DIR", "Use an unpacked root filesystem instead of an image")
         .value(null, "entrypoint", "PROGRAM", "Overwrite the image's entrypoint (and drop its command); \"\" for none")
         .value("l", "label", "KEY=VALUE", "Set a label, over the image's (repeatable)")
+        .value(null, "pull", "POLICY", "Pull the image: missing (default, when it is not in the store), always, never")
         .value(null, "stop-signal", "SIGNAL", "Signal stop sends first (default: the image's StopSignal, else SIGTERM)")
         .value(null, "pid", "MODE", "PID namespace: private, host, container:NAME or a /proc/PID/ns/pid path")
         .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
@@ -173,9 +174,20 @@ final class RunCommand {
             }
             req.sysctl(kv.substring(0, eq), kv.substring(eq + 1));
         }
+        String pull = cl.getOptionValue("pull", "missing");
+        if (!List.of("missing", "always", "never").contains(pull)) {
+            return ExitCodes.usage("invalid --pull \"" + pull + "\": use missing, always or never");
+        }
         Container c;
         try {
-            c = Engines.open(root).run(req);
+            dev.berth.engine.Engine engine = Engines.open(root);
+            String image = cl.getArgList().isEmpty() ? null : cl.getArgList().get(0);
+            if (pull.equals("always") && image != null && !image.equals("host") && !cl.hasOption("rootfs")) {
+                PullCommand.forRun(engine, image, false);
+            } else if (pull.equals("missing")) {
+                engine.withPuller(ref -> PullCommand.forRun(engine, ref, true));
+            }
+            c = engine.run(req);
         } catch (EngineException e) {
             return ExitCodes.report(e, ExitCodes.ENGINE);
         }

@@ -155,10 +155,14 @@ class ImageRunTest extends ContainerTestBase {
         assertTrue(field("c", "{{json .Config.Env}}").contains("\"FOO=image\""));
         berth.ok("rm", "-f", "c");
         // a missing image: docker's message with the way out, exit 125, nothing made
-        Berth.Result missing = berth.run("run", "--rm", "nosuch");
+        Berth.Result missing = berth.run("run", "--rm", "--pull", "never", "nosuch");
         assertEquals(125, missing.code());
         assertTrue(missing.err().contains("unable to find image 'nosuch:latest' locally"), missing.err());
         assertTrue(missing.err().contains("berth pull") && missing.err().contains("berth load"), missing.err());
+        // by default the run pulls it first, as docker run does (this machine's registry is unreachable)
+        Berth.Result pulled = berth.run("run", "--rm", "localhost:1/nosuch");
+        assertEquals(125, pulled.code());
+        assertTrue(pulled.err().startsWith("Unable to find image 'localhost:1/nosuch:latest' locally"), pulled.err());
         assertEquals(125, berth.run("run", "--rm", "--stop-signal", "NOPE", "busybox").code());
         // failed runs leave nothing: no container directory (the base class checks), no use of a layer
         assertEquals(127, berth.run("run", "--rm", "--entrypoint", "/nope", "busybox").code());

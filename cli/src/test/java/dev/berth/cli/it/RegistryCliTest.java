@@ -98,6 +98,15 @@ class RegistryCliTest {
                 "docker://" + host + "/copy:v1").getBytes(StandardCharsets.UTF_8)).toString();
             assertEquals(digest, pushed, "skopeo reads what berth pushed");
 
+            // berth run pulls an image it does not have, as docker run does
+            berth.ok("rmi", host + "/copy:v1");
+            assertEquals(125, berth.run("run", "--rm", "--pull", "never", host + "/copy:v1", "true").code());
+            Berth.Result run = berth.run("run", "--rm", host + "/copy:v1", "sh", "-c", "echo pulled");
+            assertEquals(0, run.code(), run.err());
+            assertEquals("pulled", run.out().strip(), "the container's output alone on stdout");
+            assertTrue(run.err().startsWith("Unable to find image '" + host + "/copy:v1' locally\n"), run.err());
+            assertTrue(run.err().contains("Status: Downloaded newer image for " + host + "/copy:v1"), run.err());
+
             assertEquals("Removing login credentials for " + host, berth.ok("logout", host).strip());
             assertFalse(Files.readString(config).contains("\"" + host + "\""), Files.readString(config));
             assertEquals("Not logged in to " + host, berth.ok("logout", host).strip());
