@@ -36,6 +36,7 @@ final class Completion {
         flags.put("stats", StatsCommand.FLAGS.words());
         flags.put("update", UpdateCommand.FLAGS.words());
         flags.put("port", PortCommand.FLAGS.words());
+        flags.put("daemon", DaemonCommand.FLAGS.words());
         Map<String, List<String>> network = new LinkedHashMap<>();
         network.put("create", NetworkCommand.CREATE.words());
         network.put("ls", NetworkCommand.LS.words());
@@ -72,7 +73,7 @@ final class Completion {
         sb.append("        \"\") words=\"").append(String.join(" ", flags.keySet()))
             .append(" network ns netns completion version help --root --help --version\" ;;\n");
         for (Map.Entry<String, List<String>> e : flags.entrySet()) {
-            boolean containers = !e.getKey().equals("run") && !e.getKey().equals("ps");
+            boolean containers = !List.of("run", "ps", "daemon").contains(e.getKey());
             sb.append("        ").append(e.getKey()).append(") words=\"").append(String.join(" ", e.getValue()))
                 .append(containers ? "\"; [[ $cur != -* ]] && words=\"$words $(_berth_containers)\"" : "\"")
                 .append(" ;;\n");

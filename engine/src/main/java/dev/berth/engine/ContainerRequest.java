@@ -58,6 +58,8 @@ public final class ContainerRequest implements ResourceLimits {
     final List<String> dnsSearch = new ArrayList<>();
     final List<String> dnsOptions = new ArrayList<>();
     final List<String> extraHosts = new ArrayList<>();
+    final Map<String, String> labels = new LinkedHashMap<>();
+    String stopSignal;
 
     private ContainerRequest(String image, Path rootfs) {
         this.image = image;
@@ -342,6 +344,29 @@ public final class ContainerRequest implements ResourceLimits {
     public ContainerRequest pidsLimit(long limit) {
         limits.pidsLimit = limit;
         return this;
+    }
+
+    /** docker's --label: metadata in Config.Labels, for filters and tools. */
+    public ContainerRequest label(String name, String value) {
+        labels.put(name, value);
+        return this;
+    }
+
+    /** The signal stop sends first ({@code SIGTERM} unless told), by name or number. */
+    public ContainerRequest stopSignal(String signal) {
+        this.stopSignal = signal;
+        return this;
+    }
+
+    /**
+     * docker's {@code --network}: {@code none}, {@code host}, {@code container:NAME} or a
+     * namespace path choose the network namespace; anything else names a network to join.
+     */
+    public ContainerRequest networkMode(String mode) {
+        if (mode.equals("none") || mode.equals("host") || mode.startsWith("container:") || mode.startsWith("/")) {
+            return namespace(NsKind.NET, mode);
+        }
+        return network(mode);
     }
 
     List<String> envList() {

@@ -158,6 +158,132 @@ public final class Engine {
     }
 
     /**
+     * Creates a container without starting it (docker create): the name is claimed and the
+     * request saved, so that {@link #start} can start it from any process. Returns its id.
+     */
+    public String create(ContainerRequest r) throws EngineException {
+        rootfs(r);
+        if (r.command.isEmpty()) {
+            throw new EngineException.InvalidArgument("no command specified: give the command after the image");
+        }
+        if (r.workdir != null && !r.workdir.startsWith("/")) {
+            throw new EngineException.InvalidArgument("the working directory \"" + r.workdir
+                + "\" is invalid: it needs to be an absolute path");
+        }
+        networkMode(r, namespaces(r));
+        if (r.name != null) {
+            Names.validate(r.name);
+        }
+        String id = Names.newId();
+        String name = null;
+        try {
+            Path dir = store.create(id);
+            name = claimName(r.name, id);
+            r.name = name;
+            RequestFile.write(dir, r);
+            store.write(id, Inspect.created(id, name, r, dir));
+            return id;
+        } catch (IOException | RuntimeException | EngineException e) {
+            discard(id, name, null, e);
+            if (e instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new EngineException.SystemFailure("cannot create the container in " + store.root() + ": "
+                + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a container made by {@link #create}, or one of those that has exited (docker start);
+     * the returned handle is attached to its output. An auto-remove container is removed when
+     * it exits, as after {@link #run}.
+     */
+    public Container start(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        String id = (String) s.get("Id");
+        String name = Inspect.name(s);
+        try (var lock = store.lock(id)) {
+            s = load(id);
+            if (s == null) {
+                throw new EngineException.NotFound("no such container: " + ref);
+            }
+            if (Inspect.isRunning(s)) {
+                throw new EngineException.InvalidState("container " + name + " is already running");
+            }
+            Path dir = store.dir(id);
+            ContainerRequest r = RequestFile.read(dir);
+            if (r == null) {
+                throw new EngineException.InvalidState("container " + name + " was made by run, which keeps"
+                    + " nothing to start it again; run a new one");
+            }
+            if (!"created".equals(Inspect.state(s).get("Status"))) {
+                afterExit(id, s);
+            }
+            Rootfs rootfs = rootfs(r);
+            Map<NsKind, NamespaceMode> namespaces = namespaces(r);
+            String network = networkMode(r, namespaces);
+            if (network != null && !Pasta.isMode(network)) {
+                Networking.prepare();
+            }
+            try {
+                Created created = create(r, id, name, dir, rootfs, namespaces, network);
+                created.state().put("Created", s.get("Created"));
+                return start(created);
+            } catch (EngineException | IOException | RuntimeException e) {
+                if (r.autoRemove) {
+                    discard(id, name, network, e);
+                } else if (!(e instanceof EngineException.CommandFailed)) {
+                    undoStart(id, network, s, e);
+                }
+                if (e instanceof EngineException ee) {
+                    throw ee;
+                }
+                throw new EngineException.SystemFailure("cannot start the container: " + e.getMessage(), e);
+            }
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot lock container " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a finished run leaves for the next start to replace: its cgroup, network and exit file. */
+    private void afterExit(String id, Map<String, Object> s) throws EngineException {
+        try {
+            deleteCgroup(cgroupPath(s));
+            if (s.get("NetworkSettings") != null) {
+                Map<String, Object> host = Json.map(s, "HostConfig");
+                releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
+            }
+            Files.deleteIfExists(store.dir(id).resolve("exit"));
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot clean up the last run of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A start that failed before the command: the container stays, with the error, as docker keeps it. */
+    private void undoStart(String id, String network, Map<String, Object> before, Exception cause) {
+        try {
+            deleteCgroup(cgroupPath(id));
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            releaseNetwork(id, network, null);
+        } catch (RuntimeException | EngineException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            Map<String, Object> st = Inspect.state(before);
+            st.put("Error", String.valueOf(cause.getMessage()));
+            if (!"created".equals(st.get("Status"))) {
+                st.put("ExitCode", 128);
+            }
+            store.write(id, before);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+    }
+
+    /**
      * The container's network: null (a namespace of its own with loopback only, or another
      * --network mode), pasta, or a bridge network's name. A user's container that publishes
      * ports gets pasta without asking, as podman gives it to rootless containers.
@@ -325,8 +451,11 @@ public final class Engine {
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
             timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
-            Files.createDirectory(dir.resolve("rootfs"));
-            Files.createDirectory(dir.resolve("scratch"));
+            for (String d : List.of("rootfs", "scratch")) {
+                if (!Files.isDirectory(dir.resolve(d))) { // there already when started again
+                    Files.createDirectory(dir.resolve(d));
+                }
+            }
         }
         Program program = ProgramCompiler.compileRun(config);
         Path pastaNetns = pasta == null ? null : Pasta.prepare(dir, program, rootless());
@@ -795,6 +924,19 @@ public final class Engine {
             throw new EngineException.InvalidState("container " + ref + " is not running; start it first");
         }
         return Inspect.pid(s);
+    }
+
+    /** The host pids of a running container's processes (its cgroup's), for docker top. */
+    public List<Long> processes(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("container " + ref + " is not running; start it first");
+        }
+        try {
+            return Cgroups.detect().open(cgroupPath(s)).pids();
+        } catch (CgroupException e) {
+            throw new EngineException.SystemFailure("cannot read the processes of " + ref + ": " + e.getMessage(), e);
+        }
     }
 
     /** The container's log, for {@code logs}. */

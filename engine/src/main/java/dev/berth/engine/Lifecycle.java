@@ -42,13 +42,27 @@ final class Lifecycle {
         }
         String id = (String) s.get("Id");
         try {
-            kill(engine, s, Signals.SIGTERM);
+            kill(engine, s, stopSignal(s));
         } catch (EngineException.InvalidState e) {
             return; // it exited meanwhile
         }
         if (!exitedWithin(engine, id, timeoutSeconds * 1000L)) {
             killAndWait(engine, engine.inspect(id));
         }
+    }
+
+    /** The container's Config.StopSignal, else SIGTERM. */
+    static int stopSignal(Map<String, Object> s) {
+        Map<String, Object> config = dev.berth.runtime.json.Json.map(s, "Config");
+        Object sig = config == null ? null : config.get("StopSignal");
+        if (sig instanceof String name && !name.isEmpty()) {
+            try {
+                return Signals.parse(name);
+            } catch (IllegalArgumentException e) {
+                return Signals.SIGTERM;
+            }
+        }
+        return Signals.SIGTERM;
     }
 
     static void killAndWait(Engine engine, Map<String, Object> s) throws EngineException {
