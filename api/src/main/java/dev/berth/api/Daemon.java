@@ -171,14 +171,12 @@ public final class Daemon implements AutoCloseable {
      * streams end. Containers keep running under their monitors.
      */
     @Override
-    public void close() throws IOException {
+    public synchronized void close() throws IOException {
         if (closed) {
             return;
         }
         closed = true;
-        server.close();
-        http.closeConnections();
-        try {
+        try { // first, so that no new client finds it
             Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
                 LinkOption.NOFOLLOW_LINKS).fileKey();
             if (key != null && key.equals(fileKey)) {
@@ -187,6 +185,8 @@ public final class Daemon implements AutoCloseable {
         } catch (IOException e) {
             // gone already
         }
+        server.close();
+        http.closeConnections();
         lockFile.close();
     }
 }

@@ -143,7 +143,8 @@ final class Execs {
         if (detach) {
             e.attachment = run(e);
             e.running = true;
-            Thread.ofVirtual().start(() -> finish(e, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+            Thread.ofPlatform().daemon().name("exec-" + id.substring(0, 12))
+                .start(() -> finish(e, OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
             x.respond(200, "application/json", new byte[0]);
             return;
         }
@@ -166,7 +167,9 @@ final class Execs {
         if (e.stdin) {
             Thread.ofVirtual().start(() -> forward(h.in(), a));
         }
-        finish(e, out, err);
+        // on a platform thread, as Live's output (a pipe read pins a virtual thread's carrier)
+        Thread t = Thread.ofPlatform().daemon().name("exec-" + id.substring(0, 12)).start(() -> finish(e, out, err));
+        t.join();
     }
 
     private Attachment run(Instance e) throws EngineException {

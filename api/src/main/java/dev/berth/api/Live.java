@@ -108,7 +108,9 @@ final class Live {
         exits.remove(s.id);
         s.attachment = c;
         s.started.countDown();
-        Thread.ofVirtual().name("output-" + s.id.substring(0, 12)).start(() -> pump(s, c));
+        // a platform thread: reading the stage's pipe blocks in the kernel, and a virtual thread
+        // would hold one of the few carrier threads all the while
+        Thread.ofPlatform().daemon().name("output-" + s.id.substring(0, 12)).start(() -> pump(s, c));
         changed();
     }
 
