@@ -14,3 +14,6 @@ flags="-XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
 python3 "$here/measure.py" "$runs" own -- $java $flags -cp "$out/own:$repo/cli/target/berth/lib/*" OwnPing
 python3 "$here/measure.py" "$runs" jetty -- $java $flags -cp "$out/jetty:$JETTY/*" JettyPing
 rm -rf "$out"
+# the real thing, engine and all, with a fresh root per run
+python3 "$here/measure.py" "$runs" daemon -- "$here/daemon.sh"
+rm -rf /tmp/hb-*.sock.root
