@@ -432,6 +432,16 @@ int main(int argc, char **argv) {
     return daemonize(argv[2], argv + 3);
   if (argc > 5 && strcmp(argv[1], "--client") == 0 && strcmp(argv[4], "--launch") == 0)
     launch(argv + 5, argv[2][0] ? argv[2] : NULL, atoi(argv[3]));
+  int launched = argc > 1 && (strcmp(argv[1], "--launch") == 0 || strcmp(argv[1], "--client") == 0);
+  if (argc > 1 && !launched && strcmp(argv[1], "--sealed") != 0) {
+    /* e.g. run as the interpreter of a "#!/proc/self/exe" file in a container: nothing to do */
+    fprintf(stderr, "berth-stage: started by berth only (berth-stage --version)\n");
+    return 2;
+  }
+  if (argc > 1 && strcmp(argv[1], "--sealed") == 0)
+    resume_sealed(argc, argv);
+  else if (reexec_sealed(argv[0]) != 0)
+    die(STEP_PROTOCOL, errno, "cannot run the stage from a read-only view of its binary (CVE-2019-5736)");
   signal(SIGPIPE, SIG_IGN);
   setsid(); /* no terminal signals: berth forwards what the container should get */
   prctl(PR_SET_NAME, "berth-monitor");

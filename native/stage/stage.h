@@ -123,6 +123,10 @@ int remote(const char *path, char **args, int nargs);
 /* the launcher's caller's stdin, stdout and stderr, kept for OP_INHERIT_STDIO (-1: none) */
 extern int caller_stdio[3];
 
+/* seal.c: run the stage again from a view of its binary no container can write to */
+int reexec_sealed(const char *self);
+void resume_sealed(int argc, char **argv);
+
 /* privs.c */
 int set_caps(char **argv, int argc);
 int load_seccomp(char **argv, int argc);

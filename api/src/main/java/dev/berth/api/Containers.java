@@ -78,17 +78,20 @@ final class Containers {
     void list(Exchange x) throws Exception {
         Request q = x.request();
         boolean all = flag(q.query("all"));
-        Filters f = Filters.parse(q.query("filters"));
+        dev.berth.engine.ContainerFilter f = Filters.parse(q.query("filters"));
         int limit = intParam(q, "limit", -1);
         List<Object> out = new ArrayList<>();
         long now = Timestamps.nowNanos();
-        for (Map<String, Object> s : engine.list(true)) {
+        List<Map<String, Object>> every = engine.list(true);
+        // a limit lists the newest including stopped ones, as a status filter does (docker's rule)
+        boolean everything = all || limit > 0 || f.needsAll();
+        for (Map<String, Object> s : every) {
             if (limit > 0 && out.size() >= limit) {
                 break;
             }
-            boolean running = "running".equals(Json.map(s, "State").get("Status"))
-                || "paused".equals(Json.map(s, "State").get("Status"));
-            if (!all && limit <= 0 && !running && !f.has("status") || !f.matches(s)) {
+            Object status = Json.map(s, "State").get("Status");
+            boolean running = "running".equals(status) || "paused".equals(status);
+            if (!everything && !running || !f.matches(s, every)) {
                 continue;
             }
             out.add(Shapes.listEntry(s, now));

@@ -2,7 +2,6 @@ package dev.berth.api;
 
 import dev.berth.engine.ContainerRequest;
 import dev.berth.linux.NsKind;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -21,9 +20,11 @@ final class CreateBody {
         if (image == null || image.isEmpty()) {
             throw new BadRequest("config cannot be empty in order to create a container: give an image");
         }
-        List<String> command = new ArrayList<>(c.strings("Entrypoint"));
-        command.addAll(c.strings("Cmd"));
-        ContainerRequest r = ContainerRequest.image(Images.normalize(image)).command(command);
+        ContainerRequest r = ContainerRequest.image(Images.normalize(image)).command(c.strings("Cmd"));
+        if (json.get("Entrypoint") != null) { // given: it replaces the image's ([""] for none)
+            List<String> entrypoint = c.strings("Entrypoint");
+            r.entrypoint(entrypoint.size() == 1 && entrypoint.get(0).isEmpty() ? List.of() : entrypoint);
+        }
         if (name != null && !name.isEmpty()) {
             r.name(name.startsWith("/") ? name.substring(1) : name);
         }

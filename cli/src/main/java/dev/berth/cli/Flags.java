@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import java.io.PrintWriter;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -60,6 +61,13 @@ final class Flags {
     /** Parses; returns null after printing help when --help was given. */
     CommandLine parse(String[] args) throws ParseException {
         CommandLine cl = DefaultParser.builder().get().parse(options, args, !interspersed);
+        // stopping at the first argument, the parser hands an unknown flag over as one
+        List<String> rest = cl.getArgList();
+        int before = args.length - rest.size() - 1; // the token before the arguments: "--" ends the flags
+        if (!rest.isEmpty() && rest.get(0).startsWith("-") && rest.get(0).length() > 1
+            && !(before >= 0 && args[before].equals("--"))) {
+            throw new ParseException("unknown flag: " + rest.get(0).split("=", 2)[0]);
+        }
         if (cl.hasOption("help")) {
             PrintWriter pw = new PrintWriter(System.out);
             new HelpFormatter().printHelp(pw, 100, usage, "", options, 2, 4, "");

@@ -14,8 +14,9 @@ import org.apache.commons.cli.ParseException;
 
 /** {@code berth inspect [-f TEMPLATE] CONTAINER...} */
 final class InspectCommand {
-    static final Flags FLAGS = new Flags("berth inspect [-f TEMPLATE] CONTAINER...")
-        .value("f", "format", "TEMPLATE", "Format the output with a Go template");
+    static final Flags FLAGS = new Flags("berth inspect [-f TEMPLATE] [--type container|image|network] NAME|ID...")
+        .value("f", "format", "TEMPLATE", "Format the output with a Go template")
+        .value(null, "type", "TYPE", "Only look for this kind of object: container, image or network");
 
     private final Path root;
 
@@ -31,8 +32,34 @@ final class InspectCommand {
         if (cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth inspect\" requires at least 1 argument: a container");
         }
+        String type = cl.getOptionValue("type");
+        if (type != null && !type.equals("container") && !type.equals("image") && !type.equals("network")) {
+            System.err.println("berth: \"" + type + "\" is not a valid value for --type: use container, image or network");
+            return ExitCodes.FAILURE;
+        }
         Engine engine = Engines.open(root);
-        return print(cl.getArgList(), cl.getOptionValue("format"), engine::inspect);
+        Lookup lookup = engine::inspect;
+        if ("image".equals(type)) {
+            lookup = ImageCommand.imageLookup(root);
+        } else if ("network".equals(type)) {
+            lookup = engine.networks()::inspect;
+        } else if (type == null) {
+            lookup = ref -> {
+                // as docker: a container first; the image classes load only when none matches
+                try {
+                    return engine.inspect(ref);
+                } catch (EngineException.NotFound e) {
+                    try {
+                        return ImageCommand.imageLookup(root).find(ref);
+                    } catch (EngineException.NotFound e2) {
+                        throw new EngineException.NotFound("no such object: " + ref);
+                    } catch (EngineException.InvalidArgument e2) {
+                        throw new EngineException.NotFound("no such object: " + ref);
+                    }
+                }
+            };
+        }
+        return print(cl.getArgList(), cl.getOptionValue("format"), lookup);
     }
 
     /** How an object is found by name: a container, a network. */

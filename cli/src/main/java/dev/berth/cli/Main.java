@@ -79,6 +79,15 @@ public final class Main {
                     new LifecycleCommand(stateRoot, command).run(rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
+                case "images" -> new ImagesCommand(stateRoot).run(rest);
+                case "image" -> new ImageCommand(stateRoot).group(rest);
+                case "tag" -> new ImageCommand(stateRoot).tag(rest);
+                case "rmi" -> new ImageCommand(stateRoot).rmi(rest);
+                case "history" -> new HistoryCommand(stateRoot).run(rest);
+                case "load" -> new ImageArchiveCommands(stateRoot).load(rest);
+                case "save" -> new ImageArchiveCommands(stateRoot).save(rest);
+                case "import" -> new ImageArchiveCommands(stateRoot).importRootfs(rest);
+                case "system" -> new SystemCommand(stateRoot).run(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;
@@ -118,6 +127,15 @@ public final class Main {
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
               port     List a container's published ports
+              images   List images
+              image    Manage images: ls, inspect, tag, rm, prune, history, load, save, import
+              tag      Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+              rmi      Remove one or more images
+              history  Show the history of an image
+              load     Load images from a tar archive (docker save or OCI layout) or STDIN
+              save     Save images to a tar archive (streamed to STDOUT by default)
+              import   Import a root filesystem tarball as an image
+              system   berth's disk usage: system df
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them

@@ -70,6 +70,11 @@ final class Output {
         return size(size, 1000, DECIMAL, "%.3g%s");
     }
 
+    /** docker's units.HumanSize (precision 4): prune's reclaimed space and system df ("4.262MB"). */
+    static String humanSize4(double size) {
+        return size(size, 1000, DECIMAL, "%.4g%s");
+    }
+
     private static String size(double size, double base, String[] units, String format) {
         int i = 0;
         while (size >= base && i < units.length - 1) {

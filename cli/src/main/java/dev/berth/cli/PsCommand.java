@@ -2,6 +2,7 @@ package dev.berth.cli;
 
 import dev.berth.cli.template.GoTemplate;
 import dev.berth.cli.template.TemplateException;
+import dev.berth.engine.ContainerFilter;
 import dev.berth.engine.EngineException;
 import java.io.IOException;
 import java.nio.file.Path;
@@ -12,12 +13,13 @@ import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 
-/** {@code berth ps [-a] [-q] [--format table|json|TEMPLATE]} */
+/** {@code berth ps [-a] [-q] [-f KEY=VALUE]... [--format table|json|TEMPLATE]} */
 final class PsCommand {
     static final Flags FLAGS = new Flags("berth ps [OPTIONS]")
         .bool("a", "all", "Show all containers (default shows just running)")
         .bool("q", "quiet", "Only display container ids")
         .bool(null, "no-trunc", "Do not truncate output")
+        .value("f", "filter", "KEY=VALUE", "Filter: id, name, label, status, exited, ancestor, network, before, since")
         .value(null, "format", "FORMAT", "table (default), json, or a Go template");
 
     private final Path root;
@@ -31,11 +33,21 @@ final class PsCommand {
         if (cl == null) {
             return 0;
         }
-        List<Map<String, Object>> containers;
+        if (!cl.getArgList().isEmpty()) {
+            return ExitCodes.usage("\"berth ps\" accepts no arguments");
+        }
+        List<Map<String, Object>> containers = new ArrayList<>();
         try {
-            containers = Engines.open(root).list(cl.hasOption("a"));
+            String[] specs = cl.getOptionValues("filter");
+            ContainerFilter filter = ContainerFilter.parse(specs == null ? List.of() : List.of(specs));
+            List<Map<String, Object>> all = Engines.open(root).list(cl.hasOption("a") || filter.needsAll());
+            for (Map<String, Object> c : all) {
+                if (filter.matches(c, all)) {
+                    containers.add(c);
+                }
+            }
         } catch (EngineException e) {
-            return ExitCodes.report(e, ExitCodes.FAILURE);
+            return ExitCodes.report(e, ExitCodes.ENGINE);
         }
         boolean noTrunc = cl.hasOption("no-trunc");
         StringBuilder out = new StringBuilder();
@@ -103,7 +115,9 @@ final class PsCommand {
         };
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ID", noTrunc ? id : id.substring(0, 12));
-        r.put("Image", c.get("Image"));
+        // docker's IMAGE column: the reference as given (Config.Image), not the image id
+        Map<String, Object> config = (Map<String, Object>) c.get("Config");
+        r.put("Image", config != null && config.get("Image") instanceof String ref ? ref : c.get("Image"));
         r.put("Command", "\"" + cmdText + "\"");
         r.put("CreatedAt", c.get("Created"));
         r.put("RunningFor", Output.human(Output.since((String) c.get("Created"))) + " ago");

@@ -30,6 +30,9 @@ final class RunCommand {
         .value("w", "workdir", "DIR", "Working directory inside the container")
         .value("u", "user", "USER[:GROUP]", "User name or uid, and group, inside the container")
         .value(null, "rootfs", "DIR", "Use an unpacked root filesystem instead of an image")
+        .value(null, "entrypoint", "PROGRAM", "Overwrite the image's entrypoint (and drop its command); \"\" for none")
+        .value("l", "label", "KEY=VALUE", "Set a label, over the image's (repeatable)")
+        .value(null, "stop-signal", "SIGNAL", "Signal stop sends first (default: the image's StopSignal, else SIGTERM)")
         .value(null, "pid", "MODE", "PID namespace: private, host, container:NAME or a /proc/PID/ns/pid path")
         .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
         .value(null, "ipc", "MODE", "IPC namespace: private, host, container:NAME or a path")
@@ -103,6 +106,16 @@ final class RunCommand {
         }
         for (String e : values(cl, "env")) {
             req.env(e);
+        }
+        if (cl.hasOption("entrypoint")) {
+            req.entrypoint(cl.getOptionValue("entrypoint"));
+        }
+        for (String kv : values(cl, "label")) {
+            int eq = kv.indexOf('=');
+            req.label(eq < 0 ? kv : kv.substring(0, eq), eq < 0 ? "" : kv.substring(eq + 1));
+        }
+        if (cl.hasOption("stop-signal")) {
+            req.stopSignal(cl.getOptionValue("stop-signal"));
         }
         req.name(cl.getOptionValue("name")).hostname(cl.getOptionValue("hostname"))
             .workdir(cl.getOptionValue("workdir")).user(cl.getOptionValue("user"))

@@ -23,6 +23,9 @@ public final class ContainerRequest implements ResourceLimits {
     final String image;
     final Path rootfs;
     List<String> command = List.of();
+    List<String> entrypoint;
+    final Map<String, String> labels = new LinkedHashMap<>();
+    String stopSignal;
     final Map<String, String> env = new LinkedHashMap<>();
     String workdir;
     String user;
@@ -58,15 +61,16 @@ public final class ContainerRequest implements ResourceLimits {
     final List<String> dnsSearch = new ArrayList<>();
     final List<String> dnsOptions = new ArrayList<>();
     final List<String> extraHosts = new ArrayList<>();
-    final Map<String, String> labels = new LinkedHashMap<>();
-    String stopSignal;
 
     private ContainerRequest(String image, Path rootfs) {
         this.image = image;
         this.rootfs = rootfs;
     }
 
-    /** A container of an image; {@code host} is built in. */
+    /**
+     * A container of an image: {@code host} (built in) or a reference to an image in the store
+     * ({@code busybox} is {@code docker.io/library/busybox:latest}).
+     */
     public static ContainerRequest image(String image) {
         return new ContainerRequest(image, null);
     }
@@ -82,6 +86,33 @@ public final class ContainerRequest implements ResourceLimits {
 
     public ContainerRequest command(List<String> args) {
         this.command = List.copyOf(args);
+        return this;
+    }
+
+    /**
+     * Replaces the image's Entrypoint (docker's --entrypoint, one program) and drops its Cmd; an
+     * empty string leaves no entrypoint.
+     */
+    public ContainerRequest entrypoint(String program) {
+        this.entrypoint = program.isEmpty() ? List.of() : List.of(program);
+        return this;
+    }
+
+    /** The Entrypoint as a list (the API's form); empty for none. */
+    public ContainerRequest entrypoint(List<String> args) {
+        this.entrypoint = List.copyOf(args);
+        return this;
+    }
+
+    /** A label (docker's --label), merged over the image's. */
+    public ContainerRequest label(String key, String value) {
+        labels.put(key, value);
+        return this;
+    }
+
+    /** The signal {@code stop} sends first (docker's --stop-signal), instead of the image's or SIGTERM. */
+    public ContainerRequest stopSignal(String signal) {
+        this.stopSignal = signal;
         return this;
     }
 
@@ -343,18 +374,6 @@ public final class ContainerRequest implements ResourceLimits {
     @Override
     public ContainerRequest pidsLimit(long limit) {
         limits.pidsLimit = limit;
-        return this;
-    }
-
-    /** docker's --label: metadata in Config.Labels, for filters and tools. */
-    public ContainerRequest label(String name, String value) {
-        labels.put(name, value);
-        return this;
-    }
-
-    /** The signal stop sends first ({@code SIGTERM} unless told), by name or number. */
-    public ContainerRequest stopSignal(String signal) {
-        this.stopSignal = signal;
         return this;
     }
 

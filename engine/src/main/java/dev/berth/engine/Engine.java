@@ -17,6 +17,7 @@ import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
 import dev.berth.runtime.cgroup.Resources;
+import dev.berth.image.ImageException;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
@@ -111,50 +112,141 @@ public final class Engine {
         return this;
     }
 
+    /** Pulls an image that is not in the store (the registry client's hook; none by default). */
+    public interface Puller {
+        /** Fetches {@code reference} (normalised, e.g. docker.io/library/busybox:latest) into the store. */
+        void pull(String reference) throws EngineException;
+    }
+
+    private volatile Puller puller;
+
+    /** What {@link #run} calls when the image is not in the store; null: fail with docker's message. */
+    public Engine withPuller(Puller puller) {
+        this.puller = puller;
+        return this;
+    }
+
     /** Creates and starts a container; the returned handle is attached to its output. */
     public Container run(ContainerRequest r) throws EngineException {
         Trace.mark("engine.run");
-        Rootfs rootfs = rootfs(r);
-        if (r.command.isEmpty()) {
+        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, puller) : null;
+        Trace.mark("image resolved");
+        return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false, null);
+    }
+
+    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
+    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
+
+    private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
+        throws EngineException {
+        Rootfs rootfs = img == null ? rootfs(r) : null;
+        if (applied.argv().isEmpty()) {
             throw new EngineException.InvalidArgument("no command specified: give the command after the image");
         }
-        if (r.workdir != null && !r.workdir.startsWith("/")) {
-            throw new EngineException.InvalidArgument("the working directory \"" + r.workdir
+        if (applied.workdir() != null && !applied.workdir().startsWith("/")) {
+            throw new EngineException.InvalidArgument("the working directory \"" + applied.workdir()
                 + "\" is invalid: it needs to be an absolute path");
         }
+        if (applied.stopSignal() != null) {
+            try {
+                dev.berth.linux.Signals.parse(applied.stopSignal());
+            } catch (IllegalArgumentException e) {
+                throw new EngineException.InvalidArgument(e.getMessage() + ": give --stop-signal a name like SIGINT or a number");
+            }
+        }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
+        IdMap[] maps = idMaps(namespaces);
+        dev.berth.image.Snapshots.Mapping mapping = null;
+        if (img != null) {
+            if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Join) {
+                throw new EngineException.InvalidArgument("--userns " + r.namespaces.get(NsKind.USER) + " with an image"
+                    + " is not supported yet: its files would need that namespace's id shift; use --userns private");
+            }
+            mapping = ImageRootfs.mapping(maps == null ? null : maps[0], maps == null ? null : maps[1], rootless());
+        }
         String network = networkMode(r, namespaces);
         if (network != null && !Pasta.isMode(network)) {
             Networking.prepare();
         }
-        String id = Names.newId();
-        String name = r.name;
-        if (name != null) {
+        String id = again != null ? again.id() : Names.newId();
+        String name = again != null ? again.name() : r.name;
+        if (again == null && name != null) {
             Names.validate(name);
         }
         Path dir;
         try {
-            dir = store.create(id);
+            dir = again != null ? again.dir() : store.create(id, cgroupPath(id));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create the container directory in "
                 + store.root() + ": " + e.getMessage(), e);
         }
         Created created = null;
         try {
-            name = claimName(name, id);
-            created = create(r, id, name, dir, rootfs, namespaces, network);
+            if (again == null) {
+                name = claimName(name, id);
+            }
+            ImageRootfs.Prepared prepared = null;
+            List<String> warnings = new ArrayList<>();
+            if (img != null) {
+                prepared = ImageRootfs.prepare(this, img, id, dir, mapping, r.readOnly, copy, warnings);
+                rootfs = prepared.rootfs();
+            }
+            created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
+            if (again != null) {
+                created.state().put("Created", again.before().get("Created"));
+            }
+            created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
             return start(created);
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
-            if (!keep) {
+            String refused = created == null ? null : overlayRefused(created, e);
+            if (!keep && again != null && !r.autoRemove) {
+                undoStart(id, network, again.before(), e); // the container stays, as docker keeps it
+            } else if (!keep) {
                 discard(id, name, network, e);
+            }
+            if (refused != null && !copy && ImageRootfs.mayFallBack()) {
+                // overlayfs refused here (an old kernel for a user namespace, a file system it
+                // will not take as upper): remembered, and this run retried with a copy
+                ImageRootfs.overlayRefused(this, mapping, refused);
+                return run(r, img, applied, true, again);
             }
             if (e instanceof EngineException ee) {
                 throw ee;
             }
+            if (e instanceof ImageException ie) {
+                throw new EngineException.SystemFailure("cannot prepare the image's files: " + ie.getMessage(), e);
+            }
             throw new EngineException.SystemFailure("cannot create the container: " + e.getMessage(), e);
         }
+    }
+
+    /** Why the overlay mount failed, when it was that step and overlayfs the cause; else null. */
+    private static String overlayRefused(Created c, Exception e) {
+        if (!(e.getCause() instanceof StageException se) || se.step() < 0 || se.step() >= c.program().records().size()) {
+            return null;
+        }
+        boolean overlayStep = c.program().records().get(se.step()).description().startsWith(ProgramCompiler.OVERLAY_STEP);
+        // a missing directory or one the mounter may not enter is not overlayfs refusing
+        boolean notOverlay = se.errno() == dev.berth.linux.Errno.ENOENT || se.errno() == dev.berth.linux.Errno.ENOTDIR
+            || se.errno() == dev.berth.linux.Errno.EACCES;
+        return overlayStep && !notOverlay ? se.getMessage() : null;
+    }
+
+    /** The user namespace's id maps, or null when the container shares the host's. */
+    private IdMap[] idMaps(Map<NsKind, NamespaceMode> namespaces) throws EngineException {
+        if (rootless()) { // root inside is the user itself, as with unshare -r
+            return new IdMap[] {new IdMap(0, Procs.effectiveUid(), 1), new IdMap(0, Procs.effectiveGid(), 1)};
+        }
+        if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Private) {
+            try {
+                return SubIds.maps(hostEtc);
+            } catch (IOException e) {
+                throw new EngineException.SystemFailure("cannot read /etc/subuid and /etc/subgid: " + e.getMessage(), e);
+            }
+        }
+        return null;
     }
 
     /**
@@ -162,13 +254,24 @@ public final class Engine {
      * request saved, so that {@link #start} can start it from any process. Returns its id.
      */
     public String create(ContainerRequest r) throws EngineException {
-        rootfs(r);
-        if (r.command.isEmpty()) {
+        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, null) : null;
+        if (img == null) {
+            rootfs(r);
+        }
+        Applied applied = Applied.of(r, img == null ? null : img.image().config());
+        if (applied.argv().isEmpty()) {
             throw new EngineException.InvalidArgument("no command specified: give the command after the image");
         }
-        if (r.workdir != null && !r.workdir.startsWith("/")) {
-            throw new EngineException.InvalidArgument("the working directory \"" + r.workdir
+        if (applied.workdir() != null && !applied.workdir().startsWith("/")) {
+            throw new EngineException.InvalidArgument("the working directory \"" + applied.workdir()
                 + "\" is invalid: it needs to be an absolute path");
+        }
+        if (applied.stopSignal() != null) {
+            try {
+                dev.berth.linux.Signals.parse(applied.stopSignal());
+            } catch (IllegalArgumentException e) {
+                throw new EngineException.InvalidArgument(e.getMessage() + ": give the stop signal as a name like SIGINT or a number");
+            }
         }
         networkMode(r, namespaces(r));
         if (r.name != null) {
@@ -177,11 +280,11 @@ public final class Engine {
         String id = Names.newId();
         String name = null;
         try {
-            Path dir = store.create(id);
+            Path dir = store.create(id, cgroupPath(id));
             name = claimName(r.name, id);
             r.name = name;
             RequestFile.write(dir, r);
-            store.write(id, Inspect.created(id, name, r, dir));
+            store.write(id, Inspect.created(id, name, r, dir, applied));
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
             discard(id, name, null, e);
@@ -219,27 +322,10 @@ public final class Engine {
             if (!"created".equals(Inspect.state(s).get("Status"))) {
                 afterExit(id, s);
             }
-            Rootfs rootfs = rootfs(r);
-            Map<NsKind, NamespaceMode> namespaces = namespaces(r);
-            String network = networkMode(r, namespaces);
-            if (network != null && !Pasta.isMode(network)) {
-                Networking.prepare();
-            }
-            try {
-                Created created = create(r, id, name, dir, rootfs, namespaces, network);
-                created.state().put("Created", s.get("Created"));
-                return start(created);
-            } catch (EngineException | IOException | RuntimeException e) {
-                if (r.autoRemove) {
-                    discard(id, name, network, e);
-                } else if (!(e instanceof EngineException.CommandFailed)) {
-                    undoStart(id, network, s, e);
-                }
-                if (e instanceof EngineException ee) {
-                    throw ee;
-                }
-                throw new EngineException.SystemFailure("cannot start the container: " + e.getMessage(), e);
-            }
+            ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image)
+                ? ImageRootfs.resolve(this, r, null) : null;
+            return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false,
+                new Again(id, name, dir, s));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot lock container " + name + ": " + e.getMessage(), e);
         }
@@ -351,7 +437,8 @@ public final class Engine {
     }
 
     /** -v, --mount, --tmpfs and --device; targets in a rootfs resolved inside it, never out of it. */
-    private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs) throws EngineException {
+    private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs, dev.berth.image.LayerView view)
+        throws EngineException {
         MountParser parser = new MountParser();
         for (String v : r.volumes) {
             parser.volume(v);
@@ -365,33 +452,42 @@ public final class Engine {
         for (String d : r.devices) {
             parser.device(d);
         }
-        if (!(rootfs instanceof Rootfs.Directory d)) {
+        if (!(rootfs instanceof Rootfs.Directory) && view == null) {
             return parser.mounts;
         }
         List<MountSpec> out = new ArrayList<>();
         for (MountSpec m : parser.mounts) {
-            Path inside;
+            String dest;
             try {
-                inside = RootfsPath.resolve(d.path(), m.destination());
+                if (view != null) { // an image's overlay: its symlinks read from the layers
+                    dest = "/" + view.resolve(m.destination());
+                } else {
+                    Path root = ((Rootfs.Directory) rootfs).path();
+                    dest = "/" + root.relativize(RootfsPath.resolve(root, m.destination()));
+                }
             } catch (IOException e) {
                 throw new EngineException.InvalidArgument("mount point " + m.destination() + ": " + e.getMessage());
             }
-            String dest = "/" + d.path().relativize(inside);
             out.add(new MountSpec(m.source(), dest, m.type(), m.flags(), m.propagation(), m.data(), m.fileTarget()));
         }
         return out;
     }
 
     private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
-        Map<NsKind, NamespaceMode> namespaces, String networkMode) throws IOException, EngineException {
+        Map<NsKind, NamespaceMode> namespaces, String networkMode, IdMap[] maps, Applied applied,
+        ImageRootfs.Resolved img, ImageRootfs.Prepared prepared) throws IOException, EngineException {
         String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
-        Path etc = rootfs instanceof Rootfs.Directory d ? d.path().resolve("etc") : hostEtc;
-        Users.User user = Users.resolve(etc, r.user);
-        IdMap[] maps = null;
-        if (rootless()) { // root inside is the user itself, as with unshare -r
-            maps = new IdMap[] {new IdMap(0, Procs.effectiveUid(), 1), new IdMap(0, Procs.effectiveGid(), 1)};
-        } else if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Private) {
-            maps = SubIds.maps(hostEtc);
+        Users.User user;
+        if (prepared != null && prepared.view() != null) {
+            // the overlay is not mounted yet (and never on the host): the image's files are read from its layers
+            if (!prepared.view().resolve("/etc").equals("etc")) {
+                throw new EngineException.InvalidArgument("the image's /etc is a symbolic link; berth places /etc/hosts"
+                    + " and /etc/resolv.conf there and follows no link to do it");
+            }
+            user = Users.resolve(prepared.view().file("/etc/passwd"), prepared.view().file("/etc/group"), applied.user());
+        } else {
+            Path etc = prepared != null ? prepared.etc() : rootfs instanceof Rootfs.Directory d ? d.path().resolve("etc") : hostEtc;
+            user = Users.resolve(etc, applied.user());
         }
         Map<String, String> env = new LinkedHashMap<>();
         env.put("PATH", DEFAULT_PATH);
@@ -400,15 +496,16 @@ public final class Engine {
             env.put("TERM", "xterm");
         }
         env.put("HOME", user.home());
+        env.putAll(applied.imageEnv());
         env.putAll(r.env);
         List<String> envList = new ArrayList<>();
         env.forEach((k, v) -> envList.add(k + "=" + v));
-        String cwd = r.workdir != null ? r.workdir : "/";
+        String cwd = applied.workdir() != null ? applied.workdir() : "/";
         Confinement conf = new Confinement(r.securityOpts);
         conf.cache = new SeccompCache(store.root());
         long caps = conf.capabilities(r.privileged, r.capAdd, r.capDrop);
         Confinement.checkSysctls(r.sysctls, namespaces);
-        ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(),
+        ProcessSpec proc = new ProcessSpec(applied.argv(), envList, cwd, user.uid(), user.gid(),
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
         Trace.mark("security resolved");
         Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
@@ -431,14 +528,14 @@ public final class Engine {
             procs.add(f.toString());
         }
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mounts(r, rootfs), procs);
+            r.sysctls, mounts(r, rootfs, prepared == null ? null : prepared.view()), procs);
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
             exit.addAll(List.of("rm", "-f", id));
         }
         boolean onPasta = Pasta.isMode(networkMode);
-        Networking.Plan network = networkMode == null || onPasta ? null : Networking.reserve(store.root(), id, r);
+        Networking.Plan network = networkMode == null || onPasta ? null : Networking.reserve(store.root(), id, r, applied.expose());
         Pasta.Plan pasta = onPasta ? Pasta.reserve(store.root(), id, r, networkMode) : null;
         Trace.mark("network reserved");
         Map<String, Path> etcFiles = network != null ? EtcFiles.write(dir, hostname, Networking.etcFiles(network, hostname, name, r))
@@ -462,10 +559,13 @@ public final class Engine {
         // state.json is first written once the container exists (start), before it may run:
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
-        Map<String, Object> state = Inspect.initial(id, name, r, config, envList, user);
+        Map<String, Object> state = Inspect.initial(id, name, r, config, envList, applied);
+        if (img != null) {
+            Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());
+        }
         Json.map(state, "HostConfig").put("CgroupParent", cgroupParent);
-        if (!r.expose.isEmpty()) {
-            Json.map(state, "Config").put("ExposedPorts", Networking.exposed(r.expose));
+        if (!applied.expose().isEmpty()) {
+            Json.map(state, "Config").put("ExposedPorts", Networking.exposed(applied.expose()));
         }
         if (r.publishAll) {
             Json.map(state, "HostConfig").put("PublishAllPorts", true);
@@ -552,7 +652,8 @@ public final class Engine {
             cause.addSuppressed(e);
         }
         try {
-            store.delete(id);
+            dev.berth.image.Snapshots.release(store.root(), id);
+            store.delete(id); // the overlay's upper and work directories with it
         } catch (IOException | RuntimeException e) {
             cause.addSuppressed(e);
         }
@@ -568,7 +669,7 @@ public final class Engine {
             }
             throw new EngineException.Conflict("cannot find a free container name; give one with --name");
         }
-        if (!store.claimName(name, id)) {
+        if (!store.claimName(name, id) && !(Recovery.reclaimName(this, name) && store.claimName(name, id))) {
             String other = store.idOfName(name);
             throw new EngineException.Conflict("the container name \"/" + name + "\" is already in use by container \""
                 + other + "\"; remove (or rename) that container to be able to reuse that name");
@@ -588,8 +689,7 @@ public final class Engine {
         if ("host".equals(r.image)) {
             return new Rootfs.Host(r.readOnly);
         }
-        throw new EngineException.NotFound("unable to find image '" + r.image
-            + "': only the built-in 'host' image exists so far; use --rootfs DIR for an unpacked root filesystem");
+        throw new IllegalStateException("not the host image nor a rootfs: " + r.image);
     }
 
     /** Run by a user other than root: the container gets a user namespace of that user's own. */
@@ -785,6 +885,7 @@ public final class Engine {
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
             releaseNetwork(id, network == null && connected ? "" : network, null);
+            dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id);
             return true;
         } catch (IOException | EngineException e) {
@@ -843,6 +944,9 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
+            // the overlay was mounted in the container's mount namespace, gone with its
+            // processes: what is left is its upper and work directories, in the container's
+            dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
@@ -891,6 +995,14 @@ public final class Engine {
     /** Networks, and containers plugged into and out of them (docker network). */
     public NetworkAdmin networks() {
         return new NetworkAdmin(this);
+    }
+
+    /**
+     * berth system check: what crashes left behind (containers abandoned while being created,
+     * names of containers that are gone), repaired with {@code repair}.
+     */
+    public List<Recovery.Finding> check(boolean repair) throws EngineException {
+        return Recovery.check(this, repair);
     }
 
     /** The image store under this engine's root ({@code ROOT/images}), created on first use. */

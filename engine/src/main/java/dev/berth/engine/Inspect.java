@@ -28,12 +28,13 @@ final class Inspect {
     private Inspect() {}
 
     static Map<String, Object> initial(String id, String name, ContainerRequest r, ContainerConfig c,
-        List<String> env, Users.User user) {
+        List<String> env, Applied a) {
+        List<String> argv = a.argv();
         Map<String, Object> s = new LinkedHashMap<>();
         s.put("Id", id);
         s.put("Created", Engine.now());
-        s.put("Path", r.command.get(0));
-        s.put("Args", new ArrayList<>(r.command.subList(1, r.command.size())));
+        s.put("Path", argv.get(0));
+        s.put("Args", new ArrayList<>(argv.subList(1, argv.size())));
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("Status", "created");
         state.put("Running", false);
@@ -108,32 +109,70 @@ final class Inspect {
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("Hostname", c.hostname());
         config.put("Domainname", "");
-        config.put("User", r.user == null ? "" : r.user);
+        config.put("User", a.user() == null ? "" : a.user());
         config.put("AttachStdin", r.stdin);
         config.put("Tty", r.tty);
         config.put("OpenStdin", r.stdin);
         config.put("Env", new ArrayList<>(env));
-        config.put("Cmd", new ArrayList<>(r.command));
+        config.put("Cmd", new ArrayList<>(a.cmd()));
+        // docker's: the reference as given; the top-level Image becomes the image id (image())
         config.put("Image", s.get("Image"));
-        config.put("WorkingDir", r.workdir == null ? "" : r.workdir);
-        config.put("Labels", new LinkedHashMap<String, Object>(r.labels));
-        if (r.stopSignal != null) {
-            config.put("StopSignal", r.stopSignal);
+        config.put("WorkingDir", a.workdir() == null ? "" : a.workdir());
+        config.put("Entrypoint", a.entrypoint().isEmpty() ? null : new ArrayList<>(a.entrypoint()));
+        config.put("Labels", new LinkedHashMap<String, Object>(a.labels()));
+        if (a.stopSignal() != null) {
+            config.put("StopSignal", a.stopSignal());
+        }
+        if (a.healthcheck() != null) {
+            config.put("Healthcheck", a.healthcheck()); // kept, not run: see docs/images.md
         }
         s.put("Config", config);
         return s;
     }
 
     /**
+     * A container of an image in the store: the top-level {@code Image} is the image id
+     * ({@code sha256:} of its config, what {@code rmi} checks), {@code Config.Image} stays the
+     * reference as given, and {@code GraphDriver} says where its files are.
+     */
+    static void image(Map<String, Object> s, String imageId, String driver, Map<String, Object> graphDriver) {
+        s.put("Image", imageId);
+        s.put("Driver", driver);
+        s.put("GraphDriver", graphDriver);
+    }
+
+    /** The image a container was made from, as the user named it (ps's IMAGE column). */
+    static String imageName(Map<String, Object> s) {
+        Map<String, Object> config = Json.map(s, "Config");
+        Object name = config == null ? null : config.get("Image");
+        return name instanceof String n ? n : String.valueOf(s.get("Image"));
+    }
+
+    /** The signal stop sends first: Config.StopSignal (the flag's, else the image's), or SIGTERM. */
+    static int stopSignal(Map<String, Object> s) {
+        Map<String, Object> config = Json.map(s, "Config");
+        Object sig = config == null ? null : config.get("StopSignal");
+        if (sig instanceof String name && !name.isEmpty()) {
+            try {
+                return dev.berth.linux.Signals.parse(name);
+            } catch (IllegalArgumentException e) {
+                // checked at create; a hand-edited state falls back to docker's default
+            }
+        }
+        return dev.berth.linux.Signals.SIGTERM;
+    }
+
+    /**
      * A container made by {@link Engine#create} and not started yet: what ps and inspect show,
      * replaced by {@link #initial} at start.
      */
-    static Map<String, Object> created(String id, String name, ContainerRequest r, Path dir) {
+    static Map<String, Object> created(String id, String name, ContainerRequest r, Path dir, Applied a) {
         Map<String, Object> s = new LinkedHashMap<>();
+        List<String> argv = a.argv();
         s.put("Id", id);
         s.put("Created", Engine.now());
-        s.put("Path", r.command.get(0));
-        s.put("Args", new ArrayList<>(r.command.subList(1, r.command.size())));
+        s.put("Path", argv.get(0));
+        s.put("Args", new ArrayList<>(argv.subList(1, argv.size())));
         Map<String, Object> state = new LinkedHashMap<>();
         state.put("Status", "created");
         state.put("Running", false);
@@ -162,15 +201,19 @@ final class Inspect {
         s.put("Mounts", new ArrayList<>());
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("Hostname", r.hostname != null ? r.hostname : id.substring(0, 12));
-        config.put("User", r.user == null ? "" : r.user);
+        config.put("User", a.user() == null ? "" : a.user());
         config.put("AttachStdin", r.stdin);
         config.put("Tty", r.tty);
         config.put("OpenStdin", r.stdin);
         config.put("Env", new ArrayList<Object>(r.envList()));
-        config.put("Cmd", new ArrayList<>(r.command));
+        config.put("Cmd", new ArrayList<>(a.cmd()));
         config.put("Image", s.get("Image"));
-        config.put("WorkingDir", r.workdir == null ? "" : r.workdir);
-        config.put("Labels", new LinkedHashMap<String, Object>(r.labels));
+        config.put("WorkingDir", a.workdir() == null ? "" : a.workdir());
+        config.put("Entrypoint", a.entrypoint().isEmpty() ? null : new ArrayList<>(a.entrypoint()));
+        config.put("Labels", new LinkedHashMap<String, Object>(a.labels()));
+        if (a.stopSignal() != null) {
+            config.put("StopSignal", a.stopSignal());
+        }
         s.put("Config", config);
         return s;
     }

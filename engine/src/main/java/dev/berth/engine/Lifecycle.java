@@ -31,7 +31,7 @@ final class Lifecycle {
         }
         // as docker: the stop signal and SIGKILL thaw a paused container, so that they take
         // effect; any other signal waits, pending, for unpause
-        if (Inspect.isPaused(s) && (signal == Signals.SIGKILL || signal == Signals.SIGTERM)) {
+        if (Inspect.isPaused(s) && (signal == Signals.SIGKILL || signal == Inspect.stopSignal(s))) {
             Pause.thawToDeliver(engine, id);
         }
     }
@@ -42,27 +42,13 @@ final class Lifecycle {
         }
         String id = (String) s.get("Id");
         try {
-            kill(engine, s, stopSignal(s));
+            kill(engine, s, Inspect.stopSignal(s));
         } catch (EngineException.InvalidState e) {
             return; // it exited meanwhile
         }
         if (!exitedWithin(engine, id, timeoutSeconds * 1000L)) {
             killAndWait(engine, engine.inspect(id));
         }
-    }
-
-    /** The container's Config.StopSignal, else SIGTERM. */
-    static int stopSignal(Map<String, Object> s) {
-        Map<String, Object> config = dev.berth.runtime.json.Json.map(s, "Config");
-        Object sig = config == null ? null : config.get("StopSignal");
-        if (sig instanceof String name && !name.isEmpty()) {
-            try {
-                return Signals.parse(name);
-            } catch (IllegalArgumentException e) {
-                return Signals.SIGTERM;
-            }
-        }
-        return Signals.SIGTERM;
     }
 
     static void killAndWait(Engine engine, Map<String, Object> s) throws EngineException {

@@ -50,7 +50,8 @@ final class Networking {
             : new Networks.Config(bip.strip(), defaults.pool(), defaults.routes()));
     }
 
-    static Plan reserve(Path root, String id, ContainerRequest r) throws EngineException {
+    /** {@code expose}: the image's ExposedPorts and --expose, which -P publishes. */
+    static Plan reserve(Path root, String id, ContainerRequest r, List<String> expose) throws EngineException {
         Networks networks = networks(root);
         try {
             Network n = r.network.equals(Networks.DEFAULT_NAME) ? networks.ensureDefault() : networks.get(r.network);
@@ -59,7 +60,7 @@ final class Networking {
             }
             List<PortSpec> specs = PortSpec.parseAll(r.publish);
             if (r.publishAll) {
-                specs = PortSpec.publishAll(r.expose, specs);
+                specs = PortSpec.publishAll(expose, specs);
             }
             // what a container that crashed still holds is taken back when it is wanted
             java.util.function.Predicate<String> alive = c -> Files.isDirectory(root.resolve("containers").resolve(c));

@@ -30,6 +30,7 @@ final class RequestFile {
         m.put("image", r.image);
         m.put("rootfs", r.rootfs == null ? null : r.rootfs.toString());
         m.put("command", new ArrayList<Object>(r.command));
+        m.put("entrypoint", r.entrypoint == null ? null : new ArrayList<Object>(r.entrypoint));
         m.put("env", new LinkedHashMap<String, Object>(r.env));
         m.put("workdir", r.workdir);
         m.put("user", r.user);
@@ -95,6 +96,7 @@ final class RequestFile {
         ContainerRequest r = rootfs != null ? ContainerRequest.rootfs(Path.of(rootfs))
             : ContainerRequest.image(str(m, "image"));
         r.command = strings(m, "command");
+        r.entrypoint = m.get("entrypoint") instanceof List ? strings(m, "entrypoint") : null;
         strMap(m, "env").forEach(r.env::put);
         r.workdir = str(m, "workdir");
         r.user = str(m, "user");

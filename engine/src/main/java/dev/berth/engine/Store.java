@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.linux.Procs;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.state.AtomicFiles;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.List;
@@ -18,6 +20,9 @@ import java.util.Map;
  * The state directory shared by every berth process:
  *
  * <pre>
+ * ROOT/containers/ID/creator      "PID STARTTIME CGROUP" of the berth process creating it: a
+ *                                 directory without state.json whose creator is gone was
+ *                                 abandoned by a crash (see {@link #abandoned})
  * ROOT/containers/ID/state.json   the container, in the shape of docker inspect
  * ROOT/containers/ID/exit         raw wait status and time, written by the monitor
  * ROOT/containers/ID/ctl.sock     the monitor's control socket
@@ -52,10 +57,63 @@ final class Store {
         return containers.resolve(id);
     }
 
-    Path create(String id) throws IOException {
+    /**
+     * The container's directory, made under a temporary name with its {@code creator} file and
+     * renamed into place, so that no directory of a container is ever without one of creator
+     * and state.json.
+     */
+    Path create(String id, String cgroup) throws IOException {
         Path d = dir(id);
-        Files.createDirectory(d, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        Path tmp = containers.resolve("." + id);
+        Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
+        long pid = ProcessHandle.current().pid();
+        Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
+        Files.move(tmp, d, StandardCopyOption.ATOMIC_MOVE);
         return d;
+    }
+
+    static final String CREATOR = "creator";
+
+    /** What a creator file says: who is creating the container, and its cgroup. */
+    record Creator(long pid, long startTime, String cgroup) {
+        boolean alive() {
+            return Procs.startTime(pid) == startTime;
+        }
+    }
+
+    /** The creator of a container or of a directory being made ({@code .ID}); null if unreadable. */
+    static Creator creator(Path dir) {
+        try {
+            String[] f = Files.readString(dir.resolve(CREATOR)).strip().split(" ", 3);
+            return new Creator(Long.parseLong(f[0]), Long.parseLong(f[1]), f.length > 2 ? f[2] : "");
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * True when the directory (a container's, or a temporary {@code .ID}) was left by a berth
+     * process that died before the container had a state: a crash between the first step of
+     * a run and the state's first write. A directory with neither file was made by an older
+     * berth, or is being deleted, and counts too.
+     */
+    boolean abandoned(Path dir) {
+        if (Files.exists(dir.resolve("state.json"))) {
+            return false;
+        }
+        Creator c = creator(dir);
+        return c == null ? Files.isDirectory(dir) : !c.alive();
+    }
+
+    /** Temporary directories of creations that never got their name ({@code .ID}). */
+    List<Path> temporaries() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(containers, ".*")) {
+            for (Path p : ds) {
+                out.add(p);
+            }
+        }
+        return out;
     }
 
     /** Claims {@code name} for {@code id}; false when another container has it. */
@@ -112,7 +170,10 @@ final class Store {
         List<String> out = new ArrayList<>();
         try (DirectoryStream<Path> ds = Files.newDirectoryStream(containers)) {
             for (Path p : ds) {
-                out.add(p.getFileName().toString());
+                String name = p.getFileName().toString();
+                if (!name.startsWith(".")) {
+                    out.add(name);
+                }
             }
         }
         return out;
@@ -151,21 +212,13 @@ final class Store {
      * live in its own mount namespace) makes this fail rather than delete through it.
      */
     void delete(String id) throws IOException {
-        Path d = dir(id);
-        Files.deleteIfExists(d.resolve("state.json"));
-        deleteTree(d);
+        delete(dir(id));
     }
 
-    private static void deleteTree(Path p) throws IOException {
-        if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
-            try (DirectoryStream<Path> ds = Files.newDirectoryStream(p)) {
-                for (Path child : ds) {
-                    deleteTree(child);
-                }
-            } catch (NoSuchFileException e) {
-                return;
-            }
-        }
-        Files.deleteIfExists(p);
+    /** The same for a directory by its path (a temporary {@code .ID} too). */
+    static void delete(Path d) throws IOException {
+        Files.deleteIfExists(d.resolve("state.json"));
+        // Trees: an overlay's upper directory holds what the container wrote, modes and all
+        dev.berth.image.Trees.delete(d);
     }
 }

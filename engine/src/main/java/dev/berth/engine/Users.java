@@ -18,6 +18,11 @@ final class Users {
      * (root). Numeric ids need no passwd entry, as in docker.
      */
     static User resolve(Path etc, String spec) throws EngineException {
+        return resolve(etc.resolve("passwd"), etc.resolve("group"), spec);
+    }
+
+    /** The same with the files named (either may be null: an image without one). */
+    static User resolve(Path passwdFile, Path groupFile, String spec) throws EngineException {
         String u = spec == null || spec.isEmpty() ? "0" : spec;
         String g = null;
         int colon = u.indexOf(':');
@@ -25,7 +30,7 @@ final class Users {
             g = u.substring(colon + 1);
             u = u.substring(0, colon);
         }
-        List<String[]> passwd = table(etc.resolve("passwd"));
+        List<String[]> passwd = table(passwdFile);
         String[] entry = null;
         for (String[] e : passwd) {
             if (e.length >= 4 && (e[0].equals(u) || e[2].equals(u))) {
@@ -43,7 +48,7 @@ final class Users {
                 + ": no matching entries in the container's /etc/passwd; use a numeric uid");
         }
         int gid = entry != null ? Integer.parseInt(entry[3]) : uid == 0 ? 0 : uid;
-        List<String[]> group = table(etc.resolve("group"));
+        List<String[]> group = table(groupFile);
         if (g != null) {
             gid = groupId(group, g);
         }
@@ -104,6 +109,9 @@ final class Users {
 
     private static List<String[]> table(Path file) {
         List<String[]> out = new ArrayList<>();
+        if (file == null) {
+            return out;
+        }
         try {
             for (String line : Files.readAllLines(file)) {
                 if (!line.isBlank() && !line.startsWith("#")) {

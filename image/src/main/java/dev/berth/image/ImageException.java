@@ -43,6 +43,23 @@ public abstract sealed class ImageException extends IOException {
         }
     }
 
+    /**
+     * The operation conflicts with the store's state: an image a container uses, an image
+     * tagged in several repositories, an id prefix that matches several images.
+     */
+    public static final class Conflict extends ImageException {
+        public Conflict(String message) {
+            super(message, null);
+        }
+    }
+
+    /** A value the caller gave is wrong: a filter, a {@code --change} instruction. */
+    public static final class InvalidArgument extends ImageException {
+        public InvalidArgument(String message) {
+            super(message, null);
+        }
+    }
+
     /** A file that is not what its format says: bad JSON, a missing field, a truncated tar. */
     public static final class BadFormat extends ImageException {
         public BadFormat(String message) {
@@ -51,6 +68,13 @@ public abstract sealed class ImageException extends IOException {
 
         public BadFormat(String message, Throwable cause) {
             super(message, cause);
+        }
+    }
+
+    /** Something still in use, e.g. an unpacked layer a container is built on. */
+    public static final class InUse extends ImageException {
+        public InUse(String message) {
+            super(message, null);
         }
     }
 }

@@ -248,7 +248,28 @@ public final class ImageStore {
      * and temporary files of writers that died. Waits for running imports.
      */
     public GcResult gc() throws IOException {
-        try (Lease g = gcLock.exclusive(); Lease r = refsLock.exclusive()) {
+        try (Lease g = gcLock.exclusive()) {
+            return collect();
+        }
+    }
+
+    /**
+     * As {@link #gc}, but only when no import holds a lease: null at once when one does, so a
+     * caller that merely tidies up (rmi) never waits for a long load or pull; the next
+     * collection gets the blobs.
+     */
+    public GcResult gcIfIdle() throws IOException {
+        Lease g = gcLock.tryExclusive();
+        if (g == null) {
+            return null;
+        }
+        try (g) {
+            return collect();
+        }
+    }
+
+    private GcResult collect() throws IOException {
+        try (Lease r = refsLock.exclusive()) {
             Refs refs = refs();
             Set<Digest> live = new HashSet<>();
             List<Digest> todo = new ArrayList<>(refs.tags().values());

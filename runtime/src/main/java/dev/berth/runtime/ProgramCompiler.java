@@ -40,6 +40,9 @@ public final class ProgramCompiler {
     private static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq",
         "/proc/sys", "/proc/sysrq-trigger");
 
+    /** How the record that mounts an image's overlay is described (the engine finds it by this). */
+    public static final String OVERLAY_STEP = "mount the image's overlay";
+
     private ProgramCompiler() {}
 
     /** The program of a new container: namespaces, root filesystem, process. */
@@ -306,6 +309,16 @@ public final class ProgramCompiler {
             }
             return d.path();
         }
+        if (c.rootfs() instanceof Rootfs.Overlay o) {
+            // no nosuid/nodev: an image's setuid binaries work as with docker; the lower
+            // directories are 0700 to everyone but the root they were unpacked for
+            p.add(OP_MOUNT, OVERLAY_STEP + " on " + o.merged(), "overlay", o.merged().toString(), "overlay", "0",
+                o.options());
+            if (o.readOnly()) {
+                p.add(OP_REMOUNT_RO, "make the root filesystem read-only", o.merged().toString(), "0");
+            }
+            return o.merged();
+        }
         Path root = c.stateDir().resolve("rootfs");
         Path scratch = c.stateDir().resolve("scratch");
         mount(p, "tmpfs", root, "tmpfs", NOSUID | NODEV, "mode=755,size=65536k");
@@ -360,6 +373,13 @@ public final class ProgramCompiler {
             mount(p, "sysfs", root.resolve("sys"), "sysfs", ro | NOSUID | NODEV | NOEXEC, "");
         } else {
             bind(p, Path.of("/sys"), root.resolve("sys"), true);
+        }
+        // docker's read-only /sys/fs/cgroup of the container's own cgroup; a user namespace
+        // could mount only cgroup2, and a rootless container rarely has a cgroup of its own
+        if (!userns && !c.options().cgroupProcs().isEmpty()) {
+            long ro = c.options().privileged() ? 0 : RDONLY;
+            CgroupMounts.add(p, root, "/sys/fs/cgroup", ro | NOSUID | NODEV | NOEXEC, c.options().cgroupProcs(),
+                c.isPrivate(NsKind.CGROUP));
         }
     }
 

@@ -12,16 +12,31 @@ import java.util.List;
 public final class Trace {
     private static final boolean ON = System.getenv("BERTH_TRACE") != null;
     private static final List<Object> MARKS = ON ? new ArrayList<>() : null;
+    /** A phase at which the process kills itself with SIGKILL: the crash-consistency tests' fault. */
+    private static final String CRASH_AT = System.getenv("BERTH_CRASH_AT");
 
     private Trace() {}
 
     public static void mark(String phase) {
+        if (CRASH_AT != null && CRASH_AT.equals(phase)) {
+            crash();
+        }
         if (ON) {
             long now = System.nanoTime();
             synchronized (MARKS) {
                 MARKS.add(now);
                 MARKS.add(phase);
             }
+        }
+    }
+
+    private static void crash() {
+        System.out.flush();
+        System.err.flush();
+        try {
+            dev.berth.linux.LibC.kill(ProcessHandle.current().pid(), 9);
+        } catch (dev.berth.linux.ErrnoException e) {
+            Runtime.getRuntime().halt(137);
         }
     }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Resource limits, read from the kernel's cgroup files of the container's process. */
@@ -29,6 +30,21 @@ class CgroupTest extends ContainerTestBase {
         assertTrue(exec.lines().allMatch(l -> l.endsWith(":/")), "exec joins the container's cgroup: " + exec);
         berth.ok("rm", "-f", "c");
         assertTrue(memory == null || !Files.exists(memory), "the cgroup is removed with the container");
+    }
+
+    @Test
+    void theContainerReadsItsOwnLimitsInAReadOnlyCgroupMount() throws Exception {
+        // what a JVM or a Go runtime reads to size itself: the container's own cgroup, not the host's
+        String out = berth.ok("run", "--rm", "-m", "64m", "host", "sh", "-c",
+            "cat /sys/fs/cgroup/memory/memory.limit_in_bytes 2>/dev/null || cat /sys/fs/cgroup/memory.max;"
+                + " f=/sys/fs/cgroup/cgroup.procs; [ -d /sys/fs/cgroup/pids ] && f=/sys/fs/cgroup/pids/cgroup.procs;"
+                + " echo 1 > $f || echo refused");
+        List<String> lines = out.strip().lines().toList();
+        assertEquals("67108864", lines.get(0), out);
+        assertEquals("refused", lines.get(lines.size() - 1), out);
+        String java = ProcessHandle.current().info().command().orElseThrow();
+        String settings = berth.ok("run", "--rm", "-m", "64m", "host", "sh", "-c", java + " -XshowSettings:system -version 2>&1");
+        assertTrue(settings.contains("Memory Limit: 64.00M"), "the JVM sees its limit: " + settings);
     }
 
     @Test

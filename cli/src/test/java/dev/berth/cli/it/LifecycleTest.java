@@ -9,6 +9,30 @@ import org.junit.jupiter.api.Test;
 /** ps, inspect, logs, stop, kill, wait, rm and exec over one state directory. */
 class LifecycleTest extends ContainerTestBase {
     @Test
+    void psFiltersAsDockerDoes() throws Exception {
+        berth.ok("run", "-d", "--name", "web", "--label", "tier=front", "host", "sleep", "60");
+        assertEquals(3, berth.run("run", "--name", "job", "--label", "tier=back", "host", "sh", "-c", "exit 3").code());
+        berth.ok("run", "--name", "ok", "host", "true");
+        assertEquals("web", berth.ok("ps", "--format", "{{.Names}}").strip());
+        assertEquals("job", berth.ok("ps", "-f", "exited=3", "--format", "{{.Names}}").strip(), "exited implies -a");
+        assertEquals("ok\njob", berth.ok("ps", "-f", "status=exited", "--format", "{{.Names}}").strip(), "newest first");
+        assertEquals("web", berth.ok("ps", "-a", "-f", "label=tier=front", "--format", "{{.Names}}").strip());
+        assertEquals("job\nweb", berth.ok("ps", "-a", "-f", "label=tier", "--format", "{{.Names}}").strip()
+            .lines().sorted().reduce((a, b) -> a + "\n" + b).orElse(""));
+        assertEquals("ok", berth.ok("ps", "-a", "-f", "name=^o", "--format", "{{.Names}}").strip());
+        assertEquals("ok", berth.ok("ps", "-a", "-f", "since=job", "--format", "{{.Names}}").strip());
+        String webId = berth.ok("inspect", "-f", "{{.Id}}", "web").strip();
+        assertEquals(webId.substring(0, 12), berth.ok("ps", "-q", "-f", "id=" + webId.substring(0, 5)).strip());
+        assertEquals("", berth.ok("ps", "-a", "-f", "name=web", "-f", "status=exited", "-q").strip(), "keys are and-ed");
+        Berth.Result bad = berth.run("ps", "-f", "colour=red");
+        assertEquals(125, bad.code());
+        assertTrue(bad.err().contains("invalid filter 'colour'"), bad.err());
+        Berth.Result unknown = berth.run("ps", "--bogus");
+        assertEquals(125, unknown.code());
+        assertTrue(unknown.err().contains("unknown flag: --bogus"), unknown.err());
+    }
+
+    @Test
     void logsKeepStdoutAndStderrApartWithTimestampsAndTail() throws Exception {
         berth.ok("run", "-d", "--name", "l", "host", "sh", "-c", "echo one; echo two >&2; sleep 0.2; echo three");
         assertEquals("0", berth.ok("wait", "l").strip());
@@ -68,7 +92,7 @@ class LifecycleTest extends ContainerTestBase {
         assertEquals(Long.toString(Host.pid(berth, "p")), berth.ok("inspect", "-f", "{{.State.Pid}}", "p").strip());
         Berth.Result missing = berth.run("inspect", "nosuch");
         assertEquals(1, missing.code());
-        assertTrue(missing.err().contains("no such container"), missing.err());
+        assertTrue(missing.err().contains("no such object: nosuch"), missing.err());
         assertTrue(berth.ok("ps", "--format", "json").contains("\"Names\":\"p\""));
     }
 

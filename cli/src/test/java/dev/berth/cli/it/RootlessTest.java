@@ -120,6 +120,39 @@ class RootlessTest {
     }
 
     /**
+     * A user's image: its layers unpacked by the user (owned by it, so root inside), the
+     * overlay mounted by the container's root inside its user namespace (userxattr), and what
+     * the container writes owned by the user on the host.
+     */
+    @Test
+    void aUserRunsAnImageOnAnOverlayOfItsOwnLayers() throws Exception {
+        Path root = dir.resolve("state/berth");
+        TestImage.load(root);
+        exec(0, "chown", "-R", UID + ":" + UID, root.toString());
+        String out = berth(0, "run", "-d", "-u", "0", "--entrypoint", "/bin/sh", "busybox", "-c",
+            "echo written > /written; exec sleep 30");
+        String id = out.lines().reduce((a, b) -> b).orElseThrow().strip();
+        long pid = Long.parseLong(berth(0, "inspect", "-f", "{{.State.Pid}}", id).strip());
+        String rootMount = Files.readAllLines(Path.of("/proc/" + pid + "/mountinfo")).stream()
+            .filter(l -> l.split(" ")[4].equals("/")).findFirst().orElseThrow();
+        assertTrue(rootMount.contains(" - overlay ") && rootMount.contains("userxattr"), rootMount);
+        Path upper = root.resolve("containers").resolve(id).resolve("overlay/upper");
+        Path written = upper.resolve("written");
+        for (int i = 0; i < 100 && !Files.exists(written); i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(UID, Files.getAttribute(written, "unix:uid"), "written by the container's root: the user");
+        String lower = berth(0, "inspect", "-f", "{{.GraphDriver.Data.LowerDir}}", id).strip().split(":")[1];
+        assertEquals(UID, Files.getAttribute(Path.of(lower, "bin/busybox"), "unix:uid"));
+        assertTrue(lower.endsWith("-ux/fs"), lower);
+        assertEquals("0 layer2\n", berth(0, "exec", id, "sh", "-c", "echo $(stat -c %u /bin/busybox) $(cat /data/file)"));
+        assertFalse(berth(0, "exec", id, "ls", "/bin").contains("notexec"), "the whiteout of layer 2");
+        berth(0, "rm", "-f", id);
+        assertFalse(Files.exists(upper.getParent().getParent()), "the container's directory is gone");
+        assertEquals(List.of(), Host.mountsUnder(dir));
+    }
+
+    /**
      * pasta for a user: -p alone gives the container pasta (as podman does rootless), which
      * reaches a server of the host and forwards the published port. All of it in a network
      * namespace of the test's own, made to look like a host ({@link PastaTest#hostLike}); where

@@ -3,6 +3,7 @@ package dev.berth.runtime.oci;
 import static dev.berth.runtime.stage.Protocol.*;
 
 import dev.berth.linux.NsKind;
+import dev.berth.runtime.CgroupMounts;
 import dev.berth.runtime.MountFlags;
 import dev.berth.runtime.MountSpec;
 import dev.berth.runtime.ProcessSpec;
@@ -232,12 +233,7 @@ public final class BundleCompiler {
             flags |= MountFlags.BIND;
         }
         if (m.type().equals("cgroup")) {
-            List<String[]> v1 = v1Hierarchies(cgroupProcs);
-            if (v1.isEmpty()) {
-                cgroupMount(p, root, dest, flags);
-            } else {
-                cgroupV1Mount(p, root, dest, flags, v1, hasNamespace(spec.linux(), "cgroup"));
-            }
+            CgroupMounts.add(p, root, dest, flags, cgroupProcs, hasNamespace(spec.linux(), "cgroup"));
             return;
         }
         long propagation = 0;
@@ -260,93 +256,6 @@ public final class BundleCompiler {
             p.add(OP_REMOUNT_RO, "make " + dest + " read-only recursively", root.resolve(dest.substring(1)).toString(),
                 Long.toString(MountFlags.REC));
         }
-    }
-
-    /** cgroup v2's one filesystem; on v1 a read-only cgroup2 view is not there, so the host's tree is bound. */
-    private static void cgroupMount(Program p, Path root, String dest, long flags) {
-        Path target = root.resolve(dest.substring(1));
-        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
-        p.add(OP_MOUNT, "mount cgroup2 on " + dest, "cgroup", target.toString(), "cgroup2",
-            Long.toString(flags & ~MountFlags.BIND), "");
-        p.addWithFlags(OP_MOUNT, RF_ELSE, "bind the host's cgroups on " + dest, "/sys/fs/cgroup", target.toString(), "",
-            Long.toString(MountFlags.BIND | MountFlags.REC), "");
-        if ((flags & MountFlags.RDONLY) != 0) {
-            p.add(OP_REMOUNT_RO, "make " + dest + " read-only", target.toString(), Long.toString(MountFlags.REC));
-        }
-    }
-
-    /**
-     * runc's cgroup mount on a v1 (or hybrid) host, which programs reading their own limits (a
-     * JVM, say) expect: a tmpfs with a directory per v1 hierarchy showing the container's cgroup,
-     * mounted anew in a cgroup namespace, else bound from the host; the v2 hierarchy of a hybrid
-     * host is left out, as runc leaves it out.
-     */
-    private static void cgroupV1Mount(Program p, Path root, String dest, long flags, List<String[]> v1,
-        boolean cgroupns) {
-        Path target = root.resolve(dest.substring(1));
-        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
-        p.add(OP_MOUNT, "mount a tmpfs on " + dest, "tmpfs", target.toString(), "tmpfs",
-            Long.toString(MountFlags.NOEXEC | MountFlags.NOSUID | MountFlags.NODEV), "mode=755");
-        for (String[] h : v1) {
-            String name = h[1];
-            String sub = dest + "/" + name;
-            if (cgroupns) {
-                boolean named = name.equals("systemd");
-                p.add(OP_MKDIR, "mkdir " + sub, target.resolve(name).toString(), "755");
-                p.add(OP_MOUNT, "mount the cgroup hierarchy " + name + " on " + sub, named ? "systemd" : "cgroup",
-                    target.resolve(name).toString(), "cgroup",
-                    Long.toString(flags & ~(MountFlags.BIND | MountFlags.REC)), named ? "name=systemd" : name);
-            } else {
-                ProgramCompiler.mount(p, root, new MountSpec(h[0], sub, "", flags | MountFlags.BIND | MountFlags.REC,
-                    0, "", false));
-            }
-            if (name.contains(",")) { // co-mounted controllers: cpu -> cpu,cpuacct, as on the host
-                for (String c : name.split(",")) {
-                    p.addWithFlags(OP_SYMLINK, RF_OPTIONAL, "symlink " + dest + "/" + c, name,
-                        target.resolve(c).toString());
-                }
-            }
-        }
-    }
-
-    /**
-     * The v1 hierarchies the container's cgroup is in: its directory (the parent of a
-     * {@code cgroup.procs} file) and the base name of the hierarchy's mount point; none on a v2 host.
-     */
-    private static List<String[]> v1Hierarchies(List<String> cgroupProcs) {
-        List<String[]> out = new ArrayList<>();
-        Set<String> mountPoints = new LinkedHashSet<>();
-        try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/mountinfo"))) {
-                int dash = line.indexOf(" - ");
-                String[] pre = line.substring(0, Math.max(dash, 0)).split(" ");
-                if (dash > 0 && pre.length > 4 && line.substring(dash + 3).startsWith("cgroup ")) {
-                    mountPoints.add(pre[4]);
-                }
-            }
-        } catch (IOException e) {
-            return out;
-        }
-        // in the host's mount order, as runc lists them
-        for (String mp : mountPoints) {
-            for (String procs : cgroupProcs) {
-                Path dir = Path.of(procs).getParent();
-                if (longest(mountPoints, dir).equals(mp)) {
-                    out.add(new String[] {dir.toString(), Path.of(mp).getFileName().toString()});
-                }
-            }
-        }
-        return out;
-    }
-
-    private static String longest(Set<String> mountPoints, Path dir) {
-        String best = "";
-        for (String mp : mountPoints) {
-            if (dir.startsWith(mp) && mp.length() > best.length()) {
-                best = mp;
-            }
-        }
-        return best;
     }
 
     private static boolean hasNamespace(OciLinux linux, String type) {

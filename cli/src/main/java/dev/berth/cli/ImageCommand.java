@@ -1,0 +1,373 @@
+package dev.berth.cli;
+
+import dev.berth.engine.EngineException;
+import dev.berth.image.Digest;
+import dev.berth.image.ImageCatalog;
+import dev.berth.image.ImageDeleter;
+import dev.berth.image.ImageException;
+import dev.berth.image.ImageFilter;
+import dev.berth.image.ImageRef;
+import dev.berth.image.ImageStore;
+import dev.berth.image.ImageSummary;
+import dev.berth.image.ImageUser;
+import dev.berth.image.Platform;
+import dev.berth.runtime.Timestamps;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.ParseException;
+
+/**
+ * {@code berth image COMMAND} and its top-level forms ({@code images}, {@code rmi},
+ * {@code tag}, {@code history}, {@code load}, {@code save}, {@code import}). The logic lives in
+ * the image module; this parses flags, prints docker's lines and maps errors to docker's exit
+ * codes: 1 for a failed command (no such image, a conflict, a bad reference or argument), 125
+ * for flags that do not parse.
+ */
+final class ImageCommand {
+    static final String USAGE = """
+        Usage:  berth image COMMAND
+
+        Manage images
+
+        Commands:
+          history     Show the history of an image
+          import      Import the contents from a tarball to create a filesystem image
+          inspect     Display detailed information on one or more images
+          load        Load an image from a tar archive or STDIN
+          ls          List images
+          prune       Remove unused images
+          rm          Remove one or more images
+          save        Save one or more images to a tar archive (streamed to STDOUT by default)
+          tag         Create a tag TARGET_IMAGE that refers to SOURCE_IMAGE
+
+        Run 'berth image COMMAND --help' for more information on a command.
+        """;
+
+    static final Flags INSPECT = new Flags("berth image inspect [-f TEMPLATE] IMAGE...").interspersed()
+        .value("f", "format", "TEMPLATE", "Format the output with a Go template");
+    static final Flags TAG = new Flags("berth tag SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]").interspersed();
+    static final Flags RMI = new Flags("berth rmi [OPTIONS] IMAGE...").interspersed()
+        .bool("f", "force", "Force removal of the image (also its last tag while a stopped container uses it)")
+        .bool(null, "no-prune", "Do not delete untagged parents (berth's images have none)");
+    static final Flags PRUNE = new Flags("berth image prune [OPTIONS]").interspersed()
+        .bool("a", "all", "Remove all unused images, not just dangling ones")
+        .bool("f", "force", "Do not prompt for confirmation")
+        .value(null, "filter", "KEY=VALUE", "Filter: until=TIME, label=KEY[=VALUE], label!=KEY[=VALUE]");
+
+    private final Path root;
+
+    ImageCommand(Path root) {
+        this.root = root;
+    }
+
+    /** {@code berth image SUBCOMMAND ...}. */
+    int group(String[] args) throws ParseException, IOException {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            return args.length == 0 ? ExitCodes.USAGE : 0;
+        }
+        String[] rest = Arrays.copyOfRange(args, 1, args.length);
+        return switch (args[0]) {
+            case "ls", "list" -> new ImagesCommand(root).run(rest);
+            case "inspect" -> inspect(rest);
+            case "rm", "remove" -> rmi(rest);
+            case "prune" -> prune(rest);
+            case "tag" -> tag(rest);
+            case "history" -> new HistoryCommand(root).run(rest);
+            case "load" -> new ImageArchiveCommands(root).load(rest);
+            case "save" -> new ImageArchiveCommands(root).save(rest);
+            case "import" -> new ImageArchiveCommands(root).importRootfs(rest);
+            default -> ExitCodes.usage("'" + args[0] + "' is not a berth image command.\nSee 'berth image --help'.");
+        };
+    }
+
+    // ---- shared by the image commands ----
+
+    static ImageCatalog catalog(Path root) throws IOException {
+        return new ImageCatalog(ImageStore.open(root), Platform.current());
+    }
+
+    /** Containers and the image id each was made from (state's {@code Image}, when it is one). */
+    static List<ImageUser> users(Path root) throws IOException {
+        List<ImageUser> out = new ArrayList<>();
+        List<Map<String, Object>> all;
+        try {
+            all = Engines.open(root).list(true);
+        } catch (EngineException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+        for (Map<String, Object> c : all) {
+            if (c.get("Image") instanceof String s && s.startsWith("sha256:")) {
+                try {
+                    out.add(new ImageUser(String.valueOf(c.get("Id")), Digest.parse(s), running(c)));
+                } catch (ImageException.InvalidReference e) {
+                    // not an image id: a --rootfs directory or the host image
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean running(Map<String, Object> c) {
+        if (c.get("State") instanceof Map<?, ?> st) {
+            Object s = st.get("Status");
+            return "running".equals(s) || "paused".equals(s) || "restarting".equals(s);
+        }
+        return false;
+    }
+
+    /** Prints the error as one line; docker's image commands exit 1 for every daemon-side failure. */
+    static int fail(Exception e) {
+        System.err.println("berth: " + e.getMessage());
+        if (System.getenv("BERTH_DEBUG") != null) {
+            e.printStackTrace();
+        }
+        return ExitCodes.FAILURE;
+    }
+
+    /** docker's argument-count errors: one line, exit 1 (they are not flag errors). */
+    static int args(String message) {
+        System.err.println("berth: " + message);
+        return ExitCodes.FAILURE;
+    }
+
+    static String shortId(Digest id) {
+        return id.hex().substring(0, Math.min(12, id.hex().length()));
+    }
+
+    /** "2 days ago", or "N/A" for an unknown time. */
+    static String since(long nanos) {
+        if (nanos < 0) {
+            return "N/A";
+        }
+        return Output.human(java.time.Duration.ofNanos(Math.max(0, Timestamps.nowNanos() - nanos))) + " ago";
+    }
+
+    /** Go's time.String() of whole seconds in UTC: {@code 2024-05-01 10:20:30 +0000 UTC}. */
+    static String goTime(long nanos) {
+        if (nanos < 0) {
+            return "N/A";
+        }
+        String iso = Timestamps.format(nanos / 1_000_000_000L * 1_000_000_000L);
+        return iso.substring(0, 10) + " " + iso.substring(11, 19) + " +0000 UTC";
+    }
+
+    /** RFC 3339 in whole seconds, as docker's {@code -H=false}. */
+    static String rfc3339(long nanos) {
+        return nanos < 0 ? "N/A" : Timestamps.format(nanos / 1_000_000_000L * 1_000_000_000L);
+    }
+
+    // ---- inspect ----
+
+    int inspect(String[] args) throws ParseException {
+        CommandLine cl = INSPECT.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        if (cl.getArgList().isEmpty()) {
+            return args("\"berth image inspect\" requires at least 1 argument: an image");
+        }
+        return InspectCommand.print(cl.getArgList(), cl.getOptionValue("format"), imageLookup(root));
+    }
+
+    /** Finds an image for {@code inspect}, as an engine-style lookup. */
+    static InspectCommand.Lookup imageLookup(Path root) {
+        return ref -> {
+            try {
+                return inspectJson(catalog(root).find(ref));
+            } catch (ImageException.NotFound e) {
+                throw new EngineException.NotFound(e.getMessage());
+            } catch (IOException e) {
+                throw new EngineException.InvalidArgument(e.getMessage());
+            }
+        };
+    }
+
+    /** docker's image inspect shape. */
+    static Map<String, Object> inspectJson(ImageCatalog.Match m) {
+        ImageSummary s = m.image();
+        Map<String, Object> cfg = s.image() == null ? Map.of() : s.image().config().json();
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("Id", s.id().toString());
+        List<Object> tags = new ArrayList<>();
+        for (ImageRef t : s.tags()) {
+            tags.add(t.familiar());
+        }
+        out.put("RepoTags", tags);
+        out.put("RepoDigests", new ArrayList<Object>(s.repoDigests()));
+        out.put("Parent", "");
+        out.put("Comment", cfg.get("comment") instanceof String c ? c : "");
+        out.put("Created", s.created() == null ? "" : s.created());
+        out.put("DockerVersion", cfg.get("docker_version") instanceof String v ? v : "");
+        out.put("Author", cfg.get("author") instanceof String a ? a : "");
+        out.put("Config", containerConfig(s));
+        out.put("Architecture", cfg.get("architecture") instanceof String a ? a : "");
+        if (cfg.get("variant") instanceof String v) {
+            out.put("Variant", v);
+        }
+        out.put("Os", cfg.get("os") instanceof String o ? o : "");
+        out.put("Size", s.size());
+        Map<String, Object> rootfs = new LinkedHashMap<>();
+        rootfs.put("Type", "layers");
+        List<Object> layers = new ArrayList<>();
+        if (s.image() != null) {
+            for (Digest d : s.image().config().diffIds()) {
+                layers.add(d.toString());
+            }
+        }
+        rootfs.put("Layers", layers);
+        out.put("RootFS", rootfs);
+        Map<String, Object> meta = new LinkedHashMap<>();
+        meta.put("LastTagTime", "0001-01-01T00:00:00Z");
+        out.put("Metadata", meta);
+        Map<String, Object> desc = new LinkedHashMap<>();
+        desc.put("mediaType", m.root().descriptor().mediaType());
+        desc.put("digest", m.root().digest().toString());
+        desc.put("size", m.root().descriptor().size());
+        out.put("Descriptor", desc);
+        return out;
+    }
+
+    /** The config's container defaults, with the keys docker always shows. */
+    private static Map<String, Object> containerConfig(ImageSummary s) {
+        Map<String, Object> c = s.image() == null ? Map.of() : s.image().config().containerConfig();
+        Map<String, Object> out = new LinkedHashMap<>();
+        for (String k : List.of("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
+            "StopSignal")) {
+            boolean always = k.equals("User") || k.equals("Env") || k.equals("Cmd") || k.equals("WorkingDir")
+                || k.equals("Entrypoint") || k.equals("Labels");
+            if (c.containsKey(k)) {
+                out.put(k, c.get(k));
+            } else if (always) {
+                out.put(k, k.equals("User") || k.equals("WorkingDir") ? "" : null);
+            }
+        }
+        for (Map.Entry<String, Object> e : c.entrySet()) {
+            out.putIfAbsent(e.getKey(), e.getValue());
+        }
+        return out;
+    }
+
+    // ---- tag ----
+
+    int tag(String[] args) throws ParseException {
+        CommandLine cl = TAG.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        if (cl.getArgList().size() != 2) {
+            return args("\"berth tag\" requires exactly 2 arguments: SOURCE_IMAGE[:TAG] TARGET_IMAGE[:TAG]");
+        }
+        try {
+            ImageRef target = ImageRef.parse(cl.getArgList().get(1));
+            if (target.digest() != null) {
+                return args("refusing to create a tag with a digest reference: give TARGET as NAME[:TAG]");
+            }
+            ImageCatalog catalog = catalog(root);
+            ImageCatalog.Match m = catalog.find(cl.getArgList().get(0));
+            catalog.store().tag(target, m.root().digest());
+            return 0;
+        } catch (IOException e) {
+            return fail(e);
+        }
+    }
+
+    // ---- rmi ----
+
+    int rmi(String[] args) throws ParseException {
+        CommandLine cl = RMI.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        if (cl.getArgList().isEmpty()) {
+            return args("\"berth rmi\" requires at least 1 argument: an image");
+        }
+        ImageDeleter deleter;
+        try {
+            deleter = new ImageDeleter(catalog(root), users(root));
+        } catch (IOException e) {
+            return fail(e);
+        }
+        int code = 0;
+        for (String ref : cl.getArgList()) {
+            try {
+                ImageDeleter.Result r = deleter.delete(ref, cl.hasOption("force"));
+                StringBuilder out = new StringBuilder();
+                for (String u : r.untagged()) {
+                    out.append("Untagged: ").append(u).append('\n');
+                }
+                for (Digest d : r.deleted()) {
+                    out.append("Deleted: ").append(d).append('\n');
+                }
+                System.out.print(out);
+            } catch (IOException e) {
+                code = fail(e);
+            }
+        }
+        return code;
+    }
+
+    // ---- prune ----
+
+    int prune(String[] args) throws ParseException, IOException {
+        CommandLine cl = PRUNE.parse(args);
+        if (cl == null) {
+            return 0;
+        }
+        if (!cl.getArgList().isEmpty()) {
+            return args("\"berth image prune\" accepts no arguments");
+        }
+        List<String> filters = values(cl, "filter");
+        for (String f : filters) {
+            if (f.indexOf('=') <= 0) {
+                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
+            }
+        }
+        boolean all = cl.hasOption("all");
+        if (!cl.hasOption("force")) {
+            System.out.print(all
+                ? "WARNING! This will remove all images without at least one container associated to them.\n"
+                : "WARNING! This will remove all dangling images.\n");
+            System.out.print("Are you sure you want to continue? [y/N] ");
+            System.out.flush();
+            String answer = new BufferedReader(new InputStreamReader(System.in)).readLine();
+            if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
+                return 0;
+            }
+        }
+        try {
+            ImageCatalog catalog = catalog(root);
+            ImageFilter filter = ImageFilter.parse(filters, ImageFilter.PRUNE_KEYS, catalog, Timestamps.nowNanos());
+            ImageDeleter.Result r = new ImageDeleter(catalog, users(root)).prune(all, filter);
+            StringBuilder out = new StringBuilder();
+            if (!r.untagged().isEmpty() || !r.deleted().isEmpty()) {
+                out.append("Deleted Images:\n");
+                for (String u : r.untagged()) {
+                    out.append("untagged: ").append(u).append('\n');
+                }
+                for (Digest d : r.deleted()) {
+                    out.append("deleted: ").append(d).append('\n');
+                }
+                out.append('\n');
+            }
+            out.append("Total reclaimed space: ").append(Output.humanSize4(r.reclaimed())).append('\n');
+            System.out.print(out);
+            return 0;
+        } catch (IOException e) {
+            return fail(e);
+        }
+    }
+
+    static List<String> values(CommandLine cl, String opt) {
+        String[] v = cl.getOptionValues(opt);
+        return v == null ? List.of() : List.of(v);
+    }
+}

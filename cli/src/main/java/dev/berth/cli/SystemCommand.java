@@ -1,0 +1,241 @@
+package dev.berth.cli;
+
+import dev.berth.cli.template.TemplateException;
+import dev.berth.engine.EngineException;
+import dev.berth.image.Digest;
+import dev.berth.image.ImageCatalog;
+import dev.berth.image.ImageRef;
+import dev.berth.image.ImageSummary;
+import dev.berth.image.ImageUser;
+import java.io.IOException;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.ParseException;
+
+/**
+ * {@code berth system check [-r]} (see {@link CheckCommand}) and {@code berth system df [-v] [--format]}: docker's disk usage table. Images are what their
+ * blobs occupy in {@code ROOT/images} (a blob shared by images counted once); their
+ * reclaimable part is what no container's image reaches. Containers are their directories under
+ * {@code ROOT/containers} (state, logs, /etc files; a {@code --rootfs} directory belongs to the
+ * user); reclaimable are those not running. berth has no named volumes and no build cache yet:
+ * those rows are zero.
+ */
+final class SystemCommand {
+    static final String USAGE = """
+        Usage:  berth system COMMAND
+
+        Manage berth
+
+        Commands:
+          check       Find (and with --repair remove) what crashes left behind
+          df          Show berth disk usage
+
+        Run 'berth system COMMAND --help' for more information on a command.
+        """;
+    static final Flags DF = new Flags("berth system df [OPTIONS]").interspersed()
+        .bool("v", "verbose", "Show detailed information on space usage")
+        .value(null, "format", "FORMAT", "table (default), json, or a Go template");
+
+    static final String TABLE = "table {{.Type}}\t{{.TotalCount}}\t{{.Active}}\t{{.Size}}\t{{.Reclaimable}}";
+    static final Map<String, String> HEADERS = Map.of("Type", "TYPE", "TotalCount", "TOTAL", "Active", "ACTIVE",
+        "Size", "SIZE", "Reclaimable", "RECLAIMABLE");
+
+    private final Path root;
+
+    SystemCommand(Path root) {
+        this.root = root;
+    }
+
+    int run(String[] args) throws ParseException {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            System.out.print(USAGE);
+            return args.length == 0 ? ExitCodes.USAGE : 0;
+        }
+        if (args[0].equals("check")) {
+            try {
+                return new CheckCommand(root).run(java.util.Arrays.copyOfRange(args, 1, args.length));
+            } catch (IOException e) {
+                return ImageCommand.fail(e);
+            }
+        }
+        if (!args[0].equals("df")) {
+            return ExitCodes.usage("'" + args[0] + "' is not a berth system command.\nSee 'berth system --help'.");
+        }
+        CommandLine cl = DF.parse(java.util.Arrays.copyOfRange(args, 1, args.length));
+        if (cl == null) {
+            return 0;
+        }
+        if (!cl.getArgList().isEmpty()) {
+            return ImageCommand.args("\"berth system df\" accepts no arguments");
+        }
+        try {
+            return df(cl.hasOption("verbose"), cl.getOptionValue("format"));
+        } catch (IOException e) {
+            return ImageCommand.fail(e);
+        } catch (EngineException e) {
+            return ExitCodes.report(e, ExitCodes.FAILURE);
+        } catch (TemplateException e) {
+            return ImageCommand.fail(e);
+        }
+    }
+
+    private int df(boolean verbose, String format) throws IOException, EngineException {
+        List<Map<String, Object>> containers = Engines.open(root).list(true);
+        List<ImageUser> users = ImageCommand.users(root);
+        ImageCatalog catalog = ImageCommand.catalog(root);
+        List<ImageSummary> images = catalog.list();
+        Map<Digest, Integer> containersOf = new HashMap<>();
+        for (ImageUser u : users) {
+            containersOf.merge(u.imageId(), 1, Integer::sum);
+        }
+        Map<Digest, Integer> refCount = new HashMap<>();
+        Set<Digest> allBlobs = new HashSet<>();
+        Set<Digest> usedBlobs = new HashSet<>();
+        int activeImages = 0;
+        for (ImageSummary s : images) {
+            allBlobs.addAll(s.blobs());
+            for (Digest d : s.blobs()) {
+                refCount.merge(d, 1, Integer::sum);
+            }
+            if (containersOf.containsKey(s.id())) {
+                activeImages++;
+                usedBlobs.addAll(s.blobs());
+            }
+        }
+        long imagesSize = sizeOf(catalog, allBlobs);
+        long imagesReclaimable = imagesSize - sizeOf(catalog, usedBlobs);
+
+        long containersSize = 0;
+        long containersReclaimable = 0;
+        int running = 0;
+        Map<String, Long> sizeById = new HashMap<>();
+        for (Map<String, Object> c : containers) {
+            String id = String.valueOf(c.get("Id"));
+            long size = du(root.resolve("containers").resolve(id));
+            sizeById.put(id, size);
+            containersSize += size;
+            if (isRunning(c)) {
+                running++;
+            } else {
+                containersReclaimable += size;
+            }
+        }
+        List<Map<String, Object>> rows = new ArrayList<>();
+        rows.add(row("Images", images.size(), activeImages, imagesSize, imagesReclaimable));
+        rows.add(row("Containers", containers.size(), running, containersSize, containersReclaimable));
+        rows.add(row("Local Volumes", 0, 0, 0, 0));
+        rows.add(row("Build Cache", 0, 0, 0, 0));
+        if (!verbose) {
+            System.out.print(ListFormat.render(format, TABLE, HEADERS, rows));
+            return 0;
+        }
+        StringBuilder out = new StringBuilder("Images space usage:\n\n");
+        List<Map<String, Object>> imageRows = new ArrayList<>();
+        for (ImageSummary s : images) {
+            long shared = 0;
+            for (Digest d : s.blobs()) {
+                if (refCount.getOrDefault(d, 0) > 1) {
+                    shared += Math.max(0, catalog.store().blobs().size(d));
+                }
+            }
+            List<ImageRef> tags = s.tags();
+            String repo = "<none>";
+            String tag = "<none>";
+            if (!tags.isEmpty()) {
+                repo = new ImageRef(tags.get(0).domain(), tags.get(0).path(), null, null).familiar();
+                tag = tags.get(0).tag();
+            }
+            Map<String, Object> r = ImagesCommand.row(s, repo, tag, "<none>", false);
+            r.put("SharedSize", Output.humanSize4(shared));
+            r.put("UniqueSize", Output.humanSize4(s.size() - shared));
+            r.put("Containers", String.valueOf(containersOf.getOrDefault(s.id(), 0)));
+            imageRows.add(r);
+        }
+        out.append(ListFormat.render(null,
+            "table {{.Repository}}\t{{.Tag}}\t{{.ID}}\t{{.CreatedSince}}\t{{.Size}}\t{{.SharedSize}}\t{{.UniqueSize}}\t{{.Containers}}",
+            ImagesCommand.HEADERS, imageRows));
+        out.append("\nContainers space usage:\n\n");
+        List<Map<String, Object>> containerRows = new ArrayList<>();
+        for (Map<String, Object> c : containers) {
+            Map<String, Object> r = new LinkedHashMap<>(PsCommand.row(c, false));
+            r.put("LocalVolumes", "0");
+            r.put("Size", Output.humanSize4(sizeById.getOrDefault(String.valueOf(c.get("Id")), 0L)));
+            containerRows.add(r);
+        }
+        Map<String, String> containerHeaders = Map.of("ID", "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND",
+            "LocalVolumes", "LOCAL VOLUMES", "Size", "SIZE", "RunningFor", "CREATED", "Status", "STATUS", "Names", "NAMES");
+        out.append(ListFormat.render(null,
+            "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
+            containerHeaders, containerRows));
+        out.append("\nLocal Volumes space usage:\n\n");
+        out.append(Output.tabs(List.of("VOLUME NAME\tLINKS\tSIZE")));
+        out.append("\nBuild cache usage: 0B\n\n");
+        out.append(Output.tabs(List.of("CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED")));
+        System.out.print(out);
+        return 0;
+    }
+
+    private static Map<String, Object> row(String type, int total, int active, long size, long reclaimable) {
+        Map<String, Object> r = new LinkedHashMap<>();
+        r.put("Active", String.valueOf(active));
+        String rec = Output.humanSize4(reclaimable);
+        if (size > 0) {
+            rec += " (" + (reclaimable * 100 / size) + "%)";
+        }
+        r.put("Reclaimable", rec);
+        r.put("Size", Output.humanSize4(size));
+        r.put("TotalCount", String.valueOf(total));
+        r.put("Type", type);
+        return r;
+    }
+
+    private static long sizeOf(ImageCatalog catalog, Set<Digest> blobs) throws IOException {
+        long n = 0;
+        for (Digest d : blobs) {
+            n += Math.max(0, catalog.store().blobs().size(d));
+        }
+        return n;
+    }
+
+    private static boolean isRunning(Map<String, Object> c) {
+        return c.get("State") instanceof Map<?, ?> st && "running".equals(st.get("Status"));
+    }
+
+    /** Bytes of the regular files under {@code dir}, links not followed. */
+    private static long du(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        total[0] += attrs.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            return total[0];
+        }
+        return total[0];
+    }
+}
