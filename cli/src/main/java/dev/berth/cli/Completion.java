@@ -40,6 +40,7 @@ final class Completion {
         flags.put("push", PushCommand.FLAGS.words());
         flags.put("login", LoginCommand.LOGIN.words());
         flags.put("logout", LoginCommand.LOGOUT.words());
+        flags.put("daemon", DaemonCommand.FLAGS.words());
         Map<String, List<String>> network = new LinkedHashMap<>();
         network.put("create", NetworkCommand.CREATE.words());
         network.put("ls", NetworkCommand.LS.words());
@@ -118,7 +119,7 @@ final class Completion {
         sb.append("                df) words=\"").append(String.join(" ", SystemCommand.DF.words())).append("\" ;;\n");
         sb.append("            esac ;;\n");
         for (Map.Entry<String, List<String>> e : flags.entrySet()) {
-            boolean containers = !List.of("run", "ps", "pull", "push", "login", "logout").contains(e.getKey());
+            boolean containers = !List.of("run", "ps", "pull", "push", "login", "logout", "daemon").contains(e.getKey());
             sb.append("        ").append(e.getKey()).append(") words=\"").append(String.join(" ", e.getValue()))
                 .append(containers ? "\"; [[ $cur != -* ]] && words=\"$words $(_berth_containers)\"" : "\"")
                 .append(" ;;\n");

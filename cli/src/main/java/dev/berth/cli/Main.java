@@ -74,6 +74,7 @@ public final class Main {
                 case "network" -> new NetworkCommand(stateRoot).run(rest);
                 case "port" -> new PortCommand(stateRoot).run(rest);
                 case "completion" -> Completion.run(rest);
+                case "daemon" -> new DaemonCommand(stateRoot).run(rest);
                 case "stop", "kill", "wait", "rm", "pause", "unpause" ->
                     new LifecycleCommand(stateRoot, command).run(rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
@@ -146,6 +147,7 @@ public final class Main {
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
+              daemon   Serve the Docker Engine API on a unix socket (docker -H unix://...)
               completion  Print a bash completion script: berth completion bash
               version  Show the berth version
 

@@ -134,11 +134,7 @@ final class RunCommand {
             if (v == null) {
                 continue;
             }
-            if (v.equals("none") || v.equals("host") || v.startsWith("container:") || v.startsWith("/")) {
-                req.namespace(NsKind.NET, v);
-            } else {
-                req.network(v);
-            }
+            req.networkMode(v);
         }
         values(cl, "publish").forEach(req::publish);
         values(cl, "add-host").forEach(req::addHost);

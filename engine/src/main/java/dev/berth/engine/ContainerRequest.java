@@ -377,6 +377,17 @@ public final class ContainerRequest implements ResourceLimits {
         return this;
     }
 
+    /**
+     * docker's {@code --network}: {@code none}, {@code host}, {@code container:NAME} or a
+     * namespace path choose the network namespace; anything else names a network to join.
+     */
+    public ContainerRequest networkMode(String mode) {
+        if (mode.equals("none") || mode.equals("host") || mode.startsWith("container:") || mode.startsWith("/")) {
+            return namespace(NsKind.NET, mode);
+        }
+        return network(mode);
+    }
+
     List<String> envList() {
         List<String> out = new ArrayList<>();
         env.forEach((k, v) -> out.add(k + "=" + v));

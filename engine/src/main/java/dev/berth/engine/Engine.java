@@ -131,10 +131,13 @@ public final class Engine {
         Trace.mark("engine.run");
         ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, puller) : null;
         Trace.mark("image resolved");
-        return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false);
+        return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false, null);
     }
 
-    private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy)
+    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
+    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
+
+    private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
         throws EngineException {
         Rootfs rootfs = img == null ? rootfs(r) : null;
         if (applied.argv().isEmpty()) {
@@ -165,21 +168,23 @@ public final class Engine {
         if (network != null && !Pasta.isMode(network)) {
             Networking.prepare();
         }
-        String id = Names.newId();
-        String name = r.name;
-        if (name != null) {
+        String id = again != null ? again.id() : Names.newId();
+        String name = again != null ? again.name() : r.name;
+        if (again == null && name != null) {
             Names.validate(name);
         }
         Path dir;
         try {
-            dir = store.create(id, cgroupPath(id));
+            dir = again != null ? again.dir() : store.create(id, cgroupPath(id));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create the container directory in "
                 + store.root() + ": " + e.getMessage(), e);
         }
         Created created = null;
         try {
-            name = claimName(name, id);
+            if (again == null) {
+                name = claimName(name, id);
+            }
             ImageRootfs.Prepared prepared = null;
             List<String> warnings = new ArrayList<>();
             if (img != null) {
@@ -187,20 +192,25 @@ public final class Engine {
                 rootfs = prepared.rootfs();
             }
             created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
+            if (again != null) {
+                created.state().put("Created", again.before().get("Created"));
+            }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
             return start(created);
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
-            if (!keep) {
+            if (!keep && again != null && !r.autoRemove) {
+                undoStart(id, network, again.before(), e); // the container stays, as docker keeps it
+            } else if (!keep) {
                 discard(id, name, network, e);
             }
             if (refused != null && !copy && ImageRootfs.mayFallBack()) {
                 // overlayfs refused here (an old kernel for a user namespace, a file system it
                 // will not take as upper): remembered, and this run retried with a copy
                 ImageRootfs.overlayRefused(this, mapping, refused);
-                return run(r, img, applied, true);
+                return run(r, img, applied, true, again);
             }
             if (e instanceof EngineException ee) {
                 throw ee;
@@ -237,6 +247,126 @@ public final class Engine {
             }
         }
         return null;
+    }
+
+    /**
+     * Creates a container without starting it (docker create): the name is claimed and the
+     * request saved, so that {@link #start} can start it from any process. Returns its id.
+     */
+    public String create(ContainerRequest r) throws EngineException {
+        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, null) : null;
+        if (img == null) {
+            rootfs(r);
+        }
+        Applied applied = Applied.of(r, img == null ? null : img.image().config());
+        if (applied.argv().isEmpty()) {
+            throw new EngineException.InvalidArgument("no command specified: give the command after the image");
+        }
+        if (applied.workdir() != null && !applied.workdir().startsWith("/")) {
+            throw new EngineException.InvalidArgument("the working directory \"" + applied.workdir()
+                + "\" is invalid: it needs to be an absolute path");
+        }
+        if (applied.stopSignal() != null) {
+            try {
+                dev.berth.linux.Signals.parse(applied.stopSignal());
+            } catch (IllegalArgumentException e) {
+                throw new EngineException.InvalidArgument(e.getMessage() + ": give the stop signal as a name like SIGINT or a number");
+            }
+        }
+        networkMode(r, namespaces(r));
+        if (r.name != null) {
+            Names.validate(r.name);
+        }
+        String id = Names.newId();
+        String name = null;
+        try {
+            Path dir = store.create(id, cgroupPath(id));
+            name = claimName(r.name, id);
+            r.name = name;
+            RequestFile.write(dir, r);
+            store.write(id, Inspect.created(id, name, r, dir, applied));
+            return id;
+        } catch (IOException | RuntimeException | EngineException e) {
+            discard(id, name, null, e);
+            if (e instanceof EngineException ee) {
+                throw ee;
+            }
+            throw new EngineException.SystemFailure("cannot create the container in " + store.root() + ": "
+                + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Starts a container made by {@link #create}, or one of those that has exited (docker start);
+     * the returned handle is attached to its output. An auto-remove container is removed when
+     * it exits, as after {@link #run}.
+     */
+    public Container start(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        String id = (String) s.get("Id");
+        String name = Inspect.name(s);
+        try (var lock = store.lock(id)) {
+            s = load(id);
+            if (s == null) {
+                throw new EngineException.NotFound("no such container: " + ref);
+            }
+            if (Inspect.isRunning(s)) {
+                throw new EngineException.InvalidState("container " + name + " is already running");
+            }
+            Path dir = store.dir(id);
+            ContainerRequest r = RequestFile.read(dir);
+            if (r == null) {
+                throw new EngineException.InvalidState("container " + name + " was made by run, which keeps"
+                    + " nothing to start it again; run a new one");
+            }
+            if (!"created".equals(Inspect.state(s).get("Status"))) {
+                afterExit(id, s);
+            }
+            ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image)
+                ? ImageRootfs.resolve(this, r, null) : null;
+            return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false,
+                new Again(id, name, dir, s));
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot lock container " + name + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** What a finished run leaves for the next start to replace: its cgroup, network and exit file. */
+    private void afterExit(String id, Map<String, Object> s) throws EngineException {
+        try {
+            deleteCgroup(cgroupPath(s));
+            if (s.get("NetworkSettings") != null) {
+                Map<String, Object> host = Json.map(s, "HostConfig");
+                releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
+            }
+            Files.deleteIfExists(store.dir(id).resolve("exit"));
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot clean up the last run of " + id + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** A start that failed before the command: the container stays, with the error, as docker keeps it. */
+    private void undoStart(String id, String network, Map<String, Object> before, Exception cause) {
+        try {
+            deleteCgroup(cgroupPath(id));
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            releaseNetwork(id, network, null);
+        } catch (RuntimeException | EngineException e) {
+            cause.addSuppressed(e);
+        }
+        try {
+            Map<String, Object> st = Inspect.state(before);
+            st.put("Error", String.valueOf(cause.getMessage()));
+            if (!"created".equals(st.get("Status"))) {
+                st.put("ExitCode", 128);
+            }
+            store.write(id, before);
+        } catch (IOException | RuntimeException e) {
+            cause.addSuppressed(e);
+        }
     }
 
     /**
@@ -418,8 +548,11 @@ public final class Engine {
             hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
             timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
-            Files.createDirectory(dir.resolve("rootfs"));
-            Files.createDirectory(dir.resolve("scratch"));
+            for (String d : List.of("rootfs", "scratch")) {
+                if (!Files.isDirectory(dir.resolve(d))) { // there already when started again
+                    Files.createDirectory(dir.resolve(d));
+                }
+            }
         }
         Program program = ProgramCompiler.compileRun(config);
         Path pastaNetns = pasta == null ? null : Pasta.prepare(dir, program, rootless());
@@ -903,6 +1036,19 @@ public final class Engine {
             throw new EngineException.InvalidState("container " + ref + " is not running; start it first");
         }
         return Inspect.pid(s);
+    }
+
+    /** The host pids of a running container's processes (its cgroup's), for docker top. */
+    public List<Long> processes(String ref) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("container " + ref + " is not running; start it first");
+        }
+        try {
+            return Cgroups.detect().open(cgroupPath(s)).pids();
+        } catch (CgroupException e) {
+            throw new EngineException.SystemFailure("cannot read the processes of " + ref + ": " + e.getMessage(), e);
+        }
     }
 
     /** The container's log, for {@code logs}. */

@@ -162,6 +162,62 @@ final class Inspect {
         return dev.berth.linux.Signals.SIGTERM;
     }
 
+    /**
+     * A container made by {@link Engine#create} and not started yet: what ps and inspect show,
+     * replaced by {@link #initial} at start.
+     */
+    static Map<String, Object> created(String id, String name, ContainerRequest r, Path dir, Applied a) {
+        Map<String, Object> s = new LinkedHashMap<>();
+        List<String> argv = a.argv();
+        s.put("Id", id);
+        s.put("Created", Engine.now());
+        s.put("Path", argv.get(0));
+        s.put("Args", new ArrayList<>(argv.subList(1, argv.size())));
+        Map<String, Object> state = new LinkedHashMap<>();
+        state.put("Status", "created");
+        state.put("Running", false);
+        state.put("Paused", false);
+        state.put("Restarting", false);
+        state.put("OOMKilled", false);
+        state.put("Dead", false);
+        state.put("Pid", 0);
+        state.put("ExitCode", 0);
+        state.put("Error", "");
+        state.put("StartedAt", ZERO_TIME);
+        state.put("FinishedAt", ZERO_TIME);
+        s.put("State", state);
+        s.put("Image", r.rootfs != null ? r.rootfs.toString() : r.image);
+        s.put("LogPath", dir.resolve("container.log").toString());
+        s.put("Name", "/" + name);
+        s.put("RestartCount", 0);
+        s.put("Driver", r.rootfs != null ? "rootfs" : "host");
+        s.put("Platform", "linux");
+        Map<String, Object> host = new LinkedHashMap<>();
+        host.put("AutoRemove", r.autoRemove);
+        host.put("Privileged", r.privileged);
+        host.put("NetworkMode", r.network != null ? r.network
+            : r.namespaces.get(NsKind.NET) != null ? r.namespaces.get(NsKind.NET) : "none");
+        s.put("HostConfig", host);
+        s.put("Mounts", new ArrayList<>());
+        Map<String, Object> config = new LinkedHashMap<>();
+        config.put("Hostname", r.hostname != null ? r.hostname : id.substring(0, 12));
+        config.put("User", a.user() == null ? "" : a.user());
+        config.put("AttachStdin", r.stdin);
+        config.put("Tty", r.tty);
+        config.put("OpenStdin", r.stdin);
+        config.put("Env", new ArrayList<Object>(r.envList()));
+        config.put("Cmd", new ArrayList<>(a.cmd()));
+        config.put("Image", s.get("Image"));
+        config.put("WorkingDir", a.workdir() == null ? "" : a.workdir());
+        config.put("Entrypoint", a.entrypoint().isEmpty() ? null : new ArrayList<>(a.entrypoint()));
+        config.put("Labels", new LinkedHashMap<String, Object>(a.labels()));
+        if (a.stopSignal() != null) {
+            config.put("StopSignal", a.stopSignal());
+        }
+        s.put("Config", config);
+        return s;
+    }
+
     private static String mode(ContainerConfig c, NsKind k, String privateName) {
         // instanceof, not a pattern switch: its bootstrap spins a class at run time (~1 ms cold)
         NamespaceMode m = c.namespace(k);

@@ -36,6 +36,24 @@ public final class LogReader {
      */
     public void copy(OutputStream out, OutputStream err, int tail, boolean timestamps, boolean follow)
         throws IOException, EngineException {
+        copy(out, err, tail, timestamps, follow, 0, 0);
+    }
+
+    /**
+     * As above, keeping only lines written at or after {@code sinceNanos} and (if not 0) before
+     * {@code untilNanos}, in nanoseconds since the epoch (docker logs --since, --until).
+     */
+    public void copy(OutputStream out, OutputStream err, int tail, boolean timestamps, boolean follow,
+        long sinceNanos, long untilNanos) throws IOException, EngineException {
+        if (sinceNanos > 0 || untilNanos > 0) {
+            out = new Window(out, sinceNanos, untilNanos);
+            err = new Window(err, sinceNanos, untilNanos);
+        }
+        copyAll(out, err, tail, timestamps, follow);
+    }
+
+    private void copyAll(OutputStream out, OutputStream err, int tail, boolean timestamps, boolean follow)
+        throws IOException, EngineException {
         if (!Files.exists(file)) {
             return;
         }
@@ -97,10 +115,35 @@ public final class LogReader {
         throws IOException {
         for (Line l; (l = lines.pollFirst()) != null; ) {
             OutputStream o = l.stderr() ? err : out;
+            if (o instanceof Window w && !w.admits(l.time())) {
+                continue;
+            }
             String text = timestamps ? l.time() + " " + l.text() : l.text();
             o.write(text.getBytes(StandardCharsets.UTF_8));
         }
         out.flush();
         err.flush();
+    }
+
+    /** An output that takes only the lines of a time window (the check is made by {@link #print}). */
+    private static final class Window extends java.io.FilterOutputStream {
+        private final long since;
+        private final long until;
+
+        Window(OutputStream out, long since, long until) {
+            super(out);
+            this.since = since;
+            this.until = until;
+        }
+
+        boolean admits(String time) {
+            long t = dev.berth.runtime.Timestamps.parse(time);
+            return t >= since && (until == 0 || t < until);
+        }
+
+        @Override
+        public void write(byte[] b, int off, int len) throws IOException {
+            out.write(b, off, len);
+        }
     }
 }

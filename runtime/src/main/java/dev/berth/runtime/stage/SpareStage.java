@@ -20,6 +20,11 @@ public final class SpareStage {
 
     private SpareStage() {}
 
+    /** Turns spares back on, for a long-lived JVM started by the CLI's main (the daemon). */
+    public static void enable() {
+        enabled = true;
+    }
+
     public static void disable() {
         enabled = false;
         Process p;

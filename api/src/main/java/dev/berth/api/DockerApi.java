@@ -1,0 +1,358 @@
+package dev.berth.api;
+
+import dev.berth.api.http.Exchange;
+import dev.berth.api.http.HttpException;
+import dev.berth.api.http.HttpServer;
+import dev.berth.engine.Engine;
+import dev.berth.engine.EngineException;
+import dev.berth.runtime.json.Json;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The Docker Engine API's router: version-prefixed ({@code /v1.41} to {@code /v1.51}) and bare
+ * paths, docker's error shape and status codes, and the system endpoints.
+ */
+public final class DockerApi implements HttpServer.Handler {
+    public static final int MIN_MINOR = 41;
+    public static final int MAX_MINOR = 51;
+    public static final String API_VERSION = "1." + MAX_MINOR;
+    public static final String MIN_API_VERSION = "1." + MIN_MINOR;
+
+    /** BERTH_DEBUG: every request on stderr. */
+    private static final boolean TRACE = System.getenv("BERTH_DEBUG") != null;
+
+    private final Engine engine;
+    private final String version;
+    private final Live live = new Live();
+    private final Containers containers;
+    private final Execs execs;
+
+    public DockerApi(Engine engine, String version) {
+        this.engine = engine;
+        this.version = version;
+        this.containers = new Containers(engine, live);
+        this.execs = new Execs(engine);
+    }
+
+    /** Headers every response carries, as dockerd's do. */
+    public Map<String, String> headers() {
+        Map<String, String> h = new LinkedHashMap<>();
+        h.put("Api-Version", API_VERSION);
+        h.put("Docker-Experimental", "false");
+        h.put("Ostype", "linux");
+        h.put("Server", "berth/" + version + " (linux)");
+        return h;
+    }
+
+    @Override
+    public void handle(Exchange x) throws Exception {
+        String path = x.request().path();
+        if (TRACE) {
+            System.err.println("berth daemon: " + x.request().method() + " " + path + " " + x.request().header("upgrade"));
+        }
+        if (path.startsWith("/v") && path.length() > 2 && Character.isDigit(path.charAt(2))) {
+            int slash = path.indexOf('/', 1);
+            String v = slash < 0 ? path.substring(2) : path.substring(2, slash);
+            int minor = minor(v);
+            if (minor < 0 || slash < 0) {
+                notFound(x);
+                return;
+            }
+            if (minor < MIN_MINOR) {
+                throw new HttpException(400, "client version " + v + " is too old. Minimum supported API version is "
+                    + MIN_API_VERSION + ", please upgrade your client to a newer version");
+            }
+            if (minor > MAX_MINOR) {
+                throw new HttpException(400, "client version " + v + " is too new. Maximum supported API version is "
+                    + API_VERSION);
+            }
+            path = path.substring(slash);
+        }
+        try {
+            route(x, x.request().method(), path);
+        } catch (EngineException e) {
+            if (x.responded()) {
+                throw new IOException(e.getMessage(), e);
+            }
+            x.error(status(e), e.getMessage());
+        }
+    }
+
+    /** {@code 1.50} as 50; -1 unless it is 1.N. */
+    private static int minor(String v) {
+        if (!v.startsWith("1.")) {
+            return -1;
+        }
+        try {
+            return Integer.parseInt(v.substring(2));
+        } catch (NumberFormatException e) {
+            return -1;
+        }
+    }
+
+    static int status(EngineException e) {
+        if (e instanceof EngineException.NotFound) {
+            return 404;
+        } else if (e instanceof EngineException.Conflict || e instanceof EngineException.InvalidState) {
+            return 409;
+        } else if (e instanceof EngineException.InvalidArgument || e instanceof EngineException.CommandFailed) {
+            return 400;
+        } else if (e instanceof EngineException.PermissionDenied) {
+            return 403;
+        }
+        return 500;
+    }
+
+    private static void notFound(Exchange x) throws IOException {
+        x.error(404, "page not found");
+    }
+
+    private void route(Exchange x, String method, String path) throws Exception {
+        String[] p = path.substring(1).split("/", -1);
+        boolean get = method.equals("GET") || method.equals("HEAD");
+        boolean post = method.equals("POST");
+        if (p.length == 1) {
+            switch (p[0]) {
+                case "_ping" -> {
+                    if (get) {
+                        ping(x);
+                        return;
+                    }
+                }
+                case "version" -> {
+                    if (get) {
+                        x.json(200, versionInfo());
+                        return;
+                    }
+                }
+                case "info" -> {
+                    if (get) {
+                        x.json(200, info());
+                        return;
+                    }
+                }
+                default -> { }
+            }
+        } else if (p[0].equals("containers")) {
+            if (p.length == 2 && p[1].equals("create") && post) {
+                containers.create(x);
+                return;
+            }
+            if (p.length == 2 && p[1].equals("json") && get) {
+                containers.list(x);
+                return;
+            }
+            if (p.length == 2 && method.equals("DELETE") && !p[1].isEmpty()) {
+                containers.remove(x, p[1]);
+                execs.forget(p[1]);
+                return;
+            }
+            if (p.length == 3 && !p[1].isEmpty() && container(x, method, p[1], p[2])) {
+                return;
+            }
+        } else if (p[0].equals("exec") && p.length == 3 && !p[1].isEmpty()) {
+            switch (p[2]) {
+                case "start" -> {
+                    if (post) {
+                        execs.start(x, p[1]);
+                        return;
+                    }
+                }
+                case "resize" -> {
+                    if (post) {
+                        execs.resize(x, p[1]);
+                        return;
+                    }
+                }
+                case "json" -> {
+                    if (get) {
+                        execs.inspect(x, p[1]);
+                        return;
+                    }
+                }
+                default -> { }
+            }
+        } else if (p[0].equals("images") && p.length >= 3 && p[p.length - 1].equals("json") && get) {
+            String name = path.substring("/images/".length(), path.length() - "/json".length());
+            Map<String, Object> image = Images.inspect(name);
+            if (image == null) {
+                throw new HttpException(404, "No such image: " + name);
+            }
+            x.json(200, image);
+            return;
+        }
+        notFound(x);
+    }
+
+    /** The endpoints of one container; false when there is none of that method and name. */
+    private boolean container(Exchange x, String method, String ref, String what) throws Exception {
+        boolean get = method.equals("GET") || method.equals("HEAD");
+        boolean post = method.equals("POST");
+        switch (what) {
+            case "json" -> {
+                if (get) {
+                    containers.inspect(x, ref);
+                    return true;
+                }
+            }
+            case "logs" -> {
+                if (get) {
+                    containers.logs(x, ref);
+                    return true;
+                }
+            }
+            case "top" -> {
+                if (get) {
+                    containers.top(x, ref);
+                    return true;
+                }
+            }
+            case "start", "stop", "restart", "kill", "wait", "attach", "resize", "exec" -> {
+                if (!post) {
+                    return false;
+                }
+                switch (what) {
+                    case "start" -> containers.start(x, ref);
+                    case "stop" -> containers.stop(x, ref);
+                    case "restart" -> containers.restart(x, ref);
+                    case "kill" -> containers.kill(x, ref);
+                    case "wait" -> containers.await(x, ref);
+                    case "attach" -> containers.attach(x, ref);
+                    case "resize" -> containers.resize(x, ref);
+                    default -> execs.create(x, ref);
+                }
+                return true;
+            }
+            default -> { }
+        }
+        return false;
+    }
+
+    private void ping(Exchange x) throws IOException {
+        x.header("Cache-Control", "no-cache, no-store, must-revalidate");
+        x.header("Pragma", "no-cache");
+        x.header("Swarm", "inactive");
+        x.respond(200, "text/plain; charset=utf-8", "OK".getBytes(StandardCharsets.UTF_8));
+    }
+
+    private static String kernel() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/osrelease")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    private static String arch() {
+        String a = System.getProperty("os.arch");
+        return a.equals("amd64") || a.equals("x86_64") ? "amd64" : a.equals("aarch64") ? "arm64" : a;
+    }
+
+    private Map<String, Object> versionInfo() {
+        Map<String, Object> details = new LinkedHashMap<>();
+        details.put("ApiVersion", API_VERSION);
+        details.put("MinAPIVersion", MIN_API_VERSION);
+        details.put("Os", "linux");
+        details.put("Arch", arch());
+        details.put("KernelVersion", kernel());
+        details.put("Experimental", "false");
+        details.put("GitCommit", "");
+        details.put("GoVersion", "java " + System.getProperty("java.version"));
+        details.put("BuildTime", "");
+        Map<String, Object> engineComponent = new LinkedHashMap<>();
+        engineComponent.put("Name", "Engine");
+        engineComponent.put("Version", version);
+        engineComponent.put("Details", details);
+        Map<String, Object> v = new LinkedHashMap<>();
+        v.put("Platform", Map.of("Name", "berth " + version));
+        v.put("Components", List.of(engineComponent));
+        v.put("Version", version);
+        v.put("ApiVersion", API_VERSION);
+        v.put("MinAPIVersion", MIN_API_VERSION);
+        v.put("GitCommit", "");
+        v.put("GoVersion", "java " + System.getProperty("java.version"));
+        v.put("Os", "linux");
+        v.put("Arch", arch());
+        v.put("KernelVersion", kernel());
+        v.put("BuildTime", "");
+        return v;
+    }
+
+    private Map<String, Object> info() throws EngineException {
+        int running = 0;
+        int paused = 0;
+        int stopped = 0;
+        List<Map<String, Object>> all = engine.list(true);
+        for (Map<String, Object> s : all) {
+            Object status = Json.map(s, "State").get("Status");
+            if ("running".equals(status)) {
+                running++;
+            } else if ("paused".equals(status)) {
+                paused++;
+            } else {
+                stopped++;
+            }
+        }
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("ID", "");
+        m.put("Containers", all.size());
+        m.put("ContainersRunning", running);
+        m.put("ContainersPaused", paused);
+        m.put("ContainersStopped", stopped);
+        m.put("Images", 1);
+        m.put("Driver", "berth");
+        m.put("DriverStatus", List.of());
+        m.put("MemoryLimit", true);
+        m.put("SwapLimit", true);
+        m.put("CpuCfsPeriod", true);
+        m.put("CpuCfsQuota", true);
+        m.put("PidsLimit", true);
+        m.put("IPv4Forwarding", true);
+        m.put("KernelVersion", kernel());
+        m.put("OperatingSystem", "berth " + version);
+        m.put("OSType", "linux");
+        m.put("Architecture", System.getProperty("os.arch").equals("amd64") ? "x86_64" : System.getProperty("os.arch"));
+        m.put("NCPU", Runtime.getRuntime().availableProcessors());
+        m.put("MemTotal", memTotal());
+        m.put("DockerRootDir", engine.root().toString());
+        m.put("Name", hostname());
+        m.put("ServerVersion", version);
+        m.put("CgroupDriver", "cgroupfs");
+        m.put("CgroupVersion", Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "2" : "1");
+        m.put("DefaultRuntime", "berth");
+        m.put("Runtimes", Map.of("berth", Map.of("path", "berth-stage")));
+        m.put("LiveRestoreEnabled", true);
+        m.put("SecurityOptions", List.of("name=seccomp,profile=builtin", "name=cgroupns"));
+        m.put("Labels", List.of());
+        m.put("ExperimentalBuild", false);
+        m.put("Warnings", List.of());
+        return m;
+    }
+
+    private static long memTotal() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/meminfo"))) {
+                if (line.startsWith("MemTotal:")) {
+                    return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
+                }
+            }
+        } catch (IOException | NumberFormatException e) {
+            // unknown
+        }
+        return 0;
+    }
+
+    private static String hostname() {
+        try {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        } catch (IOException e) {
+            return "";
+        }
+    }
+}
