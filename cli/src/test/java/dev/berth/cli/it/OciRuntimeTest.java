@@ -21,11 +21,12 @@ import org.junit.jupiter.api.Test;
 
 /** berth-runtime against runc's behaviour on a busybox bundle: lifecycle, state, errors. */
 class OciRuntimeTest {
-    private Path dir;
-    private Path bundle;
+    Path dir;
+    Path bundle;
     /** The warm server's socket ({@link OciRuntimeServerTest}), or null: a JVM per call. */
     Path socket;
-    private boolean serverUp;
+    /** Whether a server runs on {@link #socket}: then a call it takes gets no JVM to fall back on. */
+    boolean serverUp;
 
     /** Whether the calls go through the warm runtime server. */
     boolean viaServer() {
@@ -332,11 +333,74 @@ class OciRuntimeTest {
         run(0, "--systemd-cgroup", "delete", "--force", "sd"); // containerd's clean-up after a failed create
     }
 
-    private interface Check {
+    @Test
+    void theForegroundKeepsThePidFileThePreservedFdsAndTheStatusOfASignal() throws Exception {
+        setProcess("\"sh\", \"-c\", \"echo through-fd-3 >&3; echo $$ >&3; exit 4\"");
+        Path fd3 = dir.resolve("fd3.txt");
+        Path pidFile = dir.resolve("pid");
+        // the caller's fd 3, as podman passes sockets with --preserve-fds
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>\"$0\" && exec \"$@\"", fd3.toString()));
+        ProcessBuilder pb = command("run", "--keep", "--preserve-fds", "1", "--pid-file", pidFile.toString(),
+            "--bundle", bundle.toString(), "k1");
+        cmd.addAll(pb.command());
+        Process p = pb.command(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(4, p.exitValue(), out);
+        assertEquals("through-fd-3\n1\n", Files.readString(fd3), "fd 3 reached PID 1 of the container");
+        assertTrue(Files.readString(pidFile).matches("\\d+"));
+        assertTrue(run(0, "state", "k1").contains("\"status\": \"stopped\""), "--keep: not deleted");
+        run(0, "delete", "k1");
+
+        setProcess("\"sleep\", \"30\"");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "k2");
+        // runc's status for a process killed by a signal: 128 + the signal
+        assertEquals("", run(143, "exec", "k2", "sh", "-c", "kill -TERM $$; sleep 5"));
+        assertEquals("", run(137, "exec", "k2", "sh", "-c", "kill -KILL $$; sleep 5"));
+    }
+
+    @Test
+    void aTerminalWithoutAConsoleSocketIsRelayedToOurStdio() throws Exception {
+        setProcess("\"sh\", \"-c\", \"tty; read line; echo got-$line; exit 5\"");
+        String config = Files.readString(bundle.resolve("config.json")).replace("\"terminal\": false", "\"terminal\": true");
+        Files.writeString(bundle.resolve("config.json"), config);
+        Process p = command("run", "--bundle", bundle.toString(), "r1").start();
+        p.getOutputStream().write("typed\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(5, p.exitValue(), out + new String(p.getErrorStream().readAllBytes()));
+        // (the pty may echo our input before tty runs)
+        assertTrue(java.util.regex.Pattern.compile("/dev/pts/\\d+\r\n").matcher(out).find(), "a pty's \\r\\n: " + out);
+        assertTrue(out.contains("got-typed\r\n"), "our input reached it: " + out);
+
+        setProcess("\"sleep\", \"30\"");
+        Files.writeString(bundle.resolve("config.json"), Files.readString(bundle.resolve("config.json"))
+            .replace("\"terminal\": true", "\"terminal\": false"));
+        run(0, "run", "-d", "--bundle", bundle.toString(), "r2");
+        p = command("exec", "-t", "r2", "sh", "-c", "read line; echo exec-got-$line >&2; exit 6").start();
+        p.getOutputStream().write("more\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(6, p.exitValue(), out);
+        assertTrue(out.endsWith("exec-got-more\r\n"), "a terminal has one stream, stdout: " + out);
+    }
+
+    /** Replaces the process of the bundle (the default: sleep 30) with {@code args}, JSON strings. */
+    void setProcess(String args) throws IOException {
+        Path config = bundle.resolve("config.json");
+        String text = Files.readString(config);
+        int start = text.indexOf("\"args\": [");
+        int end = text.indexOf(']', start);
+        Files.writeString(config, text.substring(0, start) + "\"args\": [" + args + text.substring(end));
+    }
+
+    interface Check {
         boolean ok() throws Exception;
     }
 
-    private static void waitFor(Check c) throws Exception {
+    static void waitFor(Check c) throws Exception {
         for (int i = 0; i < 250; i++) {
             if (c.ok()) {
                 return;
@@ -347,7 +411,7 @@ class OciRuntimeTest {
     }
 
     /** Runs berth-runtime with our root, expects {@code code}, returns stdout and stderr together. */
-    private String run(int code, String... args) throws IOException, InterruptedException {
+    String run(int code, String... args) throws IOException, InterruptedException {
         // a file, not a pipe: a created container inherits our stdout and would hold a pipe open
         Path out = Files.createTempFile(dir, "out", ".txt");
         Process p = command(args).redirectErrorStream(true).redirectOutput(out.toFile())
@@ -359,7 +423,7 @@ class OciRuntimeTest {
         return text;
     }
 
-    private ProcessBuilder command(String... args) {
+    ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Berth.STAGE.toString());
         boolean served = false;
