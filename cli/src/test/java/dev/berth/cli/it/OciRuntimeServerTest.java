@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.runtime.json.Json;
-import java.io.BufferedReader;
-import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,26 +30,33 @@ class OciRuntimeServerTest extends OciRuntimeTest {
 
     @Test
     void aSignalToTheClientReachesTheProcessInTheForeground() throws Exception {
+        // the client as a terminal's shell starts it: the test's own dispositions are whatever
+        // started Maven (nohup: SIGHUP ignored), and a client does not forward a signal its
+        // caller ignores (whatTheCallerIgnoresStaysWithTheCaller)
+        String[] defaults = {"env", "--default-signal=HUP,INT,TERM"};
         setProcess("\"sh\", \"-c\", \"trap 'exit 42' TERM; echo ready; while :; do sleep 0.1; done\"");
-        Process p = command("run", "--bundle", bundle.toString(), "s1").start();
+        Process p = through(command("run", "--bundle", bundle.toString(), "s1"), defaults).start();
         awaitLine(p, "ready");
-        new ProcessBuilder("kill", "-TERM", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS), "the container's trap ended it");
-        assertEquals(42, p.exitValue(), new String(p.getErrorStream().readAllBytes()));
+        signal(p, "TERM");
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the container's trap ended it");
+        assertEquals(42, p.exitValue(), stderr(p));
 
-        setProcess("\"sleep\", \"30\"");
+        // longer than the test waits: a lost signal fails as such, not as the SIGKILL of the
+        // exec'd process when PID 1 of its namespace exits
+        setProcess("\"sleep\", \"300\"");
         run(0, "run", "-d", "--bundle", bundle.toString(), "s2");
-        p = command("exec", "s2", "sh", "-c", "trap 'exit 43' INT; echo ready; while :; do sleep 0.1; done").start();
+        p = through(command("exec", "s2", "sh", "-c", "trap 'exit 43' INT; echo ready; while :; do sleep 0.1; done"),
+            defaults).start();
         awaitLine(p, "ready");
-        new ProcessBuilder("kill", "-INT", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(43, p.exitValue());
+        signal(p, "INT");
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGINT reached the process");
+        assertEquals(43, p.exitValue(), stderr(p));
         // a process without a handler: killed by the signal, reported as runc reports it
-        p = command("exec", "s2", "sh", "-c", "echo ready; sleep 30").start();
+        p = through(command("exec", "s2", "sh", "-c", "echo ready; sleep 300"), defaults).start();
         awaitLine(p, "ready");
-        new ProcessBuilder("kill", "-HUP", Long.toString(p.pid())).start().waitFor();
-        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
-        assertEquals(128 + 1, p.exitValue());
+        signal(p, "HUP");
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGHUP reached the process");
+        assertEquals(128 + 1, p.exitValue(), stderr(p));
     }
 
     @Test
@@ -119,17 +124,5 @@ class OciRuntimeServerTest extends OciRuntimeTest {
         waitFor(() -> Files.exists(socket));
         serverUp = true;
         run(0, "delete", "-f", "d1");
-    }
-
-    private static void awaitLine(Process p, String line) throws Exception {
-        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        String got = r.readLine();
-        assertEquals(line, got, () -> {
-            try {
-                return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-            } catch (java.io.IOException e) {
-                return e.toString();
-            }
-        });
     }
 }

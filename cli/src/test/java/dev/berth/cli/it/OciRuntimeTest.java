@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.runtime.json.Json;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -357,6 +359,88 @@ class OciRuntimeTest {
         // runc's status for a process killed by a signal: 128 + the signal
         assertEquals("", run(143, "exec", "k2", "sh", "-c", "kill -TERM $$; sleep 5"));
         assertEquals("", run(137, "exec", "k2", "sh", "-c", "kill -KILL $$; sleep 5"));
+    }
+
+    @Test
+    void whatTheCallerIgnoresStaysWithTheCaller() throws Exception {
+        // nohup ignores SIGHUP, a script's background job SIGINT and SIGQUIT, and a disposition
+        // ignored survives fork and execve; a container's processes start with every default
+        String[] ignoring = {"env", "--ignore-signal=HUP,INT,QUIT"};
+        setProcess("\"sleep\", \"300\"");
+        Path pidFile = dir.resolve("n1.pid");
+        succeed(through(command("run", "-d", "--pid-file", pidFile.toString(), "--bundle", bundle.toString(), "n1"),
+            ignoring));
+        assertEquals("0000000000000000", ignored(pidFile), "PID 1 ignores none of its caller's signals");
+        Path execPid = dir.resolve("e1.pid");
+        succeed(through(command("exec", "-d", "--pid-file", execPid.toString(), "n1", "sleep", "300"), ignoring));
+        assertEquals("0000000000000000", ignored(execPid), "nor does an exec'd process");
+
+        // in the foreground, a signal its caller ignores is not one the caller received: under
+        // nohup, SIGHUP is not forwarded (the trap would exit 45), SIGTERM is
+        Process p = through(command("exec", "n1", "sh", "-c",
+            "trap 'exit 45' HUP; trap 'exit 44' TERM; echo ready; while :; do sleep 0.1; done"), "nohup").start();
+        awaitLine(p, "ready");
+        signal(p, "HUP");
+        signal(p, "TERM");
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGTERM reached the process");
+        assertEquals(44, p.exitValue(), () -> stderr(p));
+    }
+
+    /** Runs {@code pb} to its end, which must be a success. */
+    private void succeed(ProcessBuilder pb) throws IOException, InterruptedException {
+        // a file, not a pipe: a detached container inherits our stdout and would hold a pipe open
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), () -> String.join(" ", pb.command()) + ": " + read(out));
+    }
+
+    private static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** The signals the process in {@code pidFile} ignores: SigIgn of its status, as the kernel shows it. */
+    static String ignored(Path pidFile) throws IOException {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return line.substring("SigIgn:".length()).strip();
+            }
+        }
+        throw new AssertionError("no SigIgn in /proc/" + pid + "/status");
+    }
+
+    /** Waits for the first line of {@code p}'s stdout, which must be {@code line}. */
+    static void awaitLine(Process p, String line) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals(line, r.readLine(), () -> stderr(p));
+    }
+
+    static void signal(Process p, String name) throws IOException, InterruptedException {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start().waitFor());
+    }
+
+    static String stderr(Process p) {
+        try {
+            return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /**
+     * {@code pb} started through {@code wrapper} ({@code env}, {@code nohup}), which execs it: the
+     * same pid, with the signal dispositions the wrapper chose. Without one the client has the
+     * test's own, which are whatever started Maven.
+     */
+    static ProcessBuilder through(ProcessBuilder pb, String... wrapper) {
+        List<String> cmd = new ArrayList<>(List.of(wrapper));
+        cmd.addAll(pb.command());
+        return pb.command(cmd);
     }
 
     @Test
