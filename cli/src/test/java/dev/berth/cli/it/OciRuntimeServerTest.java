@@ -34,29 +34,35 @@ class OciRuntimeServerTest extends OciRuntimeTest {
         // started Maven (nohup: SIGHUP ignored), and a client does not forward a signal its
         // caller ignores (whatTheCallerIgnoresStaysWithTheCaller)
         String[] defaults = {"env", "--default-signal=HUP,INT,TERM"};
+        // stderr in files: a process left in the container may hold a pipe open
+        Path err1 = dir.resolve("s1.err");
         setProcess("\"sh\", \"-c\", \"trap 'exit 42' TERM; echo ready; while :; do sleep 0.1; done\"");
-        Process p = through(command("run", "--bundle", bundle.toString(), "s1"), defaults).start();
-        awaitLine(p, "ready");
-        signal(p, "TERM");
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "the container's trap ended it");
-        assertEquals(42, p.exitValue(), stderr(p));
+        Process p1 = through(command("run", "--bundle", bundle.toString(), "s1"), defaults)
+            .redirectError(err1.toFile()).start();
+        awaitLine(p1, "ready", err1);
+        signal(p1, "TERM");
+        assertTrue(p1.waitFor(10, TimeUnit.SECONDS), "the container's trap ended it");
+        assertEquals(42, p1.exitValue(), () -> read(err1));
 
         // longer than the test waits: a lost signal fails as such, not as the SIGKILL of the
         // exec'd process when PID 1 of its namespace exits
         setProcess("\"sleep\", \"300\"");
         run(0, "run", "-d", "--bundle", bundle.toString(), "s2");
-        p = through(command("exec", "s2", "sh", "-c", "trap 'exit 43' INT; echo ready; while :; do sleep 0.1; done"),
-            defaults).start();
-        awaitLine(p, "ready");
-        signal(p, "INT");
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGINT reached the process");
-        assertEquals(43, p.exitValue(), stderr(p));
+        Path err2 = dir.resolve("s2.err");
+        Process p2 = through(command("exec", "s2", "sh", "-c", "trap 'exit 43' INT; echo ready; while :; do sleep 0.1; done"),
+            defaults).redirectError(err2.toFile()).start();
+        awaitLine(p2, "ready", err2);
+        signal(p2, "INT");
+        assertTrue(p2.waitFor(10, TimeUnit.SECONDS), "SIGINT reached the process");
+        assertEquals(43, p2.exitValue(), () -> read(err2));
         // a process without a handler: killed by the signal, reported as runc reports it
-        p = through(command("exec", "s2", "sh", "-c", "echo ready; sleep 300"), defaults).start();
-        awaitLine(p, "ready");
-        signal(p, "HUP");
-        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGHUP reached the process");
-        assertEquals(128 + 1, p.exitValue(), stderr(p));
+        Path err3 = dir.resolve("s3.err");
+        Process p3 = through(command("exec", "s2", "sh", "-c", "echo ready; sleep 300"), defaults)
+            .redirectError(err3.toFile()).start();
+        awaitLine(p3, "ready", err3);
+        signal(p3, "HUP");
+        assertTrue(p3.waitFor(10, TimeUnit.SECONDS), "SIGHUP reached the process");
+        assertEquals(128 + 1, p3.exitValue(), () -> read(err3));
     }
 
     @Test

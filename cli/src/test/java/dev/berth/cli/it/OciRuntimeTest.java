@@ -377,13 +377,15 @@ class OciRuntimeTest {
 
         // in the foreground, a signal its caller ignores is not one the caller received: under
         // nohup, SIGHUP is not forwarded (the trap would exit 45), SIGTERM is
+        Path err = dir.resolve("e2.err");
         Process p = through(command("exec", "n1", "sh", "-c",
-            "trap 'exit 45' HUP; trap 'exit 44' TERM; echo ready; while :; do sleep 0.1; done"), "nohup").start();
-        awaitLine(p, "ready");
+            "trap 'exit 45' HUP; trap 'exit 44' TERM; echo ready; while :; do sleep 0.1; done"), "nohup")
+            .redirectError(err.toFile()).start();
+        awaitLine(p, "ready", err);
         signal(p, "HUP");
         signal(p, "TERM");
         assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGTERM reached the process");
-        assertEquals(44, p.exitValue(), () -> stderr(p));
+        assertEquals(44, p.exitValue(), () -> read(err));
     }
 
     /** Runs {@code pb} to its end, which must be a success. */
@@ -395,7 +397,7 @@ class OciRuntimeTest {
         assertEquals(0, p.exitValue(), () -> String.join(" ", pb.command()) + ": " + read(out));
     }
 
-    private static String read(Path file) {
+    static String read(Path file) {
         try {
             return Files.readString(file);
         } catch (IOException e) {
@@ -414,22 +416,14 @@ class OciRuntimeTest {
         throw new AssertionError("no SigIgn in /proc/" + pid + "/status");
     }
 
-    /** Waits for the first line of {@code p}'s stdout, which must be {@code line}. */
-    static void awaitLine(Process p, String line) throws IOException {
+    /** Waits for the first line of {@code p}'s stdout, which must be {@code line}; {@code err} is its stderr. */
+    static void awaitLine(Process p, String line, Path err) throws IOException {
         BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-        assertEquals(line, r.readLine(), () -> stderr(p));
+        assertEquals(line, r.readLine(), () -> read(err));
     }
 
     static void signal(Process p, String name) throws IOException, InterruptedException {
         assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start().waitFor());
-    }
-
-    static String stderr(Process p) {
-        try {
-            return new String(p.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return e.toString();
-        }
     }
 
     /**
