@@ -36,6 +36,7 @@ struct client {
 static struct client clients[MAX_CLIENTS];
 static int epfd = -1, log_fd = -1, in_fd = -1, master_fd = -1;
 static pid_t container = -1;
+static int reaped; /* the container's pid is free again: no signal may go to it */
 
 static void watch(int fd, uint64_t tag) {
   struct epoll_event ev = {.events = EPOLLIN, .data.u64 = tag};
@@ -152,7 +153,8 @@ static void client_frame(int i) {
   case F_SIGNAL:
     if (n >= 4) {
       memcpy(&sig, p, 4);
-      kill(container, sig);
+      if (!reaped)
+        kill(container, sig);
     }
     break;
   case F_ATTACH:
@@ -263,7 +265,7 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
         pid_t p;
         while ((p = waitpid(-1, &st, WNOHANG)) > 0)
           if (p == container)
-            status = st, exited = 1;
+            status = st, exited = reaped = 1;
       } else if (tag == TAG_OUT || tag == TAG_ERR || tag == TAG_MASTER) {
         int *fd = tag == TAG_ERR ? &err_fd : tag == TAG_OUT ? &out_fd : &master_fd;
         if (*fd >= 0 && pump(*fd, tag == TAG_ERR ? F_STDERR : F_STDOUT) == 0) {

@@ -304,6 +304,19 @@ static int send_console(const char *path, int master) {
   return rc;
 }
 
+/*
+ * An ignored signal stays ignored across fork and execve: our SIGPIPE, and whatever our caller
+ * ignored (nohup's SIGHUP, SIGINT and SIGQUIT of a script's background job, 32 and 33 of a
+ * JVM's children). The container starts with every default however berth was started, as under
+ * a daemon. The system call itself: libc refuses its own signals (32, 33). An all-zero kernel
+ * sigaction is SIG_DFL, no flags and an empty mask on every architecture.
+ */
+static void default_signals(void) {
+  static const unsigned long dfl[4];
+  for (int s = 1; s <= 64; s++) /* EINVAL for SIGKILL and SIGSTOP: nothing to reset */
+    syscall(SYS_rt_sigaction, s, dfl, NULL, sizeof(uint64_t)); /* the kernel's sigset_t */
+}
+
 static void await_go(pid_t c2);
 
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
@@ -521,7 +534,7 @@ int main(int argc, char **argv) {
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
-    signal(SIGPIPE, SIG_DFL); /* an ignored disposition would survive execve */
+    default_signals();
     close(sync[0]);
     close(listen_fd);
     struct stdio_fds io = {in[0], out[1], err[1]};

@@ -1,5 +1,6 @@
 package dev.berth.cli.oci;
 
+import dev.berth.engine.Attachment;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
@@ -14,19 +15,32 @@ import java.util.Map;
 final class Caller {
     static final ScopedValue<Caller> CURRENT = ScopedValue.newInstance();
 
-    /** Where the caller's output goes: {@code fd} 1 or 2 and the bytes. */
-    interface Sink {
+    /** The process the command runs for, as the runtime server reaches it. */
+    interface Client {
+        /** Where the caller's output goes: {@code fd} 1 or 2 and the bytes. */
         void write(int fd, byte[] b, int off, int len) throws IOException;
+
+        /**
+         * Waits for a process run in the foreground and returns its exit status (128 + the
+         * signal that killed it), passing on the caller's signals, and with {@code terminal}
+         * its terminal, as runc does.
+         */
+        int attach(Attachment a, boolean terminal) throws IOException;
     }
 
     private final Path cwd;
     private final Map<String, String> env;
-    private final Sink sink;
+    private final Client client;
 
-    Caller(Path cwd, Map<String, String> env, Sink sink) {
+    Caller(Path cwd, Map<String, String> env, Client client) {
         this.cwd = cwd;
         this.env = env;
-        this.sink = sink;
+        this.client = client;
+    }
+
+    /** The client of a call the runtime server runs, or null when this process is the caller. */
+    static Client client() {
+        return CURRENT.isBound() ? CURRENT.get().client : null;
     }
 
     /** A path argument as the caller meant it: relative to the caller's working directory. */
@@ -61,7 +75,7 @@ final class Caller {
         @Override
         public void write(byte[] b, int off, int len) throws IOException {
             if (CURRENT.isBound()) {
-                CURRENT.get().sink.write(fd, b, off, len);
+                CURRENT.get().client.write(fd, b, off, len);
             } else {
                 own.write(b, off, len);
             }

@@ -80,12 +80,13 @@ final class RuntimeExec {
     }
 
     /**
-     * Waits for a foreground process and returns its exit status, forwarding our signals to it;
-     * with {@code relay}, its terminal is ours (no console socket was given).
+     * Waits for a foreground process and returns its exit status, forwarding our caller's
+     * signals to it; with {@code relay}, its terminal is our caller's (no console socket was given).
      */
     static int foreground(StageSession session, boolean relay) throws IOException {
         try (Attachment a = Attachment.of(session)) {
-            return Streams.attach(a, relay, relay);
+            Caller.Client client = Caller.client();
+            return client != null ? client.attach(a, relay) : Streams.attach(a, relay, relay);
         }
     }
 

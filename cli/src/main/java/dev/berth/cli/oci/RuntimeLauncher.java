@@ -16,12 +16,41 @@ public final class RuntimeLauncher {
     /** Calls that end on their own and need no terminal or stdin of the caller. */
     private static final Set<String> SERVED = Set.of("create", "start", "state", "kill", "delete", "list", "ps",
         "pause", "resume", "features", "spec", "update");
+    /** The flags of create, run, exec and update that take a value as the next argument. */
+    private static final Set<String> WITH_VALUE = Set.of("-b", "--bundle", "--pid-file", "--console-socket",
+        "--preserve-fds", "-p", "--process", "--cwd", "-e", "--env", "-u", "--user", "-g", "--additional-gids",
+        "-c", "--cap", "--apparmor", "--process-label", "--cgroup", "-r", "--resources");
     private static final long STARTING_MILLIS = 10_000;
 
     private RuntimeLauncher() {}
 
     /** Whether the server may run {@code args} (berth-runtime's arguments, global flags first). */
     public static boolean servable(List<String> args) {
+        List<String> call = call(args);
+        if (call.isEmpty()) {
+            return false;
+        }
+        return switch (call.get(0)) {
+            // the client's stage keeps the caller's stdio for the process; in the foreground
+            // the client forwards the caller's signals and relays its terminal (client.c)
+            case "run", "exec" -> true;
+            case "update" -> !args.contains("-") && !call.contains("-r=-") && !call.contains("--resources=-");
+            default -> SERVED.contains(call.get(0));
+        };
+    }
+
+    /**
+     * Whether {@code args} run a process in the foreground: {@code run} or {@code exec} without
+     * {@code -d}. The client then forwards its signals to it, as runc does.
+     */
+    public static boolean foreground(List<String> args) {
+        List<String> call = call(args);
+        return !call.isEmpty() && (call.get(0).equals("run") || call.get(0).equals("exec"))
+            && !call.contains("-d") && !call.contains("--detach");
+    }
+
+    /** The command and its flags (without their values), or nothing when there is no command. */
+    private static List<String> call(List<String> args) {
         int i = 0;
         while (i < args.size() && args.get(i).startsWith("-")) {
             String a = args.get(i++);
@@ -30,22 +59,20 @@ public final class RuntimeLauncher {
             }
         }
         if (i >= args.size()) {
-            return false;
+            return List.of();
         }
-        String command = args.get(i);
-        List<String> flags = new ArrayList<>();
-        for (String a : args.subList(i + 1, args.size())) {
-            if (!a.startsWith("-")) {
-                break; // the id: what follows is the command of exec
+        List<String> call = new ArrayList<>(List.of(args.get(i)));
+        for (i++; i < args.size() && args.get(i).startsWith("-"); i++) {
+            String a = args.get(i);
+            if (a.equals("--")) {
+                break;
             }
-            flags.add(a);
+            call.add(a);
+            if (WITH_VALUE.contains(a)) {
+                i++;
+            }
         }
-        return switch (command) {
-            // detached: the client's stage keeps the caller's stdio for the process
-            case "run", "exec" -> flags.contains("-d") || flags.contains("--detach");
-            case "update" -> !args.contains("-") && !flags.contains("-r=-") && !flags.contains("--resources=-");
-            default -> SERVED.contains(command);
-        };
+        return call; // then the id, and for exec its command
     }
 
     static Path startingMarker(Path socket) {

@@ -5,7 +5,6 @@ import java.io.DataInputStream;
 import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
@@ -28,7 +27,9 @@ import java.util.Map;
  * calls one process at a time (create, start, state, kill, delete, ...), so that each call costs
  * a small C client ({@code berth-stage --client}, native/stage/client.c) instead of a JVM start.
  * The client forks the container's stage itself, so the container is its descendant exactly as
- * with runc; this JVM only decides and talks to that stage through /proc/PID/fd.
+ * with runc; this JVM only decides and talks to that stage through /proc/PID/fd. A foreground
+ * {@code run} or {@code exec} is served too: its client forwards the signals it receives and,
+ * for a terminal, its window size and input ({@link RuntimeClient}).
  *
  * <p>Started in the background by the first call that found no server; leaves after
  * {@code BERTH_RUNTIME_SERVER_IDLE} seconds without a call (default 60), or at once when its
@@ -140,23 +141,18 @@ public final class RuntimeServer {
 
     private void call(SocketChannel conn) {
         try (conn) {
-            OutputStream out = Channels.newOutputStream(conn);
             Request r = read(Channels.newInputStream(conn));
+            RuntimeClient client = new RuntimeClient(conn);
             String why = declines(conn, r);
             if (why != null) {
-                frame(out, 'f', why.getBytes(StandardCharsets.UTF_8));
+                client.decline(why);
                 return;
             }
-            Caller caller = new Caller(r.cwd, r.env, (fd, b, off, len) -> {
-                synchronized (out) {
-                    frame(out, fd == 1 ? 'o' : 'e', java.util.Arrays.copyOfRange(b, off, off + len));
-                }
-            });
+            client.accept(RuntimeLauncher.foreground(r.args));
+            Caller caller = new Caller(r.cwd, r.env, client);
             int code = ScopedValue.where(Caller.CURRENT, caller)
                 .call(() -> ClientStage.call(r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new))));
-            synchronized (out) {
-                frame(out, 'x', Integer.toString(code).getBytes(StandardCharsets.US_ASCII));
-            }
+            client.exit(code);
         } catch (IOException | RuntimeException e) {
             System.err.println("berth-runtime server: a call failed: " + e);
         } finally {
@@ -181,8 +177,8 @@ public final class RuntimeServer {
             throw new IOException("request of " + n + " bytes");
         }
         String[] f = new String(d.readNBytes(n), StandardCharsets.UTF_8).split("\0", -1);
-        if (f.length < 4 || !f[0].equals("1")) {
-            throw new IOException("not a version 1 request");
+        if (f.length < 4 || !f[0].equals("2")) {
+            throw new IOException("not a version 2 request");
         }
         int nargs = Integer.parseInt(f[3]);
         List<String> args = List.of(f).subList(4, 4 + nargs);
@@ -211,13 +207,7 @@ public final class RuntimeServer {
                 return "another " + ns + " namespace";
             }
         }
-        return RuntimeLauncher.servable(r.args) ? null : "a foreground or streaming command";
+        return RuntimeLauncher.servable(r.args) ? null : "a command that streams or reads the caller's stdin";
     }
 
-    private static void frame(OutputStream out, char type, byte[] data) throws IOException {
-        int n = data.length;
-        out.write(new byte[] {(byte) type, (byte) n, (byte) (n >> 8), (byte) (n >> 16), (byte) (n >> 24)});
-        out.write(data);
-        out.flush();
-    }
 }

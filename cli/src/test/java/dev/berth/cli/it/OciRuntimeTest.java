@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.runtime.json.Json;
+import java.io.BufferedReader;
 import java.io.IOException;
+import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -21,11 +23,12 @@ import org.junit.jupiter.api.Test;
 
 /** berth-runtime against runc's behaviour on a busybox bundle: lifecycle, state, errors. */
 class OciRuntimeTest {
-    private Path dir;
-    private Path bundle;
+    Path dir;
+    Path bundle;
     /** The warm server's socket ({@link OciRuntimeServerTest}), or null: a JVM per call. */
     Path socket;
-    private boolean serverUp;
+    /** Whether a server runs on {@link #socket}: then a call it takes gets no JVM to fall back on. */
+    boolean serverUp;
 
     /** Whether the calls go through the warm runtime server. */
     boolean viaServer() {
@@ -332,11 +335,150 @@ class OciRuntimeTest {
         run(0, "--systemd-cgroup", "delete", "--force", "sd"); // containerd's clean-up after a failed create
     }
 
-    private interface Check {
+    @Test
+    void theForegroundKeepsThePidFileThePreservedFdsAndTheStatusOfASignal() throws Exception {
+        setProcess("\"sh\", \"-c\", \"echo through-fd-3 >&3; echo $$ >&3; exit 4\"");
+        Path fd3 = dir.resolve("fd3.txt");
+        Path pidFile = dir.resolve("pid");
+        // the caller's fd 3, as podman passes sockets with --preserve-fds
+        List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "exec 3>\"$0\" && exec \"$@\"", fd3.toString()));
+        ProcessBuilder pb = command("run", "--keep", "--preserve-fds", "1", "--pid-file", pidFile.toString(),
+            "--bundle", bundle.toString(), "k1");
+        cmd.addAll(pb.command());
+        Process p = pb.command(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(4, p.exitValue(), out);
+        assertEquals("through-fd-3\n1\n", Files.readString(fd3), "fd 3 reached PID 1 of the container");
+        assertTrue(Files.readString(pidFile).matches("\\d+"));
+        assertTrue(run(0, "state", "k1").contains("\"status\": \"stopped\""), "--keep: not deleted");
+        run(0, "delete", "k1");
+
+        setProcess("\"sleep\", \"30\"");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "k2");
+        // runc's status for a process killed by a signal: 128 + the signal
+        assertEquals("", run(143, "exec", "k2", "sh", "-c", "kill -TERM $$; sleep 5"));
+        assertEquals("", run(137, "exec", "k2", "sh", "-c", "kill -KILL $$; sleep 5"));
+    }
+
+    @Test
+    void whatTheCallerIgnoresStaysWithTheCaller() throws Exception {
+        // nohup ignores SIGHUP, a script's background job SIGINT and SIGQUIT, and a disposition
+        // ignored survives fork and execve; a container's processes start with every default
+        String[] ignoring = {"env", "--ignore-signal=HUP,INT,QUIT"};
+        setProcess("\"sleep\", \"300\"");
+        Path pidFile = dir.resolve("n1.pid");
+        succeed(through(command("run", "-d", "--pid-file", pidFile.toString(), "--bundle", bundle.toString(), "n1"),
+            ignoring));
+        assertEquals("0000000000000000", ignored(pidFile), "PID 1 ignores none of its caller's signals");
+        Path execPid = dir.resolve("e1.pid");
+        succeed(through(command("exec", "-d", "--pid-file", execPid.toString(), "n1", "sleep", "300"), ignoring));
+        assertEquals("0000000000000000", ignored(execPid), "nor does an exec'd process");
+
+        // in the foreground, a signal its caller ignores is not one the caller received: under
+        // nohup, SIGHUP is not forwarded (the trap would exit 45), SIGTERM is
+        Path err = dir.resolve("e2.err");
+        Process p = through(command("exec", "n1", "sh", "-c",
+            "trap 'exit 45' HUP; trap 'exit 44' TERM; echo ready; while :; do sleep 0.1; done"), "nohup")
+            .redirectError(err.toFile()).start();
+        awaitLine(p, "ready", err);
+        signal(p, "HUP");
+        signal(p, "TERM");
+        assertTrue(p.waitFor(10, TimeUnit.SECONDS), "SIGTERM reached the process");
+        assertEquals(44, p.exitValue(), () -> read(err));
+    }
+
+    /** Runs {@code pb} to its end, which must be a success. */
+    private void succeed(ProcessBuilder pb) throws IOException, InterruptedException {
+        // a file, not a pipe: a detached container inherits our stdout and would hold a pipe open
+        Path out = Files.createTempFile(dir, "out", ".txt");
+        Process p = pb.redirectErrorStream(true).redirectOutput(out.toFile()).start();
+        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), () -> String.join(" ", pb.command()) + ": " + read(out));
+    }
+
+    static String read(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (IOException e) {
+            return e.toString();
+        }
+    }
+
+    /** The signals the process in {@code pidFile} ignores: SigIgn of its status, as the kernel shows it. */
+    static String ignored(Path pidFile) throws IOException {
+        long pid = Long.parseLong(Files.readString(pidFile).strip());
+        for (String line : Files.readAllLines(Path.of("/proc/" + pid + "/status"))) {
+            if (line.startsWith("SigIgn:")) {
+                return line.substring("SigIgn:".length()).strip();
+            }
+        }
+        throw new AssertionError("no SigIgn in /proc/" + pid + "/status");
+    }
+
+    /** Waits for the first line of {@code p}'s stdout, which must be {@code line}; {@code err} is its stderr. */
+    static void awaitLine(Process p, String line, Path err) throws IOException {
+        BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
+        assertEquals(line, r.readLine(), () -> read(err));
+    }
+
+    static void signal(Process p, String name) throws IOException, InterruptedException {
+        assertEquals(0, new ProcessBuilder("kill", "-" + name, Long.toString(p.pid())).start().waitFor());
+    }
+
+    /**
+     * {@code pb} started through {@code wrapper} ({@code env}, {@code nohup}), which execs it: the
+     * same pid, with the signal dispositions the wrapper chose. Without one the client has the
+     * test's own, which are whatever started Maven.
+     */
+    static ProcessBuilder through(ProcessBuilder pb, String... wrapper) {
+        List<String> cmd = new ArrayList<>(List.of(wrapper));
+        cmd.addAll(pb.command());
+        return pb.command(cmd);
+    }
+
+    @Test
+    void aTerminalWithoutAConsoleSocketIsRelayedToOurStdio() throws Exception {
+        setProcess("\"sh\", \"-c\", \"tty; read line; echo got-$line; exit 5\"");
+        String config = Files.readString(bundle.resolve("config.json")).replace("\"terminal\": false", "\"terminal\": true");
+        Files.writeString(bundle.resolve("config.json"), config);
+        Process p = command("run", "--bundle", bundle.toString(), "r1").start();
+        p.getOutputStream().write("typed\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(5, p.exitValue(), out + new String(p.getErrorStream().readAllBytes()));
+        // (the pty may echo our input before tty runs)
+        assertTrue(java.util.regex.Pattern.compile("/dev/pts/\\d+\r\n").matcher(out).find(), "a pty's \\r\\n: " + out);
+        assertTrue(out.contains("got-typed\r\n"), "our input reached it: " + out);
+
+        setProcess("\"sleep\", \"30\"");
+        Files.writeString(bundle.resolve("config.json"), Files.readString(bundle.resolve("config.json"))
+            .replace("\"terminal\": true", "\"terminal\": false"));
+        run(0, "run", "-d", "--bundle", bundle.toString(), "r2");
+        p = command("exec", "-t", "r2", "sh", "-c", "read line; echo exec-got-$line >&2; exit 6").start();
+        p.getOutputStream().write("more\n".getBytes(StandardCharsets.UTF_8));
+        p.getOutputStream().close();
+        out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(6, p.exitValue(), out);
+        assertTrue(out.endsWith("exec-got-more\r\n"), "a terminal has one stream, stdout: " + out);
+    }
+
+    /** Replaces the process of the bundle (the default: sleep 30) with {@code args}, JSON strings. */
+    void setProcess(String args) throws IOException {
+        Path config = bundle.resolve("config.json");
+        String text = Files.readString(config);
+        int start = text.indexOf("\"args\": [");
+        int end = text.indexOf(']', start);
+        Files.writeString(config, text.substring(0, start) + "\"args\": [" + args + text.substring(end));
+    }
+
+    interface Check {
         boolean ok() throws Exception;
     }
 
-    private static void waitFor(Check c) throws Exception {
+    static void waitFor(Check c) throws Exception {
         for (int i = 0; i < 250; i++) {
             if (c.ok()) {
                 return;
@@ -347,7 +489,7 @@ class OciRuntimeTest {
     }
 
     /** Runs berth-runtime with our root, expects {@code code}, returns stdout and stderr together. */
-    private String run(int code, String... args) throws IOException, InterruptedException {
+    String run(int code, String... args) throws IOException, InterruptedException {
         // a file, not a pipe: a created container inherits our stdout and would hold a pipe open
         Path out = Files.createTempFile(dir, "out", ".txt");
         Process p = command(args).redirectErrorStream(true).redirectOutput(out.toFile())
@@ -359,7 +501,7 @@ class OciRuntimeTest {
         return text;
     }
 
-    private ProcessBuilder command(String... args) {
+    ProcessBuilder command(String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Berth.STAGE.toString());
         boolean served = false;

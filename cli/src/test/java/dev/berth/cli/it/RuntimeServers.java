@@ -11,8 +11,7 @@ final class RuntimeServers {
 
     /** Returns whether a server had started on {@code socket}. */
     static boolean stop(Path socket) throws IOException, InterruptedException {
-        Optional<ProcessHandle> server = pid(socket.resolveSibling("runtime-server.log"))
-            .flatMap(ProcessHandle::of);
+        Optional<ProcessHandle> server = pid(socket).flatMap(ProcessHandle::of);
         Files.deleteIfExists(socket);
         if (server.isEmpty()) {
             return Files.exists(socket.resolveSibling("runtime-server.log"));
@@ -36,8 +35,13 @@ final class RuntimeServers {
         }
     }
 
+    /** The pid of the server that started on {@code socket}, if one did. */
+    static Optional<Long> pid(Path socket) throws IOException {
+        return pidFromLog(socket.resolveSibling("runtime-server.log"));
+    }
+
     /** From the server's first log line: "berth-runtime server PID on SOCKET". */
-    private static Optional<Long> pid(Path log) throws IOException {
+    private static Optional<Long> pidFromLog(Path log) throws IOException {
         if (!Files.exists(log)) {
             return Optional.empty();
         }
