@@ -134,12 +134,8 @@ public final class Engine {
         return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false, null);
     }
 
-    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
-    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
-
-    private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
-        throws EngineException {
-        Rootfs rootfs = img == null ? rootfs(r) : null;
+    /** What the request and the image's config make of the process, checked before anything is made. */
+    private static void checkApplied(Applied applied) throws EngineException {
         if (applied.argv().isEmpty()) {
             throw new EngineException.InvalidArgument("no command specified: give the command after the image");
         }
@@ -151,9 +147,18 @@ public final class Engine {
             try {
                 dev.berth.linux.Signals.parse(applied.stopSignal());
             } catch (IllegalArgumentException e) {
-                throw new EngineException.InvalidArgument(e.getMessage() + ": give --stop-signal a name like SIGINT or a number");
+                throw new EngineException.InvalidArgument(e.getMessage() + ": give the stop signal (--stop-signal) as a name like SIGINT or a number");
             }
         }
+    }
+
+    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
+    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
+
+    private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
+        throws EngineException {
+        Rootfs rootfs = img == null ? rootfs(r) : null;
+        checkApplied(applied);
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = null;
@@ -259,20 +264,7 @@ public final class Engine {
             rootfs(r);
         }
         Applied applied = Applied.of(r, img == null ? null : img.image().config());
-        if (applied.argv().isEmpty()) {
-            throw new EngineException.InvalidArgument("no command specified: give the command after the image");
-        }
-        if (applied.workdir() != null && !applied.workdir().startsWith("/")) {
-            throw new EngineException.InvalidArgument("the working directory \"" + applied.workdir()
-                + "\" is invalid: it needs to be an absolute path");
-        }
-        if (applied.stopSignal() != null) {
-            try {
-                dev.berth.linux.Signals.parse(applied.stopSignal());
-            } catch (IllegalArgumentException e) {
-                throw new EngineException.InvalidArgument(e.getMessage() + ": give the stop signal as a name like SIGINT or a number");
-            }
-        }
+        checkApplied(applied);
         networkMode(r, namespaces(r));
         if (r.name != null) {
             Names.validate(r.name);

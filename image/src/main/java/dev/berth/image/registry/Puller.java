@@ -18,7 +18,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -169,9 +168,7 @@ public final class Puller {
 
     /** Downloads every blob not in the store yet, in parallel; the first failure stops the rest. */
     private void fetchAll(RegistryClient c, String repo, List<Descriptor> blobs, Progress progress) throws IOException {
-        Semaphore slots = new Semaphore(parallel);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
+        Transfers transfers = new Transfers(parallel);
         List<Digest> seen = new ArrayList<>();
         for (Descriptor d : blobs) {
             if (seen.contains(d.digest())) {
@@ -187,39 +184,9 @@ public final class Puller {
                 continue;
             }
             progress.layer(d, "Pulling fs layer", 0, d.size());
-            threads.add(Thread.ofVirtual().name("pull-" + d.digest().hex().substring(0, 12)).start(() -> {
-                try {
-                    slots.acquire();
-                    try {
-                        if (failure.get() == null) {
-                            fetch(c, repo, d, progress, failure);
-                        }
-                    } finally {
-                        slots.release();
-                    }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                }
-            }));
+            transfers.start("pull-" + d.digest().hex().substring(0, 12), failure -> fetch(c, repo, d, progress, failure));
         }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while pulling", e);
-            }
-        }
-        Throwable t = failure.get();
-        if (t instanceof IOException e) {
-            throw e;
-        }
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t != null) {
-            throw new IOException("pull failed: " + t, t);
-        }
+        transfers.await("pulling");
     }
 
     /** One blob, with retries that resume; a wrong digest after a resume is retried once from zero. */

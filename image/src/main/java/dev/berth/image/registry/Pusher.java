@@ -25,8 +25,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code berth push}: blobs first (a {@code HEAD} skips what the repository has; a blob that
@@ -126,9 +124,7 @@ public final class Pusher {
         List<Descriptor> blobs = new ArrayList<>(m.layers());
         blobs.add(m.config());
         Set<Digest> seen = new HashSet<>();
-        Semaphore slots = new Semaphore(parallel);
-        AtomicReference<Throwable> failure = new AtomicReference<>();
-        List<Thread> threads = new ArrayList<>();
+        Transfers transfers = new Transfers(parallel);
         Map<Digest, String> sources = mountSources(domain, repo, from);
         for (Descriptor d : blobs) {
             if (!seen.add(d.digest())) {
@@ -139,39 +135,10 @@ public final class Pusher {
                     + " size); pull the image again");
             }
             progress.layer(d, "Preparing", -1, d.size());
-            threads.add(Thread.ofVirtual().start(() -> {
-                try {
-                    slots.acquire();
-                    try {
-                        if (failure.get() == null) {
-                            pushBlob(c, repo, d, sources.get(d.digest()), progress);
-                        }
-                    } finally {
-                        slots.release();
-                    }
-                } catch (Throwable t) {
-                    failure.compareAndSet(null, t);
-                }
-            }));
+            transfers.start("push-" + d.digest().hex().substring(0, 12),
+                failure -> pushBlob(c, repo, d, sources.get(d.digest()), progress));
         }
-        for (Thread t : threads) {
-            try {
-                t.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while pushing", e);
-            }
-        }
-        Throwable t = failure.get();
-        if (t instanceof IOException e) {
-            throw e;
-        }
-        if (t instanceof RuntimeException e) {
-            throw e;
-        }
-        if (t != null) {
-            throw new IOException("push failed: " + t, t);
-        }
+        transfers.await("pushing");
     }
 
     private void pushBlob(RegistryClient c, String repo, Descriptor d, String from, Progress progress) throws IOException {
