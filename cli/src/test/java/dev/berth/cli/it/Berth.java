@@ -179,6 +179,9 @@ final class Berth implements AutoCloseable {
         if (args.length > 1 && args[0].equals("network") && List.of("create", "connect", "reload").contains(args[1])) {
             return true;
         }
+        if (args.length == 0 || !List.of("run", "create").contains(args[0])) {
+            return false; // ns enter --net, ns unshare --net: flags without a value
+        }
         for (int i = 0; i + 1 < args.length; i++) {
             if (args[i].equals("--network") || args[i].equals("--net")) {
                 String mode = args[i + 1];
