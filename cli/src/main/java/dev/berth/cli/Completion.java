@@ -39,6 +39,10 @@ final class Completion {
         flags.put("export", ContainerFilesCommands.EXPORT.words());
         flags.put("diff", ContainerFilesCommands.DIFF.words());
         flags.put("commit", ContainerFilesCommands.COMMIT.words());
+        flags.put("pull", PullCommand.FLAGS.words());
+        flags.put("push", PushCommand.FLAGS.words());
+        flags.put("login", LoginCommand.LOGIN.words());
+        flags.put("logout", LoginCommand.LOGOUT.words());
         Map<String, List<String>> network = new LinkedHashMap<>();
         network.put("create", NetworkCommand.CREATE.words());
         network.put("ls", NetworkCommand.LS.words());
@@ -117,7 +121,7 @@ final class Completion {
         sb.append("                df) words=\"").append(String.join(" ", SystemCommand.DF.words())).append("\" ;;\n");
         sb.append("            esac ;;\n");
         for (Map.Entry<String, List<String>> e : flags.entrySet()) {
-            boolean containers = !e.getKey().equals("run") && !e.getKey().equals("ps");
+            boolean containers = !List.of("run", "ps", "pull", "push", "login", "logout").contains(e.getKey());
             sb.append("        ").append(e.getKey()).append(") words=\"").append(String.join(" ", e.getValue()))
                 .append(containers ? "\"; [[ $cur != -* ]] && words=\"$words $(_berth_containers)\"" : "\"")
                 .append(" ;;\n");

@@ -90,6 +90,10 @@ public final class Main {
                 case "diff" -> new ContainerFilesCommands(stateRoot).diff(rest);
                 case "commit" -> new ContainerFilesCommands(stateRoot).commit(rest);
                 case "system" -> new SystemCommand(stateRoot).run(rest);
+                case "pull" -> new PullCommand(stateRoot).run(rest);
+                case "push" -> new PushCommand(stateRoot).run(rest);
+                case "login" -> LoginCommand.login(rest);
+                case "logout" -> LoginCommand.logout(rest);
                 case "version" -> {
                     System.out.println("berth version " + VERSION);
                     yield 0;
@@ -141,6 +145,10 @@ public final class Main {
               diff     Inspect changes to files or directories on a container's filesystem
               commit   Create a new image from a container's changes
               system   berth's disk usage: system df
+              pull     Download an image from a registry
+              push     Upload an image to a registry
+              login    Log in to a registry (saved in docker's config.json)
+              logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them

@@ -171,6 +171,18 @@ public final class BlobStore {
         }
     }
 
+    /**
+     * A resumable write of the blob {@code expected} ({@code size} bytes, -1 if unknown), kept
+     * in {@code ingest/sha256-HEX.partial} across failed attempts; null when another writer
+     * holds that file (write with {@link #put} instead). Close it after {@link PartialBlob#commit}
+     * or a failure.
+     */
+    public PartialBlob partial(Digest expected, long size) throws IOException {
+        requireSha256(expected);
+        return PartialBlob.open(ingest.resolve("sha256-" + expected.hex() + ".partial"), sha256.resolve(expected.hex()),
+            expected, size);
+    }
+
     /** Writes {@code bytes} as a blob. */
     public Blob put(byte[] bytes) throws IOException {
         return put(new java.io.ByteArrayInputStream(bytes), null, bytes.length, Long.MAX_VALUE);

@@ -148,6 +148,10 @@ final class Berth implements AutoCloseable {
 
     /** The command line that runs berth with {@code args}, for scripts. */
     List<String> command(String... args) {
+        if (netnsHolder == null && touchesLinks(args)) {
+            throw new IllegalStateException("berth " + String.join(" ", args) + " would change the host's links or"
+                + " firewall: call inOwnNetns() first");
+        }
         List<String> cmd = new ArrayList<>();
         if (netnsHolder != null) {
             cmd.add("nsenter");
@@ -168,6 +172,23 @@ final class Berth implements AutoCloseable {
         cmd.add(root.toString());
         cmd.addAll(List.of(args));
         return cmd;
+    }
+
+    /** A bridge network asked for (--network NAME, or a network command that makes one). */
+    private static boolean touchesLinks(String... args) {
+        if (args.length > 1 && args[0].equals("network") && List.of("create", "connect", "reload").contains(args[1])) {
+            return true;
+        }
+        for (int i = 0; i + 1 < args.length; i++) {
+            if (args[i].equals("--network") || args[i].equals("--net")) {
+                String mode = args[i + 1];
+                if (!(mode.equals("none") || mode.equals("host") || mode.startsWith("container:") || mode.startsWith("pasta")
+                    || mode.startsWith("/"))) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** Runs and expects exit code 0; returns stdout. */

@@ -10,6 +10,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -22,6 +23,11 @@ class CrashTest extends ContainerTestBase {
     /** The steps of berth run, in order; a crash at the last one leaves a whole container. */
     private static final List<String> STEPS = List.of("engine.run", "security resolved", "cgroup created",
         "network reserved", "compiled", "stage taken", "container set up", "network connected", "command started");
+
+    @BeforeEach
+    void ownNetwork() throws Exception {
+        berth.inOwnNetns(); // the runs are bridged: their bridge and firewall stay out of the host's
+    }
 
     @Test
     void aRunKilledAtAnyStepLeavesItWholeOrGoneAndCheckRemovesTheRest() throws Exception {

@@ -1,0 +1,164 @@
+package dev.berth.image.registry;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
+import java.security.cert.Certificate;
+import java.security.cert.CertificateFactory;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.TrustManagerFactory;
+
+/**
+ * How registries are reached, as docker decides it: https verified with the system's CAs (the
+ * distribution's bundle, not the JDK's own list) plus a registry's own CA from
+ * {@code /etc/docker/certs.d/HOST[:PORT]/*.crt} (or {@code /etc/containers/certs.d}); plain http
+ * only for registries named insecure ({@code --insecure-registry HOST[:PORT]},
+ * {@code BERTH_INSECURE_REGISTRIES=a,b}) and for the loopback ones (localhost, 127.0.0.0/8,
+ * ::1), which docker also treats as insecure. As docker, berth tries https first for those and
+ * falls back to http; an entry written {@code http://HOST[:PORT]} skips the https attempt (for
+ * servers that do not answer a TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
+ */
+public final class Registries {
+    private static final List<Path> SYSTEM_BUNDLES = List.of(Path.of("/etc/ssl/certs/ca-certificates.crt"),
+        Path.of("/etc/pki/tls/certs/ca-bundle.crt"), Path.of("/etc/ssl/cert.pem"));
+    private final Set<String> insecure = new LinkedHashSet<>();
+    private final Set<String> httpOnly = new LinkedHashSet<>();
+    private final List<Path> certsDirs = new ArrayList<>(List.of(Path.of("/etc/docker/certs.d"),
+        Path.of("/etc/containers/certs.d")));
+
+    /** With the insecure registries of {@code BERTH_INSECURE_REGISTRIES} (comma or space separated). */
+    public static Registries fromEnv() {
+        Registries r = new Registries();
+        String env = System.getenv("BERTH_INSECURE_REGISTRIES");
+        if (env != null) {
+            for (String s : env.replace(',', ' ').split(" ")) {
+                if (!s.isBlank()) {
+                    r.add(s);
+                }
+            }
+        }
+        return r;
+    }
+
+    /** Adds registries that may be reached over plain http ({@code HOST} or {@code HOST:PORT}). */
+    public Registries insecure(Collection<String> hosts) {
+        for (String h : hosts) {
+            add(h);
+        }
+        return this;
+    }
+
+    /** {@code http://HOST[:PORT]} means plain http only: no https attempt first. */
+    private void add(String h) {
+        insecure.add(normalize(h));
+        if (h.strip().toLowerCase(Locale.ROOT).startsWith("http://")) {
+            httpOnly.add(normalize(h));
+        }
+    }
+
+    /** True when {@code domain} was named as {@code http://HOST[:PORT]}: no https is tried. */
+    public boolean isHttpOnly(String domain) {
+        return httpOnly.contains(normalize(domain));
+    }
+
+    /** Looks for per-registry CAs in {@code dir/HOST[:PORT]/*.crt} first (tests, private setups). */
+    public Registries certsDir(Path dir) {
+        certsDirs.add(0, dir);
+        return this;
+    }
+
+    private static String normalize(String h) {
+        String s = h.strip().toLowerCase(Locale.ROOT);
+        if (s.startsWith("http://")) {
+            s = s.substring(7);
+        } else if (s.startsWith("https://")) {
+            s = s.substring(8);
+        }
+        return s.endsWith("/") ? s.substring(0, s.length() - 1) : s;
+    }
+
+    /** True when {@code domain} (host[:port]) may be spoken to over plain http. */
+    public boolean isInsecure(String domain) {
+        String d = normalize(domain);
+        String h = host(d);
+        if (insecure.contains(d) || insecure.contains(h)) {
+            return true;
+        }
+        return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
+    }
+
+    /** The host part of host[:port] (an IPv6 address keeps its brackets). */
+    static String host(String domain) {
+        if (domain.startsWith("[")) {
+            int close = domain.indexOf(']');
+            return close < 0 ? domain : domain.substring(0, close + 1);
+        }
+        int colon = domain.indexOf(':');
+        return colon < 0 ? domain : domain.substring(0, colon);
+    }
+
+    /** Where the API of {@code domain} is: Docker Hub's is not at docker.io. */
+    public String apiHost(String domain) {
+        return domain.equals("docker.io") ? "registry-1.docker.io" : domain;
+    }
+
+    /** The TLS context for {@code domain}: the system CAs and the registry's own from certs.d. */
+    SSLContext sslContext(String domain) throws IOException {
+        try {
+            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+            ks.load(null, null);
+            int n = 0;
+            CertificateFactory cf = CertificateFactory.getInstance("X.509");
+            for (Path bundle : SYSTEM_BUNDLES) {
+                if (Files.isRegularFile(bundle)) {
+                    n += add(ks, cf, bundle, "system");
+                    break;
+                }
+            }
+            for (Path dir : certsDirs) {
+                Path d = dir.resolve(domain);
+                if (!Files.isDirectory(d)) {
+                    continue;
+                }
+                try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*.crt")) {
+                    for (Path p : ds) {
+                        n += add(ks, cf, p, "own");
+                    }
+                }
+            }
+            if (n == 0) {
+                return SSLContext.getDefault(); // no system bundle: the JDK's own CAs
+            }
+            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+            tmf.init(ks);
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(null, tmf.getTrustManagers(), null);
+            return ctx;
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot set up TLS for " + domain + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static int add(KeyStore ks, CertificateFactory cf, Path pem, String prefix) throws IOException {
+        int n = 0;
+        try (InputStream in = Files.newInputStream(pem)) {
+            for (Certificate c : cf.generateCertificates(in)) {
+                ks.setCertificateEntry(prefix + "-" + pem.getFileName() + "-" + n++, c);
+            }
+        } catch (GeneralSecurityException e) {
+            throw new IOException("cannot read the certificates in " + pem + ": " + e.getMessage()
+                + "; fix or remove the file", e);
+        }
+        return n;
+    }
+}
