@@ -71,7 +71,11 @@ class CommitTest extends ContainerTestBase {
         args.addAll(List.of(flags));
         args.addAll(List.of("--entrypoint", "/bin/sh", "busybox", "-c", CHANGES));
         String id = berth.ok(args.toArray(String[]::new)).strip();
-        Host.awaitFile(Host.pid(berth, id), "/dev/shm/ready");
+        long pid = Host.pid(berth, id);
+        if (pid == 0) {
+            throw new AssertionError("the container exited: " + berth.run("logs", id));
+        }
+        Host.awaitFile(pid, "/dev/shm/ready");
         return id;
     }
 
