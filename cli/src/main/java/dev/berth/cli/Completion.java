@@ -36,6 +36,9 @@ final class Completion {
         flags.put("stats", StatsCommand.FLAGS.words());
         flags.put("update", UpdateCommand.FLAGS.words());
         flags.put("port", PortCommand.FLAGS.words());
+        flags.put("export", ContainerFilesCommands.EXPORT.words());
+        flags.put("diff", ContainerFilesCommands.DIFF.words());
+        flags.put("commit", ContainerFilesCommands.COMMIT.words());
         flags.put("pull", PullCommand.FLAGS.words());
         flags.put("push", PushCommand.FLAGS.words());
         flags.put("login", LoginCommand.LOGIN.words());

@@ -87,6 +87,9 @@ public final class Main {
                 case "load" -> new ImageArchiveCommands(stateRoot).load(rest);
                 case "save" -> new ImageArchiveCommands(stateRoot).save(rest);
                 case "import" -> new ImageArchiveCommands(stateRoot).importRootfs(rest);
+                case "export" -> new ContainerFilesCommands(stateRoot).export(rest);
+                case "diff" -> new ContainerFilesCommands(stateRoot).diff(rest);
+                case "commit" -> new ContainerFilesCommands(stateRoot).commit(rest);
                 case "system" -> new SystemCommand(stateRoot).run(rest);
                 case "pull" -> new PullCommand(stateRoot).run(rest);
                 case "push" -> new PushCommand(stateRoot).run(rest);
@@ -139,6 +142,9 @@ public final class Main {
               load     Load images from a tar archive (docker save or OCI layout) or STDIN
               save     Save images to a tar archive (streamed to STDOUT by default)
               import   Import a root filesystem tarball as an image
+              export   Export a container's filesystem as a tar archive
+              diff     Inspect changes to files or directories on a container's filesystem
+              commit   Create a new image from a container's changes
               system   berth's disk usage: system df
               pull     Download an image from a registry
               push     Upload an image to a registry

@@ -971,6 +971,24 @@ public final class Engine {
         return Usage.read(inspect(ref));
     }
 
+    /**
+     * Writes the container's whole file tree as a tar (docker export), running or not: its
+     * image's layers and its own changes as overlayfs merges them, or its copy.
+     */
+    public void export(String ref, java.io.OutputStream out) throws EngineException {
+        ContainerFiles.export(this, ref, out);
+    }
+
+    /** What the container changed in its image's files (docker container diff). */
+    public List<dev.berth.image.Change> changes(String ref) throws EngineException {
+        return ContainerFiles.changes(this, ref);
+    }
+
+    /** Makes an image of the container's image and its changes (docker commit); returns its id. */
+    public String commit(String ref, CommitRequest r) throws EngineException {
+        return ContainerFiles.commit(this, ref, r);
+    }
+
     /** Runs a further process in a running container's namespaces (docker exec). */
     public Attachment exec(String ref, ExecRequest req) throws EngineException {
         return Exec.start(this, inspect(ref), req);

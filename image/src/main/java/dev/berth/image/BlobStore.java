@@ -121,6 +121,56 @@ public final class BlobStore {
         }
     }
 
+    /** Writes a blob's content to the stream it is given (commit's layer, made as it is stored). */
+    public interface Producer {
+        void writeTo(java.io.OutputStream out) throws IOException;
+    }
+
+    /**
+     * Stores what {@code producer} writes, named by its digest once it is complete, as
+     * {@link #put(InputStream, Digest, long, long)} does with a stream it reads; more than
+     * {@code maxSize} bytes are refused.
+     */
+    public Blob write(Producer producer, long maxSize) throws IOException {
+        Path tmp = ingest.resolve(ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + ".tmp");
+        try {
+            MessageDigest md = sha256();
+            long[] total = {0};
+            try (FileOutputStream file = new FileOutputStream(tmp.toFile());
+                 java.io.OutputStream out = new java.io.BufferedOutputStream(new java.io.FilterOutputStream(file) {
+                     @Override
+                     public void write(byte[] b, int off, int len) throws IOException {
+                         total[0] += len;
+                         if (total[0] > maxSize) {
+                             throw new ImageException.Refused("blob is larger than the limit of " + maxSize + " bytes");
+                         }
+                         md.update(b, off, len);
+                         file.write(b, off, len);
+                     }
+
+                     @Override
+                     public void write(int b) throws IOException {
+                         write(new byte[] {(byte) b}, 0, 1);
+                     }
+                 }, 64 * 1024)) {
+                producer.writeTo(out);
+                out.flush();
+                file.getFD().sync();
+            }
+            Digest actual = Digest.sha256(Digest.hex(md.digest()));
+            Files.setPosixFilePermissions(tmp, PosixFilePermissions.fromString("r--r--r--"));
+            try {
+                Files.createLink(sha256.resolve(actual.hex()), tmp);
+                AtomicFiles.syncDirectory(sha256);
+            } catch (FileAlreadyExistsException e) {
+                // the same bytes were already there
+            }
+            return new Blob(actual, total[0]);
+        } finally {
+            Files.deleteIfExists(tmp);
+        }
+    }
+
     /**
      * A resumable write of the blob {@code expected} ({@code size} bytes, -1 if unknown), kept
      * in {@code ingest/sha256-HEX.partial} across failed attempts; null when another writer

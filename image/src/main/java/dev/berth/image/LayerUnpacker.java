@@ -112,7 +112,7 @@ public final class LayerUnpacker {
         }
         String base = parts.get(parts.size() - 1);
         List<String> parentParts = parts.subList(0, parts.size() - 1);
-        Path parent = SafePath.directory(root, parentParts, name);
+        Path parent = SafePath.directory(root, parentParts, name, this::implicitDirectory);
         if (base.startsWith(WH)) {
             whiteout(parent, parentParts, base, name);
             return;
@@ -215,6 +215,20 @@ public final class LayerUnpacker {
         }
         if (attrs(target) != null) {
             deleteTree(target);
+        }
+    }
+
+    /**
+     * A parent directory the layer has no entry for (a layer that only deletes or adds below an
+     * unchanged directory need not carry it): owned by the root of the ids the layer is unpacked
+     * for, as containerd and docker make them. Owned by the host's root in a shifted snapshot, it
+     * would show as nobody in the container over the lower layers' directory, and its root could
+     * not delete in it.
+     */
+    private void implicitDirectory(Path dir) throws IOException {
+        if (opts.chown && (opts.uidShift != 0 || opts.gidShift != 0)) {
+            Files.setAttribute(dir, "unix:uid", opts.uidShift, LinkOption.NOFOLLOW_LINKS);
+            Files.setAttribute(dir, "unix:gid", opts.gidShift, LinkOption.NOFOLLOW_LINKS);
         }
     }
 

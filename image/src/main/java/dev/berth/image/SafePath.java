@@ -53,6 +53,15 @@ final class SafePath {
      * inside {@code root} and creating what is missing as 0755 directories.
      */
     static Path directory(Path root, List<String> dirs, String entry) throws IOException {
+        return directory(root, dirs, entry, null);
+    }
+
+    /** What is done to a directory {@link #directory} had to create (a layer without its parent's entry). */
+    interface Made {
+        void made(Path dir) throws IOException;
+    }
+
+    static Path directory(Path root, List<String> dirs, String entry, Made made) throws IOException {
         Deque<String> todo = new ArrayDeque<>(dirs);
         Deque<String> done = new ArrayDeque<>();
         int links = 0;
@@ -73,6 +82,9 @@ final class SafePath {
                 a = Files.readAttributes(here, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS);
             } catch (java.nio.file.NoSuchFileException e) {
                 Files.createDirectory(here);
+                if (made != null) {
+                    made.made(here);
+                }
                 done.addLast(part);
                 continue;
             }

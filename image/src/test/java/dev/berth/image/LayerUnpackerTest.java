@@ -94,6 +94,9 @@ class LayerUnpackerTest {
         assertEquals(100050, Files.getAttribute(ping, "unix:gid"));
         assertEquals(04755, ((Integer) Files.getAttribute(ping, "unix:mode")) & 07777);
         assertArrayEquals(cap, FileNodes.getXattr(ping, "security.capability"));
+        // bin/ has no entry of its own: made for the shifted root, not the host's
+        assertEquals(100000, Files.getAttribute(r.resolve("bin"), "unix:uid"));
+        assertEquals(100000, Files.getAttribute(r.resolve("bin"), "unix:gid"));
 
         Path r2 = Files.createTempDirectory(tmp, "strip");
         LayerUnpacker.unpack(new ByteArrayInputStream(new Tars().entry(e, new byte[] {'h', 'i'}).bytes()), r2,

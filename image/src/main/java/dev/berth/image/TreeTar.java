@@ -1,0 +1,181 @@
+package dev.berth.image;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Files on disk as tar entries, as docker's archive package writes them: names relative to the
+ * root without a leading {@code ./} (directories end in {@code /}), owners mapped back from the
+ * host ({@link OwnerMap}), mtimes in whole seconds, second and later names of one inode as hard
+ * links, sockets left out, {@code security.capability} and {@code user.*} attributes kept but
+ * never overlayfs' own. Whiteouts are written in the layer format: {@code .wh.NAME} and
+ * {@code .wh..wh..opq}.
+ */
+final class TreeTar {
+    private static final String WH = ".wh.";
+    private static final String OPAQUE = ".wh..wh..opq";
+    private final TarWriter tar;
+    private final OwnerMap owners;
+    private final Map<String, String> inodes = new HashMap<>();
+    private boolean any;
+
+    TreeTar(TarWriter tar, OwnerMap owners) {
+        this.tar = tar;
+        this.owners = owners;
+    }
+
+    /** Whether any entry was written. */
+    boolean any() {
+        return any;
+    }
+
+    /**
+     * Writes the file at {@code p} as {@code rel}; false for what tar cannot carry (a socket).
+     * {@code device}: a 0/0 character device is a device here, not a whiteout.
+     */
+    boolean add(String rel, Path p, FileStat st) throws IOException {
+        TarEntry e;
+        int type = st.type();
+        if (type == FileStat.S_IFDIR) {
+            e = new TarEntry(rel + "/", TarEntry.DIR);
+        } else if (type == FileStat.S_IFLNK) {
+            e = new TarEntry(rel, TarEntry.SYMLINK);
+            e.linkName = Files.readSymbolicLink(p).toString();
+        } else if (type == FileStat.S_IFSOCK) {
+            return false;
+        } else {
+            String key = st.nlink() > 1 ? st.dev() + ":" + st.ino() : null;
+            String first = key == null ? null : inodes.putIfAbsent(key, rel);
+            if (first != null) {
+                e = new TarEntry(rel, TarEntry.HARDLINK);
+                e.linkName = first;
+            } else if (type == FileStat.S_IFREG) {
+                e = new TarEntry(rel, TarEntry.FILE);
+                e.size = st.size();
+            } else if (type == FileStat.S_IFCHR || type == FileStat.S_IFBLK) {
+                e = new TarEntry(rel, type == FileStat.S_IFCHR ? TarEntry.CHAR : TarEntry.BLOCK);
+                e.devMajor = FileStat.major(st.rdev());
+                e.devMinor = FileStat.minor(st.rdev());
+            } else {
+                e = new TarEntry(rel, TarEntry.FIFO);
+            }
+        }
+        e.mode = st.permissions();
+        e.uid = owners.uid(st.uid());
+        e.gid = owners.gid(st.gid());
+        e.mtimeSeconds = Math.max(0, st.mtimeSeconds());
+        if (type != FileStat.S_IFLNK) {
+            xattrs(p, e);
+        }
+        if (e.type == TarEntry.FILE) {
+            try (InputStream in = Files.newInputStream(p)) {
+                tar.add(e, new Exactly(in, e.size));
+            }
+        } else {
+            tar.add(e, null);
+        }
+        any = true;
+        return true;
+    }
+
+    /** {@code rel} deleted: {@code DIR/.wh.NAME}. */
+    void whiteout(String rel) throws IOException {
+        int slash = rel.lastIndexOf('/');
+        String name = slash < 0 ? WH + rel : rel.substring(0, slash + 1) + WH + rel.substring(slash + 1);
+        marker(name);
+    }
+
+    /** The directory {@code rel} hides what lower layers had in it: {@code DIR/.wh..wh..opq}. */
+    void opaque(String rel) throws IOException {
+        marker(rel.isEmpty() ? OPAQUE : rel + "/" + OPAQUE);
+    }
+
+    private void marker(String name) throws IOException {
+        TarEntry e = new TarEntry(name, TarEntry.FILE);
+        e.mode = 0;
+        tar.add(e, null);
+        any = true;
+    }
+
+    private void xattrs(Path p, TarEntry e) {
+        List<String> names;
+        try {
+            names = dev.berth.linux.FileNodes.listXattrs(p);
+        } catch (dev.berth.linux.ErrnoException ex) {
+            return; // a file system without xattrs
+        }
+        for (String n : names) {
+            boolean keep = n.equals("security.capability") || n.startsWith("user.") && !n.startsWith("user.overlay.");
+            if (!keep) {
+                continue;
+            }
+            try {
+                byte[] v = dev.berth.linux.FileNodes.getXattr(p, n);
+                if (v != null) {
+                    e.xattrs.put(n, n.equals("security.capability") ? capability(v) : v);
+                }
+            } catch (dev.berth.linux.ErrnoException ex) {
+                // removed while we read
+            }
+        }
+    }
+
+    /**
+     * A file capability set inside a user namespace is stored as version 3 with the namespace's
+     * root as its root id; in the image it belongs to uid 0, which is version 2 (no root id).
+     */
+    private byte[] capability(byte[] v) {
+        if (owners.isIdentity() || v.length != 24 || (v[3] & 0xff) != 0x03) {
+            return v;
+        }
+        long rootId = (v[20] & 0xffL) | (v[21] & 0xffL) << 8 | (v[22] & 0xffL) << 16 | (v[23] & 0xffL) << 24;
+        if (rootId != owners.rootUid()) {
+            return v;
+        }
+        byte[] v2 = java.util.Arrays.copyOf(v, 20);
+        v2[3] = 0x02;
+        return v2;
+    }
+
+    /**
+     * Exactly {@code size} bytes of a file that may change while it is read (a running
+     * container's): cut when it grew, padded with zeros when it shrank, so the tar stays whole.
+     */
+    private static final class Exactly extends InputStream {
+        private final InputStream in;
+        private long left;
+        private boolean eof;
+
+        Exactly(InputStream in, long size) {
+            this.in = in;
+            this.left = size;
+        }
+
+        @Override
+        public int read() throws IOException {
+            byte[] b = new byte[1];
+            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
+        }
+
+        @Override
+        public int read(byte[] b, int off, int len) throws IOException {
+            if (left <= 0) {
+                return -1;
+            }
+            int want = (int) Math.min(len, left);
+            int n = eof ? -1 : in.read(b, off, want);
+            if (n < 0) {
+                eof = true;
+                java.util.Arrays.fill(b, off, off + want, (byte) 0);
+                n = want;
+            }
+            left -= n;
+            return n;
+        }
+    }
+}
