@@ -35,6 +35,14 @@ final class TestImage {
         Path b1 = dir.resolve("b1");
         run("umoci", "unpack", "--image", l + ":latest", b1.toString());
         run("cp", "-a", Rootfs.busybox() + "/.", b1.resolve("rootfs").toString());
+        // the shared busybox tree also serves --rootfs runs, whose /etc mount points (empty files)
+        // may be there or not: the image is the same whichever tests ran first
+        for (String f : List.of("etc/hosts", "etc/hostname", "etc/resolv.conf")) {
+            Path p = b1.resolve("rootfs").resolve(f);
+            if (Files.isRegularFile(p) && Files.size(p) == 0) {
+                Files.delete(p);
+            }
+        }
         run("umoci", "repack", "--image", l + ":latest", b1.toString());
         Path b2 = dir.resolve("b2");
         run("umoci", "unpack", "--image", l + ":latest", b2.toString());
