@@ -140,33 +140,7 @@ final class Shapes {
 
     /** docker's units.HumanDuration. */
     static String human(long nanos) {
-        long s = nanos / 1_000_000_000L;
-        if (s < 1) {
-            return "Less than a second";
-        } else if (s == 1) {
-            return "1 second";
-        } else if (s < 60) {
-            return s + " seconds";
-        }
-        long m = s / 60;
-        if (m == 1) {
-            return "About a minute";
-        } else if (m < 60) {
-            return m + " minutes";
-        }
-        long h = Math.round(s / 3600.0);
-        if (h == 1) {
-            return "About an hour";
-        } else if (h < 48) {
-            return h + " hours";
-        } else if (h < 24 * 7 * 2) {
-            return h / 24 + " days";
-        } else if (h < 24 * 30 * 2) {
-            return h / 24 / 7 + " weeks";
-        } else if (h < 24 * 365 * 2) {
-            return h / 24 / 30 + " months";
-        }
-        return h / 24 / 365 + " years";
+        return dev.berth.engine.HumanTime.duration(java.time.Duration.ofNanos(nanos));
     }
 
     /** NetworkSettings.Ports as the list's {@code [{IP, PrivatePort, PublicPort, Type}]}. */

@@ -29,27 +29,10 @@ final class Inspect {
 
     static Map<String, Object> initial(String id, String name, ContainerRequest r, ContainerConfig c,
         List<String> env, Applied a) {
-        List<String> argv = a.argv();
-        Map<String, Object> s = new LinkedHashMap<>();
-        s.put("Id", id);
-        s.put("Created", Engine.now());
-        s.put("Path", argv.get(0));
-        s.put("Args", new ArrayList<>(argv.subList(1, argv.size())));
-        Map<String, Object> state = new LinkedHashMap<>();
-        state.put("Status", "created");
-        state.put("Running", false);
-        state.put("Paused", false);
-        state.put("Restarting", false);
-        state.put("OOMKilled", false);
-        state.put("Dead", false);
-        state.put("Pid", 0);
-        state.put("ExitCode", 0);
-        state.put("Error", "");
-        state.put("StartedAt", ZERO_TIME);
-        state.put("FinishedAt", ZERO_TIME);
+        Map<String, Object> s = head(id, a.argv());
+        Map<String, Object> state = Json.map(s, "State");
         state.put("MonitorPid", 0);
         state.put("MonitorStartTime", 0);
-        s.put("State", state);
         s.put("Image", c.rootfs() instanceof Rootfs.Directory d ? d.path().toString() : r.image);
         s.put("ResolvConfPath", c.stateDir().resolve("resolv.conf").toString());
         s.put("HostnamePath", c.stateDir().resolve("hostname").toString());
@@ -162,13 +145,9 @@ final class Inspect {
         return dev.berth.linux.Signals.SIGTERM;
     }
 
-    /**
-     * A container made by {@link Engine#create} and not started yet: what ps and inspect show,
-     * replaced by {@link #initial} at start.
-     */
-    static Map<String, Object> created(String id, String name, ContainerRequest r, Path dir, Applied a) {
+    /** What a container that has not run yet shows first: id, time, command and a created State. */
+    private static Map<String, Object> head(String id, List<String> argv) {
         Map<String, Object> s = new LinkedHashMap<>();
-        List<String> argv = a.argv();
         s.put("Id", id);
         s.put("Created", Engine.now());
         s.put("Path", argv.get(0));
@@ -186,6 +165,15 @@ final class Inspect {
         state.put("StartedAt", ZERO_TIME);
         state.put("FinishedAt", ZERO_TIME);
         s.put("State", state);
+        return s;
+    }
+
+    /**
+     * A container made by {@link Engine#create} and not started yet: what ps and inspect show,
+     * replaced by {@link #initial} at start.
+     */
+    static Map<String, Object> created(String id, String name, ContainerRequest r, Path dir, Applied a) {
+        Map<String, Object> s = head(id, a.argv());
         s.put("Image", r.rootfs != null ? r.rootfs.toString() : r.image);
         s.put("LogPath", dir.resolve("container.log").toString());
         s.put("Name", "/" + name);

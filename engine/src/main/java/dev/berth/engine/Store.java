@@ -66,9 +66,14 @@ final class Store {
         Path d = dir(id);
         Path tmp = containers.resolve("." + id);
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
-        long pid = ProcessHandle.current().pid();
-        Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
-        Files.move(tmp, d, StandardCopyOption.ATOMIC_MOVE);
+        try {
+            long pid = ProcessHandle.current().pid();
+            Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
+            Files.move(tmp, d, StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            delete(tmp); // nothing half-made stays behind
+            throw e;
+        }
         return d;
     }
 

@@ -110,7 +110,7 @@ class PastaTest extends ContainerTestBase {
         berth.ok("stop", "-t", "1", "web");
         assertTrue(awaitGone(pasta), "pasta outlived its container");
         assertEquals(List.of(), Host.mountsUnder(berth.root()));
-        assertTrue(refused(berth.netns(), "127.0.0.1", hostPort), () -> sockets(berth.netns()));
+        assertTrue(NetTools.refused(berth.netns(), "127.0.0.1", hostPort), () -> sockets(berth.netns()));
         berth.ok("rm", "web");
     }
 
@@ -127,7 +127,7 @@ class PastaTest extends ContainerTestBase {
         berth.ok("rm", "-f", "k");
         assertTrue(awaitGone(pasta), "rm left pasta running");
         assertEquals(List.of(), Host.mountsUnder(berth.root()));
-        assertTrue(refused(berth.netns(), "127.0.0.1", 7001));
+        assertTrue(NetTools.refused(berth.netns(), "127.0.0.1", 7001));
     }
 
     @Test
@@ -236,17 +236,6 @@ class PastaTest extends ContainerTestBase {
                     }
                     Thread.sleep(100);
                 }
-            }
-        });
-    }
-
-    static boolean refused(Path netns, String host, int port) throws Exception {
-        return InNetns.call(netns, () -> {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(host, port), 2000);
-                return false;
-            } catch (IOException e) {
-                return true;
             }
         });
     }

@@ -201,7 +201,7 @@ class RootlessTest {
             assertEquals("published", PastaTest.fetch(netns, "127.0.0.1", hostPort));
             berth(0, "rm", "-f", id);
             assertTrue(PastaTest.awaitGone(pasta), "pasta outlived the user's container");
-            assertTrue(PastaTest.refused(netns, "127.0.0.1", hostPort));
+            assertTrue(NetTools.refused(netns, "127.0.0.1", hostPort));
         } finally {
             try {
                 for (String id : berth(0, "ps", "-a", "-q").split("\n")) {
