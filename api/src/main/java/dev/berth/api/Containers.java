@@ -57,6 +57,21 @@ final class Containers {
         }
     }
 
+    void routes(Routes r) {
+        r.post("/containers/create", (x, p) -> create(x));
+        r.get("/containers/json", (x, p) -> list(x));
+        r.get("/containers/{id}/json", (x, p) -> inspect(x, p.get("id")));
+        r.get("/containers/{id}/logs", (x, p) -> logs(x, p.get("id")));
+        r.get("/containers/{id}/top", (x, p) -> top(x, p.get("id")));
+        r.post("/containers/{id}/start", (x, p) -> start(x, p.get("id")));
+        r.post("/containers/{id}/stop", (x, p) -> stop(x, p.get("id")));
+        r.post("/containers/{id}/restart", (x, p) -> restart(x, p.get("id")));
+        r.post("/containers/{id}/kill", (x, p) -> kill(x, p.get("id")));
+        r.post("/containers/{id}/wait", (x, p) -> await(x, p.get("id")));
+        r.post("/containers/{id}/attach", (x, p) -> attach(x, p.get("id")));
+        r.post("/containers/{id}/resize", (x, p) -> resize(x, p.get("id")));
+    }
+
     void create(Exchange x) throws Exception {
         Map<String, Object> body = jsonBody(x);
         ContainerRequest r;

@@ -32,12 +32,23 @@ public final class DockerApi implements HttpServer.Handler {
     private final Live live = new Live();
     private final Containers containers;
     private final Execs execs;
+    private final Routes routes = new Routes();
 
     public DockerApi(Engine engine, String version) {
         this.engine = engine;
         this.version = version;
         this.containers = new Containers(engine, live);
         this.execs = new Execs(engine);
+        routes.get("/_ping", (x, p) -> ping(x));
+        routes.get("/version", (x, p) -> x.json(200, versionInfo()));
+        routes.get("/info", (x, p) -> x.json(200, info()));
+        containers.routes(routes);
+        routes.delete("/containers/{id}", (x, p) -> {
+            containers.remove(x, p.get("id"));
+            execs.forget(p.get("id"));
+        });
+        execs.routes(routes);
+        Images.routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */
@@ -75,7 +86,9 @@ public final class DockerApi implements HttpServer.Handler {
             path = path.substring(slash);
         }
         try {
-            route(x, x.request().method(), path);
+            if (!routes.dispatch(x, x.request().method(), path)) {
+                notFound(x);
+            }
         } catch (EngineException e) {
             if (x.responded()) {
                 throw new IOException(e.getMessage(), e);
@@ -111,127 +124,6 @@ public final class DockerApi implements HttpServer.Handler {
 
     private static void notFound(Exchange x) throws IOException {
         x.error(404, "page not found");
-    }
-
-    private void route(Exchange x, String method, String path) throws Exception {
-        String[] p = path.substring(1).split("/", -1);
-        boolean get = method.equals("GET") || method.equals("HEAD");
-        boolean post = method.equals("POST");
-        if (p.length == 1) {
-            switch (p[0]) {
-                case "_ping" -> {
-                    if (get) {
-                        ping(x);
-                        return;
-                    }
-                }
-                case "version" -> {
-                    if (get) {
-                        x.json(200, versionInfo());
-                        return;
-                    }
-                }
-                case "info" -> {
-                    if (get) {
-                        x.json(200, info());
-                        return;
-                    }
-                }
-                default -> { }
-            }
-        } else if (p[0].equals("containers")) {
-            if (p.length == 2 && p[1].equals("create") && post) {
-                containers.create(x);
-                return;
-            }
-            if (p.length == 2 && p[1].equals("json") && get) {
-                containers.list(x);
-                return;
-            }
-            if (p.length == 2 && method.equals("DELETE") && !p[1].isEmpty()) {
-                containers.remove(x, p[1]);
-                execs.forget(p[1]);
-                return;
-            }
-            if (p.length == 3 && !p[1].isEmpty() && container(x, method, p[1], p[2])) {
-                return;
-            }
-        } else if (p[0].equals("exec") && p.length == 3 && !p[1].isEmpty()) {
-            switch (p[2]) {
-                case "start" -> {
-                    if (post) {
-                        execs.start(x, p[1]);
-                        return;
-                    }
-                }
-                case "resize" -> {
-                    if (post) {
-                        execs.resize(x, p[1]);
-                        return;
-                    }
-                }
-                case "json" -> {
-                    if (get) {
-                        execs.inspect(x, p[1]);
-                        return;
-                    }
-                }
-                default -> { }
-            }
-        } else if (p[0].equals("images") && p.length >= 3 && p[p.length - 1].equals("json") && get) {
-            String name = path.substring("/images/".length(), path.length() - "/json".length());
-            Map<String, Object> image = Images.inspect(name);
-            if (image == null) {
-                throw new HttpException(404, "No such image: " + name);
-            }
-            x.json(200, image);
-            return;
-        }
-        notFound(x);
-    }
-
-    /** The endpoints of one container; false when there is none of that method and name. */
-    private boolean container(Exchange x, String method, String ref, String what) throws Exception {
-        boolean get = method.equals("GET") || method.equals("HEAD");
-        boolean post = method.equals("POST");
-        switch (what) {
-            case "json" -> {
-                if (get) {
-                    containers.inspect(x, ref);
-                    return true;
-                }
-            }
-            case "logs" -> {
-                if (get) {
-                    containers.logs(x, ref);
-                    return true;
-                }
-            }
-            case "top" -> {
-                if (get) {
-                    containers.top(x, ref);
-                    return true;
-                }
-            }
-            case "start", "stop", "restart", "kill", "wait", "attach", "resize", "exec" -> {
-                if (!post) {
-                    return false;
-                }
-                switch (what) {
-                    case "start" -> containers.start(x, ref);
-                    case "stop" -> containers.stop(x, ref);
-                    case "restart" -> containers.restart(x, ref);
-                    case "kill" -> containers.kill(x, ref);
-                    case "wait" -> containers.await(x, ref);
-                    case "attach" -> containers.attach(x, ref);
-                    case "resize" -> containers.resize(x, ref);
-                    default -> execs.create(x, ref);
-                }
-                return true;
-            }
-            default -> { }
-        }
-        return false;
     }
 
     private void ping(Exchange x) throws IOException {

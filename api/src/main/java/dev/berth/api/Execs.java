@@ -57,6 +57,13 @@ final class Execs {
         this.engine = engine;
     }
 
+    void routes(Routes r) {
+        r.post("/containers/{id}/exec", (x, p) -> create(x, p.get("id")));
+        r.post("/exec/{id}/start", (x, p) -> start(x, p.get("id")));
+        r.post("/exec/{id}/resize", (x, p) -> resize(x, p.get("id")));
+        r.get("/exec/{id}/json", (x, p) -> inspect(x, p.get("id")));
+    }
+
     void create(Exchange x, String ref) throws Exception {
         Map<String, Object> json = Containers.jsonBody(x);
         Body b = new Body(json, "");

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.api.http.HttpException;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -12,6 +13,16 @@ final class Images {
     static final String HOST_ID = "sha256:" + "0".repeat(64);
 
     private Images() {}
+
+    static void routes(Routes r) {
+        r.get("/images/{name*}/json", (x, p) -> {
+            Map<String, Object> image = inspect(p.get("name"));
+            if (image == null) {
+                throw new HttpException(404, "No such image: " + p.get("name"));
+            }
+            x.json(200, image);
+        });
+    }
 
     /** {@code host}, however the client spelled it; any other name unchanged. */
     static String normalize(String image) {
