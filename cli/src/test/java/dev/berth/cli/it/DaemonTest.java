@@ -4,11 +4,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.OutputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
@@ -16,11 +14,8 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,123 +23,7 @@ import org.junit.jupiter.api.Test;
  * and state root of the test's own. No mock anywhere: what docker prints and exits with is the
  * oracle, and the daemonless CLI sees the same containers.
  */
-class DaemonTest extends ContainerTestBase {
-    private static final Path DOCKER = Path.of("/usr/local/bin/docker");
-
-    private Process daemon;
-    private Path socket;
-    private Path daemonLog;
-
-    @BeforeEach
-    void startDaemon() throws Exception {
-        assumeTrue(Files.isExecutable(DOCKER), "the docker CLI is not installed at " + DOCKER);
-        socket = berth.root().resolve("api.sock");
-        daemonLog = Files.createTempFile("berth-daemon", ".log");
-        daemon = startDaemon(socket, berth.root());
-        awaitSocket(daemon, socket);
-    }
-
-    private Process startDaemon(Path sock, Path root) throws IOException {
-        List<String> cmd = new ArrayList<>(berth.command("daemon", "-H", "unix://" + sock));
-        cmd.set(cmd.indexOf("--root") + 1, root.toString());
-        ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("/").toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
-            .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()));
-        pb.environment().put("BERTH_CGROUP_PARENT", berth.cgroupParent());
-        return pb.start();
-    }
-
-    private void awaitSocket(Process p, Path sock) throws Exception {
-        for (int i = 0; i < 300 && !live(sock); i++) {
-            assertTrue(p.isAlive(), () -> "the daemon exited: " + log());
-            Thread.sleep(20);
-        }
-        assertTrue(live(sock), () -> "the daemon did not listen within 6 s: " + log());
-    }
-
-    private static boolean live(Path sock) {
-        try (SocketChannel ch = SocketChannel.open(StandardProtocolFamily.UNIX)) {
-            ch.connect(UnixDomainSocketAddress.of(sock));
-            return true;
-        } catch (IOException e) {
-            return false;
-        }
-    }
-
-    private String log() {
-        try {
-            return Files.readString(daemonLog);
-        } catch (IOException e) {
-            return "(no log)";
-        }
-    }
-
-    @AfterEach
-    void stopDaemon() throws Exception {
-        if (daemon == null) {
-            return;
-        }
-        try {
-            // every container goes through the daemon first, as a docker user would remove them
-            Berth.Result ids = docker(null, "ps", "-a", "-q", "--no-trunc");
-            for (String id : ids.out().split("\n")) {
-                if (!id.isBlank()) {
-                    docker(null, "rm", "-f", id.strip());
-                }
-            }
-            daemon.destroy(); // SIGTERM
-            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon did not stop on SIGTERM");
-            assertEquals(0, daemon.exitValue(), this::log);
-            assertFalse(Files.exists(socket), "the socket is left behind");
-        } finally {
-            daemon.destroyForcibly();
-            Files.deleteIfExists(daemonLog);
-        }
-    }
-
-    private Berth.Result docker(String input, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(DOCKER.toString(), "-H", "unix://" + socket));
-        cmd.addAll(List.of(args));
-        return exec(cmd, input);
-    }
-
-    private static Berth.Result exec(List<String> cmd, String input) throws Exception {
-        Path out = Files.createTempFile("docker-out", ".txt");
-        Path err = Files.createTempFile("docker-err", ".txt");
-        try {
-            ProcessBuilder pb = new ProcessBuilder(cmd).redirectOutput(out.toFile()).redirectError(err.toFile());
-            if (input == null) {
-                pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-            }
-            Process p = pb.start();
-            if (input != null) {
-                try (OutputStream o = p.getOutputStream()) {
-                    o.write(input.getBytes(StandardCharsets.UTF_8));
-                }
-            }
-            if (!p.waitFor(60, TimeUnit.SECONDS)) {
-                p.destroyForcibly();
-                throw new AssertionError(String.join(" ", cmd) + " did not finish in 60 s");
-            }
-            return new Berth.Result(p.exitValue(), Files.readString(out), Files.readString(err));
-        } finally {
-            Files.deleteIfExists(out);
-            Files.deleteIfExists(err);
-        }
-    }
-
-    private String ok(String... args) throws Exception {
-        Berth.Result r = docker(null, args);
-        assertEquals(0, r.code(), () -> "docker " + String.join(" ", args) + " failed: " + r.err() + "\n" + log());
-        return r.out();
-    }
-
-    private Berth.Result curl(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", socket.toString()));
-        cmd.addAll(List.of(args));
-        return exec(cmd, null);
-    }
-
+class DaemonTest extends DaemonTestBase {
     @Test
     void versionPingAndErrors() throws Exception {
         String version = ok("version", "--format", "{{.Server.APIVersion}} {{.Server.Os}} {{.Client.APIVersion}}");
@@ -218,7 +97,7 @@ class DaemonTest extends ContainerTestBase {
     @Test
     void terminal() throws Exception {
         // script(1) gives docker a pseudo-terminal, so -t is honoured end to end
-        String cmd = DOCKER + " -H unix://" + socket + " run --rm -t host sh -c 'tty; printf \"%s\\n\" \"$TERM\"; exit 5'";
+        String cmd = DOCKER_CLI + " -H unix://" + socket + " run --rm -t host sh -c 'tty; printf \"%s\\n\" \"$TERM\"; exit 5'";
         Berth.Result r = exec(List.of("script", "-qec", cmd, "/dev/null"), null);
         assertEquals(5, r.code(), r.out() + r.err());
         assertTrue(r.out().contains("/dev/pts/0"), r.out());
@@ -319,7 +198,7 @@ class DaemonTest extends ContainerTestBase {
         long idle = openConnections();
         String id = ok("run", "-d", "host", "sh", "-c", "while :; do echo tick; sleep 0.05; done").strip();
         // docker logs -f, killed while it streams
-        Process follow = new ProcessBuilder(DOCKER.toString(), "-H", "unix://" + socket, "logs", "-f", id)
+        Process follow = new ProcessBuilder(DOCKER_CLI.toString(), "-H", "unix://" + socket, "logs", "-f", id)
             .redirectErrorStream(true).start();
         InputStream in = follow.getInputStream();
         assertTrue(new String(in.readNBytes(20), StandardCharsets.UTF_8).contains("tick"));
