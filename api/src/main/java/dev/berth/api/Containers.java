@@ -80,7 +80,12 @@ final class Containers {
         } catch (BadRequest e) {
             throw new HttpException(400, e.getMessage());
         }
-        String id = engine.create(r);
+        String id;
+        try {
+            id = engine.create(r);
+        } catch (EngineException.NotFound e) {
+            throw Images.createFailed(engine, body.get("Image") instanceof String s ? s : null, e); // "No such image: X": the docker CLI pulls, then creates again
+        }
         if (Boolean.TRUE.equals(body.get("StdinOnce"))) {
             stdinOnce.put(id, true);
         }

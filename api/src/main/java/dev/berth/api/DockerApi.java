@@ -48,7 +48,7 @@ public final class DockerApi implements HttpServer.Handler {
             execs.forget(p.get("id"));
         });
         execs.routes(routes);
-        Images.routes(routes);
+        new Images(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */
@@ -197,7 +197,7 @@ public final class DockerApi implements HttpServer.Handler {
         m.put("ContainersRunning", running);
         m.put("ContainersPaused", paused);
         m.put("ContainersStopped", stopped);
-        m.put("Images", 1);
+        m.put("Images", Images.count(engine));
         m.put("Driver", "berth");
         m.put("DriverStatus", List.of());
         m.put("MemoryLimit", true);

@@ -13,12 +13,32 @@ import java.util.Map;
 /**
  * docker's {@code filters} query parameter, {@code {"status":["running"],"label":["a=b"]}} (or
  * the older {@code {"status":{"running":true}}}), read into the engine's {@link ContainerFilter},
- * which {@code berth ps --filter} uses too.
+ * which {@code berth ps --filter} uses too, or into {@code KEY=VALUE} specs for the image filters.
  */
 final class Filters {
     private Filters() {}
 
     static ContainerFilter parse(String json) throws HttpException {
+        try {
+            return ContainerFilter.of(map(json));
+        } catch (EngineException e) {
+            throw new HttpException(400, e.getMessage());
+        }
+    }
+
+    /** The filters as {@code KEY=VALUE} specs, the form the image module's filters read. */
+    static List<String> specs(String json) throws HttpException {
+        List<String> out = new ArrayList<>();
+        for (Map.Entry<String, List<String>> e : map(json).entrySet()) {
+            for (String v : e.getValue()) {
+                out.add(e.getKey() + "=" + v);
+            }
+        }
+        return out;
+    }
+
+    /** Each key's values, in the order given; 400 for a document that is not docker's shape. */
+    static Map<String, List<String>> map(String json) throws HttpException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (json != null && !json.isEmpty()) {
             Object o;
@@ -48,10 +68,6 @@ final class Filters {
                 out.put((String) e.getKey(), vs);
             }
         }
-        try {
-            return ContainerFilter.of(out);
-        } catch (EngineException e) {
-            throw new HttpException(400, e.getMessage());
-        }
+        return out;
     }
 }

@@ -4,9 +4,7 @@ import dev.berth.image.ArchiveWriter;
 import dev.berth.image.Image;
 import dev.berth.image.ImageCatalog;
 import dev.berth.image.ImageImporter;
-import dev.berth.image.ImageLoader;
 import dev.berth.image.ImageRef;
-import dev.berth.image.ImageSummary;
 import dev.berth.image.Platform;
 import java.io.BufferedOutputStream;
 import java.io.FileDescriptor;
@@ -18,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
@@ -64,17 +61,9 @@ final class ImageArchiveCommands {
             return ImageCommand.args("requested load from stdin, but stdin is empty; use -i FILE or redirect an archive");
         }
         try (InputStream in = file == null ? System.in : Files.newInputStream(Path.of(file))) {
-            ImageCatalog catalog = ImageCommand.catalog(root);
-            List<ImageLoader.Loaded> loaded = new ImageLoader(catalog.store()).loadArchive(in, null);
             StringBuilder out = new StringBuilder();
-            for (ImageLoader.Loaded l : loaded) {
-                if (l.tags().isEmpty()) {
-                    Image img = catalog.store().image(l.digest(), catalog.platform());
-                    out.append("Loaded image ID: ").append(img.id()).append('\n');
-                }
-                for (ImageRef t : l.tags()) {
-                    out.append("Loaded image: ").append(t.familiar()).append('\n');
-                }
+            for (String line : Engines.open(root).imageAdmin().load(in)) {
+                out.append(line).append('\n');
             }
             System.out.print(out);
             return 0;
@@ -98,11 +87,7 @@ final class ImageArchiveCommands {
             return ImageCommand.args("cowardly refusing to save to a terminal. Use the -o flag or redirect");
         }
         try {
-            ImageCatalog catalog = ImageCommand.catalog(root);
-            ArchiveWriter writer = new ArchiveWriter(catalog.store());
-            for (String ref : cl.getArgList()) {
-                add(catalog, writer, ref);
-            }
+            ArchiveWriter writer = Engines.open(root).imageAdmin().archive(cl.getArgList());
             if (output == null) {
                 OutputStream out = new BufferedOutputStream(new FileOutputStream(FileDescriptor.out), 1 << 16);
                 writer.write(out);
@@ -125,44 +110,6 @@ final class ImageArchiveCommands {
         } catch (IOException e) {
             return ImageCommand.fail(e);
         }
-    }
-
-    /**
-     * What docker's save takes: a repository alone (every tag of it), {@code NAME:TAG} (that
-     * tag), an id or {@code NAME@DIGEST} (the image, saved without tags).
-     */
-    private static void add(ImageCatalog catalog, ArchiveWriter writer, String ref) throws IOException {
-        if (!ref.startsWith("sha256:") && ref.indexOf('@') < 0) {
-            ImageRef name = ImageRef.parseNormalized(ref);
-            if (name.tag() == null) {
-                boolean any = false;
-                for (ImageSummary s : catalog.list()) {
-                    List<ImageRef> tags = new ArrayList<>();
-                    for (ImageRef t : s.tags()) {
-                        if (t.name().equals(name.name())) {
-                            tags.add(t);
-                        }
-                    }
-                    if (!tags.isEmpty() && s.image() != null) {
-                        writer.add(s.image(), tags);
-                        any = true;
-                    }
-                }
-                if (any) {
-                    return;
-                }
-            }
-        }
-        ImageCatalog.Match m = catalog.find(ref);
-        if (m.image().image() == null) {
-            throw new IOException("image " + m.image().id() + " has no manifest for " + catalog.platform()
-                + " in the store; pull or load it again");
-        }
-        List<ImageRef> tags = new ArrayList<>();
-        if (!m.byId() && ref.indexOf('@') < 0) {
-            tags.add(ImageRef.parse(ref));
-        }
-        writer.add(m.image().image(), tags);
     }
 
     int importRootfs(String[] args) throws ParseException {

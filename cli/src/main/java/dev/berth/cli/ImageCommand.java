@@ -6,9 +6,9 @@ import dev.berth.image.ImageCatalog;
 import dev.berth.image.ImageDeleter;
 import dev.berth.image.ImageException;
 import dev.berth.image.ImageFilter;
+import dev.berth.image.ImageInspect;
 import dev.berth.image.ImageRef;
 import dev.berth.image.ImageStore;
-import dev.berth.image.ImageSummary;
 import dev.berth.image.ImageUser;
 import dev.berth.image.Platform;
 import dev.berth.runtime.Timestamps;
@@ -16,11 +16,8 @@ import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 
@@ -95,33 +92,9 @@ final class ImageCommand {
         return new ImageCatalog(ImageStore.open(root), Platform.current());
     }
 
-    /** Containers and the image id each was made from (state's {@code Image}, when it is one). */
+    /** Containers and the image id each was made from (the engine's {@code ImageAdmin.users}). */
     static List<ImageUser> users(Path root) throws IOException {
-        List<ImageUser> out = new ArrayList<>();
-        List<Map<String, Object>> all;
-        try {
-            all = Engines.open(root).list(true);
-        } catch (EngineException e) {
-            throw new IOException(e.getMessage(), e);
-        }
-        for (Map<String, Object> c : all) {
-            if (c.get("Image") instanceof String s && s.startsWith("sha256:")) {
-                try {
-                    out.add(new ImageUser(String.valueOf(c.get("Id")), Digest.parse(s), running(c)));
-                } catch (ImageException.InvalidReference e) {
-                    // not an image id: a --rootfs directory or the host image
-                }
-            }
-        }
-        return out;
-    }
-
-    private static boolean running(Map<String, Object> c) {
-        if (c.get("State") instanceof Map<?, ?> st) {
-            Object s = st.get("Status");
-            return "running".equals(s) || "paused".equals(s) || "restarting".equals(s);
-        }
-        return false;
+        return Engines.open(root).imageAdmin().users();
     }
 
     /** Prints the error as one line; docker's image commands exit 1 for every daemon-side failure. */
@@ -182,78 +155,13 @@ final class ImageCommand {
     static InspectCommand.Lookup imageLookup(Path root) {
         return ref -> {
             try {
-                return inspectJson(catalog(root).find(ref));
+                return ImageInspect.of(catalog(root).find(ref));
             } catch (ImageException.NotFound e) {
                 throw new EngineException.NotFound(e.getMessage());
             } catch (IOException e) {
                 throw new EngineException.InvalidArgument(e.getMessage());
             }
         };
-    }
-
-    /** docker's image inspect shape. */
-    static Map<String, Object> inspectJson(ImageCatalog.Match m) {
-        ImageSummary s = m.image();
-        Map<String, Object> cfg = s.image() == null ? Map.of() : s.image().config().json();
-        Map<String, Object> out = new LinkedHashMap<>();
-        out.put("Id", s.id().toString());
-        List<Object> tags = new ArrayList<>();
-        for (ImageRef t : s.tags()) {
-            tags.add(t.familiar());
-        }
-        out.put("RepoTags", tags);
-        out.put("RepoDigests", new ArrayList<Object>(s.repoDigests()));
-        out.put("Parent", "");
-        out.put("Comment", cfg.get("comment") instanceof String c ? c : "");
-        out.put("Created", s.created() == null ? "" : s.created());
-        out.put("DockerVersion", cfg.get("docker_version") instanceof String v ? v : "");
-        out.put("Author", cfg.get("author") instanceof String a ? a : "");
-        out.put("Config", containerConfig(s));
-        out.put("Architecture", cfg.get("architecture") instanceof String a ? a : "");
-        if (cfg.get("variant") instanceof String v) {
-            out.put("Variant", v);
-        }
-        out.put("Os", cfg.get("os") instanceof String o ? o : "");
-        out.put("Size", s.size());
-        Map<String, Object> rootfs = new LinkedHashMap<>();
-        rootfs.put("Type", "layers");
-        List<Object> layers = new ArrayList<>();
-        if (s.image() != null) {
-            for (Digest d : s.image().config().diffIds()) {
-                layers.add(d.toString());
-            }
-        }
-        rootfs.put("Layers", layers);
-        out.put("RootFS", rootfs);
-        Map<String, Object> meta = new LinkedHashMap<>();
-        meta.put("LastTagTime", "0001-01-01T00:00:00Z");
-        out.put("Metadata", meta);
-        Map<String, Object> desc = new LinkedHashMap<>();
-        desc.put("mediaType", m.root().descriptor().mediaType());
-        desc.put("digest", m.root().digest().toString());
-        desc.put("size", m.root().descriptor().size());
-        out.put("Descriptor", desc);
-        return out;
-    }
-
-    /** The config's container defaults, with the keys docker always shows. */
-    private static Map<String, Object> containerConfig(ImageSummary s) {
-        Map<String, Object> c = s.image() == null ? Map.of() : s.image().config().containerConfig();
-        Map<String, Object> out = new LinkedHashMap<>();
-        for (String k : List.of("User", "ExposedPorts", "Env", "Entrypoint", "Cmd", "Volumes", "WorkingDir", "Labels",
-            "StopSignal")) {
-            boolean always = k.equals("User") || k.equals("Env") || k.equals("Cmd") || k.equals("WorkingDir")
-                || k.equals("Entrypoint") || k.equals("Labels");
-            if (c.containsKey(k)) {
-                out.put(k, c.get(k));
-            } else if (always) {
-                out.put(k, k.equals("User") || k.equals("WorkingDir") ? "" : null);
-            }
-        }
-        for (Map.Entry<String, Object> e : c.entrySet()) {
-            out.putIfAbsent(e.getKey(), e.getValue());
-        }
-        return out;
     }
 
     // ---- tag ----

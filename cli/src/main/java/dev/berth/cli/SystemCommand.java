@@ -2,25 +2,15 @@ package dev.berth.cli;
 
 import dev.berth.cli.template.TemplateException;
 import dev.berth.engine.EngineException;
-import dev.berth.image.Digest;
-import dev.berth.image.ImageCatalog;
+import dev.berth.engine.ImageAdmin;
 import dev.berth.image.ImageRef;
 import dev.berth.image.ImageSummary;
-import dev.berth.image.ImageUser;
 import java.io.IOException;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 
@@ -92,49 +82,21 @@ final class SystemCommand {
     }
 
     private int df(boolean verbose, String format) throws IOException, EngineException {
-        List<Map<String, Object>> containers = Engines.open(root).list(true);
-        List<ImageUser> users = ImageCommand.users(root);
-        ImageCatalog catalog = ImageCommand.catalog(root);
-        List<ImageSummary> images = catalog.list();
-        Map<Digest, Integer> containersOf = new HashMap<>();
-        for (ImageUser u : users) {
-            containersOf.merge(u.imageId(), 1, Integer::sum);
-        }
-        Map<Digest, Integer> refCount = new HashMap<>();
-        Set<Digest> allBlobs = new HashSet<>();
-        Set<Digest> usedBlobs = new HashSet<>();
-        int activeImages = 0;
-        for (ImageSummary s : images) {
-            allBlobs.addAll(s.blobs());
-            for (Digest d : s.blobs()) {
-                refCount.merge(d, 1, Integer::sum);
-            }
-            if (containersOf.containsKey(s.id())) {
-                activeImages++;
-                usedBlobs.addAll(s.blobs());
-            }
-        }
-        long imagesSize = sizeOf(catalog, allBlobs);
-        long imagesReclaimable = imagesSize - sizeOf(catalog, usedBlobs);
-
+        ImageAdmin.DiskUsage du = Engines.open(root).imageAdmin().diskUsage();
         long containersSize = 0;
         long containersReclaimable = 0;
         int running = 0;
-        Map<String, Long> sizeById = new HashMap<>();
-        for (Map<String, Object> c : containers) {
-            String id = String.valueOf(c.get("Id"));
-            long size = du(root.resolve("containers").resolve(id));
-            sizeById.put(id, size);
-            containersSize += size;
-            if (isRunning(c)) {
+        for (ImageAdmin.ContainerUse c : du.containers()) {
+            containersSize += c.size();
+            if (c.running()) {
                 running++;
             } else {
-                containersReclaimable += size;
+                containersReclaimable += c.size();
             }
         }
         List<Map<String, Object>> rows = new ArrayList<>();
-        rows.add(row("Images", images.size(), activeImages, imagesSize, imagesReclaimable));
-        rows.add(row("Containers", containers.size(), running, containersSize, containersReclaimable));
+        rows.add(row("Images", du.images().size(), du.activeImages(), du.layersSize(), du.reclaimable()));
+        rows.add(row("Containers", du.containers().size(), running, containersSize, containersReclaimable));
         rows.add(row("Local Volumes", 0, 0, 0, 0));
         rows.add(row("Build Cache", 0, 0, 0, 0));
         if (!verbose) {
@@ -143,13 +105,9 @@ final class SystemCommand {
         }
         StringBuilder out = new StringBuilder("Images space usage:\n\n");
         List<Map<String, Object>> imageRows = new ArrayList<>();
-        for (ImageSummary s : images) {
-            long shared = 0;
-            for (Digest d : s.blobs()) {
-                if (refCount.getOrDefault(d, 0) > 1) {
-                    shared += Math.max(0, catalog.store().blobs().size(d));
-                }
-            }
+        for (ImageAdmin.ImageUse u : du.images()) {
+            ImageSummary s = u.image();
+            long shared = u.shared();
             List<ImageRef> tags = s.tags();
             String repo = "<none>";
             String tag = "<none>";
@@ -160,7 +118,7 @@ final class SystemCommand {
             Map<String, Object> r = ImagesCommand.row(s, repo, tag, "<none>", false);
             r.put("SharedSize", Output.humanSize4(shared));
             r.put("UniqueSize", Output.humanSize4(s.size() - shared));
-            r.put("Containers", String.valueOf(containersOf.getOrDefault(s.id(), 0)));
+            r.put("Containers", String.valueOf(u.containers()));
             imageRows.add(r);
         }
         out.append(ListFormat.render(null,
@@ -168,10 +126,10 @@ final class SystemCommand {
             ImagesCommand.HEADERS, imageRows));
         out.append("\nContainers space usage:\n\n");
         List<Map<String, Object>> containerRows = new ArrayList<>();
-        for (Map<String, Object> c : containers) {
-            Map<String, Object> r = new LinkedHashMap<>(PsCommand.row(c, false));
+        for (ImageAdmin.ContainerUse c : du.containers()) {
+            Map<String, Object> r = new LinkedHashMap<>(PsCommand.row(c.state(), false));
             r.put("LocalVolumes", "0");
-            r.put("Size", Output.humanSize4(sizeById.getOrDefault(String.valueOf(c.get("Id")), 0L)));
+            r.put("Size", Output.humanSize4(c.size()));
             containerRows.add(r);
         }
         Map<String, String> containerHeaders = Map.of("ID", "CONTAINER ID", "Image", "IMAGE", "Command", "COMMAND",
@@ -199,43 +157,5 @@ final class SystemCommand {
         r.put("TotalCount", String.valueOf(total));
         r.put("Type", type);
         return r;
-    }
-
-    private static long sizeOf(ImageCatalog catalog, Set<Digest> blobs) throws IOException {
-        long n = 0;
-        for (Digest d : blobs) {
-            n += Math.max(0, catalog.store().blobs().size(d));
-        }
-        return n;
-    }
-
-    private static boolean isRunning(Map<String, Object> c) {
-        return c.get("State") instanceof Map<?, ?> st && "running".equals(st.get("Status"));
-    }
-
-    /** Bytes of the regular files under {@code dir}, links not followed. */
-    private static long du(Path dir) {
-        long[] total = {0};
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        total[0] += attrs.size();
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            return total[0];
-        }
-        return total[0];
     }
 }

@@ -1002,6 +1002,11 @@ public final class Engine {
         return Exec.enter(joins, req, what);
     }
 
+    /** The image commands that need the containers too: rmi, prune, save, load, disk usage. */
+    public ImageAdmin imageAdmin() {
+        return new ImageAdmin(this);
+    }
+
     /** Networks, and containers plugged into and out of them (docker network). */
     public NetworkAdmin networks() {
         return new NetworkAdmin(this);

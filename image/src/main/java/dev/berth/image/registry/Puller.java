@@ -34,6 +34,7 @@ public final class Puller {
     private final ImageStore store;
     private final Registries registries;
     private final DockerConfig config;
+    private final Credentials given;
     private final Map<String, RegistryClient> clients = new LinkedHashMap<>();
     private int parallel = 3;
     private int attempts = 3;
@@ -45,9 +46,22 @@ public final class Puller {
     public record Result(ImageRef ref, Digest digest, String mediaType, Digest manifest, boolean updated) {}
 
     public Puller(ImageStore store, Registries registries, DockerConfig config) {
+        this(store, registries, config, null);
+    }
+
+    private Puller(ImageStore store, Registries registries, DockerConfig config, Credentials given) {
         this.store = store;
         this.registries = registries;
         this.config = config;
+        this.given = given;
+    }
+
+    /**
+     * A puller with the caller's credentials (null: anonymous) instead of config.json's: the
+     * daemon's, which gets them from the client's {@code X-Registry-Auth} header, as dockerd does.
+     */
+    public static Puller withCredentials(ImageStore store, Registries registries, Credentials credentials) {
+        return new Puller(store, registries, null, credentials);
     }
 
     /** Downloads at once (default 3). */
@@ -78,7 +92,7 @@ public final class Puller {
     synchronized RegistryClient client(String domain) throws IOException {
         RegistryClient c = clients.get(domain);
         if (c == null) {
-            c = RegistryClient.of(domain, registries, config);
+            c = config == null ? new RegistryClient(domain, registries, given) : RegistryClient.of(domain, registries, config);
             clients.put(domain, c);
         }
         return c;

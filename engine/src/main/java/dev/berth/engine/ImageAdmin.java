@@ -1,0 +1,270 @@
+package dev.berth.engine;
+
+import dev.berth.image.ArchiveWriter;
+import dev.berth.image.Digest;
+import dev.berth.image.Image;
+import dev.berth.image.ImageCatalog;
+import dev.berth.image.ImageDeleter;
+import dev.berth.image.ImageException;
+import dev.berth.image.ImageFilter;
+import dev.berth.image.ImageLoader;
+import dev.berth.image.ImageRef;
+import dev.berth.image.ImageStore;
+import dev.berth.image.ImageSummary;
+import dev.berth.image.ImageUser;
+import dev.berth.image.Platform;
+import dev.berth.runtime.Timestamps;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The image commands that need the engine's containers as well as the store: who uses an
+ * image (rmi, prune, df), what save writes, what load reports, and the disk usage. The CLI
+ * ({@code berth images, rmi, save, load, system df}) and the daemon's image endpoints both
+ * call these, so both follow the same rules. Errors are the image module's
+ * {@link java.io.IOException}s ({@link ImageException.NotFound}, {@link ImageException.Conflict}, ...).
+ */
+public final class ImageAdmin {
+    private final Engine engine;
+
+    ImageAdmin(Engine engine) {
+        this.engine = engine;
+    }
+
+    /** The store's images for this machine's platform. */
+    public ImageCatalog catalog() throws IOException {
+        return new ImageCatalog(ImageStore.open(engine.root()), Platform.current());
+    }
+
+    /** Containers and the image id each was made from (state's top-level {@code Image}, when it is one). */
+    public List<ImageUser> users() throws IOException {
+        return users(containers());
+    }
+
+    private List<Map<String, Object>> containers() throws IOException {
+        try {
+            return engine.list(true);
+        } catch (EngineException e) {
+            throw new IOException(e.getMessage(), e);
+        }
+    }
+
+    private static List<ImageUser> users(List<Map<String, Object>> containers) {
+        List<ImageUser> out = new ArrayList<>();
+        for (Map<String, Object> c : containers) {
+            if (c.get("Image") instanceof String s && s.startsWith("sha256:")) {
+                try {
+                    out.add(new ImageUser(String.valueOf(c.get("Id")), Digest.parse(s), running(c)));
+                } catch (ImageException.InvalidReference e) {
+                    // not an image id: a --rootfs directory or the host image
+                }
+            }
+        }
+        return out;
+    }
+
+    private static boolean running(Map<String, Object> c) {
+        if (c.get("State") instanceof Map<?, ?> st) {
+            Object s = st.get("Status");
+            return "running".equals(s) || "paused".equals(s) || "restarting".equals(s);
+        }
+        return false;
+    }
+
+    /** docker's {@code rmi [-f] REF}. */
+    public ImageDeleter.Result remove(String ref, boolean force) throws IOException {
+        return new ImageDeleter(catalog(), users()).delete(ref, force);
+    }
+
+    /**
+     * docker's {@code image prune}: dangling images, or every image no container uses with
+     * {@code all}; {@code filters} are {@code KEY=VALUE} ({@link ImageFilter#PRUNE_KEYS}).
+     */
+    public ImageDeleter.Result prune(boolean all, List<String> filters) throws IOException {
+        ImageCatalog catalog = catalog();
+        ImageFilter filter = ImageFilter.parse(filters, ImageFilter.PRUNE_KEYS, catalog, Timestamps.nowNanos());
+        return new ImageDeleter(catalog, users()).prune(all, filter);
+    }
+
+    /**
+     * An archive of the images {@code refs} name, as docker's save takes them: a repository
+     * alone (every tag of it), {@code NAME:TAG} (that tag), an id or {@code NAME@DIGEST} (the
+     * image, saved without tags). Every name is resolved before anything is written.
+     */
+    public ArchiveWriter archive(List<String> refs) throws IOException {
+        ImageCatalog catalog = catalog();
+        ArchiveWriter writer = new ArchiveWriter(catalog.store());
+        for (String ref : refs) {
+            add(catalog, writer, ref);
+        }
+        return writer;
+    }
+
+    private static void add(ImageCatalog catalog, ArchiveWriter writer, String ref) throws IOException {
+        if (!ref.startsWith("sha256:") && ref.indexOf('@') < 0) {
+            ImageRef name = ImageRef.parseNormalized(ref);
+            if (name.tag() == null) {
+                boolean any = false;
+                for (ImageSummary s : catalog.list()) {
+                    List<ImageRef> tags = new ArrayList<>();
+                    for (ImageRef t : s.tags()) {
+                        if (t.name().equals(name.name())) {
+                            tags.add(t);
+                        }
+                    }
+                    if (!tags.isEmpty() && s.image() != null) {
+                        writer.add(s.image(), tags);
+                        any = true;
+                    }
+                }
+                if (any) {
+                    return;
+                }
+            }
+        }
+        ImageCatalog.Match m = catalog.find(ref);
+        if (m.image().image() == null) {
+            throw new ImageException.NotFound("image " + m.image().id() + " has no manifest for " + catalog.platform()
+                + " in the store; pull or load it again");
+        }
+        List<ImageRef> tags = new ArrayList<>();
+        if (!m.byId() && ref.indexOf('@') < 0) {
+            tags.add(ImageRef.parse(ref));
+        }
+        writer.add(m.image().image(), tags);
+    }
+
+    /**
+     * Loads a {@code docker save} or OCI archive (read to its end) and returns docker's lines:
+     * {@code Loaded image: NAME:TAG} per tag, {@code Loaded image ID: sha256:...} for an
+     * untagged image.
+     */
+    public List<String> load(InputStream archive) throws IOException {
+        ImageCatalog catalog = catalog();
+        List<String> out = new ArrayList<>();
+        for (ImageLoader.Loaded l : new ImageLoader(catalog.store()).loadArchive(archive, null)) {
+            if (l.tags().isEmpty()) {
+                Image img = catalog.store().image(l.digest(), catalog.platform());
+                out.add("Loaded image ID: " + img.id());
+            }
+            for (ImageRef t : l.tags()) {
+                out.add("Loaded image: " + t.familiar());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * docker's disk usage. Images are what their blobs occupy in the store, a blob shared by
+     * images counted once; reclaimable is what no container's image reaches. Containers are
+     * their directories under {@code ROOT/containers} (state, logs, /etc files, the upper
+     * directory or the copy).
+     *
+     * @param images every image, with its containers and the bytes it shares with other images
+     * @param layersSize the bytes of every image blob, each once
+     * @param reclaimable the bytes of blobs no used image reaches
+     * @param containers every container's state and the bytes of its directory
+     */
+    public record DiskUsage(List<ImageUse> images, long layersSize, long reclaimable, List<ContainerUse> containers) {
+        /** Images that at least one container uses. */
+        public int activeImages() {
+            int n = 0;
+            for (ImageUse u : images) {
+                n += u.containers() > 0 ? 1 : 0;
+            }
+            return n;
+        }
+    }
+
+    public record ImageUse(ImageSummary image, int containers, long shared) {}
+
+    public record ContainerUse(Map<String, Object> state, long size) {
+        public boolean running() {
+            return state.get("State") instanceof Map<?, ?> st && "running".equals(st.get("Status"));
+        }
+    }
+
+    public DiskUsage diskUsage() throws IOException {
+        List<Map<String, Object>> containers = containers();
+        ImageCatalog catalog = catalog();
+        List<ImageSummary> images = catalog.list();
+        Map<Digest, Integer> containersOf = new HashMap<>();
+        for (ImageUser u : users(containers)) {
+            containersOf.merge(u.imageId(), 1, Integer::sum);
+        }
+        Map<Digest, Integer> refCount = new HashMap<>();
+        Set<Digest> allBlobs = new HashSet<>();
+        Set<Digest> usedBlobs = new HashSet<>();
+        for (ImageSummary s : images) {
+            allBlobs.addAll(s.blobs());
+            for (Digest d : s.blobs()) {
+                refCount.merge(d, 1, Integer::sum);
+            }
+            if (containersOf.containsKey(s.id())) {
+                usedBlobs.addAll(s.blobs());
+            }
+        }
+        List<ImageUse> imageUses = new ArrayList<>();
+        for (ImageSummary s : images) {
+            long shared = 0;
+            for (Digest d : s.blobs()) {
+                if (refCount.getOrDefault(d, 0) > 1) {
+                    shared += Math.max(0, catalog.store().blobs().size(d));
+                }
+            }
+            imageUses.add(new ImageUse(s, containersOf.getOrDefault(s.id(), 0), shared));
+        }
+        long size = sizeOf(catalog, allBlobs);
+        List<ContainerUse> containerUses = new ArrayList<>();
+        for (Map<String, Object> c : containers) {
+            containerUses.add(new ContainerUse(c, du(engine.root().resolve("containers").resolve(String.valueOf(c.get("Id"))))));
+        }
+        return new DiskUsage(imageUses, size, size - sizeOf(catalog, usedBlobs), containerUses);
+    }
+
+    private static long sizeOf(ImageCatalog catalog, Set<Digest> blobs) throws IOException {
+        long n = 0;
+        for (Digest d : blobs) {
+            n += Math.max(0, catalog.store().blobs().size(d));
+        }
+        return n;
+    }
+
+    /** Bytes of the regular files under {@code dir}, links not followed. */
+    private static long du(Path dir) {
+        long[] total = {0};
+        try {
+            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
+                    if (attrs.isRegularFile()) {
+                        total[0] += attrs.size();
+                    }
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult visitFileFailed(Path file, IOException e) {
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (NoSuchFileException e) {
+            return 0;
+        } catch (IOException e) {
+            return total[0];
+        }
+        return total[0];
+    }
+}
