@@ -146,7 +146,7 @@ public final class Volumes {
                 if (force) {
                     return;
                 }
-                throw noSuch("remove", name);
+                throw noSuch("get", name); // docker looks the volume up first
             }
             List<String> users = users().getOrDefault(name, List.of());
             if (!users.isEmpty()) {
