@@ -46,6 +46,9 @@ final class CreateBody {
         for (String port : c.raw("ExposedPorts").keySet()) {
             r.expose(port);
         }
+        for (String path : c.raw("Volumes").keySet()) {
+            r.volume(path); // docker run -v /PATH: an anonymous volume, sent as Config.Volumes
+        }
         hostConfig(h, r);
         endpoints(c.object("NetworkingConfig"), h, r);
         return r;
