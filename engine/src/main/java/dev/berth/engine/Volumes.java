@@ -168,6 +168,20 @@ public final class Volumes {
         store.delete(name);
     }
 
+    /** A volume's disk use (docker's UsageData): the bytes of its files and how many containers use it. */
+    public record Usage(Map<String, Object> volume, long size, int refCount) {}
+
+    /** Every volume with its disk use, for system df (CLI and API). */
+    public List<Usage> usage() throws EngineException {
+        Map<String, List<String>> users = users();
+        List<Usage> out = new ArrayList<>();
+        for (Map<String, Object> v : list()) {
+            String n = String.valueOf(v.get("Name"));
+            out.add(new Usage(v, store.size(n), users.getOrDefault(n, List.of()).size()));
+        }
+        return out;
+    }
+
     /** What prune removed and the bytes their files took. */
     public record Pruned(List<String> names, long bytes) {}
 

@@ -42,11 +42,14 @@ class VolumeTest extends ContainerTestBase {
         assertFalse(Files.exists(data("v1").resolve("g")));
         assertEquals("hello\n", berth.ok("run", "--rm", "--mount", "type=volume,src=v1,dst=/m,readonly", "host",
             "cat", "/m/f"));
+        assertTrue(berth.ok("system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}")
+            .contains("Local Volumes|1|0|6B|6B (100%)\n"));
         // used by a container (running or not): refused, with docker's message
         assertEquals("v1\n", berth.ok("volume", "ls", "-q", "-f", "dangling=true"));
         String id = berth.ok("run", "-d", "--name", "c", "-v", "v1:/data", "host", "sleep", "60").strip();
         assertEquals("volume v1 /data " + data("v1") + " true", berth.ok("inspect", "-f",
             "{{range .Mounts}}{{.Type}} {{.Name}} {{.Destination}} {{.Source}} {{.RW}}{{end}}", "c").strip());
+        assertTrue(berth.ok("system", "df", "-v").contains("\nv1            1         6B\n"), berth.ok("system", "df", "-v"));
         Berth.Result inUse = berth.run("volume", "rm", "v1");
         assertEquals(1, inUse.code());
         assertEquals("berth: remove v1: volume is in use - [" + id + "]\n", inUse.err());
