@@ -68,7 +68,7 @@ public final class Volumes {
             }
             return shape(n, make(n, labels == null ? Map.of() : labels, opts));
         } catch (IOException e) {
-            throw failure("create " + n, e);
+            throw failure("create volume " + n, e);
         }
     }
 
@@ -97,7 +97,7 @@ public final class Volumes {
                 }
             }
         } catch (IOException e) {
-            throw failure("list", e);
+            throw failure("list the volumes", e);
         }
         return out;
     }
@@ -111,7 +111,7 @@ public final class Volumes {
             }
             return shape(name, meta);
         } catch (IOException e) {
-            throw failure("get " + name, e);
+            throw failure("read volume " + name, e);
         }
     }
 
@@ -131,7 +131,7 @@ public final class Volumes {
                 }
             }
         } catch (IOException e) {
-            throw failure("list the users of", e);
+            throw failure("find the containers using volumes", e);
         }
         return out;
     }
@@ -155,7 +155,7 @@ public final class Volumes {
             }
             delete(name);
         } catch (IOException e) {
-            throw failure("remove " + name, e);
+            throw failure("remove volume " + name, e);
         }
     }
 
@@ -219,7 +219,7 @@ public final class Volumes {
                 bytes += size;
             }
         } catch (IOException e) {
-            throw failure("prune", e);
+            throw failure("prune the volumes", e);
         }
         return new Pruned(removed, bytes);
     }
@@ -433,7 +433,7 @@ public final class Volumes {
                 }
             }
         } catch (IOException e) {
-            throw failure("unmount unused", e);
+            throw failure("unmount the volumes no container uses", e);
         }
     }
 
@@ -442,6 +442,6 @@ public final class Volumes {
     }
 
     private static EngineException failure(String what, IOException e) {
-        return new EngineException.SystemFailure("cannot " + what + " volumes: " + e.getMessage(), e);
+        return new EngineException.SystemFailure("cannot " + what + ": " + e.getMessage(), e);
     }
 }
