@@ -198,7 +198,7 @@ final class Containers {
             throw new HttpException(409, "cannot remove container \"" + ref + "\": container is running:"
                 + " stop the container before removing or force remove");
         }
-        engine.remove(ref, force);
+        engine.remove(ref, force, flag(x.request().query("v"))); // docker rm -v: its anonymous volumes too
         stdinOnce.remove((String) s.get("Id"));
         live.changed();
         x.respond(204, null, new byte[0]);

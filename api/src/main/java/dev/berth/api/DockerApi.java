@@ -56,6 +56,7 @@ public final class DockerApi implements HttpServer.Handler {
         });
         execs.routes(routes);
         Images.routes(routes);
+        new VolumeEndpoints(engine).routes(routes); new NetworkEndpoints(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

@@ -53,6 +53,7 @@ final class Completion {
         network.put("connect", NetworkCommand.CONNECT.words());
         network.put("disconnect", NetworkCommand.DISCONNECT.words());
         network.put("reload", NetworkCommand.RELOAD.words());
+        Map<String, List<String>> volume = VolumeCommand.completions();
         Map<String, List<String>> ns = new LinkedHashMap<>();
         ns.put("ls", NsCommand.LS.words());
         ns.put("tree", NsCommand.TREE.words());
@@ -99,7 +100,7 @@ final class Completion {
         sb.append("    local words=\"\"\n");
         sb.append("    case $cmd in\n");
         sb.append("        \"\") words=\"").append(String.join(" ", flags.keySet()))
-            .append(" network ns netns ").append(String.join(" ", topImage.keySet()))
+            .append(" network volume ns netns ").append(String.join(" ", topImage.keySet()))
             .append(" image system completion version help --root --help --version\" ;;\n");
         for (Map.Entry<String, String> e : topImage.entrySet()) {
             boolean names = namesImages.contains(e.getValue());
@@ -151,6 +152,7 @@ final class Completion {
                 .append(more.isEmpty() ? "\"" : "\"; [[ $cur != -* ]] && words=\"$words" + more + "\"").append(" ;;\n");
         }
         sb.append("            esac ;;\n");
+        VolumeCommand.completion(sb, volume);
         sb.append("        netns)\n");
         sb.append("            case $sub in\n");
         sb.append("                \"\") words=\"list add attach set delete identify pids exec --help\" ;;\n");

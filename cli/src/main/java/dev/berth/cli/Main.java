@@ -72,6 +72,7 @@ public final class Main {
                 case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "netns" -> new NetnsCommand().run(rest);
                 case "network" -> new NetworkCommand(stateRoot).run(rest);
+                case "volume" -> new VolumeCommand(stateRoot).run(rest);
                 case "port" -> new PortCommand(stateRoot).run(rest);
                 case "completion" -> Completion.run(rest);
                 case "daemon" -> new DaemonCommand(stateRoot).run(rest);
@@ -151,6 +152,7 @@ public final class Main {
               login    Log in to a registry (saved in docker's config.json)
               logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
+              volume   Manage volumes: create, ls, inspect, rm, prune
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
               daemon   Serve the Docker Engine API on a unix socket (docker -H unix://...)

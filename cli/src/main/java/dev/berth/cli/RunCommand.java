@@ -61,8 +61,8 @@ final class RunCommand {
         .value(null, "security-opt", "OPT", "no-new-privileges, seccomp=unconfined|FILE, systempaths=unconfined (repeatable)")
         .value(null, "ulimit", "TYPE=SOFT[:HARD]", "Set a resource limit, e.g. nofile=1024:2048 (repeatable)")
         .value(null, "sysctl", "NAME=VALUE", "Set a namespaced sysctl, e.g. net.ipv4.ip_forward=1 (repeatable)")
-        .value("v", "volume", "HOST:CONTAINER[:ro]", "Bind-mount a host path (repeatable)")
-        .value(null, "mount", "type=bind|tmpfs,...", "Attach a mount: type=bind,source=,target=,readonly (repeatable)")
+        .value("v", "volume", "SOURCE:CONTAINER[:ro]", "Bind-mount a host path or mount a volume; CONTAINER alone: an anonymous volume (repeatable)")
+        .value(null, "mount", "type=bind|volume|tmpfs,...", "Attach a mount: type=bind|volume,source=,target=,readonly,volume-nocopy (repeatable)")
         .value(null, "tmpfs", "PATH[:OPTS]", "Mount a tmpfs, e.g. /run:size=64m (repeatable)")
         .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)"));
 

@@ -60,6 +60,8 @@ public final class Container extends Attachment {
         int result = code >= 0 ? code : engine.exitCodeOf(id);
         if (autoRemove && engine.removeExited(id, name, network)) {
             confirmRemoved();
+        } else if (!autoRemove) {
+            engine.volumesExited(id);
         }
         Trace.mark("removed");
         return result;

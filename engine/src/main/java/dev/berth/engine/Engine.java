@@ -206,6 +206,9 @@ public final class Engine {
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
+            if (keep) {
+                volumesExited(id); // the command never ran: nothing holds a volume's mount
+            }
             if (!keep && again != null && !r.autoRemove) {
                 undoStart(id, network, again.before(), e); // the container stays, as docker keeps it
             } else if (!keep) {
@@ -275,6 +278,8 @@ public final class Engine {
             Path dir = store.create(id, cgroupPath(id));
             name = claimName(r.name, id);
             r.name = name;
+            MountParser parsed = parseMounts(r, img);
+            VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
             store.write(id, Inspect.created(id, name, r, dir, applied));
             return id;
@@ -331,6 +336,7 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
+            volumesExited(id);
             Files.deleteIfExists(store.dir(id).resolve("exit"));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot clean up the last run of " + id + ": " + e.getMessage(), e);
@@ -349,6 +355,7 @@ public final class Engine {
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
+        volumesExited(id);
         try {
             Map<String, Object> st = Inspect.state(before);
             st.put("Error", String.valueOf(cause.getMessage()));
@@ -428,9 +435,8 @@ public final class Engine {
         }
     }
 
-    /** -v, --mount, --tmpfs and --device; targets in a rootfs resolved inside it, never out of it. */
-    private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs, dev.berth.image.LayerView view)
-        throws EngineException {
+    /** -v, --mount, --tmpfs, --device and the image's Volumes, parsed. */
+    private static MountParser parseMounts(ContainerRequest r, ImageRootfs.Resolved img) throws EngineException {
         MountParser parser = new MountParser();
         for (String v : r.volumes) {
             parser.volume(v);
@@ -444,6 +450,21 @@ public final class Engine {
         for (String d : r.devices) {
             parser.device(d);
         }
+        if (img != null && img.image().config().containerConfig() != null
+            && img.image().config().containerConfig().get("Volumes") instanceof Map<?, ?> vols) {
+            List<String> paths = new ArrayList<>();
+            for (Object k : vols.keySet()) {
+                paths.add(String.valueOf(k));
+            }
+            paths.sort(null);
+            parser.imageVolumes(paths);
+        }
+        return parser;
+    }
+
+    /** The parsed mounts with targets in a rootfs resolved inside it, never out of it. */
+    private static List<MountSpec> mounts(MountParser parser, Rootfs rootfs, dev.berth.image.LayerView view)
+        throws EngineException {
         if (!(rootfs instanceof Rootfs.Directory) && view == null) {
             return parser.mounts;
         }
@@ -519,8 +540,22 @@ public final class Engine {
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
             procs.add(f.toString());
         }
+        MountParser parsed = parseMounts(r, img);
+        List<MountSpec> mountSpecs = new ArrayList<>(mounts(parsed, rootfs, prepared == null ? null : prepared.view()));
+        List<String> volumeTargets = new ArrayList<>();
+        for (VolumeMounts.Wanted w : parsed.volumes) {
+            volumeTargets.add(mountSpecs.get(w.index()).destination());
+        }
+        long[] shift = maps != null && !rootless() ? new long[] {maps[0].outside(), maps[1].outside()} : null;
+        List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, volumeTargets,
+            copySource(rootfs), shift);
+        for (VolumeMounts.Resolved v : volumes) {
+            MountSpec m = mountSpecs.get(v.wanted().index());
+            mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
+                v.wanted().readOnly(), false));
+        }
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mounts(r, rootfs, prepared == null ? null : prepared.view()), procs);
+            r.sysctls, mountSpecs, procs);
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
@@ -552,6 +587,7 @@ public final class Engine {
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, applied);
+        VolumeMounts.inspect(state, volumes, volumeTargets);
         if (img != null) {
             Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());
         }
@@ -570,6 +606,43 @@ public final class Engine {
             state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
+    }
+
+    /** What a new volume is filled from (docker's copy-up): the image's files as the container sees them. */
+    private static dev.berth.image.LayerStack copySource(Rootfs rootfs) {
+        if (rootfs instanceof Rootfs.Overlay o) {
+            List<dev.berth.image.LayerStack.Layer> layers = new ArrayList<>();
+            layers.add(dev.berth.image.LayerStack.Layer.upper(o.upper(), o.userXattr()));
+            for (int i = o.lowers().size() - 1; i >= 0; i--) {
+                layers.add(dev.berth.image.LayerStack.Layer.snapshot(o.lowers().get(i)));
+            }
+            return new dev.berth.image.LayerStack(layers);
+        }
+        if (rootfs instanceof Rootfs.Directory d) {
+            return new dev.berth.image.LayerStack(List.of(dev.berth.image.LayerStack.Layer.plain(d.path())));
+        }
+        return null; // the host image: its directories are the host's, nothing to copy
+    }
+
+    /**
+     * Volumes (docker volume): named volumes of the local driver under {@code ROOT/volumes},
+     * which containers mount with -v NAME:PATH, --mount type=volume or their image's Volumes.
+     */
+    public Volumes volumes() throws EngineException {
+        return new Volumes(this);
+    }
+
+    /** The container's processes are gone: unmounts its volumes with options no one else runs on. */
+    void volumesExited(String id) {
+        Path dir = store.dir(id);
+        if (!Files.exists(dir.resolve(VolumeMounts.USES))) {
+            return;
+        }
+        try {
+            VolumeMounts.release(this, id, dir, false, false);
+        } catch (EngineException e) {
+            // the next volume command or run unmounts it (Volumes.sweep)
+        }
     }
 
     private Container start(Created c) throws EngineException, IOException {
@@ -640,6 +713,11 @@ public final class Engine {
         }
         try {
             releaseNetwork(id, network, null);
+        } catch (RuntimeException | EngineException e) {
+            cause.addSuppressed(e);
+        }
+        try { // the volumes made for this run go with it; named ones that were there stay
+            VolumeMounts.release(this, id, store.dir(id), true, true);
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
@@ -877,6 +955,9 @@ public final class Engine {
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
             releaseNetwork(id, network == null && connected ? "" : network, null);
+            if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) { // docker's run --rm: anonymous volumes too
+                VolumeMounts.release(this, id, store.dir(id), true, false);
+            }
             dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id);
             return true;
@@ -906,16 +987,30 @@ public final class Engine {
 
     /** SIGTERM (or the stop signal), then SIGKILL after {@code timeoutSeconds}. */
     public void stop(String ref, int timeoutSeconds) throws EngineException {
-        Lifecycle.stop(this, inspect(ref), timeoutSeconds);
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds);
+        volumesExited((String) s.get("Id"));
     }
 
     /** Blocks until the container exits and returns its exit code. */
     public int await(String ref) throws EngineException {
-        return Lifecycle.await(this, inspect(ref));
+        Map<String, Object> s = inspect(ref);
+        int code = Lifecycle.await(this, s);
+        volumesExited((String) s.get("Id"));
+        return code;
     }
 
     /** Removes a container; a running one only with {@code force} (it is killed first). */
     public void remove(String ref, boolean force) throws EngineException {
+        remove(ref, force, false);
+    }
+
+    /**
+     * Removes a container; a running one only with {@code force} (it is killed first). Its
+     * anonymous volumes go too with {@code volumes} (docker rm -v), or when it was made to be
+     * removed (--rm); named volumes always stay.
+     */
+    public void remove(String ref, boolean force, boolean volumes) throws EngineException {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         if (Inspect.isRunning(s)) {
@@ -936,6 +1031,7 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
+            VolumeMounts.release(this, id, store.dir(id), volumes || Inspect.autoRemove(s), false);
             // the overlay was mounted in the container's mount namespace, gone with its
             // processes: what is left is its upper and work directories, in the container's
             dev.berth.image.Snapshots.release(store.root(), id);
