@@ -19,6 +19,16 @@ final class Filters {
     private Filters() {}
 
     static ContainerFilter parse(String json) throws HttpException {
+        Map<String, List<String>> out = byKey(json);
+        try {
+            return ContainerFilter.of(out);
+        } catch (EngineException e) {
+            throw new HttpException(400, e.getMessage());
+        }
+    }
+
+    /** The values of each key, in either of docker's forms; empty for no filters. */
+    static Map<String, List<String>> byKey(String json) throws HttpException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (json != null && !json.isEmpty()) {
             Object o;
@@ -48,10 +58,6 @@ final class Filters {
                 out.put((String) e.getKey(), vs);
             }
         }
-        try {
-            return ContainerFilter.of(out);
-        } catch (EngineException e) {
-            throw new HttpException(400, e.getMessage());
-        }
+        return out;
     }
 }

@@ -1022,6 +1022,14 @@ public final class Engine {
     }
 
     /**
+     * One detailed reading for docker's stats API: {@link #usage}'s, with the cgroup's counters
+     * and each interface of the container's network namespace.
+     */
+    public Stats stats(String ref) throws EngineException {
+        return Stats.read(inspect(ref));
+    }
+
+    /**
      * Writes the container's whole file tree as a tar (docker export), running or not: its
      * image's layers and its own changes as overlayfs merges them, or its copy.
      */
