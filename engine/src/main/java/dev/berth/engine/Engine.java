@@ -192,6 +192,7 @@ public final class Engine {
                 if (!r.autoRemove) { // kept for start and restart, as create keeps it
                     r.name = name;
                     RequestFile.write(dir, r, false);
+                    Trace.mark("request kept");
                 }
             }
             ImageRootfs.Prepared prepared = null;

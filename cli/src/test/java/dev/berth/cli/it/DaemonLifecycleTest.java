@@ -243,6 +243,35 @@ class DaemonLifecycleTest extends DaemonTestBase {
         assertTrue(stopped.err().contains("You cannot attach to a stopped container"), stopped.err());
     }
 
+    @Test
+    void dockerAttachAfterADaemonRestartAndTTYResize() throws Exception {
+        // a -t container the last daemon started: this one only has its monitor to go by
+        ok("run", "-d", "-t", "--name", "t", "host", "sh", "-c",
+            "while :; do stty size; sleep 0.2; done");
+        daemon.destroy();
+        assertTrue(daemon.waitFor(20, TimeUnit.SECONDS));
+        daemon = startDaemon(socket, berth.root());
+        awaitSocket(daemon, socket);
+        Path out = berth.root().resolve("attach-t.out");
+        Process p = attach("t", out);
+        try {
+            for (int i = 0; i < 200 && !Files.readString(out).contains("\n"); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(out).matches("(?s).*[0-9]+ [0-9]+\\r?\n.*"), Files.readString(out) + log());
+            // a resize reaches the pty through the adopted attachment
+            assertEquals("200 ", status(curl("-w", "\n%{http_code}", "-X", "POST",
+                "http://d/v1.51/containers/t/resize?h=33&w=99")));
+            for (int i = 0; i < 200 && !Files.readString(out).contains("33 99"); i++) {
+                Thread.sleep(50);
+            }
+            assertTrue(Files.readString(out).contains("33 99"), Files.readString(out));
+        } finally {
+            p.destroyForcibly();
+            p.waitFor(10, TimeUnit.SECONDS);
+        }
+    }
+
     private Process attach(String name, Path out) throws Exception {
         Files.writeString(out, "");
         return new ProcessBuilder(DOCKER_CLI.toString(), "-H", "unix://" + socket, "attach", "--no-stdin", name)
