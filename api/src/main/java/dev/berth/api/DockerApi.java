@@ -56,7 +56,9 @@ public final class DockerApi implements HttpServer.Handler {
         });
         execs.routes(routes);
         Images.routes(routes);
-        new VolumeEndpoints(engine).routes(routes); new NetworkEndpoints(engine).routes(routes);
+        new VolumeEndpoints(engine).routes(routes);
+        new NetworkEndpoints(engine).routes(routes);
+        new ContainerOps(engine, live).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

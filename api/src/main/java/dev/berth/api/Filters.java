@@ -19,7 +19,7 @@ final class Filters {
     private Filters() {}
 
     static ContainerFilter parse(String json) throws HttpException {
-        Map<String, List<String>> out = raw(json);
+        Map<String, List<String>> out = byKey(json);
         try {
             return ContainerFilter.of(out);
         } catch (EngineException e) {
@@ -27,8 +27,8 @@ final class Filters {
         }
     }
 
-    /** The filters as keys and their values, for the endpoints that read them themselves (volumes, networks). */
-    static Map<String, List<String>> raw(String json) throws HttpException {
+    /** The values of each key, in either of docker's forms; empty for no filters. */
+    static Map<String, List<String>> byKey(String json) throws HttpException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (json != null && !json.isEmpty()) {
             Object o;

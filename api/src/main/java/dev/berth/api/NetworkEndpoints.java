@@ -41,7 +41,7 @@ final class NetworkEndpoints {
 
     /** docker's filters: name (a part), id (a prefix), driver, label (KEY or KEY=VALUE), type (custom or builtin). */
     private void list(Exchange x) throws Exception {
-        Map<String, List<String>> filters = Filters.raw(x.request().query("filters"));
+        Map<String, List<String>> filters = Filters.byKey(x.request().query("filters"));
         for (String k : filters.keySet()) {
             if (!List.of("name", "id", "driver", "label", "type").contains(k)) {
                 throw new HttpException(400, "invalid filter '" + k + "'");

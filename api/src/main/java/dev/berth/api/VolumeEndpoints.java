@@ -32,7 +32,7 @@ final class VolumeEndpoints {
     }
 
     private void list(Exchange x) throws Exception {
-        Map<String, List<String>> filters = Filters.raw(x.request().query("filters"));
+        Map<String, List<String>> filters = Filters.byKey(x.request().query("filters"));
         Volumes v = engine.volumes();
         v.sweep();
         Map<String, List<String>> users = v.users();
@@ -65,7 +65,7 @@ final class VolumeEndpoints {
 
     /** {@code filters}: {@code all} (every unused volume, not only anonymous ones: API 1.42+), {@code label}, {@code label!}. */
     private void prune(Exchange x) throws Exception {
-        Map<String, List<String>> filters = Filters.raw(x.request().query("filters"));
+        Map<String, List<String>> filters = Filters.byKey(x.request().query("filters"));
         boolean all = false;
         for (String v : filters.getOrDefault("all", List.of())) {
             all |= Containers.flag(v);

@@ -65,6 +65,13 @@ public final class Main {
         try {
             return switch (command) {
                 case "run" -> new RunCommand(stateRoot).run(rest);
+                case "create" -> new RunCommand(stateRoot).create(rest);
+                case "start" -> new StartCommand(stateRoot).start(rest);
+                case "attach" -> new StartCommand(stateRoot).attach(rest);
+                case "restart" -> new ContainerCommand(stateRoot).restart(rest);
+                case "rename" -> new ContainerCommand(stateRoot).rename(rest);
+                case "top" -> new ContainerCommand(stateRoot).top(rest);
+                case "container" -> new ContainerCommand(stateRoot).group(rest);
                 case "exec" -> new ExecCommand(stateRoot).run(rest);
                 case "ps" -> new PsCommand(stateRoot).run(rest);
                 case "inspect" -> new InspectCommand(stateRoot).run(rest);
@@ -122,6 +129,13 @@ public final class Main {
 
             Commands:
               run      Create and start a container from an image (the built-in "host") or --rootfs DIR
+              create   Create a container without starting it (berth start starts it)
+              start    Start created or stopped containers; -a attaches to the output
+              restart  Stop and start containers again
+              attach   Attach to a running container's output and input
+              rename   Rename a container
+              top      Show a container's processes (ps options allowed)
+              container  The container commands under docker's names: ls, run, rm, prune, ...
               exec     Run a command in a running container
               ps       List containers
               inspect  Show low-level information on containers

@@ -56,6 +56,9 @@ public final class Container extends Attachment {
 
     @Override
     protected int exited(int code) throws IOException {
+        if (detached()) {
+            return code; // the end of a detached stream: the container runs on
+        }
         Trace.mark("exited");
         int result = code >= 0 ? code : engine.exitCodeOf(id);
         if (autoRemove && engine.removeExited(id, name, network)) {

@@ -189,6 +189,11 @@ public final class Engine {
         try {
             if (again == null) {
                 name = claimName(name, id);
+                if (!r.autoRemove) { // kept for start and restart, as create keeps it
+                    r.name = name;
+                    RequestFile.write(dir, r, false);
+                    Trace.mark("request kept");
+                }
             }
             ImageRootfs.Prepared prepared = null;
             List<String> warnings = new ArrayList<>();
@@ -262,7 +267,7 @@ public final class Engine {
      * request saved, so that {@link #start} can start it from any process. Returns its id.
      */
     public String create(ContainerRequest r) throws EngineException {
-        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, null) : null;
+        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, puller) : null;
         if (img == null) {
             rootfs(r);
         }
@@ -281,7 +286,11 @@ public final class Engine {
             MountParser parsed = parseMounts(r, img);
             VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
-            store.write(id, Inspect.created(id, name, r, dir, applied));
+            Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
+            if (img != null) { // the image id, as a started one has it (rmi checks it; Config.Image keeps the name)
+                state.put("Image", img.image().id().toString());
+            }
+            store.write(id, state);
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
             discard(id, name, null, e);
@@ -729,7 +738,7 @@ public final class Engine {
         }
     }
 
-    private String claimName(String name, String id) throws IOException, EngineException {
+    String claimName(String name, String id) throws IOException, EngineException {
         if (name == null) {
             for (int i = 0; i < 10; i++) {
                 String n = Names.random();
@@ -992,6 +1001,48 @@ public final class Engine {
         volumesExited((String) s.get("Id"));
     }
 
+    /** {@code signal} first instead of the stop signal (docker stop -s); a negative timeout waits for ever. */
+    public void stop(String ref, int timeoutSeconds, int signal) throws EngineException {
+        Lifecycle.stop(this, inspect(ref), timeoutSeconds, signal);
+    }
+
+    /**
+     * Stops a running container (as {@link #stop(String, int, int)}) and starts it again: same
+     * id, name and request, a new process (docker restart). The handle is attached to its output.
+     */
+    public Container restart(String ref, int timeoutSeconds, int signal) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds, signal < 0 ? Inspect.stopSignal(s) : signal);
+        return start((String) s.get("Id"));
+    }
+
+    /**
+     * Attaches to a running container from any process (docker attach), through its monitor:
+     * its output and exit from now on, its input (when it was started with stdin open),
+     * signals and terminal size. {@link Attachment#pipeOutput} returns the container's exit code.
+     */
+    public Attachment attach(String ref) throws EngineException {
+        return Lifecycle.attach(this, inspect(ref));
+    }
+
+    /** Gives the container a new name (docker rename); the old one is free afterwards. */
+    public void rename(String ref, String newName) throws EngineException {
+        Rename.rename(this, ref, newName);
+    }
+
+    /**
+     * Removes every container that is not running (docker container prune), narrowed by
+     * {@code filters}: {@code until}, {@code label}, {@code label!} with docker's values.
+     */
+    public Prune.Result prune(Map<String, List<String>> filters) throws EngineException {
+        return Prune.run(this, filters);
+    }
+
+    /** The container's processes as the host's {@code ps} shows them with {@code psArgs} (docker top). */
+    public Top top(String ref, List<String> psArgs) throws EngineException {
+        return Top.of(this, ref, psArgs);
+    }
+
     /** Blocks until the container exits and returns its exit code. */
     public int await(String ref) throws EngineException {
         Map<String, Object> s = inspect(ref);
@@ -1065,6 +1116,14 @@ public final class Engine {
      */
     public Usage usage(String ref) throws EngineException {
         return Usage.read(inspect(ref));
+    }
+
+    /**
+     * One detailed reading for docker's stats API: {@link #usage}'s, with the cgroup's counters
+     * and each interface of the container's network namespace.
+     */
+    public Stats stats(String ref) throws EngineException {
+        return Stats.read(inspect(ref));
     }
 
     /**
