@@ -99,38 +99,38 @@ class ContainerLifecycleTest extends ContainerTestBase {
 
     @Test
     void renameMovesTheNameAndFreesTheOldOne() throws Exception {
-        String id = berth.ok("run", "-d", "--name", "a", "host", "sleep", "600").strip();
-        Berth.Result r = berth.run("rename", "a", "b");
+        String id = berth.ok("run", "-d", "--name", "old", "host", "sleep", "600").strip();
+        Berth.Result r = berth.run("rename", "old", "new");
         assertEquals(0, r.code(), r.err());
         assertEquals("", r.out());
-        assertEquals("/b " + id, berth.ok("inspect", "-f", "{{.Name}} {{.Id}}", "b").strip());
-        Berth.Result old = berth.run("inspect", "a");
+        assertEquals("/new " + id, berth.ok("inspect", "-f", "{{.Name}} {{.Id}}", "new").strip());
+        Berth.Result old = berth.run("inspect", "old");
         assertEquals(1, old.code(), "the old name no longer names it");
-        assertTrue(berth.ok("ps", "--format", "{{.Names}}").strip().equals("b"));
+        assertTrue(berth.ok("ps", "--format", "{{.Names}}").strip().equals("new"));
 
         // the old name is free for another container
-        String other = berth.ok("run", "-d", "--name", "a", "host", "sleep", "600").strip();
-        Berth.Result clash = berth.run("rename", "b", "a");
+        String other = berth.ok("run", "-d", "--name", "old", "host", "sleep", "600").strip();
+        Berth.Result clash = berth.run("rename", "new", "old");
         assertEquals(1, clash.code());
-        assertTrue(clash.err().contains("the container name \"/a\" is already in use by container \"" + other + "\""),
+        assertTrue(clash.err().contains("the container name \"/old\" is already in use by container \"" + other + "\""),
             clash.err());
-        assertEquals("/b", berth.ok("inspect", "-f", "{{.Name}}", id).strip(), "a refused rename changes nothing");
+        assertEquals("/new", berth.ok("inspect", "-f", "{{.Name}}", id).strip(), "a refused rename changes nothing");
 
-        Berth.Result same = berth.run("rename", "b", "b");
+        Berth.Result same = berth.run("rename", "new", "new");
         assertEquals(1, same.code());
         assertTrue(same.err().contains("same name as its current name"), same.err());
-        Berth.Result bad = berth.run("rename", "b", "-x");
+        Berth.Result bad = berth.run("rename", "new", "-x");
         assertEquals(125, bad.code(), "a flag-like name is refused as a flag");
-        Berth.Result invalid = berth.run("rename", "b", "x/y");
+        Berth.Result invalid = berth.run("rename", "new", "x/y");
         assertEquals(1, invalid.code());
         assertTrue(invalid.err().contains("invalid container name"), invalid.err());
-        assertEquals(125, berth.run("rename", "b").code());
+        assertEquals(125, berth.run("rename", "new").code());
 
         // the new name survives a restart (the kept request is renamed too)
-        berth.ok("restart", "-t", "1", "b");
-        assertEquals("/b", berth.ok("inspect", "-f", "{{.Name}}", id).strip());
-        assertTrue(Files.isSymbolicLink(berth.root().resolve("names/b")));
-        assertEquals(other, Files.readSymbolicLink(berth.root().resolve("names/a")).toString());
+        berth.ok("restart", "-t", "1", "new");
+        assertEquals("/new", berth.ok("inspect", "-f", "{{.Name}}", id).strip());
+        assertTrue(Files.isSymbolicLink(berth.root().resolve("names/new")));
+        assertEquals(other, Files.readSymbolicLink(berth.root().resolve("names/old")).toString());
     }
 
     @Test

@@ -86,6 +86,8 @@ class DaemonLifecycleTest extends DaemonTestBase {
         String id = ok("run", "-d", "--privileged", "--name", "n", "host", "bash", "-c",
             "echo 1 > /proc/sys/net/ipv6/conf/default/disable_ipv6 && ip link add v0 type veth peer name v1"
                 + " && ip link set v0 arp off && ip addr add 10.9.9.1/24 dev v0 && ip link set v0 up && ip link set v1 up"
+                // a veth drops what it is given before its carrier is up, which takes a moment on a busy host
+                + " && until ip link show v0 | grep -q LOWER_UP; do sleep 0.05; done"
                 + " && for i in 1 2 3; do echo x > /dev/udp/10.9.9.2/9; done; touch /tmp/ready; exec sleep 600").strip();
         long pid = Host.pid(berth, id);
         Host.awaitFile(pid, "/tmp/ready");
@@ -131,24 +133,24 @@ class DaemonLifecycleTest extends DaemonTestBase {
 
     @Test
     void renameWithDockersMessages() throws Exception {
-        String id = ok("run", "-d", "--name", "a", "host", "sleep", "600").strip();
-        assertEquals("", ok("rename", "a", "b"));
-        assertEquals("/b " + id, ok("inspect", "-f", "{{.Name}} {{.Id}}", "b").strip());
-        assertEquals(1, docker(null, "inspect", "a").code(), "the old name is free");
-        assertEquals("/b", berth.ok("inspect", "-f", "{{.Name}}", id).strip(), "the CLI sees the new name");
-        String other = ok("run", "-d", "--name", "a", "host", "sleep", "600").strip();
-        Berth.Result clash = docker(null, "rename", "b", "a");
+        String id = ok("run", "-d", "--name", "old", "host", "sleep", "600").strip();
+        assertEquals("", ok("rename", "old", "new"));
+        assertEquals("/new " + id, ok("inspect", "-f", "{{.Name}} {{.Id}}", "new").strip());
+        assertEquals(1, docker(null, "inspect", "old").code(), "the old name is free");
+        assertEquals("/new", berth.ok("inspect", "-f", "{{.Name}}", id).strip(), "the CLI sees the new name");
+        String other = ok("run", "-d", "--name", "old", "host", "sleep", "600").strip();
+        Berth.Result clash = docker(null, "rename", "new", "old");
         assertEquals(1, clash.code());
         assertTrue(clash.err().contains("Error response from daemon: ") && clash.err().contains(
             "is already in use by container \"" + other + "\""), clash.err());
-        assertTrue(clash.err().contains("failed to rename container named b"), clash.err());
-        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/b/rename?name=a"))
+        assertTrue(clash.err().contains("failed to rename container named new"), clash.err());
+        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/new/rename?name=old"))
             .startsWith("409 "));
-        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/b/rename?name=b"))
+        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/new/rename?name=new"))
             .startsWith("400 "));
-        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/b/rename?name="))
+        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/new/rename?name="))
             .startsWith("400 "));
-        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/zz/rename?name=c"))
+        assertTrue(status(curl("-w", "\n%{http_code}", "-X", "POST", "http://d/v1.51/containers/nosuch/rename?name=other"))
             .startsWith("404 "));
     }
 
