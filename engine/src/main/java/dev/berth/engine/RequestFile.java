@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * {@code ROOT/containers/ID/request.json}: the request a container was created from, so that
  * {@link Engine#start} can start it (again) in any process, as docker keeps a container's config.
- * Written only by {@link Engine#create}; {@code run}'s containers have none (they are not
- * restartable yet).
+ * Written by {@link Engine#create}, and by {@code run} for a container with a restart policy;
+ * other containers of {@code run} have none (they cannot be started again).
  */
 final class RequestFile {
     static final String NAME = "request.json";
@@ -39,6 +39,7 @@ final class RequestFile {
         m.put("tty", r.tty);
         m.put("stdin", r.stdin);
         m.put("autoRemove", r.autoRemove);
+        m.put("restart", r.restart.toJson());
         m.put("init", r.init);
         m.put("readOnly", r.readOnly);
         m.put("rows", r.rows);
@@ -105,6 +106,7 @@ final class RequestFile {
         r.tty = bool(m, "tty");
         r.stdin = bool(m, "stdin");
         r.autoRemove = bool(m, "autoRemove");
+        r.restart = RestartPolicy.fromJson(Json.map(m, "restart"));
         r.init = bool(m, "init");
         r.readOnly = bool(m, "readOnly");
         r.rows = (int) num(m.get("rows"), 24);
