@@ -163,6 +163,7 @@ final class Containers {
             live.failed(session, null);
             throw e;
         }
+        engine.logEvent(id, "restart", Map.of());
         x.respond(204, null, new byte[0]);
     }
 

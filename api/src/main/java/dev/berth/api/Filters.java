@@ -18,7 +18,8 @@ import java.util.Map;
 final class Filters {
     private Filters() {}
 
-    static ContainerFilter parse(String json) throws HttpException {
+    /** The filters as keys and their values, for filters of other things than containers (events). */
+    static Map<String, List<String>> map(String json) throws HttpException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (json != null && !json.isEmpty()) {
             Object o;
@@ -48,6 +49,11 @@ final class Filters {
                 out.put((String) e.getKey(), vs);
             }
         }
+        return out;
+    }
+
+    static ContainerFilter parse(String json) throws HttpException {
+        Map<String, List<String>> out = map(json);
         try {
             return ContainerFilter.of(out);
         } catch (EngineException e) {

@@ -33,6 +33,7 @@ final class Completion {
         for (String c : List.of("stop", "kill", "wait", "rm", "pause", "unpause")) {
             flags.put(c, LifecycleCommand.flags(c).words());
         }
+        flags.put("events", EventsCommand.FLAGS.words());
         flags.put("stats", StatsCommand.FLAGS.words());
         flags.put("update", UpdateCommand.FLAGS.words());
         flags.put("port", PortCommand.FLAGS.words());

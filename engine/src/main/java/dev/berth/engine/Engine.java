@@ -249,7 +249,7 @@ public final class Engine {
             }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
-            return start(created, again == null);
+            return start(created, again == null, again != null && again.byPolicy());
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
@@ -643,8 +643,11 @@ public final class Engine {
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
-    /** {@code fresh}: a new container ({@code run}), whose create is logged too. */
-    private Container start(Created c, boolean fresh) throws EngineException, IOException {
+    /**
+     * {@code fresh}: a new container ({@code run}), whose create is logged too; {@code restart}:
+     * its restart policy starts it again, logged as a restart after the start.
+     */
+    private Container start(Created c, boolean fresh, boolean restart) throws EngineException, IOException {
         Path dir = store.dir(c.id());
         StageSession session;
         long pid;
@@ -673,6 +676,9 @@ public final class Engine {
             }
             // before the command runs: its die, which the monitor logs, comes after
             Events.container(this, c.state(), "start");
+            if (restart) {
+                Events.container(this, c.state(), "restart");
+            }
             session.go();
             session.awaitStarted();
             Trace.mark("command started");

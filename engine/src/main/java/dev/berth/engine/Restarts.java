@@ -96,24 +96,16 @@ final class Restarts {
         return startAgain(engine, id, true);
     }
 
-    /** Starts it and logs the restart; a failed start leaves it exited with the error. */
+    /** Starts it (the start logs the restart); a failed start leaves it exited with the error. */
     private static Container startAgain(Engine engine, String id, boolean byPolicy) throws EngineException {
-        Container c;
         try {
-            c = engine.start(id, byPolicy);
+            return engine.start(id, byPolicy);
         } catch (EngineException.NotFound e) {
             return null; // removed while it waited
         } catch (EngineException e) {
             giveUp(engine, id, e.getMessage());
             throw e;
         }
-        if (c != null) {
-            Map<String, Object> now = engine.load(id);
-            if (now != null) {
-                Events.container(engine, now, "restart");
-            }
-        }
-        return c;
     }
 
     /** A restart that did not happen: the container shows exited again, with why. */
