@@ -254,9 +254,24 @@ static void append_event(int fd, const char *line, int code, const struct timesp
 static void log_exit_events(const struct config *cfg, int status) {
   if (cfg->event_log == NULL)
     return;
+  /* a shared lock of rotate.lock in the log's directory while we write, as berth's writers
+   * take it: a rotation (exclusive) never renames the file under a line being written */
+  char lockpath[4096];
+  const char *slash = strrchr(cfg->event_log, '/');
+  int lockfd = -1;
+  if (slash != NULL && (size_t)(slash - cfg->event_log) + sizeof "/rotate.lock" < sizeof lockpath) {
+    snprintf(lockpath, sizeof lockpath, "%.*s/rotate.lock", (int)(slash - cfg->event_log), cfg->event_log);
+    lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+    if (lockfd >= 0 && TEMP_FAILURE_RETRY_INT(fcntl(lockfd, F_SETLKW, &fl)) < 0)
+      close(lockfd), lockfd = -1;
+  }
   int fd = open(cfg->event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
-  if (fd < 0)
+  if (fd < 0) {
+    if (lockfd >= 0)
+      close(lockfd);
     return;
+  }
   int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
@@ -264,6 +279,8 @@ static void log_exit_events(const struct config *cfg, int status) {
     append_event(fd, cfg->oom_line, code, &ts);
   append_event(fd, cfg->die_line, code, &ts);
   close(fd);
+  if (lockfd >= 0)
+    close(lockfd); /* releases the lock */
 }
 
 /*

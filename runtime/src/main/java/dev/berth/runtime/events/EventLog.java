@@ -2,7 +2,6 @@ package dev.berth.runtime.events;
 
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.json.Json;
-import dev.berth.runtime.state.AtomicFiles;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
@@ -117,22 +116,43 @@ public final class EventLog {
         return Json.compact(s);
     }
 
-    /** Appends one line (ending in a newline) with a single write, then rotates if due. */
+    /** Writers of this JVM take turns: the JVM refuses two locks of one file from one process. */
+    private static final Object WRITERS = new Object();
+
+    /**
+     * Appends one line (ending in a newline) with a single write, then rotates if due. Writers
+     * hold a shared lock of {@code rotate.lock} while they write (the monitors too), and the
+     * rotation an exclusive one, so no line lands in a file after it was renamed away: a
+     * reader that finished the old file has every line of it.
+     */
     public void append(String line) {
         try {
             ensureDir();
             byte[] bytes = line.getBytes(StandardCharsets.UTF_8);
-            long size;
-            try (FileChannel ch = FileChannel.open(file(), java.util.Set.of(StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE, StandardOpenOption.APPEND), PERMISSIONS)) {
-                ByteBuffer b = ByteBuffer.wrap(bytes);
-                while (b.hasRemaining()) {
-                    ch.write(b);
+            synchronized (WRITERS) {
+                try (FileChannel lock = FileChannel.open(dir.resolve("rotate.lock"), StandardOpenOption.CREATE,
+                    StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+                    long size;
+                    java.nio.channels.FileLock shared = lock.lock(0, Long.MAX_VALUE, true);
+                    try (FileChannel ch = FileChannel.open(file(), java.util.Set.of(StandardOpenOption.CREATE,
+                        StandardOpenOption.WRITE, StandardOpenOption.APPEND), PERMISSIONS)) {
+                        ByteBuffer b = ByteBuffer.wrap(bytes);
+                        while (b.hasRemaining()) {
+                            ch.write(b);
+                        }
+                        size = ch.size();
+                    } finally {
+                        shared.release();
+                    }
+                    if (size > maxBytes) {
+                        java.nio.channels.FileLock exclusive = lock.lock();
+                        try {
+                            rotate();
+                        } finally {
+                            exclusive.release();
+                        }
+                    }
                 }
-                size = ch.size();
-            }
-            if (size > maxBytes) {
-                rotate();
             }
         } catch (IOException | RuntimeException e) {
             if (System.getenv("BERTH_DEBUG") != null) {
@@ -152,7 +172,7 @@ public final class EventLog {
 
     /** The current file becomes the previous one; one writer does it, the others find it done. */
     private void rotate() throws IOException {
-        try (AtomicFiles.Lock lock = AtomicFiles.lock(dir.resolve("rotate.lock"))) {
+        try {
             if (Files.size(file()) > maxBytes) {
                 Files.move(file(), dir.resolve(PREVIOUS), StandardCopyOption.REPLACE_EXISTING,
                     StandardCopyOption.ATOMIC_MOVE);

@@ -15,8 +15,10 @@ import java.util.List;
 
 /**
  * Reads the event log's lines as they come, across rotations: once the current file's name
- * points to another file (a writer rotated it), the old one is read to its end and the new one
- * from its start. Lines are whole: a line is written with one write, and a read that ends in
+ * points to another file (a writer rotated it), the old one is read to its end, then the
+ * previous file if it is not the old one (a second rotation since the last look), then the new
+ * one from its start. A reader that falls three rotations behind (3 MiB of events between two
+ * looks) misses the file in between. Lines are whole: a line is written with one write, and a read that ends in
  * the middle of one keeps the start for the next {@link #poll}.
  */
 public final class EventReader implements AutoCloseable {
@@ -25,6 +27,8 @@ public final class EventReader implements AutoCloseable {
     private FileChannel ch;
     private Object key;
     private boolean onPrevious;
+    /** From the start, and nothing was there yet: the previous file first, once there is one. */
+    private boolean fromStart;
     private final ByteArrayOutputStream partial = new ByteArrayOutputStream();
     private final ByteBuffer buf = ByteBuffer.allocate(64 * 1024);
 
@@ -36,6 +40,7 @@ public final class EventReader implements AutoCloseable {
         } else if (open(current) && !fromStart) {
             ch.position(ch.size());
         }
+        this.fromStart = fromStart && ch == null;
     }
 
     /** Opens {@code p} and notes which file it is; false when there is none. */
@@ -72,21 +77,32 @@ public final class EventReader implements AutoCloseable {
     /** The lines (without their newline) written since the last call; empty when there are none. */
     public List<String> poll() throws IOException {
         List<String> out = new ArrayList<>();
-        for (int hops = 0; hops < 3; hops++) {
+        for (int hops = 0; hops < 4; hops++) {
+            if (ch == null && fromStart && open(previous)) {
+                onPrevious = true;
+            }
             if (ch == null && !open(current)) {
                 return out;
             }
+            fromStart = false;
             read(out);
             Object now = key(current);
             if (!onPrevious && (now == null || now.equals(key))) {
                 return out;
             }
             read(out); // what a writer that opened it before the rotation still appended
+            Object done = key;
+            boolean wasPrevious = onPrevious;
             ch.close();
             ch = null;
             key = null;
             onPrevious = false;
             partial.reset();
+            // rotated twice since the last look: the file in between is the previous one now
+            Object prev = key(previous);
+            if (!wasPrevious && prev != null && !prev.equals(done) && open(previous)) {
+                onPrevious = true;
+            }
         }
         return out;
     }
