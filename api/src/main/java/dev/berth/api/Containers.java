@@ -165,6 +165,7 @@ final class Containers {
             live.failed(session, null);
             throw e;
         }
+        engine.logEvent(id, "restart", Map.of());
         x.respond(204, null, new byte[0]);
     }
 

@@ -93,9 +93,11 @@ final class CreateBody {
         r.autoRemove(h.bool("AutoRemove")).privileged(h.bool("Privileged")).readOnly(h.bool("ReadonlyRootfs"))
             .init(h.bool("Init")).publishAll(h.bool("PublishAllPorts"));
         Body restart = h.object("RestartPolicy");
-        String policy = empty(restart.str("Name"));
-        if (policy != null && !policy.equals("no")) {
-            throw new BadRequest("restart policy \"" + policy + "\" is not supported yet: use \"no\"");
+        Long retries = restart.num("MaximumRetryCount");
+        try {
+            r.restart(dev.berth.engine.RestartPolicy.of(restart.str("Name"), retries == null ? 0 : retries.intValue()));
+        } catch (dev.berth.engine.EngineException e) {
+            throw new BadRequest(e.getMessage());
         }
         String mode = empty(h.str("NetworkMode"));
         if (mode != null && !mode.equals("default")) {

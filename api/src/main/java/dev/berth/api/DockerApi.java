@@ -59,6 +59,7 @@ public final class DockerApi implements HttpServer.Handler {
         new VolumeEndpoints(engine).routes(routes);
         new NetworkEndpoints(engine).routes(routes);
         new ContainerOps(engine, live).routes(routes);
+        new EventsApi(engine, live).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

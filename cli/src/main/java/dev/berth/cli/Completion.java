@@ -39,6 +39,7 @@ final class Completion {
         flags.put("restart", ContainerCommand.RESTART.words());
         flags.put("rename", ContainerCommand.RENAME.words());
         flags.put("top", ContainerCommand.TOP.words());
+        flags.put("events", EventsCommand.FLAGS.words());
         flags.put("stats", StatsCommand.FLAGS.words());
         flags.put("update", UpdateCommand.FLAGS.words());
         flags.put("port", PortCommand.FLAGS.words());

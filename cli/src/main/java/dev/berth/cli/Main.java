@@ -85,6 +85,8 @@ public final class Main {
                 case "daemon" -> new DaemonCommand(stateRoot).run(rest);
                 case "stop", "kill", "wait", "rm", "pause", "unpause" ->
                     new LifecycleCommand(stateRoot, command).run(rest);
+                case "events" -> new EventsCommand(stateRoot).run(rest);
+                case "container-exited" -> ExitedCommand.run(stateRoot, rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
                 case "images" -> new ImagesCommand(stateRoot).run(rest);
@@ -146,6 +148,7 @@ public final class Main {
               rm       Remove containers
               pause    Freeze every process of containers
               unpause  Thaw paused containers
+              events   Get real time events: containers, images, networks (--since, --until, -f, --format)
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
               port     List a container's published ports

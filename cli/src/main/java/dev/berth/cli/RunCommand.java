@@ -26,6 +26,8 @@ final class RunCommand {
             .bool("i", "interactive", "Keep stdin open")
             .bool("t", "tty", "Allocate a terminal")
             .bool(null, "rm", "Remove the container when it exits")
+            .value(null, "restart", "POLICY", "Restart policy when the container exits: no (default), on-failure[:N],"
+                + " always, unless-stopped")
             .bool(null, "init", "Run an init process as PID 1 that reaps and forwards signals")
             .bool(null, "read-only", "Mount the root filesystem read-only")
             .value(null, "name", "NAME", "Name the container")
@@ -189,6 +191,11 @@ final class RunCommand {
         String pull = cl.getOptionValue("pull", "missing");
         if (!List.of("missing", "always", "never").contains(pull)) {
             return ExitCodes.usage("invalid --pull \"" + pull + "\": use missing, always or never");
+        }
+        try {
+            req.restart(dev.berth.engine.RestartPolicy.parse(cl.getOptionValue("restart")));
+        } catch (EngineException e) {
+            return ExitCodes.report(e, ExitCodes.USAGE);
         }
         Container c;
         try {

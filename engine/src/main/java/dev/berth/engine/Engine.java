@@ -55,6 +55,7 @@ public final class Engine {
     private final Path hostEtc;
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
+    private volatile java.util.function.Consumer<Container> restarted;
 
     private Engine(Store store, Path hostEtc) {
         this.store = store;
@@ -112,6 +113,35 @@ public final class Engine {
         return this;
     }
 
+    /**
+     * This engine lives on (a daemon): it applies the restart policies of the containers it
+     * started itself, when it sees them exit, instead of leaving it to their monitors' exit
+     * command (a JVM per restart). {@code restarted} gets each container it started again,
+     * attached; it must read its output (or detach it).
+     */
+    public Engine withRestartsInProcess(java.util.function.Consumer<Container> restarted) {
+        this.restarted = restarted;
+        return this;
+    }
+
+    /** Where this engine's in-process restarts go; null when the monitors' exit command does them. */
+    java.util.function.Consumer<Container> restartsInProcess() {
+        return restarted;
+    }
+
+    /** The event log under this engine's root ({@code docker events}). */
+    public dev.berth.runtime.events.EventLog events() {
+        return dev.berth.runtime.events.EventLog.at(store.root());
+    }
+
+    /**
+     * Logs an event of a container with its usual attributes (labels, image, name) and
+     * {@code extra}; for what a face does beyond the engine's own calls (docker restart).
+     */
+    public void logEvent(String ref, String action, Map<String, String> extra) throws EngineException {
+        Events.container(this, inspect(ref), action, extra);
+    }
+
     /** Pulls an image that is not in the store (the registry client's hook; none by default). */
     public interface Puller {
         /** Fetches {@code reference} (normalised, e.g. docker.io/library/busybox:latest) into the store. */
@@ -152,13 +182,25 @@ public final class Engine {
         }
     }
 
-    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
-    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
+    /** docker refuses a restart policy on a container that is removed when it exits. */
+    private static void checkRestart(ContainerRequest r) throws EngineException {
+        if (r.autoRemove && !r.restart.isNo()) {
+            throw new EngineException.InvalidArgument("conflicting options: --restart and --rm; a container"
+                + " removed when it exits cannot be restarted, drop one of them");
+        }
+    }
+
+    /**
+     * A container {@link #start} starts (again): made by {@link #create}, its state before, and
+     * whether its restart policy starts it (which keeps its restart count).
+     */
+    private record Again(String id, String name, Path dir, Map<String, Object> before, boolean byPolicy) {}
 
     private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
         throws EngineException {
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
+        checkRestart(r);
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = null;
@@ -204,10 +246,11 @@ public final class Engine {
             created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
             if (again != null) {
                 created.state().put("Created", again.before().get("Created"));
+                created.state().put("RestartCount", again.byPolicy() ? again.before().get("RestartCount") : 0);
             }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
-            return start(created);
+            return start(created, again == null, again != null && again.byPolicy());
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
@@ -273,6 +316,7 @@ public final class Engine {
         }
         Applied applied = Applied.of(r, img == null ? null : img.image().config());
         checkApplied(applied);
+        checkRestart(r);
         networkMode(r, namespaces(r));
         if (r.name != null) {
             Names.validate(r.name);
@@ -291,6 +335,7 @@ public final class Engine {
                 state.put("Image", img.image().id().toString());
             }
             store.write(id, state);
+            Events.container(this, state, "create");
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
             discard(id, name, null, e);
@@ -308,6 +353,15 @@ public final class Engine {
      * it exits, as after {@link #run}.
      */
     public Container start(String ref) throws EngineException {
+        return start(ref, false);
+    }
+
+    /**
+     * {@code byPolicy}: the restart policy's start ({@link Restarts}), which happens only if the
+     * container still waits for it (status restarting, not stopped by hand meanwhile: else null)
+     * and keeps its restart count; a start by hand resets both, as docker's does.
+     */
+    Container start(String ref, boolean byPolicy) throws EngineException {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         String name = Inspect.name(s);
@@ -316,10 +370,16 @@ public final class Engine {
             if (s == null) {
                 throw new EngineException.NotFound("no such container: " + ref);
             }
+            Path dir = store.dir(id);
+            if (byPolicy && (!"restarting".equals(Inspect.state(s).get("Status")) || Restarts.stoppedByHand(dir))) {
+                return null;
+            }
             if (Inspect.isRunning(s)) {
                 throw new EngineException.InvalidState("container " + name + " is already running");
             }
-            Path dir = store.dir(id);
+            if (!byPolicy) {
+                Restarts.reset(dir);
+            }
             ContainerRequest r = RequestFile.read(dir);
             if (r == null) {
                 throw new EngineException.InvalidState("container " + name + " was made by run, which keeps"
@@ -331,7 +391,7 @@ public final class Engine {
             ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image)
                 ? ImageRootfs.resolve(this, r, null) : null;
             return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false,
-                new Again(id, name, dir, s));
+                new Again(id, name, dir, s, byPolicy));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot lock container " + name + ": " + e.getMessage(), e);
         }
@@ -569,6 +629,11 @@ public final class Engine {
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
             exit.addAll(List.of("rm", "-f", id));
+        } else if (!r.restart.isNo() && !exitCommand.isEmpty()) {
+            // podman's way without a daemon: the monitor runs berth, which applies the policy;
+            // an engine still attached when it exits (a daemon) may do it instead (Container.exited)
+            exit = new ArrayList<>(exitCommand);
+            exit.addAll(List.of(Restarts.EXIT_COMMAND, id));
         }
         boolean onPasta = Pasta.isMode(networkMode);
         Networking.Plan network = networkMode == null || onPasta ? null : Networking.reserve(store.root(), id, r, applied.expose());
@@ -614,6 +679,7 @@ public final class Engine {
             Json.map(state, "HostConfig").put("NetworkMode", Pasta.MODE);
             state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
+        program.add(Protocol.OP_EVENT_LOG, "log the container's die event", Events.dieRecord(this, state, procs));
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
@@ -654,7 +720,11 @@ public final class Engine {
         }
     }
 
-    private Container start(Created c) throws EngineException, IOException {
+    /**
+     * {@code fresh}: a new container ({@code run}), whose create is logged too; {@code restart}:
+     * its restart policy starts it again, logged as a restart after the start.
+     */
+    private Container start(Created c, boolean fresh, boolean restart) throws EngineException, IOException {
         Path dir = store.dir(c.id());
         StageSession session;
         long pid;
@@ -669,6 +739,7 @@ public final class Engine {
             Trace.mark("container set up");
             if (c.network() != null) {
                 Networking.connect(c.network(), pid);
+                Events.network(this, c.network().network().id(), c.network().network().name(), "connect", c.id());
                 Trace.mark("network connected");
             } else if (c.pasta() != null) {
                 Pasta.Running pasta = Pasta.start(c.pasta(), dir, c.pastaNetns(), pid, rootless());
@@ -677,6 +748,14 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            if (fresh) {
+                Events.container(this, c.state(), "create");
+            }
+            // before the command runs: its die, which the monitor logs, comes after
+            Events.container(this, c.state(), "start");
+            if (restart) {
+                Events.container(this, c.state(), "restart");
+            }
             session.go();
             session.awaitStarted();
             Trace.mark("command started");
@@ -687,7 +766,8 @@ public final class Engine {
             session.kill();
             throw e;
         }
-        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings());
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings(),
+            !RestartPolicy.of(c.state()).isNo());
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -703,6 +783,7 @@ public final class Engine {
             : "exec: \"" + e.detail() + "\": " + dev.berth.linux.Errno.describe(e.errno());
         Inspect.exited(c.state(), notFound ? 127 : 126, msg);
         store.write(c.id(), c.state());
+        Events.container(this, c.state(), "die", Map.of("exitCode", String.valueOf(notFound ? 127 : 126)));
         return new EngineException.CommandFailed(msg, notFound, e);
     }
 
@@ -951,6 +1032,7 @@ public final class Engine {
      * command then tries.
      */
     boolean removeExited(String id, String name, String network) {
+        Map<String, Object> s = store.exists(id) ? load(id) : null;
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {
@@ -969,6 +1051,9 @@ public final class Engine {
             }
             dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id);
+            if (s != null) {
+                Events.container(this, s, "destroy");
+            }
             return true;
         } catch (IOException | EngineException e) {
             return false;
@@ -1003,7 +1088,9 @@ public final class Engine {
 
     /** {@code signal} first instead of the stop signal (docker stop -s); a negative timeout waits for ever. */
     public void stop(String ref, int timeoutSeconds, int signal) throws EngineException {
-        Lifecycle.stop(this, inspect(ref), timeoutSeconds, signal);
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds, signal);
+        volumesExited((String) s.get("Id"));
     }
 
     /**
@@ -1041,6 +1128,24 @@ public final class Engine {
     /** The container's processes as the host's {@code ps} shows them with {@code psArgs} (docker top). */
     public Top top(String ref, List<String> psArgs) throws EngineException {
         return Top.of(this, ref, psArgs);
+    }
+
+    /**
+     * Applies the restart policy after the container's exit, as its monitor's exit command does
+     * in a JVM of its own: waits out the back-off and starts it again. Null when the policy does
+     * not restart it (or someone else did first).
+     */
+    public Container restartAfterExit(String ref) throws EngineException {
+        return Restarts.afterExit(this, resolve(ref));
+    }
+
+    /**
+     * What a daemon does when it starts: containers whose policy brings them back (always;
+     * unless-stopped not stopped by hand; on-failure after a failure) and that are not running
+     * are started. Returns them, started; failures are reported and skipped.
+     */
+    public List<Container> restartAtBoot(java.util.function.Consumer<String> report) {
+        return Restarts.atBoot(this, report);
     }
 
     /** Blocks until the container exits and returns its exit code. */
@@ -1090,6 +1195,7 @@ public final class Engine {
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
+        Events.container(this, s, "destroy");
     }
 
     /** Freezes every process of a running container (docker pause). */

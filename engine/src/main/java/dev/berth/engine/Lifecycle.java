@@ -18,6 +18,9 @@ final class Lifecycle {
             throw new EngineException.InvalidState("cannot kill container " + Inspect.name(s)
                 + ": it is not running");
         }
+        Restarts.markStoppedByHand(engine.dir(id));
+        // before the signal: the die it causes is logged by the monitor, after this
+        Events.container(engine, s, "kill", Map.of("signal", String.valueOf(signal)));
         try (MonitorClient m = MonitorClient.connect(engine.dir(id))) {
             m.signal(signal);
         } catch (IOException e) {
@@ -42,10 +45,16 @@ final class Lifecycle {
 
     /** {@code signal} first (docker stop -s), then SIGKILL after {@code timeoutSeconds}; a negative timeout waits for ever. */
     static void stop(Engine engine, Map<String, Object> s, int timeoutSeconds, int signal) throws EngineException {
+        String id = (String) s.get("Id");
+        if ("restarting".equals(Inspect.state(s).get("Status"))) {
+            if (Restarts.cancel(engine, id)) { // it waited for its restart: it stays stopped
+                Events.container(engine, s, "stop");
+            }
+            return;
+        }
         if (!Inspect.isRunning(s)) {
             return;
         }
-        String id = (String) s.get("Id");
         try {
             kill(engine, s, signal);
         } catch (EngineException.InvalidState e) {
@@ -54,6 +63,7 @@ final class Lifecycle {
         if (!exitedWithin(engine, id, timeoutSeconds < 0 ? 365L * 24 * 3600 * 1000 : timeoutSeconds * 1000L)) {
             killAndWait(engine, engine.inspect(id));
         }
+        Events.container(engine, s, "stop");
     }
 
     static void killAndWait(Engine engine, Map<String, Object> s) throws EngineException {

@@ -48,6 +48,7 @@ final class RequestFile {
         m.put("tty", r.tty);
         m.put("stdin", r.stdin);
         m.put("autoRemove", r.autoRemove);
+        m.put("restart", r.restart.toJson());
         m.put("init", r.init);
         m.put("readOnly", r.readOnly);
         m.put("rows", r.rows);
@@ -140,6 +141,7 @@ final class RequestFile {
         r.tty = bool(m, "tty");
         r.stdin = bool(m, "stdin");
         r.autoRemove = bool(m, "autoRemove");
+        r.restart = RestartPolicy.fromJson(Json.map(m, "restart"));
         r.init = bool(m, "init");
         r.readOnly = bool(m, "readOnly");
         r.rows = (int) num(m.get("rows"), 24);
