@@ -49,6 +49,7 @@ public final class DockerApi implements HttpServer.Handler {
         });
         execs.routes(routes);
         Images.routes(routes);
+        new Archives(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

@@ -116,7 +116,7 @@ public final class Fd implements AutoCloseable {
         try (Arena a = Arena.ofConfined()) {
             MemorySegment st = Native.state(a);
             MemorySegment buf = a.allocate(256, 8);
-            long rc = Syscall.call(st, STATX, dir, a.allocateFrom(name).address(), flags, 0x7ff, buf.address(), 0);
+            long rc = Syscall.call(st, STATX, dir, a.allocateFrom(name).address(), flags, 0x17ff, buf.address(), 0);
             if (rc < 0) {
                 throw new ErrnoException("statx", what, Native.errno(st));
             }
@@ -229,6 +229,30 @@ public final class Fd implements AutoCloseable {
                 throw new ErrnoException("utimensat", name, Native.errno(st));
             }
         }
+    }
+
+    /** Modification (and access) time of this file, opened without O_PATH ({@code futimens}). */
+    public void utimes(long seconds, int nanos) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            MemorySegment ts = a.allocate(32, 8);
+            ts.set(ValueLayout.JAVA_LONG, 0, seconds);
+            ts.set(ValueLayout.JAVA_LONG, 8, nanos);
+            ts.set(ValueLayout.JAVA_LONG, 16, seconds);
+            ts.set(ValueLayout.JAVA_LONG, 24, nanos);
+            if (Syscall.call(st, UTIMENSAT, number(), 0, ts.address(), 0, 0, 0) < 0) {
+                throw new ErrnoException("futimens", "fd " + fd, Native.errno(st));
+            }
+        }
+    }
+
+    /**
+     * The root directory of the process whose {@code /proc/PID} directory this is: the magic
+     * link {@code root} is followed, on purpose, to that process's {@code /} in its own mount
+     * namespace. Through this descriptor the process is the one it was when it was opened.
+     */
+    public Fd processRoot() throws ErrnoException {
+        return open(number(), "root", O_PATH | O_DIRECTORY | O_CLOEXEC, 0, "root");
     }
 
     /** The names in this directory (without {@code .} and {@code ..}), sorted. */

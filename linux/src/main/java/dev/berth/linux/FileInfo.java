@@ -3,9 +3,9 @@ package dev.berth.linux;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
-/** What {@code statx(2)} says of one file (a symlink itself, never its target). */
+/** What {@code statx(2)} says of one file (a symlink itself, never its target); {@code mountId} is 0 before Linux 5.8. */
 public record FileInfo(int mode, long uid, long gid, long size, long mtimeSeconds, int mtimeNanos, long ino,
-    long dev, int nlink, int rdevMajor, int rdevMinor) {
+    long dev, int nlink, int rdevMajor, int rdevMinor, long mountId) {
     public static final int S_IFMT = 0170000;
     public static final int S_IFDIR = 0040000;
     public static final int S_IFREG = 0100000;
@@ -22,7 +22,7 @@ public record FileInfo(int mode, long uid, long gid, long size, long mtimeSecond
             Integer.toUnsignedLong(b.get(ValueLayout.JAVA_INT, 20)), Integer.toUnsignedLong(b.get(ValueLayout.JAVA_INT, 24)),
             b.get(ValueLayout.JAVA_LONG, 40), b.get(ValueLayout.JAVA_LONG, 112), b.get(ValueLayout.JAVA_INT, 120),
             b.get(ValueLayout.JAVA_LONG, 32), dev, b.get(ValueLayout.JAVA_INT, 16), b.get(ValueLayout.JAVA_INT, 128),
-            b.get(ValueLayout.JAVA_INT, 132));
+            b.get(ValueLayout.JAVA_INT, 132), b.get(ValueLayout.JAVA_LONG, 144));
     }
 
     public int type() {

@@ -191,6 +191,80 @@ public final class InRoot implements AutoCloseable {
         }
     }
 
+    /**
+     * The path {@code path} leads to with every symlink followed inside the root, as an
+     * absolute path in the root ({@code /} for the root), as docker's
+     * {@code FollowSymlinkInScope}: a part that does not exist ends the walk and the rest is
+     * appended as it is. For messages and docker's {@code linkTarget}; files are opened by
+     * {@link #open}, never by this string.
+     */
+    public String resolvedPath(String path) throws ErrnoException {
+        Deque<String> todo = new ArrayDeque<>(split(relative(path)));
+        Deque<Fd> held = new ArrayDeque<>();
+        Deque<String> names = new ArrayDeque<>();
+        int links = 0;
+        try {
+            while (!todo.isEmpty()) {
+                String c = todo.pollFirst();
+                if (c.isEmpty() || c.equals(".")) {
+                    continue;
+                }
+                if (c.equals("..")) {
+                    if (!held.isEmpty()) {
+                        held.pop().close();
+                        names.removeLast();
+                    }
+                    continue;
+                }
+                Fd dir = held.isEmpty() ? root : held.peek();
+                Fd next;
+                try {
+                    next = dir.openAt(c, Fd.O_PATH, 0);
+                } catch (ErrnoException e) {
+                    if (e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    names.addLast(c);
+                    for (String rest : todo) {
+                        if (!rest.isEmpty() && !rest.equals(".")) {
+                            names.addLast(rest);
+                        }
+                    }
+                    break;
+                }
+                if (next.stat().isSymlink()) {
+                    String target;
+                    try {
+                        target = next.readLink();
+                    } finally {
+                        next.close();
+                    }
+                    if (++links > MAX_LINKS) {
+                        throw new ErrnoException("walk", "/" + path, ELOOP);
+                    }
+                    if (target.startsWith("/")) {
+                        while (!held.isEmpty()) {
+                            held.pop().close();
+                        }
+                        names.clear();
+                    }
+                    List<String> parts = split(target);
+                    for (int i = parts.size() - 1; i >= 0; i--) {
+                        todo.addFirst(parts.get(i));
+                    }
+                    continue;
+                }
+                held.push(next);
+                names.addLast(c);
+            }
+            return "/" + String.join("/", names);
+        } finally {
+            while (!held.isEmpty()) {
+                held.pop().close();
+            }
+        }
+    }
+
     /** Whether a name other than . or empty is still to come (a trailing / or /. is not one). */
     private static boolean hasName(Deque<String> todo) {
         for (String s : todo) {
