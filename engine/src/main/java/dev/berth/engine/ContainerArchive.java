@@ -184,7 +184,11 @@ public final class ContainerArchive {
                     return new long[] {uid, gid};
                 };
                 FdUntar u = new FdUntar(dest, noOverwriteDirNonDir, owner, null);
-                u.extract(tar);
+                if (root.running && (root.rootUid != 0 || root.rootGid != 0)) {
+                    asContainerRoot(root, () -> u.extract(tar));
+                } else {
+                    u.extract(tar);
+                }
                 return u.bytes();
             } catch (ErrnoException e) {
                 if (e.errno() == 30) { // EROFS: a read-only volume or root of a running container
@@ -197,6 +201,40 @@ public final class ContainerArchive {
                 throw new EngineException.InvalidArgument("cannot copy to " + path + " in container " + root.name + ": "
                     + e.getMessage());
             }
+        }
+    }
+
+    private interface Work {
+        void run() throws IOException, EngineException;
+    }
+
+    /**
+     * Runs {@code work} on a platform thread of its own acting as the container's root for the
+     * file system ({@link dev.berth.linux.FsCreds}): the running container's mounts were made
+     * in its user namespace and make no file for an owner they cannot map, as host root is.
+     */
+    private static void asContainerRoot(ContainerRoot root, Work work) throws IOException, EngineException {
+        Object[] failure = new Object[1];
+        Thread t = Thread.ofPlatform().name("cp-as-root").start(() -> {
+            try {
+                dev.berth.linux.FsCreds.become(root.rootUid, root.rootGid);
+                work.run();
+            } catch (IOException | EngineException | RuntimeException e) {
+                failure[0] = e;
+            }
+        });
+        try {
+            t.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new EngineException.SystemFailure("interrupted while copying into container " + root.name, e);
+        }
+        if (failure[0] instanceof IOException e) {
+            throw e;
+        } else if (failure[0] instanceof EngineException e) {
+            throw e;
+        } else if (failure[0] instanceof RuntimeException e) {
+            throw e;
         }
     }
 
