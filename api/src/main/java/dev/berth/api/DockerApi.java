@@ -60,6 +60,7 @@ public final class DockerApi implements HttpServer.Handler {
         new NetworkEndpoints(engine).routes(routes);
         new ContainerOps(engine, live).routes(routes);
         new EventsApi(engine, live).routes(routes);
+        new Archives(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

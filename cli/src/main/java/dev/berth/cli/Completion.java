@@ -46,6 +46,7 @@ final class Completion {
         flags.put("export", ContainerFilesCommands.EXPORT.words());
         flags.put("diff", ContainerFilesCommands.DIFF.words());
         flags.put("commit", ContainerFilesCommands.COMMIT.words());
+        flags.put("cp", CpCommand.FLAGS.words());
         flags.put("pull", PullCommand.FLAGS.words());
         flags.put("push", PushCommand.FLAGS.words());
         flags.put("login", LoginCommand.LOGIN.words());

@@ -100,6 +100,7 @@ public final class Main {
                 case "export" -> new ContainerFilesCommands(stateRoot).export(rest);
                 case "diff" -> new ContainerFilesCommands(stateRoot).diff(rest);
                 case "commit" -> new ContainerFilesCommands(stateRoot).commit(rest);
+                case "cp" -> new CpCommand(stateRoot).run(rest);
                 case "system" -> new SystemCommand(stateRoot).run(rest);
                 case "pull" -> new PullCommand(stateRoot).run(rest);
                 case "push" -> new PushCommand(stateRoot).run(rest);
@@ -163,6 +164,7 @@ public final class Main {
               export   Export a container's filesystem as a tar archive
               diff     Inspect changes to files or directories on a container's filesystem
               commit   Create a new image from a container's changes
+              cp       Copy files between a container and the host
               system   berth's disk usage: system df
               pull     Download an image from a registry
               push     Upload an image to a registry

@@ -1240,6 +1240,22 @@ public final class Engine {
         ContainerFiles.export(this, ref, out);
     }
 
+    /** docker's {@code HEAD /containers/{id}/archive}: the stat of {@code path}, its last symlink not followed. */
+    public PathStat statPath(String ref, String path) throws EngineException {
+        return ContainerArchive.stat(this, ref, path);
+    }
+
+    /** docker's {@code GET /containers/{id}/archive}: the stat, then the tar; close it when done. */
+    public ContainerArchive.Reader archive(String ref, String path) throws EngineException {
+        return ContainerArchive.read(this, ref, path);
+    }
+
+    /** docker's {@code PUT /containers/{id}/archive}: {@code tar} extracted into the directory {@code path}. */
+    public long extractArchive(String ref, String path, java.io.InputStream tar, boolean noOverwriteDirNonDir,
+        boolean copyUidGid) throws EngineException {
+        return ContainerArchive.extract(this, ref, path, tar, noOverwriteDirNonDir, copyUidGid);
+    }
+
     /** What the container changed in its image's files (docker container diff). */
     public List<dev.berth.image.Change> changes(String ref) throws EngineException {
         return ContainerFiles.changes(this, ref);
