@@ -21,7 +21,10 @@ int caller_stdio[3] = {-1, -1, -1};
  * (client.c), the stage is the server's to take, and the JVM runs only if it declines. */
 void launch(char **argv, const char *server, int nargs) {
   int to_stage[2], from_stage[2];
-  if (pipe2(to_stage, O_CLOEXEC) == 0 && pipe2(from_stage, O_CLOEXEC) == 0) {
+  /* systemd's sockets (socket activation) are fds 3 and up: the pipes would take their place */
+  const char *listen_pid = getenv("LISTEN_PID");
+  int activated = listen_pid != NULL && atol(listen_pid) == (long)getpid();
+  if (!activated && pipe2(to_stage, O_CLOEXEC) == 0 && pipe2(from_stage, O_CLOEXEC) == 0) {
     pid_t pid = fork();
     if (pid == 0) {
       /* kept for an OCI container that inherits our caller's stdio (OP_INHERIT_STDIO); out of

@@ -203,6 +203,86 @@ static void write_exit_file(int status, int durable) {
   }
 }
 
+/* Whether the container's cgroup saw the OOM killer: "oom_kill N" in memory.events (v2) or
+ * memory.oom_control (v1, kernel 4.13 and later). */
+static int oom_killed(const char *file) {
+  char buf[1024];
+  int fd = open(file, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return 0;
+  ssize_t n = read(fd, buf, sizeof buf - 1);
+  close(fd);
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  char *p = strstr(buf, "oom_kill ");
+  return p != NULL && (p == buf || p[-1] == '\n') && atol(p + strlen("oom_kill ")) > 0;
+}
+
+/* Appends a line of the event log, its placeholders (bytes 1, 2, 3) filled in, in one write:
+ * O_APPEND keeps concurrent writers' lines whole. */
+static void append_event(int fd, const char *line, int code, const struct timespec *ts) {
+  size_t len = strlen(line), n = 0, cap = len + 64;
+  char *out = malloc(cap);
+  if (out == NULL)
+    return;
+  for (const char *c = line; *c != '\0'; c++) {
+    if (n + 32 > cap) {
+      char *bigger = realloc(out, cap *= 2);
+      if (bigger == NULL) {
+        free(out);
+        return;
+      }
+      out = bigger;
+    }
+    if (*c == 1)
+      n += (size_t)snprintf(out + n, cap - n, "%d", code);
+    else if (*c == 2)
+      n += (size_t)snprintf(out + n, cap - n, "%lld", (long long)ts->tv_sec);
+    else if (*c == 3)
+      n += (size_t)snprintf(out + n, cap - n, "%lld", (long long)ts->tv_sec * 1000000000LL + ts->tv_nsec);
+    else
+      out[n++] = *c;
+  }
+  if (write(fd, out, n) < 0) {
+    /* a full disk loses the event, never the container's exit */
+  }
+  free(out);
+}
+
+/* The container's die event (and oom before it), written whether or not berth is watching. */
+static void log_exit_events(const struct config *cfg, int status) {
+  if (cfg->event_log == NULL)
+    return;
+  /* a shared lock of rotate.lock in the log's directory while we write, as berth's writers
+   * take it: a rotation (exclusive) never renames the file under a line being written */
+  char lockpath[4096];
+  const char *slash = strrchr(cfg->event_log, '/');
+  int lockfd = -1;
+  if (slash != NULL && (size_t)(slash - cfg->event_log) + sizeof "/rotate.lock" < sizeof lockpath) {
+    snprintf(lockpath, sizeof lockpath, "%.*s/rotate.lock", (int)(slash - cfg->event_log), cfg->event_log);
+    lockfd = open(lockpath, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+    struct flock fl = {.l_type = F_RDLCK, .l_whence = SEEK_SET};
+    if (lockfd >= 0 && TEMP_FAILURE_RETRY_INT(fcntl(lockfd, F_SETLKW, &fl)) < 0)
+      close(lockfd), lockfd = -1;
+  }
+  int fd = open(cfg->event_log, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+  if (fd < 0) {
+    if (lockfd >= 0)
+      close(lockfd);
+    return;
+  }
+  int code = WIFEXITED(status) ? WEXITSTATUS(status) : WIFSIGNALED(status) ? 128 + WTERMSIG(status) : 255;
+  struct timespec ts;
+  clock_gettime(CLOCK_REALTIME, &ts);
+  if (cfg->oom_line[0] != '\0' && cfg->oom_file[0] != '\0' && oom_killed(cfg->oom_file))
+    append_event(fd, cfg->oom_line, code, &ts);
+  append_event(fd, cfg->die_line, code, &ts);
+  close(fd);
+  if (lockfd >= 0)
+    close(lockfd); /* releases the lock */
+}
+
 /*
  * An engine still attached removes an auto-remove container itself, faster than the exit
  * command could, and says so; if it dies first (EOF), the exit command does it.
@@ -284,6 +364,7 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
   drain(out_fd, F_STDOUT);
   drain(err_fd, F_STDERR);
   drain(master_fd, F_STDOUT);
+  log_exit_events(cfg, status); /* first: whoever sees the exit file finds the die event logged */
   if (cfg->state_dir != NULL) {
     write_exit_file(status, !cfg->ephemeral);
     unlink("ctl.sock"); /* before F_EXIT: the engine may remove the directory right after it */

@@ -134,6 +134,11 @@
 #define OP_REMOVE_AT_EXIT 52 /* option, path: once the container is gone (exit file written, or its
                               * set-up abandoned) the monitor detaches a mount there and unlinks it:
                               * a namespace kept for a helper that quits when the file goes (pasta) */
+#define OP_EVENT_LOG 53 /* option, log path, die line, oom line, oom counter file: once the container
+                         * exits (before the exit file) the monitor appends the die line (O_APPEND,
+                         * one write), preceded by the oom line when the counter file (memory.events)
+                         * has a nonzero oom_kill. In a line, byte 1 becomes the exit code, 2 the
+                         * time in seconds, 3 in nanoseconds; JSON never holds these bytes raw */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

@@ -138,6 +138,12 @@ static void read_config(const struct program *prog, struct config *cfg) {
         die(step, EINVAL, "bad remove-at-exit record");
       cfg->remove_path[cfg->nremove++] = r->argv[0];
       break;
+    case OP_EVENT_LOG:
+      if (r->argc < 4)
+        die(step, EINVAL, "bad event log record");
+      cfg->event_log = r->argv[0], cfg->die_line = r->argv[1];
+      cfg->oom_line = r->argv[2], cfg->oom_file = r->argv[3];
+      break;
     case OP_CGROUP:
       if (cfg->ncgroups == MAX_CGROUPS)
         die(step, EINVAL, "too many cgroup records");

@@ -60,6 +60,8 @@ struct config {
   uint32_t persist_step[MAX_JOINS];
   int nremove;          /* OP_REMOVE_AT_EXIT */
   const char *remove_path[MAX_JOINS];
+  const char *event_log;  /* OP_EVENT_LOG: path, then the die and oom lines and the oom counter file */
+  const char *die_line, *oom_line, *oom_file;
   int ncgroups;
   const char *cgroup_procs[MAX_CGROUPS];
   uint32_t cgroup_step[MAX_CGROUPS];

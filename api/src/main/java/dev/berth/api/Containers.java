@@ -131,6 +131,7 @@ final class Containers {
             return;
         }
         Live.Session session = live.session(id);
+        session.starting = true;
         Container c;
         try {
             c = engine.start(id);
@@ -162,12 +163,14 @@ final class Containers {
         String id = (String) engine.inspect(ref).get("Id");
         awaitSessionEnd(id);
         Live.Session session = live.session(id);
+        session.starting = true;
         try {
             live.started(session, engine.start(id));
         } catch (EngineException e) {
             live.failed(session, null);
             throw e;
         }
+        engine.logEvent(id, "restart", Map.of());
         x.respond(204, null, new byte[0]);
     }
 
@@ -203,7 +206,7 @@ final class Containers {
             throw new HttpException(409, "cannot remove container \"" + ref + "\": container is running:"
                 + " stop the container before removing or force remove");
         }
-        engine.remove(ref, force);
+        engine.remove(ref, force, flag(x.request().query("v"))); // docker rm -v: its anonymous volumes too
         stdinOnce.remove((String) s.get("Id"));
         live.changed();
         x.respond(204, null, new byte[0]);
@@ -298,6 +301,9 @@ final class Containers {
         boolean stdout = flag(q.query("stdout"));
         boolean stderr = flag(q.query("stderr"));
         String status = String.valueOf(Json.map(s, "State").get("Status"));
+        if (status.equals("paused")) {
+            throw new HttpException(409, "You cannot attach to a paused container, unpause it first");
+        }
         Exchange.Hijacked h = x.hijack(tty ? RAW : MULTIPLEXED);
         if (!status.equals("created") && !status.equals("running") && live.existing(id) == null) {
             return; // nothing will come: the stream ends at once, as docker's does
@@ -307,8 +313,19 @@ final class Containers {
         OutputStream err = new Mux(h.out(), tty ? Mux.RAW : Mux.STDERR, lock);
         Live.Sink sink = new Live.Sink(stdout ? out : null, stderr ? err : null);
         Live.Session session = live.session(id);
-        session.add(sink);
-        boolean closeStdin = stdinOnce.getOrDefault(id, true);
+        session.add(sink); // before the adoption: no output is lost between the two
+        if (status.equals("running")) {
+            try {
+                live.adopt(session, () -> engine.attach(id));
+            } catch (EngineException e) {
+                // it exited since it was read: the stream ends, and the next start renews the session
+                sink.end();
+                live.failed(session, null);
+            }
+        }
+        // a container this daemon did not create keeps its input open for the next client,
+        // as docker's StdinOnce false (berth run -d -i)
+        boolean closeStdin = stdinOnce.getOrDefault(id, !session.adopted);
         // EOF on the input is the client's half-close (docker's CLI sends it at once when it
         // has no stdin to send), not its going away: that shows when a write fails
         Thread.ofVirtual().name("stdin-" + id.substring(0, 12)).start(() -> {

@@ -46,17 +46,58 @@ final class CreateBody {
         for (String port : c.raw("ExposedPorts").keySet()) {
             r.expose(port);
         }
+        for (String path : c.raw("Volumes").keySet()) {
+            r.volume(path); // docker run -v /PATH: an anonymous volume, sent as Config.Volumes
+        }
         hostConfig(h, r);
+        endpoints(c.object("NetworkingConfig"), h, r);
         return r;
+    }
+
+    /**
+     * NetworkingConfig.EndpointsConfig: the aliases and address on the container's network
+     * (what docker run --network-alias and --ip send). berth joins one network at create;
+     * more are connected afterwards (docker network connect).
+     */
+    private static void endpoints(Body networking, Body h, ContainerRequest r) throws BadRequest {
+        Map<String, Object> endpoints = networking.raw("EndpointsConfig");
+        if (endpoints.isEmpty()) {
+            return;
+        }
+        String mode = empty(h.str("NetworkMode"));
+        if (endpoints.size() > 1) {
+            throw new BadRequest("a container joins one network at create: connect the others once it runs"
+                + " (docker network connect)");
+        }
+        String network = endpoints.keySet().iterator().next();
+        if (network.equals("default") || network.equals("none") || network.equals("host")
+            || network.startsWith("container:")) {
+            return; // berth's default, or a mode that is no network to join
+        }
+        if (mode != null && !mode.equals("default") && !mode.equals(network)) {
+            throw new BadRequest("NetworkingConfig names network " + network + " but HostConfig.NetworkMode is " + mode
+                + ": give the same network in both");
+        }
+        if (mode == null || mode.equals("default")) {
+            r.networkMode(network);
+        }
+        Body e = networking.object("EndpointsConfig").object(network);
+        e.strings("Aliases").forEach(r::networkAlias);
+        String ip = empty(e.object("IPAMConfig").str("IPv4Address"));
+        if (ip != null) {
+            r.ip(ip);
+        }
     }
 
     private static void hostConfig(Body h, ContainerRequest r) throws BadRequest {
         r.autoRemove(h.bool("AutoRemove")).privileged(h.bool("Privileged")).readOnly(h.bool("ReadonlyRootfs"))
             .init(h.bool("Init")).publishAll(h.bool("PublishAllPorts"));
         Body restart = h.object("RestartPolicy");
-        String policy = empty(restart.str("Name"));
-        if (policy != null && !policy.equals("no")) {
-            throw new BadRequest("restart policy \"" + policy + "\" is not supported yet: use \"no\"");
+        Long retries = restart.num("MaximumRetryCount");
+        try {
+            r.restart(dev.berth.engine.RestartPolicy.of(restart.str("Name"), retries == null ? 0 : retries.intValue()));
+        } catch (dev.berth.engine.EngineException e) {
+            throw new BadRequest(e.getMessage());
         }
         String mode = empty(h.str("NetworkMode"));
         if (mode != null && !mode.equals("default")) {
@@ -159,8 +200,32 @@ final class CreateBody {
             if (modeBits != null && modeBits > 0) {
                 sb.append(",tmpfs-mode=").append(Long.toOctalString(modeBits));
             }
+        } else if ("volume".equals(type)) {
+            String source = empty(m.str("Source"));
+            if (source != null) {
+                sb.append(",source=").append(source);
+            }
+            Body opts = m.object("VolumeOptions");
+            if (opts.bool("NoCopy")) {
+                sb.append(",volume-nocopy");
+            }
+            for (Map.Entry<String, String> l : opts.strMap("Labels").entrySet()) {
+                sb.append(",volume-label=").append(l.getKey()).append('=').append(l.getValue());
+            }
+            Body driver = opts.object("DriverConfig");
+            String name = empty(driver.str("Name"));
+            if (name != null) {
+                sb.append(",volume-driver=").append(name);
+            }
+            for (Map.Entry<String, String> o : driver.strMap("Options").entrySet()) {
+                if (o.getValue().contains(",")) {
+                    throw new BadRequest("volume option " + o.getKey() + " holds a comma, which berth cannot pass on;"
+                        + " create the volume first (docker volume create -o) and mount it by name");
+                }
+                sb.append(",volume-opt=").append(o.getKey()).append('=').append(o.getValue());
+            }
         } else {
-            throw new BadRequest("mount type \"" + type + "\" is not supported yet: use bind or tmpfs");
+            throw new BadRequest("mount type \"" + type + "\" is not supported: use bind, volume or tmpfs");
         }
         if (m.bool("ReadOnly")) {
             sb.append(",readonly");

@@ -2,10 +2,13 @@ package dev.berth.api;
 
 import dev.berth.api.http.HttpServer;
 import dev.berth.engine.Engine;
+import dev.berth.linux.ErrnoException;
+import dev.berth.linux.SocketActivation;
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.Channel;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.ServerSocketChannel;
@@ -20,6 +23,8 @@ import java.nio.file.attribute.GroupPrincipal;
 import java.nio.file.attribute.PosixFileAttributeView;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * {@code berth daemon}: the Docker Engine API on a unix socket, over one state root.
@@ -39,26 +44,46 @@ public final class Daemon implements AutoCloseable {
     /** The group whose members may use the socket (docker's {@code docker} group). */
     public static final String GROUP = "berth";
 
-    private final Path socket;
-    private final ServerSocketChannel server;
+    /** Where the daemon listens: docker's {@code -H} values. */
+    public sealed interface Endpoint {
+        /** {@code unix:///PATH}: made here, removed at close. */
+        record Unix(Path socket) implements Endpoint { }
+
+        /** {@code fd://}: the socket systemd passed (socket activation). */
+        record Activated() implements Endpoint { }
+
+        /** {@code tcp://HOST:PORT} with {@code --tlsverify}: only clients with a certificate of the CA. */
+        record Tcp(String host, int port, Tls tls) implements Endpoint { }
+    }
+
+    /** One listening socket and how to let it go. */
+    private record Listening(Endpoint endpoint, AutoCloseable server, Object fileKey) { }
+
+    private final List<Listening> listening;
     private final FileChannel lockFile;
     private final HttpServer http;
-    private final Object fileKey;
     private volatile boolean closed;
 
-    private Daemon(Path socket, ServerSocketChannel server, FileChannel lockFile, HttpServer http, Object fileKey) {
-        this.socket = socket;
-        this.server = server;
+    private Daemon(List<Listening> listening, FileChannel lockFile, HttpServer http) {
+        this.listening = listening;
         this.lockFile = lockFile;
         this.http = http;
-        this.fileKey = fileKey;
     }
 
     /** Refused with a {@link DaemonException} when another daemon has the root or the socket. */
     public static Daemon open(Engine engine, Path socket, String version) throws DaemonException, IOException {
+        return open(engine, List.of(new Endpoint.Unix(socket)), version);
+    }
+
+    /** Listens on every endpoint, or on none: a failure closes what was opened. */
+    public static Daemon open(Engine engine, List<Endpoint> endpoints, String version)
+            throws DaemonException, IOException {
         FileChannel lock = lock(engine.root());
+        List<Listening> opened = new ArrayList<>();
         try {
-            ServerSocketChannel server = bind(socket);
+            for (Endpoint e : endpoints) {
+                opened.add(listen(e));
+            }
             DockerApi api = new DockerApi(engine, version);
             HttpServer http = new HttpServer(api, api.headers(), (r, t) -> {
                 System.err.println("berth daemon: " + r.method() + " " + r.path() + ": " + t);
@@ -66,12 +91,70 @@ public final class Daemon implements AutoCloseable {
                     t.printStackTrace();
                 }
             });
-            Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS).fileKey();
-            return new Daemon(socket, server, lock, http, key);
+            return new Daemon(List.copyOf(opened), lock, http);
         } catch (DaemonException | IOException | RuntimeException e) {
+            for (Listening l : opened) {
+                release(l);
+            }
             lock.close();
             throw e;
+        }
+    }
+
+    private static Listening listen(Endpoint e) throws DaemonException, IOException {
+        switch (e) {
+            case Endpoint.Unix u -> {
+                ServerSocketChannel server = bind(u.socket());
+                Object key = Files.readAttributes(u.socket(), java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+                return new Listening(e, server, key);
+            }
+            case Endpoint.Activated a -> {
+                if (SocketActivation.passed() < 1) {
+                    throw new DaemonException("-H fd:// needs a socket from systemd (LISTEN_FDS for this pid):"
+                        + " start berth through berth.socket (contrib/systemd), or give -H unix:///PATH");
+                }
+                Channel ch;
+                try {
+                    ch = SocketActivation.first();
+                } catch (ErrnoException x) {
+                    throw new DaemonException("cannot take systemd's socket: " + x.getMessage());
+                }
+                if (!(ch instanceof ServerSocketChannel server)) {
+                    throw new DaemonException("the socket systemd passed is not a listening stream socket:"
+                        + " set ListenStream= in berth.socket");
+                }
+                server.configureBlocking(true);
+                return new Listening(e, server, null);
+            }
+            case Endpoint.Tcp t -> {
+                try {
+                    return new Listening(e, t.tls().listen(t.host(), t.port()), null);
+                } catch (java.net.BindException x) {
+                    throw new DaemonException("cannot listen on " + t.host() + ":" + t.port() + " (" + x.getMessage()
+                        + "): give another port");
+                }
+            }
+        }
+    }
+
+    /** Closes a listening socket and removes a unix socket's file if it is still ours. */
+    private static void release(Listening l) {
+        if (l.endpoint() instanceof Endpoint.Unix u) {
+            try { // first, so that no new client finds it
+                Object key = Files.readAttributes(u.socket(), java.nio.file.attribute.BasicFileAttributes.class,
+                    LinkOption.NOFOLLOW_LINKS).fileKey();
+                if (key != null && key.equals(l.fileKey())) {
+                    Files.deleteIfExists(u.socket());
+                }
+            } catch (IOException e) {
+                // gone already
+            }
+        }
+        try {
+            l.server().close();
+        } catch (Exception e) {
+            // closing anyway
         }
     }
 
@@ -151,18 +234,40 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
-    public Path socket() {
-        return socket;
-    }
-
-    /** Serves until {@link #close()}. */
+    /** Serves every endpoint until {@link #close()}. */
     public void serve() throws IOException {
-        try {
-            http.serve(server);
-        } catch (IOException e) {
-            if (!closed) {
-                throw e;
+        List<Thread> acceptors = new ArrayList<>();
+        List<IOException> failures = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (Listening l : listening) {
+            acceptors.add(Thread.ofPlatform().name("accept").start(() -> {
+                try {
+                    if (l.server() instanceof ServerSocketChannel ch) {
+                        http.serve(ch);
+                    } else {
+                        http.serve((java.net.ServerSocket) l.server());
+                    }
+                } catch (IOException e) {
+                    if (!closed) {
+                        failures.add(e);
+                        try {
+                            close();
+                        } catch (IOException ignored) {
+                            // the first failure is reported
+                        }
+                    }
+                }
+            }));
+        }
+        for (Thread t : acceptors) {
+            try {
+                t.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
+        }
+        if (!failures.isEmpty()) {
+            throw failures.get(0);
         }
     }
 
@@ -176,16 +281,9 @@ public final class Daemon implements AutoCloseable {
             return;
         }
         closed = true;
-        try { // first, so that no new client finds it
-            Object key = Files.readAttributes(socket, java.nio.file.attribute.BasicFileAttributes.class,
-                LinkOption.NOFOLLOW_LINKS).fileKey();
-            if (key != null && key.equals(fileKey)) {
-                Files.deleteIfExists(socket);
-            }
-        } catch (IOException e) {
-            // gone already
+        for (Listening l : listening) {
+            release(l);
         }
-        server.close();
         http.closeConnections();
         lockFile.close();
     }

@@ -23,6 +23,13 @@ public final class DockerApi implements HttpServer.Handler {
     public static final int MAX_MINOR = 51;
     public static final String API_VERSION = "1." + MAX_MINOR;
     public static final String MIN_API_VERSION = "1." + MIN_MINOR;
+    /**
+     * The Docker Engine release whose API (1.51) this one is, reported as the server's Version:
+     * clients compare it (Testcontainers refuses a server "older than 1.6.0"), as podman's
+     * compatible API is compared by its own 5.x. berth's own version is the Platform's name and
+     * a component of its own.
+     */
+    static final String ENGINE_VERSION = "28.3.0";
 
     /** BERTH_DEBUG: every request on stderr. */
     private static final boolean TRACE = System.getenv("BERTH_DEBUG") != null;
@@ -49,6 +56,11 @@ public final class DockerApi implements HttpServer.Handler {
         });
         execs.routes(routes);
         new Images(engine).routes(routes);
+        new VolumeEndpoints(engine).routes(routes);
+        new NetworkEndpoints(engine).routes(routes);
+        new ContainerOps(engine, live).routes(routes);
+        new EventsApi(engine, live).routes(routes);
+        new Archives(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */
@@ -159,12 +171,16 @@ public final class DockerApi implements HttpServer.Handler {
         details.put("BuildTime", "");
         Map<String, Object> engineComponent = new LinkedHashMap<>();
         engineComponent.put("Name", "Engine");
-        engineComponent.put("Version", version);
+        engineComponent.put("Version", ENGINE_VERSION);
         engineComponent.put("Details", details);
+        Map<String, Object> berthComponent = new LinkedHashMap<>();
+        berthComponent.put("Name", "berth");
+        berthComponent.put("Version", version);
+        berthComponent.put("Details", Map.of());
         Map<String, Object> v = new LinkedHashMap<>();
         v.put("Platform", Map.of("Name", "berth " + version));
-        v.put("Components", List.of(engineComponent));
-        v.put("Version", version);
+        v.put("Components", List.of(engineComponent, berthComponent));
+        v.put("Version", ENGINE_VERSION);
         v.put("ApiVersion", API_VERSION);
         v.put("MinAPIVersion", MIN_API_VERSION);
         v.put("GitCommit", "");
@@ -214,7 +230,7 @@ public final class DockerApi implements HttpServer.Handler {
         m.put("MemTotal", memTotal());
         m.put("DockerRootDir", engine.root().toString());
         m.put("Name", hostname());
-        m.put("ServerVersion", version);
+        m.put("ServerVersion", ENGINE_VERSION);
         m.put("CgroupDriver", "cgroupfs");
         m.put("CgroupVersion", Files.exists(Path.of("/sys/fs/cgroup/cgroup.controllers")) ? "2" : "1");
         m.put("DefaultRuntime", "berth");

@@ -19,8 +19,9 @@ final class Filters {
     private Filters() {}
 
     static ContainerFilter parse(String json) throws HttpException {
+        Map<String, List<String>> out = byKey(json);
         try {
-            return ContainerFilter.of(map(json));
+            return ContainerFilter.of(out);
         } catch (EngineException e) {
             throw new HttpException(400, e.getMessage());
         }
@@ -29,7 +30,7 @@ final class Filters {
     /** The filters as {@code KEY=VALUE} specs, the form the image module's filters read. */
     static List<String> specs(String json) throws HttpException {
         List<String> out = new ArrayList<>();
-        for (Map.Entry<String, List<String>> e : map(json).entrySet()) {
+        for (Map.Entry<String, List<String>> e : byKey(json).entrySet()) {
             for (String v : e.getValue()) {
                 out.add(e.getKey() + "=" + v);
             }
@@ -37,8 +38,8 @@ final class Filters {
         return out;
     }
 
-    /** Each key's values, in the order given; 400 for a document that is not docker's shape. */
-    static Map<String, List<String>> map(String json) throws HttpException {
+    /** The values of each key, in either of docker's forms; empty for no filters. */
+    static Map<String, List<String>> byKey(String json) throws HttpException {
         Map<String, List<String>> out = new LinkedHashMap<>();
         if (json != null && !json.isEmpty()) {
             Object o;

@@ -330,7 +330,7 @@ final class Images {
 
     // ---- system df, build ----
 
-    /** docker's DiskUsage: images with their containers and shared bytes, containers with SizeRw; no volumes or build cache. */
+    /** docker's DiskUsage: images with their containers and shared bytes, containers with SizeRw, volumes with UsageData; no build cache. */
     private void df(Exchange x) throws Exception {
         ImageAdmin.DiskUsage du;
         try {
@@ -360,7 +360,16 @@ final class Images {
             out.put("Containers", containers);
         }
         if (types.isEmpty() || types.contains("volume")) {
-            out.put("Volumes", List.of());
+            List<Object> volumes = new ArrayList<>();
+            for (dev.berth.engine.Volumes.Usage u : engine.volumes().usage()) {
+                Map<String, Object> v = new LinkedHashMap<>(u.volume());
+                Map<String, Object> usage = new LinkedHashMap<>();
+                usage.put("RefCount", u.refCount());
+                usage.put("Size", u.size());
+                v.put("UsageData", usage);
+                volumes.add(v);
+            }
+            out.put("Volumes", volumes);
         }
         if (types.isEmpty() || types.contains("build-cache")) {
             out.put("BuildCache", List.of());

@@ -55,6 +55,10 @@ final class Live {
         final CountDownLatch started = new CountDownLatch(1);
         volatile Attachment attachment;
         volatile boolean ended;
+        /** This daemon is starting the container: its own attachment comes with the start. */
+        volatile boolean starting;
+        /** Attached through the monitor's control socket: a container this daemon did not start. */
+        volatile boolean adopted;
 
         Session(String id) {
             this.id = id;
@@ -114,6 +118,31 @@ final class Live {
         changed();
     }
 
+    /** Opens an attachment to a running container (through its monitor). */
+    interface Opener {
+        Attachment open() throws dev.berth.engine.EngineException;
+    }
+
+    /**
+     * A running container this daemon did not start ({@code berth run -d}, {@code berth start},
+     * or a daemon before this one): {@code attach} opens its monitor's control socket, made the
+     * session's attachment as if this daemon had started it, so every client shares one copy of
+     * its output until it exits. Returns false when the session has its streams already (then
+     * nothing is opened).
+     */
+    synchronized boolean adopt(Session s, Opener source) throws dev.berth.engine.EngineException {
+        if (s.attachment != null || s.starting || s.ended) {
+            return false;
+        }
+        Attachment a = source.open();
+        s.adopted = true;
+        s.attachment = a;
+        s.started.countDown();
+        // a socket, not a pipe: a virtual thread waits on it without holding a carrier
+        Thread.ofVirtual().name("adopted-" + s.id.substring(0, 12)).start(() -> pump(s, a));
+        return true;
+    }
+
     /** A start that failed: attached clients see the end of the stream. */
     void failed(Session s, Integer code) {
         if (code != null) {
@@ -124,7 +153,7 @@ final class Live {
         changed();
     }
 
-    private void pump(Session s, Container c) {
+    private void pump(Session s, Attachment c) {
         int code;
         try {
             code = c.pipeOutput(fanout(s, false), fanout(s, true));

@@ -1,5 +1,6 @@
 package dev.berth.api;
 
+import dev.berth.engine.HumanTime;
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.json.Json;
 import java.util.ArrayList;
@@ -108,7 +109,7 @@ final class Shapes {
         e.put("Ports", ports(Json.map(s, "NetworkSettings")));
         e.put("Labels", config != null && config.get("Labels") != null ? config.get("Labels") : Map.of());
         e.put("State", st.get("Status"));
-        e.put("Status", status(st, nowNanos));
+        e.put("Status", HumanTime.status(st, nowNanos));
         Map<String, Object> hc = new LinkedHashMap<>();
         hc.put("NetworkMode", host == null ? "none" : host.get("NetworkMode"));
         e.put("HostConfig", hc);
@@ -120,28 +121,6 @@ final class Shapes {
         return e;
     }
 
-    /** docker's human status: {@code Up 3 minutes}, {@code Exited (1) 2 hours ago}, {@code Created}. */
-    static String status(Map<String, Object> st, long nowNanos) {
-        String status = String.valueOf(st.get("Status"));
-        switch (status) {
-            case "running":
-                return "Up " + human(nowNanos - Timestamps.parse(String.valueOf(st.get("StartedAt"))));
-            case "paused":
-                return "Up " + human(nowNanos - Timestamps.parse(String.valueOf(st.get("StartedAt")))) + " (Paused)";
-            case "exited":
-                return "Exited (" + st.get("ExitCode") + ") "
-                    + human(nowNanos - Timestamps.parse(String.valueOf(st.get("FinishedAt")))) + " ago";
-            case "dead":
-                return "Dead";
-            default:
-                return "Created";
-        }
-    }
-
-    /** docker's units.HumanDuration. */
-    static String human(long nanos) {
-        return dev.berth.engine.HumanTime.duration(java.time.Duration.ofNanos(nanos));
-    }
 
     /** NetworkSettings.Ports as the list's {@code [{IP, PrivatePort, PublicPort, Type}]}. */
     private static List<Object> ports(Map<String, Object> net) {

@@ -33,12 +33,20 @@ final class Completion {
         for (String c : List.of("stop", "kill", "wait", "rm", "pause", "unpause")) {
             flags.put(c, LifecycleCommand.flags(c).words());
         }
+        flags.put("create", RunCommand.CREATE.words());
+        flags.put("start", StartCommand.START.words());
+        flags.put("attach", StartCommand.ATTACH.words());
+        flags.put("restart", ContainerCommand.RESTART.words());
+        flags.put("rename", ContainerCommand.RENAME.words());
+        flags.put("top", ContainerCommand.TOP.words());
+        flags.put("events", EventsCommand.FLAGS.words());
         flags.put("stats", StatsCommand.FLAGS.words());
         flags.put("update", UpdateCommand.FLAGS.words());
         flags.put("port", PortCommand.FLAGS.words());
         flags.put("export", ContainerFilesCommands.EXPORT.words());
         flags.put("diff", ContainerFilesCommands.DIFF.words());
         flags.put("commit", ContainerFilesCommands.COMMIT.words());
+        flags.put("cp", CpCommand.FLAGS.words());
         flags.put("pull", PullCommand.FLAGS.words());
         flags.put("push", PushCommand.FLAGS.words());
         flags.put("login", LoginCommand.LOGIN.words());
@@ -53,6 +61,7 @@ final class Completion {
         network.put("connect", NetworkCommand.CONNECT.words());
         network.put("disconnect", NetworkCommand.DISCONNECT.words());
         network.put("reload", NetworkCommand.RELOAD.words());
+        Map<String, List<String>> volume = VolumeCommand.completions();
         Map<String, List<String>> ns = new LinkedHashMap<>();
         ns.put("ls", NsCommand.LS.words());
         ns.put("tree", NsCommand.TREE.words());
@@ -99,7 +108,7 @@ final class Completion {
         sb.append("    local words=\"\"\n");
         sb.append("    case $cmd in\n");
         sb.append("        \"\") words=\"").append(String.join(" ", flags.keySet()))
-            .append(" network ns netns ").append(String.join(" ", topImage.keySet()))
+            .append(" container network volume ns netns ").append(String.join(" ", topImage.keySet()))
             .append(" image system completion version help --root --help --version\" ;;\n");
         for (Map.Entry<String, String> e : topImage.entrySet()) {
             boolean names = namesImages.contains(e.getValue());
@@ -122,7 +131,7 @@ final class Completion {
         sb.append("                df) words=\"").append(String.join(" ", SystemCommand.DF.words())).append("\" ;;\n");
         sb.append("            esac ;;\n");
         for (Map.Entry<String, List<String>> e : flags.entrySet()) {
-            boolean containers = !List.of("run", "ps", "pull", "push", "login", "logout", "daemon").contains(e.getKey());
+            boolean containers = !List.of("run", "create", "ps", "pull", "push", "login", "logout", "daemon").contains(e.getKey());
             sb.append("        ").append(e.getKey()).append(") words=\"").append(String.join(" ", e.getValue()))
                 .append(containers ? "\"; [[ $cur != -* ]] && words=\"$words $(_berth_containers)\"" : "\"")
                 .append(" ;;\n");
@@ -151,11 +160,14 @@ final class Completion {
                 .append(more.isEmpty() ? "\"" : "\"; [[ $cur != -* ]] && words=\"$words" + more + "\"").append(" ;;\n");
         }
         sb.append("            esac ;;\n");
+        VolumeCommand.completion(sb, volume);
         sb.append("        netns)\n");
         sb.append("            case $sub in\n");
         sb.append("                \"\") words=\"list add attach set delete identify pids exec --help\" ;;\n");
         sb.append("                delete|pids|exec|set) words=\"$(_berth_netns)\" ;;\n");
         sb.append("            esac ;;\n");
+        sb.append("        container) [ -z \"$sub\" ] && words=\"").append(String.join(" ", ContainerCommand.SUBCOMMANDS.keySet()))
+            .append(" prune --help\" || words=\"$(_berth_containers)\" ;;\n");
         sb.append("        completion) words=\"bash\" ;;\n");
         sb.append("    esac\n");
         sb.append("    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n");

@@ -2,19 +2,30 @@ package dev.berth.cli;
 
 import dev.berth.api.Daemon;
 import dev.berth.api.DaemonException;
+import dev.berth.api.Tls;
 import dev.berth.runtime.stage.SpareStage;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 import sun.misc.Signal;
 
-/** {@code berth daemon [-H unix:///run/berth/berth.sock] [--root DIR]}: the Docker Engine API. */
+/**
+ * {@code berth daemon [-H unix:///run/berth/berth.sock | -H fd:// | -H tcp://HOST:PORT --tlsverify ...]
+ * [--root DIR]}: the Docker Engine API.
+ */
 final class DaemonCommand {
     static final String DEFAULT_SOCKET = "/run/berth/berth.sock";
     static final Flags FLAGS = new Flags("berth daemon [OPTIONS]")
-        .value("H", "host", "unix:///PATH", "The socket to listen on (default unix://" + DEFAULT_SOCKET + ")")
-        .value(null, "root", "DIR", "State directory, shared with the berth CLI (default $BERTH_ROOT or /var/lib/berth)");
+        .value("H", "host", "ADDR", "Where to listen, repeatable: unix:///PATH (default unix://" + DEFAULT_SOCKET
+            + "), fd:// (systemd's socket), tcp://HOST:PORT (with --tlsverify only)")
+        .value(null, "root", "DIR", "State directory, shared with the berth CLI (default $BERTH_ROOT or /var/lib/berth)")
+        .bool(null, "tlsverify", "Require a client certificate signed by --tlscacert on tcp://")
+        .value(null, "tlscacert", "FILE", "Trust certs signed only by this CA (default ~/.docker/ca.pem)")
+        .value(null, "tlscert", "FILE", "The server's TLS certificate (default ~/.docker/cert.pem)")
+        .value(null, "tlskey", "FILE", "The server's TLS key (default ~/.docker/key.pem)");
 
     private final Path root;
 
@@ -30,16 +41,20 @@ final class DaemonCommand {
         if (!cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth daemon\" takes no arguments");
         }
-        String host = cl.getOptionValue("host", "unix://" + DEFAULT_SOCKET);
-        if (!host.startsWith("unix://") || host.length() <= "unix://".length()) {
-            return ExitCodes.usage("invalid -H \"" + host + "\": only unix:///PATH is supported for now");
+        String[] hosts = cl.hasOption("host") ? cl.getOptionValues("host") : new String[] {"unix://" + DEFAULT_SOCKET};
+        List<Daemon.Endpoint> endpoints = new ArrayList<>();
+        for (String host : hosts) {
+            Daemon.Endpoint e = endpoint(host, cl);
+            if (e == null) {
+                return ExitCodes.USAGE;
+            }
+            endpoints.add(e);
         }
-        Path socket = Path.of(host.substring("unix://".length()));
         Path stateRoot = cl.hasOption("root") ? Path.of(cl.getOptionValue("root")) : root;
         SpareStage.enable(); // a long-lived JVM: keep a stage ready for the next container
         Daemon daemon;
         try {
-            daemon = Daemon.open(Engines.open(stateRoot), socket, Main.VERSION);
+            daemon = Daemon.open(Engines.open(stateRoot), endpoints, Main.VERSION);
         } catch (DaemonException e) {
             System.err.println("berth: " + e.getMessage());
             return ExitCodes.FAILURE;
@@ -53,7 +68,7 @@ final class DaemonCommand {
                 }
             });
         }
-        System.err.println("berth daemon: listening on unix://" + socket + " (root " + stateRoot.toAbsolutePath()
+        System.err.println("berth daemon: listening on " + String.join(", ", hosts) + " (root " + stateRoot.toAbsolutePath()
             + ", API " + dev.berth.api.DockerApi.MIN_API_VERSION + " to " + dev.berth.api.DockerApi.API_VERSION + ")");
         System.err.flush();
         try {
@@ -63,5 +78,50 @@ final class DaemonCommand {
         }
         System.err.println("berth daemon: stopped; containers keep running");
         return 0;
+    }
+
+    /** One {@code -H} value; null after printing the usage error. */
+    private static Daemon.Endpoint endpoint(String host, CommandLine cl) throws IOException {
+        if (host.startsWith("unix://") && host.length() > "unix://".length()) {
+            return new Daemon.Endpoint.Unix(Path.of(host.substring("unix://".length())));
+        }
+        if (host.equals("fd://")) {
+            return new Daemon.Endpoint.Activated();
+        }
+        if (host.startsWith("tcp://")) {
+            String hostPort = host.substring("tcp://".length());
+            int colon = hostPort.lastIndexOf(':');
+            int port;
+            try {
+                port = colon < 0 ? -1 : Integer.parseInt(hostPort.substring(colon + 1));
+            } catch (NumberFormatException e) {
+                port = -1;
+            }
+            if (colon <= 0 || port < 0 || port > 65535) {
+                ExitCodes.usage("invalid -H \"" + host + "\": give tcp://HOST:PORT, e.g. tcp://127.0.0.1:2376");
+                return null;
+            }
+            if (!cl.hasOption("tlsverify")) {
+                ExitCodes.usage("-H " + host + " without --tlsverify is refused: whoever reaches the port would be"
+                    + " root on this host; add --tlsverify with --tlscacert, --tlscert and --tlskey");
+                return null;
+            }
+            String name = hostPort.substring(0, colon);
+            if (name.startsWith("[") && name.endsWith("]")) {
+                name = name.substring(1, name.length() - 1);
+            }
+            Path home = Path.of(System.getProperty("user.home"), ".docker");
+            try {
+                Tls tls = Tls.load(Path.of(cl.getOptionValue("tlscacert", home.resolve("ca.pem").toString())),
+                    Path.of(cl.getOptionValue("tlscert", home.resolve("cert.pem").toString())),
+                    Path.of(cl.getOptionValue("tlskey", home.resolve("key.pem").toString())));
+                return new Daemon.Endpoint.Tcp(name, port, tls);
+            } catch (DaemonException e) {
+                ExitCodes.usage(e.getMessage());
+                return null;
+            }
+        }
+        ExitCodes.usage("invalid -H \"" + host + "\": give unix:///PATH, fd:// or tcp://HOST:PORT");
+        return null;
     }
 }

@@ -182,6 +182,7 @@ final class ImageCommand {
             ImageCatalog catalog = catalog(root);
             ImageCatalog.Match m = catalog.find(cl.getArgList().get(0));
             catalog.store().tag(target, m.root().digest());
+            dev.berth.image.ImageEvents.log(catalog.store(), "tag", m.image().id().toString(), target.familiar());
             return 0;
         } catch (IOException e) {
             return fail(e);

@@ -28,8 +28,9 @@ final class LifecycleCommand {
                 .value("t", "time", "SECONDS", "Seconds to wait after SIGTERM before SIGKILL (default 10)");
             case "kill" -> new Flags("berth kill [-s SIGNAL] CONTAINER...")
                 .value("s", "signal", "SIGNAL", "Signal to send (default KILL)");
-            case "rm" -> new Flags("berth rm [-f] CONTAINER...")
-                .bool("f", "force", "Kill a running container before removing it");
+            case "rm" -> new Flags("berth rm [-f] [-v] CONTAINER...")
+                .bool("f", "force", "Kill a running container before removing it")
+                .bool("v", "volumes", "Remove the anonymous volumes of the container");
             case "pause" -> new Flags("berth pause CONTAINER...");
             case "unpause" -> new Flags("berth unpause CONTAINER...");
             default -> new Flags("berth wait CONTAINER...");
@@ -61,7 +62,7 @@ final class LifecycleCommand {
                 switch (command) {
                     case "stop" -> engine.stop(ref, timeout);
                     case "kill" -> engine.kill(ref, signal);
-                    case "rm" -> engine.remove(ref, cl.hasOption("force"));
+                    case "rm" -> engine.remove(ref, cl.hasOption("force"), cl.hasOption("volumes"));
                     case "pause" -> engine.pause(ref);
                     case "unpause" -> engine.unpause(ref);
                     default -> {

@@ -65,6 +65,13 @@ public final class Main {
         try {
             return switch (command) {
                 case "run" -> new RunCommand(stateRoot).run(rest);
+                case "create" -> new RunCommand(stateRoot).create(rest);
+                case "start" -> new StartCommand(stateRoot).start(rest);
+                case "attach" -> new StartCommand(stateRoot).attach(rest);
+                case "restart" -> new ContainerCommand(stateRoot).restart(rest);
+                case "rename" -> new ContainerCommand(stateRoot).rename(rest);
+                case "top" -> new ContainerCommand(stateRoot).top(rest);
+                case "container" -> new ContainerCommand(stateRoot).group(rest);
                 case "exec" -> new ExecCommand(stateRoot).run(rest);
                 case "ps" -> new PsCommand(stateRoot).run(rest);
                 case "inspect" -> new InspectCommand(stateRoot).run(rest);
@@ -72,11 +79,14 @@ public final class Main {
                 case "ns" -> new NsCommand(stateRoot).run(rest);
                 case "netns" -> new NetnsCommand().run(rest);
                 case "network" -> new NetworkCommand(stateRoot).run(rest);
+                case "volume" -> new VolumeCommand(stateRoot).run(rest);
                 case "port" -> new PortCommand(stateRoot).run(rest);
                 case "completion" -> Completion.run(rest);
                 case "daemon" -> new DaemonCommand(stateRoot).run(rest);
                 case "stop", "kill", "wait", "rm", "pause", "unpause" ->
                     new LifecycleCommand(stateRoot, command).run(rest);
+                case "events" -> new EventsCommand(stateRoot).run(rest);
+                case "container-exited" -> ExitedCommand.run(stateRoot, rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
                 case "images" -> new ImagesCommand(stateRoot).run(rest);
@@ -90,6 +100,7 @@ public final class Main {
                 case "export" -> new ContainerFilesCommands(stateRoot).export(rest);
                 case "diff" -> new ContainerFilesCommands(stateRoot).diff(rest);
                 case "commit" -> new ContainerFilesCommands(stateRoot).commit(rest);
+                case "cp" -> new CpCommand(stateRoot).run(rest);
                 case "system" -> new SystemCommand(stateRoot).run(rest);
                 case "pull" -> new PullCommand(stateRoot).run(rest);
                 case "push" -> new PushCommand(stateRoot).run(rest);
@@ -121,6 +132,13 @@ public final class Main {
 
             Commands:
               run      Create and start a container from an image (the built-in "host") or --rootfs DIR
+              create   Create a container without starting it (berth start starts it)
+              start    Start created or stopped containers; -a attaches to the output
+              restart  Stop and start containers again
+              attach   Attach to a running container's output and input
+              rename   Rename a container
+              top      Show a container's processes (ps options allowed)
+              container  The container commands under docker's names: ls, run, rm, prune, ...
               exec     Run a command in a running container
               ps       List containers
               inspect  Show low-level information on containers
@@ -131,6 +149,7 @@ public final class Main {
               rm       Remove containers
               pause    Freeze every process of containers
               unpause  Thaw paused containers
+              events   Get real time events: containers, images, networks (--since, --until, -f, --format)
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
               port     List a container's published ports
@@ -145,12 +164,14 @@ public final class Main {
               export   Export a container's filesystem as a tar archive
               diff     Inspect changes to files or directories on a container's filesystem
               commit   Create a new image from a container's changes
+              cp       Copy files between a container and the host
               system   berth's disk usage: system df
               pull     Download an image from a registry
               push     Upload an image to a registry
               login    Log in to a registry (saved in docker's config.json)
               logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
+              volume   Manage volumes: create, ls, inspect, rm, prune
               ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
               netns    Named network namespaces, as ip netns keeps them
               daemon   Serve the Docker Engine API on a unix socket (docker -H unix://...)

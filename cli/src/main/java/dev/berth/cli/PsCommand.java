@@ -4,6 +4,8 @@ import dev.berth.cli.template.GoTemplate;
 import dev.berth.cli.template.TemplateException;
 import dev.berth.engine.ContainerFilter;
 import dev.berth.engine.EngineException;
+import dev.berth.engine.HumanTime;
+import dev.berth.runtime.Timestamps;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -106,13 +108,7 @@ final class PsCommand {
             cmdText = cmdText.substring(0, 19) + "…";
         }
         String status = (String) st.get("Status");
-        String human = switch (status) {
-            case "running" -> "Up " + Output.human(Output.since((String) st.get("StartedAt")));
-            case "paused" -> "Up " + Output.human(Output.since((String) st.get("StartedAt"))) + " (Paused)";
-            case "exited", "dead" -> "Exited (" + st.get("ExitCode") + ") "
-                + Output.human(Output.since((String) st.get("FinishedAt"))) + " ago";
-            default -> "Created";
-        };
+        String human = HumanTime.status(st, Timestamps.nowNanos());
         Map<String, Object> r = new LinkedHashMap<>();
         r.put("ID", noTrunc ? id : id.substring(0, 12));
         // docker's IMAGE column: the reference as given (Config.Image), not the image id

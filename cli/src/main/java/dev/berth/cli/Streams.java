@@ -21,25 +21,78 @@ public final class Streams {
 
     /** Runs until the process exits and returns its exit code. */
     public static int attach(Attachment a, boolean stdin, boolean tty) throws IOException {
+        return attach(a, stdin, tty, true, null, true);
+    }
+
+    /**
+     * As docker's attached streams: {@code closeInput} ends the container's stdin with ours
+     * (its StdinOnce), {@code detachKeys} typed on a terminal leave it running (exit 0), and
+     * {@code sigProxy} passes our signals on.
+     */
+    static int attach(Attachment a, boolean stdin, boolean tty, boolean closeInput, byte[] detachKeys,
+        boolean sigProxy) throws IOException {
         String saved = tty && Terminal.isTerminal() ? Terminal.makeRaw() : null;
         try {
-            forwardSignals(a, tty);
+            forwardSignals(a, tty, sigProxy);
+            if (tty && saved != null) {
+                int[] size = Terminal.size();
+                a.resize(size[0], size[1]);
+            }
             if (stdin) {
-                Thread t = new Thread(() -> pumpInput(a), "stdin");
+                byte[] keys = tty ? detachKeys : null; // docker reads them on a terminal only
+                Thread t = new Thread(() -> pumpInput(a, closeInput, keys), "stdin");
                 t.setDaemon(true);
                 t.start();
             }
             OutputStream out = new FileOutputStream(FileDescriptor.out);
             OutputStream err = new FileOutputStream(FileDescriptor.err);
-            int code = a.pipeOutput(out, err);
+            int code;
+            try {
+                code = a.pipeOutput(out, err);
+            } catch (IOException e) {
+                if (!a.detached()) {
+                    throw e;
+                }
+                code = 0;
+            }
+            if (a.detached()) {
+                return 0;
+            }
             return code < 0 ? ExitCodes.ENGINE : code;
         } finally {
             Terminal.restore(saved);
         }
     }
 
-    private static void forwardSignals(Attachment a, boolean tty) {
-        for (String name : FORWARDED) {
+    /**
+     * docker's --detach-keys: comma-separated keys, each one character or {@code ctrl-X} (X one
+     * of a-z @ [ \ ] ^ _); null when the text is not that.
+     */
+    static byte[] detachKeys(String spec) {
+        String[] parts = spec.split(",");
+        byte[] out = new byte[parts.length];
+        for (int i = 0; i < parts.length; i++) {
+            String k = parts[i];
+            if (k.length() == 1) {
+                out[i] = (byte) k.charAt(0);
+            } else if (k.length() == 6 && k.startsWith("ctrl-")) {
+                char c = k.charAt(5);
+                if (c >= 'a' && c <= 'z') {
+                    out[i] = (byte) (c - 'a' + 1);
+                } else if ("@[\\]^_".indexOf(c) >= 0) {
+                    out[i] = (byte) (c - '@');
+                } else {
+                    return null;
+                }
+            } else {
+                return null;
+            }
+        }
+        return out;
+    }
+
+    private static void forwardSignals(Attachment a, boolean tty, boolean proxy) {
+        for (String name : proxy ? FORWARDED : new String[0]) {
             try {
                 int n = Signals.parse(name);
                 Signal.handle(new Signal(name), s -> {
@@ -69,14 +122,45 @@ public final class Streams {
         }
     }
 
-    private static void pumpInput(Attachment a) {
+    private static void pumpInput(Attachment a, boolean closeInput, byte[] detachKeys) {
         InputStream in = new FileInputStream(FileDescriptor.in);
         byte[] buf = new byte[8192];
+        int matched = 0; // how much of the detach sequence was typed last, held back
         try {
             for (int n; (n = in.read(buf)) > 0; ) {
-                a.write(buf, 0, n);
+                if (detachKeys == null) {
+                    a.write(buf, 0, n);
+                    continue;
+                }
+                byte[] pass = new byte[n + detachKeys.length];
+                int len = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == detachKeys[matched]) {
+                        if (++matched == detachKeys.length) {
+                            if (len > 0) {
+                                a.write(pass, 0, len);
+                            }
+                            a.detach();
+                            return;
+                        }
+                        continue;
+                    }
+                    System.arraycopy(detachKeys, 0, pass, len, matched); // not the sequence after all
+                    len += matched;
+                    matched = 0;
+                    if (buf[i] == detachKeys[0]) {
+                        matched = 1;
+                    } else {
+                        pass[len++] = buf[i];
+                    }
+                }
+                if (len > 0) {
+                    a.write(pass, 0, len);
+                }
             }
-            a.closeInput();
+            if (closeInput) {
+                a.closeInput();
+            }
         } catch (IOException ignored) {
             // the container exited or the monitor went away
         }

@@ -19,8 +19,8 @@ import org.apache.commons.cli.ParseException;
  * blobs occupy in {@code ROOT/images} (a blob shared by images counted once); their
  * reclaimable part is what no container's image reaches. Containers are their directories under
  * {@code ROOT/containers} (state, logs, /etc files; a {@code --rootfs} directory belongs to the
- * user); reclaimable are those not running. berth has no named volumes and no build cache yet:
- * those rows are zero.
+ * user); reclaimable are those not running. Volumes are their files; reclaimable are those no
+ * container uses. berth has no build cache yet: that row is zero.
  */
 final class SystemCommand {
     static final String USAGE = """
@@ -97,7 +97,21 @@ final class SystemCommand {
         List<Map<String, Object>> rows = new ArrayList<>();
         rows.add(row("Images", du.images().size(), du.activeImages(), du.layersSize(), du.reclaimable()));
         rows.add(row("Containers", du.containers().size(), running, containersSize, containersReclaimable));
-        rows.add(row("Local Volumes", 0, 0, 0, 0));
+        dev.berth.engine.Volumes volumes = Engines.open(root).volumes();
+        List<dev.berth.engine.Volumes.Usage> volumeUse = volumes.usage();
+        Map<String, List<String>> volumeUsers = volumes.users();
+        long volumesSize = 0;
+        long volumesReclaimable = 0;
+        int volumesActive = 0;
+        for (dev.berth.engine.Volumes.Usage u : volumeUse) {
+            volumesSize += u.size();
+            if (u.refCount() > 0) {
+                volumesActive++;
+            } else {
+                volumesReclaimable += u.size();
+            }
+        }
+        rows.add(row("Local Volumes", volumeUse.size(), volumesActive, volumesSize, volumesReclaimable));
         rows.add(row("Build Cache", 0, 0, 0, 0));
         if (!verbose) {
             System.out.print(ListFormat.render(format, TABLE, HEADERS, rows));
@@ -128,7 +142,11 @@ final class SystemCommand {
         List<Map<String, Object>> containerRows = new ArrayList<>();
         for (ImageAdmin.ContainerUse c : du.containers()) {
             Map<String, Object> r = new LinkedHashMap<>(PsCommand.row(c.state(), false));
-            r.put("LocalVolumes", "0");
+            int used = 0;
+            for (List<String> ids : volumeUsers.values()) {
+                used += ids.contains(String.valueOf(c.state().get("Id"))) ? 1 : 0;
+            }
+            r.put("LocalVolumes", String.valueOf(used));
             r.put("Size", Output.humanSize4(c.size()));
             containerRows.add(r);
         }
@@ -138,7 +156,11 @@ final class SystemCommand {
             "table {{.ID}}\t{{.Image}}\t{{.Command}}\t{{.LocalVolumes}}\t{{.Size}}\t{{.RunningFor}}\t{{.Status}}\t{{.Names}}",
             containerHeaders, containerRows));
         out.append("\nLocal Volumes space usage:\n\n");
-        out.append(Output.tabs(List.of("VOLUME NAME\tLINKS\tSIZE")));
+        List<String> volumeLines = new ArrayList<>(List.of("VOLUME NAME\tLINKS\tSIZE"));
+        for (dev.berth.engine.Volumes.Usage u : volumeUse) {
+            volumeLines.add(u.volume().get("Name") + "\t" + u.refCount() + "\t" + Output.humanSize4(u.size()));
+        }
+        out.append(Output.tabs(volumeLines));
         out.append("\nBuild cache usage: 0B\n\n");
         out.append(Output.tabs(List.of("CACHE ID\tCACHE TYPE\tSIZE\tCREATED\tLAST USED\tUSAGE\tSHARED")));
         System.out.print(out);

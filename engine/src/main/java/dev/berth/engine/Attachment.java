@@ -2,6 +2,7 @@ package dev.berth.engine;
 
 import dev.berth.runtime.WaitStatus;
 import dev.berth.runtime.stage.Frame;
+import dev.berth.runtime.stage.FrameLink;
 import dev.berth.runtime.stage.Protocol;
 import dev.berth.runtime.stage.StageSession;
 import java.io.IOException;
@@ -11,13 +12,14 @@ import java.nio.ByteOrder;
 
 /**
  * The streams of a started process (a container or an exec): output out, input, signals and
- * terminal size in. It talks to the monitor over the stage's pipes.
+ * terminal size in. It talks to the monitor over the stage's pipes (the process that started
+ * it) or over the monitor's control socket (any other: {@link Engine#attach}).
  */
 public class Attachment implements AutoCloseable {
-    private final StageSession session;
+    private final FrameLink session;
     private volatile boolean detached;
 
-    Attachment(StageSession session) {
+    Attachment(FrameLink session) {
         this.session = session;
     }
 
@@ -83,6 +85,11 @@ public class Attachment implements AutoCloseable {
     /** Sends {@code signal} to the process (the container's PID 1, or the exec'd process). */
     public void signal(int signal) throws IOException {
         session.send(Frame.ofInt(Protocol.F_SIGNAL, signal));
+    }
+
+    /** True once {@link #detach} was called: an end of the output is then no exit. */
+    public boolean detached() {
+        return detached;
     }
 
     /** Stops listening; the process runs on under its monitor. */

@@ -23,9 +23,10 @@ public final class Container extends Attachment {
     private final boolean autoRemove;
     private final String network;
     private final java.util.List<String> warnings;
+    private final boolean restartPolicy;
 
     Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove,
-        String network, java.util.List<String> warnings) {
+        String network, java.util.List<String> warnings, boolean restartPolicy) {
         super(session);
         this.engine = engine;
         this.id = id;
@@ -34,6 +35,7 @@ public final class Container extends Attachment {
         this.autoRemove = autoRemove;
         this.network = network;
         this.warnings = java.util.List.copyOf(warnings);
+        this.restartPolicy = restartPolicy;
     }
 
     /** Where berth did not do exactly what was asked, and why (docker prints these as WARNING). */
@@ -56,12 +58,43 @@ public final class Container extends Attachment {
 
     @Override
     protected int exited(int code) throws IOException {
+        if (detached()) {
+            return code; // the end of a detached stream: the container runs on
+        }
         Trace.mark("exited");
         int result = code >= 0 ? code : engine.exitCodeOf(id);
         if (autoRemove && engine.removeExited(id, name, network)) {
             confirmRemoved();
+        } else if (!autoRemove) {
+            engine.volumesExited(id);
+        }
+        if (restartPolicy) {
+            applyPolicy();
         }
         Trace.mark("removed");
         return result;
+    }
+
+    /**
+     * A daemon restarts the container itself (and tells the monitor its exit command need not
+     * run); anyone else lets go at once, so that the monitor's exit command applies the policy.
+     */
+    private void applyPolicy() {
+        java.util.function.Consumer<Container> restarted = engine.restartsInProcess();
+        if (restarted == null) {
+            detach();
+            return;
+        }
+        confirmRemoved();
+        Thread.ofVirtual().name("restart-" + id.substring(0, 12)).start(() -> {
+            try {
+                Container next = engine.restartAfterExit(id);
+                if (next != null) {
+                    restarted.accept(next);
+                }
+            } catch (EngineException | RuntimeException e) {
+                System.err.println("berth: cannot restart container " + name + ": " + e.getMessage());
+            }
+        });
     }
 }

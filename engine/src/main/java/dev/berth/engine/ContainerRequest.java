@@ -34,6 +34,7 @@ public final class ContainerRequest implements ResourceLimits {
     boolean tty;
     boolean stdin;
     boolean autoRemove;
+    RestartPolicy restart = RestartPolicy.NO;
     boolean init;
     boolean readOnly;
     int rows = 24;
@@ -179,6 +180,12 @@ public final class ContainerRequest implements ResourceLimits {
 
     public ContainerRequest autoRemove(boolean autoRemove) {
         this.autoRemove = autoRemove;
+        return this;
+    }
+
+    /** docker's --restart: what happens when the container exits (see {@link RestartPolicy}). */
+    public ContainerRequest restart(RestartPolicy policy) {
+        this.restart = policy == null ? RestartPolicy.NO : policy;
         return this;
     }
 

@@ -55,6 +55,7 @@ public final class Engine {
     private final Path hostEtc;
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
+    private volatile java.util.function.Consumer<Container> restarted;
 
     private Engine(Store store, Path hostEtc) {
         this.store = store;
@@ -112,6 +113,35 @@ public final class Engine {
         return this;
     }
 
+    /**
+     * This engine lives on (a daemon): it applies the restart policies of the containers it
+     * started itself, when it sees them exit, instead of leaving it to their monitors' exit
+     * command (a JVM per restart). {@code restarted} gets each container it started again,
+     * attached; it must read its output (or detach it).
+     */
+    public Engine withRestartsInProcess(java.util.function.Consumer<Container> restarted) {
+        this.restarted = restarted;
+        return this;
+    }
+
+    /** Where this engine's in-process restarts go; null when the monitors' exit command does them. */
+    java.util.function.Consumer<Container> restartsInProcess() {
+        return restarted;
+    }
+
+    /** The event log under this engine's root ({@code docker events}). */
+    public dev.berth.runtime.events.EventLog events() {
+        return dev.berth.runtime.events.EventLog.at(store.root());
+    }
+
+    /**
+     * Logs an event of a container with its usual attributes (labels, image, name) and
+     * {@code extra}; for what a face does beyond the engine's own calls (docker restart).
+     */
+    public void logEvent(String ref, String action, Map<String, String> extra) throws EngineException {
+        Events.container(this, inspect(ref), action, extra);
+    }
+
     /** Pulls an image that is not in the store (the registry client's hook; none by default). */
     public interface Puller {
         /** Fetches {@code reference} (normalised, e.g. docker.io/library/busybox:latest) into the store. */
@@ -152,13 +182,25 @@ public final class Engine {
         }
     }
 
-    /** A container {@link #start} starts (again): made by {@link #create}, its state before. */
-    private record Again(String id, String name, Path dir, Map<String, Object> before) {}
+    /** docker refuses a restart policy on a container that is removed when it exits. */
+    private static void checkRestart(ContainerRequest r) throws EngineException {
+        if (r.autoRemove && !r.restart.isNo()) {
+            throw new EngineException.InvalidArgument("conflicting options: --restart and --rm; a container"
+                + " removed when it exits cannot be restarted, drop one of them");
+        }
+    }
+
+    /**
+     * A container {@link #start} starts (again): made by {@link #create}, its state before, and
+     * whether its restart policy starts it (which keeps its restart count).
+     */
+    private record Again(String id, String name, Path dir, Map<String, Object> before, boolean byPolicy) {}
 
     private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
         throws EngineException {
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
+        checkRestart(r);
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = null;
@@ -189,6 +231,11 @@ public final class Engine {
         try {
             if (again == null) {
                 name = claimName(name, id);
+                if (!r.autoRemove) { // kept for start and restart, as create keeps it
+                    r.name = name;
+                    RequestFile.write(dir, r, false);
+                    Trace.mark("request kept");
+                }
             }
             ImageRootfs.Prepared prepared = null;
             List<String> warnings = new ArrayList<>();
@@ -199,13 +246,17 @@ public final class Engine {
             created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
             if (again != null) {
                 created.state().put("Created", again.before().get("Created"));
+                created.state().put("RestartCount", again.byPolicy() ? again.before().get("RestartCount") : 0);
             }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
-            return start(created);
+            return start(created, again == null, again != null && again.byPolicy());
         } catch (EngineException | IOException | RuntimeException e) {
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
+            if (keep) {
+                volumesExited(id); // the command never ran: nothing holds a volume's mount
+            }
             if (!keep && again != null && !r.autoRemove) {
                 undoStart(id, network, again.before(), e); // the container stays, as docker keeps it
             } else if (!keep) {
@@ -259,12 +310,13 @@ public final class Engine {
      * request saved, so that {@link #start} can start it from any process. Returns its id.
      */
     public String create(ContainerRequest r) throws EngineException {
-        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, null) : null;
+        ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image) ? ImageRootfs.resolve(this, r, puller) : null;
         if (img == null) {
             rootfs(r);
         }
         Applied applied = Applied.of(r, img == null ? null : img.image().config());
         checkApplied(applied);
+        checkRestart(r);
         networkMode(r, namespaces(r));
         if (r.name != null) {
             Names.validate(r.name);
@@ -275,8 +327,15 @@ public final class Engine {
             Path dir = store.create(id, cgroupPath(id));
             name = claimName(r.name, id);
             r.name = name;
+            MountParser parsed = parseMounts(r, img);
+            VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
-            store.write(id, Inspect.created(id, name, r, dir, applied));
+            Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
+            if (img != null) { // the image id, as a started one has it (rmi checks it; Config.Image keeps the name)
+                state.put("Image", img.image().id().toString());
+            }
+            store.write(id, state);
+            Events.container(this, state, "create");
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
             discard(id, name, null, e);
@@ -294,6 +353,15 @@ public final class Engine {
      * it exits, as after {@link #run}.
      */
     public Container start(String ref) throws EngineException {
+        return start(ref, false);
+    }
+
+    /**
+     * {@code byPolicy}: the restart policy's start ({@link Restarts}), which happens only if the
+     * container still waits for it (status restarting, not stopped by hand meanwhile: else null)
+     * and keeps its restart count; a start by hand resets both, as docker's does.
+     */
+    Container start(String ref, boolean byPolicy) throws EngineException {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         String name = Inspect.name(s);
@@ -302,10 +370,16 @@ public final class Engine {
             if (s == null) {
                 throw new EngineException.NotFound("no such container: " + ref);
             }
+            Path dir = store.dir(id);
+            if (byPolicy && (!"restarting".equals(Inspect.state(s).get("Status")) || Restarts.stoppedByHand(dir))) {
+                return null;
+            }
             if (Inspect.isRunning(s)) {
                 throw new EngineException.InvalidState("container " + name + " is already running");
             }
-            Path dir = store.dir(id);
+            if (!byPolicy) {
+                Restarts.reset(dir);
+            }
             ContainerRequest r = RequestFile.read(dir);
             if (r == null) {
                 throw new EngineException.InvalidState("container " + name + " was made by run, which keeps"
@@ -317,7 +391,7 @@ public final class Engine {
             ImageRootfs.Resolved img = r.rootfs == null && !"host".equals(r.image)
                 ? ImageRootfs.resolve(this, r, null) : null;
             return run(r, img, Applied.of(r, img == null ? null : img.image().config()), false,
-                new Again(id, name, dir, s));
+                new Again(id, name, dir, s, byPolicy));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot lock container " + name + ": " + e.getMessage(), e);
         }
@@ -331,6 +405,7 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
+            volumesExited(id);
             Files.deleteIfExists(store.dir(id).resolve("exit"));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot clean up the last run of " + id + ": " + e.getMessage(), e);
@@ -349,6 +424,7 @@ public final class Engine {
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
+        volumesExited(id);
         try {
             Map<String, Object> st = Inspect.state(before);
             st.put("Error", String.valueOf(cause.getMessage()));
@@ -428,9 +504,8 @@ public final class Engine {
         }
     }
 
-    /** -v, --mount, --tmpfs and --device; targets in a rootfs resolved inside it, never out of it. */
-    private static List<MountSpec> mounts(ContainerRequest r, Rootfs rootfs, dev.berth.image.LayerView view)
-        throws EngineException {
+    /** -v, --mount, --tmpfs, --device and the image's Volumes, parsed. */
+    private static MountParser parseMounts(ContainerRequest r, ImageRootfs.Resolved img) throws EngineException {
         MountParser parser = new MountParser();
         for (String v : r.volumes) {
             parser.volume(v);
@@ -444,6 +519,21 @@ public final class Engine {
         for (String d : r.devices) {
             parser.device(d);
         }
+        if (img != null && img.image().config().containerConfig() != null
+            && img.image().config().containerConfig().get("Volumes") instanceof Map<?, ?> vols) {
+            List<String> paths = new ArrayList<>();
+            for (Object k : vols.keySet()) {
+                paths.add(String.valueOf(k));
+            }
+            paths.sort(null);
+            parser.imageVolumes(paths);
+        }
+        return parser;
+    }
+
+    /** The parsed mounts with targets in a rootfs resolved inside it, never out of it. */
+    private static List<MountSpec> mounts(MountParser parser, Rootfs rootfs, dev.berth.image.LayerView view)
+        throws EngineException {
         if (!(rootfs instanceof Rootfs.Directory) && view == null) {
             return parser.mounts;
         }
@@ -519,12 +609,31 @@ public final class Engine {
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
             procs.add(f.toString());
         }
+        MountParser parsed = parseMounts(r, img);
+        List<MountSpec> mountSpecs = new ArrayList<>(mounts(parsed, rootfs, prepared == null ? null : prepared.view()));
+        List<String> volumeTargets = new ArrayList<>();
+        for (VolumeMounts.Wanted w : parsed.volumes) {
+            volumeTargets.add(mountSpecs.get(w.index()).destination());
+        }
+        long[] shift = maps != null && !rootless() ? new long[] {maps[0].outside(), maps[1].outside()} : null;
+        List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, volumeTargets,
+            copySource(rootfs), shift);
+        for (VolumeMounts.Resolved v : volumes) {
+            MountSpec m = mountSpecs.get(v.wanted().index());
+            mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
+                v.wanted().readOnly(), false));
+        }
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mounts(r, rootfs, prepared == null ? null : prepared.view()), procs);
+            r.sysctls, mountSpecs, procs);
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
             exit.addAll(List.of("rm", "-f", id));
+        } else if (!r.restart.isNo() && !exitCommand.isEmpty()) {
+            // podman's way without a daemon: the monitor runs berth, which applies the policy;
+            // an engine still attached when it exits (a daemon) may do it instead (Container.exited)
+            exit = new ArrayList<>(exitCommand);
+            exit.addAll(List.of(Restarts.EXIT_COMMAND, id));
         }
         boolean onPasta = Pasta.isMode(networkMode);
         Networking.Plan network = networkMode == null || onPasta ? null : Networking.reserve(store.root(), id, r, applied.expose());
@@ -552,6 +661,7 @@ public final class Engine {
         // until then a crash leaves no process, since the stage abandons a container whose
         // engine goes away before F_GO
         Map<String, Object> state = Inspect.initial(id, name, r, config, envList, applied);
+        VolumeMounts.inspect(state, volumes, volumeTargets);
         if (img != null) {
             Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());
         }
@@ -569,10 +679,52 @@ public final class Engine {
             Json.map(state, "HostConfig").put("NetworkMode", Pasta.MODE);
             state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
+        program.add(Protocol.OP_EVENT_LOG, "log the container's die event", Events.dieRecord(this, state, procs));
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
-    private Container start(Created c) throws EngineException, IOException {
+    /** What a new volume is filled from (docker's copy-up): the image's files as the container sees them. */
+    private static dev.berth.image.LayerStack copySource(Rootfs rootfs) {
+        if (rootfs instanceof Rootfs.Overlay o) {
+            List<dev.berth.image.LayerStack.Layer> layers = new ArrayList<>();
+            layers.add(dev.berth.image.LayerStack.Layer.upper(o.upper(), o.userXattr()));
+            for (int i = o.lowers().size() - 1; i >= 0; i--) {
+                layers.add(dev.berth.image.LayerStack.Layer.snapshot(o.lowers().get(i)));
+            }
+            return new dev.berth.image.LayerStack(layers);
+        }
+        if (rootfs instanceof Rootfs.Directory d) {
+            return new dev.berth.image.LayerStack(List.of(dev.berth.image.LayerStack.Layer.plain(d.path())));
+        }
+        return null; // the host image: its directories are the host's, nothing to copy
+    }
+
+    /**
+     * Volumes (docker volume): named volumes of the local driver under {@code ROOT/volumes},
+     * which containers mount with -v NAME:PATH, --mount type=volume or their image's Volumes.
+     */
+    public Volumes volumes() throws EngineException {
+        return new Volumes(this);
+    }
+
+    /** The container's processes are gone: unmounts its volumes with options no one else runs on. */
+    void volumesExited(String id) {
+        Path dir = store.dir(id);
+        if (!Files.exists(dir.resolve(VolumeMounts.USES))) {
+            return;
+        }
+        try {
+            VolumeMounts.release(this, id, dir, false, false);
+        } catch (EngineException e) {
+            // the next volume command or run unmounts it (Volumes.sweep)
+        }
+    }
+
+    /**
+     * {@code fresh}: a new container ({@code run}), whose create is logged too; {@code restart}:
+     * its restart policy starts it again, logged as a restart after the start.
+     */
+    private Container start(Created c, boolean fresh, boolean restart) throws EngineException, IOException {
         Path dir = store.dir(c.id());
         StageSession session;
         long pid;
@@ -587,6 +739,7 @@ public final class Engine {
             Trace.mark("container set up");
             if (c.network() != null) {
                 Networking.connect(c.network(), pid);
+                Events.network(this, c.network().network().id(), c.network().network().name(), "connect", c.id());
                 Trace.mark("network connected");
             } else if (c.pasta() != null) {
                 Pasta.Running pasta = Pasta.start(c.pasta(), dir, c.pastaNetns(), pid, rootless());
@@ -595,6 +748,14 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            if (fresh) {
+                Events.container(this, c.state(), "create");
+            }
+            // before the command runs: its die, which the monitor logs, comes after
+            Events.container(this, c.state(), "start");
+            if (restart) {
+                Events.container(this, c.state(), "restart");
+            }
             session.go();
             session.awaitStarted();
             Trace.mark("command started");
@@ -605,7 +766,8 @@ public final class Engine {
             session.kill();
             throw e;
         }
-        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings());
+        return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings(),
+            !RestartPolicy.of(c.state()).isNo());
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -621,6 +783,7 @@ public final class Engine {
             : "exec: \"" + e.detail() + "\": " + dev.berth.linux.Errno.describe(e.errno());
         Inspect.exited(c.state(), notFound ? 127 : 126, msg);
         store.write(c.id(), c.state());
+        Events.container(this, c.state(), "die", Map.of("exitCode", String.valueOf(notFound ? 127 : 126)));
         return new EngineException.CommandFailed(msg, notFound, e);
     }
 
@@ -643,6 +806,11 @@ public final class Engine {
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
+        try { // the volumes made for this run go with it; named ones that were there stay
+            VolumeMounts.release(this, id, store.dir(id), true, true);
+        } catch (RuntimeException | EngineException e) {
+            cause.addSuppressed(e);
+        }
         try {
             dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id); // the overlay's upper and work directories with it
@@ -651,7 +819,7 @@ public final class Engine {
         }
     }
 
-    private String claimName(String name, String id) throws IOException, EngineException {
+    String claimName(String name, String id) throws IOException, EngineException {
         if (name == null) {
             for (int i = 0; i < 10; i++) {
                 String n = Names.random();
@@ -864,6 +1032,7 @@ public final class Engine {
      * command then tries.
      */
     boolean removeExited(String id, String name, String network) {
+        Map<String, Object> s = store.exists(id) ? load(id) : null;
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {
@@ -877,8 +1046,14 @@ public final class Engine {
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
             releaseNetwork(id, network == null && connected ? "" : network, null);
+            if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) { // docker's run --rm: anonymous volumes too
+                VolumeMounts.release(this, id, store.dir(id), true, false);
+            }
             dev.berth.image.Snapshots.release(store.root(), id);
             store.delete(id);
+            if (s != null) {
+                Events.container(this, s, "destroy");
+            }
             return true;
         } catch (IOException | EngineException e) {
             return false;
@@ -906,16 +1081,92 @@ public final class Engine {
 
     /** SIGTERM (or the stop signal), then SIGKILL after {@code timeoutSeconds}. */
     public void stop(String ref, int timeoutSeconds) throws EngineException {
-        Lifecycle.stop(this, inspect(ref), timeoutSeconds);
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds);
+        volumesExited((String) s.get("Id"));
+    }
+
+    /** {@code signal} first instead of the stop signal (docker stop -s); a negative timeout waits for ever. */
+    public void stop(String ref, int timeoutSeconds, int signal) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds, signal);
+        volumesExited((String) s.get("Id"));
+    }
+
+    /**
+     * Stops a running container (as {@link #stop(String, int, int)}) and starts it again: same
+     * id, name and request, a new process (docker restart). The handle is attached to its output.
+     */
+    public Container restart(String ref, int timeoutSeconds, int signal) throws EngineException {
+        Map<String, Object> s = inspect(ref);
+        Lifecycle.stop(this, s, timeoutSeconds, signal < 0 ? Inspect.stopSignal(s) : signal);
+        return start((String) s.get("Id"));
+    }
+
+    /**
+     * Attaches to a running container from any process (docker attach), through its monitor:
+     * its output and exit from now on, its input (when it was started with stdin open),
+     * signals and terminal size. {@link Attachment#pipeOutput} returns the container's exit code.
+     */
+    public Attachment attach(String ref) throws EngineException {
+        return Lifecycle.attach(this, inspect(ref));
+    }
+
+    /** Gives the container a new name (docker rename); the old one is free afterwards. */
+    public void rename(String ref, String newName) throws EngineException {
+        Rename.rename(this, ref, newName);
+    }
+
+    /**
+     * Removes every container that is not running (docker container prune), narrowed by
+     * {@code filters}: {@code until}, {@code label}, {@code label!} with docker's values.
+     */
+    public Prune.Result prune(Map<String, List<String>> filters) throws EngineException {
+        return Prune.run(this, filters);
+    }
+
+    /** The container's processes as the host's {@code ps} shows them with {@code psArgs} (docker top). */
+    public Top top(String ref, List<String> psArgs) throws EngineException {
+        return Top.of(this, ref, psArgs);
+    }
+
+    /**
+     * Applies the restart policy after the container's exit, as its monitor's exit command does
+     * in a JVM of its own: waits out the back-off and starts it again. Null when the policy does
+     * not restart it (or someone else did first).
+     */
+    public Container restartAfterExit(String ref) throws EngineException {
+        return Restarts.afterExit(this, resolve(ref));
+    }
+
+    /**
+     * What a daemon does when it starts: containers whose policy brings them back (always;
+     * unless-stopped not stopped by hand; on-failure after a failure) and that are not running
+     * are started. Returns them, started; failures are reported and skipped.
+     */
+    public List<Container> restartAtBoot(java.util.function.Consumer<String> report) {
+        return Restarts.atBoot(this, report);
     }
 
     /** Blocks until the container exits and returns its exit code. */
     public int await(String ref) throws EngineException {
-        return Lifecycle.await(this, inspect(ref));
+        Map<String, Object> s = inspect(ref);
+        int code = Lifecycle.await(this, s);
+        volumesExited((String) s.get("Id"));
+        return code;
     }
 
     /** Removes a container; a running one only with {@code force} (it is killed first). */
     public void remove(String ref, boolean force) throws EngineException {
+        remove(ref, force, false);
+    }
+
+    /**
+     * Removes a container; a running one only with {@code force} (it is killed first). Its
+     * anonymous volumes go too with {@code volumes} (docker rm -v), or when it was made to be
+     * removed (--rm); named volumes always stay.
+     */
+    public void remove(String ref, boolean force, boolean volumes) throws EngineException {
         Map<String, Object> s = inspect(ref);
         String id = (String) s.get("Id");
         if (Inspect.isRunning(s)) {
@@ -936,6 +1187,7 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
             }
+            VolumeMounts.release(this, id, store.dir(id), volumes || Inspect.autoRemove(s), false);
             // the overlay was mounted in the container's mount namespace, gone with its
             // processes: what is left is its upper and work directories, in the container's
             dev.berth.image.Snapshots.release(store.root(), id);
@@ -943,6 +1195,7 @@ public final class Engine {
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
+        Events.container(this, s, "destroy");
     }
 
     /** Freezes every process of a running container (docker pause). */
@@ -972,11 +1225,35 @@ public final class Engine {
     }
 
     /**
+     * One detailed reading for docker's stats API: {@link #usage}'s, with the cgroup's counters
+     * and each interface of the container's network namespace.
+     */
+    public Stats stats(String ref) throws EngineException {
+        return Stats.read(inspect(ref));
+    }
+
+    /**
      * Writes the container's whole file tree as a tar (docker export), running or not: its
      * image's layers and its own changes as overlayfs merges them, or its copy.
      */
     public void export(String ref, java.io.OutputStream out) throws EngineException {
         ContainerFiles.export(this, ref, out);
+    }
+
+    /** docker's {@code HEAD /containers/{id}/archive}: the stat of {@code path}, its last symlink not followed. */
+    public PathStat statPath(String ref, String path) throws EngineException {
+        return ContainerArchive.stat(this, ref, path);
+    }
+
+    /** docker's {@code GET /containers/{id}/archive}: the stat, then the tar; close it when done. */
+    public ContainerArchive.Reader archive(String ref, String path) throws EngineException {
+        return ContainerArchive.read(this, ref, path);
+    }
+
+    /** docker's {@code PUT /containers/{id}/archive}: {@code tar} extracted into the directory {@code path}. */
+    public long extractArchive(String ref, String path, java.io.InputStream tar, boolean noOverwriteDirNonDir,
+        boolean copyUidGid) throws EngineException {
+        return ContainerArchive.extract(this, ref, path, tar, noOverwriteDirNonDir, copyUidGid);
     }
 
     /** What the container changed in its image's files (docker container diff). */

@@ -65,7 +65,15 @@ final class Exec {
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
             r.tty, r.stdin, false, r.rows, r.cols, Confinement.forExec(Json.map(s, "HostConfig")));
         Program program = ProgramCompiler.compileExec(joins, cgroupProcs(Engine.cgroupPath(s)), proc);
-        return launch(program, engine.dir((String) s.get("Id")).resolve("monitor.log"), "container " + name);
+        // docker's: the action names the command, execID the instance
+        String execId = r.id != null ? r.id : Names.newId();
+        String command = String.join(" ", r.command);
+        Map<String, String> attrs = Map.of("execID", execId);
+        Events.container(engine, s, "exec_create: " + command, attrs);
+        Attachment a = launch(program, engine.dir((String) s.get("Id")).resolve("monitor.log"), "container " + name,
+            code -> Events.container(engine, s, "exec_die", Map.of("execID", execId, "exitCode", String.valueOf(code))));
+        Events.container(engine, s, "exec_start: " + command, attrs);
+        return a;
     }
 
     /** The container's cgroup.procs files, so that an exec counts against its limits (as docker's does). */
@@ -144,13 +152,30 @@ final class Exec {
     }
 
     static Attachment launch(Program program, Path log, String what) throws EngineException {
+        return launch(program, log, what, null);
+    }
+
+    /** {@code onExit} (may be null) learns the exit code, when whoever reads the output sees it. */
+    static Attachment launch(Program program, Path log, String what, java.util.function.IntConsumer onExit)
+        throws EngineException {
         StageSession session = null;
         try {
             session = StageSession.start(program, log);
             session.awaitCreated();
             session.go();
             session.awaitStarted();
-            return new Attachment(session);
+            if (onExit == null) {
+                return new Attachment(session);
+            }
+            return new Attachment(session) {
+                @Override
+                protected int exited(int code) {
+                    if (code >= 0) {
+                        onExit.accept(code);
+                    }
+                    return code;
+                }
+            };
         } catch (StageException e) {
             kill(session);
             boolean execStep = e.step() >= 0 && e.step() < program.records().size()

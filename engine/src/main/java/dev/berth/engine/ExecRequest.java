@@ -14,6 +14,7 @@ public final class ExecRequest {
     boolean stdin;
     int rows = 24;
     int cols = 80;
+    String id;
 
     private ExecRequest(List<String> command) {
         this.command = List.copyOf(command);
@@ -51,6 +52,12 @@ public final class ExecRequest {
     public ExecRequest terminalSize(int rows, int cols) {
         this.rows = rows;
         this.cols = cols;
+        return this;
+    }
+
+    /** The exec instance's id in its events ({@code execID}); a random one when not given. */
+    public ExecRequest id(String execId) {
+        this.id = execId;
         return this;
     }
 

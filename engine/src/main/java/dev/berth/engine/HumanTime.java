@@ -1,6 +1,8 @@
 package dev.berth.engine;
 
+import dev.berth.runtime.Timestamps;
 import java.time.Duration;
+import java.util.Map;
 
 /** Times as docker prints them, for the CLI's tables and the API's container list alike. */
 public final class HumanTime {
@@ -35,5 +37,27 @@ public final class HumanTime {
             return h / 24 / 30 + " months";
         }
         return h / 24 / 365 + " years";
+    }
+
+    /** docker's status column: "Up 3 minutes", "Up 2 hours (Paused)", "Exited (1) 2 hours ago", "Created". */
+    public static String status(Map<String, Object> state, long nowNanos) {
+        switch (String.valueOf(state.get("Status"))) {
+            case "running":
+                return "Up " + since(state.get("StartedAt"), nowNanos);
+            case "paused":
+                return "Up " + since(state.get("StartedAt"), nowNanos) + " (Paused)";
+            case "exited":
+                return "Exited (" + state.get("ExitCode") + ") " + since(state.get("FinishedAt"), nowNanos) + " ago";
+            case "dead":
+                return "Dead";
+            default:
+                return "Created";
+        }
+    }
+
+    /** How long ago an RFC 3339 time was, as {@link #duration}. */
+    public static String since(Object rfc3339, long nowNanos) {
+        long then = Timestamps.parse(String.valueOf(rfc3339));
+        return duration(Duration.ofNanos(then < 0 ? 0 : Math.max(0, nowNanos - then)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.berth.engine;
 
 import dev.berth.image.Image;
+import dev.berth.image.ImageCatalog;
 import dev.berth.image.ImageException;
 import dev.berth.image.ImageRef;
 import dev.berth.image.ImageStore;
@@ -45,6 +46,9 @@ final class ImageRootfs {
 
     /** The image {@code r} names; {@link EngineException.NotFound} with docker's words when it is not in the store. */
     static Resolved resolve(Engine engine, ContainerRequest r, Engine.Puller puller) throws EngineException {
+        if (r.image.startsWith("sha256:") || (r.image.length() == 64 && hex(r.image))) {
+            return byId(engine, r);
+        }
         ImageRef ref;
         try {
             ref = ImageRef.parse(r.image);
@@ -55,6 +59,12 @@ final class ImageRootfs {
         Image image;
         try {
             image = find(store, ref);
+            if (image == null && hex(r.image)) { // a short image id, tried after the name as docker does
+                Resolved byId = byIdPrefix(engine, r, ref);
+                if (byId != null) {
+                    return byId;
+                }
+            }
             if (image == null && puller != null) {
                 puller.pull(ref.toString()); // the hook for pulling (berth run --pull missing)
                 image = find(store, ref);
@@ -72,6 +82,44 @@ final class ImageRootfs {
             throw new EngineException.InvalidArgument("image " + ref.familiar() + " is for " + os + ", not linux");
         }
         return new Resolved(r.image, ref, image);
+    }
+
+    /** A full image id, {@code sha256:HEX} or 64 hex digits: never pulled, as docker never pulls one. */
+    private static Resolved byId(Engine engine, ContainerRequest r) throws EngineException {
+        try {
+            ImageCatalog.Match m = new ImageCatalog(engine.images(), Platform.current()).find(r.image);
+            if (m.image().image() != null) {
+                return new Resolved(r.image, m.root().tags().isEmpty() ? null : m.root().tags().get(0), m.image().image());
+            }
+        } catch (ImageException.NotFound | ImageException.InvalidReference e) {
+            // below
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot read image " + r.image + ": " + e.getMessage(), e);
+        }
+        throw new EngineException.NotFound("no such image: " + r.image + ": give the id of an image in the store"
+            + " (berth images --no-trunc)");
+    }
+
+    /** The image whose id starts with the hex digits of {@code r.image}, or null. */
+    private static Resolved byIdPrefix(Engine engine, ContainerRequest r, ImageRef ref) throws EngineException, IOException {
+        try {
+            ImageCatalog.Match m = new ImageCatalog(engine.images(), Platform.current()).find(r.image);
+            return m.byId() && m.image().image() != null ? new Resolved(r.image, ref, m.image().image()) : null;
+        } catch (ImageException.NotFound e) {
+            return null;
+        } catch (ImageException.Conflict e) {
+            throw new EngineException.Conflict(e.getMessage());
+        }
+    }
+
+    private static boolean hex(String s) {
+        for (int i = 0; i < s.length(); i++) {
+            char c = s.charAt(i);
+            if (!(c >= '0' && c <= '9' || c >= 'a' && c <= 'f')) {
+                return false;
+            }
+        }
+        return !s.isEmpty();
     }
 
     private static Image find(ImageStore store, ImageRef ref) throws IOException {
@@ -140,7 +188,7 @@ final class ImageRootfs {
         }
         Rootfs.Overlay o = new Rootfs.Overlay(use.dirs(), upper, work, merged, m.userXattr(), readOnly);
         if (o.options().length() > 4000) { // mount(2) takes one page of options
-            throw new EngineException.InvalidArgument("image " + img.ref().familiar() + " has too many layers ("
+            throw new EngineException.InvalidArgument("image " + img.reference() + " has too many layers ("
                 + use.dirs().size() + ") for one overlay mount; flatten it, or run it with " + SNAPSHOTTER_ENV + "=copy");
         }
         List<String> lowerTopFirst = new ArrayList<>();

@@ -44,6 +44,7 @@ final class Inspect {
         s.put("Platform", "linux");
         Map<String, Object> host = new LinkedHashMap<>();
         host.put("AutoRemove", r.autoRemove);
+        host.put("RestartPolicy", r.restart.toJson());
         host.put("Init", r.init);
         host.put("ReadonlyRootfs", r.readOnly);
         host.put("Privileged", r.privileged);
@@ -182,6 +183,7 @@ final class Inspect {
         s.put("Platform", "linux");
         Map<String, Object> host = new LinkedHashMap<>();
         host.put("AutoRemove", r.autoRemove);
+        host.put("RestartPolicy", r.restart.toJson());
         host.put("Privileged", r.privileged);
         host.put("NetworkMode", r.network != null ? r.network
             : r.namespaces.get(NsKind.NET) != null ? r.namespaces.get(NsKind.NET) : "none");

@@ -18,6 +18,9 @@ final class Lifecycle {
             throw new EngineException.InvalidState("cannot kill container " + Inspect.name(s)
                 + ": it is not running");
         }
+        Restarts.markStoppedByHand(engine.dir(id));
+        // before the signal: the die it causes is logged by the monitor, after this
+        Events.container(engine, s, "kill", Map.of("signal", String.valueOf(signal)));
         try (MonitorClient m = MonitorClient.connect(engine.dir(id))) {
             m.signal(signal);
         } catch (IOException e) {
@@ -37,18 +40,30 @@ final class Lifecycle {
     }
 
     static void stop(Engine engine, Map<String, Object> s, int timeoutSeconds) throws EngineException {
+        stop(engine, s, timeoutSeconds, Inspect.stopSignal(s));
+    }
+
+    /** {@code signal} first (docker stop -s), then SIGKILL after {@code timeoutSeconds}; a negative timeout waits for ever. */
+    static void stop(Engine engine, Map<String, Object> s, int timeoutSeconds, int signal) throws EngineException {
+        String id = (String) s.get("Id");
+        if ("restarting".equals(Inspect.state(s).get("Status"))) {
+            if (Restarts.cancel(engine, id)) { // it waited for its restart: it stays stopped
+                Events.container(engine, s, "stop");
+            }
+            return;
+        }
         if (!Inspect.isRunning(s)) {
             return;
         }
-        String id = (String) s.get("Id");
         try {
-            kill(engine, s, Inspect.stopSignal(s));
+            kill(engine, s, signal);
         } catch (EngineException.InvalidState e) {
             return; // it exited meanwhile
         }
-        if (!exitedWithin(engine, id, timeoutSeconds * 1000L)) {
+        if (!exitedWithin(engine, id, timeoutSeconds < 0 ? 365L * 24 * 3600 * 1000 : timeoutSeconds * 1000L)) {
             killAndWait(engine, engine.inspect(id));
         }
+        Events.container(engine, s, "stop");
     }
 
     static void killAndWait(Engine engine, Map<String, Object> s) throws EngineException {
@@ -79,6 +94,62 @@ final class Lifecycle {
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return false;
+            }
+        }
+    }
+
+    /**
+     * Attaches to a running container through its monitor's control socket: its output and
+     * exit from now on (F_ATTACH), its input, signals and terminal size.
+     */
+    static Attachment attach(Engine engine, Map<String, Object> s) throws EngineException {
+        String id = (String) s.get("Id");
+        if (!Inspect.isRunning(s)) {
+            throw new EngineException.InvalidState("cannot attach to container " + Inspect.name(s)
+                + ": it is not running; start it first (start -a attaches as it starts)");
+        }
+        if (Inspect.isPaused(s)) {
+            throw new EngineException.InvalidState("cannot attach to container " + Inspect.name(s)
+                + ": it is paused; unpause it first");
+        }
+        MonitorClient m;
+        try {
+            m = MonitorClient.connect(engine.dir(id));
+        } catch (IOException e) {
+            // its monitor removed the socket: it exited since it was read
+            throw new EngineException.InvalidState("cannot attach to container " + Inspect.name(s)
+                + ": it is not running; start it first");
+        }
+        try {
+            m.attach();
+        } catch (IOException e) {
+            m.close();
+            throw new EngineException.InvalidState("cannot attach to container " + Inspect.name(s)
+                + ": it exited meanwhile");
+        }
+        return new Attached(engine, id, m);
+    }
+
+    /** An attachment over the control socket: an end without an exit frame reads the state. */
+    static final class Attached extends Attachment {
+        private final Engine engine;
+        private final String id;
+
+        Attached(Engine engine, String id, MonitorClient m) {
+            super(m);
+            this.engine = engine;
+            this.id = id;
+        }
+
+        @Override
+        protected int exited(int code) {
+            if (code >= 0 || detached()) {
+                return code;
+            }
+            try {
+                return await(engine, engine.inspect(id));
+            } catch (EngineException e) {
+                return -1; // removed meanwhile (--rm): its code is gone with it
             }
         }
     }

@@ -6,39 +6,67 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 
-/** docker's -v, --mount, --tmpfs and --device, as {@link MountSpec}s. */
+/**
+ * docker's -v, --mount, --tmpfs and --device, as {@link MountSpec}s. A volume's mount is a
+ * bind whose source is not known yet (empty): {@link #volumes} says which volume it wants, and
+ * the engine fills the source in once it found or made the volume.
+ */
 final class MountParser {
     private static final long TMPFS_DEFAULT = MountFlags.NOSUID | MountFlags.NODEV | MountFlags.NOEXEC;
 
     final List<MountSpec> mounts = new ArrayList<>();
+    final List<VolumeMounts.Wanted> volumes = new ArrayList<>();
 
-    /** {@code HOST:CONTAINER[:OPTIONS]}; a missing host directory is created, as docker does for -v. */
+    /**
+     * {@code HOST:CONTAINER[:OPTIONS]} (a missing host directory is created, as docker does for
+     * -v), {@code VOLUME:CONTAINER[:OPTIONS]}, or {@code CONTAINER[:OPTIONS]} for an anonymous volume.
+     */
     void volume(String spec) throws EngineException {
         String[] parts = spec.split(":", -1);
-        if (parts.length < 2 || parts.length > 3 || parts[0].isEmpty() || parts[1].isEmpty()) {
-            throw invalid("-v", spec, "use HOST_PATH:CONTAINER_PATH[:ro]");
+        boolean anonymous = parts.length == 1 || parts.length == 2 && parts[0].startsWith("/") && !parts[1].startsWith("/");
+        if (anonymous) { // CONTAINER[:OPTIONS]
+            parts = new String[] {"", parts[0], parts.length == 2 ? parts[1] : ""};
         }
-        if (!parts[0].startsWith("/")) {
-            throw invalid("-v", spec, "named volumes are not supported yet; give an absolute host path");
+        if (parts.length < 2 || parts.length > 3 || (!anonymous && parts[0].isEmpty()) || parts[1].isEmpty()) {
+            throw invalid("-v", spec, "use HOST_PATH:CONTAINER_PATH[:ro], VOLUME:CONTAINER_PATH[:ro] or CONTAINER_PATH");
+        }
+        boolean volume = anonymous || !parts[0].startsWith("/");
+        if (volume && !anonymous) {
+            try {
+                Volumes.checkName(parts[0]);
+            } catch (EngineException e) {
+                throw invalid("-v", spec, e.getMessage());
+            }
         }
         boolean ro = false;
+        boolean nocopy = false;
         long propagation = 0;
         if (parts.length == 3) {
             for (String o : parts[2].split(",")) {
                 switch (o) {
                     case "ro" -> ro = true;
-                    case "rw", "z", "Z", "nocopy", "consistent", "cached", "delegated", "" -> { }
+                    case "nocopy" -> nocopy = true;
+                    case "rw", "z", "Z", "consistent", "cached", "delegated", "" -> { }
                     default -> {
                         propagation = propagation(o);
-                        if (propagation == 0) {
+                        if (propagation == 0 || volume) {
                             throw invalid("-v", spec, "unknown option \"" + o
-                                + "\" (use ro, rw, or a propagation such as rslave)");
+                                + "\" (use ro, rw, nocopy, or for a host path a propagation such as rslave)");
                         }
                     }
                 }
             }
+        }
+        if (volume) {
+            volume(anonymous ? null : parts[0], parts[1], ro, nocopy, Map.of(), Map.of(), "-v", spec);
+            return;
+        }
+        if (nocopy) {
+            throw invalid("-v", spec, "nocopy is for volumes; a host path is never copied into");
         }
         Path host = Path.of(parts[0]).normalize();
         if (!Files.exists(host)) {
@@ -58,8 +86,11 @@ final class MountParser {
         String source = null;
         String target = null;
         boolean ro = false;
+        boolean nocopy = false;
         long propagation = 0;
         StringBuilder data = new StringBuilder();
+        Map<String, String> labels = new LinkedHashMap<>();
+        Map<String, String> options = new LinkedHashMap<>();
         for (String field : spec.split(",")) {
             int eq = field.indexOf('=');
             String k = eq < 0 ? field : field.substring(0, eq);
@@ -78,6 +109,17 @@ final class MountParser {
                 }
                 case "tmpfs-size" -> data.append(data.isEmpty() ? "" : ",").append("size=").append(v);
                 case "tmpfs-mode" -> data.append(data.isEmpty() ? "" : ",").append("mode=").append(v);
+                case "volume-nocopy" -> nocopy = v.isEmpty() || v.equals("true") || v.equals("1");
+                case "volume-driver" -> {
+                    if (!v.equals("local")) {
+                        throw invalid("--mount", spec, "volume-driver is local, the only one berth has");
+                    }
+                }
+                case "volume-label", "volume-opt" -> {
+                    int e2 = v.indexOf('=');
+                    (k.equals("volume-label") ? labels : options).put(e2 < 0 ? v : v.substring(0, e2),
+                        e2 < 0 ? "" : v.substring(e2 + 1));
+                }
                 case "consistency", "bind-nonrecursive" -> { }
                 default -> throw invalid("--mount", spec, "unknown field \"" + k + "\"");
             }
@@ -99,8 +141,45 @@ final class MountParser {
             }
             case "tmpfs" -> add(MountSpec.tmpfs(target, TMPFS_DEFAULT | (ro ? MountFlags.RDONLY : 0),
                 data.toString()), "--mount", spec);
-            case "volume" -> throw invalid("--mount", spec, "named volumes are not supported yet; use type=bind or type=tmpfs");
-            default -> throw invalid("--mount", spec, "type is one of bind, tmpfs");
+            case "volume" -> {
+                if (source != null && !source.isEmpty()) {
+                    try {
+                        Volumes.checkName(source);
+                    } catch (EngineException e) {
+                        throw invalid("--mount", spec, e.getMessage());
+                    }
+                }
+                try {
+                    Volumes.checkOptions(options);
+                } catch (EngineException e) {
+                    throw invalid("--mount", spec, e.getMessage());
+                }
+                volume(source == null || source.isEmpty() ? null : source, target, ro, nocopy, labels, options,
+                    "--mount", spec);
+            }
+            default -> throw invalid("--mount", spec, "type is one of bind, volume, tmpfs");
+        }
+    }
+
+    /** A volume at {@code target}: a bind from a source the engine fills in. */
+    private void volume(String name, String target, boolean ro, boolean nocopy, Map<String, String> labels,
+        Map<String, String> options, String flag, String spec) throws EngineException {
+        absolute(target, flag, spec);
+        add(MountSpec.bind("", target, ro, false), flag, spec);
+        volumes.add(new VolumeMounts.Wanted(name, target, ro, nocopy, Map.copyOf(labels), Map.copyOf(options),
+            mounts.size() - 1));
+    }
+
+    /** The image's Volumes: an anonymous volume at each path no mount of the request covers. */
+    void imageVolumes(java.util.Collection<String> paths) throws EngineException {
+        for (String p : paths) {
+            boolean covered = false;
+            for (MountSpec m : mounts) {
+                covered |= Path.of(m.destination()).normalize().equals(Path.of(p).normalize());
+            }
+            if (!covered && p.startsWith("/")) {
+                volume(null, p, false, false, Map.of(), Map.of(), "the image's Volumes", p);
+            }
         }
     }
 

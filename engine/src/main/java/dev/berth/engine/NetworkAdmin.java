@@ -46,7 +46,9 @@ public final class NetworkAdmin {
                 + " bridge networks only; leave out --driver");
         }
         try {
-            return networks.create(name, subnet, gateway, internal, labels).toJson();
+            Network n = networks.create(name, subnet, gateway, internal, labels);
+            Events.network(engine, n.id(), n.name(), "create", null);
+            return n.toJson();
         } catch (NetException e) {
             throw Networking.map(e);
         }
@@ -83,7 +85,9 @@ public final class NetworkAdmin {
      */
     public String remove(String ref) throws EngineException {
         try {
-            return networks.remove(ref, this::attached, Wiring::remove).name();
+            Network n = networks.remove(ref, this::attached, Wiring::remove);
+            Events.network(engine, n.id(), n.name(), "destroy", null);
+            return n.name();
         } catch (NetException e) {
             throw Networking.map(e);
         }
@@ -94,6 +98,7 @@ public final class NetworkAdmin {
         List<String> removed = new ArrayList<>();
         try {
             for (Network n : networks.prune(this::attached, Wiring::remove)) {
+                Events.network(engine, n.id(), n.name(), "destroy", null);
                 removed.add(n.name());
             }
         } catch (NetException e) {
@@ -132,6 +137,7 @@ public final class NetworkAdmin {
                     engine.dir(id).resolve("hosts")));
                 Networking.addEndpoint(s, n, a, aliases);
                 engine.store().write(id, s, !Inspect.autoRemove(s));
+                Events.network(engine, n.id(), n.name(), "connect", id);
             } catch (NetException | IOException | RuntimeException e) {
                 try { // leave nothing half-made: no interface, name or address the state does not show
                     Wiring.detach(netns, a.address());
@@ -186,6 +192,7 @@ public final class NetworkAdmin {
             }
             Networking.removeEndpoint(s, n.name());
             engine.store().write(id, s, !Inspect.autoRemove(s));
+            Events.network(engine, n.id(), n.name(), "disconnect", id);
         } catch (NetException e) {
             throw Networking.map(e);
         } catch (IOException e) {

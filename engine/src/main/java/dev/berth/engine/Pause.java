@@ -54,6 +54,7 @@ final class Pause {
                 } else {
                     thaw(engine, s, cgroup);
                 }
+                Events.container(engine, s, what);
             } catch (CgroupException e) {
                 throw new EngineException.SystemFailure("cannot " + what + " container " + name + ": "
                     + e.getMessage(), e);

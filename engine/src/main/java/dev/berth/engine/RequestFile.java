@@ -17,8 +17,8 @@ import java.util.Map;
 /**
  * {@code ROOT/containers/ID/request.json}: the request a container was created from, so that
  * {@link Engine#start} can start it (again) in any process, as docker keeps a container's config.
- * Written only by {@link Engine#create}; {@code run}'s containers have none (they are not
- * restartable yet).
+ * Written by {@link Engine#create}, and by {@code run} for containers that outlive their run
+ * (not {@code --rm}), so that {@code restart} and {@code start} work on them too.
  */
 final class RequestFile {
     static final String NAME = "request.json";
@@ -26,6 +26,15 @@ final class RequestFile {
     private RequestFile() {}
 
     static void write(Path dir, ContainerRequest r) throws IOException {
+        write(dir, r, true);
+    }
+
+    /**
+     * {@code durable} false for {@code run}: the state's fsync right after commits it too on
+     * ext4 (ordered data); elsewhere a crash may lose it, and the container then cannot be
+     * started again (start says so), which costs a run no second fsync.
+     */
+    static void write(Path dir, ContainerRequest r, boolean durable) throws IOException {
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("image", r.image);
         m.put("rootfs", r.rootfs == null ? null : r.rootfs.toString());
@@ -39,6 +48,7 @@ final class RequestFile {
         m.put("tty", r.tty);
         m.put("stdin", r.stdin);
         m.put("autoRemove", r.autoRemove);
+        m.put("restart", r.restart.toJson());
         m.put("init", r.init);
         m.put("readOnly", r.readOnly);
         m.put("rows", r.rows);
@@ -79,7 +89,33 @@ final class RequestFile {
         m.put("extraHosts", new ArrayList<Object>(r.extraHosts));
         m.put("labels", new LinkedHashMap<String, Object>(r.labels));
         m.put("stopSignal", r.stopSignal);
-        AtomicFiles.write(dir.resolve(NAME), Json.compact(m).getBytes(StandardCharsets.UTF_8), true);
+        AtomicFiles.write(dir.resolve(NAME), Json.compact(m).getBytes(StandardCharsets.UTF_8), durable);
+    }
+
+    /** The saved request's name, after a rename; nothing when the container has no request. */
+    static void rename(Path dir, String name) throws IOException {
+        ContainerRequest r = read(dir);
+        if (r != null) {
+            r.name = name;
+            write(dir, r);
+        }
+    }
+
+    /** The saved request's limits, after an update: the next start applies them. */
+    static void limits(Path dir, Limits given) throws IOException {
+        ContainerRequest r = read(dir);
+        if (r != null) {
+            Limits l = r.limits;
+            l.memory = given.memory != null ? given.memory : l.memory;
+            l.memorySwap = given.memorySwap != null ? given.memorySwap : l.memorySwap;
+            l.memoryReservation = given.memoryReservation != null ? given.memoryReservation : l.memoryReservation;
+            l.cpus = given.cpus != null ? given.cpus : l.cpus;
+            l.cpuShares = given.cpuShares != null ? given.cpuShares : l.cpuShares;
+            l.cpusetCpus = given.cpusetCpus != null ? given.cpusetCpus : l.cpusetCpus;
+            l.cpusetMems = given.cpusetMems != null ? given.cpusetMems : l.cpusetMems;
+            l.pidsLimit = given.pidsLimit != null ? given.pidsLimit : l.pidsLimit;
+            write(dir, r);
+        }
     }
 
     /** The saved request, or null when the container has none. */
@@ -105,6 +141,7 @@ final class RequestFile {
         r.tty = bool(m, "tty");
         r.stdin = bool(m, "stdin");
         r.autoRemove = bool(m, "autoRemove");
+        r.restart = RestartPolicy.fromJson(Json.map(m, "restart"));
         r.init = bool(m, "init");
         r.readOnly = bool(m, "readOnly");
         r.rows = (int) num(m.get("rows"), 24);

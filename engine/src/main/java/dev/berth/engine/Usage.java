@@ -53,13 +53,23 @@ public record Usage(String id, String name, boolean running, long cpuNanos, long
         if (!Inspect.isRunning(s)) {
             return new Usage(id, name, false, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0);
         }
-        CgroupStats c;
+        return of(s, cgroup(s));
+    }
+
+    /** The container's cgroup counters (the running container of state {@code s}). */
+    static CgroupStats cgroup(Map<String, Object> s) throws EngineException {
         try {
-            c = Cgroups.detect().open(Engine.cgroupPath(s)).stats();
+            return Cgroups.detect().open(Engine.cgroupPath(s)).stats();
         } catch (CgroupException e) {
-            throw new EngineException.SystemFailure("cannot read the cgroup of container " + name + ": "
+            throw new EngineException.SystemFailure("cannot read the cgroup of container " + Inspect.name(s) + ": "
                 + e.getMessage(), e);
         }
+    }
+
+    /** A running container's usage from its cgroup's counters {@code c} and the host's. */
+    static Usage of(Map<String, Object> s, CgroupStats c) {
+        String id = (String) s.get("Id");
+        String name = Inspect.name(s);
         long[] cpu = systemCpu(read(Path.of("/proc/stat")));
         long hostMemory = memTotal(read(Path.of("/proc/meminfo")));
         long usage = or0(c.memoryUsage());
@@ -130,7 +140,7 @@ public record Usage(String id, String name, boolean running, long cpuNanos, long
     }
 
     /** Whitespace-separated fields, without a regular expression (cold path). */
-    private static String[] fields(String line) {
+    static String[] fields(String line) {
         List<String> out = new ArrayList<>();
         int i = 0;
         int n = line.length();
@@ -149,7 +159,7 @@ public record Usage(String id, String name, boolean running, long cpuNanos, long
         return out.toArray(new String[0]);
     }
 
-    private static long parse(String s) {
+    static long parse(String s) {
         try {
             return Long.parseLong(s);
         } catch (NumberFormatException e) {
@@ -162,7 +172,7 @@ public record Usage(String id, String name, boolean running, long cpuNanos, long
     }
 
     /** A /proc file, or "" when it is gone (the container exited between two reads). */
-    private static String read(Path p) {
+    static String read(Path p) {
         try {
             return Files.readString(p);
         } catch (IOException e) {

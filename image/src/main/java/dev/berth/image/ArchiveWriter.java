@@ -61,6 +61,14 @@ public final class ArchiveWriter {
 
     /** Writes the archive (a plain tar) to {@code out}; does not close it. */
     public void write(OutputStream out) throws IOException {
+        writeArchive(out);
+        for (Entry e : entries) {
+            ImageEvents.log(store, "save", e.image().id().toString(), e.tags().isEmpty() ? e.image().id().toString()
+                : e.tags().get(0).familiar());
+        }
+    }
+
+    private void writeArchive(OutputStream out) throws IOException {
         List<Path> temps = new ArrayList<>();
         try (Lease l = store.lease()) {
             TarWriter tar = new TarWriter(out);

@@ -37,6 +37,22 @@ public final class ImageDeleter {
 
     /** docker's {@code rmi [-f] REF}. */
     public Result delete(String ref, boolean force) throws IOException {
+        Result r = remove(ref, force);
+        return logged(r, r.deleted().isEmpty() ? List.of() : r.deleted().subList(0, 1));
+    }
+
+    /** docker logs an untag per reference removed and a delete per image gone (not per layer). */
+    private Result logged(Result r, List<Digest> images) {
+        for (String t : r.untagged()) {
+            ImageEvents.log(catalog.store(), "untag", t, t);
+        }
+        for (Digest d : images) {
+            ImageEvents.log(catalog.store(), "delete", d.toString(), d.toString());
+        }
+        return r;
+    }
+
+    private Result remove(String ref, boolean force) throws IOException {
         ImageCatalog.Match m = catalog.find(ref);
         ImageSummary img = m.image();
         ImageStore store = catalog.store();
@@ -140,10 +156,11 @@ public final class ImageDeleter {
         }
         ImageStore.GcResult gc = store.gc();
         Snapshots.open(store).prune();
+        List<Digest> images = new ArrayList<>(deleted);
         for (ImageSummary s : removed) {
             deleted.addAll(gone(s));
         }
-        return new Result(untagged, deleted, gc.bytesFreed());
+        return logged(new Result(untagged, deleted, gc.bytesFreed()), images);
     }
 
     /** Removes {@code tags} (cleared), listing them and then the RepoDigests that go with them. */

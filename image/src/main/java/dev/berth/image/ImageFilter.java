@@ -158,7 +158,7 @@ public final class ImageFilter {
      * docker's GetTimestamp: a Go duration before now ({@code 10m}, {@code 1h30m}), an RFC 3339
      * time, {@code YYYY-MM-DD[THH:MM:SS]} (UTC), or unix seconds with an optional fraction.
      */
-    static long time(String v, long nowNanos) throws ImageException.InvalidArgument {
+    public static long time(String v, long nowNanos) throws ImageException.InvalidArgument {
         long d = duration(v);
         if (d >= 0) {
             return nowNanos - d;

@@ -42,6 +42,13 @@ public final class ImageImporter {
      */
     public Image importRootfs(InputStream rootfs, List<String> changes, String message, String source, ImageRef tag,
         Platform platform) throws IOException {
+        Image img = importTar(rootfs, changes, message, source, tag, platform);
+        ImageEvents.log(store, "import", img.id().toString(), tag == null ? img.id().toString() : tag.familiar());
+        return img;
+    }
+
+    private Image importTar(InputStream rootfs, List<String> changes, String message, String source, ImageRef tag,
+        Platform platform) throws IOException {
         Map<String, Object> containerConfig = ConfigChanges.apply(new LinkedHashMap<>(), changes);
         if (tag != null && tag.digest() != null) {
             throw new ImageException.InvalidReference("cannot import as " + tag.familiar() + ": a tag is needed, not a digest");

@@ -61,6 +61,15 @@ public final class ImageLoader {
     }
 
     private List<Loaded> load(Source src, String repository) throws IOException {
+        List<Loaded> loaded = read(src, repository);
+        for (Loaded l : loaded) {
+            ImageEvents.log(store, "load", l.digest().toString(), l.tags().isEmpty() ? l.digest().toString()
+                : l.tags().get(0).familiar());
+        }
+        return loaded;
+    }
+
+    private List<Loaded> read(Source src, String repository) throws IOException {
         if (src.json("oci-layout") != null && src.json("index.json") != null) {
             return loadOci(src, repository);
         }

@@ -33,6 +33,8 @@ public final class Syscall {
     public static final long SETSOCKOPT = X86 ? 54 : 208;
     public static final long OPENAT = X86 ? 257 : 56;
     public static final long SETNS = X86 ? 308 : 268;
+    public static final long MOUNT = X86 ? 165 : 40;
+    public static final long UMOUNT2 = X86 ? 166 : 39;
     public static final long AT_FDCWD = -100;
 
     private Syscall() {}

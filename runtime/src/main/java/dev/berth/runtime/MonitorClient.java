@@ -1,6 +1,7 @@
 package dev.berth.runtime;
 
 import dev.berth.runtime.stage.Frame;
+import dev.berth.runtime.stage.FrameLink;
 import dev.berth.runtime.stage.Protocol;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
@@ -17,7 +18,7 @@ import java.nio.file.Path;
  * A connection to a running container's monitor over its {@code ctl.sock}: send a signal, wait
  * for the exit, or attach to the output. Works from any process, with no JVM-side state.
  */
-public final class MonitorClient implements AutoCloseable {
+public final class MonitorClient implements FrameLink {
     private final SocketChannel channel;
     private final DataInputStream in;
     private final OutputStream out;
@@ -65,10 +66,12 @@ public final class MonitorClient implements AutoCloseable {
         Frame.of(Protocol.F_ATTACH).write(out);
     }
 
+    @Override
     public Frame next() throws IOException {
         return Frame.read(in);
     }
 
+    @Override
     public void send(Frame f) throws IOException {
         f.write(out);
     }
@@ -78,7 +81,11 @@ public final class MonitorClient implements AutoCloseable {
     }
 
     @Override
-    public void close() throws IOException {
-        channel.close();
+    public void close() {
+        try {
+            channel.close();
+        } catch (IOException ignored) {
+            // nothing more to say to the monitor
+        }
     }
 }

@@ -4,7 +4,6 @@ import dev.berth.runtime.json.Json;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -20,19 +19,19 @@ public final class Exchange {
     private final Request request;
     private final InputStream connIn;
     private final OutputStream connOut;
-    private final SocketChannel channel;
+    private final Connection connection;
     private final Map<String, String> headers = new LinkedHashMap<>();
     private final BodyInput body;
     private State state = State.NEW;
     private ChunkedOutput chunked;
     private boolean close;
 
-    Exchange(Request request, InputStream connIn, OutputStream connOut, SocketChannel channel,
+    Exchange(Request request, InputStream connIn, OutputStream connOut, Connection connection,
         Map<String, String> common, BodyInput body) {
         this.request = request;
         this.connIn = connIn;
         this.connOut = connOut;
-        this.channel = channel;
+        this.connection = connection;
         this.body = body;
         headers.putAll(common);
     }
@@ -135,11 +134,11 @@ public final class Exchange {
     }
 
     /** The raw connection after the response head: docker's hijack. */
-    public record Hijacked(InputStream in, OutputStream out, SocketChannel channel) {
+    public record Hijacked(InputStream in, OutputStream out, Connection connection) {
         /** Half-closes: the client reads EOF and may still send. */
         public void closeOutput() throws IOException {
             out.flush();
-            channel.shutdownOutput();
+            connection.shutdownOutput();
         }
     }
 
@@ -160,7 +159,7 @@ public final class Exchange {
         connOut.flush();
         state = State.HIJACKED;
         close = true;
-        return new Hijacked(connIn, connOut, channel);
+        return new Hijacked(connIn, connOut, connection);
     }
 
     private void start() {

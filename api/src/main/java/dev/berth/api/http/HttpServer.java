@@ -1,8 +1,11 @@
 package dev.berth.api.http;
 
-import java.io.BufferedOutputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.ServerSocket;
+import java.net.Socket;
+import java.net.SocketException;
 import java.nio.channels.AsynchronousCloseException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -12,7 +15,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * HTTP/1.1 on a unix-domain {@link ServerSocketChannel}: one virtual thread per connection,
+ * HTTP/1.1 on a unix-domain {@link ServerSocketChannel} (or a TLS {@link ServerSocket}): one virtual thread per connection,
  * keep-alive, chunked bodies both ways, and hijacking (docker's attach). Chosen over Jetty on
  * measured start-up and memory (docs/daemon.md).
  */
@@ -32,7 +35,7 @@ public final class HttpServer {
     private final Handler handler;
     private final Map<String, String> common;
     private final ErrorLog log;
-    private final Set<SocketChannel> open = ConcurrentHashMap.newKeySet();
+    private final Set<Connection> open = ConcurrentHashMap.newKeySet();
 
     /** {@code common} headers go out with every response (docker's API-Version, Server). */
     public HttpServer(Handler handler, Map<String, String> common, ErrorLog log) {
@@ -50,16 +53,36 @@ public final class HttpServer {
             } catch (AsynchronousCloseException e) {
                 return;
             }
-            open.add(ch);
-            Thread.ofVirtual().name("http").start(() -> connection(ch));
+            start(Connection.of(ch));
         }
+    }
+
+    /** Accepts until {@code server} is closed: TCP, where every connection is TLS with a client certificate. */
+    public void serve(ServerSocket server) throws IOException {
+        for (;;) {
+            Socket s;
+            try {
+                s = server.accept();
+            } catch (SocketException e) {
+                if (server.isClosed()) {
+                    return;
+                }
+                throw e;
+            }
+            start(Connection.of(s));
+        }
+    }
+
+    private void start(Connection c) {
+        open.add(c);
+        Thread.ofVirtual().name("http").start(() -> connection(c));
     }
 
     /** Closes every open connection (their streams end at once). */
     public void closeConnections() {
-        for (SocketChannel ch : open) {
+        for (Connection c : open) {
             try {
-                ch.close();
+                c.close();
             } catch (IOException ignored) {
                 // closing anyway
             }
@@ -70,22 +93,20 @@ public final class HttpServer {
         return open.size();
     }
 
-    private void connection(SocketChannel ch) {
-        try (ch) {
-            ChannelStreams.In in = new ChannelStreams.In(ch);
-            OutputStream out = new BufferedOutputStream(new ChannelStreams.Out(ch), 16384);
-            while (exchange(ch, in, out)) {
+    private void connection(Connection c) {
+        try (c) {
+            while (exchange(c, c.in(), c.out())) {
                 continue;
             }
         } catch (IOException e) {
-            // the client went away
+            // the client went away (or, on TCP, failed the TLS handshake)
         } finally {
-            open.remove(ch);
+            open.remove(c);
         }
     }
 
     /** Serves one request; false when the connection is to close. */
-    private boolean exchange(SocketChannel ch, ChannelStreams.In in, OutputStream out) throws IOException {
+    private boolean exchange(Connection ch, InputStream in, OutputStream out) throws IOException {
         Request r;
         BodyInput body;
         try {
@@ -147,7 +168,7 @@ public final class HttpServer {
     }
 
     /** Content-Length or chunked framing; neither means an empty body (RFC 9112 section 6.3). */
-    private static BodyInput body(Request r, ChannelStreams.In in) throws HttpException {
+    private static BodyInput body(Request r, InputStream in) throws HttpException {
         String te = r.header("transfer-encoding");
         String cl = r.header("content-length");
         if (te != null) {

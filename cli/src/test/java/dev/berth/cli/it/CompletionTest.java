@@ -35,12 +35,16 @@ class CompletionTest extends ContainerTestBase {
         assertEquals("enter", complete("berth", "ns", "en"));
         assertEquals("--persist", complete("berth", "ns", "unshare", "--pers"));
         assertEquals("identify", complete("berth", "netns", "ide"));
-        assertEquals("stats", complete("berth", "sta"));
+        assertEquals("start stats", complete("berth", "sta"));
+        assertEquals("rename", complete("berth", "ren"));
+        assertEquals("prune", complete("berth", "container", "pr"));
+        assertEquals("--detach-keys", complete("berth", "attach", "--det"));
         assertEquals("unpause", complete("berth", "unp"));
         assertEquals("--no-stream", complete("berth", "stats", "--no-s"));
         assertEquals("--pids-limit", complete("berth", "update", "--pids"));
         berth.ok("run", "-d", "--name", "completeme", "host", "sleep", "60");
         assertEquals("completeme", complete("berth", "exec", "comp"));
+        assertEquals("completeme", complete("berth", "container", "restart", "comp"));
         assertEquals("completeme", complete("berth", "--root", "/x", "ns", "inspect", "comp"));
     }
 }

@@ -169,8 +169,11 @@ class DaemonImagesTest extends DaemonTestBase {
         // system df: two images, one in use by a running container; its directory has bytes
         List<String> df = TestImage.lines(ok("system", "df", "--format", "{{.Type}} {{.TotalCount}} {{.Active}}"));
         assertEquals(List.of("Images 2 1", "Containers 1 1", "Local Volumes 0 0", "Build Cache 0 0"), df);
+        ok("volume", "create", "dfvol");
         String dfJson = curl("http://d/v1.51/system/df").out();
-        assertTrue(dfJson.contains("\"Volumes\":[]") && dfJson.contains("\"BuildCache\":[]"), dfJson);
+        assertTrue(dfJson.contains("\"Name\":\"dfvol\"") && dfJson.contains("\"UsageData\":{\"RefCount\":0,")
+            && dfJson.contains("\"BuildCache\":[]"), dfJson);
+        ok("volume", "rm", "dfvol");
         assertTrue(dfJson.matches("(?s).*\"SizeRw\":[1-9].*"), dfJson);
 
         // prune: dangling only, then -a (the image a container uses stays)

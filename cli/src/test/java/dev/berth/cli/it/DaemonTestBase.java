@@ -48,6 +48,7 @@ abstract class DaemonTestBase extends ContainerTestBase {
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()));
         pb.environment().put("BERTH_CGROUP_PARENT", berth.cgroupParent());
+        pb.environment().put("BERTH_DEBUG", "1");
         return pb.start();
     }
 

@@ -56,8 +56,8 @@ class MountTest extends ContainerTestBase {
 
     @Test
     void badMountsAreRejectedAndLeaveNothing() throws Exception {
-        for (String[] args : new String[][] {{"-v", "relative:/x"}, {"-v", "/tmp"}, {"--mount", "type=bind,target=/x"},
-            {"--mount", "type=volume,source=v,target=/x"}, {"--device", "/etc/passwd"}, {"--tmpfs", "relative"}}) {
+        for (String[] args : new String[][] {{"-v", "./relative:/x"}, {"-v", "/tmp:/x:nocopy"},
+            {"--mount", "type=bind,target=/x"}, {"--mount", "type=volume,source=v,target=relative"}, {"--device", "/etc/passwd"}, {"--tmpfs", "relative"}}) {
             String[] cmd = new String[args.length + 4];
             cmd[0] = "run";
             cmd[1] = "--rm";

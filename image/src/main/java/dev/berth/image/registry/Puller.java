@@ -113,6 +113,13 @@ public final class Puller {
      * single-platform image of another platform is refused (docker's {@code --platform}).
      */
     public Result pull(ImageRef ref, Platform platform, boolean platformGiven, Progress progress) throws IOException {
+        Result r = fetch(ref, platform, platformGiven, progress);
+        dev.berth.image.ImageEvents.log(store, "pull", ref.familiar(), new ImageRef(ref.domain(), ref.path(), null, null)
+            .familiar());
+        return r;
+    }
+
+    private Result fetch(ImageRef ref, Platform platform, boolean platformGiven, Progress progress) throws IOException {
         RegistryClient c = client(ref.domain());
         String repo = ref.path();
         String reference = ref.digest() != null ? ref.digest().toString() : ref.tag();

@@ -76,6 +76,13 @@ public final class Pusher {
      * local one, or its digest).
      */
     public Result push(ImageRef local, ImageRef remote, Progress progress) throws IOException {
+        Result r = send(local, remote, progress);
+        dev.berth.image.ImageEvents.log(store, "push", r.ref().familiar(), new ImageRef(r.ref().domain(), r.ref().path(),
+            null, null).familiar());
+        return r;
+    }
+
+    private Result send(ImageRef local, ImageRef remote, Progress progress) throws IOException {
         Digest top = store.resolve(local);
         byte[] topBytes = store.blobs().read(top, Manifest.MAX_JSON);
         RegistryClient c = client(remote.domain());

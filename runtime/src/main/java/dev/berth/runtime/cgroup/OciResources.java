@@ -18,281 +18,107 @@ final class OciResources {
         if (m == null) {
             return Resources.NONE;
         }
-        Resources.Memory memory = null;
-        Resources.Cpu cpu = null;
-        Resources.Pids pids = null;
-        Resources.BlockIo blockIO = null;
-        List<Resources.HugepageLimit> hugepages = null;
-        List<Resources.DeviceRule> devices = null;
-        Resources.Network network = null;
-        Map<String, Resources.Rdma> rdma = null;
-        Map<String, String> unified = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = AT + "." + e.getKey();
-            Object v = e.getValue();
-            if (v == null) {
-                continue;
-            }
-            switch (e.getKey()) {
-                case "memory" -> memory = memory(object(v, at), at);
-                case "cpu" -> cpu = cpu(object(v, at), at);
-                case "pids" -> pids = pids(object(v, at), at);
-                case "blockIO" -> blockIO = blockIO(object(v, at), at);
-                case "hugepageLimits" -> hugepages = hugepages(array(v, at), at);
-                case "devices" -> devices = devices(array(v, at), at);
-                case "network" -> network = network(object(v, at), at);
-                case "rdma" -> rdma = rdma(object(v, at), at);
-                case "unified" -> unified = unified(object(v, at), at);
-                default -> throw unknown(at);
-            }
-        }
-        return new Resources(memory, cpu, pids, blockIO, hugepages, devices, network, rdma, unified);
+        Fields f = new Fields(m, AT, "memory", "cpu", "pids", "blockIO", "hugepageLimits", "devices", "network",
+            "rdma", "unified");
+        return new Resources(
+            f.has("memory") ? memory(f.object("memory"), AT + ".memory") : null,
+            f.has("cpu") ? cpu(f.object("cpu"), AT + ".cpu") : null,
+            f.has("pids") ? pids(f.object("pids"), AT + ".pids") : null,
+            f.has("blockIO") ? blockIO(f.object("blockIO"), AT + ".blockIO") : null,
+            f.has("hugepageLimits") ? hugepages(f) : null,
+            f.has("devices") ? devices(f) : null,
+            f.has("network") ? network(f.object("network"), AT + ".network") : null,
+            f.has("rdma") ? rdma(f.object("rdma"), AT + ".rdma") : null,
+            f.has("unified") ? unified(f.object("unified"), AT + ".unified") : null);
     }
 
     private static Resources.Memory memory(Map<String, Object> m, String base) throws CgroupException {
-        Long limit = null;
-        Long reservation = null;
-        Long swap = null;
-        Long kernel = null;
-        Long kernelTCP = null;
-        Long swappiness = null;
-        Boolean disableOOMKiller = null;
-        Boolean useHierarchy = null;
-        Boolean checkBeforeUpdate = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = base + "." + e.getKey();
-            Object v = e.getValue();
-            if (v == null) {
-                continue;
-            }
-            switch (e.getKey()) {
-                case "limit" -> limit = integer(v, at);
-                case "reservation" -> reservation = integer(v, at);
-                case "swap" -> swap = integer(v, at);
-                case "kernel" -> kernel = integer(v, at);
-                case "kernelTCP" -> kernelTCP = integer(v, at);
-                case "swappiness" -> swappiness = UINT64_MAX.equals(v) ? Long.valueOf(-1) : integer(v, at);
-                case "disableOOMKiller" -> disableOOMKiller = bool(v, at);
-                case "useHierarchy" -> useHierarchy = bool(v, at);
-                case "checkBeforeUpdate" -> checkBeforeUpdate = bool(v, at);
-                default -> throw unknown(at);
-            }
-        }
-        return new Resources.Memory(limit, reservation, swap, kernel, kernelTCP, swappiness, disableOOMKiller,
-            useHierarchy, checkBeforeUpdate);
+        Fields f = new Fields(m, base, "limit", "reservation", "swap", "kernel", "kernelTCP", "swappiness",
+            "disableOOMKiller", "useHierarchy", "checkBeforeUpdate");
+        Long swappiness = UINT64_MAX.equals(m.get("swappiness")) ? Long.valueOf(-1) : f.integer("swappiness");
+        return new Resources.Memory(f.integer("limit"), f.integer("reservation"), f.integer("swap"),
+            f.integer("kernel"), f.integer("kernelTCP"), swappiness, f.bool("disableOOMKiller"),
+            f.bool("useHierarchy"), f.bool("checkBeforeUpdate"));
     }
 
     private static Resources.Cpu cpu(Map<String, Object> m, String base) throws CgroupException {
-        Long shares = null;
-        Long quota = null;
-        Long burst = null;
-        Long period = null;
-        Long rtRuntime = null;
-        Long rtPeriod = null;
-        String cpus = null;
-        String mems = null;
-        Long idle = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = base + "." + e.getKey();
-            Object v = e.getValue();
-            if (v == null) {
-                continue;
-            }
-            switch (e.getKey()) {
-                case "shares" -> shares = integer(v, at);
-                case "quota" -> quota = integer(v, at);
-                case "burst" -> burst = integer(v, at);
-                case "period" -> period = integer(v, at);
-                case "realtimeRuntime" -> rtRuntime = integer(v, at);
-                case "realtimePeriod" -> rtPeriod = integer(v, at);
-                case "cpus" -> cpus = string(v, at);
-                case "mems" -> mems = string(v, at);
-                case "idle" -> idle = integer(v, at);
-                default -> throw unknown(at);
-            }
-        }
-        return new Resources.Cpu(shares, quota, burst, period, rtRuntime, rtPeriod, cpus, mems, idle);
+        Fields f = new Fields(m, base, "shares", "quota", "burst", "period", "realtimeRuntime", "realtimePeriod",
+            "cpus", "mems", "idle");
+        return new Resources.Cpu(f.integer("shares"), f.integer("quota"), f.integer("burst"), f.integer("period"),
+            f.integer("realtimeRuntime"), f.integer("realtimePeriod"), f.string("cpus"), f.string("mems"),
+            f.integer("idle"));
     }
 
     private static Resources.Pids pids(Map<String, Object> m, String base) throws CgroupException {
-        Long limit = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = base + "." + e.getKey();
-            if (!e.getKey().equals("limit")) {
-                throw unknown(at);
-            }
-            if (e.getValue() != null) {
-                limit = integer(e.getValue(), at);
-            }
-        }
-        return new Resources.Pids(limit);
+        return new Resources.Pids(new Fields(m, base, "limit").integer("limit"));
     }
 
     private static Resources.BlockIo blockIO(Map<String, Object> m, String base) throws CgroupException {
-        Integer weight = null;
-        Integer leafWeight = null;
+        Fields f = new Fields(m, base, "weight", "leafWeight", "weightDevice", "throttleReadBpsDevice",
+            "throttleWriteBpsDevice", "throttleReadIOPSDevice", "throttleWriteIOPSDevice");
         List<Resources.WeightDevice> weightDevice = null;
-        List<Resources.ThrottleDevice> readBps = null;
-        List<Resources.ThrottleDevice> writeBps = null;
-        List<Resources.ThrottleDevice> readIops = null;
-        List<Resources.ThrottleDevice> writeIops = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = base + "." + e.getKey();
-            Object v = e.getValue();
-            if (v == null) {
-                continue;
-            }
-            switch (e.getKey()) {
-                case "weight" -> weight = small(v, at);
-                case "leafWeight" -> leafWeight = small(v, at);
-                case "weightDevice" -> weightDevice = weightDevices(array(v, at), at);
-                case "throttleReadBpsDevice" -> readBps = throttles(array(v, at), at);
-                case "throttleWriteBpsDevice" -> writeBps = throttles(array(v, at), at);
-                case "throttleReadIOPSDevice" -> readIops = throttles(array(v, at), at);
-                case "throttleWriteIOPSDevice" -> writeIops = throttles(array(v, at), at);
-                default -> throw unknown(at);
+        if (f.has("weightDevice")) {
+            weightDevice = new ArrayList<>();
+            for (Fields d : f.objects("weightDevice", "major", "minor", "weight", "leafWeight")) {
+                weightDevice.add(new Resources.WeightDevice(d.number("major"), d.number("minor"), d.small("weight"),
+                    d.small("leafWeight")));
             }
         }
-        return new Resources.BlockIo(weight, leafWeight, weightDevice, readBps, writeBps, readIops, writeIops);
+        return new Resources.BlockIo(f.small("weight"), f.small("leafWeight"), weightDevice,
+            throttles(f, "throttleReadBpsDevice"), throttles(f, "throttleWriteBpsDevice"),
+            throttles(f, "throttleReadIOPSDevice"), throttles(f, "throttleWriteIOPSDevice"));
     }
 
-    private static List<Resources.WeightDevice> weightDevices(List<Object> list, String base)
-            throws CgroupException {
-        List<Resources.WeightDevice> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            String item = base + "[" + i + "]";
-            Map<String, Object> m = object(list.get(i), item);
-            Integer weight = null;
-            Integer leafWeight = null;
-            for (Map.Entry<String, Object> e : m.entrySet()) {
-                String at = item + "." + e.getKey();
-                Object v = e.getValue();
-                switch (e.getKey()) {
-                    case "major", "minor" -> { } // read below, where both are required
-                    case "weight" -> weight = v == null ? null : small(v, at);
-                    case "leafWeight" -> leafWeight = v == null ? null : small(v, at);
-                    default -> throw unknown(at);
-                }
-            }
-            out.add(new Resources.WeightDevice(number(m, "major", item), number(m, "minor", item), weight, leafWeight));
+    private static List<Resources.ThrottleDevice> throttles(Fields f, String key) throws CgroupException {
+        if (!f.has(key)) {
+            return null;
         }
-        return out;
-    }
-
-    private static List<Resources.ThrottleDevice> throttles(List<Object> list, String base) throws CgroupException {
         List<Resources.ThrottleDevice> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            String item = base + "[" + i + "]";
-            Map<String, Object> m = object(list.get(i), item);
-            for (String k : m.keySet()) {
-                if (!k.equals("major") && !k.equals("minor") && !k.equals("rate")) {
-                    throw unknown(item + "." + k);
-                }
-            }
-            out.add(new Resources.ThrottleDevice(number(m, "major", item), number(m, "minor", item),
-                number(m, "rate", item)));
+        for (Fields d : f.objects(key, "major", "minor", "rate")) {
+            out.add(new Resources.ThrottleDevice(d.number("major"), d.number("minor"), d.number("rate")));
         }
         return out;
     }
 
-    private static List<Resources.HugepageLimit> hugepages(List<Object> list, String base) throws CgroupException {
+    private static List<Resources.HugepageLimit> hugepages(Fields f) throws CgroupException {
         List<Resources.HugepageLimit> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            String item = base + "[" + i + "]";
-            Map<String, Object> m = object(list.get(i), item);
-            for (String k : m.keySet()) {
-                if (!k.equals("pageSize") && !k.equals("limit")) {
-                    throw unknown(item + "." + k);
-                }
-            }
-            String size = string(required(m.get("pageSize"), item + ".pageSize"), item + ".pageSize");
-            out.add(new Resources.HugepageLimit(size, number(m, "limit", item)));
+        for (Fields d : f.objects("hugepageLimits", "pageSize", "limit")) {
+            out.add(new Resources.HugepageLimit(d.requiredString("pageSize"), d.number("limit")));
         }
         return out;
     }
 
-    private static List<Resources.DeviceRule> devices(List<Object> list, String base) throws CgroupException {
+    private static List<Resources.DeviceRule> devices(Fields f) throws CgroupException {
         List<Resources.DeviceRule> out = new ArrayList<>();
-        for (int i = 0; i < list.size(); i++) {
-            String item = base + "[" + i + "]";
-            Map<String, Object> m = object(list.get(i), item);
-            Boolean allow = null;
-            String type = null;
-            Long major = null;
-            Long minor = null;
-            String access = null;
-            for (Map.Entry<String, Object> e : m.entrySet()) {
-                String at = item + "." + e.getKey();
-                Object v = e.getValue();
-                if (v == null) {
-                    continue;
-                }
-                switch (e.getKey()) {
-                    case "allow" -> allow = bool(v, at);
-                    case "type" -> type = string(v, at);
-                    case "major" -> major = integer(v, at);
-                    case "minor" -> minor = integer(v, at);
-                    case "access" -> access = string(v, at);
-                    default -> throw unknown(at);
-                }
-            }
+        for (Fields d : f.objects("devices", "allow", "type", "major", "minor", "access")) {
+            Boolean allow = d.bool("allow");
             if (allow == null) {
-                throw new CgroupException(item + ".allow is required");
+                throw new CgroupException(d.base + ".allow is required");
             }
-            out.add(new Resources.DeviceRule(allow, type, major, minor, access));
+            out.add(new Resources.DeviceRule(allow, d.string("type"), d.integer("major"), d.integer("minor"),
+                d.string("access")));
         }
         return out;
     }
 
     private static Resources.Network network(Map<String, Object> m, String base) throws CgroupException {
-        Long classID = null;
+        Fields f = new Fields(m, base, "classID", "priorities");
         List<Resources.Priority> priorities = null;
-        for (Map.Entry<String, Object> e : m.entrySet()) {
-            String at = base + "." + e.getKey();
-            Object v = e.getValue();
-            if (v == null) {
-                continue;
-            }
-            switch (e.getKey()) {
-                case "classID" -> classID = integer(v, at);
-                case "priorities" -> {
-                    List<Object> list = array(v, at);
-                    priorities = new ArrayList<>();
-                    for (int i = 0; i < list.size(); i++) {
-                        String item = at + "[" + i + "]";
-                        Map<String, Object> p = object(list.get(i), item);
-                        for (String k : p.keySet()) {
-                            if (!k.equals("name") && !k.equals("priority")) {
-                                throw unknown(item + "." + k);
-                            }
-                        }
-                        String name = string(required(p.get("name"), item + ".name"), item + ".name");
-                        priorities.add(new Resources.Priority(name, number(p, "priority", item)));
-                    }
-                }
-                default -> throw unknown(at);
+        if (f.has("priorities")) {
+            priorities = new ArrayList<>();
+            for (Fields p : f.objects("priorities", "name", "priority")) {
+                priorities.add(new Resources.Priority(p.requiredString("name"), p.number("priority")));
             }
         }
-        return new Resources.Network(classID, priorities);
+        return new Resources.Network(f.integer("classID"), priorities);
     }
 
     private static Map<String, Resources.Rdma> rdma(Map<String, Object> m, String base) throws CgroupException {
         Map<String, Resources.Rdma> out = new LinkedHashMap<>();
         for (Map.Entry<String, Object> e : m.entrySet()) {
             String item = base + "." + e.getKey();
-            Map<String, Object> d = object(required(e.getValue(), item), item);
-            Long handles = null;
-            Long objects = null;
-            for (Map.Entry<String, Object> f : d.entrySet()) {
-                String at = item + "." + f.getKey();
-                Object v = f.getValue();
-                switch (f.getKey()) {
-                    case "hcaHandles" -> handles = v == null ? null : integer(v, at);
-                    case "hcaObjects" -> objects = v == null ? null : integer(v, at);
-                    default -> throw unknown(at);
-                }
-            }
-            out.put(e.getKey(), new Resources.Rdma(handles, objects));
+            Fields d = new Fields(object(required(e.getValue(), item), item), item, "hcaHandles", "hcaObjects");
+            out.put(e.getKey(), new Resources.Rdma(d.integer("hcaHandles"), d.integer("hcaObjects")));
         }
         return out;
     }
@@ -307,11 +133,6 @@ final class OciResources {
     }
 
     // ---- typed access ----
-
-    private static long number(Map<String, Object> m, String key, String item) throws CgroupException {
-        String at = item + "." + key;
-        return integer(required(m.get(key), at), at);
-    }
 
     private static Object required(Object v, String at) throws CgroupException {
         if (v == null) {
@@ -389,5 +210,71 @@ final class OciResources {
 
     private static CgroupException unknown(String at) {
         return new CgroupException("unknown field " + at + ": remove it or check its spelling");
+    }
+
+    /** One JSON object of the spec: its fields checked against the known names, read by type. */
+    private static final class Fields {
+        private final Map<String, Object> m;
+        final String base;
+
+        Fields(Map<String, Object> m, String base, String... known) throws CgroupException {
+            this.m = m;
+            this.base = base;
+            for (String k : m.keySet()) {
+                if (!List.of(known).contains(k)) {
+                    throw unknown(base + "." + k);
+                }
+            }
+        }
+
+        boolean has(String key) {
+            return m.get(key) != null;
+        }
+
+        Map<String, Object> object(String key) throws CgroupException {
+            return OciResources.object(m.get(key), base + "." + key);
+        }
+
+        Long integer(String key) throws CgroupException {
+            Object v = m.get(key);
+            return v == null ? null : OciResources.integer(v, base + "." + key);
+        }
+
+        Integer small(String key) throws CgroupException {
+            Object v = m.get(key);
+            return v == null ? null : OciResources.small(v, base + "." + key);
+        }
+
+        String string(String key) throws CgroupException {
+            Object v = m.get(key);
+            return v == null ? null : OciResources.string(v, base + "." + key);
+        }
+
+        Boolean bool(String key) throws CgroupException {
+            Object v = m.get(key);
+            return v == null ? null : OciResources.bool(v, base + "." + key);
+        }
+
+        long number(String key) throws CgroupException {
+            String at = base + "." + key;
+            return OciResources.integer(required(m.get(key), at), at);
+        }
+
+        String requiredString(String key) throws CgroupException {
+            String at = base + "." + key;
+            return OciResources.string(required(m.get(key), at), at);
+        }
+
+        /** The objects of the array at {@code key}, each with its own known fields. */
+        List<Fields> objects(String key, String... known) throws CgroupException {
+            String at = base + "." + key;
+            List<Object> list = array(m.get(key), at);
+            List<Fields> out = new ArrayList<>();
+            for (int i = 0; i < list.size(); i++) {
+                String item = at + "[" + i + "]";
+                out.add(new Fields(OciResources.object(list.get(i), item), item, known));
+            }
+            return out;
+        }
     }
 }

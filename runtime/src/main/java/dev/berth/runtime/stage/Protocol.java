@@ -96,6 +96,7 @@ public final class Protocol {
     public static final int OP_TMPFS = 51;
     /** path: detached and unlinked by the monitor once the container is gone (a helper watches it). */
     public static final int OP_REMOVE_AT_EXIT = 52;
+    public static final int OP_EVENT_LOG = 53;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;

@@ -25,7 +25,7 @@ import java.nio.file.Path;
  * call anyway. It is spoken to over pipes. Closing the session only detaches: the monitor lives
  * on.
  */
-public final class StageSession implements AutoCloseable {
+public final class StageSession implements FrameLink {
     private final Process process; // null for the stage the launcher forked
     private final DataInputStream in;
     private final OutputStream out;
@@ -114,10 +114,12 @@ public final class StageSession implements AutoCloseable {
     }
 
     /** The next frame from the monitor (output or exit), or null when it closed the stream. */
+    @Override
     public Frame next() throws IOException {
         return Frame.read(in);
     }
 
+    @Override
     public void send(Frame frame) throws IOException {
         frame.write(out);
     }

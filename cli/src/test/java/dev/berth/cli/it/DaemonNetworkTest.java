@@ -1,0 +1,91 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The daemon's /networks endpoints driven by the real docker CLI, the daemon in a network
+ * namespace of the test's own; bridges and interfaces checked with iproute2 from outside.
+ */
+class DaemonNetworkTest extends DaemonTestBase {
+    @Override
+    protected Process startDaemon(Path sock, Path root) throws IOException {
+        try {
+            berth.inOwnNetns(); // the daemon's bridges and firewall rules stay in the test's namespace
+        } catch (Exception e) {
+            throw new IOException("cannot make the test's network namespace", e);
+        }
+        return super.startDaemon(sock, root);
+    }
+
+    /** Retries a docker command until it succeeds (a listener starting up); its output. */
+    private String awaitOk(String... args) throws Exception {
+        Berth.Result r = null;
+        for (int i = 0; i < 30; i++) {
+            r = docker(null, args);
+            if (r.code() == 0) {
+                return r.out();
+            }
+            Thread.sleep(100);
+        }
+        throw new AssertionError("docker " + String.join(" ", args) + " kept failing: " + r.err());
+    }
+
+    @Test
+    void dockerNetworkCommandsAndContainersReachingEachOtherByName() throws Exception {
+        String id = ok("network", "create", "--subnet", "10.131.0.0/24", "--label", "team=blue", "net1").strip();
+        assertTrue(id.matches("[0-9a-f]{64}"), id);
+        String ls = ok("network", "ls");
+        assertTrue(ls.startsWith("NETWORK ID     NAME      DRIVER    SCOPE\n"), ls);
+        assertTrue(ls.contains(id.substring(0, 12) + "   net1      bridge    local\n"), ls);
+        assertEquals("net1\n", ok("network", "ls", "--filter", "label=team=blue", "--format", "{{.Name}}"));
+        assertEquals("10.131.0.0/24 blue", ok("network", "inspect", "-f",
+            "{{(index .IPAM.Config 0).Subnet}} {{.Labels.team}}", "net1").strip());
+        Berth.Result dup = docker(null, "network", "create", "net1");
+        assertEquals(1, dup.code());
+        assertTrue(dup.err().contains("already exists"), dup.err());
+        Berth.Result none = docker(null, "network", "inspect", "nosuch");
+        assertEquals(1, none.code());
+        assertTrue(none.err().contains("not found"), none.err());
+        // two containers on the network: one reaches the other by name and by alias
+        ok("run", "-d", "--name", "a", "--network", "net1", "--network-alias", "api", "host",
+            "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "from-a");
+        assertEquals("from-a", awaitOk("run", "--rm", "--network", "net1", "host", "busybox", "nc", "-w", "2", "a", "7000")
+            .strip());
+        assertEquals("from-a", ok("run", "--rm", "--network", "net1", "host", "busybox", "nc", "-w", "2", "api", "7000")
+            .strip());
+        String bridge = ok("network", "inspect", "-f", "{{index .Options \"com.docker.network.bridge.name\"}}", "net1").strip();
+        assertTrue(NetTools.ip(berth.netns(), "-j", "addr", "show", bridge).contains("\"local\":\"10.131.0.1\""), bridge);
+        // connect a running container (with an address and an alias), then disconnect it
+        ok("run", "-d", "--name", "c", "--network", "bridge", "host", "sleep", "60");
+        Path inside = Path.of("/proc/" + ok("inspect", "-f", "{{.State.Pid}}", "c").strip() + "/ns/net");
+        assertFalse(NetTools.ip(inside, "-j", "addr").contains("10.131.0.77"));
+        ok("network", "connect", "--ip", "10.131.0.77", "--alias", "see", "net1", "c");
+        assertTrue(NetTools.ip(inside, "-j", "addr", "show", "eth1").contains("\"local\":\"10.131.0.77\""));
+        assertEquals("from-a", awaitOk("exec", "c", "busybox", "nc", "-w", "2", "a", "7000").strip());
+        assertTrue(ok("network", "inspect", "-f", "{{json .Containers}}", "net1").contains("10.131.0.77/24"));
+        assertEquals("10.131.0.77", ok("inspect", "-f", "{{.NetworkSettings.Networks.net1.IPAddress}}", "c").strip());
+        ok("network", "disconnect", "net1", "c");
+        assertFalse(NetTools.ip(inside, "-j", "link").contains("\"eth1\""));
+        assertNotEquals(0, docker(null, "exec", "c", "busybox", "nc", "-w", "1", "a", "7000").code());
+        // in use: refused; then removed with its bridge
+        Berth.Result inUse = docker(null, "network", "rm", "net1");
+        assertEquals(1, inUse.code());
+        assertTrue(inUse.err().contains("active endpoints"), inUse.err());
+        ok("rm", "-f", "a");
+        assertEquals("net1\n", ok("network", "rm", "net1"));
+        assertFalse(NetTools.ip(berth.netns(), "-j", "link").contains("\"" + bridge + "\""), "bridge left");
+        assertFalse(ok("network", "ls").contains("net1"));
+        // prune takes the networks no running container uses
+        ok("network", "create", "spare");
+        String pruned = ok("network", "prune", "-f");
+        assertTrue(pruned.contains("Deleted Networks:\nspare\n"), pruned);
+        assertFalse(ok("network", "ls").contains("spare"));
+    }
+}
