@@ -273,10 +273,14 @@ public final class Engine {
         String name = null;
         try {
             Path dir = store.create(id, cgroupPath(id));
+            Trace.mark("directory made");
             name = claimName(r.name, id);
             r.name = name;
+            Trace.mark("name claimed");
             RequestFile.write(dir, r);
+            Trace.mark("request saved");
             store.write(id, Inspect.created(id, name, r, dir, applied));
+            Trace.mark("container created");
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
             discard(id, name, null, e);
@@ -870,19 +874,34 @@ public final class Engine {
             if (!store.exists(id)) {
                 return false;
             }
-            store.releaseName(name, id);
-            Trace.mark("name released");
-            deleteCgroup(cgroupPath(id));
-            Trace.mark("cgroup removed");
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
-            releaseNetwork(id, network == null && connected ? "" : network, null);
-            dev.berth.image.Snapshots.release(store.root(), id);
-            store.delete(id);
+            discardRemoved(id, name, cgroupPath(id), network == null && connected ? "" : network, null);
             return true;
         } catch (IOException | EngineException e) {
             return false;
         }
+    }
+
+    /**
+     * Removes an exited container: first its state (the commit point, {@link Store#startRemoval}),
+     * then what it holds, the directory last. A crash on the way leaves it gone from every
+     * listing, and its directory tells {@link Recovery} what is still to be taken back.
+     */
+    private void discardRemoved(String id, String name, String cgroup, String network, Map<String, Object> s)
+        throws IOException, EngineException {
+        store.startRemoval(id);
+        Trace.mark("state removed");
+        store.releaseName(name, id);
+        Trace.mark("name released");
+        deleteCgroup(cgroup);
+        Trace.mark("cgroup removed");
+        releaseNetwork(id, network, s);
+        Trace.mark("network released");
+        // the overlay was mounted in the container's mount namespace, gone with its
+        // processes: what is left is its upper and work directories, in the container's
+        dev.berth.image.Snapshots.release(store.root(), id);
+        store.delete(id);
     }
 
     /** What a container held on its network ({@code network} as in {@link #networkMode}; state if read). */
@@ -929,17 +948,14 @@ public final class Engine {
             }
             Lifecycle.killAndWait(this, s);
         }
+        Trace.mark("container stopped");
         try (var lock = store.lock(id)) {
-            store.releaseName(Inspect.name(s), id);
-            deleteCgroup(cgroupPath(s));
+            String network = null;
             if (s.get("NetworkSettings") != null) {
                 Map<String, Object> host = Json.map(s, "HostConfig");
-                releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
+                network = host == null ? "" : String.valueOf(host.get("NetworkMode"));
             }
-            // the overlay was mounted in the container's mount namespace, gone with its
-            // processes: what is left is its upper and work directories, in the container's
-            dev.berth.image.Snapshots.release(store.root(), id);
-            store.delete(id);
+            discardRemoved(id, Inspect.name(s), cgroupPath(s), network, s);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
