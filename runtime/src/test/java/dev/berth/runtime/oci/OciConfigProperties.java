@@ -30,6 +30,15 @@ class OciConfigProperties {
     private static final String BASE = OciBundles.base();
     private static final Path BUNDLE = Path.of("/nonexistent/bundle");
 
+    /** Found by the property below: Path.of threw InvalidPathException before the validator ran. */
+    @net.jqwik.api.Example
+    void aNulInRootPathIsRefusedInOneLine() throws Exception {
+        String text = OciBundles.edit(BASE, "root.path", "\"root\\u0000fs\"");
+        OciSpecException e = org.junit.jupiter.api.Assertions.assertThrows(OciSpecException.class,
+            () -> OciSpecReader.parse(text, BUNDLE));
+        org.junit.jupiter.api.Assertions.assertEquals("config.json: root.path contains a NUL character", e.getMessage());
+    }
+
     @Property(tries = 2000)
     void aValueReplacedAnywhereIsAcceptedOrRefusedInOneLine(@ForAll("seeds") long seed) throws Exception {
         Random rnd = new Random(seed);
