@@ -185,16 +185,41 @@ static void accept_client(int listen_fd) {
     close(fd);
 }
 
+/*
+ * The exit file's blocks, taken while the container starts: a container that fills the disk
+ * it shares with its state directory would otherwise leave no room for its exit status, and
+ * read as dead. Rewriting a file's own bytes and shrinking it need no new space.
+ */
+static int exit_fd = -1;
+#define EXIT_RESERVE 64
+
+static void reserve_exit_file(void) {
+  char blank[EXIT_RESERVE];
+  memset(blank, ' ', sizeof blank);
+  exit_fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (exit_fd >= 0 && write_full(exit_fd, blank, sizeof blank) != 0) {
+    close(exit_fd);
+    exit_fd = -1; /* already full: the exit is written as usual, if it can be */
+    unlink("exit.tmp");
+  }
+}
+
 static void write_exit_file(int status, int durable) {
   struct timespec ts;
   clock_gettime(CLOCK_REALTIME, &ts);
-  char text[64];
+  char text[EXIT_RESERVE];
   int n = snprintf(text, sizeof text, "%d %lld\n", status,
                    (long long)ts.tv_sec * 1000000000LL + ts.tv_nsec);
-  int fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = exit_fd;
+  if (fd < 0)
+    fd = open("exit.tmp", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  else if (lseek(fd, 0, SEEK_SET) < 0)
+    return;
+  exit_fd = -1;
   if (fd < 0)
     return;
-  int ok = write_full(fd, text, (size_t)n) == 0 && (!durable || fsync(fd) == 0);
+  int ok = write_full(fd, text, (size_t)n) == 0 && ftruncate(fd, n) == 0 &&
+           (!durable || fsync(fd) == 0);
   close(fd);
   if (ok && rename("exit.tmp", "exit") == 0 && durable) {
     int dir = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -328,6 +353,8 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
   if (listen_fd >= 0)
     watch(listen_fd, TAG_LISTEN);
   add_client(0, 1, 1, 1);
+  if (cfg->state_dir != NULL)
+    reserve_exit_file();
 
   int status = 0, exited = 0;
   while (!exited) {

@@ -325,16 +325,20 @@ public final class Engine {
         String name = null;
         try {
             Path dir = store.create(id, cgroupPath(id));
+            Trace.mark("directory made");
             name = claimName(r.name, id);
             r.name = name;
+            Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
             VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
+            Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
             if (img != null) { // the image id, as a started one has it (rmi checks it; Config.Image keeps the name)
                 state.put("Image", img.image().id().toString());
             }
             store.write(id, state);
+            Trace.mark("container created");
             Events.container(this, state, "create");
             return id;
         } catch (IOException | RuntimeException | EngineException e) {
@@ -1039,18 +1043,10 @@ public final class Engine {
             if (!store.exists(id)) {
                 return false;
             }
-            store.releaseName(name, id);
-            Trace.mark("name released");
-            deleteCgroup(cgroupPath(id));
-            Trace.mark("cgroup removed");
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
-            releaseNetwork(id, network == null && connected ? "" : network, null);
-            if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) { // docker's run --rm: anonymous volumes too
-                VolumeMounts.release(this, id, store.dir(id), true, false);
-            }
-            dev.berth.image.Snapshots.release(store.root(), id);
-            store.delete(id);
+            // docker's run --rm: its anonymous volumes go too
+            discardRemoved(id, name, cgroupPath(id), network == null && connected ? "" : network, null, true);
             if (s != null) {
                 Events.container(this, s, "destroy");
             }
@@ -1058,6 +1054,30 @@ public final class Engine {
         } catch (IOException | EngineException e) {
             return false;
         }
+    }
+
+    /**
+     * Removes an exited container: first its state (the commit point, {@link Store#startRemoval}),
+     * then what it holds, the directory last. A crash on the way leaves it gone from every
+     * listing, and its directory tells {@link Recovery} what is still to be taken back.
+     */
+    private void discardRemoved(String id, String name, String cgroup, String network, Map<String, Object> s,
+        boolean anonymousVolumes) throws IOException, EngineException {
+        store.startRemoval(id);
+        Trace.mark("state removed");
+        store.releaseName(name, id);
+        Trace.mark("name released");
+        deleteCgroup(cgroup);
+        Trace.mark("cgroup removed");
+        releaseNetwork(id, network, s);
+        Trace.mark("network released");
+        if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) {
+            VolumeMounts.release(this, id, store.dir(id), anonymousVolumes, false);
+        }
+        // the overlay was mounted in the container's mount namespace, gone with its
+        // processes: what is left is its upper and work directories, in the container's
+        dev.berth.image.Snapshots.release(store.root(), id);
+        store.delete(id);
     }
 
     /** What a container held on its network ({@code network} as in {@link #networkMode}; state if read). */
@@ -1180,18 +1200,14 @@ public final class Engine {
             }
             Lifecycle.killAndWait(this, s);
         }
+        Trace.mark("container stopped");
         try (var lock = store.lock(id)) {
-            store.releaseName(Inspect.name(s), id);
-            deleteCgroup(cgroupPath(s));
+            String network = null;
             if (s.get("NetworkSettings") != null) {
                 Map<String, Object> host = Json.map(s, "HostConfig");
-                releaseNetwork(id, host == null ? "" : String.valueOf(host.get("NetworkMode")), s);
+                network = host == null ? "" : String.valueOf(host.get("NetworkMode"));
             }
-            VolumeMounts.release(this, id, store.dir(id), volumes || Inspect.autoRemove(s), false);
-            // the overlay was mounted in the container's mount namespace, gone with its
-            // processes: what is left is its upper and work directories, in the container's
-            dev.berth.image.Snapshots.release(store.root(), id);
-            store.delete(id);
+            discardRemoved(id, Inspect.name(s), cgroupPath(s), network, s, volumes || Inspect.autoRemove(s));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }

@@ -7,6 +7,7 @@ import dev.berth.linux.Procs;
 import dev.berth.runtime.IdMap;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
 import dev.berth.runtime.stage.Protocol;
@@ -161,9 +162,12 @@ final class Exec {
         StageSession session = null;
         try {
             session = StageSession.start(program, log);
+            Trace.mark("exec stage taken");
             session.awaitCreated();
+            Trace.mark("exec set up");
             session.go();
             session.awaitStarted();
+            Trace.mark("exec started");
             if (onExit == null) {
                 return new Attachment(session);
             }

@@ -256,6 +256,7 @@ final class Inspect {
                 int status = Integer.parseInt(exit[0]);
                 exited(s, WaitStatus.exitCode(status), "");
                 st.put("FinishedAt", Timestamps.format(Long.parseLong(exit[1])));
+                st.put("OOMKilled", oomKilled(s));
                 return s;
             } catch (NoSuchFileException e) {
                 // removed with its container meanwhile: judged by the monitor below
@@ -270,6 +271,27 @@ final class Inspect {
             st.put("Status", "dead");
         }
         return s;
+    }
+
+    private static volatile dev.berth.runtime.cgroup.Cgroups cgroups;
+
+    /**
+     * docker's State.OOMKilled: the kernel's OOM killer killed a process of the last run. Read
+     * from the cgroup's own counter when the exit is found, not from an event that a monitor
+     * would have to be watching for: the cgroup stays until rm or the next start, so the count
+     * is there however long after the exit the state is read, and whoever reads it.
+     */
+    static boolean oomKilled(Map<String, Object> s) {
+        try {
+            dev.berth.runtime.cgroup.Cgroups c = cgroups;
+            if (c == null) {
+                cgroups = c = dev.berth.runtime.cgroup.Cgroups.detect();
+            }
+            Long kills = c.open(Engine.cgroupPath(s)).oomKills();
+            return kills != null && kills > 0;
+        } catch (dev.berth.runtime.cgroup.CgroupException | RuntimeException e) {
+            return false; // no cgroup (rootless without delegation): nothing counted
+        }
     }
 
     /** Running or paused: a paused container's processes are still there (docker's State.Running). */

@@ -16,7 +16,8 @@ import java.util.Map;
  * directory with a {@code creator} file naming a dead process ({@link Store#abandoned}), a name
  * pointing at it, perhaps a cgroup, addresses and ports. Each is found from the directory:
  * the name is taken back when it is wanted again ({@link #reclaimName}), and {@code berth system
- * check} lists (and with {@code --repair} removes) everything at once.
+ * check} lists (and with {@code --repair} removes) everything at once. A removal that died after
+ * its commit point ({@link Store#startRemoval}) leaves the same, marked {@code removing}.
  */
 public final class Recovery {
     private Recovery() {}
@@ -56,8 +57,8 @@ public final class Recovery {
                     continue;
                 }
                 Store.Creator c = Store.creator(dir);
-                String detail = "abandoned while being created" + (c == null ? "" : " by pid " + c.pid())
-                    + held(engine, id, dir, c);
+                String detail = (Files.exists(dir.resolve(Store.REMOVING)) ? "abandoned while being removed"
+                    : "abandoned while being created" + (c == null ? "" : " by pid " + c.pid())) + held(engine, id, dir, c);
                 List<String> left = repair ? repair(engine, id, dir) : List.of("");
                 out.add(new Finding("container", id, left.isEmpty() ? detail : detail + String.join("; ", left),
                     left.isEmpty()));
@@ -138,6 +139,11 @@ public final class Recovery {
                 Networking.release(store.root(), id, true);
             } catch (EngineException | RuntimeException e) {
                 failed.add("network: " + e.getMessage());
+            }
+            try {
+                dev.berth.image.Snapshots.release(store.root(), id); // its hold on the image's layers
+            } catch (IOException e) {
+                failed.add("layers: " + e.getMessage());
             }
             for (String m : mountsUnder(dir)) {
                 try {

@@ -24,6 +24,9 @@ import java.util.Map;
  *                                 directory without state.json whose creator is gone was
  *                                 abandoned by a crash (see {@link #abandoned})
  * ROOT/containers/ID/state.json   the container, in the shape of docker inspect
+ * ROOT/containers/ID/removing     an empty file: the container is being removed, and a
+ *                                 directory with it and without state.json is what a killed
+ *                                 removal left (see {@link #startRemoval})
  * ROOT/containers/ID/exit         raw wait status and time, written by the monitor
  * ROOT/containers/ID/ctl.sock     the monitor's control socket
  * ROOT/names/NAME -> ID           a symlink: creating it is the atomic claim of the name
@@ -105,6 +108,9 @@ final class Store {
     boolean abandoned(Path dir) {
         if (Files.exists(dir.resolve("state.json"))) {
             return false;
+        }
+        if (Files.exists(dir.resolve(REMOVING))) {
+            return true; // a removal that died, or one in progress: the lock keeps them apart
         }
         Creator c = creator(dir);
         return c == null ? Files.isDirectory(dir) : !c.alive();
@@ -218,6 +224,22 @@ final class Store {
      */
     void delete(String id) throws IOException {
         delete(dir(id));
+    }
+
+    static final String REMOVING = "removing";
+
+    /**
+     * The commit point of a removal: from here the container is gone for every reader, and a
+     * crash leaves a directory that {@link Recovery} finishes removing. The marker is an empty
+     * file, so it can be made on a full disk; then state.json goes.
+     */
+    void startRemoval(String id) throws IOException {
+        try {
+            Files.createFile(dir(id).resolve(REMOVING));
+        } catch (FileAlreadyExistsException e) {
+            // a removal before this one died here
+        }
+        Files.deleteIfExists(dir(id).resolve("state.json"));
     }
 
     /** The same for a directory by its path (a temporary {@code .ID} too). */

@@ -54,7 +54,20 @@ final class Exec {
 
     // ---- statements ----
 
+    /**
+     * Go would print whatever a template asks for; berth holds the output in memory, so a
+     * template that would print more than this, or walk more nodes (a range over a huge number
+     * prints nothing yet never ends), is stopped with an error instead of exhausting the heap.
+     */
+    static final int MAX_OUTPUT = 64 << 20;
+    static final long MAX_STEPS = 20_000_000;
+    private long steps;
+
     private int walk(Object dot, Node node) {
+        if (++steps > MAX_STEPS || out.length() > MAX_OUTPUT) {
+            throw error(steps > MAX_STEPS ? "the template takes more than " + MAX_STEPS + " steps; is a range too large?"
+                : "the template prints more than " + (MAX_OUTPUT >> 20) + " MiB; is a range too large?");
+        }
         if (node instanceof TextNode) {
             out.append(((TextNode) node).text);
         } else if (node instanceof ActionNode) {

@@ -41,6 +41,12 @@ final class Printf {
         return sb.append('\n').toString();
     }
 
+    /**
+     * Go's fmt refuses a width or precision over a million ({@code tooLarge}), so a typo such
+     * as {@code %999999999d} prints {@code %!(NOVERB)} rather than a gigabyte of spaces.
+     */
+    private static final int TOO_LARGE = 1_000_000;
+
     /** fmt.Sprintf with flags - + 0 # space, width, precision and verbs v T s q d t f e g x o b c. */
     static String sprintf(String format, Object[] args) {
         StringBuilder sb = new StringBuilder();
@@ -67,12 +73,20 @@ final class Printf {
                 k++;
             }
             while (k < n && isDigit(format.charAt(k))) {
+                if (spec.width > TOO_LARGE) { // Go's parsenum: the rest of the format is taken
+                    k = n;
+                    break;
+                }
                 spec.width = Math.max(spec.width, 0) * 10 + (format.charAt(k++) - '0');
             }
             if (k < n && format.charAt(k) == '.') {
                 k++;
                 spec.prec = 0;
                 while (k < n && isDigit(format.charAt(k))) {
+                    if (spec.prec > TOO_LARGE) {
+                        k = n;
+                        break;
+                    }
                     spec.prec = spec.prec * 10 + (format.charAt(k++) - '0');
                 }
             }

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -88,6 +89,150 @@ class CrashTest extends ContainerTestBase {
         }
         assertEquals("", berth.ok("ps", "-a", "-q"), "the monitor's removal did not run");
         assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+    }
+
+    /** The steps of berth rm -f of a running container; the state goes at the second. */
+    private static final List<String> RM_STEPS = List.of("container stopped", "state removed", "name released",
+        "cgroup removed", "network released");
+
+    @Test
+    void anRmKilledAtAnyStepLeavesTheContainerWholeOrGone() throws Exception {
+        List<String> ids = new ArrayList<>();
+        for (int i = 0; i < RM_STEPS.size(); i++) {
+            ids.add(berth.ok("run", "-d", "--name", "r" + i, "--network", "bridge", "-p", "80", "host", "sleep", "60")
+                .strip());
+        }
+        for (int i = 0; i < RM_STEPS.size(); i++) {
+            Berth.Result r = berth.runWithEnv(Map.of("BERTH_CRASH_AT", RM_STEPS.get(i)), "rm", "-f", "r" + i);
+            assertEquals(137, r.code(), "the rm did not reach the step " + RM_STEPS.get(i) + ": " + r.err());
+            String state = berth.ok("ps", "-a", "--filter", "name=^r" + i + "$", "--format", "{{.State}}").strip();
+            // stopped but not yet removed: whole, and exited
+            assertEquals(i == 0 ? "exited" : "", state, "after a crash at " + RM_STEPS.get(i));
+        }
+        Berth.Result check = berth.run("system", "check");
+        assertEquals(1, check.code(), check.out() + check.err());
+        assertEquals(RM_STEPS.size() - 1, check.out().lines().filter(l -> l.contains("abandoned while being removed"))
+            .count(), check.out());
+        berth.ok("system", "check", "--repair");
+        assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+        berth.ok("rm", "r0"); // the whole one is removed as any exited container
+        // checked from outside: no directory, no cgroup, no address, and every name free again
+        try (Stream<Path> dirs = Files.list(berth.root().resolve("containers"))) {
+            assertEquals(0, dirs.count());
+        }
+        for (String id : ids) {
+            assertFalse(Files.exists(Host.cgroupDir(berth, id, "pids")), "the cgroup of " + id + " stayed");
+        }
+        String ipam = Files.readString(berth.root().resolve("networks/.ipam/bridge.json"));
+        assertTrue(ipam.contains("\"Addresses\":{}"), "an address is still held: " + ipam);
+        for (int i = 0; i < RM_STEPS.size(); i++) {
+            berth.ok("run", "--rm", "--name", "r" + i, "host", "true");
+        }
+    }
+
+    /** The steps of berth exec; the command runs after the last. */
+    private static final List<String> EXEC_STEPS = List.of("exec stage taken", "exec set up", "exec started");
+
+    @Test
+    void anExecKilledAtAnyStepRunsItsCommandWhollyOrNotAtAllAndLeavesNothing() throws Exception {
+        String id = berth.ok("run", "-d", "--name", "e", "host", "sleep", "60").strip();
+        long pid = Host.pid(berth, "e");
+        List<Long> before = Host.processesUnder(berth.root());
+        for (int i = 0; i < EXEC_STEPS.size(); i++) {
+            Berth.Result r = berth.runWithEnv(Map.of("BERTH_CRASH_AT", EXEC_STEPS.get(i)), "exec", "e", "sh", "-c",
+                "echo started > /tmp/ran" + i + "; sleep 0.3; echo finished > /tmp/ran" + i);
+            assertEquals(137, r.code(), "the exec did not reach the step " + EXEC_STEPS.get(i) + ": " + r.err());
+            Path ran = Path.of("/proc/" + pid + "/root/tmp/ran" + i);
+            // what the killed exec started goes on to its end, and then nothing of it is left
+            for (int t = 0; t < 100 && (processesIn(id) > 1 || !Host.processesUnder(berth.root()).equals(before)); t++) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, processesIn(id), "a process of the exec stayed in the container");
+            assertEquals(before, Host.processesUnder(berth.root()), "a stage of the exec stayed");
+            boolean started = EXEC_STEPS.get(i).equals("exec started");
+            assertEquals(started ? "finished\n" : null, Files.exists(ran) ? Files.readString(ran) : null,
+                "after a crash at " + EXEC_STEPS.get(i));
+        }
+        assertEquals("ok\n", berth.ok("exec", "e", "echo", "ok"));
+        assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", "e").strip());
+        assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+    }
+
+    private int processesIn(String id) throws Exception {
+        return Files.readAllLines(Host.cgroupDir(berth, id, "pids").resolve("cgroup.procs")).size();
+    }
+
+    /** The steps of a create through the daemon's API; the container is whole after the last. */
+    private static final List<String> CREATE_STEPS = List.of("directory made", "name claimed", "request saved",
+        "container created");
+
+    @Test
+    void theDaemonKilledInTheMiddleOfACreateLeavesItWholeOrGone() throws Exception {
+        Path sock = berth.root().resolve("api.sock");
+        for (int i = 0; i < CREATE_STEPS.size(); i++) {
+            Process daemon = daemon(sock, CREATE_STEPS.get(i));
+            try {
+                String answer = curl(sock, "-d", "{\"Image\":\"host\",\"Cmd\":[\"sleep\",\"60\"]}",
+                    "http://d/containers/create?name=d" + i);
+                assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon was not killed");
+                assertEquals(137, daemon.exitValue(), "the daemon did not reach " + CREATE_STEPS.get(i) + ": " + answer);
+            } finally {
+                daemon.destroyForcibly();
+                Files.deleteIfExists(sock); // a killed daemon leaves its socket file
+            }
+            String state = berth.ok("ps", "-a", "--filter", "name=^d" + i + "$", "--format", "{{.State}}").strip();
+            boolean whole = CREATE_STEPS.get(i).equals("container created");
+            assertEquals(whole ? "created" : "", state, "after a crash at " + CREATE_STEPS.get(i));
+        }
+        Berth.Result check = berth.run("system", "check");
+        assertEquals(1, check.code(), check.out() + check.err());
+        assertEquals(CREATE_STEPS.size() - 1, check.out().lines().filter(l -> l.startsWith("container ")).count(),
+            check.out());
+        berth.ok("system", "check", "--repair");
+        assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+        try (Stream<Path> dirs = Files.list(berth.root().resolve("containers"))) {
+            assertEquals(1, dirs.count(), "only the whole container is left");
+        }
+        // a daemon started again starts the whole one, and the names of the others are free
+        Process daemon = daemon(sock, null);
+        try {
+            String whole = "d" + (CREATE_STEPS.size() - 1);
+            curl(sock, "-X", "POST", "http://d/containers/" + whole + "/start");
+            assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", whole).strip());
+            for (int i = 0; i < CREATE_STEPS.size() - 1; i++) {
+                String out = curl(sock, "-d", "{\"Image\":\"host\",\"Cmd\":[\"true\"]}",
+                    "http://d/containers/create?name=d" + i);
+                assertTrue(out.contains("\"Id\""), out);
+            }
+        } finally {
+            daemon.destroy();
+            assertTrue(daemon.waitFor(20, TimeUnit.SECONDS), "the daemon did not stop on SIGTERM");
+        }
+    }
+
+    /** A daemon on {@code sock} that kills itself at {@code crashAt} (null: never), once it listens. */
+    private Process daemon(Path sock, String crashAt) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(berth.command("daemon", "-H", "unix://" + sock))
+            .directory(Path.of("/").toFile()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+        pb.environment().put("BERTH_CGROUP_PARENT", berth.cgroupParent());
+        if (crashAt != null) {
+            pb.environment().put("BERTH_CRASH_AT", crashAt);
+        }
+        Process daemon = pb.start();
+        for (int t = 0; t < 300 && !Files.exists(sock); t++) {
+            Thread.sleep(20);
+        }
+        return daemon;
+    }
+
+    private static String curl(Path sock, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("curl", "-sS", "--unix-socket", sock.toString(), "-H",
+            "Content-Type: application/json"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes());
+        p.waitFor();
+        return out;
     }
 
     private String onlyContainerDir() throws Exception {

@@ -49,6 +49,13 @@ public interface Cgroup {
     /** Usage and limits as the kernel reports them; what cannot be read is null. */
     CgroupStats stats();
 
+    /**
+     * Processes the kernel's OOM killer has killed in it (v1 {@code memory.oom_control},
+     * v2 {@code memory.events}: {@code oom_kill}); null without a memory controller or on a
+     * kernel before 4.13, which does not count them.
+     */
+    Long oomKills();
+
     /** Every process in this cgroup and below it. */
     List<Long> pids();
 

@@ -224,6 +224,12 @@ final class V1Cgroup implements Cgroup {
     }
 
     @Override
+    public Long oomKills() {
+        Path mem = dirs.get("memory");
+        return mem == null ? null : Fs.keyed(mem.resolve("memory.oom_control")).get("oom_kill");
+    }
+
+    @Override
     public CgroupStats stats() {
         return V1Stats.read(dirs);
     }

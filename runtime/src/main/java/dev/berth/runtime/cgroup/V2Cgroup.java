@@ -197,6 +197,11 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
+    public Long oomKills() {
+        return Fs.keyed(dir.resolve("memory.events")).get("oom_kill");
+    }
+
+    @Override
     public CgroupStats stats() {
         return V2Stats.read(dir);
     }

@@ -319,6 +319,10 @@ final class OciParser {
 
     private String string(Object v, String path) throws OciSpecException {
         if (v instanceof String s) {
+            if (s.indexOf('\0') >= 0) {
+                // every string of a spec reaches the kernel as a C string, which a NUL would cut
+                throw error(path, "contains a NUL character");
+            }
             return s;
         }
         throw error(path, "must be a string, not " + kind(v));
