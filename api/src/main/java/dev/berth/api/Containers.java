@@ -74,6 +74,9 @@ final class Containers {
 
     void create(Exchange x) throws Exception {
         Map<String, Object> body = jsonBody(x);
+        if (DockerApi.TRACE) { // what a client asked for, when its container does not do what it expected
+            System.err.println("berth daemon: create " + Json.compact(body));
+        }
         ContainerRequest r;
         try {
             r = CreateBody.map(body, x.request().query("name"));

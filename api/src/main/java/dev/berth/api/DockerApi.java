@@ -32,7 +32,7 @@ public final class DockerApi implements HttpServer.Handler {
     static final String ENGINE_VERSION = "28.3.0";
 
     /** BERTH_DEBUG: every request on stderr. */
-    private static final boolean TRACE = System.getenv("BERTH_DEBUG") != null;
+    static final boolean TRACE = System.getenv("BERTH_DEBUG") != null;
 
     private final Engine engine;
     private final String version;
