@@ -113,12 +113,19 @@ public final class RuntimeLauncher {
         }
     }
 
-    /** This JVM's own command line up to its main class: the same JDK, options and class path. */
-    private static List<String> jvm() {
-        ProcessHandle.Info info = ProcessHandle.current().info();
+    /**
+     * This JVM's own command line up to its main class: the same JDK, options and class path.
+     * Read from /proc/self/cmdline: ProcessHandle.Info's arguments stop at 4 KiB, which a long
+     * class path (a test's) passes.
+     */
+    private static List<String> jvm() throws IOException {
+        String[] argv = new String(Files.readAllBytes(Path.of("/proc/self/cmdline")),
+            java.nio.charset.StandardCharsets.UTF_8).split("\0");
         List<String> cmd = new ArrayList<>();
-        cmd.add(info.command().orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
-        for (String a : info.arguments().orElse(new String[0])) {
+        cmd.add(ProcessHandle.current().info().command().orElse(
+            Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+        for (int i = 1; i < argv.length; i++) {
+            String a = argv[i];
             if (a.equals(RuntimeMain.class.getName())) {
                 return cmd;
             }
