@@ -153,7 +153,7 @@ static void client_frame(int i) {
   case F_SIGNAL:
     if (n >= 4) {
       memcpy(&sig, p, 4);
-      if (!reaped)
+      if (!reaped && container > 0) /* kill(-1) would signal every process we may */
         kill(container, sig);
     }
     break;

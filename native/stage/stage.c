@@ -328,7 +328,7 @@ static void await_go(pid_t c2);
 /* From fork to S_READY: answer C1 and C2 until the container is set up. */
 static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *master) {
   pid_t c2 = -1;
-  int paused = 0;
+  int paused = 0, ready = 0;
   for (;;) {
     if (paused && c2 > 0) { /* C2 may reach a pause before C1's S_PID arrives */
       int32_t pid = c2;
@@ -357,6 +357,8 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
     case S_PID:
       c2 = m.pid;
       waitpid(c1, NULL, 0);
+      if (ready)
+        return c2;
       break;
     case S_PTY:
       *master = fd;
@@ -377,7 +379,11 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
     case S_ERROR:
       abandon(c2 > 0 ? c2 : c1, m.step, m.err, m.text);
     case S_READY:
-      return c2;
+      /* C2's ready and C1's report of C2's pid are two writers on one socket: either may come first */
+      if (c2 > 0)
+        return c2;
+      ready = 1;
+      break;
     default:
       abandon(c2 > 0 ? c2 : c1, STEP_PROTOCOL, EPROTO, "unexpected sync message");
     }
