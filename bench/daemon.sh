@@ -18,7 +18,8 @@
 # BENCH_DOCKER (/usr/local/bin/docker), BENCH_DOCS (1 when BENCH_OUT is the default: update
 # docs/performance.md), BENCH_NO_INSTALL=1; for profiling berth: BENCH_BERTH_DEBUG=1 (its request
 # trace with times, daemon-berth-trace.log), BENCH_BERTH_JFR=FILE (a JFR recording of its daemon),
-# BENCH_BERTH_JAVA_OPTS (more JVM options for its daemon, through JAVA_TOOL_OPTIONS). BENCH_TIMEOUT
+# BENCH_BERTH_JAVA_OPTS (more JVM options for its daemon, through JAVA_TOOL_OPTIONS), BENCH_BERTH_ENV
+# ("NAME=VALUE ...": more environment for its daemon, e.g. MALLOC_ARENA_MAX=2). BENCH_TIMEOUT
 # (1800): seconds one hyperfine run may take; past it, berth's threads and the daemons' logs are kept.
 #
 # Nothing stays behind, and the host's network and firewall are never touched: every daemon runs
@@ -188,7 +189,8 @@ freeze_berth # berth, dist: a frozen copy of bin/berth and cli/target/berth (ben
 
 mkdir -p "$out"
 rm -f "$out"/daemon-{run,exec,ps}.{json,md,txt} "$out"/daemon-{memory,starts}.json \
-    "$out"/daemon-{machine.txt,rows.tsv,skipped.tsv,load.tsv,berth-trace.log,berth-threads.txt} "$out/daemon.md"
+    "$out"/daemon-{machine.txt,rows.tsv,skipped.tsv,load.tsv,berth-trace.log,berth-threads.txt} "$out/daemon.md" \
+    "$out"/daemon-berth-jvm-*.txt
 rm -rf "$out/daemon-logs"
 : >"$out/daemon-rows.tsv"
 : >"$out/daemon-skipped.tsv"
@@ -268,6 +270,13 @@ start_daemon() { # name command...
 measure_idle() { # daemon file: the memory of its process tree, after 2 s at idle
     sleep 2
     python3 "$repo/bench/src/daemon_mem.py" "${pid[$1]}" "${mntns[$1]}" >"$2"
+    if [ "$1" = berth ]; then # where the JVM's memory is: its heap, and its native memory with NMT on
+        { "$java_home/bin/jcmd" "${pid[berth]}" GC.heap_info
+            "$java_home/bin/jcmd" "${pid[berth]}" VM.native_memory summary
+            echo "largest mappings by Rss (pmap -x):"
+            pmap -x "${pid[berth]}" | sort -k3 -n -r | head -25; } \
+            >"$out/daemon-berth-jvm-${2##*/mem-}.txt" 2>&1 || true
+    fi
 }
 
 berth_root=$work/berth-root
@@ -276,6 +285,8 @@ berth_env=(env BERTH_CGROUP_PARENT="/$tag-berth")
 [ -n "${BENCH_BERTH_JFR:-}" ] && berth_env+=(JAVA_TOOL_OPTIONS="-XX:StartFlightRecording=filename=$BENCH_BERTH_JFR,settings=profile ${BENCH_BERTH_JAVA_OPTS:-}")
 [ -z "${BENCH_BERTH_JFR:-}" ] && [ -n "${BENCH_BERTH_JAVA_OPTS:-}" ] && berth_env+=(JAVA_TOOL_OPTIONS="$BENCH_BERTH_JAVA_OPTS")
 [ -n "${BENCH_BERTH_DEBUG:-}" ] && berth_env+=(BERTH_DEBUG=1 BERTH_TRACE=1)
+# shellcheck disable=SC2206 # NAME=VALUE words
+[ -n "${BENCH_BERTH_ENV:-}" ] && berth_env+=($BENCH_BERTH_ENV)
 start_daemon berth "${berth_env[@]}" "$berth" daemon -H "unix://$work/berth.sock" --root "$berth_root" ||
     { tail -5 "$work/berth.log" >&2; die "berth daemon did not start"; }
 measure_idle berth "$work/mem-start-berth.json"

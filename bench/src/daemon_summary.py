@@ -164,14 +164,13 @@ def targets(found, mem):
 
 def render(out):
     info = machine(out)
-    n = info.get("runs", "")
     ps_n = "100"
     for part in info.get("runs", "").split(", "):
         if part.startswith("ps containers: "):
             ps_n = part.split(": ")[1]
     body = []
     body.append(f"Produced by `{info.get('command', 'bench/daemon.sh')}` on {info.get('date', '?')} "
-                f"({info.get('runs', '')}).")
+                f"(runs: {info.get('runs', '?')}).")
     body.append("")
     body.append(f"Machine: {info.get('nproc', '?')} CPUs ({info.get('cpu', '?')}), {info.get('memory', '?')}, "
                 f"{info.get('kernel', '?')}, {info.get('os', '?')}; {info.get('java', '?')}; berth {info.get('berth', '?')}, "
