@@ -451,7 +451,9 @@ EOF
 # The machine, the table, docs/performance.md
 
 {
-    echo "command: $(env | grep -E '^BENCH_' | sort | tr '\n' ' ')bench/daemon.sh"
+    printf 'command: '
+    for v in $(compgen -v BENCH_ | sort); do printf '%s=%q ' "$v" "${!v}"; done
+    echo "bench/daemon.sh"
     machine_lines "$java"
     echo "berth AOT cache: $(aot_state "$java")"
     echo "berth: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
