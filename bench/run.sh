@@ -48,8 +48,8 @@ only=${BENCH_ONLY:-$sections}
 berth=$repo/bin/berth
 dist=$repo/cli/target/berth/lib
 
-log() { printf 'bench: %s\n' "$*" >&2; }
-die() { log "$*"; exit 1; }
+# log, die, apt_install, have, need_static_busybox, freeze_berth, aot_state, hybrid_cgroups, proc_mem
+. "$repo/bench/lib.sh"
 
 [ "$(id -u)" -eq 0 ] || die "run me as root: containers need it"
 for s in $only; do
@@ -144,31 +144,6 @@ trap 'exit 130' INT TERM
 # ---------------------------------------------------------------------------------------------
 # Peers: install what is missing from Debian, one package at a time, so one failure skips one peer
 
-apt_updated=""
-apt_install() { # package timeout-seconds
-    [ -z "${BENCH_NO_INSTALL:-}" ] && command -v apt-get >/dev/null 2>&1 || return 1
-    if [ -z "$apt_updated" ]; then
-        apt-get update -qq >"$work/apt-update.log" 2>&1 || { tail -3 "$work/apt-update.log" >&2; return 1; }
-        apt_updated=1
-    fi
-    # the time limit covers the download only: never interrupt dpkg halfway
-    DEBIAN_FRONTEND=noninteractive timeout "$2" \
-        apt-get install -y -qq --no-install-recommends --download-only "$1" >"$work/apt-$1.log" 2>&1 &&
-        DEBIAN_FRONTEND=noninteractive \
-            apt-get install -y -qq --no-install-recommends "$1" >>"$work/apt-$1.log" 2>&1 ||
-        { tail -3 "$work/apt-$1.log" >&2; return 1; }
-}
-
-have() { # command package [timeout]: the command, installing its package when missing
-    command -v "$1" >/dev/null 2>&1 && return 0
-    log "installing $2"
-    if apt_install "$2" "${3:-300}" && command -v "$1" >/dev/null 2>&1; then
-        return 0
-    fi
-    log "could not install $2: its rows are skipped"
-    return 1
-}
-
 have hyperfine hyperfine || die "hyperfine is required"
 have python3 python3-minimal || die "python3 is required (OCI config, summary)"
 have unshare util-linux || true
@@ -183,16 +158,7 @@ if want net; then
     have ip iproute2 || true
     have nft nftables || true
 fi
-# the rootfs needs a static busybox: busybox-static (it replaces the dynamic busybox package)
-static_busybox() {
-    [ -x /bin/busybox ] || return 1
-    case $(LC_ALL=C ldd /bin/busybox 2>&1 || true) in *"not a dynamic"*) return 0 ;; esac
-    return 1
-}
-if ! static_busybox; then
-    log "installing busybox-static"
-    apt_install busybox-static 300 || die "a static /bin/busybox is required (busybox-static)"
-fi
+need_static_busybox
 
 # ---------------------------------------------------------------------------------------------
 # berth and its JDK, exactly as bin/berth finds them
@@ -202,36 +168,8 @@ java_home=$(berth_find_jdk) || die "no JDK >= 25 found (see bin/lib/java.sh)"
 java=$java_home/bin/java
 "$berth" version >/dev/null || die "berth does not build right now; retry later (BERTH_REBUILD=1 bin/berth version)"
 
-# bin/build also trains the AOT cache that bin/berth maps at start-up. JDK 25 does NOT reject a
-# cache older than the jars: it serves the classes of the old jars. So the cache must be newer
-# than every jar, or the cold CLI row would time old code.
-aot_fresh() { # distribution dir (holding lib/ and berth.aot)
-    [ -f "$1/berth.aot" ] && [ -z "$(find "$1/lib" -name '*.jar' -newer "$1/berth.aot")" ]
-}
-if ! aot_fresh "$repo/cli/target/berth"; then
-    log "the AOT cache is missing or older than the jars: running bin/build"
-    "$repo/bin/build" >&2 || die "bin/build failed; retry later"
-fi
-
-# Freeze the distribution: a copy of the launcher, the jars, the stage and the AOT cache (mtimes
-# kept; the JVM accepts a relocated class path). Teammates rebuilding cli/target mid-run then
-# cannot change what is measured.
-snap=$work/berth
-mkdir -p "$snap/bin/lib" "$snap/cli/target"
-cp -p "$repo/bin/berth" "$snap/bin/berth"
-ln -s berth "$snap/bin/berth-runtime" # the launcher picks RuntimeMain by its name
-cp -p "$repo/bin/lib/java.sh" "$snap/bin/lib/java.sh"
-cp -a "$repo/cli/target/berth" "$snap/cli/target/berth"
-if ! aot_fresh "$snap/cli/target/berth" && [ -f "$snap/cli/target/berth/berth.aot" ]; then
-    log "the AOT cache is still older than the jars: measuring berth without it"
-    rm -f "$snap/cli/target/berth/berth.aot"
-fi
-unset BERTH_REBUILD
-berth=$snap/bin/berth
-dist=$snap/cli/target/berth/lib
-# berth finds its stage next to the jar of its Stage class, but a class loaded from the AOT cache
-# reports the jar location of the training run (cli/target in the repo), so name it outright
-export BERTH_STAGE=$dist/berth-stage
+"$berth" version >/dev/null || die "berth does not build right now; retry later (BERTH_REBUILD=1 bin/berth version)"
+freeze_berth # berth, dist: a frozen copy of bin/berth and cli/target/berth (bench/lib.sh)
 
 # ---------------------------------------------------------------------------------------------
 # The one root filesystem every row runs /bin/true from: busybox and its applets, offline
@@ -284,7 +222,6 @@ chmod +x "$work/bin/"*
 # the JVM floor: hello world with the JDK and the JVM flags of bin/berth's exec line (start
 # section only: it costs a compile and an AOT training run)
 jvm_flags=()
-berth_flags=()
 jvm_floor() {
     mkdir -p "$work/hello"
     printf '%s\n' 'public class Hello {' \
@@ -298,7 +235,6 @@ jvm_floor() {
         grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
     [ ${#jvm_flags[@]} -gt 0 ] ||
         jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)
-    berth_flags=("${jvm_flags[@]}")
     # bin/berth adds -XX:AOTCache when bin/build made one; an AOT cache is per class path, so the
     # floor gets its own (JDK 25 one-step training run) rather than a mismatched berth.aot
     if [ -f "$dist/../berth.aot" ]; then
@@ -318,7 +254,7 @@ if want start; then jvm_floor; fi
 # (/sys/fs/cgroup/unified); podman runs crun too. The rows then run in a private mount
 # namespace without that mount: crun and runc both see plain cgroup v1, the host is untouched.
 ns=()
-if [ -n "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ]; then
+if hybrid_cgroups; then
     log "cgroup hybrid mode with v2 controllers: the benchmark runs without /sys/fs/cgroup/unified (private mount namespace)"
     ns=(unshare --mount --propagation private sh -c 'umount /sys/fs/cgroup/unified && exec "$@"' sh)
     if ! "${ns[@]}" true 2>/dev/null; then
@@ -642,15 +578,6 @@ EOF
 # memory: what one running container costs besides its own processes (berth's monitor, podman's
 # conmon; runc and crun leave nothing behind), and what each engine costs at idle
 
-proc_mem() { # pid: {"rss_kb", "rss_anon_kb", "rss_file_kb", "pss_kb", "exe"}
-    printf '{"pid": %s, "exe": "%s", "rss_kb": %s, "rss_anon_kb": %s, "rss_file_kb": %s, "pss_kb": %s}' "$1" \
-        "$(readlink "/proc/$1/exe" || true)" \
-        "$(awk '/^VmRSS:/ { print $2 }' "/proc/$1/status")" \
-        "$(awk '/^RssAnon:/ { print $2 }' "/proc/$1/status")" \
-        "$(awk '/^RssFile:/ { print $2 }' "/proc/$1/status")" \
-        "$(awk '/^Pss:/ { print $2 }' "/proc/$1/smaps_rollup")"
-}
-
 section_memory() {
     section=memory
     local id monitor conmon pid podman_json='null'
@@ -957,19 +884,7 @@ done
     echo "load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"
     echo "java: $("$java" -version 2>&1 | head -1)"
     [ ${#jvm_flags[@]} -gt 0 ] && echo "jvm floor flags: ${jvm_flags[*]}"
-    # ask the JVM whether berth's own classes come out of the cache
-    aot_state="none"
-    if [ -f "$dist/../berth.aot" ]; then
-        read -r -a berth_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
-            grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
-        aot_log=$("$java" "${berth_flags[@]}" -XX:AOTCache="$dist/../berth.aot" -Xlog:class+load=info \
-            -cp "$dist/*" dev.berth.cli.Main version 2>&1 || true)
-        case $aot_log in
-            *"dev.berth.cli.Main source: shared objects file"*) aot_state="yes, newer than the jars, classes loaded from it" ;;
-            *) aot_state="present but NOT used by the JVM" ;;
-        esac
-    fi
-    echo "berth AOT cache: $aot_state"
+    echo "berth AOT cache: $(aot_state "$java")"
     echo "berth measured from: a copy of bin/berth and cli/target/berth (BERTH_STAGE=the copy's stage)"
     echo "berth: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "hyperfine: $(hyperfine --version)"

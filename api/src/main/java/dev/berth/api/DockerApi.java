@@ -5,6 +5,7 @@ import dev.berth.api.http.HttpException;
 import dev.berth.api.http.HttpServer;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineException;
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.json.Json;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -31,7 +32,12 @@ public final class DockerApi implements HttpServer.Handler {
      */
     static final String ENGINE_VERSION = "28.3.0";
 
-    /** BERTH_DEBUG: every request on stderr. */
+    /**
+     * BERTH_DEBUG: every request on stderr when it arrives and when its handler returns, with the
+     * handler's duration; times are CLOCK_MONOTONIC microseconds, as {@link Trace}'s marks (with
+     * BERTH_TRACE too, the engine's marks of the request follow it), so that they line up with
+     * each other and with the client's clock ({@code bench/daemon.sh} profiles with them).
+     */
     static final boolean TRACE = System.getenv("BERTH_DEBUG") != null;
 
     private final Engine engine;
@@ -75,10 +81,34 @@ public final class DockerApi implements HttpServer.Handler {
 
     @Override
     public void handle(Exchange x) throws Exception {
-        String path = x.request().path();
-        if (TRACE) {
-            System.err.println("berth daemon: " + x.request().method() + " " + path + " " + x.request().header("upgrade"));
+        if (!TRACE) {
+            route(x);
+            return;
         }
+        long start = System.nanoTime();
+        String line = x.request().method() + " " + x.request().path();
+        System.err.println("berth daemon: " + start / 1000 + " > " + line + upgrade(x));
+        try {
+            route(x);
+        } finally {
+            long end = System.nanoTime();
+            System.err.println("berth daemon: " + end / 1000 + " < " + line + " " + ms(end - start) + " ms");
+            Trace.dump();
+        }
+    }
+
+    private static String ms(long nanos) {
+        long tenths = nanos / 100_000;
+        return tenths / 10 + "." + tenths % 10;
+    }
+
+    private static String upgrade(Exchange x) {
+        String u = x.request().header("upgrade");
+        return u == null ? "" : " (upgrade " + u + ")";
+    }
+
+    private void route(Exchange x) throws Exception {
+        String path = x.request().path();
         if (path.startsWith("/v") && path.length() > 2 && Character.isDigit(path.charAt(2))) {
             int slash = path.indexOf('/', 1);
             String v = slash < 0 ? path.substring(2) : path.substring(2, slash);

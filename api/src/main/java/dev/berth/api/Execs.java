@@ -18,13 +18,19 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * {@code /containers/{id}/exec} and {@code /exec/{id}}: exec instances live in this daemon's
- * memory only, as docker's do.
+ * memory only, as docker's do. A finished one keeps only what inspect shows (its stage session,
+ * about 100 KB of buffers and program, is dropped at the exit) and is forgotten {@link #KEEP}
+ * after it finished, as dockerd's exec GC forgets it after 5 to 10 minutes: a container exec'd
+ * into every second (a health check) must not grow the daemon.
  */
 final class Execs {
+    /** How long a finished exec stays inspectable. */
+    static final long KEEP = java.util.concurrent.TimeUnit.MINUTES.toNanos(5);
+
     static final class Instance {
         final String id;
         final String container;
-        final ExecRequest request;
+        volatile ExecRequest request;
         final List<String> command;
         final String user;
         final boolean tty;
@@ -35,6 +41,8 @@ final class Execs {
         volatile boolean running;
         volatile Integer exitCode;
         volatile Attachment attachment;
+        /** System.nanoTime() when it finished (exit code known, or it failed to start); 0 before. */
+        volatile long finishedAt;
 
         Instance(String id, String container, ExecRequest request, List<String> command, String user, boolean tty,
             boolean stdin, boolean stdout, boolean stderr) {
@@ -105,6 +113,7 @@ final class Execs {
         if (!Boolean.TRUE.equals(Json.map(s, "State").get("Running"))) {
             throw new HttpException(409, "container " + s.get("Id") + " is not running");
         }
+        sweep(System.nanoTime());
         String id = newId();
         instances.put(id, new Instance(id, (String) s.get("Id"), req, cmd, user == null ? "" : user, tty,
             b.boolOrFalse("AttachStdin"), b.boolOrFalse("AttachStdout"), b.boolOrFalse("AttachStderr")));
@@ -135,8 +144,9 @@ final class Execs {
         try {
             detach = b.bool("Detach");
             long[] size = b.numbers("ConsoleSize");
-            if (size != null && size.length == 2 && size[0] > 0 && size[1] > 0) {
-                e.request.terminalSize((int) size[0], (int) size[1]);
+            ExecRequest r = e.request; // null once started: the 409 below
+            if (r != null && size != null && size.length == 2 && size[0] > 0 && size[1] > 0) {
+                r.terminalSize((int) size[0], (int) size[1]);
             }
         } catch (BadRequest ex) {
             throw new HttpException(400, ex.getMessage());
@@ -161,6 +171,7 @@ final class Execs {
         } catch (EngineException.CommandFailed f) {
             Exchange.Hijacked h = x.hijack(e.tty ? Containers.RAW : Containers.MULTIPLEXED);
             e.exitCode = f.notFound() ? 127 : 126;
+            e.finishedAt = System.nanoTime();
             new Mux(h.out(), e.tty ? Mux.RAW : Mux.STDERR, new Object())
                 .write((f.getMessage() + "\r\n").getBytes(StandardCharsets.UTF_8));
             return;
@@ -180,7 +191,11 @@ final class Execs {
     }
 
     private Attachment run(Instance e) throws EngineException {
-        return engine.exec(e.container, e.request);
+        try {
+            return engine.exec(e.container, e.request);
+        } finally {
+            e.request = null; // started or refused: never needed again
+        }
     }
 
     /** Copies the output until the process exits; the exit code is known before the stream ends. */
@@ -193,6 +208,26 @@ final class Execs {
         }
         e.exitCode = code;
         e.running = false;
+        e.attachment = null; // the stage session: its process, pipes, buffers and program
+        e.finishedAt = System.nanoTime();
+    }
+
+    /** Forgets the execs that finished more than {@link #KEEP} before {@code now}. */
+    void sweep(long now) {
+        instances.values().removeIf(e -> {
+            long done = e.finishedAt;
+            return done != 0 && now - done > KEEP;
+        });
+    }
+
+    /** The instance of this id, or null (for tests). */
+    Instance get(String id) {
+        return instances.get(id);
+    }
+
+    /** Adds an instance (for tests). */
+    void add(Instance e) {
+        instances.put(e.id, e);
     }
 
     private static void forward(InputStream in, Attachment a) {
