@@ -159,7 +159,7 @@ public final class ImageFilter {
      * time, {@code YYYY-MM-DD[THH:MM:SS]} (UTC), or unix seconds with an optional fraction.
      */
     public static long time(String v, long nowNanos) throws ImageException.InvalidArgument {
-        long d = duration(v);
+        long d = dev.berth.runtime.events.EventTimes.duration(v);
         if (d >= 0) {
             return nowNanos - d;
         }
@@ -184,48 +184,6 @@ public final class ImageFilter {
         }
         throw new ImageException.InvalidArgument("invalid time \"" + v + "\": use a duration (24h, 10m), an RFC 3339 time, "
             + "YYYY-MM-DD or unix seconds");
-    }
-
-    /** A Go duration in nanoseconds ({@code 1h30m}, {@code 1.5h}, {@code 300ms}), or -1. */
-    static long duration(String v) {
-        if (v.isEmpty() || v.equals("0")) {
-            return -1;
-        }
-        double total = 0;
-        int i = 0;
-        while (i < v.length()) {
-            int start = i;
-            while (i < v.length() && (Character.isDigit(v.charAt(i)) || v.charAt(i) == '.')) {
-                i++;
-            }
-            if (i == start) {
-                return -1;
-            }
-            double n;
-            try {
-                n = Double.parseDouble(v.substring(start, i));
-            } catch (NumberFormatException e) {
-                return -1;
-            }
-            int u = i;
-            while (i < v.length() && !Character.isDigit(v.charAt(i)) && v.charAt(i) != '.') {
-                i++;
-            }
-            double unit = switch (v.substring(u, i)) {
-                case "ns" -> 1;
-                case "us", "µs" -> 1e3;
-                case "ms" -> 1e6;
-                case "s" -> 1e9;
-                case "m" -> 60e9;
-                case "h" -> 3600e9;
-                default -> -1;
-            };
-            if (unit < 0) {
-                return -1;
-            }
-            total += n * unit;
-        }
-        return (long) total;
     }
 
     private static boolean isDigits(String s) {

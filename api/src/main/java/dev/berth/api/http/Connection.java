@@ -25,56 +25,35 @@ public interface Connection extends AutoCloseable {
     void close() throws IOException;
 
     static Connection of(SocketChannel ch) {
-        ChannelStreams.In in = new ChannelStreams.In(ch);
-        OutputStream out = new BufferedOutputStream(new ChannelStreams.Out(ch), 16384);
-        return new Connection() {
-            @Override
-            public InputStream in() {
-                return in;
-            }
-
-            @Override
-            public OutputStream out() {
-                return out;
-            }
-
-            @Override
-            public void shutdownOutput() throws IOException {
-                ch.shutdownOutput();
-            }
-
-            @Override
-            public void close() throws IOException {
-                ch.close();
-            }
-        };
+        return new Of(new ChannelStreams.In(ch), buffered(new ChannelStreams.Out(ch)), ch::shutdownOutput, ch);
     }
 
     /** A connected socket (TLS: the handshake happens on the first read or write). */
     static Connection of(Socket s) throws IOException {
-        InputStream in = s.getInputStream();
-        OutputStream out = new BufferedOutputStream(s.getOutputStream(), 16384);
-        return new Connection() {
-            @Override
-            public InputStream in() {
-                return in;
-            }
+        // TLS 1.3 sends close_notify for this side only; the client may still send
+        return new Of(s.getInputStream(), buffered(s.getOutputStream()), s::shutdownOutput, s);
+    }
 
-            @Override
-            public OutputStream out() {
-                return out;
-            }
+    private static OutputStream buffered(OutputStream raw) {
+        return new BufferedOutputStream(raw, 16384);
+    }
 
-            @Override
-            public void shutdownOutput() throws IOException {
-                // TLS 1.3 sends close_notify for this side only; the client may still send
-                s.shutdownOutput();
-            }
+    /** How the server half-closes a connection. */
+    @FunctionalInterface
+    interface HalfClose {
+        void shutdownOutput() throws IOException;
+    }
 
-            @Override
-            public void close() throws IOException {
-                s.close();
-            }
-        };
+    /** A connection of streams, a half-close and the socket that owns them. */
+    record Of(InputStream in, OutputStream out, HalfClose half, java.io.Closeable socket) implements Connection {
+        @Override
+        public void shutdownOutput() throws IOException {
+            half.shutdownOutput();
+        }
+
+        @Override
+        public void close() throws IOException {
+            socket.close();
+        }
     }
 }

@@ -62,8 +62,8 @@ public final class EventTimes {
         return dots <= 1 && v.charAt(0) != '.';
     }
 
-    /** A Go duration in nanoseconds, or -1 when {@code v} is not one. */
-    static long duration(String v) {
+    /** A Go duration in nanoseconds ({@code 1h30m}, {@code 1.5h}, {@code 300ms}), or -1 when {@code v} is not one. */
+    public static long duration(String v) {
         int i = 0;
         double total = 0;
         boolean any = false;
