@@ -65,7 +65,7 @@ final class FdTar {
         e.mtimeSeconds = Math.max(0, st.mtimeSeconds());
         if (e.type == TarEntry.FILE) {
             try (InputStream in = self.reader()) {
-                tar.add(e, new Exactly(in, e.size));
+                tar.add(e, new dev.berth.image.ExactLength(in, e.size));
             }
             bytes += e.size;
         } else {
@@ -89,42 +89,5 @@ final class FdTar {
     /** Bytes of file content written so far. */
     long bytes() {
         return bytes;
-    }
-
-    /**
-     * Exactly {@code size} bytes of a file that may change while it is read: cut when it grew,
-     * padded with zeros when it shrank, so the tar stays whole.
-     */
-    private static final class Exactly extends InputStream {
-        private final InputStream in;
-        private long left;
-        private boolean eof;
-
-        Exactly(InputStream in, long size) {
-            this.in = in;
-            this.left = size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int want = (int) Math.min(len, left);
-            int n = eof ? -1 : in.read(b, off, want);
-            if (n < 0) {
-                eof = true;
-                java.util.Arrays.fill(b, off, off + want, (byte) 0);
-                n = want;
-            }
-            left -= n;
-            return n;
-        }
     }
 }

@@ -74,7 +74,7 @@ final class TreeTar {
         }
         if (e.type == TarEntry.FILE) {
             try (InputStream in = Files.newInputStream(p)) {
-                tar.add(e, new Exactly(in, e.size));
+                tar.add(e, new ExactLength(in, e.size));
             }
         } else {
             tar.add(e, null);
@@ -140,42 +140,5 @@ final class TreeTar {
         byte[] v2 = java.util.Arrays.copyOf(v, 20);
         v2[3] = 0x02;
         return v2;
-    }
-
-    /**
-     * Exactly {@code size} bytes of a file that may change while it is read (a running
-     * container's): cut when it grew, padded with zeros when it shrank, so the tar stays whole.
-     */
-    private static final class Exactly extends InputStream {
-        private final InputStream in;
-        private long left;
-        private boolean eof;
-
-        Exactly(InputStream in, long size) {
-            this.in = in;
-            this.left = size;
-        }
-
-        @Override
-        public int read() throws IOException {
-            byte[] b = new byte[1];
-            return read(b, 0, 1) < 0 ? -1 : b[0] & 0xff;
-        }
-
-        @Override
-        public int read(byte[] b, int off, int len) throws IOException {
-            if (left <= 0) {
-                return -1;
-            }
-            int want = (int) Math.min(len, left);
-            int n = eof ? -1 : in.read(b, off, want);
-            if (n < 0) {
-                eof = true;
-                java.util.Arrays.fill(b, off, off + want, (byte) 0);
-                n = want;
-            }
-            left -= n;
-            return n;
-        }
     }
 }
