@@ -158,9 +158,15 @@ final class ImageRootfs {
         Trace.mark("snapshots opened");
         Path rootfs = dir.resolve("rootfs");
         Path private_ = dir.resolve("overlay");
-        // a start after an exit keeps the files of the runs before, as docker's does: the same kind, again
-        boolean again = Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS) || Files.isDirectory(private_, LinkOption.NOFOLLOW_LINKS);
-        boolean copy = again ? Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS) : forceCopy || copyWanted(snaps, m);
+        boolean hasCopy = Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS);
+        boolean hasOverlay = Files.isDirectory(private_, LinkOption.NOFOLLOW_LINKS);
+        if (forceCopy && hasOverlay && !hasCopy) { // overlayfs refused this container's overlay: a copy instead
+            dev.berth.image.Trees.delete(private_);
+            hasOverlay = false;
+        }
+        // made by create, or a start after an exit: the files of the runs before stay, as docker's do
+        boolean again = hasCopy || hasOverlay;
+        boolean copy = again ? hasCopy : forceCopy || copyWanted(snaps, m);
         Map<String, Object> gd = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
         if (copy && again) {
