@@ -335,10 +335,12 @@ public final class Engine {
             r.name = name;
             Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
-            VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
+            List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
             Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
+            state.put("Mounts", Inspect.mounts(parsed.mounts)); // cp into a created container reaches its volumes
+            VolumeMounts.inspect(state, volumes, volumes.stream().map(v -> parsed.mounts.get(v.wanted().index()).destination()).toList());
             if (img != null) { // its files now, as docker's create makes them: cp can fill them before the start
                 ImageRootfs.Prepared prepared = ImageRootfs.prepare(this, img, id, dir, mapping, r.readOnly, false, new ArrayList<>());
                 Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());

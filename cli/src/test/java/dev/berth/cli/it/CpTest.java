@@ -229,6 +229,12 @@ class CpTest extends ContainerTestBase {
         String hosts = berth.ok("inspect", "-f", "{{.HostsPath}}", "s").strip();
         assertEquals(Files.readString(Path.of(hosts)), Files.readString(local.resolve("hosts")));
         assertEquals(List.of(), Host.mountsUnder(berth.root()), "a volume stayed mounted");
+        // a container never started: its root and volumes are there from create on
+        berth.ok("create", "--name", "fresh", "-v", vol + ":/fresh/vol", "-v", "nv:/nv", "--entrypoint", "/bin/cat",
+            "busybox", "/nv/inside");
+        berth.ok("cp", d.resolve("sub/b").toString(), "fresh:/fresh/vol/");
+        assertEquals("beta\n", Files.readString(vol.resolve("b")));
+        assertEquals("inside\n", berth.ok("start", "-a", "fresh"));
         // where the kernel cannot mount onto a detached tree (before 6.15): refused, not written under the mount point
         berth.env("BERTH_STOPPED_MOUNTS", "off");
         r = berth.run("cp", d.resolve("sub/b").toString(), "s:/mnt/vol/c");
