@@ -153,28 +153,22 @@ public final class RegistryClient {
     /** {@code HEAD /v2/REPO/blobs/DIGEST}: true when the repository has it. */
     public boolean hasBlob(String repo, Digest digest) throws IOException {
         HttpResponse<InputStream> r = transport.send("HEAD", uri(repo, "blobs/" + digest), null, null, push(repo, null));
-        r.body().close();
-        if (r.statusCode() == 200) {
-            return true;
+        if (r.statusCode() == 200 || r.statusCode() == 404) {
+            r.body().close();
+            return r.statusCode() == 200;
         }
-        if (r.statusCode() == 404) {
-            return false;
-        }
-        throw transport.error(r, "push to", repo, digest.toString());
+        throw transport.error(r, "push to", repo, digest.toString()); // reads the body: the registry's reason
     }
 
     /** True when the repository has the manifest (HEAD by digest). */
     public boolean hasManifest(String repo, Digest digest) throws IOException {
         HttpResponse<InputStream> r = transport.send("HEAD", uri(repo, "manifests/" + digest),
             new String[] {"Accept", ACCEPT}, null, push(repo, null));
-        r.body().close();
-        if (r.statusCode() == 200) {
-            return true;
+        if (r.statusCode() == 200 || r.statusCode() == 404) {
+            r.body().close();
+            return r.statusCode() == 200;
         }
-        if (r.statusCode() == 404) {
-            return false;
-        }
-        throw transport.error(r, "push to", repo, digest.toString());
+        throw transport.error(r, "push to", repo, digest.toString()); // reads the body: the registry's reason
     }
 
     /**
