@@ -231,7 +231,7 @@ final class Containers {
         String startedAt = String.valueOf(Json.map(s, "State").get("StartedAt"));
         boolean wasStopped = !Boolean.TRUE.equals(Json.map(s, "State").get("Running"))
             && !"created".equals(Json.map(s, "State").get("Status"));
-        OutputStream out = x.stream(200, "application/json");
+        // before the head: it then says Connection: close, so no client reuses the connection
         Thread self = Thread.currentThread();
         AtomicBoolean done = new AtomicBoolean();
         x.onDisconnect(() -> {
@@ -239,6 +239,7 @@ final class Containers {
                 self.interrupt();
             }
         });
+        OutputStream out = x.stream(200, "application/json");
         Integer code = null;
         String error = null;
         try {
@@ -440,13 +441,9 @@ final class Containers {
         long since = seconds(q.query("since"));
         long until = seconds(q.query("until"));
         var reader = engine.logs(ref);
-        OutputStream body = x.stream(200, tty ? RAW : MULTIPLEXED);
-        Object lock = new Object();
-        OutputStream out = stdout ? new Mux(body, tty ? Mux.RAW : Mux.STDOUT, lock) : OutputStream.nullOutputStream();
-        OutputStream err = stderr ? new Mux(body, tty ? Mux.RAW : Mux.STDERR, lock) : OutputStream.nullOutputStream();
         boolean follow = flag(q.query("follow"));
         AtomicBoolean done = new AtomicBoolean();
-        if (follow) {
+        if (follow) { // before the head: it then says Connection: close, so no client reuses the connection
             Thread self = Thread.currentThread();
             x.onDisconnect(() -> {
                 if (!done.get()) {
@@ -454,6 +451,10 @@ final class Containers {
                 }
             });
         }
+        OutputStream body = x.stream(200, tty ? RAW : MULTIPLEXED);
+        Object lock = new Object();
+        OutputStream out = stdout ? new Mux(body, tty ? Mux.RAW : Mux.STDOUT, lock) : OutputStream.nullOutputStream();
+        OutputStream err = stderr ? new Mux(body, tty ? Mux.RAW : Mux.STDERR, lock) : OutputStream.nullOutputStream();
         try {
             reader.copy(out, err, tail, flag(q.query("timestamps")), follow, since, until);
         } finally {

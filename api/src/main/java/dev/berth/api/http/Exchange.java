@@ -119,9 +119,14 @@ public final class Exchange {
     /**
      * Runs {@code then} when the client closes the connection (or sends anything more) while a
      * long response is under way; the connection is not kept alive afterwards. For a logs -f or
-     * a wait whose client went away while the container was quiet.
+     * a wait whose client went away while the container was quiet. Call it before the head goes
+     * out, so that the head says {@code Connection: close}: a client that pools connections
+     * (docker-java) would otherwise send its next request on the closed one.
      */
     public void onDisconnect(Runnable then) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("onDisconnect after the response head: it must say Connection: close");
+        }
         close = true;
         Thread.ofVirtual().name("disconnect").start(() -> {
             try {
@@ -195,6 +200,10 @@ public final class Exchange {
             return false;
         }
         return !close;
+    }
+
+    boolean hijacked() {
+        return state == State.HIJACKED;
     }
 
     /** The connection closes after this response. */

@@ -218,7 +218,42 @@ public final class HttpServer {
         if (!x.responded()) {
             x.error(500, "the handler sent no response");
         }
-        return x.finish();
+        boolean keep = x.finish();
+        if (x.hijacked()) {
+            linger(ch, in);
+        }
+        return keep;
+    }
+
+    /** How long a hijacked connection waits for the client's end after its own. */
+    private static final long LINGER_MILLIS = 2000;
+
+    /**
+     * Ends a hijacked connection gently: a half-close, then what the client still sends is read
+     * until it closes too (2 s at most). A full close at once would make a client that is still
+     * writing (docker-java flushes after the answer of an attach with stream=0 began) fail
+     * with EPIPE.
+     */
+    private void linger(Connection c, InputStream in) {
+        ScheduledFuture<?> stop = timer.schedule(() -> {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            c.out().flush();
+            c.shutdownOutput();
+            byte[] buf = new byte[8192];
+            while (in.read(buf) >= 0) {
+                continue;
+            }
+        } catch (IOException e) {
+            // closed by either side: done
+        } finally {
+            stop.cancel(false);
+        }
     }
 
     private static Request bare() throws IOException {
