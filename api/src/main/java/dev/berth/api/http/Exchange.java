@@ -109,10 +109,10 @@ public final class Exchange {
         StringBuilder head = statusLine(status);
         head.append("Content-Type: ").append(contentType).append("\r\n");
         head.append("Transfer-Encoding: chunked\r\n");
+        state = State.STREAMING; // before the write: a client gone meanwhile is one gone mid-stream
+        chunked = new ChunkedOutput(connOut);
         finishHead(head);
         connOut.flush();
-        state = State.STREAMING;
-        chunked = new ChunkedOutput(connOut);
         return chunked;
     }
 
@@ -160,10 +160,10 @@ public final class Exchange {
             head.append("Connection: Upgrade\r\n").append("Upgrade: ").append(upgrade).append("\r\n");
             headers.remove("Connection");
         }
-        finishHead(head);
-        connOut.flush();
-        state = State.HIJACKED;
+        state = State.HIJACKED; // before the write: a client gone meanwhile is one gone mid-stream
+        finishHead(head); // (without Connection: close: the head says Upgrade)
         close = true;
+        connOut.flush();
         return new Hijacked(connIn, connOut, connection);
     }
 
