@@ -72,7 +72,7 @@ final class ContainerOps {
             x.json(200, StatsShape.of(first, pre, (String) s.get("Name"), id));
             return;
         }
-        OutputStream out = x.stream(200, "application/json");
+        // before the head: it then says Connection: close, so no client reuses the connection
         Thread self = Thread.currentThread();
         AtomicBoolean done = new AtomicBoolean();
         x.onDisconnect(() -> {
@@ -80,6 +80,7 @@ final class ContainerOps {
                 self.interrupt();
             }
         });
+        OutputStream out = x.stream(200, "application/json");
         try {
             Stats pre = null;
             for (Stats cur = first; ; ) {

@@ -5,6 +5,7 @@ import dev.berth.api.http.HttpException;
 import dev.berth.api.http.Request;
 import dev.berth.engine.Container;
 import dev.berth.engine.ContainerRequest;
+import dev.berth.engine.DetachKeys;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineException;
 import dev.berth.linux.Signals;
@@ -106,6 +107,7 @@ final class Containers {
         List<Object> out = new ArrayList<>();
         long now = Timestamps.nowNanos();
         List<Map<String, Object>> every = engine.list(true);
+        var images = engine.imageAdmin().listedImages();
         // a limit lists the newest including stopped ones, as a status filter does (docker's rule)
         boolean everything = all || limit > 0 || f.needsAll();
         for (Map<String, Object> s : every) {
@@ -117,7 +119,7 @@ final class Containers {
             if (!everything && !running || !f.matches(s, every)) {
                 continue;
             }
-            out.add(Shapes.listEntry(s, now));
+            out.add(Shapes.listEntry(s, now, images));
         }
         x.json(200, out);
     }
@@ -229,7 +231,7 @@ final class Containers {
         String startedAt = String.valueOf(Json.map(s, "State").get("StartedAt"));
         boolean wasStopped = !Boolean.TRUE.equals(Json.map(s, "State").get("Running"))
             && !"created".equals(Json.map(s, "State").get("Status"));
-        OutputStream out = x.stream(200, "application/json");
+        // before the head: it then says Connection: close, so no client reuses the connection
         Thread self = Thread.currentThread();
         AtomicBoolean done = new AtomicBoolean();
         x.onDisconnect(() -> {
@@ -237,6 +239,7 @@ final class Containers {
                 self.interrupt();
             }
         });
+        OutputStream out = x.stream(200, "application/json");
         Integer code = null;
         String error = null;
         try {
@@ -294,7 +297,13 @@ final class Containers {
         }
     }
 
-    /** Hijacked: multiplexed frames unless the container has a terminal; stdin forwarded. */
+    /**
+     * Hijacked: multiplexed frames unless the container has a terminal; stdin forwarded. As
+     * dockerd's: {@code logs=1} replays the container's log first, then the {@code attach} event
+     * is logged, and only {@code stream=1} goes on to the live output; on a terminal, the
+     * {@code detachKeys} (default ctrl-p,ctrl-q) typed into stdin end the attachment and leave
+     * the container running (a {@code detach} event).
+     */
     void attach(Exchange x, String ref) throws Exception {
         Request q = x.request();
         Map<String, Object> s = engine.inspect(ref);
@@ -303,17 +312,30 @@ final class Containers {
         boolean stdin = flag(q.query("stdin"));
         boolean stdout = flag(q.query("stdout"));
         boolean stderr = flag(q.query("stderr"));
+        boolean logs = flag(q.query("logs"));
+        boolean stream = flag(q.query("stream"));
+        String keysSpec = q.query("detachKeys");
+        byte[] keys = DetachKeys.parse(keysSpec == null || keysSpec.isEmpty() ? DetachKeys.DEFAULT : keysSpec);
+        if (keys == null) {
+            throw new HttpException(400, "Invalid detach keys (" + keysSpec + ") provided");
+        }
         String status = String.valueOf(Json.map(s, "State").get("Status"));
         if (status.equals("paused")) {
             throw new HttpException(409, "You cannot attach to a paused container, unpause it first");
         }
         Exchange.Hijacked h = x.hijack(tty ? RAW : MULTIPLEXED);
-        if (!status.equals("created") && !status.equals("running") && live.existing(id) == null) {
-            return; // nothing will come: the stream ends at once, as docker's does
-        }
         Object lock = new Object();
         OutputStream out = new Mux(h.out(), tty ? Mux.RAW : Mux.STDOUT, lock);
         OutputStream err = new Mux(h.out(), tty ? Mux.RAW : Mux.STDERR, lock);
+        if (logs && (stdout || stderr)) {
+            engine.logs(id).copy(stdout ? out : OutputStream.nullOutputStream(), stderr ? err : OutputStream.nullOutputStream(),
+                -1, false, false, 0, 0);
+            h.out().flush();
+        }
+        engine.logEvent(id, "attach", Map.of());
+        if (!stream || !status.equals("created") && !status.equals("running") && live.existing(id) == null) {
+            return; // nothing will come: the stream ends at once, as docker's does
+        }
         Live.Sink sink = new Live.Sink(stdout ? out : null, stderr ? err : null);
         Live.Session session = live.session(id);
         session.add(sink); // before the adoption: no output is lost between the two
@@ -329,11 +351,18 @@ final class Containers {
         // a container this daemon did not create keeps its input open for the next client,
         // as docker's StdinOnce false (berth run -d -i)
         boolean closeStdin = stdinOnce.getOrDefault(id, !session.adopted);
+        DetachKeys detach = tty ? new DetachKeys(keys) : null; // dockerd reads them on a terminal only
         // EOF on the input is the client's half-close (docker's CLI sends it at once when it
         // has no stdin to send), not its going away: that shows when a write fails
         Thread.ofVirtual().name("stdin-" + id.substring(0, 12)).start(() -> {
-            if (stdin) {
-                forward(h.in(), session, closeStdin);
+            if (stdin && forward(h.in(), session, closeStdin, detach)) {
+                sink.end();
+                try {
+                    engine.logEvent(id, "detach", Map.of());
+                } catch (EngineException e) {
+                    // removed meanwhile: nothing to log
+                }
+                return;
             }
             drain(h.in());
         });
@@ -341,16 +370,27 @@ final class Containers {
         session.remove(sink);
     }
 
-    private static void forward(InputStream in, Live.Session session, boolean closeStdin) {
+    /** Copies the client's input to the container's; true when the detach keys were typed. */
+    private static boolean forward(InputStream in, Live.Session session, boolean closeStdin, DetachKeys detach) {
         try {
             session.started.await();
             var a = session.attachment;
             if (a == null) {
-                return;
+                return false;
             }
             byte[] buf = new byte[8192];
             for (int n; (n = in.read(buf)) > 0; ) {
-                a.write(buf, 0, n);
+                if (detach == null) {
+                    a.write(buf, 0, n);
+                    continue;
+                }
+                DetachKeys.Step step = detach.feed(buf, n);
+                if (step.len() > 0) {
+                    a.write(step.pass(), 0, step.len());
+                }
+                if (step.detach()) {
+                    return true; // the container's input stays open for the next client
+                }
             }
             if (closeStdin) {
                 a.closeInput();
@@ -358,6 +398,7 @@ final class Containers {
         } catch (IOException | InterruptedException e) {
             // the client or the container went away
         }
+        return false;
     }
 
     private static void drain(InputStream in) {
@@ -370,13 +411,18 @@ final class Containers {
         }
     }
 
+    /** The terminal's size; dockerd logs a {@code resize} event (height, width) for a running container. */
     void resize(Exchange x, String ref) throws Exception {
         int h = intParam(x.request(), "h", 0);
         int w = intParam(x.request(), "w", 0);
         Map<String, Object> s = engine.inspect(ref);
-        Live.Session session = live.existing((String) s.get("Id"));
+        String id = (String) s.get("Id");
+        Live.Session session = live.existing(id);
         if (session != null && session.attachment != null && h > 0 && w > 0) {
             session.attachment.resize(h, w);
+        }
+        if ("running".equals(Json.map(s, "State").get("Status"))) {
+            engine.logEvent(id, "resize", Map.of("height", String.valueOf(h), "width", String.valueOf(w)));
         }
         x.respond(200, "text/plain; charset=utf-8", new byte[0]);
     }
@@ -395,13 +441,9 @@ final class Containers {
         long since = seconds(q.query("since"));
         long until = seconds(q.query("until"));
         var reader = engine.logs(ref);
-        OutputStream body = x.stream(200, tty ? RAW : MULTIPLEXED);
-        Object lock = new Object();
-        OutputStream out = stdout ? new Mux(body, tty ? Mux.RAW : Mux.STDOUT, lock) : OutputStream.nullOutputStream();
-        OutputStream err = stderr ? new Mux(body, tty ? Mux.RAW : Mux.STDERR, lock) : OutputStream.nullOutputStream();
         boolean follow = flag(q.query("follow"));
         AtomicBoolean done = new AtomicBoolean();
-        if (follow) {
+        if (follow) { // before the head: it then says Connection: close, so no client reuses the connection
             Thread self = Thread.currentThread();
             x.onDisconnect(() -> {
                 if (!done.get()) {
@@ -409,6 +451,10 @@ final class Containers {
                 }
             });
         }
+        OutputStream body = x.stream(200, tty ? RAW : MULTIPLEXED);
+        Object lock = new Object();
+        OutputStream out = stdout ? new Mux(body, tty ? Mux.RAW : Mux.STDOUT, lock) : OutputStream.nullOutputStream();
+        OutputStream err = stderr ? new Mux(body, tty ? Mux.RAW : Mux.STDERR, lock) : OutputStream.nullOutputStream();
         try {
             reader.copy(out, err, tail, flag(q.query("timestamps")), follow, since, until);
         } finally {

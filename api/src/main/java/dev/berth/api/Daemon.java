@@ -234,6 +234,12 @@ public final class Daemon implements AutoCloseable {
         }
     }
 
+    /** How long a client has to send a request head before it is disconnected ({@link HttpServer#headerTimeout}). */
+    public Daemon headerTimeout(java.time.Duration d) {
+        http.headerTimeout(d);
+        return this;
+    }
+
     /** Serves every endpoint until {@link #close()}. */
     public void serve() throws IOException {
         List<Thread> acceptors = new ArrayList<>();

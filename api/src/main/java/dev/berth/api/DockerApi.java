@@ -67,6 +67,7 @@ public final class DockerApi implements HttpServer.Handler {
         new ContainerOps(engine, live).routes(routes);
         new EventsApi(engine, live).routes(routes);
         new Archives(engine).routes(routes);
+        new RegistryEndpoints(engine).routes(routes);
     }
 
     /** Headers every response carries, as dockerd's do. */

@@ -70,7 +70,7 @@ final class EventsApi {
         } catch (IllegalArgumentException e) {
             throw new HttpException(400, e.getMessage());
         }
-        OutputStream out = x.stream(200, "application/json");
+        // before the head: it then says Connection: close, so no client reuses the connection
         Thread self = Thread.currentThread();
         AtomicBoolean done = new AtomicBoolean();
         x.onDisconnect(() -> {
@@ -78,6 +78,7 @@ final class EventsApi {
                 self.interrupt();
             }
         });
+        OutputStream out = x.stream(200, "application/json");
         try {
             EventStream.copy(engine.events(), since, until, filter, (line, e) -> {
                 try {

@@ -345,8 +345,9 @@ final class Images {
         }
         List<Object> containers = new ArrayList<>();
         long now = Timestamps.nowNanos();
+        ImageAdmin.ListedImages shown = engine.imageAdmin().listedImages();
         for (ImageAdmin.ContainerUse c : du.containers()) {
-            Map<String, Object> e = Shapes.listEntry(c.state(), now);
+            Map<String, Object> e = Shapes.listEntry(c.state(), now, shown);
             e.put("SizeRw", c.size());
             e.put("SizeRootFs", c.size());
             containers.add(e);

@@ -16,7 +16,7 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * dockerd's JSON progress stream ({@code application/json}, one message and {@code \r\n} each):
+ * dockerd's JSON progress stream of a pull or a push ({@code application/json}, one message and {@code \r\n} each):
  * {@code {"status":"Pulling fs layer","progressDetail":{},"id":"3f4d90098f5b"}}, downloads with
  * {@code progressDetail} current/total and the bar, plain statuses without an id, and an error
  * as {@code {"errorDetail":{"message":...},"error":...}}. The response head goes out with the
@@ -61,7 +61,7 @@ final class PullStream implements Progress {
         }
         Map<String, Object> detail = new LinkedHashMap<>();
         String bar = null;
-        if (status.equals("Downloading") && done >= 0 && total > 0) {
+        if ((status.equals("Downloading") || status.equals("Pushing")) && done >= 0 && total > 0) {
             long now = System.nanoTime();
             Long last = lastDownload.get(layer.digest());
             if (last != null && now - last < 100_000_000L && done < total) {
@@ -82,6 +82,14 @@ final class PullStream implements Progress {
     /** A status line without an id ({@code Digest: ...}, {@code Status: ...}). */
     synchronized void status(String status) {
         send(message(status, null, null));
+    }
+
+    /** dockerd's aux message, which the CLI hands to its callback instead of printing (a push's result). */
+    synchronized void aux(Map<String, Object> aux) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("progressDetail", new LinkedHashMap<>());
+        m.put("aux", aux);
+        send(m);
     }
 
     /** The error as the stream's last message. */

@@ -1,6 +1,7 @@
 package dev.berth.api;
 
 import dev.berth.engine.HumanTime;
+import dev.berth.engine.ImageAdmin;
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.json.Json;
 import java.util.ArrayList;
@@ -87,16 +88,19 @@ final class Shapes {
         return n;
     }
 
-    /** One entry of {@code GET /containers/json}. */
-    static Map<String, Object> listEntry(Map<String, Object> s, long nowNanos) {
+    /**
+     * One entry of {@code GET /containers/json}: Image is what {@code images} shows (the
+     * reference as given while it still names the container's image), ImageID the image's id.
+     */
+    static Map<String, Object> listEntry(Map<String, Object> s, long nowNanos, ImageAdmin.ListedImages images) {
         Map<String, Object> st = Json.map(s, "State");
         Map<String, Object> config = Json.map(s, "Config");
         Map<String, Object> host = Json.map(s, "HostConfig");
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("Id", s.get("Id"));
         e.put("Names", List.of(String.valueOf(s.get("Name"))));
-        e.put("Image", s.get("Image"));
-        e.put("ImageID", "");
+        e.put("Image", images.of(s));
+        e.put("ImageID", s.get("Image") instanceof String id && id.startsWith("sha256:") ? id : "");
         StringBuilder cmd = new StringBuilder(String.valueOf(s.get("Path")));
         if (s.get("Args") instanceof List<?> args) {
             for (Object a : args) {

@@ -25,7 +25,9 @@ final class DaemonCommand {
         .bool(null, "tlsverify", "Require a client certificate signed by --tlscacert on tcp://")
         .value(null, "tlscacert", "FILE", "Trust certs signed only by this CA (default ~/.docker/ca.pem)")
         .value(null, "tlscert", "FILE", "The server's TLS certificate (default ~/.docker/cert.pem)")
-        .value(null, "tlskey", "FILE", "The server's TLS key (default ~/.docker/key.pem)");
+        .value(null, "tlskey", "FILE", "The server's TLS key (default ~/.docker/key.pem)")
+        .value(null, "header-timeout", "DURATION", "Disconnect a client that has not sent a whole request head"
+            + " within this time, e.g. 30s (default 5m, dockerd's)");
 
     private final Path root;
 
@@ -50,6 +52,15 @@ final class DaemonCommand {
             }
             endpoints.add(e);
         }
+        java.time.Duration headerTimeout = dev.berth.api.http.HttpServer.DEFAULT_HEADER_TIMEOUT;
+        if (cl.hasOption("header-timeout")) {
+            long nanos = dev.berth.runtime.events.EventTimes.duration(cl.getOptionValue("header-timeout"));
+            if (nanos <= 0) {
+                return ExitCodes.usage("invalid --header-timeout \"" + cl.getOptionValue("header-timeout")
+                    + "\": give a positive duration, e.g. 30s or 5m");
+            }
+            headerTimeout = java.time.Duration.ofNanos(nanos);
+        }
         Path stateRoot = cl.hasOption("root") ? Path.of(cl.getOptionValue("root")) : root;
         SpareStage.enable(); // a long-lived JVM: keep a stage ready for the next container
         Daemon daemon;
@@ -59,6 +70,7 @@ final class DaemonCommand {
             System.err.println("berth: " + e.getMessage());
             return ExitCodes.FAILURE;
         }
+        daemon.headerTimeout(headerTimeout);
         for (String sig : new String[] {"TERM", "INT"}) {
             Signal.handle(new Signal(sig), s -> {
                 try {

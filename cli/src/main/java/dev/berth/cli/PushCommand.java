@@ -1,7 +1,6 @@
 package dev.berth.cli;
 
 import dev.berth.engine.EngineException;
-import dev.berth.image.Digest;
 import dev.berth.image.ImageException;
 import dev.berth.image.ImageRef;
 import dev.berth.image.ImageStore;
@@ -13,7 +12,6 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
 
@@ -42,18 +40,14 @@ final class PushCommand {
         boolean quiet = cl.hasOption("q");
         try {
             ImageStore store = Engines.open(root).images();
+            Pusher pusher = new Pusher(store, PullCommand.registries(cl), DockerConfig.fromEnv());
             List<ImageRef> refs = new ArrayList<>();
             if (cl.hasOption("a")) {
                 ImageRef repo = ImageRef.parseNormalized(a.get(0));
                 if (repo.tag() != null || repo.digest() != null) {
                     return ExitCodes.usage("tag can't be used with --all-tags/-a");
                 }
-                for (Map.Entry<String, Digest> e : store.refs().tags().entrySet()) {
-                    ImageRef r = ImageRef.parse(e.getKey());
-                    if (r.name().equals(repo.name())) {
-                        refs.add(r);
-                    }
-                }
+                refs.addAll(pusher.tags(repo));
                 if (refs.isEmpty()) {
                     System.err.println("berth: no tag of " + repo.familiar() + " in the store; tag an image first");
                     return ExitCodes.FAILURE;
@@ -61,7 +55,6 @@ final class PushCommand {
             } else {
                 refs.add(ImageRef.parse(a.get(0)));
             }
-            Pusher pusher = new Pusher(store, PullCommand.registries(cl), DockerConfig.fromEnv());
             if (!quiet) {
                 System.out.println("The push refers to repository [" + refs.get(0).name() + "]");
             }

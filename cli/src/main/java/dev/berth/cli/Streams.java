@@ -1,6 +1,7 @@
 package dev.berth.cli;
 
 import dev.berth.engine.Attachment;
+import dev.berth.engine.DetachKeys;
 import dev.berth.linux.Signals;
 import java.io.FileDescriptor;
 import java.io.FileInputStream;
@@ -64,31 +65,9 @@ public final class Streams {
         }
     }
 
-    /**
-     * docker's --detach-keys: comma-separated keys, each one character or {@code ctrl-X} (X one
-     * of a-z @ [ \ ] ^ _); null when the text is not that.
-     */
+    /** docker's --detach-keys ({@link DetachKeys#parse}); null when the text is not that. */
     static byte[] detachKeys(String spec) {
-        String[] parts = spec.split(",");
-        byte[] out = new byte[parts.length];
-        for (int i = 0; i < parts.length; i++) {
-            String k = parts[i];
-            if (k.length() == 1) {
-                out[i] = (byte) k.charAt(0);
-            } else if (k.length() == 6 && k.startsWith("ctrl-")) {
-                char c = k.charAt(5);
-                if (c >= 'a' && c <= 'z') {
-                    out[i] = (byte) (c - 'a' + 1);
-                } else if ("@[\\]^_".indexOf(c) >= 0) {
-                    out[i] = (byte) (c - '@');
-                } else {
-                    return null;
-                }
-            } else {
-                return null;
-            }
-        }
-        return out;
+        return DetachKeys.parse(spec);
     }
 
     private static void forwardSignals(Attachment a, boolean tty, boolean proxy) {
@@ -125,37 +104,20 @@ public final class Streams {
     private static void pumpInput(Attachment a, boolean closeInput, byte[] detachKeys) {
         InputStream in = new FileInputStream(FileDescriptor.in);
         byte[] buf = new byte[8192];
-        int matched = 0; // how much of the detach sequence was typed last, held back
+        DetachKeys scanner = detachKeys == null ? null : new DetachKeys(detachKeys);
         try {
             for (int n; (n = in.read(buf)) > 0; ) {
-                if (detachKeys == null) {
+                if (scanner == null) {
                     a.write(buf, 0, n);
                     continue;
                 }
-                byte[] pass = new byte[n + detachKeys.length];
-                int len = 0;
-                for (int i = 0; i < n; i++) {
-                    if (buf[i] == detachKeys[matched]) {
-                        if (++matched == detachKeys.length) {
-                            if (len > 0) {
-                                a.write(pass, 0, len);
-                            }
-                            a.detach();
-                            return;
-                        }
-                        continue;
-                    }
-                    System.arraycopy(detachKeys, 0, pass, len, matched); // not the sequence after all
-                    len += matched;
-                    matched = 0;
-                    if (buf[i] == detachKeys[0]) {
-                        matched = 1;
-                    } else {
-                        pass[len++] = buf[i];
-                    }
+                DetachKeys.Step step = scanner.feed(buf, n);
+                if (step.len() > 0) {
+                    a.write(step.pass(), 0, step.len());
                 }
-                if (len > 0) {
-                    a.write(pass, 0, len);
+                if (step.detach()) {
+                    a.detach();
+                    return;
                 }
             }
             if (closeInput) {

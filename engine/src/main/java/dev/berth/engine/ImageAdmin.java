@@ -42,6 +42,45 @@ public final class ImageAdmin {
         return new ImageCatalog(ImageStore.open(engine.root()), Platform.current());
     }
 
+    /**
+     * docker ps's IMAGE for each container, as dockerd's list refreshes it: the reference the
+     * container was created with while it still names the image the container was made from,
+     * else (the tag moved to another image, or the image is gone) that image's id. One instance
+     * per listing: each reference is resolved once.
+     */
+    public ListedImages listedImages() {
+        return new ListedImages();
+    }
+
+    /** See {@link #listedImages}. */
+    public final class ListedImages {
+        private final Map<String, String> resolved = new HashMap<>();
+        private ImageCatalog catalog;
+
+        private ListedImages() {}
+
+        /** The IMAGE column of the container whose state is {@code state}. */
+        public String of(Map<String, Object> state) {
+            String given = Inspect.imageName(state);
+            if (!(state.get("Image") instanceof String id) || !id.startsWith("sha256:") || given.equals(id)) {
+                return given; // not an image of the store (host, a rootfs directory), or made from the id
+            }
+            String now = resolved.get(given);
+            if (now == null) {
+                try {
+                    if (catalog == null) {
+                        catalog = catalog();
+                    }
+                    now = catalog.find(given).image().id().toString();
+                } catch (IOException | RuntimeException e) {
+                    now = ""; // gone, or no longer a name: the id it was made from
+                }
+                resolved.put(given, now);
+            }
+            return now.equals(id) ? given : id;
+        }
+    }
+
     /** Containers and the image id each was made from (state's top-level {@code Image}, when it is one). */
     public List<ImageUser> users() throws IOException {
         return users(containers());

@@ -103,6 +103,15 @@ final class Networking {
         }
     }
 
+    /** A renamed container: the others on its user-defined networks resolve the new name, not the old. */
+    static void renamed(Path root, String id, String name) throws EngineException {
+        try {
+            new Peers(networks(root)).rename(id, name);
+        } catch (NetException e) {
+            throw map(e);
+        }
+    }
+
     /** Makes the container's name and aliases known on a user-defined network, and theirs to it. */
     static void join(Path root, Plan p, String id, String name, List<String> aliases, Path hosts)
         throws EngineException {

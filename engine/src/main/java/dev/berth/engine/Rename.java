@@ -6,8 +6,9 @@ import java.util.Map;
 /**
  * docker rename: the new name is claimed as run claims one (a symlink, stale ones reclaimed),
  * written to the state under the container's lock, and only then the old name is released, so
- * that at no moment the container has no name and no two containers have one. The container's
- * own /etc/hosts keeps the old name, as docker leaves it.
+ * that at no moment the container has no name and no two containers have one. The peers on its
+ * user networks learn the new name (and forget the old one) as docker's embedded DNS does; the
+ * container's own /etc/hosts keeps the old name, as docker leaves it.
  */
 final class Rename {
     private Rename() {}
@@ -40,6 +41,8 @@ final class Rename {
                 throw e;
             }
             store.releaseName(old, id);
+            Networking.renamed(engine.root(), id, name);
+            Events.container(engine, s, "rename", Map.of("oldName", old)); // dockerd's: name is the new one
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot rename container " + ref + ": " + e.getMessage(), e);
         }

@@ -47,6 +47,7 @@ final class Update {
             record(host, r.limits);
             engine.store().write(id, s, !Inspect.autoRemove(s));
             RequestFile.limits(engine.store().dir(id), merged); // what the next start applies
+            Events.container(engine, s, "update"); // dockerd's, after a successful update
             return warnings;
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot update container " + ref + ": " + e.getMessage(), e);

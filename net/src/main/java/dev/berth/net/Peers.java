@@ -109,6 +109,31 @@ public final class Peers {
         }
     }
 
+    /**
+     * Gives {@code containerId} a new name on every network it is on: the others' hosts files
+     * resolve {@code name} and no longer the old one (its aliases and short id stay), as docker's
+     * embedded DNS does after a rename.
+     */
+    public void rename(String containerId, String name) throws NetException {
+        try (StateLock l = networks.lock()) {
+            for (String network : names()) {
+                Map<String, Peer> book = read(network);
+                Peer old = book.get(containerId);
+                if (old == null) {
+                    continue;
+                }
+                Peer p = new Peer(containerId, name, old.aliases(), old.address(), old.hosts());
+                book.put(containerId, p);
+                write(network, book);
+                for (Peer o : book.values()) {
+                    if (!o.containerId().equals(containerId)) {
+                        rewrite(o.hosts(), network, containerId, List.of(p.line(network)));
+                    }
+                }
+            }
+        }
+    }
+
     /** The containers on {@code network}, in the order they joined. */
     public List<Peer> list(String network) throws NetException {
         return new ArrayList<>(read(network).values());

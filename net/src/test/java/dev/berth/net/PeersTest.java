@@ -58,6 +58,23 @@ class PeersTest {
     }
 
     @Test
+    void aRenameRewritesTheOthersLinesAndTheBook() throws Exception {
+        Peers.Peer a = peer("aaaaaaaaaaaaaaaa", "a", "10.9.0.2", "api");
+        Peers.Peer b = peer("bbbbbbbbbbbbbbbb", "b", "10.9.0.3");
+        peers.join(web, a);
+        peers.join(web, b);
+        peers.rename("aaaaaaaaaaaaaaaa", "renamed");
+        assertEquals(BASE + "10.9.0.2\trenamed api aaaaaaaaaaaa\t# berth web aaaaaaaaaaaaaaaa\n", Files.readString(b.hosts()));
+        assertEquals(BASE + "10.9.0.3\tb bbbbbbbbbbbb\t# berth web bbbbbbbbbbbbbbbb\n", Files.readString(a.hosts()),
+            "its own file is as it was");
+        assertEquals("renamed", peers.list("web").get(0).name(), "the book has the new name for later joiners");
+        Peers.Peer c = peer("cccccccccccccccc", "c", "10.9.0.4");
+        peers.join(web, c);
+        assertTrue(Files.readString(c.hosts()).contains("10.9.0.2\trenamed api aaaaaaaaaaaa\t"));
+        peers.rename("dddddddddddddddd", "x"); // on no network: nothing to do
+    }
+
+    @Test
     void aContainerThatIsGoneIsForgottenAtTheNextJoin() throws Exception {
         Peers.Peer a = peer("aaaaaaaaaaaaaaaa", "a", "10.9.0.2");
         peers.join(web, a);

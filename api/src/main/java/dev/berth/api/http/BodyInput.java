@@ -5,6 +5,13 @@ import java.io.InputStream;
 
 /** A request body: {@code Content-Length} bytes, or chunked (RFC 9112 section 7.1), never past its end. */
 final class BodyInput extends InputStream {
+    /** A body whose framing is broken (a chunk line that is no chunk size): answered 400, as Go's server does. */
+    static final class Malformed extends IOException {
+        Malformed(String message) {
+            super(message);
+        }
+    }
+
     private final InputStream in;
     private final boolean chunked;
     private long left; // in this body (fixed) or this chunk (chunked)
@@ -57,10 +64,10 @@ final class BodyInput extends InputStream {
         try {
             size = Long.parseLong(hex, 16);
         } catch (NumberFormatException e) {
-            throw new IOException("malformed chunk size \"" + hex + "\"");
+            throw new Malformed("malformed chunk size \"" + hex + "\" in the chunked request body");
         }
         if (size < 0) {
-            throw new IOException("malformed chunk size \"" + hex + "\"");
+            throw new Malformed("malformed chunk size \"" + hex + "\" in the chunked request body");
         }
         if (size == 0) {
             while (!line().isEmpty()) { // trailer fields, ignored
@@ -79,7 +86,7 @@ final class BodyInput extends InputStream {
                 throw new IOException("the connection ended inside a chunked request body");
             }
             if (sb.length() > 4096) {
-                throw new IOException("a chunk line is too long");
+                throw new Malformed("a chunk line of the request body is longer than 4096 bytes");
             }
             if (c != '\r') {
                 sb.append((char) c);

@@ -109,19 +109,24 @@ public final class Exchange {
         StringBuilder head = statusLine(status);
         head.append("Content-Type: ").append(contentType).append("\r\n");
         head.append("Transfer-Encoding: chunked\r\n");
+        state = State.STREAMING; // before the write: a client gone meanwhile is one gone mid-stream
+        chunked = new ChunkedOutput(connOut);
         finishHead(head);
         connOut.flush();
-        state = State.STREAMING;
-        chunked = new ChunkedOutput(connOut);
         return chunked;
     }
 
     /**
      * Runs {@code then} when the client closes the connection (or sends anything more) while a
      * long response is under way; the connection is not kept alive afterwards. For a logs -f or
-     * a wait whose client went away while the container was quiet.
+     * a wait whose client went away while the container was quiet. Call it before the head goes
+     * out, so that the head says {@code Connection: close}: a client that pools connections
+     * (docker-java) would otherwise send its next request on the closed one.
      */
     public void onDisconnect(Runnable then) {
+        if (state != State.NEW) {
+            throw new IllegalStateException("onDisconnect after the response head: it must say Connection: close");
+        }
         close = true;
         Thread.ofVirtual().name("disconnect").start(() -> {
             try {
@@ -155,10 +160,10 @@ public final class Exchange {
             head.append("Connection: Upgrade\r\n").append("Upgrade: ").append(upgrade).append("\r\n");
             headers.remove("Connection");
         }
-        finishHead(head);
-        connOut.flush();
-        state = State.HIJACKED;
+        state = State.HIJACKED; // before the write: a client gone meanwhile is one gone mid-stream
+        finishHead(head); // (without Connection: close: the head says Upgrade)
         close = true;
+        connOut.flush();
         return new Hijacked(connIn, connOut, connection);
     }
 
@@ -195,6 +200,10 @@ public final class Exchange {
             return false;
         }
         return !close;
+    }
+
+    boolean hijacked() {
+        return state == State.HIJACKED;
     }
 
     /** The connection closes after this response. */

@@ -3,6 +3,7 @@ package dev.berth.api.http;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.io.PushbackInputStream;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.SocketException;
@@ -13,6 +14,10 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+import java.time.Duration;
 
 /**
  * HTTP/1.1 on a unix-domain {@link ServerSocketChannel} (or a TLS {@link ServerSocket}): one virtual thread per connection,
@@ -36,12 +41,34 @@ public final class HttpServer {
     private final Map<String, String> common;
     private final ErrorLog log;
     private final Set<Connection> open = ConcurrentHashMap.newKeySet();
+    /** Closes connections whose request head did not arrive in time; one thread for all. */
+    private final ScheduledThreadPoolExecutor timer;
+    private volatile long headerTimeoutNanos = DEFAULT_HEADER_TIMEOUT.toNanos();
+
+    /** dockerd's {@code ReadHeaderTimeout}. */
+    public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofMinutes(5);
 
     /** {@code common} headers go out with every response (docker's API-Version, Server). */
     public HttpServer(Handler handler, Map<String, String> common, ErrorLog log) {
         this.handler = handler;
         this.common = new LinkedHashMap<>(common);
         this.log = log;
+        this.timer = new ScheduledThreadPoolExecutor(1, r -> Thread.ofPlatform().daemon().name("http-timeout").unstarted(r));
+        timer.setRemoveOnCancelPolicy(true);
+    }
+
+    /**
+     * How long a client has to send a whole request head, as Go's {@code ReadHeaderTimeout}:
+     * from the connection's accept for its first request, from the first byte for the next ones
+     * on a kept-alive connection (an idle connection between requests is not timed, as
+     * dockerd's). A client that is late is disconnected: its virtual thread and socket go.
+     */
+    public HttpServer headerTimeout(Duration d) {
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException("the header timeout must be positive");
+        }
+        this.headerTimeoutNanos = d.toNanos();
+        return this;
     }
 
     /** Accepts until {@code server} is closed. */
@@ -75,11 +102,24 @@ public final class HttpServer {
 
     private void start(Connection c) {
         open.add(c);
-        Thread.ofVirtual().name("http").start(() -> connection(c));
+        ScheduledFuture<?> deadline = deadline(c); // from the accept, as Go's for a first request
+        Thread.ofVirtual().name("http").start(() -> connection(c, deadline));
     }
 
-    /** Closes every open connection (their streams end at once). */
+    /** Closes {@code c} unless cancelled within the header timeout. */
+    private ScheduledFuture<?> deadline(Connection c) {
+        return timer.schedule(() -> {
+            try {
+                c.close(); // the blocked read of the head fails, and the connection's thread ends
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }, headerTimeoutNanos, TimeUnit.NANOSECONDS);
+    }
+
+    /** Closes every open connection (their streams end at once), and stops the timer. */
     public void closeConnections() {
+        timer.shutdownNow();
         for (Connection c : open) {
             try {
                 c.close();
@@ -93,10 +133,20 @@ public final class HttpServer {
         return open.size();
     }
 
-    private void connection(Connection c) {
+    private void connection(Connection c, ScheduledFuture<?> first) {
         try (c) {
-            while (exchange(c, c.in(), c.out())) {
-                continue;
+            PushbackInputStream in = new PushbackInputStream(c.in(), 1);
+            ScheduledFuture<?> deadline = first;
+            for (;;) {
+                if (!exchange(c, in, c.out(), deadline)) {
+                    break;
+                }
+                int b = in.read(); // idle between requests: the next head's clock starts with its first byte
+                if (b < 0) {
+                    break;
+                }
+                in.unread(b);
+                deadline = deadline(c);
             }
         } catch (IOException e) {
             // the client went away (or, on TCP, failed the TLS handshake)
@@ -106,11 +156,16 @@ public final class HttpServer {
     }
 
     /** Serves one request; false when the connection is to close. */
-    private boolean exchange(Connection ch, InputStream in, OutputStream out) throws IOException {
+    private boolean exchange(Connection ch, InputStream in, OutputStream out, ScheduledFuture<?> deadline)
+        throws IOException {
         Request r;
         BodyInput body;
         try {
-            r = Request.read(in);
+            try {
+                r = Request.read(in);
+            } finally {
+                deadline.cancel(false);
+            }
             if (r == null) {
                 return false;
             }
@@ -138,6 +193,13 @@ public final class HttpServer {
                 return false;
             }
             x.error(e.status(), e.getMessage());
+        } catch (BodyInput.Malformed e) {
+            if (x.responded()) {
+                return false;
+            }
+            x.closeAfter(); // where the next request would start is unknown
+            x.error(400, e.getMessage());
+            return false;
         } catch (IOException e) {
             if (x.responded()) {
                 return false; // the client went away mid-stream
@@ -156,7 +218,42 @@ public final class HttpServer {
         if (!x.responded()) {
             x.error(500, "the handler sent no response");
         }
-        return x.finish();
+        boolean keep = x.finish();
+        if (x.hijacked()) {
+            linger(ch, in);
+        }
+        return keep;
+    }
+
+    /** How long a hijacked connection waits for the client's end after its own. */
+    private static final long LINGER_MILLIS = 2000;
+
+    /**
+     * Ends a hijacked connection gently: a half-close, then what the client still sends is read
+     * until it closes too (2 s at most). A full close at once would make a client that is still
+     * writing (docker-java flushes after the answer of an attach with stream=0 began) fail
+     * with EPIPE.
+     */
+    private void linger(Connection c, InputStream in) {
+        ScheduledFuture<?> stop = timer.schedule(() -> {
+            try {
+                c.close();
+            } catch (IOException ignored) {
+                // closing anyway
+            }
+        }, LINGER_MILLIS, TimeUnit.MILLISECONDS);
+        try {
+            c.out().flush();
+            c.shutdownOutput();
+            byte[] buf = new byte[8192];
+            while (in.read(buf) >= 0) {
+                continue;
+            }
+        } catch (IOException e) {
+            // closed by either side: done
+        } finally {
+            stop.cancel(false);
+        }
     }
 
     private static Request bare() throws IOException {

@@ -12,8 +12,8 @@ import java.util.Map;
 
 /** The head of one HTTP/1.1 request: method, path, query and headers (names lower-cased). */
 public final class Request {
-    static final int MAX_LINE = 8192;
-    static final int MAX_HEAD = 65536;
+    /** Go's DefaultMaxHeaderBytes, which dockerd keeps: the whole head, any line of it. */
+    static final int MAX_HEAD = 1 << 20;
     static final int MAX_HEADERS = 100;
 
     private final String method;
@@ -132,7 +132,7 @@ public final class Request {
                 }
                 throw new HttpException(400, "the connection ended inside the request head");
             }
-            if (--budget[0] < 0 || sb.length() >= MAX_LINE) {
+            if (--budget[0] < 0) {
                 throw new HttpException(431, "the request head is too large");
             }
             if (c == '\n') {

@@ -24,6 +24,7 @@ class HttpServerTest {
     private Path dir;
     private Path sock;
     private ServerSocketChannel server;
+    private HttpServer http;
 
     @BeforeEach
     void start() throws IOException {
@@ -31,7 +32,7 @@ class HttpServerTest {
         sock = dir.resolve("s");
         server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(sock));
-        HttpServer http = new HttpServer(HttpServerTest::handle, Map.of("Api-Version", "1.51"), (r, t) -> { });
+        http = new HttpServer(HttpServerTest::handle, Map.of("Api-Version", "1.51"), (r, t) -> { });
         Thread.ofVirtual().start(() -> {
             try {
                 http.serve(server);
@@ -44,6 +45,7 @@ class HttpServerTest {
     @AfterEach
     void stop() throws IOException {
         server.close();
+        http.closeConnections();
         Files.deleteIfExists(sock);
         Files.deleteIfExists(dir);
     }
@@ -136,7 +138,11 @@ class HttpServerTest {
             {"GARBAGE\r\n\r\n", "HTTP/1.1 400 "},
             {"GET /echo HTTP/1.1\r\nContent-Length: x\r\n\r\n", "HTTP/1.1 400 "},
             {"GET /echo HTTP/1.1\r\nTransfer-Encoding: gzip\r\n\r\n", "HTTP/1.1 501 "},
-            {"GET /echo HTTP/1.1\r\nX: " + "y".repeat(70000) + "\r\n\r\n", "HTTP/1.1 431 "},
+            {"GET /echo HTTP/1.1\r\nX: " + "y".repeat((1 << 20) + 10) + "\r\n\r\n", "HTTP/1.1 431 "},
+            {"GET /echo HTTP/1.1\r\n" + "X: y\r\n".repeat(101) + "\r\n", "HTTP/1.1 431 "},
+            {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nab\r\n0\r\n\r\n", "HTTP/1.1 400 "},
+            {"POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n41\r\n" + "q".repeat(65) + "\r\n0\r\n\r\n",
+                "HTTP/1.1 413 "},
             {"POST /echo HTTP/1.1\r\nContent-Length: 100\r\n\r\n" + "z".repeat(100), "HTTP/1.1 413 "},
             {"GET /nope HTTP/1.1\r\n\r\n", "HTTP/1.1 404 Not Found\r\nContent-Type: application/json"},
         };
@@ -155,5 +161,37 @@ class HttpServerTest {
             send(ch, "POST /echo HTTP/1.1\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
             assertTrue(readAll(ch).endsWith("\r\n\r\nok"));
         }
+        try (SocketChannel ch = connect()) { // a long header below Go's 1 MiB is fine, as with dockerd
+            send(ch, "POST /echo HTTP/1.1\r\nX-Registry-Auth: " + "a".repeat(200_000)
+                + "\r\nContent-Length: 2\r\nConnection: close\r\n\r\nok");
+            String all = readAll(ch);
+            assertTrue(all.startsWith("HTTP/1.1 200 ") && all.endsWith("\r\n\r\nok"), all);
+        }
+    }
+
+    @Test
+    @org.junit.jupiter.api.Timeout(30) // without the timeout, the reads below would wait for ever
+    void aClientThatNeverFinishesItsHeadIsDisconnected() throws Exception {
+        http.headerTimeout(java.time.Duration.ofMillis(300));
+        try (SocketChannel silent = connect(); SocketChannel slow = connect(); SocketChannel kept = connect()) {
+            send(slow, "GET /query?a=1 HTTP/1.1\r\nHost: d\r\n"); // and nothing more
+            send(kept, "GET /query?a=1 HTTP/1.1\r\nHost: d\r\n\r\n");
+            ByteBuffer first = ByteBuffer.allocate(4096);
+            kept.read(first);
+            assertTrue(new String(first.array(), 0, first.position(), StandardCharsets.ISO_8859_1).endsWith("1|[]|null"));
+            long start = System.nanoTime();
+            assertEquals("", readAll(silent), "nothing is answered to a silent client");
+            assertEquals("", readAll(slow), "nor to one whose head never ends");
+            long ms = (System.nanoTime() - start) / 1_000_000;
+            assertTrue(ms < 5000, ms + " ms");
+            // a kept-alive connection idle between requests is not timed (Go's rule): it still serves
+            Thread.sleep(600);
+            send(kept, "GET /query?a=2 HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n");
+            assertTrue(readAll(kept).endsWith("2|[]|null"));
+        }
+        for (int i = 0; i < 100 && http.openConnections() > 0; i++) {
+            Thread.sleep(20);
+        }
+        assertEquals(0, http.openConnections(), "the late clients' connections are gone");
     }
 }

@@ -88,4 +88,28 @@ class DaemonNetworkTest extends DaemonTestBase {
         assertTrue(pruned.contains("Deleted Networks:\nspare\n"), pruned);
         assertFalse(ok("network", "ls").contains("spare"));
     }
+
+    @Test
+    void aRenamedContainerIsReachedByItsNewNameOnly() throws Exception {
+        ok("network", "create", "--subnet", "10.132.0.0/24", "net2");
+        ok("run", "-d", "--name", "old", "--network", "net2", "--network-alias", "svc", "host",
+            "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "served");
+        ok("run", "-d", "--name", "peer", "--network", "net2", "host", "sleep", "120");
+        assertEquals("served", awaitOk("exec", "peer", "busybox", "nc", "-w", "2", "old", "7000").strip());
+        ok("rename", "old", "new");
+        // the peer resolves the new name, no longer the old one; the alias stays
+        assertEquals("served", ok("exec", "peer", "busybox", "nc", "-w", "2", "new", "7000").strip());
+        assertEquals("served", ok("exec", "peer", "busybox", "nc", "-w", "2", "svc", "7000").strip());
+        Berth.Result gone = docker(null, "exec", "peer", "busybox", "nc", "-w", "1", "old", "7000");
+        assertNotEquals(0, gone.code(), gone.out());
+        String address = ok("inspect", "-f", "{{.NetworkSettings.Networks.net2.IPAddress}}", "new").strip();
+        String hosts = ok("exec", "peer", "cat", "/etc/hosts");
+        assertTrue(hosts.lines().anyMatch(l -> l.startsWith(address + "\tnew svc ")), hosts);
+        assertFalse(hosts.lines().anyMatch(l -> l.matches(".*\\sold(\\s.*)?")), hosts);
+        // a container that joins afterwards learns the new name too
+        assertEquals("served", ok("run", "--rm", "--network", "net2", "host", "busybox", "nc", "-w", "2", "new", "7000")
+            .strip());
+        ok("rm", "-f", "new", "peer");
+        ok("network", "rm", "net2");
+    }
 }

@@ -44,12 +44,18 @@ abstract class DaemonTestBase extends ContainerTestBase {
     protected Process startDaemon(Path sock, Path root) throws IOException {
         List<String> cmd = new ArrayList<>(berth.command("daemon", "-H", "unix://" + sock));
         cmd.set(cmd.indexOf("--root") + 1, root.toString());
+        cmd.addAll(daemonArgs());
         ProcessBuilder pb = new ProcessBuilder(cmd).directory(Path.of("/").toFile())
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()));
         pb.environment().put("BERTH_CGROUP_PARENT", berth.cgroupParent());
         pb.environment().put("BERTH_DEBUG", "1");
         return pb.start();
+    }
+
+    /** More flags for {@code berth daemon}, for a test that needs them. */
+    protected List<String> daemonArgs() {
+        return List.of();
     }
 
     protected void awaitSocket(Process p, Path sock) throws Exception {

@@ -136,6 +136,24 @@ class DockerJavaTest extends DaemonTestBase {
     }
 
     @Test
+    void attachWithLogsReplaysWhatTheContainerPrinted() throws Exception {
+        String id = client.createContainerCmd("host").withCmd("sh", "-c", "echo early; echo warned >&2")
+            .withAttachStdout(true).withAttachStderr(true).exec().getId();
+        client.startContainerCmd(id).exec();
+        assertEquals(0, client.waitContainerCmd(id).exec(new WaitContainerResultCallback()).awaitStatusCode(30, TimeUnit.SECONDS));
+        // withLogs without withFollowStream: the log, then the end of the stream (dockerd's logs=1&stream=0)
+        Output o = client.attachContainerCmd(id).withStdOut(true).withStdErr(true).withLogs(true).exec(new Output());
+        try {
+            assertTrue(o.awaitCompletion(30, TimeUnit.SECONDS), "the attach stream did not end after the log");
+        } catch (RuntimeException e) {
+            throw new AssertionError(log(), e);
+        }
+        assertEquals("early\n", o.out.toString(), this::log);
+        assertEquals("warned\n", o.err.toString());
+        client.removeContainerCmd(id).exec();
+    }
+
+    @Test
     void errorsAreDockersExceptions() {
         assertThrows(NotFoundException.class, () -> client.inspectContainerCmd("no-such").exec());
         assertThrows(NotFoundException.class, () -> client.createContainerCmd("no-such-image:1").exec());

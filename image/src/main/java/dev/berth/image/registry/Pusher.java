@@ -37,6 +37,7 @@ public final class Pusher {
     private final ImageStore store;
     private final Registries registries;
     private final DockerConfig config;
+    private final Credentials given;
     private final Map<String, RegistryClient> clients = new HashMap<>();
     private long chunk;
     private int parallel = 5;
@@ -45,9 +46,42 @@ public final class Pusher {
     public record Result(ImageRef ref, Digest digest, long size) {}
 
     public Pusher(ImageStore store, Registries registries, DockerConfig config) {
+        this(store, registries, config, null);
+    }
+
+    private Pusher(ImageStore store, Registries registries, DockerConfig config, Credentials given) {
         this.store = store;
         this.registries = registries;
         this.config = config;
+        this.given = given;
+    }
+
+    /**
+     * A pusher with the caller's credentials (null: anonymous) instead of config.json's: the
+     * daemon's, which gets them from the client's {@code X-Registry-Auth} header, as dockerd does.
+     */
+    public static Pusher withCredentials(ImageStore store, Registries registries, Credentials credentials) {
+        return new Pusher(store, registries, null, credentials);
+    }
+
+    /**
+     * The local tags of {@code repository} (a name without tag or digest), sorted: what
+     * {@code push --all-tags} sends. Empty when the store has none.
+     */
+    public List<ImageRef> tags(ImageRef repository) throws IOException {
+        List<ImageRef> out = new ArrayList<>();
+        for (String t : new java.util.TreeSet<>(store.refs().tags().keySet())) {
+            ImageRef r;
+            try {
+                r = ImageRef.parse(t);
+            } catch (ImageException.InvalidReference bad) {
+                continue;
+            }
+            if (r.tag() != null && r.name().equals(repository.name())) {
+                out.add(r);
+            }
+        }
+        return out;
     }
 
     /** Uploads blobs larger than {@code bytes} in chunks of that size; 0 (the default) sends each in one PUT. */
@@ -65,7 +99,7 @@ public final class Pusher {
     synchronized RegistryClient client(String domain) throws IOException {
         RegistryClient c = clients.get(domain);
         if (c == null) {
-            c = RegistryClient.of(domain, registries, config);
+            c = config == null ? new RegistryClient(domain, registries, given) : RegistryClient.of(domain, registries, config);
             clients.put(domain, c);
         }
         return c;

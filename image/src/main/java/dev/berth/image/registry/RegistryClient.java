@@ -153,28 +153,22 @@ public final class RegistryClient {
     /** {@code HEAD /v2/REPO/blobs/DIGEST}: true when the repository has it. */
     public boolean hasBlob(String repo, Digest digest) throws IOException {
         HttpResponse<InputStream> r = transport.send("HEAD", uri(repo, "blobs/" + digest), null, null, push(repo, null));
-        r.body().close();
-        if (r.statusCode() == 200) {
-            return true;
+        if (r.statusCode() == 200 || r.statusCode() == 404) {
+            r.body().close();
+            return r.statusCode() == 200;
         }
-        if (r.statusCode() == 404) {
-            return false;
-        }
-        throw transport.error(r, "push to", repo, digest.toString());
+        throw transport.error(r, "push to", repo, digest.toString()); // reads the body: the registry's reason
     }
 
     /** True when the repository has the manifest (HEAD by digest). */
     public boolean hasManifest(String repo, Digest digest) throws IOException {
         HttpResponse<InputStream> r = transport.send("HEAD", uri(repo, "manifests/" + digest),
             new String[] {"Accept", ACCEPT}, null, push(repo, null));
-        r.body().close();
-        if (r.statusCode() == 200) {
-            return true;
+        if (r.statusCode() == 200 || r.statusCode() == 404) {
+            r.body().close();
+            return r.statusCode() == 200;
         }
-        if (r.statusCode() == 404) {
-            return false;
-        }
-        throw transport.error(r, "push to", repo, digest.toString());
+        throw transport.error(r, "push to", repo, digest.toString()); // reads the body: the registry's reason
     }
 
     /**
@@ -285,6 +279,74 @@ public final class RegistryClient {
                 }
             } catch (JsonException e) {
                 throw new RegistryException.Protocol("the tag list of " + name(repo) + " is not JSON: " + e.getMessage());
+            }
+            next = nextPage(r.headers().firstValue("Link").orElse(null), next);
+        }
+        return out;
+    }
+
+    /**
+     * docker's index search ({@code GET /v1/search?q=QUERY&n=LIMIT}; Docker Hub's is at
+     * index.docker.io): the answer's {@code results}, or null when the registry does not serve
+     * it (a distribution v2 registry answers 404).
+     */
+    public List<Map<String, Object>> searchV1(String query, int limit) throws IOException {
+        URI base = domain().equals("docker.io") ? URI.create("https://index.docker.io/") : transport.base();
+        URI u = base.resolve("v1/search?q=" + enc(query) + "&n=" + limit);
+        HttpResponse<InputStream> r = transport.send("GET", u, new String[] {"Accept", "application/json"}, null,
+            new String[0]);
+        if (r.statusCode() == 401 || r.statusCode() == 403 || r.statusCode() >= 500) {
+            throw transport.error(r, "search");
+        }
+        byte[] bytes = Transport.read(r.body(), 16 << 20);
+        if (r.statusCode() != 200) {
+            return null;
+        }
+        try {
+            Map<String, Object> m = Json.parseObject(new String(bytes, StandardCharsets.UTF_8));
+            if (!(m.get("results") instanceof List<?> l)) {
+                return null;
+            }
+            List<Map<String, Object>> out = new ArrayList<>();
+            for (Object o : l) {
+                if (o instanceof Map<?, ?> raw) {
+                    @SuppressWarnings("unchecked")
+                    Map<String, Object> e = (Map<String, Object>) raw;
+                    out.add(e);
+                }
+            }
+            return out;
+        } catch (JsonException e) {
+            return null; // a page of a server that is no index
+        }
+    }
+
+    /**
+     * Every repository of the registry ({@code GET /v2/_catalog}, following {@code Link} pages,
+     * with the scope {@code registry:catalog:*}), or null when the registry has no catalog.
+     */
+    public List<String> catalog() throws IOException {
+        List<String> out = new ArrayList<>();
+        URI next = transport.base().resolve("v2/_catalog?n=1000");
+        for (int page = 0; next != null && page < 1000; page++) {
+            HttpResponse<InputStream> r = transport.send("GET", next, null, null, new String[] {"registry:catalog:*"});
+            if (r.statusCode() == 404 || r.statusCode() == 405) {
+                r.body().close();
+                return null;
+            }
+            if (r.statusCode() != 200) {
+                throw transport.error(r, "list the repositories of");
+            }
+            byte[] bytes = Transport.read(r.body(), 16 << 20);
+            try {
+                Map<String, Object> m = Json.parseObject(new String(bytes, StandardCharsets.UTF_8));
+                if (m.get("repositories") instanceof List<?> l) {
+                    for (Object o : l) {
+                        out.add(String.valueOf(o));
+                    }
+                }
+            } catch (JsonException e) {
+                throw new RegistryException.Protocol("the catalog of " + domain() + " is not JSON: " + e.getMessage());
             }
             next = nextPage(r.headers().firstValue("Link").orElse(null), next);
         }
