@@ -718,7 +718,7 @@ public final class Engine {
             return;
         }
         try {
-            VolumeMounts.release(this, id, dir, false, false);
+            VolumeMounts.release(this, id, dir, false, false, false);
         } catch (EngineException e) {
             // the next volume command or run unmounts it (Volumes.sweep)
         }
@@ -811,7 +811,7 @@ public final class Engine {
             cause.addSuppressed(e);
         }
         try { // the volumes made for this run go with it; named ones that were there stay
-            VolumeMounts.release(this, id, store.dir(id), true, true);
+            VolumeMounts.release(this, id, store.dir(id), true, true, true);
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
@@ -1063,6 +1063,10 @@ public final class Engine {
      */
     private void discardRemoved(String id, String name, String cgroup, String network, Map<String, Object> s,
         boolean anonymousVolumes) throws IOException, EngineException {
+        boolean volumes = Files.exists(store.dir(id).resolve(VolumeMounts.USES));
+        if (volumes && !anonymousVolumes) {
+            VolumeMounts.disownAnonymous(this, id, store.dir(id));
+        }
         store.startRemoval(id);
         Trace.mark("state removed");
         store.releaseName(name, id);
@@ -1071,8 +1075,8 @@ public final class Engine {
         Trace.mark("cgroup removed");
         releaseNetwork(id, network, s);
         Trace.mark("network released");
-        if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) {
-            VolumeMounts.release(this, id, store.dir(id), anonymousVolumes, false);
+        if (volumes) {
+            VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
         }
         // the overlay was mounted in the container's mount namespace, gone with its
         // processes: what is left is its upper and work directories, in the container's
@@ -1311,6 +1315,16 @@ public final class Engine {
      */
     public List<Recovery.Finding> check(boolean repair) throws EngineException {
         return Recovery.check(this, repair);
+    }
+
+    /**
+     * What {@code berth daemon} repairs when it starts, before it serves: every leftover of
+     * {@link #check}, except a removal that may still be under way (its marker is younger than
+     * a few seconds). A container that is alive, or being created by a live process, is never
+     * a leftover; one being removed holds its lock, which the repair takes.
+     */
+    public List<Recovery.Finding> repairAtStart() throws EngineException {
+        return Recovery.check(this, true, Recovery.REMOVAL_GRACE_MILLIS);
     }
 
     /** The image store under this engine's root ({@code ROOT/images}), created on first use. */
