@@ -502,7 +502,16 @@ public final class Engine {
     /** Removes the cgroup of a container whose processes are gone; a missing one is fine. */
     static void deleteCgroup(String path) throws IOException {
         try {
-            Cgroups.detect().open(path).delete();
+            var cg = Cgroups.detect().open(path);
+            // what outlived the container's first process (its monitor killed, say) goes with it
+            if (cg.exists() && !cg.pids().isEmpty() && !cg.kill()) {
+                for (long pid : cg.pids()) {
+                    dev.berth.linux.LibC.kill(pid, 9);
+                }
+            }
+            cg.delete();
+        } catch (dev.berth.linux.ErrnoException e) {
+            throw new IOException("cannot kill what is left in the cgroup " + path + ": " + e.getMessage(), e);
         } catch (CgroupException e) {
             throw new IOException("cannot remove the cgroup " + path + ": " + e.getMessage(), e);
         }

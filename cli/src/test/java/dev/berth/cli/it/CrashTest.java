@@ -91,6 +91,68 @@ class CrashTest extends ContainerTestBase {
         assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
     }
 
+    /** The steps of a start (berth run's and berth start's) at which the container's monitor is alive. */
+    private static final List<String> MONITOR_STEPS = List.of("stage taken", "container set up", "network connected",
+        "command started");
+
+    @Test
+    void aMonitorKilledAtAnyStepOfRunStartExecOrRmLeavesTheContainerWholeOrGone() throws Exception {
+        int faults = 0;
+        // run: before the command started the run fails and leaves nothing; after, the container
+        // runs without its monitor, and rm -f removes it
+        for (int i = 0; i < MONITOR_STEPS.size(); i++) {
+            String step = MONITOR_STEPS.get(i);
+            Berth.Result r = berth.runWithEnv(Map.of("BERTH_KILL_MONITOR_AT", step), "run", "-d", "--name", "m" + i,
+                "--network", "bridge", "-p", "80", "host", "sleep", "60");
+            faults++;
+            boolean whole = step.equals("command started");
+            assertEquals(whole ? 0 : 125, r.code(), step + ": " + r.err());
+            String state = berth.ok("ps", "-a", "--filter", "name=^m" + i + "$", "--format", "{{.State}}").strip();
+            assertEquals(whole ? "running" : "", state, "after the monitor was killed at " + step);
+        }
+        berth.ok("rm", "-f", "m" + (MONITOR_STEPS.size() - 1));
+        // start of a created container: it stays created, and starts on the next try
+        berth.ok("create", "--name", "s", "--network", "bridge", "host", "sleep", "60");
+        for (String step : MONITOR_STEPS.subList(0, MONITOR_STEPS.size() - 1)) {
+            Berth.Result r = berth.runWithEnv(Map.of("BERTH_KILL_MONITOR_AT", step), "start", "s");
+            faults++;
+            assertEquals(1, r.code(), step + ": " + r.err()); // docker start's exit code for a failure
+            assertEquals("created", berth.ok("inspect", "-f", "{{.State.Status}}", "s").strip(), step);
+        }
+        berth.ok("start", "s");
+        assertEquals("running", berth.ok("inspect", "-f", "{{.State.Status}}", "s").strip());
+        // exec: before the start its command never runs; after, the exec ends without a status
+        String id = berth.ok("inspect", "-f", "{{.Id}}", "s").strip();
+        long pid = Host.pid(berth, "s");
+        for (int i = 0; i < EXEC_STEPS.size(); i++) {
+            String step = EXEC_STEPS.get(i);
+            Berth.Result r = berth.runWithEnv(Map.of("BERTH_KILL_MONITOR_AT", step), "exec", "s", "sh", "-c",
+                "echo started > /tmp/mon" + i + "; sleep 0.3; echo finished > /tmp/mon" + i);
+            faults++;
+            assertTrue(r.code() != 0, step + ": the exec lost its monitor and said nothing");
+            for (int t = 0; t < 100 && processesIn(id) > 1; t++) {
+                Thread.sleep(50);
+            }
+            assertEquals(1, processesIn(id), "a process of the exec stayed in the container: " + step);
+            Path ran = Path.of("/proc/" + pid + "/root/tmp/mon" + i);
+            boolean started = step.equals("exec started");
+            assertEquals(started ? "finished\n" : null, Files.exists(ran) ? Files.readString(ran) : null, step);
+        }
+        // rm of a container whose monitor was killed
+        long monitorPid = Host.monitorPid(berth, "s");
+        dev.berth.linux.LibC.kill(monitorPid, 9);
+        for (int t = 0; t < 100 && Host.running(monitorPid); t++) {
+            Thread.sleep(10);
+        }
+        faults++;
+        berth.ok("rm", "-f", "s");
+        assertEquals("", berth.ok("ps", "-a", "-q"));
+        assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+        String ipam = Files.readString(berth.root().resolve("networks/.ipam/bridge.json"));
+        assertTrue(ipam.contains("\"Addresses\":{}"), "an address is still held: " + ipam);
+        System.out.println("[crash] monitor kills: " + faults + " faults, nothing left");
+    }
+
     /** The steps of berth rm -f of a running container; the state goes at the second. */
     private static final List<String> RM_STEPS = List.of("container stopped", "state removed", "name released",
         "cgroup removed", "network released");
