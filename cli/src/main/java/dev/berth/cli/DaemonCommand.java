@@ -65,7 +65,9 @@ final class DaemonCommand {
         SpareStage.enable(); // a long-lived JVM: keep a stage ready for the next container
         Daemon daemon;
         try {
-            daemon = Daemon.open(Engines.open(stateRoot), endpoints, Main.VERSION);
+            dev.berth.engine.Engine engine = Engines.open(stateRoot);
+            repair(engine);
+            daemon = Daemon.open(engine, endpoints, Main.VERSION);
         } catch (DaemonException e) {
             System.err.println("berth: " + e.getMessage());
             return ExitCodes.FAILURE;
@@ -90,6 +92,21 @@ final class DaemonCommand {
         }
         System.err.println("berth daemon: stopped; containers keep running");
         return 0;
+    }
+
+    /**
+     * What crashes left, repaired before the daemon serves (the safe part of {@code system
+     * check --repair}), one line each on stderr. A failure is logged and the daemon starts anyway.
+     */
+    private static void repair(dev.berth.engine.Engine engine) {
+        try {
+            for (dev.berth.engine.Recovery.Finding f : engine.repairAtStart()) {
+                System.err.println("berth daemon: " + (f.repaired() ? "repaired " : "could not repair ") + f.kind() + " "
+                    + f.what() + ": " + f.detail());
+            }
+        } catch (dev.berth.engine.EngineException e) {
+            System.err.println("berth daemon: the check for what crashes left failed: " + e.getMessage());
+        }
     }
 
     /** One {@code -H} value; null after printing the usage error. */

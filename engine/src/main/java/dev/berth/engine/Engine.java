@@ -511,7 +511,16 @@ public final class Engine {
     /** Removes the cgroup of a container whose processes are gone; a missing one is fine. */
     static void deleteCgroup(String path) throws IOException {
         try {
-            Cgroups.detect().open(path).delete();
+            var cg = Cgroups.detect().open(path);
+            // what outlived the container's first process (its monitor killed, say) goes with it
+            if (cg.exists() && !cg.pids().isEmpty() && !cg.kill()) {
+                for (long pid : cg.pids()) {
+                    dev.berth.linux.LibC.kill(pid, 9);
+                }
+            }
+            cg.delete();
+        } catch (dev.berth.linux.ErrnoException e) {
+            throw new IOException("cannot kill what is left in the cgroup " + path + ": " + e.getMessage(), e);
         } catch (CgroupException e) {
             throw new IOException("cannot remove the cgroup " + path + ": " + e.getMessage(), e);
         }
@@ -727,7 +736,7 @@ public final class Engine {
             return;
         }
         try {
-            VolumeMounts.release(this, id, dir, false, false);
+            VolumeMounts.release(this, id, dir, false, false, false);
         } catch (EngineException e) {
             // the next volume command or run unmounts it (Volumes.sweep)
         }
@@ -820,7 +829,7 @@ public final class Engine {
             cause.addSuppressed(e);
         }
         try { // the volumes made for this run go with it; named ones that were there stay
-            VolumeMounts.release(this, id, store.dir(id), true, true);
+            VolumeMounts.release(this, id, store.dir(id), true, true, true);
         } catch (RuntimeException | EngineException e) {
             cause.addSuppressed(e);
         }
@@ -1072,6 +1081,10 @@ public final class Engine {
      */
     private void discardRemoved(String id, String name, String cgroup, String network, Map<String, Object> s,
         boolean anonymousVolumes) throws IOException, EngineException {
+        boolean volumes = Files.exists(store.dir(id).resolve(VolumeMounts.USES));
+        if (volumes && !anonymousVolumes) {
+            VolumeMounts.disownAnonymous(this, id, store.dir(id));
+        }
         store.startRemoval(id);
         Trace.mark("state removed");
         store.releaseName(name, id);
@@ -1080,8 +1093,8 @@ public final class Engine {
         Trace.mark("cgroup removed");
         releaseNetwork(id, network, s);
         Trace.mark("network released");
-        if (Files.exists(store.dir(id).resolve(VolumeMounts.USES))) {
-            VolumeMounts.release(this, id, store.dir(id), anonymousVolumes, false);
+        if (volumes) {
+            VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
         }
         // the overlay was mounted in the container's mount namespace, gone with its
         // processes: what is left is its upper and work directories, in the container's
@@ -1320,6 +1333,16 @@ public final class Engine {
      */
     public List<Recovery.Finding> check(boolean repair) throws EngineException {
         return Recovery.check(this, repair);
+    }
+
+    /**
+     * What {@code berth daemon} repairs when it starts, before it serves: every leftover of
+     * {@link #check}, except a removal that may still be under way (its marker is younger than
+     * a few seconds). A container that is alive, or being created by a live process, is never
+     * a leftover; one being removed holds its lock, which the repair takes.
+     */
+    public List<Recovery.Finding> repairAtStart() throws EngineException {
+        return Recovery.check(this, true, Recovery.REMOVAL_GRACE_MILLIS);
     }
 
     /** The image store under this engine's root ({@code ROOT/images}), created on first use. */

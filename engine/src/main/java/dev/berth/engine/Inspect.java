@@ -271,6 +271,9 @@ final class Inspect {
         }
         long monitor = num(st.get("MonitorPid"));
         if (!Procs.alive(monitor, num(st.get("MonitorStartTime")))) {
+            if (stillRuns(s)) {
+                return s; // the monitor was killed, the container was not: it runs without one
+            }
             exited(s, 255, "the container's monitor process died; the exit status is unknown");
             st.put("Dead", true);
             st.put("Status", "dead");
@@ -279,6 +282,23 @@ final class Inspect {
     }
 
     private static volatile dev.berth.runtime.cgroup.Cgroups cgroups;
+
+    /**
+     * Whether a container whose monitor died still has processes: its cgroup is the witness
+     * (its first pid alone could have been reused). Without a cgroup (rootless) it is taken as
+     * exited, as before.
+     */
+    private static boolean stillRuns(Map<String, Object> s) {
+        try {
+            dev.berth.runtime.cgroup.Cgroups c = cgroups;
+            if (c == null) {
+                cgroups = c = dev.berth.runtime.cgroup.Cgroups.detect();
+            }
+            return !c.open(Engine.cgroupPath(s)).pids().isEmpty();
+        } catch (dev.berth.runtime.cgroup.CgroupException | RuntimeException e) {
+            return false;
+        }
+    }
 
     /**
      * docker's State.OOMKilled: the kernel's OOM killer killed a process of the last run. Read

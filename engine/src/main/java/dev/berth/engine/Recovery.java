@@ -47,13 +47,28 @@ public final class Recovery {
         return false;
     }
 
+    /**
+     * How old a removal's marker must be before the daemon's start-up repair finishes it: an
+     * exited {@code --rm} container is removed without the container's lock (its monitor's exit
+     * command, or the CLI that ran it), so a young marker may be a removal still under way.
+     */
+    static final long REMOVAL_GRACE_MILLIS = 10_000;
+
     static List<Finding> check(Engine engine, boolean repair) throws EngineException {
+        return check(engine, repair, 0);
+    }
+
+    /**
+     * Every leftover, repaired with {@code repair}. A removal whose marker is younger than
+     * {@code graceMillis} is left alone (and not reported): it may be under way.
+     */
+    static List<Finding> check(Engine engine, boolean repair, long graceMillis) throws EngineException {
         Store store = engine.store();
         List<Finding> out = new ArrayList<>();
         try {
             for (String id : store.ids()) {
                 Path dir = store.dir(id);
-                if (!store.abandoned(dir)) {
+                if (!store.abandoned(dir) || graceMillis > 0 && young(dir.resolve(Store.REMOVING), graceMillis)) {
                     continue;
                 }
                 Store.Creator c = Store.creator(dir);
@@ -80,10 +95,66 @@ public final class Recovery {
                         repair));
                 }
             }
+            volumes(engine, repair, out);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot check " + store.root() + ": " + e.getMessage(), e);
         }
         return out;
+    }
+
+    private static boolean young(Path marker, long graceMillis) {
+        try {
+            return System.currentTimeMillis() - Files.getLastModifiedTime(marker).toMillis() < graceMillis;
+        } catch (IOException e) {
+            return false; // no marker: not a removal
+        }
+    }
+
+    /**
+     * Anonymous volumes whose container is gone, or was abandoned, and that no other container
+     * uses: what a crash between a volume's creation and its container's record, or a removal
+     * killed after its commit point, left. Removed with {@code repair} once the container is
+     * gone (an abandoned one is repaired above, in the same call). Named volumes, and anonymous
+     * ones a container let go of (rm without -v, as docker keeps them), have no container and
+     * are never touched. Also the half-made directories of volumes ({@code .NAME}). Under the
+     * volumes' lock, which every creation and use of a volume holds.
+     */
+    private static void volumes(Engine engine, boolean repair, List<Finding> out) throws IOException, EngineException {
+        Volumes volumes = engine.volumes();
+        VolumeStore vs = volumes.store();
+        Store store = engine.store();
+        try (var lock = vs.lock()) {
+            Map<String, List<String>> users = volumes.users();
+            for (String n : vs.names()) {
+                String owner = vs.owner(n);
+                if (owner == null || owner.isEmpty() || owner.startsWith(".") || owner.contains("/")) {
+                    continue;
+                }
+                Path dir = store.dir(owner);
+                boolean gone = !Files.isDirectory(dir);
+                if (!gone && !store.abandoned(dir)) {
+                    continue;
+                }
+                List<String> others = new ArrayList<>(users.getOrDefault(n, List.of()));
+                others.remove(owner);
+                if (!others.isEmpty()) {
+                    continue; // another container mounts it (--volumes-from): it holds it now
+                }
+                boolean removed = repair && gone;
+                if (removed) {
+                    volumes.delete(n);
+                }
+                out.add(new Finding("volume", n, "anonymous volume of container "
+                    + owner.substring(0, Math.min(12, owner.length())) + (gone ? ", which is gone" : ", which was abandoned"),
+                    removed));
+            }
+            for (Path tmp : vs.temporaries()) {
+                if (repair) {
+                    dev.berth.image.Trees.delete(tmp);
+                }
+                out.add(new Finding("directory", tmp.toString(), "a volume directory half made or half deleted", repair));
+            }
+        }
     }
 
     /** What an abandoned container holds, for the report: ", holding the name x, a cgroup, ...". */

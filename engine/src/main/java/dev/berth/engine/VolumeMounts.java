@@ -104,12 +104,12 @@ final class VolumeMounts {
                             name = Names.newId();
                             Map<String, String> labels = new LinkedHashMap<>(w.labels());
                             labels.put(Volumes.ANONYMOUS_LABEL, "");
-                            volumes.make(name, labels, w.options());
+                            volumes.make(name, labels, w.options(), dir.getFileName().toString());
                             made.add(name);
                         }
                     } else if (store.read(name) == null) {
                         kind = "created";
-                        volumes.make(name, w.labels(), w.options());
+                        volumes.make(name, w.labels(), w.options(), null);
                         made.add(name);
                     } else {
                         for (Use u : prior) {
@@ -217,10 +217,12 @@ final class VolumeMounts {
 
     /**
      * The container's processes are gone: volumes with options that no other running container
-     * uses are unmounted; with {@code removed} (the container goes), its anonymous volumes go
-     * too when {@code anonymous}, and those made for a run that failed when {@code created}.
+     * uses are unmounted. With {@code removed} (the container goes), its anonymous volumes go
+     * too when {@code anonymous} (else it lets go of them, and they stay, as docker's), and
+     * those made for a run that failed when {@code created}.
      */
-    static void release(Engine engine, String id, Path dir, boolean anonymous, boolean created) throws EngineException {
+    static void release(Engine engine, String id, Path dir, boolean removed, boolean anonymous, boolean created)
+        throws EngineException {
         List<Use> uses;
         try {
             uses = read(dir);
@@ -235,7 +237,7 @@ final class VolumeMounts {
             for (Use u : uses) {
                 volumes.unmountIfUnused(u.name(), id);
             }
-            if (!anonymous && !created) {
+            if (!removed) {
                 return;
             }
             Map<String, List<String>> users = volumes.users();
@@ -245,12 +247,32 @@ final class VolumeMounts {
                 others.remove(id);
                 if (remove && others.isEmpty() && volumes.store().read(u.name()) != null) {
                     volumes.delete(u.name());
+                } else if (u.kind().equals("anon")) {
+                    volumes.store().disown(u.name(), id);
                 }
             }
             Files.deleteIfExists(dir.resolve(USES)); // the volumes are no longer this container's to hold
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot release the volumes of container " + id + ": "
                 + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Before a removal that keeps the container's anonymous volumes (rm without -v): it lets go
+     * of them first, so that a crash later in the removal leaves them kept, not leftovers.
+     */
+    static void disownAnonymous(Engine engine, String id, Path dir) throws EngineException {
+        try {
+            List<Use> uses = read(dir);
+            VolumeStore store = engine.volumes().store();
+            for (Use u : uses) {
+                if (u.kind().equals("anon")) {
+                    store.disown(u.name(), id);
+                }
+            }
+        } catch (IOException e) {
+            throw new EngineException.SystemFailure("cannot read the volumes of container " + id + ": " + e.getMessage(), e);
         }
     }
 

@@ -21,6 +21,10 @@ import java.util.Map;
  * ROOT/volumes/.lock              held for every change of a volume or of who uses it
  * ROOT/volumes/NAME/volume.json   Name, Driver, Labels, Options, CreatedAt (temp + fsync + rename)
  * ROOT/volumes/NAME/_data         the files (or where a tmpfs or device volume is mounted)
+ * ROOT/volumes/NAME/container     an anonymous volume's container, while that container holds
+ *                                 it: one whose container is gone was left by a crash
+ *                                 ({@link Recovery}); a container removed without -v lets go
+ *                                 of it (the file goes), and docker keeps it
  * </pre>
  *
  * A volume is made under {@code .NAME} and renamed into place with its metadata inside, so a
@@ -31,6 +35,7 @@ import java.util.Map;
 final class VolumeStore {
     static final String META = "volume.json";
     static final String DATA = "_data";
+    static final String OWNER = "container";
 
     private final Path dir;
 
@@ -66,8 +71,11 @@ final class VolumeStore {
         }
     }
 
-    /** Makes the volume with {@code meta} (the caller holds the lock and checked the name is free). */
-    void create(String name, Map<String, Object> meta) throws IOException {
+    /**
+     * Makes the volume with {@code meta} (the caller holds the lock and checked the name is
+     * free); {@code owner}, when not null, is the container whose anonymous volume it is.
+     */
+    void create(String name, Map<String, Object> meta, String owner) throws IOException {
         Path tmp = dir.resolve("." + name);
         Store.delete(tmp); // a crash's leftover of the same name
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
@@ -75,12 +83,44 @@ final class VolumeStore {
             Files.createDirectory(tmp.resolve(DATA), PosixFilePermissions.asFileAttribute(
                 PosixFilePermissions.fromString("rwxr-xr-x")));
             AtomicFiles.write(tmp.resolve(META), Json.compact(meta).getBytes(StandardCharsets.UTF_8));
+            if (owner != null) {
+                Files.writeString(tmp.resolve(OWNER), owner);
+            }
             Files.move(tmp, dir.resolve(name), StandardCopyOption.ATOMIC_MOVE);
             AtomicFiles.syncDirectory(dir);
         } catch (IOException | RuntimeException e) {
             Store.delete(tmp);
             throw e;
         }
+    }
+
+    /** The container holding the anonymous volume {@code name}, or null (a named volume, or let go of). */
+    String owner(String name) {
+        try {
+            return Files.readString(dir.resolve(name).resolve(OWNER)).strip();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Container {@code id} no longer holds the volume: docker keeps it when rm has no -v. */
+    void disown(String name, String id) throws IOException {
+        if (id.equals(owner(name))) {
+            Files.deleteIfExists(dir.resolve(name).resolve(OWNER));
+        }
+    }
+
+    /** Directories of volumes whose creation or deletion died half-way ({@code .NAME}); the caller holds the lock. */
+    List<Path> temporaries() throws IOException {
+        List<Path> out = new ArrayList<>();
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(dir, ".*")) {
+            for (Path p : ds) {
+                if (Files.isDirectory(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+                    out.add(p);
+                }
+            }
+        }
+        return out;
     }
 
     /** Deletes the volume: its metadata first, so that readers stop seeing it, then its files. */

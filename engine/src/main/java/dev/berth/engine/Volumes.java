@@ -66,14 +66,18 @@ public final class Volumes {
                 }
                 return shape(n, existing);
             }
-            return shape(n, make(n, labels == null ? Map.of() : labels, opts));
+            return shape(n, make(n, labels == null ? Map.of() : labels, opts, null));
         } catch (IOException e) {
             throw failure("create volume " + n, e);
         }
     }
 
-    /** Creates the volume (the caller holds the lock and knows the name is free); returns its metadata. */
-    Map<String, Object> make(String name, Map<String, String> labels, Map<String, String> options) throws IOException {
+    /**
+     * Creates the volume (the caller holds the lock and knows the name is free); returns its
+     * metadata. {@code owner}: the container whose anonymous volume it is, else null.
+     */
+    Map<String, Object> make(String name, Map<String, String> labels, Map<String, String> options, String owner)
+        throws IOException {
         Map<String, Object> meta = new LinkedHashMap<>();
         meta.put("Name", name);
         meta.put("Driver", "local");
@@ -82,7 +86,7 @@ public final class Volumes {
         String now = Timestamps.now();
         int dot = now.indexOf('.');
         meta.put("CreatedAt", dot < 0 ? now : now.substring(0, dot) + "Z"); // docker's: whole seconds
-        store.create(name, meta);
+        store.create(name, meta, owner);
         return meta;
     }
 

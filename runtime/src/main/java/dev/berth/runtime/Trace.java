@@ -14,6 +14,10 @@ public final class Trace {
     private static final List<Object> MARKS = ON ? new ArrayList<>() : null;
     /** A phase at which the process kills itself with SIGKILL: the crash-consistency tests' fault. */
     private static final String CRASH_AT = System.getenv("BERTH_CRASH_AT");
+    /** A phase at which the current stage (the container's monitor) is killed with SIGKILL, and berth goes on. */
+    private static final String KILL_MONITOR_AT = System.getenv("BERTH_KILL_MONITOR_AT");
+    /** The pid and start time of the stage this process spoke to last, for {@link #KILL_MONITOR_AT}. */
+    private static volatile long[] monitor;
 
     private Trace() {}
 
@@ -21,11 +25,41 @@ public final class Trace {
         if (CRASH_AT != null && CRASH_AT.equals(phase)) {
             crash();
         }
+        if (KILL_MONITOR_AT != null && KILL_MONITOR_AT.equals(phase)) {
+            killMonitor();
+        }
         if (ON) {
             long now = System.nanoTime();
             synchronized (MARKS) {
                 MARKS.add(now);
                 MARKS.add(phase);
+            }
+        }
+    }
+
+    /** Names the stage that the next marks concern: a monitor the fault may kill. */
+    public static void monitor(long pid) {
+        if (KILL_MONITOR_AT != null) {
+            monitor = new long[] {pid, dev.berth.linux.Procs.startTime(pid)};
+        }
+    }
+
+    /** SIGKILLs the monitor named last, if it still runs, and waits until it is dead. */
+    private static void killMonitor() {
+        long[] m = monitor;
+        if (m == null || !dev.berth.linux.Procs.alive(m[0], m[1])) {
+            return;
+        }
+        try {
+            dev.berth.linux.LibC.kill(m[0], 9);
+        } catch (dev.berth.linux.ErrnoException e) {
+            return;
+        }
+        for (int i = 0; i < 2000 && dev.berth.linux.Procs.alive(m[0], m[1]); i++) {
+            try {
+                Thread.sleep(1);
+            } catch (InterruptedException e) {
+                return;
             }
         }
     }

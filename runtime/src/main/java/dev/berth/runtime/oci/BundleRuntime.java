@@ -95,17 +95,18 @@ public final class BundleRuntime {
         if (spec.process() == null) {
             throw new OciException("config.json: process is required to create a container");
         }
-        if (!store.claim(id)) {
-            throw new OciException("container with id exists: " + id);
-        }
+        claim(id, cgroupPath(id, spec));
+        Trace.mark("directory made");
         Path dir = store.dir(id);
         long created = System.currentTimeMillis() * 1_000_000L;
         Cgroup cgroup = null;
         StageSession session = null;
         Program program = null;
+        long pid = -1;
         try {
             // what exec and the hooks of later calls read: the bundle may change or go meanwhile
             AtomicFiles.write(dir.resolve(BundleStore.CONFIG), config.getBytes(StandardCharsets.UTF_8));
+            Trace.mark("config saved");
             cgroup = cgroup(id, spec);
             Trace.mark("cgroup created");
             ProcessSpec process = BundleProcess.of(spec, warnings);
@@ -127,7 +128,7 @@ public final class BundleRuntime {
                 BundleHooks.inContainer(spec.hooks(), "createContainer", creating, spec, paused);
                 session.go();
             }
-            long pid = session.awaitCreated();
+            pid = session.awaitCreated();
             Trace.mark("container set up");
             Map<String, Object> state = new LinkedHashMap<>();
             state.put("id", id);
@@ -144,9 +145,6 @@ public final class BundleRuntime {
             state.put("pidNamespace", ownPidNamespace(spec));
             store.write(id, state);
             Trace.mark("state written");
-            if (o.pidFile() != null) {
-                AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
-            }
             if (!o.waitForStart()) {
                 BundleHooks.inContainer(spec.hooks(), "startContainer",
                     hookState(id, spec, created, OciState.Status.CREATED, pid), spec, pid);
@@ -154,6 +152,10 @@ public final class BundleRuntime {
             session.go();
             session.awaitStarted();
             Trace.mark("command started");
+            // last, as runc: a pid file names a container that is whole
+            if (o.pidFile() != null) {
+                AtomicFiles.write(o.pidFile().toAbsolutePath(), Long.toString(pid).getBytes(StandardCharsets.US_ASCII));
+            }
             if (!o.waitForStart()) {
                 BundleHooks.hereWarn(spec.hooks(), "poststart",
                     hookState(id, spec, created, OciState.Status.RUNNING, pid), warnings);
@@ -164,16 +166,16 @@ public final class BundleRuntime {
             }
             return session;
         } catch (OciSpecException e) {
-            undo(id, cgroup, session, e);
+            undo(id, cgroup, session, pid, e);
             throw new OciException(e.getMessage());
         } catch (StageException e) {
-            undo(id, cgroup, session, e);
+            undo(id, cgroup, session, pid, e);
             throw new OciException(BundleProcess.startError(e, program));
         } catch (CgroupException e) {
-            undo(id, cgroup, session, e);
+            undo(id, cgroup, session, pid, e);
             throw new OciException(e.getMessage());
         } catch (IOException | RuntimeException | OciException e) {
-            undo(id, cgroup, session, e);
+            undo(id, cgroup, session, pid, e);
             throw e;
         }
     }
@@ -191,7 +193,7 @@ public final class BundleRuntime {
             throw new OciException("config.json: linux.resources: " + e.getMessage());
         }
         r = withDefaultDevices(r, spec);
-        String path = spec.linux().cgroupsPath().isEmpty() ? "/berth-runtime/" + id : spec.linux().cgroupsPath();
+        String path = cgroupPath(id, spec);
         Cgroup c;
         try {
             c = Cgroups.detect().create(path, r);
@@ -239,10 +241,72 @@ public final class BundleRuntime {
             r.rdma(), r.unified());
     }
 
-    private void undo(String id, Cgroup cgroup, StageSession session, Exception cause) {
+    /**
+     * Claims {@code id}. A directory that a crash left for it (no state, its creator gone) is
+     * taken back first, as {@code delete -f} would.
+     */
+    private void claim(String id, String cgroupPath) throws OciException, IOException {
+        if (store.claim(id, cgroupPath)) {
+            return;
+        }
+        if (!store.abandoned(id).isEmpty()) {
+            reclaim(id);
+            if (store.claim(id, cgroupPath)) {
+                return;
+            }
+        }
+        throw new OciException("container with id exists: " + id);
+    }
+
+    /**
+     * Removes what a crash left for {@code id}: the processes in the cgroup its creator named,
+     * the cgroup, and the directories. Under a lock, and only what is still abandoned then.
+     */
+    private void reclaim(String id) throws OciException, IOException {
+        try (AtomicFiles.Lock lock = store.repairLock()) {
+            for (Path d : store.abandoned(id)) {
+                BundleStore.Creator c = BundleStore.creator(d);
+                if (c != null && !c.cgroup().isEmpty()) {
+                    try {
+                        Cgroup cg = Cgroups.detect().open(c.cgroup());
+                        if (cg.exists()) {
+                            killAll(cg);
+                            cg.delete();
+                        }
+                    } catch (CgroupException e) {
+                        throw new OciException("cannot remove the cgroup " + c.cgroup() + " that a crashed create of "
+                            + id + " left: " + e.getMessage());
+                    }
+                }
+                BundleStore.deleteDir(d);
+            }
+        }
+    }
+
+    private static void killAll(Cgroup c) throws CgroupException, IOException {
+        if (c.pids().isEmpty() || c.kill()) {
+            return;
+        }
+        List<Signaller.Target> targets = new ArrayList<>();
+        for (long p : c.pids()) {
+            targets.add(new Signaller.Target(p, 0));
+        }
+        Signaller.signal(targets, 9);
+    }
+
+    /** The cgroup the container gets: the spec's, or runc's default for an id. */
+    private static String cgroupPath(String id, OciSpec spec) {
+        return spec.linux().cgroupsPath().isEmpty() ? "/berth-runtime/" + id : spec.linux().cgroupsPath();
+    }
+
+    private void undo(String id, Cgroup cgroup, StageSession session, long pid, Exception cause) {
         try {
             if (session != null) {
                 session.kill();
+            }
+            if (pid > 0) {
+                // without a cgroup (rootless) a process whose monitor died is found only by its pid
+                Signaller.signal(List.of(new Signaller.Target(pid, 0)), 9);
             }
             if (cgroup != null) {
                 cgroup.kill();
@@ -298,15 +362,21 @@ public final class BundleRuntime {
         StageSession session = null;
         try {
             session = StageSession.start(program, store.dir(id).resolve("stage.log"));
+            Trace.mark("exec stage taken");
             long execPid = session.awaitCreated();
+            Trace.mark("exec set up");
+            session.go();
+            session.awaitStarted();
+            Trace.mark("exec started");
+            // after the start, as runc: a pid file names a process that runs the command
             if (o.pidFile() != null) {
                 AtomicFiles.write(o.pidFile().toAbsolutePath(),
                     Long.toString(execPid).getBytes(StandardCharsets.US_ASCII));
             }
-            session.go();
-            session.awaitStarted();
         } catch (StageException e) {
-            session.kill();
+            if (session != null) {
+                session.kill();
+            }
             throw new OciException(BundleProcess.startError(e, program));
         } catch (IOException | RuntimeException e) {
             if (session != null) {
@@ -347,6 +417,7 @@ public final class BundleRuntime {
         long pid = num(s, "pid");
         long start = num(s, "pidStartTime");
         OciSpec spec = savedSpec(id, s);
+        Trace.mark("start checked");
         try {
             BundleHooks.inContainer(spec.hooks(), "startContainer", state(id), spec, pid);
         } catch (OciException | IOException e) {
@@ -360,7 +431,9 @@ public final class BundleRuntime {
         for (;;) {
             try {
                 int b = read.get(100, TimeUnit.MILLISECONDS);
+                Trace.mark("process released");
                 Files.deleteIfExists(fifo);
+                Trace.mark("fifo removed");
                 if (b != '0') {
                     throw new OciException("cannot start an already running container");
                 }
@@ -447,8 +520,12 @@ public final class BundleRuntime {
     public void delete(String id, boolean force) throws OciException, IOException {
         Map<String, Object> s = store.read(id);
         if (s == null) {
+            if (force && store.beingCreated(id)) {
+                throw new OciException("container " + id + " is being created by a berth-runtime that is still running:"
+                    + " delete it once that create has ended");
+            }
             if (force) {
-                store.delete(id); // a create interrupted before its state was written
+                reclaim(id); // a create or a delete killed before its end; or nothing
                 return;
             }
             throw new OciException("container does not exist");
@@ -469,9 +546,12 @@ public final class BundleRuntime {
                 }
                 waitGone(num(s, "pid"), num(s, "pidStartTime"));
             }
-            if (c != null) {
+            Trace.mark("container killed");
+            if (c != null && c.exists()) {
+                killAll(c); // what outlived the first process: exec'd processes, or a killed start's
                 c.delete();
             }
+            Trace.mark("cgroup removed");
         } catch (CgroupException e) {
             throw new OciException("cannot remove the cgroup of " + id + ": " + e.getMessage());
         }
@@ -479,6 +559,8 @@ public final class BundleRuntime {
             OciState stopped = state(id).with(OciState.Status.STOPPED, 0);
             BundleHooks.hereWarn(savedSpec(id, s).hooks(), "poststop", stopped, warnings);
         }
+        Files.deleteIfExists(store.dir(id).resolve(BundleStore.STATE)); // gone for every reader from here
+        Trace.mark("state removed");
         store.delete(id);
     }
 
@@ -598,7 +680,7 @@ public final class BundleRuntime {
         if (pid <= 0 || !Procs.alive(pid, num(s, "pidStartTime"))) {
             return OciState.Status.STOPPED;
         }
-        if (Files.exists(store.dir(id).resolve(BundleStore.EXEC_FIFO))) {
+        if (Files.exists(store.dir(id).resolve(BundleStore.EXEC_FIFO)) && waitsOnFifo(pid, id)) {
             return OciState.Status.CREATED;
         }
         Cgroup c = openCgroup(s);
@@ -610,6 +692,30 @@ public final class BundleRuntime {
             // no freezer: not paused
         }
         return OciState.Status.RUNNING;
+    }
+
+    /**
+     * Whether the container's process still holds the exec fifo it writes to once started: it
+     * lets go of it just before its execve. A start killed after the process went on, but
+     * before the fifo was removed, leaves the fifo, and the container is then running. True
+     * when /proc does not tell (the fifo alone decides, as in runc).
+     */
+    private static boolean waitsOnFifo(long pid, String id) {
+        String suffix = "/" + id + "/" + BundleStore.EXEC_FIFO;
+        try (java.nio.file.DirectoryStream<Path> fds = Files.newDirectoryStream(Path.of("/proc/" + pid + "/fd"))) {
+            for (Path fd : fds) {
+                try {
+                    if (Files.readSymbolicLink(fd).toString().endsWith(suffix)) {
+                        return true;
+                    }
+                } catch (IOException e) {
+                    // closed meanwhile
+                }
+            }
+            return false;
+        } catch (IOException e) {
+            return true;
+        }
     }
 
     private static long num(Map<String, Object> s, String key) {

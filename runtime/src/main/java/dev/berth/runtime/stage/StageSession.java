@@ -83,6 +83,7 @@ public final class StageSession implements FrameLink {
                 throw new IOException("stage protocol: bad hello from " + Stage.locate());
             }
             s.pid = Frame.le(12).put(reply.payload(), 0, 12).getInt(8);
+            dev.berth.runtime.Trace.monitor(s.pid);
             return s;
         } catch (IOException | StageException | RuntimeException e) {
             s.kill();
