@@ -201,6 +201,9 @@ public final class Engine {
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
         checkRestart(r);
+        if (r.healthcheck != null) {
+            r.healthcheck.validate();
+        }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = null;
@@ -317,6 +320,9 @@ public final class Engine {
         Applied applied = Applied.of(r, img == null ? null : img.image().config());
         checkApplied(applied);
         checkRestart(r);
+        if (r.healthcheck != null) {
+            r.healthcheck.validate();
+        }
         networkMode(r, namespaces(r));
         if (r.name != null) {
             Names.validate(r.name);
@@ -684,6 +690,10 @@ public final class Engine {
             state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
         program.add(Protocol.OP_EVENT_LOG, "log the container's die event", Events.dieRecord(this, state, procs));
+        String[] health = Health.monitorRecord(exitCommand, id, applied.healthcheck());
+        if (health != null) {
+            program.add(Protocol.OP_REPEAT, "run the healthcheck", health);
+        }
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
@@ -1212,6 +1222,16 @@ public final class Engine {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
         Events.container(this, s, "destroy");
+    }
+
+    /**
+     * Runs the container's healthcheck once, now, and records the result as the scheduled
+     * checks do (podman healthcheck run): status, failing streak, the last 5 results, a
+     * {@code health_status} event when the status changes. Its monitor runs the scheduled ones
+     * ({@code scheduled}: such a run, which skips a paused container instead of failing).
+     */
+    public Health.Report healthcheck(String ref, boolean scheduled) throws EngineException {
+        return Health.check(this, ref, scheduled);
     }
 
     /** Freezes every process of a running container (docker pause). */
