@@ -87,6 +87,15 @@ class HealthTest extends ContainerTestBase {
         assertTrue(took >= 200_000_000L && took < 10_000_000_000L, "killed after its timeout: " + took + " ns");
         // the killed probe (exec'd into sleep) is gone, not left running in the container
         await(() -> probes("hang") <= 1, 10_000, "at most the check running now is left");
+        // never two at once, though each check outlives the interval
+        await(() -> logSize("hang") >= 3, 30_000, "three checks");
+        long lastEnd = 0;
+        for (Object o : (List<?>) healthOf("hang").get("Log")) {
+            Map<?, ?> e = (Map<?, ?>) o;
+            long s = dev.berth.runtime.Timestamps.parse((String) e.get("Start"));
+            assertTrue(s >= lastEnd, "a check started before the last one ended: " + healthOf("hang"));
+            lastEnd = dev.berth.runtime.Timestamps.parse((String) e.get("End"));
+        }
     }
 
     @Test
