@@ -105,8 +105,10 @@ public final class Engine {
     }
 
     /**
-     * The command (a prefix, completed with {@code rm -f ID}) a monitor runs to remove an
-     * auto-remove container that exited while nobody was attached.
+     * The berth command (a prefix, ending in its {@code --root}) a monitor runs: {@code rm -f ID}
+     * to remove an auto-remove container that exited while nobody was attached,
+     * {@code container-exited ID} for a restart policy, and {@code healthcheck run --monitor ID}
+     * for every scheduled healthcheck. Without one (a bare library engine) none of these run.
      */
     public Engine withRemoveCommand(List<String> prefix) {
         this.exitCommand = List.copyOf(prefix);
