@@ -96,6 +96,11 @@ class HealthTest extends ContainerTestBase {
             assertTrue(s >= lastEnd, "a check started before the last one ended: " + healthOf("hang"));
             lastEnd = dev.berth.runtime.Timestamps.parse((String) e.get("End"));
         }
+        // rm ends the checks with the container: no check's JVM or probe of it is left
+        String id = berth.ok("inspect", "-f", "{{.Id}}", "hang").strip();
+        await(() -> checkers(id) == 1, 10_000, "a check running, one at a time");
+        berth.ok("rm", "-f", "hang");
+        await(() -> checkers(id) == 0, 2_000, "no check of the removed container left running");
     }
 
     @Test
@@ -251,6 +256,18 @@ class HealthTest extends ContainerTestBase {
         } catch (Exception e) {
             return -1;
         }
+    }
+
+    /** Processes running a scheduled check of the container. */
+    private static long checkers(String id) {
+        return ProcessHandle.allProcesses().filter(p -> {
+            try {
+                return java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + p.pid() + "/cmdline"))
+                    .contains("--monitor\0" + id);
+            } catch (java.io.IOException | RuntimeException e) {
+                return false;
+            }
+        }).count();
     }
 
     private static void await(BooleanSupplier condition, long millis, String what) throws InterruptedException {
