@@ -288,7 +288,7 @@ final class Images {
             for (ImageRef t : m.image().tags()) {
                 tags.add(t.familiar());
             }
-            for (ImageHistory.Entry e : ImageHistory.of(m.image().image())) {
+            for (ImageHistory.Entry e : ImageHistory.of(catalog().store(), m.image().image())) {
                 Map<String, Object> h = new LinkedHashMap<>();
                 h.put("Comment", e.comment());
                 h.put("Created", e.createdNanos() < 0 ? 0 : e.createdNanos() / 1_000_000_000L);

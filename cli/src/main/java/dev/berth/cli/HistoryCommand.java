@@ -57,12 +57,13 @@ final class HistoryCommand {
         boolean noTrunc = cl.hasOption("no-trunc");
         List<Map<String, Object>> rows = new ArrayList<>();
         try {
-            ImageCatalog.Match m = ImageCommand.catalog(root).find(cl.getArgList().get(0));
+            ImageCatalog catalog = ImageCommand.catalog(root);
+            ImageCatalog.Match m = catalog.find(cl.getArgList().get(0));
             if (m.image().image() == null) {
                 return ImageCommand.fail(new IOException("image " + m.image().id() + " has no manifest for "
                     + dev.berth.image.Platform.current() + " in the store; pull or load it again"));
             }
-            for (ImageHistory.Entry e : ImageHistory.of(m.image().image())) {
+            for (ImageHistory.Entry e : ImageHistory.of(catalog.store(), m.image().image())) {
                 Map<String, Object> r = new LinkedHashMap<>();
                 String id = e.id();
                 if (!noTrunc && id.startsWith("sha256:")) {

@@ -66,6 +66,7 @@ public final class ContainerArchive {
 
     private static PathStat stat(ContainerRoot root, String path) throws EngineException {
         String abs = absolute(path);
+        root.checkReachable(abs);
         try (InRoot.Parent p = parent(root, path, abs)) {
             FileInfo st = p.name() == null ? p.dir().stat() : p.dir().statAt(p.name());
             if (st == null) {
@@ -154,6 +155,7 @@ public final class ContainerArchive {
         boolean copyUidGid) throws EngineException {
         try (ContainerRoot root = ContainerRoot.open(engine, ref)) {
             String abs = absolute(path);
+            root.checkReachable(abs);
             Fd dest;
             try {
                 dest = root.in.open(abs, true);
@@ -167,7 +169,7 @@ public final class ContainerArchive {
                 }
                 if (root.readOnly) {
                     FileInfo top = root.in.root().stat();
-                    if (!root.running || top.mountId() == st.mountId()) {
+                    if ((!root.running && !root.mountsAttached) || top.mountId() == st.mountId()) {
                         throw new EngineException.InvalidArgument("container rootfs is marked read-only");
                     }
                 }

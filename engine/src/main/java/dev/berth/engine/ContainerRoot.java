@@ -11,6 +11,7 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -41,8 +42,16 @@ final class ContainerRoot implements AutoCloseable {
     private final dev.berth.runtime.IdMap uidMap;
     private final dev.berth.runtime.IdMap gidMap;
 
-    private ContainerRoot(String name, InRoot in, OwnerMap owners, boolean running, boolean readOnly) {
+    /** Stopped only: its volumes, binds and network files are mounted in the tree, as the container saw them. */
+    final boolean mountsAttached;
+    /** Stopped, on a kernel that cannot mount onto a detached tree: the destinations left out. */
+    private final List<String> unreachable;
+
+    private ContainerRoot(String name, InRoot in, OwnerMap owners, boolean running, boolean readOnly,
+        boolean mountsAttached, List<String> unreachable) {
         this.name = name;
+        this.mountsAttached = mountsAttached;
+        this.unreachable = unreachable;
         this.in = in;
         this.owners = owners;
         this.running = running;
@@ -74,14 +83,59 @@ final class ContainerRoot implements AutoCloseable {
             throw new EngineException.SystemFailure("the state of container " + name + " is damaged: " + e.getMessage(), e);
         }
         boolean readOnly = host != null && Boolean.TRUE.equals(host.get("ReadonlyRootfs"));
-        Fd root;
         boolean running = Inspect.isRunning(s);
-        try {
-            root = running ? processRoot(s, name) : stoppedRoot(s, name);
-        } catch (ErrnoException e) {
-            throw new EngineException.SystemFailure("cannot open the files of container " + name + ": " + e.getMessage(), e);
+        if (running) {
+            try {
+                return new ContainerRoot(name, InRoot.of(processRoot(s, name)), owners, true, readOnly, false, List.of());
+            } catch (ErrnoException e) {
+                throw failure(name, e);
+            }
         }
-        return new ContainerRoot(name, InRoot.of(root), owners, running, readOnly);
+        List<StoppedMounts.Mount> mounts = StoppedMounts.of(s);
+        Tree root;
+        try {
+            root = stoppedRoot(s, name, !mounts.isEmpty());
+        } catch (ErrnoException e) {
+            throw failure(name, e);
+        }
+        InRoot in = InRoot.of(root.fd());
+        try {
+            // attaching below a directory of the host's own tree would mount on the host: only below a detached one
+            List<String> unreachable = root.detached() ? StoppedMounts.attach(in, mounts) : StoppedMounts.destinations(mounts);
+            return new ContainerRoot(name, in, owners, false, readOnly, !mounts.isEmpty() && unreachable.isEmpty(), unreachable);
+        } catch (ErrnoException e) {
+            in.close();
+            throw failure(name, e);
+        } catch (RuntimeException e) {
+            in.close();
+            throw e;
+        }
+    }
+
+    private static EngineException failure(String name, ErrnoException e) {
+        return new EngineException.SystemFailure("cannot open the files of container " + name + ": " + e.getMessage(), e);
+    }
+
+    /**
+     * Refuses {@code path} when it leads into a volume or bind that could not be mounted in a
+     * stopped container's tree (kernels before 6.15): its files would land under the mount point.
+     */
+    void checkReachable(String path) throws EngineException {
+        if (unreachable.isEmpty()) {
+            return;
+        }
+        String resolved;
+        try {
+            resolved = in.resolvedPath(path);
+        } catch (ErrnoException e) {
+            resolved = path;
+        }
+        for (String dest : unreachable) {
+            if (resolved.equals(dest) || resolved.startsWith(dest.endsWith("/") ? dest : dest + "/")) {
+                throw new EngineException.InvalidState("container " + name + " is stopped and " + path + " is in its mount "
+                    + dest + ", which this kernel cannot show without starting it (needs Linux 6.15); start the container first");
+            }
+        }
     }
 
     private static Fd processRoot(Map<String, Object> s, String name) throws EngineException, ErrnoException {
@@ -115,7 +169,8 @@ final class ContainerRoot implements AutoCloseable {
         return Long.parseLong(f[1]);
     }
 
-    private static Fd stoppedRoot(Map<String, Object> s, String name) throws EngineException, ErrnoException {
+    /** {@code tree}: a detached copy of a directory root, so that mounts can be attached below it. */
+    private static Tree stoppedRoot(Map<String, Object> s, String name, boolean tree) throws EngineException, ErrnoException {
         String driver = String.valueOf(s.get("Driver"));
         Map<String, Object> gd = Json.map(s, "GraphDriver");
         Map<String, Object> data = gd == null ? null : Json.map(gd, "Data");
@@ -124,13 +179,13 @@ final class ContainerRoot implements AutoCloseable {
                 if (data == null || !(data.get("Dir") instanceof String dir)) {
                     throw damaged(name);
                 }
-                return Fd.openDirectory(Path.of(dir));
+                return directory(Path.of(dir), tree);
             }
             case "rootfs" -> {
                 if (!(s.get("Image") instanceof String dir)) {
                     throw damaged(name);
                 }
-                return Fd.openDirectory(Path.of(dir));
+                return directory(Path.of(dir), tree);
             }
             case "overlay" -> {
                 if (data == null || !(data.get("LowerDir") instanceof String lower) || !(data.get("UpperDir") instanceof String upper)
@@ -144,12 +199,26 @@ final class ContainerRoot implements AutoCloseable {
                 if (userXattr(s)) {
                     o.put("userxattr", null);
                 }
-                return DetachedMount.mount("overlay", o);
+                return new Tree(DetachedMount.mount("overlay", o), true);
             }
             default -> throw new EngineException.InvalidState("container " + name + " runs on the built-in host image"
                 + " and is not running: its private /etc lived only while it ran, the rest is the host's own files;"
                 + " start it first");
         }
+    }
+
+    /** A stopped container's root: a detached mount (only reachable through {@code fd}) or a host directory. */
+    private record Tree(Fd fd, boolean detached) {}
+
+    private static Tree directory(Path dir, boolean tree) throws ErrnoException {
+        if (tree && StoppedMounts.enabled()) {
+            try {
+                return new Tree(DetachedMount.cloneTree(dir), true);
+            } catch (ErrnoException e) {
+                // rootless without CAP_SYS_ADMIN over the mount namespace: the plain directory, mounts left out
+            }
+        }
+        return new Tree(Fd.openDirectory(dir), false);
     }
 
     /** Whether the overlay was mounted with user.overlay.* attributes (rootless berth), as ImageRootfs chose. */

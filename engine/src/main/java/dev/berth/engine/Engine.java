@@ -208,14 +208,7 @@ public final class Engine {
         }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
-        dev.berth.image.Snapshots.Mapping mapping = null;
-        if (img != null) {
-            if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Join) {
-                throw new EngineException.InvalidArgument("--userns " + r.namespaces.get(NsKind.USER) + " with an image"
-                    + " is not supported yet: its files would need that namespace's id shift; use --userns private");
-            }
-            mapping = ImageRootfs.mapping(maps == null ? null : maps[0], maps == null ? null : maps[1], rootless());
-        }
+        dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, maps);
         String network = networkMode(r, namespaces);
         if (network != null && !Pasta.isMode(network)) {
             Networking.prepare();
@@ -283,6 +276,16 @@ public final class Engine {
         }
     }
 
+    /** How an image's files are shifted for the container's user namespace. */
+    private dev.berth.image.Snapshots.Mapping imageMapping(ContainerRequest r, Map<NsKind, NamespaceMode> namespaces, IdMap[] maps)
+        throws EngineException {
+        if (namespaces.get(NsKind.USER) instanceof NamespaceMode.Join) {
+            throw new EngineException.InvalidArgument("--userns " + r.namespaces.get(NsKind.USER) + " with an image"
+                + " is not supported yet: its files would need that namespace's id shift; use --userns private");
+        }
+        return ImageRootfs.mapping(maps == null ? null : maps[0], maps == null ? null : maps[1], rootless());
+    }
+
     /** Why the overlay mount failed, when it was that step and overlayfs the cause; else null. */
     private static String overlayRefused(Created c, Exception e) {
         if (!(e.getCause() instanceof StageException se) || se.step() < 0 || se.step() >= c.program().records().size()) {
@@ -325,7 +328,9 @@ public final class Engine {
         if (r.healthcheck != null) {
             r.healthcheck.validate();
         }
-        networkMode(r, namespaces(r));
+        Map<NsKind, NamespaceMode> namespaces = namespaces(r);
+        networkMode(r, namespaces);
+        dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, idMaps(namespaces));
         if (r.name != null) {
             Names.validate(r.name);
         }
@@ -338,12 +343,16 @@ public final class Engine {
             r.name = name;
             Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
-            VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
+            List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
             RequestFile.write(dir, r);
             Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
-            if (img != null) { // the image id, as a started one has it (rmi checks it; Config.Image keeps the name)
-                state.put("Image", img.image().id().toString());
+            state.put("Mounts", Inspect.mounts(parsed.mounts)); // cp into a created container reaches its volumes
+            VolumeMounts.inspect(state, volumes, volumes.stream().map(v -> parsed.mounts.get(v.wanted().index()).destination()).toList());
+            if (img != null) { // its files now, as docker's create makes them: cp can fill them before the start
+                ImageRootfs.Prepared prepared = ImageRootfs.prepare(this, img, id, dir, mapping, r.readOnly, false, new ArrayList<>());
+                Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());
+                Trace.mark("rootfs prepared");
             }
             store.write(id, state);
             Trace.mark("container created");

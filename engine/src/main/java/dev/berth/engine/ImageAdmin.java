@@ -16,12 +16,6 @@ import dev.berth.image.Platform;
 import dev.berth.runtime.Timestamps;
 import java.io.IOException;
 import java.io.InputStream;
-import java.nio.file.FileVisitResult;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
-import java.nio.file.SimpleFileVisitor;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -229,7 +223,7 @@ public final class ImageAdmin {
         long size = sizeOf(catalog, allBlobs);
         List<ContainerUse> containerUses = new ArrayList<>();
         for (Map<String, Object> c : containers) {
-            containerUses.add(new ContainerUse(c, du(engine.root().resolve("containers").resolve(String.valueOf(c.get("Id"))))));
+            containerUses.add(new ContainerUse(c, Prune.size(engine.root().resolve("containers").resolve(String.valueOf(c.get("Id"))))));
         }
         return new DiskUsage(imageUses, size, size - sizeOf(catalog, usedBlobs), containerUses);
     }
@@ -240,31 +234,5 @@ public final class ImageAdmin {
             n += Math.max(0, catalog.store().blobs().size(d));
         }
         return n;
-    }
-
-    /** Bytes of the regular files under {@code dir}, links not followed. */
-    private static long du(Path dir) {
-        long[] total = {0};
-        try {
-            Files.walkFileTree(dir, new SimpleFileVisitor<>() {
-                @Override
-                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) {
-                    if (attrs.isRegularFile()) {
-                        total[0] += attrs.size();
-                    }
-                    return FileVisitResult.CONTINUE;
-                }
-
-                @Override
-                public FileVisitResult visitFileFailed(Path file, IOException e) {
-                    return FileVisitResult.CONTINUE;
-                }
-            });
-        } catch (NoSuchFileException e) {
-            return 0;
-        } catch (IOException e) {
-            return total[0];
-        }
-        return total[0];
     }
 }

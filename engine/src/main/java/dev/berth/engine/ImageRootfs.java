@@ -156,30 +156,42 @@ final class ImageRootfs {
             reachable(dir, m.uidShift());
         }
         Trace.mark("snapshots opened");
-        boolean copy = forceCopy || copyWanted(snaps, m);
-        Snapshots.Use use = snaps.use(id, dir, img.image(), m, copy, warnings::add);
-        Trace.mark("layers ready");
+        Path rootfs = dir.resolve("rootfs");
+        Path private_ = dir.resolve("overlay");
+        boolean hasCopy = Files.isDirectory(rootfs, LinkOption.NOFOLLOW_LINKS);
+        boolean hasOverlay = Files.isDirectory(private_, LinkOption.NOFOLLOW_LINKS);
+        if (forceCopy && hasOverlay && !hasCopy) { // overlayfs refused this container's overlay: a copy instead
+            dev.berth.image.Trees.delete(private_);
+            hasOverlay = false;
+        }
+        // made by create, or a start after an exit: the files of the runs before stay, as docker's do
+        boolean again = hasCopy || hasOverlay;
+        boolean copy = again ? hasCopy : forceCopy || copyWanted(snaps, m);
         Map<String, Object> gd = new LinkedHashMap<>();
         Map<String, Object> data = new LinkedHashMap<>();
+        if (copy && again) {
+            return copied(rootfs, readOnly, gd, data);
+        }
+        Snapshots.Use use = snaps.use(id, dir, img.image(), m, copy, warnings::add);
+        Trace.mark("layers ready");
         if (copy) {
-            Path rootfs = dir.resolve("rootfs");
             copyTree(use.dirs().get(0), rootfs);
             snaps.release(id); // the copy needs nothing of the store from now on
-            gd.put("Name", "vfs");
-            data.put("Dir", rootfs.toString());
-            gd.put("Data", data);
-            return new Prepared(new Rootfs.Directory(rootfs, readOnly), null, rootfs.resolve("etc"), "vfs", gd);
+            return copied(rootfs, readOnly, gd, data);
         }
-        Path private_ = dir.resolve("overlay");
         Path upper = private_.resolve("upper");
         Path work = private_.resolve("work");
         Path merged = dir.resolve("merged");
-        Files.createDirectory(private_, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
-            java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
-        Files.createDirectory(upper);
-        Files.createDirectory(work);
-        Files.createDirectory(merged);
-        if (m.uidShift() != 0 || m.gidShift() != 0) {
+        if (!again) {
+            Files.createDirectory(private_, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rwx------")));
+            Files.createDirectory(upper);
+            Files.createDirectory(work);
+        }
+        if (!Files.isDirectory(merged, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectory(merged);
+        }
+        if (!again && (m.uidShift() != 0 || m.gidShift() != 0)) {
             // the user namespace's root mounts the overlay and owns the root directory it shows
             for (Path p : List.of(private_, upper, work)) {
                 Files.setAttribute(p, "unix:uid", m.uidShift(), LinkOption.NOFOLLOW_LINKS);
@@ -203,6 +215,13 @@ final class ImageRootfs {
         gd.put("Data", data);
         LayerView view = new LayerView(use.dirs());
         return new Prepared(o, view, null, "overlay", gd);
+    }
+
+    private static Prepared copied(Path rootfs, boolean readOnly, Map<String, Object> gd, Map<String, Object> data) {
+        gd.put("Name", "vfs");
+        data.put("Dir", rootfs.toString());
+        gd.put("Data", data);
+        return new Prepared(new Rootfs.Directory(rootfs, readOnly), null, rootfs.resolve("etc"), "vfs", gd);
     }
 
     /**

@@ -78,18 +78,7 @@ final class Inspect {
             host.put("GidMap", c.gidMap().line().strip());
         }
         s.put("HostConfig", host);
-        List<Object> mounts = new ArrayList<>();
-        for (dev.berth.runtime.MountSpec m : c.options().mounts()) {
-            Map<String, Object> e = new LinkedHashMap<>();
-            e.put("Type", m.isBind() ? "bind" : m.type());
-            e.put("Source", m.isBind() ? m.source() : "");
-            e.put("Destination", m.destination());
-            e.put("Mode", (m.flags() & 1) != 0 ? "ro" : "");
-            e.put("RW", (m.flags() & 1) == 0);
-            e.put("Propagation", m.isBind() ? "rprivate" : "");
-            mounts.add(e);
-        }
-        s.put("Mounts", mounts);
+        s.put("Mounts", mounts(c.options().mounts()));
         Map<String, Object> config = new LinkedHashMap<>();
         config.put("Hostname", c.hostname());
         config.put("Domainname", "");
@@ -115,6 +104,22 @@ final class Inspect {
         }
         s.put("Config", config);
         return s;
+    }
+
+    /** docker's Mounts entries of binds and tmpfs (volumes: {@link VolumeMounts#entry}). */
+    static List<Object> mounts(List<dev.berth.runtime.MountSpec> specs) {
+        List<Object> mounts = new ArrayList<>();
+        for (dev.berth.runtime.MountSpec m : specs) {
+            Map<String, Object> e = new LinkedHashMap<>();
+            e.put("Type", m.isBind() ? "bind" : m.type());
+            e.put("Source", m.isBind() ? m.source() : "");
+            e.put("Destination", m.destination());
+            e.put("Mode", (m.flags() & 1) != 0 ? "ro" : "");
+            e.put("RW", (m.flags() & 1) == 0);
+            e.put("Propagation", m.isBind() ? "rprivate" : "");
+            mounts.add(e);
+        }
+        return mounts;
     }
 
     /**

@@ -267,16 +267,23 @@ final class VolumeMounts {
                 Map<String, Object> m = (Map<String, Object>) o;
                 if (dest.equals(m.get("Destination"))) {
                     m.clear();
-                    m.put("Type", "volume");
-                    m.put("Name", r.name());
-                    m.put("Source", r.source().toString());
-                    m.put("Destination", dest);
-                    m.put("Driver", "local");
-                    m.put("Mode", r.wanted().readOnly() ? "ro" : "z");
-                    m.put("RW", !r.wanted().readOnly());
-                    m.put("Propagation", "");
+                    m.putAll(entry(r, dest));
                 }
             }
         }
+    }
+
+    /** docker's Mounts entry of one volume. */
+    static Map<String, Object> entry(Resolved r, String dest) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("Type", "volume");
+        m.put("Name", r.name());
+        m.put("Source", r.source().toString());
+        m.put("Destination", dest);
+        m.put("Driver", "local");
+        m.put("Mode", r.wanted().readOnly() ? "ro" : "z");
+        m.put("RW", !r.wanted().readOnly());
+        m.put("Propagation", "");
+        return m;
     }
 }

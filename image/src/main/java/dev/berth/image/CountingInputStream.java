@@ -1,6 +1,5 @@
 package dev.berth.image;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,7 +9,7 @@ import java.security.MessageDigest;
  * or, given the compressed side, more than a ratio of it: the decompression-bomb check runs as
  * bytes come out of the decompressor, before they reach the disk.
  */
-final class CountingInputStream extends FilterInputStream {
+final class CountingInputStream extends ReadingFilter {
     private final long max;
     private final String what;
     private final MessageDigest md;
@@ -66,24 +65,5 @@ final class CountingInputStream extends FilterInputStream {
             md.update(b, off, n);
         }
         return n;
-    }
-
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buf = new byte[8192];
-        long left = n;
-        while (left > 0) {
-            int r = read(buf, 0, (int) Math.min(buf.length, left));
-            if (r < 0) {
-                break;
-            }
-            left -= r;
-        }
-        return n - left;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
     }
 }

@@ -8,8 +8,8 @@ import java.util.Map;
 /**
  * {@code history}: the config's history entries, newest first, each with the layer it made
  * (entries marked {@code empty_layer} made none). A config without history gets one row per
- * layer. Sizes are the layer blobs' sizes in the store (compressed when the layer is), which
- * is what the store holds; the top row carries the image id, the others {@code <missing>}, as
+ * layer. Sizes are what each layer unpacks to ({@link LayerSizes}), as docker shows them, or the
+ * blob's size when the layer cannot be read; the top row carries the image id, the others {@code <missing>}, as
  * docker shows images whose parents it does not have.
  */
 public final class ImageHistory {
@@ -23,7 +23,22 @@ public final class ImageHistory {
      */
     public record Entry(String id, long createdNanos, String createdBy, long size, String comment) {}
 
+    /** The rows, each layer measured unpacked (counted once per layer, then kept in the store). */
+    public static List<Entry> of(ImageStore store, Image image) {
+        List<Descriptor> layers = image.manifest().layers();
+        List<Digest> diffIds = image.config().diffIds();
+        return of(image, i -> {
+            long n = i < diffIds.size() ? LayerSizes.of(store, layers.get(i), diffIds.get(i)) : -1;
+            return n >= 0 ? n : layers.get(i).size();
+        });
+    }
+
+    /** The rows, with the blob sizes the manifest gives. */
     public static List<Entry> of(Image image) {
+        return of(image, i -> image.manifest().layers().get(i).size());
+    }
+
+    private static List<Entry> of(Image image, java.util.function.IntToLongFunction layerSize) {
         List<Descriptor> layers = image.manifest().layers();
         List<Entry> rows = new ArrayList<>();
         int layer = 0;
@@ -35,14 +50,14 @@ public final class ImageHistory {
                 boolean empty = Boolean.TRUE.equals(h.get("empty_layer"));
                 long size = 0;
                 if (!empty && layer < layers.size()) {
-                    size = layers.get(layer++).size();
+                    size = layerSize.applyAsLong(layer++);
                 }
                 rows.add(new Entry("<missing>", time(h.get("created")), str(h.get("created_by")), size, str(h.get("comment"))));
             }
         }
         long created = time(image.config().json().get("created"));
         for (; layer < layers.size(); layer++) {
-            rows.add(new Entry("<missing>", created, "", layers.get(layer).size(), ""));
+            rows.add(new Entry("<missing>", created, "", layerSize.applyAsLong(layer), ""));
         }
         List<Entry> out = new ArrayList<>();
         for (int i = rows.size() - 1; i >= 0; i--) {

@@ -1,6 +1,5 @@
 package dev.berth.image;
 
-import java.io.FilterInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -10,7 +9,7 @@ import java.security.MessageDigest;
  * the size, when known) must be the expected ones, else {@link ImageException.DigestMismatch}.
  * So a consumer that reads to the end never acts on the last bytes of wrong content silently.
  */
-final class VerifyingInputStream extends FilterInputStream {
+final class VerifyingInputStream extends ReadingFilter {
     private final MessageDigest md = BlobStore.sha256();
     private final Digest expected;
     private final long expectedSize;
@@ -42,24 +41,6 @@ final class VerifyingInputStream extends FilterInputStream {
         return n;
     }
 
-    @Override
-    public long skip(long n) throws IOException {
-        byte[] buf = new byte[(int) Math.min(8192, Math.max(1, n))];
-        long left = n;
-        while (left > 0) {
-            int r = read(buf, 0, (int) Math.min(buf.length, left));
-            if (r < 0) {
-                break;
-            }
-            left -= r;
-        }
-        return n - left;
-    }
-
-    @Override
-    public boolean markSupported() {
-        return false;
-    }
 
     private void check() throws ImageException.DigestMismatch {
         if (checked) {

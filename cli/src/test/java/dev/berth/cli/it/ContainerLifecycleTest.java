@@ -255,4 +255,26 @@ class ContainerLifecycleTest extends ContainerTestBase {
         assertEquals(125, fullMissing.code());
         assertTrue(fullMissing.err().contains("no such image"), fullMissing.err());
     }
+
+    @Test
+    void imageContainersKeepTheirFilesAcrossStarts() throws Exception {
+        TestImage.load(berth.root());
+        String script = "cat /tmp/runs 2>/dev/null | wc -l; echo run >> /tmp/runs";
+        for (String snapshotter : List.of("overlay", "copy")) {
+            berth.env("BERTH_SNAPSHOTTER", snapshotter);
+            String name = "keep-" + snapshotter;
+            assertEquals("0\n", berth.ok("run", "--name", name, "--entrypoint", "/bin/sh", "busybox", "-c", script), snapshotter);
+            String driver = berth.ok("inspect", "-f", "{{.GraphDriver.Name}}", name).strip();
+            assertEquals(snapshotter.equals("copy") ? "vfs" : "overlay", driver);
+            // a start after the exit sees what the last run wrote, as with docker
+            assertEquals("1\n", berth.ok("start", "-a", name), snapshotter);
+            assertEquals("2\n", berth.ok("start", "-a", name), snapshotter);
+            berth.ok("rm", name);
+        }
+        // a restart of a running one keeps them too
+        berth.env("BERTH_SNAPSHOTTER", "overlay");
+        berth.ok("run", "-d", "--name", "rs", "--entrypoint", "/bin/sh", "busybox", "-c", "echo x >> /tmp/r; sleep 600");
+        berth.ok("restart", "-t", "0", "rs");
+        assertEquals("x\nx\n", berth.ok("exec", "rs", "/bin/cat", "/tmp/r"));
+    }
 }

@@ -68,6 +68,10 @@ class CpDaemonTest extends DaemonTestBase {
         ok("cp", local.resolve("back/file").toString(), "c:/stopped-file");
         ok("cp", "c:/stopped-file", local.resolve("again").toString());
         assertEquals("layer2\n", Files.readString(local.resolve("again")));
+        // create, cp, start: what Testcontainers' withCopyToContainer does before the start
+        ok("create", "--name", "fresh", "--entrypoint", "/bin/cat", "busybox", "/tmp/dir/a");
+        ok("cp", d.toString(), "fresh:/tmp/");
+        assertEquals("alpha\n", ok("start", "-a", "fresh"));
     }
 
     @Test

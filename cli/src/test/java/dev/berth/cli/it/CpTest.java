@@ -207,6 +207,45 @@ class CpTest extends ContainerTestBase {
     }
 
     @Test
+    void volumesOfAStoppedContainerAreMountedForTheCopy() throws Exception {
+        Path d = tree();
+        Path vol = Files.createDirectory(berth.root().resolve("vol"));
+        Path ro = Files.createDirectory(berth.root().resolve("ro"));
+        image("s", "-v", "nv:/data/nv", "-v", vol + ":/mnt/vol", "-v", ro + ":/mnt/ro:ro");
+        sh("s", "echo inside > /data/nv/inside");
+        berth.ok("stop", "-t", "0", "s");
+        berth.ok("cp", "s:/data/nv/inside", local.resolve("inside").toString());
+        assertEquals("inside\n", Files.readString(local.resolve("inside")), "the named volume was not read");
+        berth.ok("cp", d.resolve("a").toString(), "s:/mnt/vol/");
+        assertEquals("alpha\n", Files.readString(vol.resolve("a")), "the copy did not reach the bind mount");
+        String upper = berth.ok("inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", "s").strip();
+        assertFalse(Files.exists(Path.of(upper, "mnt/vol/a")), "the copy went under the mount point");
+        Berth.Result r = berth.run("cp", d.resolve("a").toString(), "s:/mnt/ro/");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("read-only"), r.err());
+        assertFalse(Files.exists(ro.resolve("a")));
+        // the network files berth wrote for it, as dockerd mounts them
+        berth.ok("cp", "s:/etc/hosts", local.resolve("hosts").toString());
+        String hosts = berth.ok("inspect", "-f", "{{.HostsPath}}", "s").strip();
+        assertEquals(Files.readString(Path.of(hosts)), Files.readString(local.resolve("hosts")));
+        assertEquals(List.of(), Host.mountsUnder(berth.root()), "a volume stayed mounted");
+        // a container never started: its root and volumes are there from create on
+        berth.ok("create", "--name", "fresh", "-v", vol + ":/fresh/vol", "-v", "nv:/nv", "--entrypoint", "/bin/cat",
+            "busybox", "/nv/inside");
+        berth.ok("cp", d.resolve("sub/b").toString(), "fresh:/fresh/vol/");
+        assertEquals("beta\n", Files.readString(vol.resolve("b")));
+        assertEquals("inside\n", berth.ok("start", "-a", "fresh"));
+        // where the kernel cannot mount onto a detached tree (before 6.15): refused, not written under the mount point
+        berth.env("BERTH_STOPPED_MOUNTS", "off");
+        r = berth.run("cp", d.resolve("sub/b").toString(), "s:/mnt/vol/c");
+        assertEquals(1, r.code(), r.err());
+        assertTrue(r.err().contains("start the container first"), r.err());
+        assertFalse(Files.exists(Path.of(upper, "mnt/vol/c")));
+        berth.ok("cp", "s:/bin/busybox", local.resolve("bb").toString());
+        assertTrue(Files.size(local.resolve("bb")) > 100_000);
+    }
+
+    @Test
     void badInputIsRefusedAndLeavesNothing() throws Exception {
         Path d = tree();
         image("c");

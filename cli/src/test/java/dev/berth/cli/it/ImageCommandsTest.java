@@ -129,6 +129,26 @@ class ImageCommandsTest extends ContainerTestBase {
         String raw = berth.ok("history", "-H=false", "--format", "{{.Size}}|{{.CreatedSince}}", "mybox");
         String layerSize = raw.lines().skip(1).findFirst().orElseThrow();
         assertTrue(layerSize.matches("[0-9]+\\|[0-9-]+T[0-9:]+Z"), raw);
+        // sizes are what each layer unpacks to, as docker's (the config entry made none)
+        List<String> sizes = berth.ok("history", "-H=false", "--format", "{{.Size}}", "mybox").lines().toList();
+        assertEquals(List.of("0", Long.toString(unpackedSize(work.resolve("src")))), sizes);
+    }
+
+    /** Regular files (a hard link once) and symlinks, as docker's graph drivers count a layer. */
+    private static long unpackedSize(Path tree) throws IOException {
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        long total = 0;
+        try (var walk = Files.walk(tree)) {
+            for (Path p : (Iterable<Path>) walk::iterator) {
+                if (Files.isSymbolicLink(p)) {
+                    total += Files.readSymbolicLink(p).toString().getBytes(java.nio.charset.StandardCharsets.UTF_8).length;
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS)
+                    && seen.add(Files.getAttribute(p, "unix:ino"))) {
+                    total += Files.size(p);
+                }
+            }
+        }
+        return total;
     }
 
     @Test

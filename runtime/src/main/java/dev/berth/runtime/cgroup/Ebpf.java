@@ -30,21 +30,16 @@ final class Ebpf {
     private long[] code = new long[64];
     private int[] target = new int[64];
     private int n;
-    private int[] labelAt = new int[16];
-    private int labels;
+    private final dev.berth.runtime.JumpLabels labels = new dev.berth.runtime.JumpLabels();
 
     /** A new label, to pass to jumps before it is bound. */
     int label() {
-        if (labels == labelAt.length) {
-            labelAt = Arrays.copyOf(labelAt, labels * 2);
-        }
-        labelAt[labels] = -1;
-        return labels++;
+        return labels.make();
     }
 
     /** Binds {@code label} to the next instruction emitted. */
     void bind(int label) {
-        labelAt[label] = n;
+        labels.bind(label, n);
     }
 
     /** dst = *(u32 *)(src + offset) */
@@ -88,7 +83,7 @@ final class Ebpf {
         for (int i = 0; i < n; i++) {
             long insn = code[i];
             if (target[i] >= 0) {
-                int to = labelAt[target[i]];
+                int to = labels.at(target[i]);
                 if (to < 0) {
                     throw new IllegalStateException("label " + target[i] + " is not bound");
                 }

@@ -25,21 +25,16 @@ final class Assembler {
     private int[] jt = new int[256];
     private int[] jf = new int[256];
     private int n;
-    private int[] labelAt = new int[64];
-    private int labels;
+    private final dev.berth.runtime.JumpLabels labels = new dev.berth.runtime.JumpLabels();
 
     /** A new label, to pass to jumps before it is bound. */
     int label() {
-        if (labels == labelAt.length) {
-            labelAt = Arrays.copyOf(labelAt, labels * 2);
-        }
-        labelAt[labels] = -1;
-        return labels++;
+        return labels.make();
     }
 
     /** Binds {@code label} to the next instruction emitted. */
     void bind(int label) {
-        labelAt[label] = n;
+        labels.bind(label, n);
     }
 
     /** A = the 32-bit word at {@code offset} in {@code seccomp_data}. */
@@ -137,7 +132,7 @@ final class Assembler {
     }
 
     private int target(int i, int label) {
-        int t = label == NEXT ? i + 1 : labelAt[label];
+        int t = label == NEXT ? i + 1 : labels.at(label);
         if (t < 0 || t >= n) {
             throw new IllegalStateException("seccomp: jump at instruction " + i + " to no instruction");
         }
