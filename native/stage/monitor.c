@@ -15,6 +15,7 @@
 #include <sys/signalfd.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/uio.h>
 #include <sys/wait.h>
@@ -324,6 +325,82 @@ static int await_removal(void) {
   return 0;
 }
 
+/*
+ * OP_REPEAT: a command run again and again while the container lives (berth's healthcheck
+ * runner: when and what to check, and what a result means, is decided by the command). One
+ * run at a time; the next is due a delay after the last one ended.
+ */
+static pid_t repeat_pid = -1;
+static int repeat_out = -1;      /* the read end of the running command's stdout */
+static long long repeat_due = -1; /* CLOCK_MONOTONIC ms when the next run starts; -1: none */
+
+static long long now_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void repeat_start(const struct config *cfg) {
+  int p[2];
+  repeat_due = -1;
+  if (pipe2(p, O_CLOEXEC) < 0) {
+    repeat_due = now_ms() + cfg->repeat_ms;
+    return;
+  }
+  pid_t pid = fork();
+  if (pid < 0) {
+    close(p[0]), close(p[1]);
+    repeat_due = now_ms() + cfg->repeat_ms;
+    return;
+  }
+  if (pid == 0) {
+    sigset_t none;
+    sigemptyset(&none);
+    sigprocmask(SIG_SETMASK, &none, NULL);
+    signal(SIGPIPE, SIG_DFL);
+    setsid(); /* a group of its own: killed whole when the container is gone */
+    int null = open("/dev/null", O_RDWR);
+    if (null < 0 || dup2(null, 0) < 0 || dup2(p[1], 1) < 0)
+      _exit(127);
+    syscall(SYS_close_range, 3, ~0U, 0); /* nothing of the monitor's: ctl.sock, log, pipes */
+    execv(cfg->repeat_argv[0], cfg->repeat_argv);
+    _exit(127);
+  }
+  close(p[1]);
+  repeat_out = p[0];
+  repeat_pid = pid;
+}
+
+/* The run ended: its output may name the next delay (it is all in the pipe by now, or never). */
+static void repeat_ended(const struct config *cfg) {
+  char buf[32] = {0};
+  long delay = cfg->repeat_ms;
+  fcntl(repeat_out, F_SETFL, O_NONBLOCK);
+  ssize_t n = read(repeat_out, buf, sizeof buf - 1);
+  close(repeat_out);
+  repeat_out = -1;
+  repeat_pid = -1;
+  if (n > 0) {
+    char *end;
+    long v = strtol(buf, &end, 10);
+    if (end != buf && v >= 0 && (*end == '\0' || *end == '\n'))
+      delay = v;
+  }
+  repeat_due = now_ms() + delay;
+}
+
+static void repeat_stop(void) {
+  if (repeat_pid > 0) {
+    kill(-repeat_pid, SIGKILL);
+    kill(repeat_pid, SIGKILL); /* before its setsid */
+    while (waitpid(repeat_pid, NULL, 0) < 0 && errno == EINTR)
+      ;
+    close(repeat_out);
+    repeat_pid = -1;
+  }
+  repeat_due = -1;
+}
+
 static void drain(int fd, uint8_t type) {
   if (fd < 0)
     return;
@@ -355,13 +432,22 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
   add_client(0, 1, 1, 1);
   if (cfg->state_dir != NULL)
     reserve_exit_file();
+  if (cfg->repeat_argv != NULL)
+    repeat_due = now_ms() + cfg->repeat_first_ms;
 
   int status = 0, exited = 0;
   while (!exited) {
     struct epoll_event evs[16];
-    int n = epoll_wait(epfd, evs, 16, -1);
+    int timeout = -1;
+    if (repeat_due >= 0) {
+      long long left = repeat_due - now_ms();
+      timeout = left <= 0 ? 0 : left > 3600000 ? 3600000 : (int)left;
+    }
+    int n = epoll_wait(epfd, evs, 16, timeout);
     if (n < 0 && errno != EINTR)
       return -1;
+    if (repeat_due >= 0 && repeat_pid < 0 && now_ms() >= repeat_due)
+      repeat_start(cfg);
     for (int k = 0; k < n; k++) {
       uint64_t tag = evs[k].data.u64;
       if (tag == TAG_SIGNAL) {
@@ -373,6 +459,8 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
         while ((p = waitpid(-1, &st, WNOHANG)) > 0)
           if (p == container)
             status = st, exited = reaped = 1;
+          else if (p == repeat_pid)
+            repeat_ended(cfg);
       } else if (tag == TAG_OUT || tag == TAG_ERR || tag == TAG_MASTER) {
         int *fd = tag == TAG_ERR ? &err_fd : tag == TAG_OUT ? &out_fd : &master_fd;
         if (*fd >= 0 && pump(*fd, tag == TAG_ERR ? F_STDERR : F_STDOUT) == 0) {
@@ -387,6 +475,7 @@ int monitor_loop(const struct config *cfg, pid_t pid, int sigfd, int out_fd, int
       }
     }
   }
+  repeat_stop(); /* what it checked is gone */
   /* every process of a new PID namespace is dead now: what they wrote is in the buffers */
   drain(out_fd, F_STDOUT);
   drain(err_fd, F_STDERR);

@@ -139,6 +139,12 @@
                          * one write), preceded by the oom line when the counter file (memory.events)
                          * has a nonzero oom_kill. In a line, byte 1 becomes the exit code, 2 the
                          * time in seconds, 3 in nanoseconds; JSON never holds these bytes raw */
+#define OP_REPEAT 54    /* first delay ms, delay ms, argv ...: while the container runs the monitor runs
+                         * argv (stdin /dev/null, stdout a pipe, stderr its own, a session of its own)
+                         * after the first delay, then again each time the delay after the last run
+                         * ended: never two at once. A run whose stdout is a decimal number of ms
+                         * sets the next delay to it. A run still going when the container exits is
+                         * killed (its process group, SIGKILL). Healthchecks: berth healthcheck run */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

@@ -144,6 +144,14 @@ static void read_config(const struct program *prog, struct config *cfg) {
       cfg->event_log = r->argv[0], cfg->die_line = r->argv[1];
       cfg->oom_line = r->argv[2], cfg->oom_file = r->argv[3];
       break;
+    case OP_REPEAT:
+      if (r->argc < 3)
+        die(step, EINVAL, "bad repeat record");
+      cfg->repeat_first_ms = atol(r->argv[0]), cfg->repeat_ms = atol(r->argv[1]);
+      if (cfg->repeat_first_ms < 0 || cfg->repeat_ms < 1)
+        die(step, EINVAL, "bad repeat delay");
+      cfg->repeat_argv = r->argv + 2;
+      break;
     case OP_CGROUP:
       if (cfg->ncgroups == MAX_CGROUPS)
         die(step, EINVAL, "too many cgroup records");

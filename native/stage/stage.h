@@ -62,6 +62,8 @@ struct config {
   const char *remove_path[MAX_JOINS];
   const char *event_log;  /* OP_EVENT_LOG: path, then the die and oom lines and the oom counter file */
   const char *die_line, *oom_line, *oom_file;
+  char **repeat_argv;   /* OP_REPEAT: run every repeat_ms (first after repeat_first_ms) */
+  long repeat_first_ms, repeat_ms;
   int ncgroups;
   const char *cgroup_procs[MAX_CGROUPS];
   uint32_t cgroup_step[MAX_CGROUPS];

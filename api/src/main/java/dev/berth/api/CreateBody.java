@@ -43,6 +43,7 @@ final class CreateBody {
         if (stopSignal != null) {
             r.stopSignal(stopSignal);
         }
+        healthcheck(c.object("Healthcheck"), r);
         for (String port : c.raw("ExposedPorts").keySet()) {
             r.expose(port);
         }
@@ -52,6 +53,26 @@ final class CreateBody {
         hostConfig(h, r);
         endpoints(c.object("NetworkingConfig"), h, r);
         return r;
+    }
+
+    /**
+     * Config.Healthcheck as docker run's --health-* flags send it: durations in nanoseconds (0:
+     * the image's, else docker's default), {@code Test ["NONE"]} for --no-healthcheck. The
+     * engine checks the values with docker's messages.
+     */
+    private static void healthcheck(Body h, ContainerRequest r) throws BadRequest {
+        List<String> test = h.strings("Test");
+        long[] d = {num(h, "Interval"), num(h, "Timeout"), num(h, "StartPeriod"), num(h, "StartInterval")};
+        long retries = num(h, "Retries");
+        if (test.isEmpty() && d[0] == 0 && d[1] == 0 && d[2] == 0 && d[3] == 0 && retries == 0) {
+            return; // none given (or an empty object): the image's
+        }
+        r.healthcheck(new dev.berth.engine.HealthConfig(test, d[0], d[1], d[2], d[3], (int) retries));
+    }
+
+    private static long num(Body b, String key) throws BadRequest {
+        Long v = b.num(key);
+        return v == null ? 0 : v;
     }
 
     /**

@@ -108,7 +108,7 @@ final class Completion {
         sb.append("    local words=\"\"\n");
         sb.append("    case $cmd in\n");
         sb.append("        \"\") words=\"").append(String.join(" ", flags.keySet()))
-            .append(" container network volume ns netns ").append(String.join(" ", topImage.keySet()))
+            .append(" container healthcheck network volume ns netns ").append(String.join(" ", topImage.keySet()))
             .append(" image system completion version help --root --help --version\" ;;\n");
         for (Map.Entry<String, String> e : topImage.entrySet()) {
             boolean names = namesImages.contains(e.getValue());
@@ -168,6 +168,7 @@ final class Completion {
         sb.append("            esac ;;\n");
         sb.append("        container) [ -z \"$sub\" ] && words=\"").append(String.join(" ", ContainerCommand.SUBCOMMANDS.keySet()))
             .append(" prune --help\" || words=\"$(_berth_containers)\" ;;\n");
+        sb.append("        healthcheck) [ -z \"$sub\" ] && words=\"run --help\" || words=\"$(_berth_containers)\" ;;\n");
         sb.append("        completion) words=\"bash\" ;;\n");
         sb.append("    esac\n");
         sb.append("    COMPREPLY=($(compgen -W \"$words\" -- \"$cur\"))\n");

@@ -88,6 +88,7 @@ public final class Main {
                 case "events" -> new EventsCommand(stateRoot).run(rest);
                 case "container-exited" -> ExitedCommand.run(stateRoot, rest);
                 case "stats" -> new StatsCommand(stateRoot).run(rest);
+                case "healthcheck" -> new HealthcheckCommand(stateRoot).run(rest);
                 case "update" -> new UpdateCommand(stateRoot).run(rest);
                 case "images" -> new ImagesCommand(stateRoot).run(rest);
                 case "image" -> new ImageCommand(stateRoot).group(rest);
@@ -150,6 +151,7 @@ public final class Main {
               pause    Freeze every process of containers
               unpause  Thaw paused containers
               events   Get real time events: containers, images, networks (--since, --until, -f, --format)
+              healthcheck  Run a container's healthcheck now: healthcheck run CONTAINER
               stats    Show containers' CPU, memory, network, disk and process use, live
               update   Change containers' resource limits
               port     List a container's published ports

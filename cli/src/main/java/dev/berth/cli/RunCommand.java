@@ -22,7 +22,7 @@ final class RunCommand {
     static final Flags CREATE = flags(new Flags("berth create [OPTIONS] IMAGE|--rootfs DIR [COMMAND [ARG...]]"));
 
     private static Flags flags(Flags f) {
-        return Resources.flags(f
+        return HealthcheckCommand.flags(Resources.flags(f
             .bool("i", "interactive", "Keep stdin open")
             .bool("t", "tty", "Allocate a terminal")
             .bool(null, "rm", "Remove the container when it exits")
@@ -71,7 +71,7 @@ final class RunCommand {
             .value("v", "volume", "SOURCE:CONTAINER[:ro]", "Bind-mount a host path or mount a volume; CONTAINER alone: an anonymous volume (repeatable)")
             .value(null, "mount", "type=bind|volume|tmpfs,...", "Attach a mount: type=bind|volume,source=,target=,readonly,volume-nocopy (repeatable)")
             .value(null, "tmpfs", "PATH[:OPTS]", "Mount a tmpfs, e.g. /run:size=64m (repeatable)")
-            .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)"));
+            .value(null, "device", "HOST[:CONTAINER[:rwm]]", "Add a host device (repeatable)")));
     }
 
     private final Path root;
@@ -187,6 +187,10 @@ final class RunCommand {
                 return ExitCodes.usage("invalid --sysctl \"" + kv + "\": use NAME=VALUE");
             }
             req.sysctl(kv.substring(0, eq), kv.substring(eq + 1));
+        }
+        String health = HealthcheckCommand.apply(cl, req);
+        if (health != null) {
+            return ExitCodes.usage(health);
         }
         String pull = cl.getOptionValue("pull", "missing");
         if (!List.of("missing", "always", "never").contains(pull)) {

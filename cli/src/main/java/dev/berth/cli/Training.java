@@ -39,6 +39,7 @@ public final class Training {
             runtime(global, "delete", "-f", "train1");
             Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
             image(dir);
+            healthcheck(dir);
             if (ownNetns()) {
                 String netRoot = dir.resolve("berth-net").toString();
                 Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
@@ -49,6 +50,19 @@ public final class Training {
         }
         System.out.flush();
         Runtime.getRuntime().halt(0);
+    }
+
+    /**
+     * A healthcheck, as the container's monitor runs one ({@code healthcheck run --monitor}):
+     * the probe's exec and the health file, so that each scheduled check starts from the cache.
+     */
+    private static void healthcheck(Path dir) {
+        String root = dir.resolve("berth").toString();
+        Main.run(new String[] {"--root", root, "run", "-d", "--name", "train-health", "--health-cmd", "true",
+            "--health-interval", "1h", "host", "sleep", "60"});
+        Main.run(new String[] {"--root", root, "healthcheck", "run", "--monitor", "train-health"});
+        Main.run(new String[] {"--root", root, "ps", "--filter", "health=healthy"});
+        Main.run(new String[] {"--root", root, "rm", "-f", "train-health"});
     }
 
     /**

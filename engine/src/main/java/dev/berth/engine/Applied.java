@@ -15,11 +15,14 @@ import java.util.Map;
  *     the image's Cmd ({@code --entrypoint ""} leaves none); arguments after the image replace Cmd;
  * <li>Env: the image's, then {@code -e}; WorkingDir under {@code -w}; User under {@code -u};
  * <li>ExposedPorts join {@code --expose} (and so {@code -P}); Labels are merged under
- *     {@code --label}; StopSignal yields to {@code --stop-signal}; Healthcheck is kept in Config.
+ *     {@code --label}; StopSignal yields to {@code --stop-signal}; Healthcheck under the
+ *     {@code --health-*} flags field by field ({@code --no-healthcheck}: NONE), and Shell for its
+ *     CMD-SHELL test.
  * </ul>
  */
 record Applied(List<String> entrypoint, List<String> cmd, Map<String, String> imageEnv, String workdir,
-    String user, List<String> expose, Map<String, String> labels, String stopSignal, Map<String, Object> healthcheck) {
+    String user, List<String> expose, Map<String, String> labels, String stopSignal, Map<String, Object> healthcheck,
+    List<String> shell) {
 
     /** The argv of the container's first process. */
     List<String> argv() {
@@ -58,9 +61,10 @@ record Applied(List<String> entrypoint, List<String> cmd, Map<String, String> im
         }
         labels.putAll(r.labels);
         String stop = r.stopSignal != null ? r.stopSignal : nonEmpty(c.get("StopSignal"));
-        @SuppressWarnings("unchecked")
-        Map<String, Object> health = c.get("Healthcheck") instanceof Map<?, ?> h ? (Map<String, Object>) h : null;
-        return new Applied(entrypoint, cmd, env, workdir, user, expose, labels, stop, health);
+        HealthConfig image = HealthConfig.fromJson(c.get("Healthcheck"));
+        HealthConfig merged = r.healthcheck != null ? r.healthcheck.over(image) : image;
+        Map<String, Object> health = merged == null ? null : merged.toJson();
+        return new Applied(entrypoint, cmd, env, workdir, user, expose, labels, stop, health, strings(c.get("Shell")));
     }
 
     private static List<String> strings(Object o) {

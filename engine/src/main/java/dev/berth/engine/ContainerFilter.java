@@ -15,9 +15,10 @@ import java.util.regex.PatternSyntaxException;
  */
 public final class ContainerFilter {
     private static final Set<String> KEYS = Set.of("id", "name", "label", "status", "exited", "ancestor",
-        "network", "before", "since");
+        "network", "before", "since", "health");
     private static final Set<String> STATUSES = Set.of("created", "restarting", "running", "removing", "paused",
         "exited", "dead");
+    private static final Set<String> HEALTH = Set.of("starting", "healthy", "unhealthy", "none");
 
     private final Map<String, List<String>> byKey;
     private final Map<String, Pattern> names = new LinkedHashMap<>();
@@ -54,6 +55,12 @@ public final class ContainerFilter {
                         if (!STATUSES.contains(v)) {
                             throw new EngineException.InvalidArgument("invalid filter 'status=" + v + "': use one of "
                                 + String.join(", ", new java.util.TreeSet<>(STATUSES)));
+                        }
+                    }
+                    case "health" -> {
+                        if (!HEALTH.contains(v)) {
+                            throw new EngineException.InvalidArgument("Unrecognised filter value for health: " + v
+                                + "; use one of none, starting, healthy, unhealthy");
                         }
                     }
                     case "exited" -> {
@@ -117,9 +124,16 @@ public final class ContainerFilter {
             case "ancestor" -> config != null && (v.equals(config.get("Image")) || v.equals(c.get("Image"))
                 || String.valueOf(c.get("Image")).startsWith("sha256:" + v));
             case "network" -> networks(c).containsKey(v);
+            case "health" -> v.equals(health(state));
             case "before", "since" -> relative(key, v, c, all);
             default -> false;
         };
+    }
+
+    /** docker's view of a container's health: its State.Health.Status, or "none" without a healthcheck. */
+    private static String health(Map<String, Object> state) {
+        Map<String, Object> h = state == null ? null : Json.map(state, "Health");
+        return h == null || h.get("Status") == null ? "none" : String.valueOf(h.get("Status"));
     }
 
     private static boolean label(Map<String, Object> config, String v) {

@@ -26,6 +26,7 @@ public final class ContainerRequest implements ResourceLimits {
     List<String> entrypoint;
     final Map<String, String> labels = new LinkedHashMap<>();
     String stopSignal;
+    HealthConfig healthcheck;
     final Map<String, String> env = new LinkedHashMap<>();
     String workdir;
     String user;
@@ -114,6 +115,15 @@ public final class ContainerRequest implements ResourceLimits {
     /** The signal {@code stop} sends first (docker's --stop-signal), instead of the image's or SIGTERM. */
     public ContainerRequest stopSignal(String signal) {
         this.stopSignal = signal;
+        return this;
+    }
+
+    /**
+     * The healthcheck (docker's --health-* flags, Config.Healthcheck), over the image's field by
+     * field; {@link HealthConfig#none()} turns the image's off.
+     */
+    public ContainerRequest healthcheck(HealthConfig health) {
+        this.healthcheck = health;
         return this;
     }
 

@@ -105,8 +105,10 @@ public final class Engine {
     }
 
     /**
-     * The command (a prefix, completed with {@code rm -f ID}) a monitor runs to remove an
-     * auto-remove container that exited while nobody was attached.
+     * The berth command (a prefix, ending in its {@code --root}) a monitor runs: {@code rm -f ID}
+     * to remove an auto-remove container that exited while nobody was attached,
+     * {@code container-exited ID} for a restart policy, and {@code healthcheck run --monitor ID}
+     * for every scheduled healthcheck. Without one (a bare library engine) none of these run.
      */
     public Engine withRemoveCommand(List<String> prefix) {
         this.exitCommand = List.copyOf(prefix);
@@ -201,6 +203,9 @@ public final class Engine {
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
         checkRestart(r);
+        if (r.healthcheck != null) {
+            r.healthcheck.validate();
+        }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, maps);
@@ -320,6 +325,9 @@ public final class Engine {
         Applied applied = Applied.of(r, img == null ? null : img.image().config());
         checkApplied(applied);
         checkRestart(r);
+        if (r.healthcheck != null) {
+            r.healthcheck.validate();
+        }
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         networkMode(r, namespaces);
         dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, idMaps(namespaces));
@@ -702,6 +710,10 @@ public final class Engine {
             state.put("NetworkSettings", Pasta.settings(pasta, null));
         }
         program.add(Protocol.OP_EVENT_LOG, "log the container's die event", Events.dieRecord(this, state, procs));
+        String[] health = Health.monitorRecord(exitCommand, id, applied.healthcheck());
+        if (health != null) {
+            program.add(Protocol.OP_REPEAT, "run the healthcheck", health);
+        }
         return new Created(id, name, program, state, r.autoRemove, conf.warnings, networkMode, network, pasta, pastaNetns);
     }
 
@@ -1234,6 +1246,16 @@ public final class Engine {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }
         Events.container(this, s, "destroy");
+    }
+
+    /**
+     * Runs the container's healthcheck once, now, and records the result as the scheduled
+     * checks do (podman healthcheck run): status, failing streak, the last 5 results, a
+     * {@code health_status} event when the status changes. Its monitor runs the scheduled ones
+     * ({@code scheduled}: such a run, which skips a paused container instead of failing).
+     */
+    public Health.Report healthcheck(String ref, boolean scheduled) throws EngineException {
+        return Health.check(this, ref, scheduled);
     }
 
     /** Freezes every process of a running container (docker pause). */

@@ -39,11 +39,14 @@ public final class HumanTime {
         return h / 24 / 365 + " years";
     }
 
-    /** docker's status column: "Up 3 minutes", "Up 2 hours (Paused)", "Exited (1) 2 hours ago", "Created". */
+    /**
+     * docker's status column: "Up 3 minutes", "Up 3 minutes (healthy)", "Up 1 second (health: starting)",
+     * "Up 2 hours (Paused)", "Exited (1) 2 hours ago", "Created".
+     */
     public static String status(Map<String, Object> state, long nowNanos) {
         switch (String.valueOf(state.get("Status"))) {
             case "running":
-                return "Up " + since(state.get("StartedAt"), nowNanos);
+                return "Up " + since(state.get("StartedAt"), nowNanos) + health(state.get("Health"));
             case "paused":
                 return "Up " + since(state.get("StartedAt"), nowNanos) + " (Paused)";
             case "exited":
@@ -53,6 +56,15 @@ public final class HumanTime {
             default:
                 return "Created";
         }
+    }
+
+    /** docker's Health.String: " (health: starting)", " (healthy)", " (unhealthy)"; nothing without a healthcheck. */
+    private static String health(Object health) {
+        if (!(health instanceof Map<?, ?> h) || h.get("Status") == null) {
+            return "";
+        }
+        String status = String.valueOf(h.get("Status"));
+        return status.equals("starting") ? " (health: starting)" : " (" + status + ")";
     }
 
     /** How long ago an RFC 3339 time was, as {@link #duration}. */

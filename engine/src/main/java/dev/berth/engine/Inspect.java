@@ -97,7 +97,10 @@ final class Inspect {
             config.put("StopSignal", a.stopSignal());
         }
         if (a.healthcheck() != null) {
-            config.put("Healthcheck", a.healthcheck()); // kept, not run: see docs/images.md
+            config.put("Healthcheck", a.healthcheck()); // run by the monitor: see Health
+        }
+        if (!a.shell().isEmpty()) {
+            config.put("Shell", new ArrayList<Object>(a.shell()));
         }
         s.put("Config", config);
         return s;
@@ -209,6 +212,9 @@ final class Inspect {
         if (a.stopSignal() != null) {
             config.put("StopSignal", a.stopSignal());
         }
+        if (a.healthcheck() != null) {
+            config.put("Healthcheck", a.healthcheck());
+        }
         s.put("Config", config);
         return s;
     }
@@ -247,8 +253,15 @@ final class Inspect {
         st.put("FinishedAt", Engine.now());
     }
 
-    /** Folds in what happened since the state was written: the monitor's exit file, or its death. */
+    /**
+     * Folds in what happened since the state was written: the monitor's exit file, or its
+     * death, and the healthcheck's results ({@link Health#fold}).
+     */
     static Map<String, Object> refresh(Map<String, Object> s, Path dir) throws IOException {
+        return Health.fold(refreshStatus(s, dir), dir);
+    }
+
+    private static Map<String, Object> refreshStatus(Map<String, Object> s, Path dir) throws IOException {
         Map<String, Object> st = state(s);
         if (!isRunning(s)) {
             return s;

@@ -89,6 +89,7 @@ final class RequestFile {
         m.put("extraHosts", new ArrayList<Object>(r.extraHosts));
         m.put("labels", new LinkedHashMap<String, Object>(r.labels));
         m.put("stopSignal", r.stopSignal);
+        m.put("healthcheck", r.healthcheck == null ? null : r.healthcheck.toJson());
         AtomicFiles.write(dir.resolve(NAME), Json.compact(m).getBytes(StandardCharsets.UTF_8), durable);
     }
 
@@ -181,6 +182,7 @@ final class RequestFile {
         r.extraHosts.addAll(strings(m, "extraHosts"));
         strMap(m, "labels").forEach(r.labels::put);
         r.stopSignal = str(m, "stopSignal");
+        r.healthcheck = HealthConfig.fromJson(m.get("healthcheck"));
         return r;
     }
 

@@ -40,6 +40,7 @@ class CompletionTest extends ContainerTestBase {
         assertEquals("prune", complete("berth", "container", "pr"));
         assertEquals("--detach-keys", complete("berth", "attach", "--det"));
         assertEquals("unpause", complete("berth", "unp"));
+        assertEquals("healthcheck", complete("berth", "heal"));
         assertEquals("--no-stream", complete("berth", "stats", "--no-s"));
         assertEquals("--pids-limit", complete("berth", "update", "--pids"));
         berth.ok("run", "-d", "--name", "completeme", "host", "sleep", "60");

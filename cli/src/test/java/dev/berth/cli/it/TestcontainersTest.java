@@ -66,4 +66,23 @@ class TestcontainersTest extends DaemonTestBase {
         // stop() removes the container, as Testcontainers does with dockerd
         assertEquals(1, berth.run("inspect", id).code());
     }
+
+    @Test
+    void waitForHealthcheck() throws Exception {
+        TestImage.load(berth.root());
+        long start = System.nanoTime();
+        try (GenericContainer<?> c = new GenericContainer<>(DockerImageName.parse("busybox"))
+                // ready after a second: the wait must see starting (or unhealthy), then healthy
+                .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("sh", "-c", "sleep 1; touch /tmp/ready; exec sleep 300")
+                    .withUser("0")
+                    .withHealthcheck(new com.github.dockerjava.api.model.HealthCheck()
+                        .withTest(java.util.List.of("CMD-SHELL", "test -f /tmp/ready"))
+                        .withInterval(100_000_000L).withRetries(100)))
+                .waitingFor(Wait.forHealthcheck())) {
+            c.start();
+            assertTrue(System.nanoTime() - start >= 1_000_000_000L, "not healthy before the file is there");
+            assertEquals("healthy", c.getCurrentContainerInfo().getState().getHealth().getStatus());
+            assertEquals(0, c.getCurrentContainerInfo().getState().getHealth().getFailingStreak());
+        }
+    }
 }

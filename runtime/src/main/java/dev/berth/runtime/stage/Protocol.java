@@ -97,6 +97,8 @@ public final class Protocol {
     /** path: detached and unlinked by the monitor once the container is gone (a helper watches it). */
     public static final int OP_REMOVE_AT_EXIT = 52;
     public static final int OP_EVENT_LOG = 53;
+    /** first delay ms, delay ms, argv: run by the monitor again and again while the container lives (healthchecks). */
+    public static final int OP_REPEAT = 54;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
