@@ -140,9 +140,17 @@
                          * has a nonzero oom_kill. In a line, byte 1 becomes the exit code, 2 the
                          * time in seconds, 3 in nanoseconds; JSON never holds these bytes raw */
 
+#define OP_ROOT 54 /* path: open the directory there (already mounted) as the root that RF_IN_ROOT
+                    * paths of the records after it are resolved in */
+
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */
 #define RF_ELSE 2u     /* run only if the previous record failed */
+#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
+                        * OP_REMOUNT_RO, OP_MKNOD, OP_TMPFS) is a path inside the OP_ROOT directory:
+                        * resolved there with no symlink or ".." leading out, and acted on through
+                        * the descriptor found (see inroot.c) */
+#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT: the source is such a path too */
 
 /* pseudo step indexes for failures outside a program record */
 #define STEP_PROTOCOL 0xffff0001u

@@ -97,9 +97,15 @@ public final class Protocol {
     /** path: detached and unlinked by the monitor once the container is gone (a helper watches it). */
     public static final int OP_REMOVE_AT_EXIT = 52;
     public static final int OP_EVENT_LOG = 53;
+    /** path: the container's root (already mounted there), which {@link #RF_IN_ROOT} paths are resolved in. */
+    public static final int OP_ROOT = 54;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
+    /** The record's target is a path inside the {@link #OP_ROOT} directory, resolved there and never out of it. */
+    public static final int RF_IN_ROOT = 4;
+    /** {@link #OP_MOUNT}: its source is such a path too. */
+    public static final int RF_SOURCE_IN_ROOT = 8;
 
     public static final int STEP_PROTOCOL = 0xffff0001;
     public static final int STEP_FORK = 0xffff0002;
