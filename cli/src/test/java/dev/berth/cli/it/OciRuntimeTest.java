@@ -104,6 +104,44 @@ class OciRuntimeTest {
         run(0, "delete", "--force", "c1"); // containerd's cleanup shim does this
     }
 
+    /**
+     * Issue 10, runc's CVE-2021-30465: mount destinations and device paths behind links in the
+     * rootfs (absolute, a ../ chain, / in the middle) are followed inside the rootfs, never to
+     * the host, where a marker directory they all point at stays empty.
+     */
+    @Test
+    void destinationsBehindLinksStayInTheRootfs() throws Exception {
+        Path marker = Files.createDirectory(dir.resolve("host-marker"));
+        String rel = marker.toString().substring(1);
+        Path src = Files.createDirectory(dir.resolve("src"));
+        Files.writeString(src.resolve("f"), "in\n");
+        Path rootfs = bundle.resolve("rootfs");
+        Files.createSymbolicLink(rootfs.resolve("data"), marker);
+        Files.createSymbolicLink(rootfs.resolve("up"), Path.of("../".repeat(12)));
+        Files.createDirectories(rootfs.resolve("a"));
+        Files.createSymbolicLink(rootfs.resolve("a/b"), Path.of("/"));
+        String config = Files.readString(bundle.resolve("config.json"))
+            .replaceFirst("\"mounts\": \\[", "\"mounts\": ["
+                + "{\"destination\": \"/data/sub\", \"type\": \"bind\", \"source\": \"" + src + "\", \"options\": [\"rbind\", \"ro\"]},"
+                + "{\"destination\": \"/up/" + rel + "/t\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},"
+                + "{\"destination\": \"/a/b/" + rel + "/m\", \"type\": \"bind\", \"source\": \"" + src + "\", \"options\": [\"bind\"]},")
+            .replaceFirst("\"linux\": \\{", "\"linux\": {\"devices\": [{\"path\": \"/data/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3}],");
+        Files.writeString(bundle.resolve("config.json"), config);
+        setProcess("\"sh\", \"-c\", \"cat " + marker + "/sub/f " + marker + "/m/f; test -c " + marker + "/null && echo node;"
+            + " grep -c ' " + marker + "/' /proc/self/mountinfo\"");
+        Process p = command("run", "--bundle", bundle.toString(), "c-links").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("in\nin\nnode\n3\n", out);
+        try (var s = Files.list(marker)) {
+            assertEquals(List.of(), s.toList(), "something was made in the host's directory");
+        }
+        for (String made : List.of("sub", "t", "m", "null")) {
+            assertTrue(Files.exists(rootfs.resolve(rel).resolve(made)), made + " was not made inside the rootfs");
+        }
+    }
+
     @Test
     void runInTheForegroundReturnsTheExitStatusAndInheritsStdio() throws Exception {
         String config = Files.readString(bundle.resolve("config.json")).replace("\"sleep\", \"30\"",

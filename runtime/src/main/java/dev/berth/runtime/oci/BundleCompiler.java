@@ -8,10 +8,8 @@ import dev.berth.runtime.MountFlags;
 import dev.berth.runtime.MountSpec;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
-import dev.berth.runtime.RootfsPath;
 import dev.berth.runtime.security.ProcessSecurity;
 import dev.berth.runtime.stage.Program;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -191,7 +189,7 @@ public final class BundleCompiler {
         p.add(OP_ROOT, "open the container's root " + root, root.toString());
         boolean devTmpfs = false;
         for (OciMount m : spec.mounts()) {
-            mount(p, spec, root, m, cgroupProcs);
+            mount(p, spec, m, cgroupProcs);
             devTmpfs |= m.destination().equals("/dev") && !m.type().equals("bind");
         }
         if (devTmpfs || noDevMount(spec)) {
@@ -208,7 +206,7 @@ public final class BundleCompiler {
         return true;
     }
 
-    private static void mount(Program p, OciSpec spec, Path root, OciMount m, List<String> cgroupProcs)
+    private static void mount(Program p, OciSpec spec, OciMount m, List<String> cgroupProcs)
         throws OciSpecException {
         MountOptions o = MountOptions.parse(m.options());
         boolean bind = (o.flags() & MountFlags.BIND) != 0 || m.type().equals("bind");
@@ -225,12 +223,8 @@ public final class BundleCompiler {
             source = src.toString();
             file = !Files.isDirectory(src);
         }
-        String dest;
-        try {
-            dest = "/" + root.relativize(RootfsPath.resolve(root, m.destination()));
-        } catch (IOException e) {
-            throw new OciSpecException("mount destination " + m.destination() + ": " + e.getMessage());
-        }
+        // as runc: resolved by the stage inside the root when it mounts, not here ahead of time
+        String dest = m.destination();
         long flags = o.flags() & ~MountFlags.PROPAGATION;
         if (bind) {
             flags |= MountFlags.BIND;
