@@ -142,6 +142,59 @@ class OciRuntimeTest {
         }
     }
 
+    /**
+     * Issue 10's CVE-2024-21626 and CVE-2019-5736 through the OCI runtime, for run and exec. No
+     * descriptor of the runtime reaches the process: a working directory of /proc/self/fd/N never
+     * leads to the host (whose test directory, holding the bundle, is what the process lists),
+     * and the process holds 0, 1 and 2 only. A "#!/proc/self/exe" file in the rootfs runs the
+     * stage's read-only view, which quits; berth-stage's bytes stay as they were.
+     */
+    @Test
+    void noFdOfTheRuntimeReachesTheProcessAndItsBinaryStaysUnwritten() throws Exception {
+        byte[] stage = Files.readAllBytes(Berth.STAGE);
+        Path rootfs = bundle.resolve("rootfs");
+        Files.writeString(rootfs.resolve("evil"), "#!/proc/self/exe\n");
+        assertTrue(rootfs.resolve("evil").toFile().setExecutable(true));
+        Path config = bundle.resolve("config.json");
+        String base = Files.readString(config);
+        String escape = "\"sh\", \"-c\", \"cd ../../..; ls " + dir + "\"";
+        for (int fd = 3; fd < 16; fd++) {
+            Files.writeString(config, base.replace("\"cwd\": \"/\"", "\"cwd\": \"/proc/self/fd/" + fd + "\""));
+            setProcess(escape);
+            String[] got = any("run", "--bundle", bundle.toString(), "fd" + fd);
+            assertFalse(got[1].contains("bundle"), "run with the cwd /proc/self/fd/" + fd + " reached the host: " + got[1]);
+        }
+        Files.writeString(config, base);
+        // "; true": busybox sh would exec a last command in its own place, and ls's own directory is fd 3
+        setProcess("\"sh\", \"-c\", \"ls /proc/$$/fd; true\"");
+        assertEquals(List.of("0", "1", "2"), run(0, "run", "--bundle", bundle.toString(), "fds").strip().lines().toList());
+        setProcess("\"/evil\"");
+        assertTrue(run(2, "run", "--bundle", bundle.toString(), "evil").contains("started by berth only"));
+
+        setProcess("\"sleep\", \"30\"");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "x1");
+        for (int fd = 3; fd < 16; fd++) {
+            String[] got = any("exec", "--cwd", "/proc/self/fd/" + fd, "x1", "sh", "-c", "cd ../../..; ls " + dir);
+            assertFalse(got[1].contains("bundle"), "exec with the cwd /proc/self/fd/" + fd + " reached the host: " + got[1]);
+        }
+        assertEquals(List.of("0", "1", "2"), run(0, "exec", "x1", "sh", "-c", "ls /proc/$$/fd; true").strip().lines().toList());
+        assertTrue(run(2, "exec", "x1", "/evil").contains("started by berth only"));
+        assertTrue(java.util.Arrays.equals(stage, Files.readAllBytes(Berth.STAGE)), "berth-stage was changed");
+    }
+
+    /** berth-runtime with any exit status: {status, stdout and stderr}. */
+    private String[] any(String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(Path.of("/tmp"), "berth-toci-out", ".txt");
+        try {
+            Process p = command(args).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            return new String[] {Integer.toString(p.exitValue()), Files.readString(out)};
+        } finally {
+            Files.delete(out);
+        }
+    }
+
     @Test
     void runInTheForegroundReturnsTheExitStatusAndInheritsStdio() throws Exception {
         String config = Files.readString(bundle.resolve("config.json")).replace("\"sleep\", \"30\"",
