@@ -171,7 +171,13 @@ int in_root_open(int root, const char *path, int flags, mode_t mode) {
     if (errno == ENOSYS)
       openat2_state = 0;
   }
-  return walk(root, path, flags, mode);
+  /* A directory made on the way can be removed before it is opened, or one held can be
+   * removed before the next is made in it (a volume another container changes): start again,
+   * a few times, then report ENOENT. */
+  int fd = walk(root, path, flags, mode);
+  for (int i = 0; fd < 0 && errno == ENOENT && (flags & IR_MKDIR) && i < 8; i++)
+    fd = walk(root, path, flags, mode);
+  return fd;
 }
 
 int in_root_parent(int root, const char *path, char name[NAME_MAX + 1]) {

@@ -107,6 +107,7 @@ class MountEscapeTest extends ContainerTestBase {
         Path volume = Path.of(berth.ok("volume", "inspect", "-f", "{{.Mountpoint}}", "shared").strip());
         int started = 0;
         int refused = 0;
+        String refusal = "";
         boolean throughLink = false;
         boolean inVolume = false;
         for (int i = 0; i < 16; i++) {
@@ -119,13 +120,14 @@ class MountEscapeTest extends ContainerTestBase {
                 String err = r.err().strip();
                 assertTrue(err.startsWith("berth: ") && err.contains("(step ") && err.lines().count() == 1,
                     "start " + i + " failed without one clear line: " + r.err());
+                refusal = err;
             }
             assertMarkerEmpty();
             throughLink |= Files.isDirectory(copy.resolve(rel).resolve("x" + i));
             inVolume |= Files.isDirectory(volume.resolve("dir").resolve(rel).resolve("x" + i));
         }
         String counts = started + " started, " + refused + " refused, through the link " + throughLink
-            + ", in the volume " + inVolume;
+            + ", in the volume " + inVolume + "; last refusal: " + refusal;
         assertTrue(started > 0, counts);
         assertTrue(throughLink, "no start met the link, so the race was not run: " + counts);
         System.out.println("race (" + (openat2 ? "openat2" : "walk") + "): " + counts);
