@@ -161,8 +161,10 @@ static int link_up(const char *name) {
   return rc;
 }
 
-/* mknod, then chown: a device node as the spec asks for it (an existing file is fine) */
-static int make_node(const struct record *r) {
+/* mknod, then chmod and chown: a device node as the spec asks for it (an existing file is fine).
+ * in: the record's path is inside the root; the node is made in the directory found there,
+ * and its mode and owner set through a descriptor of it, never by following its name. */
+static int make_node(const struct record *r, int root) {
   if (r->argc < 7) {
     errno = EINVAL;
     return -1;
@@ -171,11 +173,34 @@ static int make_node(const struct record *r) {
   mode_t type = t == 'b' ? S_IFBLK : t == 'p' ? S_IFIFO : S_IFCHR;
   mode_t mode = (mode_t)strtoul(r->argv[2], NULL, 8) & 07777;
   dev_t dev = makedev((unsigned)num(r->argv[3]), (unsigned)num(r->argv[4]));
-  if (mknod(r->argv[0], type | mode, dev) < 0 && errno != EEXIST)
+  uid_t uid = (uid_t)num(r->argv[5]);
+  gid_t gid = (gid_t)num(r->argv[6]);
+  if (root < 0) {
+    if (mknod(r->argv[0], type | mode, dev) < 0 && errno != EEXIST)
+      return -1;
+    if (chmod(r->argv[0], mode) < 0) /* mknod is subject to the umask */
+      return -1;
+    return chown(r->argv[0], uid, gid);
+  }
+  char name[256], buf[FD_PATH_MAX];
+  int dir = in_root_parent(root, r->argv[0], name);
+  if (dir < 0)
     return -1;
-  if (chmod(r->argv[0], mode) < 0) /* mknod is subject to the umask */
-    return -1;
-  return chown(r->argv[0], (uid_t)num(r->argv[5]), (gid_t)num(r->argv[6]));
+  int fd = -1, rc = -1;
+  struct stat st;
+  if ((mknodat(dir, name, type | mode, dev) == 0 || errno == EEXIST) &&
+      (fd = openat(dir, name, O_PATH | O_NOFOLLOW | O_CLOEXEC)) >= 0 && fstat(fd, &st) == 0) {
+    if (S_ISLNK(st.st_mode))
+      errno = ELOOP; /* a link where the node goes: following it could chmod anything */
+    else if (chmod(fd_path(fd, buf), mode) == 0)
+      rc = fchownat(fd, "", uid, gid, AT_EMPTY_PATH);
+  }
+  int err = errno;
+  if (fd >= 0)
+    close(fd);
+  close(dir);
+  errno = err;
+  return rc;
 }
 
 int groups_denied(void) {
@@ -200,20 +225,113 @@ static int set_groups(const struct record *r) {
   return n == 0 && errno == EPERM && groups_denied() ? 0 : -1;
 }
 
-/* One step record. Returns -1 with errno set on failure. */
-static int run_step(const struct record *r, char ***envp) {
-  switch (r->op) {
-  case OP_MOUNT:
-    return mount(opt(r, 0), r->argv[1], opt(r, 2), r->argc > 3 ? num(r->argv[3]) : 0, opt(r, 4));
-  case OP_MKDIR:
-    return mkdir_p(r->argv[0], r->argc > 1 ? (mode_t)strtoul(r->argv[1], NULL, 8) : 0755);
-  case OP_SYMLINK:
-    return symlink(r->argv[0], r->argv[1]) < 0 && errno != EEXIST ? -1 : 0;
-  case OP_TOUCH: {
-    /* read-only: an existing file may belong to an id the user namespace does not map */
+/* The root RF_IN_ROOT paths are resolved in (OP_ROOT), O_PATH; close-on-exec like every fd
+ * of ours, so the command never gets it. */
+static int root_fd = -1;
+
+static int close_keeping_errno(int fd, int rc) {
+  int err = errno;
+  if (fd >= 0)
+    close(fd);
+  errno = err;
+  return rc;
+}
+
+/* OP_MOUNT; in the root, onto the descriptor of its target (and from that of its source) */
+static int mount_step(const struct record *r) {
+  const char *src = opt(r, 0), *target = r->argv[1];
+  unsigned long flags = r->argc > 3 ? num(r->argv[3]) : 0;
+  char sbuf[FD_PATH_MAX], tbuf[FD_PATH_MAX];
+  int sfd = -1, tfd = -1;
+  if ((r->flags & RF_SOURCE_IN_ROOT) && src != NULL) {
+    if ((sfd = in_root_open(root_fd, src, IR_FOLLOW, 0)) < 0)
+      return -1;
+    src = fd_path(sfd, sbuf);
+  }
+  if (r->flags & RF_IN_ROOT) {
+    if ((tfd = in_root_open(root_fd, target, IR_FOLLOW, 0)) < 0)
+      return close_keeping_errno(sfd, -1);
+    target = fd_path(tfd, tbuf);
+  }
+  int rc = mount(src, target, opt(r, 2), flags, opt(r, 4));
+  close_keeping_errno(sfd, rc);
+  return close_keeping_errno(tfd, rc);
+}
+
+/* OP_TOUCH: an empty file for a bind mount; an existing one (in the root: whatever its name
+ * leads to there) is fine. Opened read-only: it may belong to an id the user namespace does not map. */
+static int touch_step(const struct record *r) {
+  if (!(r->flags & RF_IN_ROOT)) {
     int fd = open(r->argv[0], O_CREAT | O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
     return fd < 0 ? -1 : close(fd);
   }
+  int fd = in_root_open(root_fd, r->argv[0], IR_FOLLOW, 0);
+  if (fd >= 0 || errno != ENOENT)
+    return fd < 0 ? -1 : close(fd);
+  char name[256];
+  int dir = in_root_parent(root_fd, r->argv[0], name);
+  if (dir < 0)
+    return -1;
+  fd = openat(dir, name, O_CREAT | O_EXCL | O_RDONLY | O_CLOEXEC | O_NOFOLLOW, 0644);
+  /* EEXIST: made meanwhile; the mount resolves whatever it is, inside the root */
+  int rc = fd >= 0 || errno == EEXIST ? 0 : -1;
+  close_keeping_errno(fd, rc);
+  return close_keeping_errno(dir, rc);
+}
+
+static int mkdir_step(const struct record *r) {
+  mode_t mode = r->argc > 1 ? (mode_t)strtoul(r->argv[1], NULL, 8) : 0755;
+  if (!(r->flags & RF_IN_ROOT))
+    return mkdir_p(r->argv[0], mode);
+  int fd = in_root_open(root_fd, r->argv[0], IR_FOLLOW | IR_MKDIR, mode);
+  return fd < 0 ? -1 : close(fd);
+}
+
+static int symlink_step(const struct record *r) {
+  if (!(r->flags & RF_IN_ROOT))
+    return symlink(r->argv[0], r->argv[1]) < 0 && errno != EEXIST ? -1 : 0;
+  char name[256];
+  int dir = in_root_parent(root_fd, r->argv[1], name);
+  if (dir < 0)
+    return -1;
+  int rc = symlinkat(r->argv[0], dir, name) < 0 && errno != EEXIST ? -1 : 0;
+  return close_keeping_errno(dir, rc);
+}
+
+static int remount_ro_step(const struct record *r) {
+  unsigned long extra = r->argc > 1 ? num(r->argv[1]) : 0;
+  if (!(r->flags & RF_IN_ROOT))
+    return remount_ro(r->argv[0], extra);
+  char buf[FD_PATH_MAX];
+  int fd = in_root_open(root_fd, r->argv[0], IR_FOLLOW, 0);
+  if (fd < 0)
+    return -1;
+  return close_keeping_errno(fd, remount_ro(fd_path(fd, buf), extra));
+}
+
+static int root_step(const char *path) {
+  int fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0)
+    return -1;
+  if (root_fd >= 0)
+    close(root_fd);
+  root_fd = fd;
+  return 0;
+}
+
+/* One step record. Returns -1 with errno set on failure. */
+static int run_step(const struct record *r, char ***envp) {
+  switch (r->op) {
+  case OP_ROOT:
+    return root_step(r->argv[0]);
+  case OP_MOUNT:
+    return mount_step(r);
+  case OP_MKDIR:
+    return mkdir_step(r);
+  case OP_SYMLINK:
+    return symlink_step(r);
+  case OP_TOUCH:
+    return touch_step(r);
   case OP_PIVOT_ROOT:
     return pivot(r->argv[0]);
   case OP_CHDIR:
@@ -223,7 +341,7 @@ static int run_step(const struct record *r, char ***envp) {
   case OP_DOMAINNAME:
     return setdomainname(r->argv[0], strlen(r->argv[0]));
   case OP_REMOUNT_RO:
-    return remount_ro(r->argv[0], r->argc > 1 ? num(r->argv[1]) : 0);
+    return remount_ro_step(r);
   case OP_PTY:
     return open_pty(opt(r, 0));
   case OP_SETGROUPS:
@@ -263,9 +381,10 @@ static int run_step(const struct record *r, char ***envp) {
   case OP_KEEP_CAPS:
     return prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0);
   case OP_MKNOD:
-    return make_node(r);
+    return make_node(r, r->flags & RF_IN_ROOT ? root_fd : -1);
   case OP_TMPFS:
-    return tmpfs_mount(r->argv[0], num(r->argv[1]), opt(r, 2), r->argc > 3 && strcmp(r->argv[3], "1") == 0);
+    return tmpfs_mount(r->flags & RF_IN_ROOT ? root_fd : -1, r->argv[0], num(r->argv[1]), opt(r, 2),
+                       r->argc > 3 && strcmp(r->argv[3], "1") == 0);
   case OP_PERSONALITY:
     return personality(num(r->argv[0])) < 0 ? -1 : 0;
   default:

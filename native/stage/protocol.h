@@ -146,9 +146,17 @@
                          * sets the next delay to it. A run still going when the container exits is
                          * killed (its process group, SIGKILL). Healthchecks: berth healthcheck run */
 
+#define OP_ROOT 55 /* path: open the directory there (already mounted) as the root that RF_IN_ROOT
+                    * paths of the records after it are resolved in */
+
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */
 #define RF_ELSE 2u     /* run only if the previous record failed */
+#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
+                        * OP_REMOUNT_RO, OP_MKNOD, OP_TMPFS) is a path inside the OP_ROOT directory:
+                        * resolved there with no symlink or ".." leading out, and acted on through
+                        * the descriptor found (see inroot.c) */
+#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT: the source is such a path too */
 
 /* pseudo step indexes for failures outside a program record */
 #define STEP_PROTOCOL 0xffff0001u

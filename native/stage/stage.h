@@ -110,8 +110,20 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
                       struct stdio_fds io);
 int mkdir_p(const char *path, mode_t mode);
 
-/* tmpfs.c: OP_TMPFS, runc's tmpfs (the covered directory's mode; tmpcopyup) */
-int tmpfs_mount(const char *path, unsigned long flags, const char *data, int copyup);
+/* tmpfs.c: OP_TMPFS, runc's tmpfs (the covered directory's mode; tmpcopyup); root: the
+ * directory path is resolved in (RF_IN_ROOT), or -1 for a plain path */
+int tmpfs_mount(int root, const char *path, unsigned long flags, const char *data, int copyup);
+
+/* inroot.c: paths resolved inside a root directory, never out of it (RF_IN_ROOT) */
+#define IR_FOLLOW 1 /* a symlink in the last component is followed too (inside the root) */
+#define IR_MKDIR 2  /* missing directories are made, the last one with mode */
+#define FD_PATH_MAX 32
+/* an O_PATH descriptor of path, resolved with root as "/" */
+int in_root_open(int root, const char *path, int flags, mode_t mode);
+/* the O_PATH descriptor of path's directory, resolved in root, and its last name */
+int in_root_parent(int root, const char *path, char name[256]);
+/* "/proc/self/fd/N": a path that leads to exactly what fd is */
+const char *fd_path(int fd, char buf[FD_PATH_MAX]);
 
 /* nsid.c: RTM_NEWNSID for the network namespace behind path */
 int set_nsid(const char *path, const char *id);

@@ -3,6 +3,8 @@
  * the directory it covers, and with runc's `tmpcopyup` it starts with a copy of what that
  * directory held (podman asks for it on the tmpfs mounts of --read-only and --tmpfs). The copy
  * reads the covered directory through a descriptor opened before the mount: no scratch mount.
+ * In a container's root (RF_IN_ROOT) the directory is found as inroot.c finds it, and mounted
+ * on through its descriptor.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -121,30 +123,52 @@ static int copy_tree(int src, int dst, int depth) {
   return rc;
 }
 
-int tmpfs_mount(const char *path, unsigned long flags, const char *data, int copyup) {
+/* An O_PATH descriptor of the directory at path, in root or a plain path; made if missing
+ * (*existed then 0: runc gives the top the covered directory's mode only when there was one). */
+static int target_dir(int root, const char *path, int *existed) {
+  *existed = 1;
+  int fd = root >= 0 ? in_root_open(root, path, IR_FOLLOW, 0) : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  if (fd >= 0 || errno != ENOENT)
+    return fd;
+  *existed = 0;
+  if (root >= 0)
+    return in_root_open(root, path, IR_FOLLOW | IR_MKDIR, 0755);
+  if (mkdir_p(path, 0755) < 0)
+    return -1;
+  return open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+}
+
+int tmpfs_mount(int root, const char *path, unsigned long flags, const char *data, int copyup) {
+  char buf[FD_PATH_MAX];
   struct stat st;
-  int existed = stat(path, &st) == 0;
-  if (!existed && (errno != ENOENT || mkdir_p(path, 0755) < 0))
+  int existed;
+  int covered = target_dir(root, path, &existed);
+  if (covered < 0)
     return -1;
-  int src = -1;
-  if (existed && copyup && (src = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
-    return -1;
+  int src = -1, dst = -1, top = -1;
+  int rc = fstat(covered, &st);
+  if (rc == 0 && existed && copyup && (src = openat(covered, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
+    rc = -1;
   /* read-only only once filled */
-  int rc = mount("tmpfs", path, "tmpfs", flags & ~(unsigned long)MS_RDONLY, data);
-  int dst = rc < 0 ? -1 : open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-  if (rc == 0 && dst < 0)
+  if (rc == 0)
+    rc = mount("tmpfs", fd_path(covered, buf), "tmpfs", flags & ~(unsigned long)MS_RDONLY, data);
+  /* a descriptor of the covered directory stays below the new mount: look the path up again */
+  if (rc == 0 && (top = root >= 0 ? in_root_open(root, path, IR_FOLLOW, 0)
+                                   : open(path, O_PATH | O_DIRECTORY | O_CLOEXEC)) < 0)
+    rc = -1;
+  if (rc == 0 && (dst = openat(top, ".", O_RDONLY | O_DIRECTORY | O_CLOEXEC)) < 0)
     rc = -1;
   if (rc == 0 && src >= 0)
     rc = copy_tree(src, dst, 0);
   if (rc == 0 && existed)
     rc = fchmod(dst, st.st_mode & 07777);
-  int err = errno;
-  if (src >= 0)
-    close(src);
-  if (dst >= 0)
-    close(dst);
-  errno = err;
   if (rc == 0 && (flags & MS_RDONLY))
-    rc = mount("", path, "", MS_REMOUNT | flags, data);
+    rc = mount("", fd_path(top, buf), "", MS_REMOUNT | flags, data);
+  int err = errno;
+  int fds[] = {covered, src, top, dst};
+  for (size_t i = 0; i < sizeof fds / sizeof fds[0]; i++)
+    if (fds[i] >= 0)
+      close(fds[i]);
+  errno = err;
   return rc;
 }

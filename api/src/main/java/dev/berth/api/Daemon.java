@@ -46,8 +46,15 @@ public final class Daemon implements AutoCloseable {
 
     /** Where the daemon listens: docker's {@code -H} values. */
     public sealed interface Endpoint {
-        /** {@code unix:///PATH}: made here, removed at close. */
-        record Unix(Path socket) implements Endpoint { }
+        /**
+         * {@code unix:///PATH}: made here, removed at close. Mode 0660 and {@code group} (null:
+         * {@link #GROUP}, 0600 when the host has no such group; a named group must exist).
+         */
+        record Unix(Path socket, String group) implements Endpoint {
+            public Unix(Path socket) {
+                this(socket, null);
+            }
+        }
 
         /** {@code fd://}: the socket systemd passed (socket activation). */
         record Activated() implements Endpoint { }
@@ -104,7 +111,7 @@ public final class Daemon implements AutoCloseable {
     private static Listening listen(Endpoint e) throws DaemonException, IOException {
         switch (e) {
             case Endpoint.Unix u -> {
-                ServerSocketChannel server = bind(u.socket());
+                ServerSocketChannel server = bind(u.socket(), u.group());
                 Object key = Files.readAttributes(u.socket(), java.nio.file.attribute.BasicFileAttributes.class,
                     LinkOption.NOFOLLOW_LINKS).fileKey();
                 return new Listening(e, server, key);
@@ -181,7 +188,8 @@ public final class Daemon implements AutoCloseable {
         return ch;
     }
 
-    private static ServerSocketChannel bind(Path socket) throws DaemonException, IOException {
+    private static ServerSocketChannel bind(Path socket, String groupName) throws DaemonException, IOException {
+        GroupPrincipal group = group(groupName);
         Path dir = socket.toAbsolutePath().getParent();
         Files.createDirectories(dir);
         if (Files.exists(socket, LinkOption.NOFOLLOW_LINKS)) {
@@ -200,7 +208,6 @@ public final class Daemon implements AutoCloseable {
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         try {
             server.bind(UnixDomainSocketAddress.of(temp), 512);
-            GroupPrincipal group = group();
             Files.setPosixFilePermissions(temp, PosixFilePermissions.fromString(group != null ? "rw-rw----" : "rw-------"));
             if (group != null) {
                 Files.getFileAttributeView(temp, PosixFileAttributeView.class).setGroup(group);
@@ -214,12 +221,19 @@ public final class Daemon implements AutoCloseable {
         return server;
     }
 
-    /** The {@code berth} group, or null when the host has none (then only root may connect). */
-    private static GroupPrincipal group() throws IOException {
+    /**
+     * The group given, else {@code berth}; null when it is the default and the host has none
+     * (then only root may connect).
+     */
+    private static GroupPrincipal group(String name) throws DaemonException, IOException {
         try {
             return java.nio.file.FileSystems.getDefault().getUserPrincipalLookupService()
-                .lookupPrincipalByGroupName(GROUP);
+                .lookupPrincipalByGroupName(name != null ? name : GROUP);
         } catch (UserPrincipalNotFoundException e) {
+            if (name != null) {
+                throw new DaemonException("the group " + name + " for the socket does not exist: create it"
+                    + " (groupadd " + name + "), or leave out --group");
+            }
             return null;
         }
     }

@@ -21,6 +21,8 @@ final class DaemonCommand {
     static final Flags FLAGS = new Flags("berth daemon [OPTIONS]")
         .value("H", "host", "ADDR", "Where to listen, repeatable: unix:///PATH (default unix://" + DEFAULT_SOCKET
             + "), fd:// (systemd's socket), tcp://HOST:PORT (with --tlsverify only)")
+        .value("G", "group", "GROUP", "Group that may use the unix sockets (mode 0660; default berth, else"
+            + " root only)")
         .value(null, "root", "DIR", "State directory, shared with the berth CLI (default $BERTH_ROOT or /var/lib/berth)")
         .bool(null, "tlsverify", "Require a client certificate signed by --tlscacert on tcp://")
         .value(null, "tlscacert", "FILE", "Trust certs signed only by this CA (default ~/.docker/ca.pem)")
@@ -112,7 +114,7 @@ final class DaemonCommand {
     /** One {@code -H} value; null after printing the usage error. */
     private static Daemon.Endpoint endpoint(String host, CommandLine cl) throws IOException {
         if (host.startsWith("unix://") && host.length() > "unix://".length()) {
-            return new Daemon.Endpoint.Unix(Path.of(host.substring("unix://".length())));
+            return new Daemon.Endpoint.Unix(Path.of(host.substring("unix://".length())), cl.getOptionValue("group"));
         }
         if (host.equals("fd://")) {
             return new Daemon.Endpoint.Activated();

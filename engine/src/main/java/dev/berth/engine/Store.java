@@ -41,6 +41,13 @@ final class Store {
     private final Path names;
 
     Store(Path root) throws IOException {
+        // another user's root (root's /var/lib/berth, say): say so once, rather than fail later on
+        // whichever of its files comes first (the kernel refuses every one of them anyway)
+        if (Files.isDirectory(root) && !Files.isWritable(root)) {
+            Object owner = Files.getAttribute(root, "unix:uid");
+            throw new java.nio.file.AccessDeniedException(root.toString(), null, "the state root belongs to uid "
+                + owner + ": run berth as that user (sudo for root's), or give a root of your own with --root");
+        }
         this.root = root;
         this.containers = root.resolve("containers");
         this.names = root.resolve("names");

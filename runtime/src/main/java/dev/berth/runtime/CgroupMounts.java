@@ -21,27 +21,27 @@ public final class CgroupMounts {
 
     /**
      * The mount of {@code dest} for a container whose cgroup is given by its {@code cgroup.procs}
-     * files: cgroup2 on a v2 host, else runc's tmpfs of v1 hierarchies.
+     * files: cgroup2 on a v2 host, else runc's tmpfs of v1 hierarchies. {@code dest} is a path
+     * in the container's root, resolved inside it by the stage.
      */
-    public static void add(Program p, Path root, String dest, long flags, List<String> cgroupProcs, boolean cgroupns) {
+    public static void add(Program p, String dest, long flags, List<String> cgroupProcs, boolean cgroupns) {
         List<String[]> v1 = v1Hierarchies(cgroupProcs);
         if (v1.isEmpty()) {
-            cgroupMount(p, root, dest, flags);
+            cgroupMount(p, dest, flags);
         } else {
-            cgroupV1Mount(p, root, dest, flags, v1, cgroupns);
+            cgroupV1Mount(p, dest, flags, v1, cgroupns);
         }
     }
 
     /** cgroup v2's one filesystem; on v1 a read-only cgroup2 view is not there, so the host's tree is bound. */
-    private static void cgroupMount(Program p, Path root, String dest, long flags) {
-        Path target = root.resolve(dest.substring(1));
-        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
-        p.add(OP_MOUNT, "mount cgroup2 on " + dest, "cgroup", target.toString(), "cgroup2",
+    private static void cgroupMount(Program p, String dest, long flags) {
+        p.addInRoot(OP_MKDIR, "mkdir " + dest, dest, "755");
+        p.addInRoot(OP_MOUNT, "mount cgroup2 on " + dest, "cgroup", dest, "cgroup2",
             Long.toString(flags & ~MountFlags.BIND), "");
-        p.addWithFlags(OP_MOUNT, RF_ELSE, "bind the host's cgroups on " + dest, "/sys/fs/cgroup", target.toString(), "",
+        p.addWithFlags(OP_MOUNT, RF_ELSE | RF_IN_ROOT, "bind the host's cgroups on " + dest, "/sys/fs/cgroup", dest, "",
             Long.toString(MountFlags.BIND | MountFlags.REC), "");
         if ((flags & MountFlags.RDONLY) != 0) {
-            p.add(OP_REMOUNT_RO, "make " + dest + " read-only", target.toString(), Long.toString(MountFlags.REC));
+            p.addInRoot(OP_REMOUNT_RO, "make " + dest + " read-only", dest, Long.toString(MountFlags.REC));
         }
     }
 
@@ -51,29 +51,27 @@ public final class CgroupMounts {
      * mounted anew in a cgroup namespace, else bound from the host; the v2 hierarchy of a hybrid
      * host is left out, as runc leaves it out.
      */
-    private static void cgroupV1Mount(Program p, Path root, String dest, long flags, List<String[]> v1,
-        boolean cgroupns) {
-        Path target = root.resolve(dest.substring(1));
-        p.add(OP_MKDIR, "mkdir " + dest, target.toString(), "755");
-        p.add(OP_MOUNT, "mount a tmpfs on " + dest, "tmpfs", target.toString(), "tmpfs",
+    private static void cgroupV1Mount(Program p, String dest, long flags, List<String[]> v1, boolean cgroupns) {
+        p.addInRoot(OP_MKDIR, "mkdir " + dest, dest, "755");
+        p.addInRoot(OP_MOUNT, "mount a tmpfs on " + dest, "tmpfs", dest, "tmpfs",
             Long.toString(MountFlags.NOEXEC | MountFlags.NOSUID | MountFlags.NODEV), "mode=755");
         for (String[] h : v1) {
             String name = h[1];
             String sub = dest + "/" + name;
             if (cgroupns) {
                 boolean named = name.equals("systemd");
-                p.add(OP_MKDIR, "mkdir " + sub, target.resolve(name).toString(), "755");
-                p.add(OP_MOUNT, "mount the cgroup hierarchy " + name + " on " + sub, named ? "systemd" : "cgroup",
-                    target.resolve(name).toString(), "cgroup",
+                p.addInRoot(OP_MKDIR, "mkdir " + sub, sub, "755");
+                p.addInRoot(OP_MOUNT, "mount the cgroup hierarchy " + name + " on " + sub, named ? "systemd" : "cgroup",
+                    sub, "cgroup",
                     Long.toString(flags & ~(MountFlags.BIND | MountFlags.REC)), named ? "name=systemd" : name);
             } else {
-                ProgramCompiler.mount(p, root, new MountSpec(h[0], sub, "", flags | MountFlags.BIND | MountFlags.REC,
+                ProgramCompiler.mount(p, new MountSpec(h[0], sub, "", flags | MountFlags.BIND | MountFlags.REC,
                     0, "", false));
             }
             if (name.contains(",")) { // co-mounted controllers: cpu -> cpu,cpuacct, as on the host
                 for (String c : name.split(",")) {
-                    p.addWithFlags(OP_SYMLINK, RF_OPTIONAL, "symlink " + dest + "/" + c, name,
-                        target.resolve(c).toString());
+                    p.addWithFlags(OP_SYMLINK, RF_OPTIONAL | RF_IN_ROOT, "symlink " + dest + "/" + c, name,
+                        dest + "/" + c);
                 }
             }
         }

@@ -64,18 +64,20 @@ public final class ProgramCompiler {
             p.add(OP_TIME_OFFSETS, "write timens_offsets " + c.timeOffsets().strip().replace('\n', ','),
                 c.timeOffsets());
         }
+        // from here every path under the root is the container's, resolved inside it by the stage
         Path root = rootfs(p, c);
-        kernelFilesystems(p, c, root);
-        dev(p, c, root);
+        kernelFilesystems(p, c);
+        dev(p, c);
         for (MountSpec m : c.options().mounts()) {
-            mount(p, root, m);
+            mount(p, m);
         }
-        etcFiles(p, root, c.etcFiles());
+        etcFiles(p, c.etcFiles());
         if (c.rootfs() instanceof Rootfs.Host h && h.readOnly()) {
             p.add(OP_REMOUNT_RO, "make the root filesystem read-only", root.toString(), "0");
-            p.add(OP_REMOUNT_RO, "make /etc read-only", root.resolve("etc").toString(), "0");
+            p.addInRoot(OP_REMOUNT_RO, "make /etc read-only", "/etc", "0");
         }
         p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+        p.add(OP_ROOT, "the container's root, pivoted", "/");
         for (var e : c.options().sysctls().entrySet()) {
             p.add(OP_WRITE, "set the sysctl " + e.getKey() + "=" + e.getValue(),
                 "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -93,39 +95,50 @@ public final class ProgramCompiler {
         return p;
     }
 
-    /** A mount asked for: its target made (a directory, or a file for a file or device), then mounted. */
-    public static void mount(Program p, Path root, MountSpec m) {
-        Path target = under(root, m.destination());
+    /**
+     * A mount asked for: its target made (a directory, or a file for a file or device), then
+     * mounted. The destination is a path in the container: the stage resolves it inside the
+     * root at the moment it mounts (a symlink there, or {@code ..}, never leads out), so the
+     * container's files cannot redirect it, however they change before.
+     */
+    public static void mount(Program p, MountSpec m) {
+        String target = m.destination();
         if (m.fileTarget()) {
-            p.add(OP_MKDIR, "mkdir " + target.getParent(), target.getParent().toString(), "755");
-            p.add(OP_TOUCH, "create " + m.destination(), target.toString());
+            String parent = parent(target);
+            p.addInRoot(OP_MKDIR, "mkdir " + parent, parent, "755");
+            p.addInRoot(OP_TOUCH, "create " + target, target);
         } else {
-            p.add(OP_MKDIR, "mkdir " + m.destination(), target.toString(), "755");
+            p.addInRoot(OP_MKDIR, "mkdir " + target, target, "755");
         }
         long change = m.flags() & (RDONLY | NOSUID | NODEV | NOEXEC);
         if (m.isBind()) {
-            p.add(OP_MOUNT, "bind " + m.source() + " on " + m.destination(), m.source(), target.toString(), "",
+            p.addInRoot(OP_MOUNT, "bind " + m.source() + " on " + target, m.source(), target, "",
                 Long.toString(m.flags() & (BIND | REC)), "");
             if ((change & RDONLY) != 0) {
-                p.add(OP_REMOUNT_RO, "make " + m.destination() + " read-only", target.toString(),
+                p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target,
                     Long.toString((change & ~RDONLY) | (m.flags() & REC)));
             } else if (change != 0) {
-                p.add(OP_MOUNT, "set the flags of " + m.destination(), "", target.toString(), "",
+                p.addInRoot(OP_MOUNT, "set the flags of " + target, "", target, "",
                     Long.toString(MountFlags.REMOUNT | BIND | change), "");
             }
         } else {
-            p.add(OP_MOUNT, "mount " + m.type() + " on " + m.destination(), m.source(), target.toString(), m.type(),
+            p.addInRoot(OP_MOUNT, "mount " + m.type() + " on " + target, m.source(), target, m.type(),
                 Long.toString(m.flags()), m.data());
         }
         if (m.propagation() != 0) {
-            p.add(OP_MOUNT, "set the propagation of " + m.destination(), "", target.toString(), "",
+            p.addInRoot(OP_MOUNT, "set the propagation of " + target, "", target, "",
                 Long.toString(m.propagation()), "");
         }
     }
 
-    /** {@code path} inside the container, as a host path under {@code root}. */
-    private static Path under(Path root, String path) {
-        return root.resolve(path.substring(1)).normalize();
+    /** The directory of a path in the container ({@code /} for {@code /x}). */
+    public static String parent(String path) {
+        String s = path;
+        while (s.length() > 1 && s.endsWith("/")) {
+            s = s.substring(0, s.length() - 1);
+        }
+        int slash = s.lastIndexOf('/');
+        return slash <= 0 ? "/" : s.substring(0, slash);
     }
 
     /** The program of an exec: join the namespaces that differ from ours, then the process. */
@@ -291,23 +304,33 @@ public final class ProgramCompiler {
             src, target.toString(), type, Long.toString(flags), data);
     }
 
-    private static void bind(Program p, Path src, Path target, boolean readOnly) {
-        mount(p, src.toString(), target, "", BIND | REC, "");
+    /** A mount on {@code target}, a path in the container's root. */
+    private static void mountIn(Program p, String src, String target, String type, long flags, String data) {
+        p.addInRoot(OP_MOUNT, "mount " + (type.isEmpty() ? src : type) + " on " + target,
+            src, target, type, Long.toString(flags), data);
+    }
+
+    /** A host directory bound on {@code target}, a path in the container's root. */
+    private static void bind(Program p, Path src, String target, boolean readOnly) {
+        mountIn(p, src.toString(), target, "", BIND | REC, "");
         if (readOnly) {
-            p.add(OP_REMOUNT_RO, "make " + target + " read-only", target.toString(), Long.toString(REC));
+            p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target, Long.toString(REC));
         }
     }
 
-    /** Sets up the root filesystem (still at its host path) and returns that path. */
+    /**
+     * Sets up the root filesystem (still at its host path) and returns that path; the records
+     * after it resolve their targets inside it ({@code OP_ROOT}).
+     */
     private static Path rootfs(Program p, ContainerConfig c) {
         // nothing we mount may propagate back to the host
         mount(p, "", Path.of("/"), "", REC | PRIVATE, "");
         if (c.rootfs() instanceof Rootfs.Directory d) {
-            bind(p, d.path(), d.path(), false);
+            mount(p, d.path().toString(), d.path(), "", BIND | REC, "");
             if (d.readOnly()) {
                 p.add(OP_REMOUNT_RO, "make the root filesystem read-only", d.path().toString(), "0");
             }
-            return d.path();
+            return root(p, d.path());
         }
         if (c.rootfs() instanceof Rootfs.Overlay o) {
             // no nosuid/nodev: an image's setuid binaries work as with docker; the lower
@@ -317,35 +340,42 @@ public final class ProgramCompiler {
             if (o.readOnly()) {
                 p.add(OP_REMOUNT_RO, "make the root filesystem read-only", o.merged().toString(), "0");
             }
-            return o.merged();
+            return root(p, o.merged());
         }
         Path root = c.stateDir().resolve("rootfs");
         Path scratch = c.stateDir().resolve("scratch");
         mount(p, "tmpfs", root, "tmpfs", NOSUID | NODEV, "mode=755,size=65536k");
+        root(p, root);
         for (String dir : HOST_DIRS) {
             Path host = Path.of("/", dir);
             if (Files.isSymbolicLink(host)) {
-                p.add(OP_SYMLINK, "symlink /" + dir, readLink(host), root.resolve(dir).toString());
+                p.addInRoot(OP_SYMLINK, "symlink /" + dir, readLink(host), "/" + dir);
             } else if (Files.isDirectory(host)) {
-                p.add(OP_MKDIR, "mkdir /" + dir, root.resolve(dir).toString(), "755");
-                bind(p, host, root.resolve(dir), true);
+                p.addInRoot(OP_MKDIR, "mkdir /" + dir, "/" + dir, "755");
+                bind(p, host, "/" + dir, true);
             }
         }
         // a private /etc: the host's files below, the container's changes in a tmpfs above
         mount(p, "tmpfs", scratch, "tmpfs", NOSUID | NODEV, "mode=700,size=65536k");
         p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("upper").toString(), "755");
         p.add(OP_MKDIR, "mkdir the /etc overlay", scratch.resolve("work").toString(), "755");
-        p.add(OP_MKDIR, "mkdir /etc", root.resolve("etc").toString(), "755");
-        mount(p, "overlay", root.resolve("etc"), "overlay", NOSUID | NODEV,
+        p.addInRoot(OP_MKDIR, "mkdir /etc", "/etc", "755");
+        mountIn(p, "overlay", "/etc", "overlay", NOSUID | NODEV,
             "lowerdir=/etc,upperdir=" + scratch.resolve("upper") + ",workdir=" + scratch.resolve("work"));
         // where overlayfs is not available, the host's /etc read-only is the next best thing
-        p.addWithFlags(OP_MOUNT, RF_ELSE, "bind /etc", "/etc", root.resolve("etc").toString(), "",
+        p.addWithFlags(OP_MOUNT, RF_ELSE | RF_IN_ROOT, "bind /etc", "/etc", "/etc", "",
             Long.toString(BIND | REC), "");
         for (String dir : List.of("root", "home", "var/tmp", "run", "mnt", "opt", "srv", "media")) {
-            p.add(OP_MKDIR, "mkdir /" + dir, root.resolve(dir).toString(), dir.equals("root") ? "700" : "755");
+            p.addInRoot(OP_MKDIR, "mkdir /" + dir, "/" + dir, dir.equals("root") ? "700" : "755");
         }
-        p.add(OP_MKDIR, "mkdir /tmp", root.resolve("tmp").toString(), "755");
-        mount(p, "tmpfs", root.resolve("tmp"), "tmpfs", NOSUID | NODEV, "mode=1777");
+        p.addInRoot(OP_MKDIR, "mkdir /tmp", "/tmp", "755");
+        mountIn(p, "tmpfs", "/tmp", "tmpfs", NOSUID | NODEV, "mode=1777");
+        return root;
+    }
+
+    /** The root's directory, mounted: from here the stage resolves RF_IN_ROOT paths inside it. */
+    private static Path root(Program p, Path root) {
+        p.add(OP_ROOT, "open the container's root " + root, root.toString());
         return root;
     }
 
@@ -357,94 +387,98 @@ public final class ProgramCompiler {
         }
     }
 
-    private static void kernelFilesystems(Program p, ContainerConfig c, Path root) {
+    private static void kernelFilesystems(Program p, ContainerConfig c) {
         boolean userns = c.inUserNamespace();
-        p.add(OP_MKDIR, "mkdir /proc", root.resolve("proc").toString(), "555");
+        p.addInRoot(OP_MKDIR, "mkdir /proc", "/proc", "555");
         // proc may only be mounted by a user namespace that owns the PID namespace
         if (!userns || c.isPrivate(NsKind.PID)) {
-            mount(p, "proc", root.resolve("proc"), "proc", NOSUID | NODEV | NOEXEC, "");
+            mountIn(p, "proc", "/proc", "proc", NOSUID | NODEV | NOEXEC, "");
         } else {
-            bind(p, Path.of("/proc"), root.resolve("proc"), false);
+            bind(p, Path.of("/proc"), "/proc", false);
         }
-        p.add(OP_MKDIR, "mkdir /sys", root.resolve("sys").toString(), "555");
+        p.addInRoot(OP_MKDIR, "mkdir /sys", "/sys", "555");
         // likewise sysfs and the network namespace
         if (!userns || c.isPrivate(NsKind.NET)) {
             long ro = c.options().privileged() ? 0 : RDONLY;
-            mount(p, "sysfs", root.resolve("sys"), "sysfs", ro | NOSUID | NODEV | NOEXEC, "");
+            mountIn(p, "sysfs", "/sys", "sysfs", ro | NOSUID | NODEV | NOEXEC, "");
         } else {
-            bind(p, Path.of("/sys"), root.resolve("sys"), true);
+            bind(p, Path.of("/sys"), "/sys", true);
         }
         // docker's read-only /sys/fs/cgroup of the container's own cgroup; a user namespace
         // could mount only cgroup2, and a rootless container rarely has a cgroup of its own
         if (!userns && !c.options().cgroupProcs().isEmpty()) {
             long ro = c.options().privileged() ? 0 : RDONLY;
-            CgroupMounts.add(p, root, "/sys/fs/cgroup", ro | NOSUID | NODEV | NOEXEC, c.options().cgroupProcs(),
+            CgroupMounts.add(p, "/sys/fs/cgroup", ro | NOSUID | NODEV | NOEXEC, c.options().cgroupProcs(),
                 c.isPrivate(NsKind.CGROUP));
         }
     }
 
-    private static void dev(Program p, ContainerConfig c, Path root) {
-        Path dev = root.resolve("dev");
-        p.add(OP_MKDIR, "mkdir /dev", dev.toString(), "755");
+    private static void dev(Program p, ContainerConfig c) {
+        p.addInRoot(OP_MKDIR, "mkdir /dev", "/dev", "755");
         if (c.options().privileged()) {
             // every host device, as docker's --privileged; pts, shm and mqueue stay the container's
-            mount(p, "/dev", dev, "", BIND | REC, "");
+            mountIn(p, "/dev", "/dev", "", BIND | REC, "");
         } else {
             // nodev: the nodes here are bind mounts of the host's, each its own mount; a node
             // made with mknod (CAP_MKNOD is in docker's default set) opens nothing
-            mount(p, "tmpfs", dev, "tmpfs", NOSUID | NODEV | STRICTATIME, "mode=755,size=65536k");
+            mountIn(p, "tmpfs", "/dev", "tmpfs", NOSUID | NODEV | STRICTATIME, "mode=755,size=65536k");
             for (String name : DEVICES) {
-                p.add(OP_TOUCH, "create /dev/" + name, dev.resolve(name).toString());
-                mount(p, "/dev/" + name, dev.resolve(name), "", BIND, "");
+                p.addInRoot(OP_TOUCH, "create /dev/" + name, "/dev/" + name);
+                mountIn(p, "/dev/" + name, "/dev/" + name, "", BIND, "");
             }
         }
-        p.add(OP_MKDIR, "mkdir /dev/pts", dev.resolve("pts").toString(), "755");
+        p.addInRoot(OP_MKDIR, "mkdir /dev/pts", "/dev/pts", "755");
         // gid 5 is "tty" on Debian and in docker; in a user namespace it must be mapped
         String ptsGid = c.gidMap() == null || c.gidMap().toHost(5) >= 0 ? ",gid=5" : "";
-        mount(p, "devpts", dev.resolve("pts"), "devpts", NOSUID | NOEXEC,
-            "newinstance,ptmxmode=0666,mode=0620" + ptsGid);
-        p.add(OP_SYMLINK, "symlink /dev/ptmx", "pts/ptmx", dev.resolve("ptmx").toString());
+        mountIn(p, "devpts", "/dev/pts", "devpts", NOSUID | NOEXEC, "newinstance,ptmxmode=0666,mode=0620" + ptsGid);
+        p.addInRoot(OP_SYMLINK, "symlink /dev/ptmx", "pts/ptmx", "/dev/ptmx");
         if (c.options().privileged()) { // the host's /dev/ptmx would open the host's terminals
-            mount(p, dev.resolve("pts/ptmx").toString(), dev.resolve("ptmx"), "", BIND, "");
+            p.addWithFlags(OP_MOUNT, RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind /dev/pts/ptmx on /dev/ptmx",
+                "/dev/pts/ptmx", "/dev/ptmx", "", Long.toString(BIND), "");
         }
-        p.add(OP_MKDIR, "mkdir /dev/shm", dev.resolve("shm").toString(), "1777");
-        mount(p, "shm", dev.resolve("shm"), "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
-        p.add(OP_MKDIR, "mkdir /dev/mqueue", dev.resolve("mqueue").toString(), "755");
+        p.addInRoot(OP_MKDIR, "mkdir /dev/shm", "/dev/shm", "1777");
+        mountIn(p, "shm", "/dev/shm", "tmpfs", NOSUID | NODEV | NOEXEC, "mode=1777,size=65536k");
+        p.addInRoot(OP_MKDIR, "mkdir /dev/mqueue", "/dev/mqueue", "755");
         // a user namespace may mount mqueue only for an IPC namespace it owns
         if (!c.inUserNamespace() || c.isPrivate(NsKind.IPC)) {
-            mount(p, "mqueue", dev.resolve("mqueue"), "mqueue", NOSUID | NODEV | NOEXEC, "");
+            mountIn(p, "mqueue", "/dev/mqueue", "mqueue", NOSUID | NODEV | NOEXEC, "");
         }
         String[][] links = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
             {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"/proc/kcore", "core"}};
         for (String[] l : links) {
-            p.add(OP_SYMLINK, "symlink /dev/" + l[1], l[0], dev.resolve(l[1]).toString());
+            p.addInRoot(OP_SYMLINK, "symlink /dev/" + l[1], l[0], "/dev/" + l[1]);
         }
     }
 
-    private static void etcFiles(Program p, Path root, Map<String, Path> files) {
+    private static void etcFiles(Program p, Map<String, Path> files) {
         if (files.isEmpty()) {
             return;
         }
-        p.add(OP_MKDIR, "mkdir /etc", root.resolve("etc").toString(), "755");
+        p.addInRoot(OP_MKDIR, "mkdir /etc", "/etc", "755");
         for (var e : files.entrySet()) {
-            Path target = root.resolve("etc").resolve(e.getKey());
-            p.add(OP_TOUCH, "create /etc/" + e.getKey(), target.toString());
-            mount(p, e.getValue().toString(), target, "", BIND, "");
+            String target = "/etc/" + e.getKey();
+            p.addInRoot(OP_TOUCH, "create " + target, target);
+            mountIn(p, e.getValue().toString(), target, "", BIND, "");
         }
     }
 
-    /** Masked paths get /dev/null or an empty read-only tmpfs; read-only ones a read-only bind of themselves. */
+    /**
+     * Masked paths get /dev/null or an empty read-only tmpfs; read-only ones a read-only bind of
+     * themselves. After pivot_root, in the root the last {@code OP_ROOT} opened ({@code /}): a
+     * link to a magic link ({@code /proc/1/root} of a shared PID namespace) leads nowhere.
+     */
     public static void masks(Program p, List<String> masked, List<String> readOnly) {
         for (String path : masked) {
             // /dev/null over files, an empty read-only tmpfs over directories; absent paths are fine
-            p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "mask " + path, "/dev/null", path, "",
+            p.addWithFlags(OP_MOUNT, RF_OPTIONAL | RF_IN_ROOT, "mask " + path, "/dev/null", path, "",
                 Long.toString(BIND), "");
-            p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL, "mask " + path, "tmpfs", path, "tmpfs",
+            p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL | RF_IN_ROOT, "mask " + path, "tmpfs", path, "tmpfs",
                 Long.toString(RDONLY), "size=0");
         }
         for (String path : readOnly) {
-            p.addWithFlags(OP_MOUNT, RF_OPTIONAL, "bind " + path, path, path, "", Long.toString(BIND | REC), "");
-            p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL, "make " + path + " read-only", path, "0");
+            p.addWithFlags(OP_MOUNT, RF_OPTIONAL | RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind " + path, path, path, "",
+                Long.toString(BIND | REC), "");
+            p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL | RF_IN_ROOT, "make " + path + " read-only", path, "0");
         }
     }
 

@@ -66,6 +66,39 @@ class ProgramCompilerTest {
         assertTrue(p.records().stream().noneMatch(r -> r.op() == Protocol.OP_MOUNT && "proc".equals(r.args().get(2))));
     }
 
+    /**
+     * Targets under the root go to the stage as container paths, flagged to be resolved inside
+     * the root it opened (OP_ROOT): never joined to the root's host path here, where a {@code ..}
+     * of the destination would have been normalized out of it.
+     */
+    @Test
+    void targetsUnderTheRootAreContainerPathsThatTheStageResolvesInIt() {
+        ProcessSpec proc = new ProcessSpec(List.of("sh"), List.of(), "/", 0, 0, List.of(), false, false, false, 24, 80);
+        ContainerConfig c = new ContainerConfig("id", Path.of("/state/c"), Path.of("/state/c/log"),
+            new Rootfs.Directory(Path.of("/images/r"), false), "h", Map.of(NsKind.MNT, NamespaceMode.PRIVATE), null,
+            null, null, Map.of("hosts", Path.of("/state/c/hosts")), proc, List.of(), false,
+            new ContainerOptions(false, Map.of(), List.of(MountSpec.bind("/src", "/../../etc/x", false, false)), List.of()));
+        Program p = ProgramCompiler.compileRun(c);
+        List<Program.Record> records = p.records();
+        int root = ops(p).indexOf(Protocol.OP_ROOT);
+        assertEquals(List.of("/images/r"), records.get(root).args());
+        Program.Record bind = records.stream().filter(r -> r.op() == Protocol.OP_MOUNT
+            && r.args().get(0).equals("/src")).findFirst().orElseThrow();
+        assertEquals("/../../etc/x", bind.args().get(1), "the stage stops the .. at the root");
+        assertEquals(Protocol.RF_IN_ROOT, bind.flags());
+        assertTrue(records.indexOf(bind) > root);
+        for (Program.Record r : records.subList(root + 1, ops(p).indexOf(Protocol.OP_PIVOT_ROOT))) {
+            for (String a : r.args()) {
+                assertFalse(a.startsWith("/images/r"), "a host path under the root: " + r);
+            }
+            if (r.op() == Protocol.OP_MKDIR || r.op() == Protocol.OP_TOUCH || r.op() == Protocol.OP_SYMLINK) {
+                assertTrue((r.flags() & Protocol.RF_IN_ROOT) != 0, "not resolved in the root: " + r);
+            }
+        }
+        assertEquals(List.of("/"), records.get(ops(p).indexOf(Protocol.OP_PIVOT_ROOT) + 1).args(),
+            "after pivot_root the root is / again");
+    }
+
     @Test
     void encodingIsLittleEndianRecordsOfNulTerminatedStrings() {
         byte[] b = new Program().add(Protocol.OP_CHDIR, "cd", "/tmp").encode();

@@ -52,6 +52,12 @@ class EscapeTest extends ContainerTestBase {
         berth.ok("run", "-d", "--name", "c", "host", "sleep", "60");
         String execFds = berth.ok("exec", "c", "sh", "-c", "ls /proc/$$/fd");
         assertEquals(List.of("0", "1", "2"), execFds.strip().lines().toList());
+        // exec's process is set up by a stage of its own: the same check for its descriptors
+        for (int fd = 3; fd < 12; fd++) {
+            Berth.Result r = berth.run("exec", "-w", "/proc/self/fd/" + fd, "c", "sh", "-c",
+                "cd ../../..; ls " + berth.root());
+            assertNotEquals(0, r.code(), "exec -w /proc/self/fd/" + fd + " reached the host: " + r.out());
+        }
     }
 
     @Test
@@ -71,6 +77,10 @@ class EscapeTest extends ContainerTestBase {
         Berth.Result evil = berth.run("exec", "b", "/x/evil");
         assertEquals(2, evil.code(), evil.err());
         assertTrue(evil.err().contains("started by berth only"), evil.err());
+        // and as a container's own command, which the stage execs the same way
+        Berth.Result run = berth.run("run", "--rm", "-v", dir + ":/x:ro", "--rootfs", Rootfs.busybox().toString(), "/x/evil");
+        assertEquals(2, run.code(), run.err());
+        assertTrue(run.err().contains("started by berth only"), run.err());
     }
 
     @Test

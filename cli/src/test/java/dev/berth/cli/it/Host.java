@@ -19,6 +19,11 @@ final class Host {
         return "root".equals(System.getProperty("user.name"));
     }
 
+    /** Whether /etc/group names {@code group}. */
+    static boolean groupExists(String group) throws IOException {
+        return Files.readAllLines(Path.of("/etc/group")).stream().anyMatch(l -> l.startsWith(group + ":"));
+    }
+
     static String ns(long pid, String kind) throws IOException {
         return Files.readSymbolicLink(Path.of("/proc/" + pid + "/ns/" + kind)).toString();
     }

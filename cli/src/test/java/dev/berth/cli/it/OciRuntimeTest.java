@@ -104,6 +104,97 @@ class OciRuntimeTest {
         run(0, "delete", "--force", "c1"); // containerd's cleanup shim does this
     }
 
+    /**
+     * Issue 10, runc's CVE-2021-30465: mount destinations and device paths behind links in the
+     * rootfs (absolute, a ../ chain, / in the middle) are followed inside the rootfs, never to
+     * the host, where a marker directory they all point at stays empty.
+     */
+    @Test
+    void destinationsBehindLinksStayInTheRootfs() throws Exception {
+        Path marker = Files.createDirectory(dir.resolve("host-marker"));
+        String rel = marker.toString().substring(1);
+        Path src = Files.createDirectory(dir.resolve("src"));
+        Files.writeString(src.resolve("f"), "in\n");
+        Path rootfs = bundle.resolve("rootfs");
+        Files.createSymbolicLink(rootfs.resolve("data"), marker);
+        Files.createSymbolicLink(rootfs.resolve("up"), Path.of("../".repeat(12)));
+        Files.createDirectories(rootfs.resolve("a"));
+        Files.createSymbolicLink(rootfs.resolve("a/b"), Path.of("/"));
+        String config = Files.readString(bundle.resolve("config.json"))
+            .replaceFirst("\"mounts\": \\[", "\"mounts\": ["
+                + "{\"destination\": \"/data/sub\", \"type\": \"bind\", \"source\": \"" + src + "\", \"options\": [\"rbind\", \"ro\"]},"
+                + "{\"destination\": \"/up/" + rel + "/t\", \"type\": \"tmpfs\", \"source\": \"tmpfs\"},"
+                + "{\"destination\": \"/a/b/" + rel + "/m\", \"type\": \"bind\", \"source\": \"" + src + "\", \"options\": [\"bind\"]},")
+            .replaceFirst("\"linux\": \\{", "\"linux\": {\"devices\": [{\"path\": \"/data/null\", \"type\": \"c\", \"major\": 1, \"minor\": 3}],");
+        Files.writeString(bundle.resolve("config.json"), config);
+        setProcess("\"sh\", \"-c\", \"cat " + marker + "/sub/f " + marker + "/m/f; test -c " + marker + "/null && echo node;"
+            + " grep -c ' " + marker + "/' /proc/self/mountinfo\"");
+        Process p = command("run", "--bundle", bundle.toString(), "c-links").redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(p.waitFor(30, TimeUnit.SECONDS));
+        assertEquals(0, p.exitValue(), out);
+        assertEquals("in\nin\nnode\n3\n", out);
+        try (var s = Files.list(marker)) {
+            assertEquals(List.of(), s.toList(), "something was made in the host's directory");
+        }
+        for (String made : List.of("sub", "t", "m", "null")) {
+            assertTrue(Files.exists(rootfs.resolve(rel).resolve(made)), made + " was not made inside the rootfs");
+        }
+    }
+
+    /**
+     * Issue 10's CVE-2024-21626 and CVE-2019-5736 through the OCI runtime, for run and exec. No
+     * descriptor of the runtime reaches the process: a working directory of /proc/self/fd/N never
+     * leads to the host (whose test directory, holding the bundle, is what the process lists),
+     * and the process holds 0, 1 and 2 only. A "#!/proc/self/exe" file in the rootfs runs the
+     * stage's read-only view, which quits; berth-stage's bytes stay as they were.
+     */
+    @Test
+    void noFdOfTheRuntimeReachesTheProcessAndItsBinaryStaysUnwritten() throws Exception {
+        byte[] stage = Files.readAllBytes(Berth.STAGE);
+        Path rootfs = bundle.resolve("rootfs");
+        Files.writeString(rootfs.resolve("evil"), "#!/proc/self/exe\n");
+        assertTrue(rootfs.resolve("evil").toFile().setExecutable(true));
+        Path config = bundle.resolve("config.json");
+        String base = Files.readString(config);
+        String escape = "\"sh\", \"-c\", \"cd ../../..; ls " + dir + "\"";
+        for (int fd = 3; fd < 16; fd++) {
+            Files.writeString(config, base.replace("\"cwd\": \"/\"", "\"cwd\": \"/proc/self/fd/" + fd + "\""));
+            setProcess(escape);
+            String[] got = any("run", "--bundle", bundle.toString(), "fd" + fd);
+            assertFalse(got[1].contains("bundle"), "run with the cwd /proc/self/fd/" + fd + " reached the host: " + got[1]);
+        }
+        Files.writeString(config, base);
+        // "; true": busybox sh would exec a last command in its own place, and ls's own directory is fd 3
+        setProcess("\"sh\", \"-c\", \"ls /proc/$$/fd; true\"");
+        assertEquals(List.of("0", "1", "2"), run(0, "run", "--bundle", bundle.toString(), "fds").strip().lines().toList());
+        setProcess("\"/evil\"");
+        assertTrue(run(2, "run", "--bundle", bundle.toString(), "evil").contains("started by berth only"));
+
+        setProcess("\"sleep\", \"30\"");
+        run(0, "run", "-d", "--bundle", bundle.toString(), "x1");
+        for (int fd = 3; fd < 16; fd++) {
+            String[] got = any("exec", "--cwd", "/proc/self/fd/" + fd, "x1", "sh", "-c", "cd ../../..; ls " + dir);
+            assertFalse(got[1].contains("bundle"), "exec with the cwd /proc/self/fd/" + fd + " reached the host: " + got[1]);
+        }
+        assertEquals(List.of("0", "1", "2"), run(0, "exec", "x1", "sh", "-c", "ls /proc/$$/fd; true").strip().lines().toList());
+        assertTrue(run(2, "exec", "x1", "/evil").contains("started by berth only"));
+        assertTrue(java.util.Arrays.equals(stage, Files.readAllBytes(Berth.STAGE)), "berth-stage was changed");
+    }
+
+    /** berth-runtime with any exit status: {status, stdout and stderr}. */
+    private String[] any(String... args) throws IOException, InterruptedException {
+        Path out = Files.createTempFile(Path.of("/tmp"), "berth-toci-out", ".txt");
+        try {
+            Process p = command(args).redirectErrorStream(true).redirectOutput(out.toFile())
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile())).start();
+            assertTrue(p.waitFor(60, TimeUnit.SECONDS));
+            return new String[] {Integer.toString(p.exitValue()), Files.readString(out)};
+        } finally {
+            Files.delete(out);
+        }
+    }
+
     @Test
     void runInTheForegroundReturnsTheExitStatusAndInheritsStdio() throws Exception {
         String config = Files.readString(bundle.resolve("config.json")).replace("\"sleep\", \"30\"",

@@ -120,6 +120,93 @@ class RootlessTest {
     }
 
     /**
+     * Issue 10's "an unprivileged user cannot use berth to gain root on the host": every way
+     * to ask berth for root's powers, run by the user, with host files as the oracle. The user
+     * is root only in a user namespace that maps nothing else, so the kernel refuses what host
+     * root would be allowed; berth itself refuses what needs the host's ids (--userns host, a
+     * map of host root, another user's state root) with one line that says why.
+     */
+    @Test
+    void anUnprivilegedUserGainsNoRootOnTheHost() throws Exception {
+        Path shadow = Path.of("/etc/shadow");
+        byte[] shadowBefore = Files.readAllBytes(shadow);
+        Path rootOwned = dir.resolve("hostdir/root-owned");
+        String disk = hostBlockDevice();
+        String probe = "if true >> /x/shadow; then echo OPENED; else echo refused; fi;"
+            + " if true < /dev/" + disk + "; then echo OPENED; else echo refused; fi";
+        // the host's /etc bound read-write, as root of the container and with --privileged
+        assertEquals(2, refusals(berth(0, "run", "--rm", "-v", "/etc:/x", "host", "sh", "-c", probe)));
+        assertEquals(2, refusals(berth(0, "run", "--rm", "--privileged", "-v", "/etc:/x", "host", "sh", "-c", probe)));
+        // a device passed in: the node is the host's, and opening it is the host's decision
+        assertEquals(1, refusals(berth(0, "run", "--rm", "--device", "/dev/" + disk + ":/dev/xdisk", "host", "sh", "-c",
+            "if true < /dev/xdisk; then echo OPENED; else echo refused; fi")));
+        assertTrue(berth(125, "run", "--rm", "--userns", "host", "host", "true").contains("rootless: --userns host"));
+
+        // a setuid-root binary in the rootfs (owned by host root: the worst an image could hold)
+        Path rootfs = bundle.resolve("rootfs");
+        exec(0, "gcc", "-static", "-O2", "-o", rootfs.resolve("suid").toString(), resource("suidprobe.c").toString());
+        exec(0, "chown", "0:0", rootfs.resolve("suid").toString());
+        exec(0, "chmod", "4755", rootfs.resolve("suid").toString());
+        Path out = Files.createDirectory(dir.resolve("hostdir/out"));
+        exec(0, "chown", UID + ":" + UID, out.toString());
+        for (String flag : List.of("--cap-add=ALL", "--privileged")) {
+            String made = "made" + flag.length();
+            String r = berth(0, "run", "--rm", flag, "--rootfs", rootfs.toString(), "-v", dir.resolve("hostdir") + ":/h",
+                "/suid", "/h/root-owned", "/h/out/" + made);
+            assertTrue(r.contains("append Permission denied create made"), r);
+            assertEquals(UID, Files.getAttribute(out.resolve(made), "unix:uid"), "the setuid binary ran as root on the host");
+        }
+
+        // berth-runtime with a config.json that maps the container's root to the host's
+        Files.writeString(bundle.resolve("config.json"), Files.readString(bundle.resolve("config.json"))
+            .replaceAll("\"hostID\": " + UID, "\"hostID\": 0"));
+        String mapped = run(1, "run", "--bundle", bundle.toString(), "r0");
+        assertTrue(mapped.contains("uid_map") && mapped.lines().filter(l -> !l.isBlank()).count() == 1, mapped);
+        assertEquals("", run(0, "list", "-q").strip(), "the refused container is left behind");
+
+        // root's state root: its containers are not the user's to exec into, attach or remove
+        Path rootState = Files.createDirectory(dir.resolve("root-state"));
+        Files.setPosixFilePermissions(rootState, PosixFilePermissions.fromString("rwx--x--x"));
+        for (String[] cmd : new String[][] {{"ps"}, {"exec", "c", "id"}, {"rm", "-f", "c"}}) {
+            String refused = user(1, "dev.berth.cli.Main", "--root", rootState.toString(), cmd);
+            assertTrue(refused.contains("the state root belongs to uid 0: run berth as that user"), refused);
+        }
+
+        assertTrue(java.util.Arrays.equals(shadowBefore, Files.readAllBytes(shadow)), "/etc/shadow changed");
+        assertEquals("host\n", Files.readString(rootOwned));
+        try (var s = Files.list(dir.resolve("hostdir"))) {
+            assertEquals(2, s.count(), "the user made a file in a host directory it does not own");
+        }
+    }
+
+    /** How many "refused" lines {@code out} has; an "OPENED" fails the test. */
+    private static long refusals(String out) {
+        assertFalse(out.contains("OPENED"), "the user opened a file of host root's: " + out);
+        return out.lines().filter(l -> l.equals("refused")).count();
+    }
+
+    /** A block device of the host's (its disk): only root may open it. */
+    private static String hostBlockDevice() throws IOException {
+        try (var s = Files.list(Path.of("/sys/class/block"))) {
+            for (Path p : s.sorted().toList()) {
+                String name = p.getFileName().toString();
+                if (Files.exists(Path.of("/dev", name)) && !name.startsWith("loop") && !name.startsWith("ram")) {
+                    return name;
+                }
+            }
+        }
+        throw new org.opentest4j.TestAbortedException("the host has no block device to try");
+    }
+
+    private Path resource(String name) throws IOException {
+        Path p = dir.resolve(name);
+        try (var in = RootlessTest.class.getResourceAsStream(name)) {
+            Files.copy(in, p);
+        }
+        return p;
+    }
+
+    /**
      * A user's image: its layers unpacked by the user (owned by it, so root inside), the
      * overlay mounted by the container's root inside its user namespace (userxattr), and what
      * the container writes owned by the user on the host.

@@ -8,10 +8,8 @@ import dev.berth.runtime.MountFlags;
 import dev.berth.runtime.MountSpec;
 import dev.berth.runtime.ProcessSpec;
 import dev.berth.runtime.ProgramCompiler;
-import dev.berth.runtime.RootfsPath;
 import dev.berth.runtime.security.ProcessSecurity;
 import dev.berth.runtime.stage.Program;
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -76,6 +74,7 @@ public final class BundleCompiler {
             rootfs(p, spec, root, launch.cgroupProcs());
             pause(p, spec);
             p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+            p.add(OP_ROOT, "the container's root, pivoted", "/");
             for (var e : linux.sysctl().entrySet()) {
                 p.add(OP_WRITE, "set the sysctl " + e.getKey(),
                     "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -186,13 +185,15 @@ public final class BundleCompiler {
             "", "/", "", Long.toString(propagation), "");
         p.add(OP_MOUNT, "bind the root filesystem onto itself", root.toString(), root.toString(), "",
             Long.toString(MountFlags.BIND | MountFlags.REC), "");
+        // from here every destination is resolved by the stage inside the root, when it mounts
+        p.add(OP_ROOT, "open the container's root " + root, root.toString());
         boolean devTmpfs = false;
         for (OciMount m : spec.mounts()) {
-            mount(p, spec, root, m, cgroupProcs);
+            mount(p, spec, m, cgroupProcs);
             devTmpfs |= m.destination().equals("/dev") && !m.type().equals("bind");
         }
         if (devTmpfs || noDevMount(spec)) {
-            devices(p, spec, root);
+            devices(p, spec);
         }
     }
 
@@ -205,7 +206,7 @@ public final class BundleCompiler {
         return true;
     }
 
-    private static void mount(Program p, OciSpec spec, Path root, OciMount m, List<String> cgroupProcs)
+    private static void mount(Program p, OciSpec spec, OciMount m, List<String> cgroupProcs)
         throws OciSpecException {
         MountOptions o = MountOptions.parse(m.options());
         boolean bind = (o.flags() & MountFlags.BIND) != 0 || m.type().equals("bind");
@@ -222,18 +223,14 @@ public final class BundleCompiler {
             source = src.toString();
             file = !Files.isDirectory(src);
         }
-        String dest;
-        try {
-            dest = "/" + root.relativize(RootfsPath.resolve(root, m.destination()));
-        } catch (IOException e) {
-            throw new OciSpecException("mount destination " + m.destination() + ": " + e.getMessage());
-        }
+        // as runc: resolved by the stage inside the root when it mounts, not here ahead of time
+        String dest = m.destination();
         long flags = o.flags() & ~MountFlags.PROPAGATION;
         if (bind) {
             flags |= MountFlags.BIND;
         }
         if (m.type().equals("cgroup")) {
-            CgroupMounts.add(p, root, dest, flags, cgroupProcs, hasNamespace(spec.linux(), "cgroup"));
+            CgroupMounts.add(p, dest, flags, cgroupProcs, hasNamespace(spec.linux(), "cgroup"));
             return;
         }
         long propagation = 0;
@@ -242,19 +239,17 @@ public final class BundleCompiler {
         }
         if (!bind && m.type().equals("tmpfs")) {
             // runc's tmpfs: the covered directory's mode, and its content with tmpcopyup
-            Path target = root.resolve(dest.substring(1));
-            p.add(OP_TMPFS, "mount tmpfs on " + dest + (o.tmpcopyup() ? ", with a copy of what it covers" : ""),
-                target.toString(), Long.toString(flags), o.data(), o.tmpcopyup() ? "1" : "0");
+            p.addInRoot(OP_TMPFS, "mount tmpfs on " + dest + (o.tmpcopyup() ? ", with a copy of what it covers" : ""),
+                dest, Long.toString(flags), o.data(), o.tmpcopyup() ? "1" : "0");
             if (propagation != 0) {
-                p.add(OP_MOUNT, "set the propagation of " + dest, "", target.toString(), "", Long.toString(propagation), "");
+                p.addInRoot(OP_MOUNT, "set the propagation of " + dest, "", dest, "", Long.toString(propagation), "");
             }
         } else {
-            ProgramCompiler.mount(p, root, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
+            ProgramCompiler.mount(p, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
                 o.data(), file));
         }
         if ((o.attrSet() & MountOptions.MOUNT_ATTR_RDONLY) != 0) {
-            p.add(OP_REMOUNT_RO, "make " + dest + " read-only recursively", root.resolve(dest.substring(1)).toString(),
-                Long.toString(MountFlags.REC));
+            p.addInRoot(OP_REMOUNT_RO, "make " + dest + " read-only recursively", dest, Long.toString(MountFlags.REC));
         }
     }
 
@@ -272,38 +267,38 @@ public final class BundleCompiler {
     }
 
     /** Device nodes: made with mknod, or (in a user namespace, where mknod is refused) bound from the host. */
-    private static void devices(Program p, OciSpec spec, Path root) {
-        Path dev = root.resolve("dev");
+    private static void devices(Program p, OciSpec spec) {
         boolean userns = false;
         for (OciNamespace ns : spec.linux().namespaces()) {
             userns |= ns.type().equals("user");
         }
         for (String[] d : DEFAULT_DEVICES) {
-            node(p, userns, dev.resolve(d[0]), "/dev/" + d[0], "c", 0666, Long.parseLong(d[1]), Long.parseLong(d[2]), 0, 0);
+            node(p, userns, "/dev/" + d[0], "c", 0666, Long.parseLong(d[1]), Long.parseLong(d[2]), 0, 0);
         }
         for (OciDevice d : spec.linux().devices()) {
-            Path target = root.resolve(d.path().substring(1));
             long mode = d.fileMode() != null ? d.fileMode() : 0666;
             String type = d.type().equals("u") ? "c" : d.type();
-            node(p, userns, target, d.path(), type, mode, d.major(), d.minor(), d.uid() != null ? d.uid() : 0,
+            node(p, userns, d.path(), type, mode, d.major(), d.minor(), d.uid() != null ? d.uid() : 0,
                 d.gid() != null ? d.gid() : 0);
         }
         String[][] links = {{"/proc/self/fd", "fd"}, {"/proc/self/fd/0", "stdin"},
             {"/proc/self/fd/1", "stdout"}, {"/proc/self/fd/2", "stderr"}, {"pts/ptmx", "ptmx"}};
         for (String[] l : links) {
-            p.addWithFlags(OP_SYMLINK, RF_OPTIONAL, "symlink /dev/" + l[1], l[0], dev.resolve(l[1]).toString());
+            p.addWithFlags(OP_SYMLINK, RF_OPTIONAL | RF_IN_ROOT, "symlink /dev/" + l[1], l[0], "/dev/" + l[1]);
         }
     }
 
-    private static void node(Program p, boolean userns, Path target, String path, String type, long mode,
+    /** A node at {@code path}, in the container's root. */
+    private static void node(Program p, boolean userns, String path, String type, long mode,
         long major, long minor, long uid, long gid) {
-        p.add(OP_MKDIR, "mkdir " + target.getParent(), target.getParent().toString(), "755");
+        String parent = ProgramCompiler.parent(path);
+        p.addInRoot(OP_MKDIR, "mkdir " + parent, parent, "755");
         if (userns) { // mknod is refused in a user namespace: the host's node, bound
-            p.add(OP_TOUCH, "create " + path, target.toString());
-            p.add(OP_MOUNT, "bind the host's " + path, path, target.toString(), "", Long.toString(MountFlags.BIND), "");
+            p.addInRoot(OP_TOUCH, "create " + path, path);
+            p.addInRoot(OP_MOUNT, "bind the host's " + path, path, path, "", Long.toString(MountFlags.BIND), "");
             return;
         }
-        p.add(OP_MKNOD, "mknod " + path, target.toString(), type, Long.toOctalString(mode), Long.toString(major),
+        p.addInRoot(OP_MKNOD, "mknod " + path, path, type, Long.toOctalString(mode), Long.toString(major),
             Long.toString(minor), Long.toString(uid), Long.toString(gid));
     }
 

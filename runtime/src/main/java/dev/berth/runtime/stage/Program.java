@@ -30,6 +30,14 @@ public final class Program {
         return this;
     }
 
+    /**
+     * A step on a path inside the container's root (the last {@code OP_ROOT}): the stage resolves
+     * its target there, never following a symlink or {@code ..} out of it ({@code RF_IN_ROOT}).
+     */
+    public Program addInRoot(int op, String description, String... args) {
+        return addWithFlags(op, Protocol.RF_IN_ROOT, description, args);
+    }
+
     public Program addAll(int op, String description, List<String> args) {
         return add(op, description, args.toArray(String[]::new));
     }

@@ -99,9 +99,15 @@ public final class Protocol {
     public static final int OP_EVENT_LOG = 53;
     /** first delay ms, delay ms, argv: run by the monitor again and again while the container lives (healthchecks). */
     public static final int OP_REPEAT = 54;
+    /** path: the container's root (already mounted there), which {@link #RF_IN_ROOT} paths are resolved in. */
+    public static final int OP_ROOT = 55;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
+    /** The record's target is a path inside the {@link #OP_ROOT} directory, resolved there and never out of it. */
+    public static final int RF_IN_ROOT = 4;
+    /** {@link #OP_MOUNT}: its source is such a path too. */
+    public static final int RF_SOURCE_IN_ROOT = 8;
 
     public static final int STEP_PROTOCOL = 0xffff0001;
     public static final int STEP_FORK = 0xffff0002;
