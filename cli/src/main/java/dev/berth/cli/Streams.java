@@ -17,6 +17,9 @@ import sun.misc.Signal;
  */
 public final class Streams {
     private static final String[] FORWARDED = {"INT", "TERM", "HUP", "USR2", "QUIT"};
+    private static final Object HELD = new Object();
+    /** Signals received while held, before the attach; null when not holding. */
+    private static java.util.List<Integer> held;
 
     private Streams() {}
 
@@ -70,6 +73,31 @@ public final class Streams {
         return DetachKeys.parse(spec);
     }
 
+    /**
+     * From now until the attach, our caller's signals are kept for the process instead of ending
+     * this JVM: berth-runtime's foreground process runs on our caller's stdio, so it can print,
+     * and be signalled, before the attach installs the forwarding.
+     */
+    public static void holdSignals() {
+        synchronized (HELD) {
+            held = new java.util.ArrayList<>();
+        }
+        for (String name : FORWARDED) {
+            try {
+                int n = Signals.parse(name);
+                Signal.handle(new Signal(name), s -> {
+                    synchronized (HELD) {
+                        if (held != null) {
+                            held.add(n);
+                        }
+                    }
+                });
+            } catch (IllegalArgumentException e) {
+                // reserved by the JVM, or ignored by our caller: not ours to pass on
+            }
+        }
+    }
+
     private static void forwardSignals(Attachment a, boolean tty, boolean proxy) {
         for (String name : proxy ? FORWARDED : new String[0]) {
             try {
@@ -83,6 +111,18 @@ public final class Streams {
                 });
             } catch (IllegalArgumentException e) {
                 // the JVM reserves this signal: it is not forwarded
+            }
+        }
+        java.util.List<Integer> early;
+        synchronized (HELD) {
+            early = held;
+            held = null;
+        }
+        for (int n : early == null ? java.util.List.<Integer>of() : early) {
+            try {
+                a.signal(n);
+            } catch (IOException ignored) {
+                // as below
             }
         }
         if (tty) {

@@ -66,6 +66,9 @@ final class RuntimeExec {
         BundleRuntime.ExecOptions o = new BundleRuntime.ExecOptions(process, List.copyOf(rest), tty, cwd, env, user,
             gids, caps, nnp, detach, pidFile, console, preserve, ignorePaused);
         StageSession session;
+        if (!detach && Caller.client() == null) {
+            dev.berth.cli.Streams.holdSignals();
+        }
         try {
             session = rt.exec(id, o);
         } catch (OciException e) {

@@ -203,6 +203,9 @@ public final class RuntimeMain {
         String id = one(rest, create ? "create" : "run");
         BundleRuntime.CreateOptions o = new BundleRuntime.CreateOptions(bundle.toAbsolutePath().normalize(), pidFile,
             console == null ? null : console.toAbsolutePath(), preserve, create || detach, create);
+        if (!create && !detach && Caller.client() == null) {
+            dev.berth.cli.Streams.holdSignals();
+        }
         StageSession session = rt.create(id, o);
         if (session == null) {
             return 0;

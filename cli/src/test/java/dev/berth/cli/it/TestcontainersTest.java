@@ -44,6 +44,8 @@ class TestcontainersTest extends DaemonTestBase {
                 .withCreateContainerCmdModifier(cmd -> cmd.withEntrypoint("sh", "-c", "echo ready; exec sleep 300")
                     .withUser("0"))
                 .withEnv("GREETING", "from-testcontainers")
+                // copied between create and start, into the root create made
+                .withCopyToContainer(Transferable.of("before the start\n"), "/etc/early.txt")
                 .waitingFor(Wait.forLogMessage("ready\\n", 1))) {
             c.start();
             id = c.getContainerId();
@@ -52,6 +54,7 @@ class TestcontainersTest extends DaemonTestBase {
             ExecResult r = c.execInContainer("sh", "-c", "echo $GREETING; cat /data/file; tr '\\0' ' ' < /proc/1/cmdline");
             assertEquals(0, r.getExitCode(), r.getStderr());
             assertEquals("from-testcontainers\nlayer2\nsleep 300 ", r.getStdout());
+            assertEquals("before the start\n", c.execInContainer("cat", "/etc/early.txt").getStdout());
             // files both ways through the archive endpoint (docker cp)
             c.copyFileToContainer(Transferable.of("sent by testcontainers\n"), "/tmp/in.txt");
             assertEquals("sent by testcontainers\n", c.execInContainer("cat", "/tmp/in.txt").getStdout());
