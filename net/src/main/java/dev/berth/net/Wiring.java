@@ -284,7 +284,9 @@ public final class Wiring {
      * IPv6 on in the container's namespace and on {@code inner} (a host that boots with
      * {@code disable_ipv6=1} passes it to new namespaces), and no address or route of its own
      * making: no SLAAC ({@code autoconf=0}) and no router advertisements ({@code accept_ra=0}),
-     * so that another container announcing itself as a router cannot redirect it. Written
+     * so that another container announcing itself as a router cannot redirect it; no duplicate
+     * address detection ({@code accept_dad=0}) for its link-local address either, which is made
+     * from a MAC unique on the bridge, so that it is usable at once like the global one. Written
      * before the link is up, so nothing is learnt in between.
      */
     private static void ipv6Inside(Path netns, String inner) throws NetException {
@@ -301,6 +303,7 @@ public final class Wiring {
                 for (String dev : List.of("default", inner)) {
                     write(conf.resolve(dev).resolve("accept_ra"), "0");
                     write(conf.resolve(dev).resolve("autoconf"), "0");
+                    write(conf.resolve(dev).resolve("accept_dad"), "0");
                 }
                 return null;
             });
