@@ -189,8 +189,8 @@ public final class Networks {
                     + " per subnet");
             }
             if ((v6 ? s6 : s) == null) {
-                throw new NetException.InvalidArgument("--gateway " + g + " needs --subnet: give the IPv" + (v6 ? "6" : "4")
-                    + " subnet the gateway is in");
+                throw new NetException.InvalidArgument("--gateway needs --subnet: give the IPv" + (v6 ? "6" : "4")
+                    + " subnet that gateway " + g + " is in");
             }
             if (v6) {
                 gateway6 = g;
