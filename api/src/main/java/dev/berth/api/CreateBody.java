@@ -108,6 +108,10 @@ final class CreateBody {
         if (ip != null) {
             r.ip(ip);
         }
+        String ip6 = empty(e.object("IPAMConfig").str("IPv6Address"));
+        if (ip6 != null) {
+            r.ip6(ip6);
+        }
     }
 
     private static void hostConfig(Body h, ContainerRequest r) throws BadRequest {

@@ -89,22 +89,24 @@ final class NetworkEndpoints {
             if (name == null || name.isEmpty()) {
                 throw new BadRequest("network name cannot be empty: give Name");
             }
-            if (b.bool("EnableIPv6")) {
-                throw new BadRequest("IPv6 networks are not supported: leave out --ipv6");
-            }
-            String subnet = null;
-            String gateway = null;
-            List<Body> configs = b.object("IPAM").objects("Config");
-            if (configs.size() > 1) {
-                throw new BadRequest("a berth network has one subnet: give at most one IPAM config");
-            }
-            if (configs.size() == 1) {
-                subnet = empty(configs.get(0).str("Subnet"));
-                gateway = empty(configs.get(0).str("Gateway"));
+            List<String> subnets = new java.util.ArrayList<>();
+            List<String> gateways = new java.util.ArrayList<>();
+            for (Body config : b.object("IPAM").objects("Config")) {
+                String subnet = empty(config.str("Subnet"));
+                String gateway = empty(config.str("Gateway"));
+                if (subnet == null && gateway != null) {
+                    throw new BadRequest("IPAM config with Gateway " + gateway + " has no Subnet: give the subnet it is in");
+                }
+                if (subnet != null) {
+                    subnets.add(subnet);
+                }
+                if (gateway != null) {
+                    gateways.add(gateway);
+                }
             }
             String driver = empty(b.str("Driver"));
-            id = (String) engine.networks().create(name, driver, subnet, gateway, b.bool("Internal"), b.strMap("Labels"))
-                .get("Id");
+            id = (String) engine.networks().create(name, driver, subnets, gateways, b.bool("EnableIPv6"),
+                b.bool("Internal"), b.strMap("Labels")).get("Id");
         } catch (BadRequest e) {
             throw new HttpException(400, e.getMessage());
         }
@@ -123,7 +125,8 @@ final class NetworkEndpoints {
             }
             Body endpoint = b.object("EndpointConfig");
             String ip = empty(endpoint.object("IPAMConfig").str("IPv4Address"));
-            engine.networks().connect(network, container, ip, endpoint.strings("Aliases"));
+            String ip6 = empty(endpoint.object("IPAMConfig").str("IPv6Address"));
+            engine.networks().connect(network, container, ip, ip6, endpoint.strings("Aliases"));
         } catch (BadRequest e) {
             throw new HttpException(400, e.getMessage());
         }

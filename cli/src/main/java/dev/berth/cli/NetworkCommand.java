@@ -40,8 +40,9 @@ final class NetworkCommand {
 
     static final Flags CREATE = new Flags("berth network create [OPTIONS] NETWORK").interspersed()
         .value("d", "driver", "DRIVER", "Driver to manage the network (bridge, the only one)")
-        .value(null, "subnet", "CIDR", "Subnet, e.g. 10.42.0.0/24 (default: a free one)")
-        .value(null, "gateway", "ADDRESS", "Gateway of the subnet (default: its first address)")
+        .value(null, "subnet", "CIDR", "Subnet, e.g. 10.42.0.0/24 or fd00:42::/64, one per family (default: a free one)")
+        .value(null, "gateway", "ADDRESS", "Gateway of the subnet of its family (default: its first address)")
+        .bool(null, "ipv6", "Enable IPv6 (dual-stack; an IPv6 subnet is picked from a ULA /48 unless given)")
         .bool(null, "internal", "Restrict external access to the network")
         .value(null, "label", "KEY=VALUE", "Set metadata on a network (repeatable)");
     static final Flags LS = new Flags("berth network ls [OPTIONS]").interspersed()
@@ -53,6 +54,7 @@ final class NetworkCommand {
         .value("f", "format", "TEMPLATE", "Format the output with a Go template");
     static final Flags CONNECT = new Flags("berth network connect [OPTIONS] NETWORK CONTAINER").interspersed()
         .value(null, "ip", "ADDRESS", "IPv4 address on the network")
+        .value(null, "ip6", "ADDRESS", "IPv6 address on the network (one made with --ipv6)")
         .value(null, "alias", "NAME", "Add a network-scoped alias for the container (repeatable)");
     static final Flags DISCONNECT = new Flags("berth network disconnect [OPTIONS] NETWORK CONTAINER").interspersed()
         .bool("f", "force", "Force the container to disconnect from a network (also a stopped one)");
@@ -110,7 +112,7 @@ final class NetworkCommand {
             labels.put(eq < 0 ? l : l.substring(0, eq), eq < 0 ? "" : l.substring(eq + 1));
         }
         Map<String, Object> n = admin().create(cl.getArgList().get(0), cl.getOptionValue("driver"),
-            cl.getOptionValue("subnet"), cl.getOptionValue("gateway"), cl.hasOption("internal"), labels);
+            values(cl, "subnet"), values(cl, "gateway"), cl.hasOption("ipv6"), cl.hasOption("internal"), labels);
         System.out.println(n.get("Id"));
         return 0;
     }
@@ -276,7 +278,8 @@ final class NetworkCommand {
         if (cl.getArgList().size() != 2) {
             return ExitCodes.usage("\"berth network connect\" requires exactly 2 arguments: a network and a container");
         }
-        admin().connect(cl.getArgList().get(0), cl.getArgList().get(1), cl.getOptionValue("ip"), values(cl, "alias"));
+        admin().connect(cl.getArgList().get(0), cl.getArgList().get(1), cl.getOptionValue("ip"),
+            cl.getOptionValue("ip6"), values(cl, "alias"));
         return 0;
     }
 

@@ -50,6 +50,7 @@ final class RunCommand {
             .value(null, "net", "NETWORK", "Same as --network")
             .value("p", "publish", "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port on the host (repeatable)")
             .value(null, "ip", "ADDRESS", "The container's address on its network")
+            .value(null, "ip6", "ADDRESS", "The container's IPv6 address on its network (one made with --ipv6)")
             .value(null, "expose", "PORT[/PROTO]", "Expose a port or a range of ports (repeatable)")
             .bool("P", "publish-all", "Publish all exposed ports to random host ports")
             .value(null, "network-alias", "NAME", "One more name for the container on a user-defined network (repeatable)")
@@ -159,7 +160,7 @@ final class RunCommand {
         values(cl, "network-alias").forEach(req::networkAlias);
         values(cl, "expose").forEach(req::expose);
         req.publishAll(cl.hasOption("publish-all"));
-        req.ip(cl.getOptionValue("ip"))
+        req.ip(cl.getOptionValue("ip")).ip6(cl.getOptionValue("ip6"))
             .dns(values(cl, "dns"), values(cl, "dns-search"), values(cl, "dns-option"));
         namespace(cl, req, "cgroupns", NsKind.CGROUP);
         namespace(cl, req, "userns", NsKind.USER);

@@ -55,6 +55,7 @@ public final class ContainerRequest implements ResourceLimits {
     final Limits limits = new Limits();
     String network;
     String ip;
+    String ip6;
     final List<String> networkAliases = new ArrayList<>();
     final List<String> publish = new ArrayList<>();
     final List<String> expose = new ArrayList<>();
@@ -226,6 +227,12 @@ public final class ContainerRequest implements ResourceLimits {
      */
     public ContainerRequest network(String network) {
         this.network = network;
+        return this;
+    }
+
+    /** A fixed IPv6 address on a dual-stack network (docker's --ip6) instead of the next free one. */
+    public ContainerRequest ip6(String ip6) {
+        this.ip6 = ip6;
         return this;
     }
 

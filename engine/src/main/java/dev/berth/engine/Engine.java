@@ -474,8 +474,8 @@ public final class Engine {
                 throw new EngineException.InvalidArgument((r.publish.isEmpty() ? "-P" : "-p")
                     + " needs a network: add --network bridge, --network pasta or the name of a network");
             }
-            if (r.ip != null || !r.networkAliases.isEmpty()) {
-                throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : "--network-alias")
+            if (r.ip != null || r.ip6 != null || !r.networkAliases.isEmpty()) {
+                throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : r.ip6 != null ? "--ip6" : "--network-alias")
                     + " needs a bridge network: add --network bridge (or the name of a network)");
             }
             return null;

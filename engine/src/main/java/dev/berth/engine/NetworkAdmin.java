@@ -41,12 +41,22 @@ public final class NetworkAdmin {
     /** docker network create: only the store changes; the bridge appears with its first container. */
     public Map<String, Object> create(String name, String driver, String subnet, String gateway, boolean internal,
         Map<String, String> labels) throws EngineException {
+        return create(name, driver, subnet == null ? List.of() : List.of(subnet),
+            gateway == null ? List.of() : List.of(gateway), false, internal, labels);
+    }
+
+    /**
+     * docker network create with {@code --ipv6}: {@code subnets} and {@code gateways} hold at most
+     * one of each family; an IPv6 subnet left out is picked from berth's ULA prefix.
+     */
+    public Map<String, Object> create(String name, String driver, List<String> subnets, List<String> gateways,
+        boolean ipv6, boolean internal, Map<String, String> labels) throws EngineException {
         if (driver != null && !driver.equals("bridge")) {
             throw new EngineException.InvalidArgument("network driver " + driver + " is not supported: berth has"
                 + " bridge networks only; leave out --driver");
         }
         try {
-            Network n = networks.create(name, subnet, gateway, internal, labels);
+            Network n = networks.create(name, subnets, gateways, ipv6, internal, labels);
             Events.network(engine, n.id(), n.name(), "create", null);
             return n.toJson();
         } catch (NetException e) {
@@ -113,6 +123,12 @@ public final class NetworkAdmin {
      * {@code aliases}) known to the other containers there.
      */
     public void connect(String network, String container, String ip, List<String> aliases) throws EngineException {
+        connect(network, container, ip, null, aliases);
+    }
+
+    /** As {@link #connect(String, String, String, List)}, with {@code ip6} (docker's --ip6) on a dual-stack network. */
+    public void connect(String network, String container, String ip, String ip6, List<String> aliases)
+        throws EngineException {
         String id = engine.resolve(container);
         try (var lock = engine.store().lock(id)) {
             Map<String, Object> s = running(id, container, "connect");
@@ -130,11 +146,11 @@ public final class NetworkAdmin {
             Path netns = Path.of("/proc/" + Inspect.pid(s) + "/ns/net");
             Files.write(engine.dir(id).resolve(CONNECTED), new byte[0]);
             Ipam ipam = new Ipam(networks);
-            Allocation a = ipam.allocate(n.name(), id, ip);
+            Allocation a = ipam.allocate(n.name(), id, ip, ip6);
             try {
                 Wiring.attach(n, a, netns);
                 new Peers(networks).join(n, new Peers.Peer(id, Inspect.name(s), aliases, a.address(),
-                    engine.dir(id).resolve("hosts")));
+                    engine.dir(id).resolve("hosts"), a.address6()));
                 Networking.addEndpoint(s, n, a, aliases);
                 engine.store().write(id, s, !Inspect.autoRemove(s));
                 Events.network(engine, n.id(), n.name(), "connect", id);
@@ -317,7 +333,7 @@ public final class NetworkAdmin {
             c.put("EndpointID", "");
             c.put("MacAddress", a.mac());
             c.put("IPv4Address", a.cidr());
-            c.put("IPv6Address", "");
+            c.put("IPv6Address", a.cidr6());
             containers.put(a.containerId(), c);
         }
         m.put("Containers", containers);

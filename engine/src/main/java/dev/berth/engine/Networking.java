@@ -45,9 +45,18 @@ final class Networking {
 
     static Networks networks(Path root) {
         String bip = System.getenv("BERTH_BRIDGE_SUBNET");
-        Networks.Config defaults = Networks.Config.defaults();
-        return new Networks(root.resolve("networks"), bip == null || bip.isBlank() ? defaults
-            : new Networks.Config(bip.strip(), defaults.pool(), defaults.routes()));
+        Networks.Config config = Networks.Config.defaults();
+        if (bip != null && !bip.isBlank()) {
+            config = new Networks.Config(bip.strip(), config.pool(), config.routes());
+        }
+        // docker's daemon --ipv6 and --fixed-cidr-v6, for the default network when it is made
+        String v6 = System.getenv("BERTH_BRIDGE_IPV6");
+        String subnet6 = System.getenv("BERTH_BRIDGE_SUBNET6");
+        boolean on = v6 != null && (v6.equals("1") || v6.equalsIgnoreCase("true"));
+        if (on || (subnet6 != null && !subnet6.isBlank())) {
+            config = config.withDefaultIpv6(subnet6 == null || subnet6.isBlank() ? null : subnet6.strip());
+        }
+        return new Networks(root.resolve("networks"), config);
     }
 
     /** {@code expose}: the image's ExposedPorts and --expose, which -P publishes. */
@@ -62,9 +71,18 @@ final class Networking {
             if (r.publishAll) {
                 specs = PortSpec.publishAll(expose, specs);
             }
+            if (!n.ipv6()) {
+                for (PortSpec s : specs) {
+                    if (s.hostIp().indexOf(':') >= 0 && !s.hostIp().equals("::")) {
+                        throw new EngineException.InvalidArgument("-p " + s.hostIp() + ":" + s.hostPort() + " publishes on"
+                            + " an IPv6 address, but network " + n.name() + " has no IPv6 (berth has no proxy to carry it"
+                            + " to an IPv4 container); use a network made with --ipv6, or an IPv4 host address");
+                    }
+                }
+            }
             // what a container that crashed still holds is taken back when it is wanted
             java.util.function.Predicate<String> alive = c -> Files.isDirectory(root.resolve("containers").resolve(c));
-            Allocation a = new Ipam(networks, alive).allocate(n.name(), id, r.ip);
+            Allocation a = new Ipam(networks, alive).allocate(n.name(), id, r.ip, r.ip6);
             try {
                 HostPorts hostPorts = new HostPorts(networks, alive);
                 List<PublishedPort> ports = hostPorts.publish(id, specs);
@@ -94,9 +112,10 @@ final class Networking {
         }
         try {
             Map<String, String> files = new LinkedHashMap<>();
-            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), names,
+            files.put("hosts", HostsFile.build(hostname, null, p.allocation().address(), p.allocation().address6(), names,
                 r.extraHosts, p.allocation().gateway()));
-            files.put("resolv.conf", ResolvConf.build(ResolvConf.hostPath(), r.dns, r.dnsSearch, r.dnsOptions));
+            files.put("resolv.conf", ResolvConf.build(ResolvConf.hostPath(), r.dns, r.dnsSearch, r.dnsOptions,
+                p.network().ipv6()));
             return files;
         } catch (NetException e) {
             throw map(e);
@@ -116,7 +135,8 @@ final class Networking {
     static void join(Path root, Plan p, String id, String name, List<String> aliases, Path hosts)
         throws EngineException {
         try {
-            new Peers(networks(root)).join(p.network(), new Peers.Peer(id, name, aliases, p.allocation().address(), hosts));
+            new Peers(networks(root)).join(p.network(), new Peers.Peer(id, name, aliases, p.allocation().address(), hosts,
+                p.allocation().address6()));
         } catch (NetException e) {
             throw map(e);
         }
@@ -160,8 +180,11 @@ final class Networking {
         s.put("Gateway", a.gateway());
         s.put("IPAddress", a.address());
         s.put("IPPrefixLen", a.prefixLength());
+        s.put("IPv6Gateway", a.gateway6() == null ? "" : a.gateway6());
+        s.put("GlobalIPv6Address", a.address6() == null ? "" : a.address6());
+        s.put("GlobalIPv6PrefixLen", a.prefixLength6());
         s.put("MacAddress", a.mac());
-        s.put("Ports", ports(p.ports()));
+        s.put("Ports", ports(p.ports(), p.network().ipv6()));
         s.put("Networks", networks);
         return s;
     }
@@ -189,6 +212,9 @@ final class Networking {
         endpoint.put("Gateway", a.gateway());
         endpoint.put("IPAddress", a.address());
         endpoint.put("IPPrefixLen", a.prefixLength());
+        endpoint.put("IPv6Gateway", a.gateway6() == null ? "" : a.gateway6());
+        endpoint.put("GlobalIPv6Address", a.address6() == null ? "" : a.address6());
+        endpoint.put("GlobalIPv6PrefixLen", a.prefixLength6());
         endpoint.put("MacAddress", a.mac());
         return endpoint;
     }
@@ -215,21 +241,36 @@ final class Networking {
         Map<String, Object> endpoints = dev.berth.runtime.json.Json.map(settings, "Networks");
         Object gone = endpoints.remove(network);
         if (gone instanceof Map<?, ?> e && e.get("IPAddress") != null && e.get("IPAddress").equals(settings.get("IPAddress"))) {
-            for (String k : List.of("Gateway", "IPAddress", "MacAddress")) {
+            for (String k : List.of("Gateway", "IPAddress", "MacAddress", "IPv6Gateway", "GlobalIPv6Address")) {
                 settings.put(k, "");
             }
             settings.put("IPPrefixLen", 0);
+            settings.put("GlobalIPv6PrefixLen", 0);
         }
     }
 
     /** docker's Ports: container port/protocol to the host bindings. */
     static Map<String, Object> ports(List<PublishedPort> published) {
+        return ports(published, false);
+    }
+
+    /**
+     * As {@link #ports(List)}; with {@code ipv6} (a dual-stack network) a port published on every
+     * address shows as docker shows it there, once on {@code 0.0.0.0} and once on {@code ::}.
+     */
+    static Map<String, Object> ports(List<PublishedPort> published, boolean ipv6) {
         Map<String, Object> ports = new LinkedHashMap<>();
         for (PublishedPort port : published) {
             String key = port.containerPort() + "/" + port.protocol();
             @SuppressWarnings("unchecked")
             List<Object> bindings = (List<Object>) ports.computeIfAbsent(key, k -> new ArrayList<>());
-            bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", Integer.toString(port.hostPort())));
+            String hostPort = Integer.toString(port.hostPort());
+            if (ipv6 && port.hostIp().isEmpty()) {
+                bindings.add(Map.of("HostIp", "0.0.0.0", "HostPort", hostPort));
+                bindings.add(Map.of("HostIp", "::", "HostPort", hostPort));
+            } else {
+                bindings.add(Map.of("HostIp", port.hostIp(), "HostPort", hostPort));
+            }
         }
         return ports;
     }

@@ -81,9 +81,10 @@ final class Pasta {
     /** Before the container exists: the options checked and its host ports taken. */
     static Plan reserve(Path root, String id, ContainerRequest r, String mode) throws EngineException {
         List<String> options = options(mode);
-        if (r.ip != null) {
-            throw new EngineException.InvalidArgument("--ip needs a bridge network: on pasta the container has the"
-                + " host's address; drop --ip");
+        if (r.ip != null || r.ip6 != null) {
+            String flag = r.ip != null ? "--ip" : "--ip6";
+            throw new EngineException.InvalidArgument(flag + " needs a bridge network: on pasta the container has the"
+                + " host's address; drop " + flag);
         }
         if (r.publishAll || !r.networkAliases.isEmpty()) {
             throw new EngineException.InvalidArgument((r.publishAll ? "-P" : "--network-alias") + " needs a bridge"

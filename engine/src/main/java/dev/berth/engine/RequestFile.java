@@ -79,6 +79,7 @@ final class RequestFile {
         m.put("limits", l);
         m.put("network", r.network);
         m.put("ip", r.ip);
+        m.put("ip6", r.ip6);
         m.put("networkAliases", new ArrayList<Object>(r.networkAliases));
         m.put("publish", new ArrayList<Object>(r.publish));
         m.put("expose", new ArrayList<Object>(r.expose));
@@ -172,6 +173,7 @@ final class RequestFile {
         }
         r.network = str(m, "network");
         r.ip = str(m, "ip");
+        r.ip6 = str(m, "ip6");
         r.networkAliases.addAll(strings(m, "networkAliases"));
         r.publish.addAll(strings(m, "publish"));
         r.expose.addAll(strings(m, "expose"));

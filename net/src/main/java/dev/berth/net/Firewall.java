@@ -7,8 +7,6 @@ import static dev.berth.net.FirewallTable.INTRA;
 import static dev.berth.net.FirewallTable.OUTBOUND;
 import static dev.berth.net.FirewallTable.PORTS;
 import static dev.berth.net.FirewallTable.SUBNETS;
-import static dev.berth.net.FirewallTable.addElement;
-import static dev.berth.net.FirewallTable.addMapElement;
 import static dev.berth.net.NftJson.concat;
 import static dev.berth.net.NftJson.prefix;
 
@@ -30,7 +28,8 @@ import java.util.concurrent.Callable;
 /**
  * berth's NAT and filter rules for its bridge networks, docker's model over nftables: one table
  * of berth's own, {@code table ip berth}, that nothing else writes and that berth never leaves
- * (other tables and the ruleset are never touched). Every change is one transaction; applying
+ * (other tables and the ruleset are never touched), and {@code table ip6 berth}, laid out the same
+ * way, for the IPv6 side of dual-stack networks ({@link #ipv6()}). Every change is one transaction; applying
  * the same change twice leaves the same table. See docs/networking.md, "Firewall".
  *
  * <p>The table holds no per-network or per-container rules: networks and published ports are
@@ -40,14 +39,26 @@ import java.util.concurrent.Callable;
  */
 public final class Firewall implements AutoCloseable {
     private static final int ATTEMPTS = 5;
-    private static final String LIST = "{\"nftables\":[{\"list\":{\"table\":{\"family\":\"ip\",\"name\":\"berth\"}}}]}";
 
     private final Nft nft;
     private final Path netns;
+    private final FirewallTable table;
+    /** False for the {@link #ipv6()} view, which leaves the context to the firewall it came from. */
+    private final boolean owner;
 
-    private Firewall(Nft nft, Path netns) {
+    private Firewall(Nft nft, Path netns, FirewallTable table, boolean owner) {
         this.nft = nft;
         this.netns = netns;
+        this.table = table;
+        this.owner = owner;
+    }
+
+    /**
+     * The same firewall's {@code table ip6 berth}, over the same libnftables context (closing it
+     * does nothing; close this one). Its addresses, subnets and host addresses are IPv6.
+     */
+    public Firewall ipv6() {
+        return new Firewall(nft, netns, FirewallTable.IP6, false);
     }
 
     /** The firewall of the caller's network namespace (the host's, for the engine). */
@@ -62,7 +73,7 @@ public final class Firewall implements AutoCloseable {
      */
     public static Firewall open(Path netns) throws NetException.SystemFailure {
         try {
-            return new Firewall(netns == null ? Nft.open() : Nft.open(netns), netns);
+            return new Firewall(netns == null ? Nft.open() : Nft.open(netns), netns, FirewallTable.IP, true);
         } catch (IOException e) {
             throw new NetException.SystemFailure(e.getMessage(), e);
         }
@@ -75,7 +86,12 @@ public final class Firewall implements AutoCloseable {
      * {@code net.ipv4.ip_forward=1} and {@code net.ipv4.conf.BRIDGE.route_localnet=1} (the host's
      * 127.0.0.1 reaching published ports). The bridge must exist.
      *
-     * @param subnet the network's IPv4 subnet, {@code 172.18.0.0/16}
+     * <p>In the {@link #ipv6()} table: {@code net.ipv6.conf.all.forwarding=1} instead, first
+     * setting {@code accept_ra=2} on every interface that accepts router advertisements
+     * ({@code accept_ra=1}), since forwarding makes the kernel ignore them at 1 and drop the
+     * routes learnt from them.
+     *
+     * @param subnet the network's subnet of this table's family, {@code 172.18.0.0/16} or {@code fd00:1::/64}
      * @throws NetException.InvalidArgument for a bad name, bridge name or subnet
      * @throws NetException.NotFound when the bridge does not exist
      * @throws NetException.Conflict when another network has the bridge or an overlapping subnet
@@ -84,8 +100,15 @@ public final class Firewall implements AutoCloseable {
     public synchronized void addNetwork(String name, String bridge, String subnet, boolean internal) throws NetException {
         checkName("network name", name);
         checkBridge(bridge);
-        Subnet net = Subnet.parse(subnet);
-        sysctls(bridge);
+        boolean v6 = table == FirewallTable.IP6;
+        Subnet net = v6 ? null : Subnet.parse(subnet);
+        Subnet6 net6 = v6 ? Subnet6.parse(subnet) : null;
+        String cidr = v6 ? net6.toString() : net.toString();
+        if (v6) {
+            sysctls6(bridge);
+        } else {
+            sysctls(bridge);
+        }
         String owner = FirewallState.NETWORK + name;
         apply("add network " + name, true, state -> {
             for (FirewallState.Network other : state.networks().values()) {
@@ -96,25 +119,27 @@ public final class Firewall implements AutoCloseable {
                     throw new NetException.Conflict("bridge " + bridge + " already belongs to network " + other.name()
                         + ": remove that network first or use another bridge");
                 }
-                if (other.subnet() != null && other.subnet().overlaps(net)) {
-                    throw new NetException.Conflict("subnet " + net + " overlaps " + other.subnet() + " of network "
-                        + other.name() + ": choose another subnet");
+                if (v6 ? other.subnet6() != null && other.subnet6().overlaps(net6)
+                    : other.subnet() != null && other.subnet().overlaps(net)) {
+                    throw new NetException.Conflict("subnet " + cidr + " overlaps " + (v6 ? other.subnet6() : other.subnet())
+                        + " of network " + other.name() + ": choose another subnet");
                 }
             }
             List<FirewallState.Element> owned = state.owned(owner);
             FirewallState.Network have = state.networks().get(name);
             // fields compared one by one: a record's equals is bootstrapped at run time (~ms cold)
             if (owned.size() == 4 && have != null && have.bridge().equals(bridge) && have.internal() == internal
-                && have.subnet() != null && have.subnet().base() == net.base() && have.subnet().prefix() == net.prefix()) {
+                && (v6 ? net6.equals(have.subnet6())
+                    : have.subnet() != null && have.subnet().base() == net.base() && have.subnet().prefix() == net.prefix())) {
                 return List.of(); // there already, as wanted: the common case, a second container
             }
-            Object prefix = prefix(Inet4.format(net.base()), net.prefix());
+            Object prefix = v6 ? prefix(net6.base().toString(), net6.prefix()) : prefix(Inet4.format(net.base()), net.prefix());
             List<Object> c = new ArrayList<>();
             delete(c, owned);
-            c.add(addElement(BRIDGES, bridge, owner));
-            c.add(addElement(INTRA, concat(bridge, bridge), owner));
-            c.add(addElement(SUBNETS, concat(prefix, bridge), owner));
-            c.add(internal ? addElement(INTERNAL, bridge, owner) : addElement(OUTBOUND, prefix, owner));
+            c.add(table.addElement(BRIDGES, bridge, owner));
+            c.add(table.addElement(INTRA, concat(bridge, bridge), owner));
+            c.add(table.addElement(SUBNETS, concat(prefix, bridge), owner));
+            c.add(internal ? table.addElement(INTERNAL, bridge, owner) : table.addElement(OUTBOUND, prefix, owner));
             return c;
         });
     }
@@ -136,11 +161,19 @@ public final class Firewall implements AutoCloseable {
      */
     public synchronized void publish(String containerId, String containerIp, List<PortMapping> ports) throws NetException {
         checkName("container id", containerId);
-        if (containerIp == null || !Inet4.valid(containerIp)) {
-            throw new NetException.InvalidArgument("container address " + containerIp + " is not an IPv4 address");
+        boolean v6 = table == FirewallTable.IP6;
+        if (containerIp == null || !(v6 ? Ip6.valid(containerIp) : Inet4.valid(containerIp))) {
+            throw new NetException.InvalidArgument("container address " + containerIp + " is not an IPv"
+                + (v6 ? "6" : "4") + " address");
         }
-        String ip = Inet4.format(Inet4.parse(containerIp));
+        String ip = v6 ? Ip6.parse(containerIp).toString() : Inet4.format(Inet4.parse(containerIp));
         List<PortMapping> wanted = List.copyOf(ports);
+        for (PortMapping m : wanted) {
+            if (!m.anyHostIp() && m.ipv6() != v6) {
+                throw new NetException.InvalidArgument("host address " + m.hostIp() + " is not an IPv" + (v6 ? "6" : "4")
+                    + " address: publish it in the IPv" + (v6 ? "4" : "6") + " table");
+            }
+        }
         for (int i = 0; i < wanted.size(); i++) {
             for (int j = 0; j < i; j++) {
                 if (clash(wanted.get(i), wanted.get(j))) {
@@ -151,7 +184,7 @@ public final class Firewall implements AutoCloseable {
         }
         String owner = FirewallState.CONTAINER + containerId;
         apply("publish ports of container " + containerId, true, state -> {
-            for (FirewallState.Published p : state.published()) {
+            for (FirewallState.Published p : state.published(any())) {
                 for (PortMapping m : wanted) {
                     if (!p.containerId().equals(containerId) && clash(m, p.mapping())) {
                         throw new NetException.Conflict("host port " + host(m) + " is already published by container "
@@ -164,9 +197,9 @@ public final class Firewall implements AutoCloseable {
             for (PortMapping m : wanted) {
                 Object to = concat(ip, m.containerPort());
                 if (m.anyHostIp()) {
-                    c.add(addMapElement(PORTS, concat(m.protocol(), m.hostPort()), to, owner));
+                    c.add(table.addMapElement(PORTS, concat(m.protocol(), m.hostPort()), to, owner));
                 } else {
-                    c.add(addMapElement(HOST_IP_PORTS, concat(m.hostIp(), m.protocol(), m.hostPort()), to, owner));
+                    c.add(table.addMapElement(HOST_IP_PORTS, concat(m.hostIp(), m.protocol(), m.hostPort()), to, owner));
                 }
             }
             return c;
@@ -188,7 +221,7 @@ public final class Firewall implements AutoCloseable {
     /** Every container with published ports, running or not, with its ports. */
     public synchronized Map<String, List<PortMapping>> published() throws NetException {
         Map<String, List<PortMapping>> out = new TreeMap<>();
-        for (FirewallState.Published p : read().published()) {
+        for (FirewallState.Published p : read().published(any())) {
             out.computeIfAbsent(p.containerId(), k -> new ArrayList<>()).add(p.mapping());
         }
         Comparator<PortMapping> order = Comparator.comparingInt(PortMapping::containerPort)
@@ -206,7 +239,14 @@ public final class Firewall implements AutoCloseable {
 
     @Override
     public void close() {
-        nft.close();
+        if (owner) {
+            nft.close();
+        }
+    }
+
+    /** The wildcard host address of this table's family. */
+    private String any() {
+        return table == FirewallTable.IP6 ? PortMapping.ANY6 : PortMapping.ANY;
     }
 
     private interface Change {
@@ -225,15 +265,15 @@ public final class Firewall implements AutoCloseable {
         for (int attempt = 1; ; attempt++) {
             FirewallState state = read();
             List<Object> elements = change.commands(state);
-            boolean lay = build && !state.laidOut();
+            boolean lay = build && !state.laidOut(table);
             if (elements.isEmpty() && !lay) {
                 return;
             }
-            List<Object> commands = lay ? FirewallTable.skeleton() : new ArrayList<>();
+            List<Object> commands = lay ? table.skeleton() : new ArrayList<>();
             commands.addAll(elements);
             try {
                 if (!state.sets.contains(PORTS) || !state.sets.contains(HOST_IP_PORTS)) {
-                    nft.run(FirewallTable.MAPS);
+                    nft.run(table.maps);
                 }
                 nft.runJson(Json.compact(Map.of("nftables", commands)));
                 return;
@@ -254,26 +294,27 @@ public final class Firewall implements AutoCloseable {
         });
     }
 
-    private static void delete(List<Object> commands, List<FirewallState.Element> elements) {
+    private void delete(List<Object> commands, List<FirewallState.Element> elements) {
         for (FirewallState.Element e : elements) {
-            commands.add(FirewallTable.deleteElement(e.set(), e.key()));
+            commands.add(table.deleteElement(e.set(), e.key()));
         }
     }
 
     private FirewallState read() throws NetException {
         String json;
         try {
-            json = nft.runJson(LIST);
+            json = nft.runJson("{\"nftables\":[{\"list\":{\"table\":{\"family\":\"" + table.family
+                + "\",\"name\":\"berth\"}}}]}");
         } catch (NftException e) {
             if (e.getMessage().contains("No such file or directory")) {
                 return FirewallState.empty();
             }
-            throw new NetException.SystemFailure("cannot read table ip berth" + where() + ": " + e.getMessage(), e);
+            throw new NetException.SystemFailure("cannot read " + table.describe() + where() + ": " + e.getMessage(), e);
         }
         try {
             return FirewallState.parse(json);
         } catch (JsonException e) {
-            throw new NetException.SystemFailure("libnftables listed table ip berth as bad JSON (" + e.getMessage() + ")", e);
+            throw new NetException.SystemFailure("libnftables listed " + table.describe() + " as bad JSON (" + e.getMessage() + ")", e);
         }
     }
 
@@ -295,6 +336,11 @@ public final class Firewall implements AutoCloseable {
                     + ": create it before adding its network's firewall rules");
             }
             Files.writeString(conf.resolve("route_localnet"), "1\n");
+            // a container's router advertisement must never configure the host (CVE-2020-13401)
+            Path ra = Path.of("/proc/sys/net/ipv6/conf", bridge, "accept_ra");
+            if (Files.exists(ra)) {
+                Files.writeString(ra, "0\n");
+            }
             Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n");
             return null;
         };
@@ -308,6 +354,49 @@ public final class Firewall implements AutoCloseable {
             throw e;
         } catch (Exception e) {
             throw new NetException.SystemFailure("cannot set the sysctls of bridge " + bridge + where() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * IPv6 forwarding, which is one switch for the namespace ({@code conf/all}; the per-interface
+     * ones only make an interface a router or a host). Turning it on makes the kernel ignore
+     * router advertisements on interfaces at {@code accept_ra=1} and drop the default routes it
+     * learnt from them, which would cut a host configured by SLAAC off: the interfaces that have
+     * routes learnt from advertisements now get {@code accept_ra=2} first (accept them even when
+     * forwarding), which keeps what they do. No other interface is touched (an interface at 2
+     * would take a container's advertisement, were it a bridge of containers).
+     */
+    private void sysctls6(String bridge) throws NetException {
+        Callable<Void> write = () -> {
+            Path conf = Path.of("/proc/sys/net/ipv6/conf");
+            if (!Files.isDirectory(conf.resolve(bridge))) {
+                throw new NetException.NotFound("bridge " + bridge + " does not exist or has IPv6 off" + where()
+                    + ": create it before adding its network's firewall rules");
+            }
+            Path all = conf.resolve("all").resolve("forwarding");
+            if (dev.berth.linux.Procs.sysctl(all).strip().equals("1")) {
+                return null;
+            }
+            for (String link : HostRoutes.learnt(Path.of("/proc/net/ipv6_route"))) {
+                Path ra = conf.resolve(link).resolve("accept_ra");
+                if (Files.isRegularFile(ra) && dev.berth.linux.Procs.sysctl(ra).strip().equals("1")) {
+                    Files.writeString(ra, "2\n");
+                }
+            }
+            Files.writeString(all, "1\n");
+            return null;
+        };
+        try {
+            if (netns == null) {
+                write.call();
+            } else {
+                InNetns.call(netns, write);
+            }
+        } catch (NetException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new NetException.SystemFailure("cannot turn IPv6 forwarding on for bridge " + bridge + where() + ": "
+                + e.getMessage(), e);
         }
     }
 

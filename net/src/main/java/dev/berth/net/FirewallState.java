@@ -22,7 +22,8 @@ final class FirewallState {
     /** One element: its key as the JSON schema writes it (reusable in a delete), its map data. */
     record Element(String set, Object key, Object data, String comment) {}
 
-    record Network(String name, String bridge, Subnet subnet, boolean internal) {}
+    /** A network's elements: {@code subnet} in the IPv4 table, {@code subnet6} in the IPv6 one. */
+    record Network(String name, String bridge, Subnet subnet, Subnet6 subnet6, boolean internal) {}
 
     record Published(String containerId, String containerIp, PortMapping mapping) {}
 
@@ -46,17 +47,17 @@ final class FirewallState {
      * True when the table has every set and map, and every chain holds the expected number of
      * rules, each commented {@link FirewallTable#LAYOUT}: what this berth's rules would make.
      */
-    boolean laidOut() {
+    boolean laidOut(FirewallTable table) {
         if (!sets.containsAll(FirewallTable.SETS) || chains.size() != FirewallTable.CHAINS.size()) {
             return false;
         }
         for (String chain : FirewallTable.CHAINS) {
             List<String> comments = chains.get(chain);
-            if (comments == null || comments.size() != FirewallTable.RULES.get(chain)) {
+            if (comments == null || comments.size() != table.rules.get(chain)) {
                 return false;
             }
             for (String c : comments) {
-                if (!FirewallTable.LAYOUT.equals(c)) {
+                if (!table.layout.equals(c)) {
                     return false;
                 }
             }
@@ -127,6 +128,7 @@ final class FirewallState {
     Map<String, Network> networks() {
         Map<String, String> bridges = new LinkedHashMap<>();
         Map<String, Subnet> subnets = new LinkedHashMap<>();
+        Map<String, Subnet6> subnets6 = new LinkedHashMap<>();
         Map<String, Boolean> internal = new LinkedHashMap<>();
         for (Element e : elements) {
             if (e.comment() == null || !e.comment().startsWith(NETWORK)) {
@@ -139,6 +141,7 @@ final class FirewallState {
                 List<?> parts = concat(e.key());
                 if (parts.size() == 2) {
                     subnets.put(name, subnet(parts.get(0)));
+                    subnets6.put(name, subnet6(parts.get(0)));
                 }
             } else if (e.set().equals(FirewallTable.INTERNAL)) {
                 internal.put(name, true);
@@ -147,28 +150,28 @@ final class FirewallState {
         Map<String, Network> out = new LinkedHashMap<>();
         for (Map.Entry<String, String> b : bridges.entrySet()) {
             String name = b.getKey();
-            out.put(name, new Network(name, b.getValue(), subnets.get(name), internal.containsKey(name)));
+            out.put(name, new Network(name, b.getValue(), subnets.get(name), subnets6.get(name), internal.containsKey(name)));
         }
         return out;
     }
 
-    /** Every published port, in the order of the table. */
-    List<Published> published() {
+    /** Every published port, in the order of the table ({@code any}: the table's wildcard address). */
+    List<Published> published(String any) {
         List<Published> out = new ArrayList<>();
         for (Element e : elements) {
-            boolean any = e.set().equals(FirewallTable.PORTS);
-            if (!any && !e.set().equals(FirewallTable.HOST_IP_PORTS)) {
+            boolean anyIp = e.set().equals(FirewallTable.PORTS);
+            if (!anyIp && !e.set().equals(FirewallTable.HOST_IP_PORTS)) {
                 continue;
             }
             String owner = e.comment() != null && e.comment().startsWith(CONTAINER)
                 ? e.comment().substring(CONTAINER.length()) : "";
             List<?> key = concat(e.key());
             List<?> to = concat(e.data());
-            int at = any ? 0 : 1;
+            int at = anyIp ? 0 : 1;
             if (key.size() != at + 2 || to.size() != 2) {
                 continue;
             }
-            String hostIp = any ? PortMapping.ANY : (String) key.get(0);
+            String hostIp = anyIp ? any : (String) key.get(0);
             PortMapping mapping = new PortMapping(hostIp, number(key.get(at + 1)), number(to.get(1)), protocol(key.get(at)));
             out.add(new Published(owner, (String) to.get(0), mapping));
         }
@@ -189,6 +192,18 @@ final class FirewallState {
                 return Subnet.parse(p.get("addr") + "/" + p.get("len"));
             }
             return Subnet.parse(value + "/32");
+        } catch (NetException.InvalidArgument e) {
+            return null;
+        }
+    }
+
+    /** As {@link #subnet}, for the IPv6 table. */
+    private static Subnet6 subnet6(Object value) {
+        try {
+            if (value instanceof Map<?, ?> m && m.get("prefix") instanceof Map<?, ?> p) {
+                return Subnet6.parse(p.get("addr") + "/" + p.get("len"));
+            }
+            return Subnet6.parse(value + "/128");
         } catch (NetException.InvalidArgument e) {
             return null;
         }

@@ -24,14 +24,14 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * The layout of {@code table ip berth} (docs/networking.md, "Firewall"): a fixed set of chains
+ * The layout of {@code table ip berth}, and of {@code table ip6 berth} for dual-stack networks
+ * (docs/networking.md, "Firewall"): a fixed set of chains
  * and rules that never mention a network or a container, and sets and maps whose elements do,
  * each element commented with its owner ({@code network NAME}, {@code container ID}). Adding or
  * removing a network or a container's ports therefore only adds or deletes elements, in one
  * transaction, and nothing ever has to find a rule by its position.
  */
 final class FirewallTable {
-    static final String FAMILY = "ip";
     static final String TABLE = "berth";
 
     static final String BRIDGES = "bridges";
@@ -48,24 +48,30 @@ final class FirewallTable {
     private static final String PUBLISHED = "published";
     private static final String POSTROUTING = "postrouting";
 
+    /** The sets and maps of the layout. */
+    static final List<String> SETS = List.of(BRIDGES, INTRA, INTERNAL, SUBNETS, OUTBOUND, PORTS, HOST_IP_PORTS);
+    /** The chains of the layout, in the order they are made. */
+    static final List<String> CHAINS = List.of(FORWARD, PREROUTING, OUTPUT, PUBLISHED, POSTROUTING);
+
+    /** {@code table ip berth}: every network's IPv4 side. */
+    static final FirewallTable IP = new FirewallTable("ip");
+    /** {@code table ip6 berth}: the IPv6 side of dual-stack networks. */
+    static final FirewallTable IP6 = new FirewallTable("ip6");
+    /** {@link #layout} of the IPv4 table. */
+    static final String LAYOUT = IP.layout;
+
+    /** {@code ip} or {@code ip6}: the table's family, and the payload protocol of its addresses. */
+    final String family;
+    /** {@code ipv4_addr} or {@code ipv6_addr}. */
+    private final String addrType;
+
     /**
      * The two maps of published ports, in nft's syntax: libnftables 1.0.6 (Debian 12) cannot
      * declare a map whose data is a concatenation ({@code ipv4_addr . inet_service}) in JSON.
      * Constant text, so nothing a user gave is ever parsed as nft syntax; made when missing,
      * before the change that needs them ({@code add} leaves existing maps and their elements).
      */
-    static final String MAPS = """
-        add table ip berth
-        add map ip berth ports { type inet_proto . inet_service : ipv4_addr . inet_service; \
-        comment "published on every address of the host"; }
-        add map ip berth host_ip_ports { type ipv4_addr . inet_proto . inet_service : ipv4_addr . inet_service; \
-        comment "published on one address of the host"; }
-        """;
-
-    /** The sets and maps of the layout. */
-    static final List<String> SETS = List.of(BRIDGES, INTRA, INTERNAL, SUBNETS, OUTBOUND, PORTS, HOST_IP_PORTS);
-    /** The chains of the layout, in the order they are made. */
-    static final List<String> CHAINS = List.of(FORWARD, PREROUTING, OUTPUT, PUBLISHED, POSTROUTING);
+    final String maps;
 
     /**
      * The comment of every rule: {@code berth layout} and a hash of the rules themselves. A table
@@ -75,57 +81,67 @@ final class FirewallTable {
      * replace the rules. So the common change flushes no chain: flushed rules are freed after an
      * RCU grace period, and closing the netfilter socket waits for that (~20 ms here).
      */
-    static final String LAYOUT;
+    final String layout;
     /** How many rules each chain holds. */
-    static final Map<String, Integer> RULES;
+    final Map<String, Integer> rules;
 
-    static {
-        List<Object> rules = rules();
-        LAYOUT = "berth layout " + Integer.toHexString(Json.compact(Map.of("rules", rules)).hashCode());
+    private FirewallTable(String family) {
+        this.family = family;
+        this.addrType = family.equals("ip") ? "ipv4_addr" : "ipv6_addr";
+        this.maps = "add table " + family + " berth\n"
+            + "add map " + family + " berth ports { type inet_proto . inet_service : " + addrType + " . inet_service;"
+            + " comment \"published on every address of the host\"; }\n"
+            + "add map " + family + " berth host_ip_ports { type " + addrType + " . inet_proto . inet_service : "
+            + addrType + " . inet_service; comment \"published on one address of the host\"; }\n";
+        List<Object> all = rules();
+        this.layout = "berth layout " + Integer.toHexString(Json.compact(Map.of("rules", all)).hashCode());
         Map<String, Integer> counts = new LinkedHashMap<>();
         for (String chain : CHAINS) {
             counts.put(chain, 0);
         }
-        for (Object r : rules) {
+        for (Object r : all) {
             String chain = (String) ruleBody(r).get("chain");
             counts.put(chain, counts.get(chain) + 1);
         }
-        RULES = Map.copyOf(counts);
+        this.rules = Map.copyOf(counts);
     }
 
-    private FirewallTable() {}
+    /** {@code table ip berth}, as messages name it. */
+    String describe() {
+        return "table " + family + " " + TABLE;
+    }
 
     /**
      * Commands (JSON) that make the table, its sets and its chains if they are missing (add is a no-op
      * for what exists, so set elements stay) and replace the rules of every chain with the
      * current ones (flush, then add, in the same transaction: no packet sees a half-made chain),
-     * each commented {@link #LAYOUT}.
+     * each commented {@link #layout}.
      */
-    static List<Object> skeleton() {
+    List<Object> skeleton() {
         List<Object> c = new ArrayList<>();
-        c.add(command("add", "table", object("family", FAMILY, "name", TABLE)));
-        // every berth bridge
+        c.add(command("add", "table", object("family", family, "name", TABLE)));
+        // every berth bridge (of this family)
         c.add(set(BRIDGES, "ifname", false));
         // BRIDGE . BRIDGE: traffic that stays on its bridge
         c.add(set(INTRA, List.of("ifname", "ifname"), false));
         // the bridges of --internal networks: no traffic in or out
         c.add(set(INTERNAL, "ifname", false));
         // SUBNET . BRIDGE of every network
-        c.add(set(SUBNETS, List.of("ipv4_addr", "ifname"), true));
+        c.add(set(SUBNETS, List.of(addrType, "ifname"), true));
         // the subnets masqueraded on their way out (networks that are not --internal)
-        c.add(set(OUTBOUND, "ipv4_addr", true));
-        // the maps are made by MAPS: their data is a concatenation
+        c.add(set(OUTBOUND, addrType, true));
+        // the maps are made by maps: their data is a concatenation
 
         c.add(baseChain(FORWARD, "filter", "forward", 0));
         c.add(baseChain(PREROUTING, "nat", "prerouting", -100));
         c.add(baseChain(OUTPUT, "nat", "output", -100));
-        c.add(command("add", "chain", object("family", FAMILY, "table", TABLE, "name", PUBLISHED)));
+        c.add(command("add", "chain", object("family", family, "table", TABLE, "name", PUBLISHED)));
         c.add(baseChain(POSTROUTING, "nat", "postrouting", 100));
         for (String chain : CHAINS) {
-            c.add(command("flush", "chain", object("family", FAMILY, "table", TABLE, "name", chain)));
+            c.add(command("flush", "chain", object("family", family, "table", TABLE, "name", chain)));
         }
         for (Object r : rules()) {
-            ruleBody(r).put("comment", LAYOUT);
+            ruleBody(r).put("comment", layout);
             c.add(r);
         }
         return c;
@@ -137,11 +153,12 @@ final class FirewallTable {
     }
 
     /** The rules of every chain, in order, without their comment. */
-    private static List<Object> rules() {
+    private List<Object> rules() {
         List<Object> c = new ArrayList<>();
+        boolean v4 = family.equals("ip");
         Object iif = meta("iifname");
         Object oif = meta("oifname");
-        Object saddr = payload("ip", "saddr");
+        Object saddr = payload(family, "saddr");
         // iifname . oifname @intra accept: within one bridge (seen here only with br_netfilter)
         c.add(rule(FORWARD, is(concat(iif, oif), "@" + INTRA), ACCEPT));
         // iifname @internal drop; oifname @internal drop: --internal networks stay inside
@@ -161,11 +178,19 @@ final class FirewallTable {
         // fib daddr type local jump published: packets to an address of the host, from
         // outside (prerouting) and from the host itself (output)
         c.add(rule(PREROUTING, is(fibType("daddr"), "local"), jump(PUBLISHED)));
-        c.add(rule(OUTPUT, is(fibType("daddr"), "local"), jump(PUBLISHED)));
+        if (v4) {
+            c.add(rule(OUTPUT, is(fibType("daddr"), "local"), jump(PUBLISHED)));
+        } else {
+            // ip6 daddr != ::1 fib daddr type local jump published: IPv6 has no route_localnet,
+            // the kernel drops a packet to or from ::1 that arrives on a bridge, so a connection
+            // to [::1]:PORT is refused at once instead of hanging (docs/networking.md, "IPv6")
+            c.add(rule(OUTPUT, match(payload(family, "daddr"), "!=", "::1"), is(fibType("daddr"), "local"), jump(PUBLISHED)));
+        }
         // dnat ip to ip daddr . meta l4proto . th dport map @host_ip_ports
-        c.add(rule(PUBLISHED, dnatByMap(concat(payload("ip", "daddr"), meta("l4proto"), payload("th", "dport")), HOST_IP_PORTS)));
+        c.add(rule(PUBLISHED, dnatByMap(family, concat(payload(family, "daddr"), meta("l4proto"), payload("th", "dport")),
+            HOST_IP_PORTS)));
         // dnat ip to meta l4proto . th dport map @ports
-        c.add(rule(PUBLISHED, dnatByMap(concat(meta("l4proto"), payload("th", "dport")), PORTS)));
+        c.add(rule(PUBLISHED, dnatByMap(family, concat(meta("l4proto"), payload("th", "dport")), PORTS)));
 
         // ct status dnat ip saddr . oifname @subnets masquerade: a container reaching a
         // published port on its own bridge (hairpin) must see the answer come from the host
@@ -174,45 +199,47 @@ final class FirewallTable {
         c.add(rule(POSTROUTING, is(concat(saddr, oif), "@" + SUBNETS), RETURN));
         // ip saddr @outbound masquerade: leaving the host, containers take its address
         c.add(rule(POSTROUTING, is(saddr, "@" + OUTBOUND), MASQUERADE));
-        // ip saddr 127.0.0.0/8 oifname @bridges masquerade: the host's 127.0.0.1 reaching a
-        // published port (with route_localnet=1 on the bridge), as docker without its proxy
-        c.add(rule(POSTROUTING, is(saddr, prefix("127.0.0.0", 8)), is(oif, "@" + BRIDGES), MASQUERADE));
+        if (v4) {
+            // ip saddr 127.0.0.0/8 oifname @bridges masquerade: the host's 127.0.0.1 reaching a
+            // published port (with route_localnet=1 on the bridge), as docker without its proxy
+            c.add(rule(POSTROUTING, is(saddr, prefix("127.0.0.0", 8)), is(oif, "@" + BRIDGES), MASQUERADE));
+        }
         return c;
     }
 
-    /** {@code add element ip berth SET { KEY comment "COMMENT" }}. */
-    static Map<String, Object> addElement(String set, Object key, String comment) {
+    /** {@code add element FAMILY berth SET { KEY comment "COMMENT" }}. */
+    Map<String, Object> addElement(String set, Object key, String comment) {
         return element("add", set, object("elem", object("val", key, "comment", comment)));
     }
 
-    /** {@code add element ip berth MAP { KEY comment "COMMENT" : DATA }}. */
-    static Map<String, Object> addMapElement(String map, Object key, Object data, String comment) {
+    /** {@code add element FAMILY berth MAP { KEY comment "COMMENT" : DATA }}. */
+    Map<String, Object> addMapElement(String map, Object key, Object data, String comment) {
         return element("add", map, List.of(object("elem", object("val", key, "comment", comment)), data));
     }
 
-    /** {@code delete element ip berth SET { KEY }}. */
-    static Map<String, Object> deleteElement(String set, Object key) {
+    /** {@code delete element FAMILY berth SET { KEY }}. */
+    Map<String, Object> deleteElement(String set, Object key) {
         return element("delete", set, key);
     }
 
-    private static Map<String, Object> element(String verb, String set, Object elem) {
-        return command(verb, "element", object("family", FAMILY, "table", TABLE, "name", set, "elem", List.of(elem)));
+    private Map<String, Object> element(String verb, String set, Object elem) {
+        return command(verb, "element", object("family", family, "table", TABLE, "name", set, "elem", List.of(elem)));
     }
 
-    private static Map<String, Object> set(String name, Object type, boolean interval) {
-        Map<String, Object> body = object("family", FAMILY, "table", TABLE, "name", name, "type", type);
+    private Map<String, Object> set(String name, Object type, boolean interval) {
+        Map<String, Object> body = object("family", family, "table", TABLE, "name", name, "type", type);
         if (interval) {
             body.put("flags", List.of("interval"));
         }
         return command("add", "set", body);
     }
 
-    private static Map<String, Object> baseChain(String name, String type, String hook, int priority) {
-        return command("add", "chain", object("family", FAMILY, "table", TABLE, "name", name,
+    private Map<String, Object> baseChain(String name, String type, String hook, int priority) {
+        return command("add", "chain", object("family", family, "table", TABLE, "name", name,
             "type", type, "hook", hook, "prio", priority, "policy", "accept"));
     }
 
-    private static Map<String, Object> rule(String chain, Object... statements) {
-        return command("add", "rule", NftJson.rule(FAMILY, TABLE, chain, statements));
+    private Map<String, Object> rule(String chain, Object... statements) {
+        return command("add", "rule", NftJson.rule(family, TABLE, chain, statements));
     }
 }

@@ -31,6 +31,16 @@ public final class HostsFile {
      */
     public static String build(String hostname, String domainname, String ip, List<String> aliases,
                                List<String> extraHosts, String gateway) throws NetException {
+        return build(hostname, domainname, ip, null, aliases, extraHosts, gateway);
+    }
+
+    /**
+     * As {@link #build(String, String, String, List, List, String)}, with the container's IPv6
+     * address {@code ip6} (null without) on a line of its own after the IPv4 one, with the same
+     * names, as docker writes it.
+     */
+    public static String build(String hostname, String domainname, String ip, String ip6, List<String> aliases,
+                               List<String> extraHosts, String gateway) throws NetException {
         if (!Addresses.plain(hostname)) {
             throw new NetException.InvalidArgument("invalid hostname \"" + hostname + "\": give a name without blanks");
         }
@@ -41,25 +51,29 @@ public final class HostsFile {
                 sb.append(e[1]).append('\t').append(e[0]).append('\n');
             }
         }
-        sb.append(ip == null ? "127.0.1.1" : ip).append('\t');
+        StringBuilder names = new StringBuilder();
         if (domainname != null && !domainname.isEmpty()) {
             if (!Addresses.plain(domainname)) {
                 throw new NetException.InvalidArgument("invalid domain name \"" + domainname + "\"");
             }
-            sb.append(hostname).append('.').append(domainname).append(' ');
+            names.append(hostname).append('.').append(domainname).append(' ');
         }
-        sb.append(hostname);
+        names.append(hostname);
         if (aliases != null) {
             for (String a : aliases) {
                 if (!Addresses.plain(a)) {
                     throw new NetException.InvalidArgument("invalid alias \"" + a + "\": give a name without blanks");
                 }
                 if (!a.equals(hostname)) {
-                    sb.append(' ').append(a);
+                    names.append(' ').append(a);
                 }
             }
         }
-        return sb.append('\n').toString();
+        sb.append(ip == null ? "127.0.1.1" : ip).append('\t').append(names).append('\n');
+        if (ip6 != null) {
+            sb.append(ip6).append('\t').append(names).append('\n');
+        }
+        return sb.toString();
     }
 
     /**

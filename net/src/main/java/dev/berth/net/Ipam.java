@@ -15,7 +15,8 @@ import java.util.Set;
 import java.util.function.Predicate;
 
 /**
- * The IPv4 addresses of containers, per network and container id, in
+ * The addresses of containers, per network and container id (IPv4, and IPv6 on a dual-stack
+ * network), in
  * {@code DIR/.ipam/NETWORK.json}. Every change happens under the store's lock (between
  * processes and threads) and is written with temp + fsync + rename, so a hundred concurrent
  * {@code berth run}s never get the same address and a crash at any point leaves the old or the
@@ -54,6 +55,15 @@ public final class Ipam {
      * one, or {@code requested} (docker's {@code --ip}) when given and free.
      */
     public Allocation allocate(String network, String containerId, String requested) throws NetException {
+        return allocate(network, containerId, requested, null);
+    }
+
+    /**
+     * As {@link #allocate(String, String, String)}; on a dual-stack network the container gets an
+     * IPv6 address too, {@code requested6} (docker's {@code --ip6}) when given.
+     */
+    public Allocation allocate(String network, String containerId, String requested, String requested6)
+        throws NetException {
         if (containerId == null || containerId.isEmpty()) {
             throw new IllegalArgumentException("no container id");
         }
@@ -62,46 +72,58 @@ public final class Ipam {
         if (requested != null) {
             want = parseRequested(n, requested);
         }
+        Ip6 want6 = requested6 == null ? null : parseRequested6(n, requested6);
         try (StateLock l = networks.lock()) {
             n = current(n);
             Pool pool = Pool.read(networks.dir(), n);
             Integer have = pool.byContainer.get(containerId);
             if (have != null) {
-                if (requested != null && have != want) {
+                Ip6 have6 = pool.byContainer6.get(containerId);
+                if ((requested != null && have != want) || (want6 != null && !want6.equals(have6))) {
                     throw new NetException.Conflict("container " + containerId + " already has address "
-                        + Inet4.format(have) + " on network " + n.name() + "; disconnect it first to change it");
+                        + Inet4.format(have) + (have6 == null ? "" : " and " + have6) + " on network " + n.name()
+                        + "; disconnect it first to change it");
                 }
-                return Allocation.of(n, containerId, have);
+                return Allocation.of(n, containerId, have, have6);
             }
             int addr;
+            Ip6 addr6;
             try {
                 addr = requested != null ? take(pool, want) : next(pool);
+                addr6 = !n.ipv6() ? null : want6 != null ? take6(pool, want6) : next6(pool);
             } catch (NetException.Conflict | NetException.SystemFailure e) {
                 if (!dropDead(pool)) {
                     throw e;
                 }
                 addr = requested != null ? take(pool, want) : next(pool);
+                addr6 = !n.ipv6() ? null : want6 != null ? take6(pool, want6) : next6(pool);
             }
             pool.byContainer.put(containerId, addr);
             pool.last = addr;
+            if (addr6 != null) {
+                pool.byContainer6.put(containerId, addr6);
+                pool.last6 = addr6;
+            }
             pool.write();
-            return Allocation.of(n, containerId, addr);
+            return Allocation.of(n, containerId, addr, addr6);
         }
     }
 
     /** The address of {@code containerId} on {@code network}, or null. */
     public Allocation find(String network, String containerId) throws NetException {
         Network n = networks.get(network);
-        Integer a = Pool.read(networks.dir(), n).byContainer.get(containerId);
-        return a == null ? null : Allocation.of(n, containerId, a);
+        Pool pool = Pool.read(networks.dir(), n);
+        Integer a = pool.byContainer.get(containerId);
+        return a == null ? null : Allocation.of(n, containerId, a, pool.byContainer6.get(containerId));
     }
 
     /** Every address handed out on {@code network}, in the order they were. */
     public List<Allocation> list(String network) throws NetException {
         Network n = networks.get(network);
         List<Allocation> out = new ArrayList<>();
-        for (Map.Entry<String, Integer> e : Pool.read(networks.dir(), n).byContainer.entrySet()) {
-            out.add(Allocation.of(n, e.getKey(), e.getValue()));
+        Pool pool = Pool.read(networks.dir(), n);
+        for (Map.Entry<String, Integer> e : pool.byContainer.entrySet()) {
+            out.add(Allocation.of(n, e.getKey(), e.getValue(), pool.byContainer6.get(e.getKey())));
         }
         return out;
     }
@@ -111,6 +133,7 @@ public final class Ipam {
         Network n = networks.get(network);
         try (StateLock l = networks.lock()) {
             Pool pool = Pool.read(networks.dir(), current(n));
+            pool.byContainer6.remove(containerId);
             if (pool.byContainer.remove(containerId) == null) {
                 return false;
             }
@@ -154,7 +177,7 @@ public final class Ipam {
                 for (Iterator<Map.Entry<String, Integer>> it = pool.byContainer.entrySet().iterator(); it.hasNext(); ) {
                     Map.Entry<String, Integer> e = it.next();
                     if (!keep.test(e.getKey())) {
-                        freed.add(Allocation.of(n, e.getKey(), e.getValue()));
+                        freed.add(Allocation.of(n, e.getKey(), e.getValue(), pool.byContainer6.remove(e.getKey())));
                         it.remove();
                         changed = true;
                     }
@@ -169,7 +192,11 @@ public final class Ipam {
 
     /** Drops the addresses of containers that are gone; whether there were any. */
     private boolean dropDead(Pool pool) {
-        return alive != null && pool.byContainer.keySet().removeIf(id -> !alive.test(id));
+        if (alive == null) {
+            return false;
+        }
+        pool.byContainer6.keySet().removeIf(id -> !alive.test(id));
+        return pool.byContainer.keySet().removeIf(id -> !alive.test(id));
     }
 
     private List<String> names() throws NetException {
@@ -220,6 +247,63 @@ public final class Ipam {
         return a;
     }
 
+    private static Ip6 parseRequested6(Network n, String requested) throws NetException {
+        if (!n.ipv6()) {
+            throw new NetException.InvalidArgument("--ip6 " + requested + ": network " + n.name() + " has no IPv6;"
+                + " create one with berth network create --ipv6, or leave --ip6 out");
+        }
+        Ip6 a;
+        try {
+            a = Ip6.parse(requested);
+        } catch (IllegalArgumentException e) {
+            throw new NetException.InvalidArgument("invalid IPv6 address: " + requested + "; give --ip6 as e.g. fd00::5");
+        }
+        Subnet6 s = n.subnet6();
+        if (!s.contains(a) || Long.compareUnsigned(a.lo() - s.base().lo(), s.hosts()) > 0 || a.hi() != s.base().hi()) {
+            throw new NetException.InvalidArgument("no configured subnet contains the IP address " + requested
+                + ": network " + n.name() + " is " + s + (s.prefix() < 64 ? " (berth hands out its first /64)" : "")
+                + "; pick an address inside it");
+        }
+        if (a.equals(s.base()) || a.equals(n.gateway6())) {
+            throw new NetException.InvalidArgument("address " + requested + " is "
+                + (a.equals(s.base()) ? "the subnet-router anycast address" : "the gateway") + " of network " + n.name()
+                + "; pick a host address in " + s);
+        }
+        return a;
+    }
+
+    private static Ip6 take6(Pool pool, Ip6 want) throws NetException {
+        for (Map.Entry<String, Ip6> e : pool.byContainer6.entrySet()) {
+            if (e.getValue().equals(want)) {
+                throw new NetException.Conflict("address already in use: " + want + " is held by container "
+                    + e.getKey() + " on network " + pool.network.name() + "; pick another --ip6 or leave it out");
+            }
+        }
+        return want;
+    }
+
+    /**
+     * The next free IPv6 address after the last one given, wrapping around in the subnet (its
+     * first /64 for a shorter prefix). In a /64 the search ends after one more address than
+     * there are containers: one of them must be free.
+     */
+    private static Ip6 next6(Pool pool) throws NetException {
+        Subnet6 s = pool.network.subnet6();
+        Set<Ip6> taken = new HashSet<>(pool.byContainer6.values());
+        long hosts = s.hosts();
+        long start = pool.last6 != null && s.contains(pool.last6) && pool.last6.hi() == s.base().hi()
+            ? pool.last6.lo() - s.base().lo() : 0;
+        long tries = Long.compareUnsigned(hosts, taken.size() + 2L) < 0 ? hosts : taken.size() + 2L;
+        for (long i = 0; Long.compareUnsigned(i, tries) < 0; i++) {
+            Ip6 a = s.base().plus(1 + Long.remainderUnsigned(start + i, hosts));
+            if (!a.equals(pool.network.gateway6()) && !taken.contains(a)) {
+                return a;
+            }
+        }
+        throw new NetException.SystemFailure("no available IPv6 addresses on network " + pool.network.name() + " ("
+            + s + ", " + pool.byContainer6.size() + " in use); remove containers, or use a network with a larger subnet");
+    }
+
     private static int take(Pool pool, int want) throws NetException {
         for (Map.Entry<String, Integer> e : pool.byContainer.entrySet()) {
             if (e.getValue() == want) {
@@ -253,7 +337,9 @@ public final class Ipam {
         final Network network;
         final Path file;
         final Map<String, Integer> byContainer = new LinkedHashMap<>();
+        final Map<String, Ip6> byContainer6 = new LinkedHashMap<>();
         int last;
+        Ip6 last6;
 
         private Pool(Network network, Path file) {
             this.network = network;
@@ -296,6 +382,39 @@ public final class Ipam {
                 }
                 p.byContainer.put(e.getKey(), a);
             }
+            if (n.ipv6() && m.get("Addresses6") != null) {
+                String subnet6 = StateFiles.string(m, "Subnet6", f, fix);
+                if (!subnet6.equals(n.subnet6().toString())) {
+                    throw StateFiles.corrupt(f, "subnet " + subnet6 + " but network " + n.name() + " is " + n.subnet6(),
+                        fix, null);
+                }
+                Map<Ip6, String> seen6 = new HashMap<>();
+                for (Map.Entry<String, Object> e : StateFiles.object(m, "Addresses6", f, fix).entrySet()) {
+                    Ip6 a;
+                    try {
+                        a = Ip6.parse(String.valueOf(e.getValue()));
+                    } catch (IllegalArgumentException ex) {
+                        throw StateFiles.corrupt(f, "container " + e.getKey() + " has \"" + e.getValue()
+                            + "\", not an IPv6 address", fix, ex);
+                    }
+                    if (!n.subnet6().contains(a)) {
+                        throw StateFiles.corrupt(f, "address " + a + " is outside " + n.subnet6(), fix, null);
+                    }
+                    String other = seen6.put(a, e.getKey());
+                    if (other != null) {
+                        throw StateFiles.corrupt(f, "address " + a + " is given to both " + other + " and " + e.getKey(),
+                            fix, null);
+                    }
+                    p.byContainer6.put(e.getKey(), a);
+                }
+                if (m.get("Last6") instanceof String last6 && !last6.isEmpty()) {
+                    try {
+                        p.last6 = Ip6.parse(last6);
+                    } catch (IllegalArgumentException e) {
+                        throw StateFiles.corrupt(f, "Last6 is not an IPv6 address", fix, e);
+                    }
+                }
+            }
             if (m.get("Last") instanceof String last) {
                 try {
                     p.last = Inet4.parse(last);
@@ -316,6 +435,15 @@ public final class Ipam {
             m.put("Subnet", network.subnet().toString());
             m.put("Last", Inet4.format(last));
             m.put("Addresses", addrs);
+            if (network.ipv6()) {
+                Map<String, Object> addrs6 = new LinkedHashMap<>();
+                for (Map.Entry<String, Ip6> e : byContainer6.entrySet()) {
+                    addrs6.put(e.getKey(), e.getValue().toString());
+                }
+                m.put("Subnet6", network.subnet6().toString());
+                m.put("Last6", last6 == null ? "" : last6.toString());
+                m.put("Addresses6", addrs6);
+            }
             try {
                 Files.createDirectories(file.getParent());
             } catch (IOException e) {

@@ -13,9 +13,11 @@ import java.util.Map;
  * @param bridge  the Linux bridge device: {@code berth0} for the default network, docker's
  *                {@code br-<first 12 hex of the id>} for the others
  * @param created RFC 3339 UTC time
+ * @param subnet6  the IPv6 subnet of a dual-stack network (docker's {@code --ipv6}), else null
+ * @param gateway6 its gateway, the bridge's IPv6 address; null with {@code subnet6}
  */
 public record Network(String name, String id, String driver, String bridge, Subnet subnet, int gateway,
-                      boolean internal, Map<String, String> labels, String created) {
+                      boolean internal, Map<String, String> labels, String created, Subnet6 subnet6, Ip6 gateway6) {
     public static final String BRIDGE_NAME_OPTION = "com.docker.network.bridge.name";
     static final String DEFAULT_BRIDGE_OPTION = "com.docker.network.bridge.default_bridge";
     static final String FIX = "repair it by hand, or remove it (the network is then gone: recreate it with"
@@ -23,6 +25,20 @@ public record Network(String name, String id, String driver, String bridge, Subn
 
     public Network {
         labels = Map.copyOf(labels);
+        if ((subnet6 == null) != (gateway6 == null)) {
+            throw new IllegalArgumentException("an IPv6 subnet needs its gateway");
+        }
+    }
+
+    /** An IPv4-only network. */
+    public Network(String name, String id, String driver, String bridge, Subnet subnet, int gateway, boolean internal,
+                   Map<String, String> labels, String created) {
+        this(name, id, driver, bridge, subnet, gateway, internal, labels, created, null, null);
+    }
+
+    /** docker's EnableIPv6: whether containers get an IPv6 address, route and rules too. */
+    public boolean ipv6() {
+        return subnet6 != null;
     }
 
     public String gatewayAddress() {
@@ -42,7 +58,15 @@ public record Network(String name, String id, String driver, String bridge, Subn
         Map<String, Object> ipam = new LinkedHashMap<>();
         ipam.put("Driver", "default");
         ipam.put("Options", new LinkedHashMap<String, Object>());
-        ipam.put("Config", List.of(ipamConfig));
+        List<Object> configs = new ArrayList<>();
+        configs.add(ipamConfig);
+        if (subnet6 != null) {
+            Map<String, Object> v6 = new LinkedHashMap<>();
+            v6.put("Subnet", subnet6.toString());
+            v6.put("Gateway", gateway6.toString());
+            configs.add(v6);
+        }
+        ipam.put("Config", configs);
         Map<String, Object> options = new LinkedHashMap<>();
         options.put(BRIDGE_NAME_OPTION, bridge);
         if (isDefault()) {
@@ -54,7 +78,7 @@ public record Network(String name, String id, String driver, String bridge, Subn
         m.put("Created", created);
         m.put("Scope", "local");
         m.put("Driver", driver);
-        m.put("EnableIPv6", false);
+        m.put("EnableIPv6", subnet6 != null);
         m.put("IPAM", ipam);
         m.put("Internal", internal);
         m.put("Attachable", false);
@@ -79,11 +103,27 @@ public record Network(String name, String id, String driver, String bridge, Subn
             String driver = StateFiles.string(m, "Driver", file, fix);
             String created = StateFiles.string(m, "Created", file, fix);
             Map<String, Object> ipam = StateFiles.object(m, "IPAM", file, fix);
-            if (!(ipam.get("Config") instanceof List<?> configs) || configs.size() != 1
+            if (!(ipam.get("Config") instanceof List<?> configs) || configs.isEmpty() || configs.size() > 2
                 || !(configs.get(0) instanceof Map<?, ?> config)
                 || !(config.get("Subnet") instanceof String subnet)
                 || !(config.get("Gateway") instanceof String gateway)) {
                 throw StateFiles.corrupt(file, "no IPAM.Config with one Subnet and Gateway", fix, null);
+            }
+            Subnet6 s6 = null;
+            Ip6 gw6 = null;
+            if (configs.size() == 2) {
+                if (!(configs.get(1) instanceof Map<?, ?> c6) || !(c6.get("Subnet") instanceof String subnet6)
+                    || !(c6.get("Gateway") instanceof String gateway6)) {
+                    throw StateFiles.corrupt(file, "the second IPAM.Config has no Subnet and Gateway", fix, null);
+                }
+                s6 = Subnet6.parse(subnet6);
+                gw6 = Ip6.parse(gateway6);
+                if (!s6.contains(gw6)) {
+                    throw StateFiles.corrupt(file, "gateway " + gateway6 + " outside " + subnet6, fix, null);
+                }
+            }
+            if (!Boolean.valueOf(s6 != null).equals(m.get("EnableIPv6"))) {
+                throw StateFiles.corrupt(file, "EnableIPv6 does not match the IPAM.Config", fix, null);
             }
             Map<String, Object> options = StateFiles.object(m, "Options", file, fix);
             String bridge = StateFiles.string(options, BRIDGE_NAME_OPTION, file, fix);
@@ -109,7 +149,7 @@ public record Network(String name, String id, String driver, String bridge, Subn
             if (!s.contains(gw)) {
                 throw StateFiles.corrupt(file, "gateway " + gateway + " outside " + subnet, fix, null);
             }
-            return new Network(name, id, driver, bridge, s, gw, internal, labels, created);
+            return new Network(name, id, driver, bridge, s, gw, internal, labels, created, s6, gw6);
         } catch (NetException.InvalidArgument | IllegalArgumentException e) {
             throw StateFiles.corrupt(file, e.getMessage(), fix, e);
         }

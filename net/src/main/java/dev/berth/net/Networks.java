@@ -46,19 +46,35 @@ public final class Networks {
     private final Config config;
 
     /**
-     * @param defaultSubnet the default network's subnet (docker's --bip), null to pick the first
-     *                      free one of {@code pool}
-     * @param pool          candidates for networks created without a subnet, in order
-     * @param routes        the routes to stay clear of; {@code /proc/net/route} for the caller's
-     *                      network namespace
+     * @param defaultSubnet  the default network's subnet (docker's --bip), null to pick the first
+     *                       free one of {@code pool}
+     * @param pool           candidates for networks created without a subnet, in order
+     * @param routes         the routes to stay clear of; {@code /proc/net/route} for the caller's
+     *                       network namespace
+     * @param defaultIpv6    whether the default network is dual-stack (docker's daemon {@code --ipv6})
+     * @param defaultSubnet6 its IPv6 subnet (docker's --fixed-cidr-v6), null to pick one of {@code pool6}
+     * @param pool6          the ULA prefix whose /64s IPv6 networks get when none is given; null
+     *                       for {@link #ulaPrefix}, derived from the machine's id
+     * @param routes6        the IPv6 routes to stay clear of, {@code /proc/net/ipv6_route}
      */
-    public record Config(String defaultSubnet, List<Subnet> pool, Path routes) {
+    public record Config(String defaultSubnet, List<Subnet> pool, Path routes, boolean defaultIpv6,
+                         String defaultSubnet6, Subnet6 pool6, Path routes6) {
         public Config {
             pool = List.copyOf(pool);
         }
 
+        /** IPv4 settings, IPv6 ones left at their defaults (the default network IPv4 only). */
+        public Config(String defaultSubnet, List<Subnet> pool, Path routes) {
+            this(defaultSubnet, pool, routes, false, null, null, Path.of("/proc/net/ipv6_route"));
+        }
+
         public static Config defaults() {
             return new Config(null, DEFAULT_POOL, Path.of("/proc/net/route"));
+        }
+
+        /** This configuration with the default network dual-stack, in {@code subnet6} (null: picked). */
+        public Config withDefaultIpv6(String subnet6) {
+            return new Config(defaultSubnet, pool, routes, true, subnet6, pool6, routes6);
         }
     }
 
@@ -97,32 +113,93 @@ public final class Networks {
             } else {
                 subnet = pick(others);
             }
+            Subnet6 subnet6 = null;
+            if (config.defaultIpv6()) {
+                if (config.defaultSubnet6() != null) {
+                    subnet6 = Subnet6.parse(config.defaultSubnet6());
+                    checkSize6(subnet6);
+                    checkOverlap6(subnet6, others);
+                    checkRoutes6(subnet6, DEFAULT_BRIDGE);
+                } else {
+                    subnet6 = pick6(others);
+                }
+            }
             n = new Network(DEFAULT_NAME, newId(), "bridge", DEFAULT_BRIDGE, subnet, subnet.base() + 1, false,
-                Map.of(), Timestamps.now());
+                Map.of(), Timestamps.now(), subnet6, subnet6 == null ? null : subnet6.base().plus(1));
             StateFiles.write(file(DEFAULT_NAME), n.toJson());
             return n;
         }
     }
 
     /**
-     * Creates a bridge network.
+     * Creates an IPv4 bridge network.
      *
      * @param subnet  CIDR, or null to pick a free one from the pool
      * @param gateway an address in the subnet, or null for its first address
      */
     public Network create(String name, String subnet, String gateway, boolean internal, Map<String, String> labels)
         throws NetException {
+        return create(name, subnet == null ? List.of() : List.of(subnet), gateway == null ? List.of() : List.of(gateway),
+            false, internal, labels);
+    }
+
+    /**
+     * Creates a bridge network, dual-stack with {@code ipv6} (docker's {@code --ipv6}).
+     *
+     * @param subnets  at most one IPv4 and one IPv6 CIDR; a family left out is picked from its
+     *                 pool (IPv6 only with {@code ipv6})
+     * @param gateways at most one per family, each inside the subnet of its family; a family
+     *                 left out gets its subnet's first address
+     */
+    public Network create(String name, List<String> subnets, List<String> gateways, boolean ipv6, boolean internal,
+                          Map<String, String> labels) throws NetException {
         validateName(name);
         if (name.equals("host") || name.equals("none")) {
             throw new NetException.Conflict(name + " is a pre-defined network and cannot be created; pick another name");
         }
-        if (subnet == null && gateway != null) {
-            throw new NetException.InvalidArgument("--gateway needs --subnet: give the subnet the gateway is in");
+        Subnet s = null;
+        Subnet6 s6 = null;
+        for (String cidr : subnets) {
+            if (cidr.indexOf(':') >= 0) {
+                if (s6 != null) {
+                    throw new NetException.InvalidArgument("two IPv6 subnets (" + s6 + ", " + cidr
+                        + "): a berth network has one subnet per family; give one --subnet of each");
+                }
+                s6 = Subnet6.parse(cidr);
+                checkSize6(s6);
+            } else {
+                if (s != null) {
+                    throw new NetException.InvalidArgument("two IPv4 subnets (" + s + ", " + cidr
+                        + "): a berth network has one subnet per family; give one --subnet of each");
+                }
+                s = Subnet.parse(cidr);
+                checkSize(s);
+            }
         }
-        Subnet s = subnet == null ? null : Subnet.parse(subnet);
-        if (s != null) {
-            checkSize(s);
+        if (s6 != null && !ipv6) {
+            throw new NetException.InvalidArgument("subnet " + s6 + " is IPv6 but the network is not: add --ipv6"
+                + " (EnableIPv6) for a dual-stack network, or give an IPv4 subnet");
         }
+        String gateway = null;
+        String gateway6 = null;
+        for (String g : gateways) {
+            boolean v6 = g.indexOf(':') >= 0;
+            if ((v6 ? gateway6 : gateway) != null) {
+                throw new NetException.InvalidArgument("two IPv" + (v6 ? "6" : "4") + " gateways: give one --gateway"
+                    + " per subnet");
+            }
+            if ((v6 ? s6 : s) == null) {
+                throw new NetException.InvalidArgument("--gateway needs --subnet: give the IPv" + (v6 ? "6" : "4")
+                    + " subnet that gateway " + g + " is in");
+            }
+            if (v6) {
+                gateway6 = g;
+            } else {
+                gateway = g;
+            }
+        }
+        int gw = s == null ? 0 : gateway4(s, gateway);
+        Ip6 gw6 = s6 == null ? null : gateway6(s6, gateway6);
         ensureDefault();
         try (StateLock l = lock()) {
             if (Files.exists(file(name))) {
@@ -132,32 +209,66 @@ public final class Networks {
             List<Network> others = readAll();
             if (s == null) {
                 s = pick(others);
+                gw = s.base() + 1;
             } else {
                 checkOverlap(s, others);
                 checkRoutes(s, null);
             }
-            int gw = s.base() + 1;
-            if (gateway != null) {
-                try {
-                    gw = Inet4.parse(gateway);
-                } catch (IllegalArgumentException e) {
-                    throw new NetException.InvalidArgument("invalid gateway " + gateway + ": give an IPv4 address in " + s);
-                }
-                if (!s.contains(gw)) {
-                    throw new NetException.InvalidArgument("gateway " + gateway + " is not in subnet " + s
-                        + ": give an address inside it, or leave --gateway out");
-                }
-                if (gw == s.base() || gw == s.broadcast()) {
-                    throw new NetException.InvalidArgument("gateway " + gateway + " is the "
-                        + (gw == s.base() ? "network" : "broadcast") + " address of " + s + ": give a host address");
-                }
+            if (ipv6 && s6 == null) {
+                s6 = pick6(others);
+                gw6 = s6.base().plus(1);
+            } else if (s6 != null) {
+                checkOverlap6(s6, others);
+                checkRoutes6(s6, null);
             }
             String id = newId();
             Network n = new Network(name, id, "bridge", "br-" + id.substring(0, 12), s, gw, internal,
-                labels == null ? Map.of() : labels, Timestamps.now());
+                labels == null ? Map.of() : labels, Timestamps.now(), s6, gw6);
             StateFiles.write(file(name), n.toJson());
             return n;
         }
+    }
+
+    private static int gateway4(Subnet s, String gateway) throws NetException {
+        if (gateway == null) {
+            return s.base() + 1;
+        }
+        int gw;
+        try {
+            gw = Inet4.parse(gateway);
+        } catch (IllegalArgumentException e) {
+            throw new NetException.InvalidArgument("invalid gateway " + gateway + ": give an IPv4 address in " + s);
+        }
+        if (!s.contains(gw)) {
+            throw new NetException.InvalidArgument("gateway " + gateway + " is not in subnet " + s
+                + ": give an address inside it, or leave --gateway out");
+        }
+        if (gw == s.base() || gw == s.broadcast()) {
+            throw new NetException.InvalidArgument("gateway " + gateway + " is the "
+                + (gw == s.base() ? "network" : "broadcast") + " address of " + s + ": give a host address");
+        }
+        return gw;
+    }
+
+    private static Ip6 gateway6(Subnet6 s, String gateway) throws NetException {
+        if (gateway == null) {
+            return s.base().plus(1);
+        }
+        Ip6 gw;
+        try {
+            gw = Ip6.parse(gateway);
+        } catch (IllegalArgumentException e) {
+            throw new NetException.InvalidArgument("invalid gateway " + gateway + ": give an IPv6 address in " + s);
+        }
+        if (!s.contains(gw)) {
+            throw new NetException.InvalidArgument("gateway " + gateway + " is not in subnet " + s
+                + ": give an address inside it, or leave --gateway out");
+        }
+        if (gw.equals(s.base())) {
+            throw new NetException.InvalidArgument("gateway " + gateway + " is the subnet-router anycast address of "
+                + s + ": give a host address");
+        }
+        return gw;
     }
 
     /** Every network, the default one included (created if needed), sorted by name. */
@@ -336,6 +447,87 @@ public final class Networks {
         }
         throw new NetException.SystemFailure("no free subnet left in the pool (" + config.pool().size()
             + " candidates, all used by berth networks or host routes); give one with --subnet");
+    }
+
+    /**
+     * The first /64 of the ULA prefix ({@link Config#pool6}, else {@link #ulaPrefix}) that no
+     * berth network and no IPv6 route of the host overlaps.
+     */
+    private Subnet6 pick6(List<Network> others) throws NetException {
+        Subnet6 pool = config.pool6() != null ? config.pool6() : ulaPrefix();
+        List<HostRoutes.Route6> routes = HostRoutes.read6(config.routes6());
+        long count = pool.prefix() >= 64 ? 1 : pool.prefix() <= 48 ? 65536 : 1L << (64 - pool.prefix());
+        for (long i = 0; i < count; i++) {
+            Subnet6 candidate = new Subnet6(new Ip6(pool.base().hi() + i, 0), 64);
+            boolean free = true;
+            for (Network n : others) {
+                free &= n.subnet6() == null || !n.subnet6().overlaps(candidate);
+            }
+            for (HostRoutes.Route6 r : routes) {
+                free &= !r.subnet().overlaps(candidate);
+            }
+            if (free) {
+                return candidate;
+            }
+        }
+        throw new NetException.SystemFailure("no free IPv6 /64 left in " + pool
+            + " (all used by berth networks or host routes); give one with --subnet");
+    }
+
+    /**
+     * A unique local prefix (RFC 4193), {@code fdXX:XXXX:XXXX::/48}, whose 40-bit global id is
+     * taken from a hash of {@code /etc/machine-id} (the hostname without one): stable on one
+     * machine, different between machines, as RFC 4193 asks, so that two hosts' containers can
+     * be routed to each other one day without renumbering.
+     */
+    static Subnet6 ulaPrefix() throws NetException {
+        byte[] seed;
+        try {
+            Path id = Path.of("/etc/machine-id");
+            seed = Files.exists(id) ? Files.readAllBytes(id)
+                : java.net.InetAddress.getLocalHost().getHostName().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot read /etc/machine-id for an IPv6 prefix: " + e.getMessage()
+                + "; give the subnet with --subnet", e);
+        }
+        byte[] h;
+        try {
+            java.security.MessageDigest md = java.security.MessageDigest.getInstance("SHA-256");
+            md.update("berth ula ".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+            h = md.digest(seed);
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e); // every JDK has SHA-256
+        }
+        long hi = 0xfdL;
+        for (int i = 0; i < 5; i++) {
+            hi = (hi << 8) | (h[i] & 0xff);
+        }
+        return new Subnet6(new Ip6(hi << 16, 0), 48);
+    }
+
+    private void checkRoutes6(Subnet6 s, String bridge) throws NetException {
+        for (HostRoutes.Route6 r : HostRoutes.read6(config.routes6())) {
+            if (r.subnet().overlaps(s) && !r.device().equals(bridge)) {
+                throw new NetException.Conflict("subnet " + s + " overlaps the host's route to " + r.subnet() + " on "
+                    + r.device() + ": containers could not reach that network; pick another --subnet");
+            }
+        }
+    }
+
+    private static void checkOverlap6(Subnet6 s, List<Network> others) throws NetException {
+        for (Network n : others) {
+            if (n.subnet6() != null && n.subnet6().overlaps(s)) {
+                throw new NetException.Conflict("invalid pool request: subnet " + s + " overlaps with network "
+                    + n.name() + " (" + n.subnet6() + "); pick another --subnet");
+            }
+        }
+    }
+
+    private static void checkSize6(Subnet6 s) throws NetException {
+        if (s.prefix() > 126) {
+            throw new NetException.InvalidArgument("subnet " + s + " is too small: it needs room for a gateway"
+                + " and a container; use a prefix of /126 or shorter (/64 is usual)");
+        }
     }
 
     private static boolean overlapsAny(Subnet s, List<Network> others, List<HostRoutes.Route> routes) {

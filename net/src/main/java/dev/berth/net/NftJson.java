@@ -70,8 +70,8 @@ final class NftJson {
     }
 
     /** {@code dnat ip to KEY map @MAP}: address and port both come from the map. */
-    static Map<String, Object> dnatByMap(Object key, String map) {
-        return object("dnat", object("family", "ip", "addr", object("map", object("key", key, "data", "@" + map))));
+    static Map<String, Object> dnatByMap(String family, Object key, String map) {
+        return object("dnat", object("family", family, "addr", object("map", object("key", key, "data", "@" + map))));
     }
 
     /** A command: {@code {"add": {"rule": {...}}}}. */

@@ -43,14 +43,27 @@ public final class Peers {
     /**
      * A container as the others on a network know it.
      *
-     * @param hosts the host side of its /etc/hosts
+     * @param hosts    the host side of its /etc/hosts
+     * @param address6 its IPv6 address on a dual-stack network (an AAAA answer for its names), else null
      */
-    public record Peer(String containerId, String name, List<String> aliases, String address, Path hosts) {
+    public record Peer(String containerId, String name, List<String> aliases, String address, Path hosts,
+                       String address6) {
         public Peer {
             aliases = List.copyOf(aliases);
         }
 
-        String line(String network) {
+        /** A container with an IPv4 address only. */
+        public Peer(String containerId, String name, List<String> aliases, String address, Path hosts) {
+            this(containerId, name, aliases, address, hosts, null);
+        }
+
+        /** Its lines in the others' hosts files: IPv4, then IPv6, both tagged as its. */
+        List<String> lines(String network) {
+            return address6 == null ? List.of(line(network, address))
+                : List.of(line(network, address), line(network, address6));
+        }
+
+        private String line(String network, String address) {
             StringBuilder sb = new StringBuilder(address).append('\t').append(name);
             for (String a : aliases) {
                 if (!a.equals(name)) {
@@ -85,8 +98,8 @@ public final class Peers {
             List<String> others = new ArrayList<>();
             for (Peer o : book.values()) {
                 if (!o.containerId().equals(p.containerId())) {
-                    others.add(o.line(n.name()));
-                    rewrite(o.hosts(), n.name(), p.containerId(), List.of(p.line(n.name())));
+                    others.addAll(o.lines(n.name()));
+                    rewrite(o.hosts(), n.name(), p.containerId(), p.lines(n.name()));
                 }
             }
             rewrite(p.hosts(), n.name(), null, others);
@@ -216,7 +229,8 @@ public final class Peers {
                 }
             }
             book.put(e.getKey(), new Peer(e.getKey(), StateFiles.string(p, "Name", f, fix), aliases,
-                StateFiles.string(p, "Address", f, fix), Path.of(StateFiles.string(p, "Hosts", f, fix))));
+                StateFiles.string(p, "Address", f, fix), Path.of(StateFiles.string(p, "Hosts", f, fix)),
+                p.get("Address6") instanceof String a6 ? a6 : null));
         }
         return book;
     }
@@ -229,6 +243,9 @@ public final class Peers {
             e.put("Aliases", p.aliases());
             e.put("Address", p.address());
             e.put("Hosts", p.hosts().toString());
+            if (p.address6() != null) {
+                e.put("Address6", p.address6());
+            }
             m.put(p.containerId(), e);
         }
         try {

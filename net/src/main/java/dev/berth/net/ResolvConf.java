@@ -10,13 +10,16 @@ import java.util.List;
 /**
  * A container's /etc/resolv.conf, made from the host's as docker makes it. Name servers on the
  * host's loopback (a local dnsmasq or systemd-resolved at 127.0.0.53) would be the container's
- * own loopback, so they are removed, and so are IPv6 ones (berth's networks are IPv4 only); when
- * none is left, Google's public servers take their place. {@code --dns}, {@code --dns-search} and
+ * own loopback, so they are removed, and so are IPv6 ones unless the container's network is
+ * dual-stack; when none is left, Google's public servers take their place (its IPv6 ones too on
+ * a dual-stack network). {@code --dns}, {@code --dns-search} and
  * {@code --dns-option} replace the host's name servers, search list and options; with any of
  * them the file is written anew (search, nameservers, options), as docker does.
  */
 public final class ResolvConf {
     public static final List<String> FALLBACK = List.of("8.8.8.8", "8.8.4.4");
+    /** What docker adds to {@link #FALLBACK} for a container with IPv6. */
+    public static final List<String> FALLBACK6 = List.of("2001:4860:4860::8888", "2001:4860:4860::8844");
     private static final Path ETC = Path.of("/etc/resolv.conf");
     private static final Path RESOLVED = Path.of("/run/systemd/resolve/resolv.conf");
 
@@ -44,6 +47,12 @@ public final class ResolvConf {
      */
     public static String build(Path host, List<String> dns, List<String> dnsSearch, List<String> dnsOptions)
         throws NetException {
+        return build(host, dns, dnsSearch, dnsOptions, false);
+    }
+
+    /** As {@link #build(Path, List, List, List)}; with {@code ipv6} the host's IPv6 name servers stay. */
+    public static String build(Path host, List<String> dns, List<String> dnsSearch, List<String> dnsOptions,
+                               boolean ipv6) throws NetException {
         String text;
         try {
             text = Files.readString(host);
@@ -53,12 +62,18 @@ public final class ResolvConf {
             throw new NetException.SystemFailure("cannot read " + host + ": " + e.getMessage()
                 + "; give name servers with --dns", e);
         }
-        return build(text, dns, dnsSearch, dnsOptions);
+        return build(text, dns, dnsSearch, dnsOptions, ipv6);
     }
 
     /** As {@link #build(Path, List, List, List)}, from the host file's text. */
     public static String build(String host, List<String> dns, List<String> dnsSearch, List<String> dnsOptions)
         throws NetException {
+        return build(host, dns, dnsSearch, dnsOptions, false);
+    }
+
+    /** As {@link #build(Path, List, List, List, boolean)}, from the host file's text. */
+    public static String build(String host, List<String> dns, List<String> dnsSearch, List<String> dnsOptions,
+                               boolean ipv6) throws NetException {
         dns = dns == null ? List.of() : dns;
         dnsSearch = dnsSearch == null ? List.of() : dnsSearch;
         dnsOptions = dnsOptions == null ? List.of() : dnsOptions;
@@ -81,11 +96,11 @@ public final class ResolvConf {
             }
         }
         if (dns.isEmpty() && dnsSearch.isEmpty() && dnsOptions.isEmpty()) {
-            return filter(host);
+            return filter(host, ipv6);
         }
-        List<String> servers = dns.isEmpty() ? usable(nameservers(host)) : dns;
+        List<String> servers = dns.isEmpty() ? usable(nameservers(host), ipv6) : dns;
         if (servers.isEmpty()) {
-            servers = FALLBACK;
+            servers = fallback(ipv6);
         }
         List<String> search = dnsSearch.isEmpty() ? lastWords(host, "search") : dnsSearch;
         List<String> options = dnsOptions.isEmpty() ? allWords(host, "options") : dnsOptions;
@@ -109,13 +124,22 @@ public final class ResolvConf {
     }
 
     /** The host's file without the name servers a container cannot use, with the fallback if none is left. */
-    private static String filter(String host) {
+    private static List<String> fallback(boolean ipv6) {
+        if (!ipv6) {
+            return FALLBACK;
+        }
+        List<String> all = new ArrayList<>(FALLBACK);
+        all.addAll(FALLBACK6);
+        return all;
+    }
+
+    private static String filter(String host, boolean ipv6) {
         StringBuilder sb = new StringBuilder();
         boolean any = false;
         for (String line : lines(host)) {
             String[] w = words(line);
             if (w.length >= 2 && w[0].equals("nameserver")) {
-                if (!usable(w[1])) {
+                if (!usable(w[1], ipv6)) {
                     continue;
                 }
                 any = true;
@@ -123,21 +147,26 @@ public final class ResolvConf {
             sb.append(line).append('\n');
         }
         if (!any) {
-            for (String s : FALLBACK) {
+            for (String s : fallback(ipv6)) {
                 sb.append("nameserver ").append(s).append('\n');
             }
         }
         return sb.toString();
     }
 
-    private static boolean usable(String server) {
-        return server.indexOf(':') < 0 && Inet4.valid(server) && !Addresses.isLoopback(server);
+    /** Not the host's loopback; IPv6 only for a container with IPv6, and never link-local (its zone means nothing inside). */
+    private static boolean usable(String server, boolean ipv6) {
+        if (server.indexOf(':') >= 0) {
+            return ipv6 && Ip6.valid(server) && !Addresses.isLoopback(server)
+                && !server.toLowerCase(java.util.Locale.ROOT).startsWith("fe80:");
+        }
+        return Inet4.valid(server) && !Addresses.isLoopback(server);
     }
 
-    private static List<String> usable(List<String> servers) {
+    private static List<String> usable(List<String> servers, boolean ipv6) {
         List<String> out = new ArrayList<>();
         for (String s : servers) {
-            if (usable(s)) {
+            if (usable(s, ipv6)) {
                 out.add(s);
             }
         }

@@ -1,6 +1,7 @@
 package dev.berth.net;
 
 import dev.berth.linux.ErrnoException;
+import dev.berth.linux.InNetns;
 import dev.berth.linux.netlink.Address;
 import dev.berth.linux.netlink.Link;
 import dev.berth.linux.netlink.Rtnl;
@@ -8,6 +9,7 @@ import dev.berth.linux.nft.Nft;
 import dev.berth.runtime.Trace;
 import java.io.IOException;
 import java.net.InetAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -173,8 +175,33 @@ public final class Wiring {
             throw new NetException.SystemFailure("cannot restore bridge " + n.bridge() + " of network " + n.name()
                 + ": " + e.getMessage(), e);
         }
-        firewall(n, containerId, address, ports, true);
+        String address6 = null;
+        if (n.ipv6()) {
+            try (Rtnl inside = Rtnl.open(netns)) {
+                address6 = address6(inside, inner);
+            } catch (IOException e) {
+                throw new NetException.SystemFailure("cannot read the addresses of container " + containerId + ": "
+                    + e.getMessage(), e);
+            }
+        }
+        firewall(n, containerId, address, address6, ports, true);
         return true;
+    }
+
+    /** The global IPv6 address of interface {@code name}, or null. */
+    private static String address6(Rtnl rtnl, String name) throws IOException {
+        int index = -1;
+        for (Link l : rtnl.links().list()) {
+            if (l.name().equals(name)) {
+                index = l.index();
+            }
+        }
+        for (Address a : rtnl.addresses().list()) {
+            if (a.index() == index && a.address() instanceof java.net.Inet6Address v6 && !v6.isLinkLocalAddress()) {
+                return Ip6.of(v6.getAddress()).toString();
+            }
+        }
+        return null;
     }
 
     /** The name of the interface that holds {@code address}, or null. */
@@ -207,6 +234,9 @@ public final class Wiring {
         }
         try (Firewall fw = Firewall.open()) {
             fw.removeNetwork(n.name());
+            if (n.ipv6()) {
+                fw.ipv6().removeNetwork(n.name());
+            }
         }
     }
 
@@ -225,20 +255,71 @@ public final class Wiring {
             throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
                 + ": " + e.getMessage(), e);
         }
+        if (a.address6() != null) {
+            ipv6Inside(netns, inner);
+        }
         try (Rtnl inside = Rtnl.open(netns)) {
             inside.links().setMac(inner, a.mac());
             inside.addresses().add(inner, InetAddress.getByName(a.address()), a.prefixLength());
+            if (a.address6() != null) {
+                inside.addresses().add(inner, Ip6.parse(a.address6()).inet(), a.prefixLength6(), true);
+            }
             inside.links().setUp("lo");
             inside.links().setUp(inner);
             if (inner.equals("eth0")) {
                 inside.routes().addDefault(InetAddress.getByName(a.gateway()));
+                if (a.address6() != null) {
+                    inside.routes().addDefault(Ip6.parse(a.gateway6()).inet());
+                }
             }
             Trace.mark("container side set up");
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
-        firewall(n, a.containerId(), a.address(), ports, false);
+        firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+    }
+
+    /**
+     * IPv6 on in the container's namespace and on {@code inner} (a host that boots with
+     * {@code disable_ipv6=1} passes it to new namespaces), and no address or route of its own
+     * making: no SLAAC ({@code autoconf=0}) and no router advertisements ({@code accept_ra=0}),
+     * so that another container announcing itself as a router cannot redirect it; no duplicate
+     * address detection ({@code accept_dad=0}) for its link-local address either, which is made
+     * from a MAC unique on the bridge, so that it is usable at once like the global one. Written
+     * before the link is up, so nothing is learnt in between.
+     */
+    private static void ipv6Inside(Path netns, String inner) throws NetException {
+        try {
+            InNetns.call(netns, () -> {
+                Path conf = Path.of("/proc/sys/net/ipv6/conf");
+                if (!Files.isDirectory(conf)) {
+                    throw new NetException.SystemFailure("the kernel has IPv6 off (no /proc/sys/net/ipv6): boot without"
+                        + " ipv6.disable=1, or use a network without --ipv6");
+                }
+                for (String dev : List.of("all", "default", "lo", inner)) {
+                    write(conf.resolve(dev).resolve("disable_ipv6"), "0");
+                }
+                for (String dev : List.of("default", inner)) {
+                    write(conf.resolve(dev).resolve("accept_ra"), "0");
+                    write(conf.resolve(dev).resolve("autoconf"), "0");
+                    write(conf.resolve(dev).resolve("accept_dad"), "0");
+                }
+                return null;
+            });
+        } catch (NetException | RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new NetException.SystemFailure("cannot turn IPv6 on for " + inner + " in the container: "
+                + e.getMessage(), e);
+        }
+    }
+
+    /** A sysctl, written only when it differs (a write of disable_ipv6 restarts the interface's IPv6). */
+    private static void write(Path sysctl, String value) throws IOException {
+        if (!dev.berth.linux.Procs.sysctl(sysctl).strip().equals(value)) {
+            Files.writeString(sysctl, value + "\n");
+        }
     }
 
     /**
@@ -246,8 +327,8 @@ public final class Wiring {
      * and the container's published ports. {@code check}: read the table even when this process
      * has put the network's elements in place before ({@link #restore} does).
      */
-    private static void firewall(Network n, String containerId, String address, List<PublishedPort> ports, boolean check)
-        throws NetException {
+    private static void firewall(Network n, String containerId, String address, String address6,
+                                 List<PublishedPort> ports, boolean check) throws NetException {
         boolean known;
         synchronized (FIREWALLED) {
             known = !check && FIREWALLED.contains(n.id());
@@ -255,17 +336,31 @@ public final class Wiring {
         if (known && ports.isEmpty()) {
             return;
         }
+        List<PortMapping> mappings = new ArrayList<>();
+        List<PortMapping> mappings6 = new ArrayList<>();
+        for (PublishedPort p : ports) {
+            boolean v6 = p.hostIp().indexOf(':') >= 0;
+            if (!v6) {
+                mappings.add(new PortMapping(p.hostIp(), p.hostPort(), p.containerPort(), p.protocol()));
+            }
+            if (n.ipv6() && (v6 || p.hostIp().isEmpty())) {
+                mappings6.add(new PortMapping(v6 ? p.hostIp() : PortMapping.ANY6, p.hostPort(), p.containerPort(),
+                    p.protocol()));
+            }
+        }
         try (Firewall fw = Firewall.open()) {
             Trace.mark("firewall opened");
             if (!known) {
                 fw.addNetwork(n.name(), n.bridge(), n.subnet().toString(), n.internal());
-            }
-            if (!ports.isEmpty()) {
-                List<PortMapping> mappings = new ArrayList<>();
-                for (PublishedPort p : ports) {
-                    mappings.add(new PortMapping(p.hostIp(), p.hostPort(), p.containerPort(), p.protocol()));
+                if (n.ipv6()) {
+                    fw.ipv6().addNetwork(n.name(), n.bridge(), n.subnet6().toString(), n.internal());
                 }
+            }
+            if (!mappings.isEmpty()) {
                 fw.publish(containerId, address, mappings);
+            }
+            if (!mappings6.isEmpty() && address6 != null) {
+                fw.ipv6().publish(containerId, address6, mappings6);
             }
         }
         synchronized (FIREWALLED) {
@@ -277,6 +372,7 @@ public final class Wiring {
     public static void unpublish(String containerId) throws NetException {
         try (Firewall fw = Firewall.open()) {
             fw.unpublish(containerId);
+            fw.ipv6().unpublish(containerId); // nothing to read when no network has IPv6
         }
     }
 
@@ -296,6 +392,15 @@ public final class Wiring {
         } catch (ErrnoException e) {
             if (e.errno() != EEXIST) {
                 throw e;
+            }
+        }
+        if (n.ipv6()) {
+            try { // usable at once: the gateway is unique on its bridge by construction
+                host.addresses().add(n.bridge(), n.gateway6().inet(), n.subnet6().prefix(), true);
+            } catch (ErrnoException e) {
+                if (e.errno() != EEXIST) {
+                    throw e;
+                }
             }
         }
         host.links().setUp(n.bridge()); // forwarding is the firewall's (Firewall.addNetwork)

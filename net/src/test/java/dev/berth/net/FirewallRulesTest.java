@@ -178,9 +178,8 @@ class FirewallRulesTest {
             assertThrows(IllegalArgumentException.class, () -> PortMapping.tcp(80, 70000)).getMessage());
         assertEquals("protocol sctp cannot be published: use tcp or udp",
             assertThrows(IllegalArgumentException.class, () -> new PortMapping("", 80, 80, "sctp")).getMessage());
-        assertEquals("host address ::1 is not an IPv4 address: publish on an IPv4 address of the host, or on all of them",
-            assertThrows(IllegalArgumentException.class, () -> new PortMapping("::1", 80, 80, "tcp")).getMessage());
-        assertEquals("host address 10.0.0.256 is not an IPv4 address: publish on an IPv4 address of the host, or on all of them",
+        assertEquals("[::1]:80->80/tcp", new PortMapping("0:0::1", 80, 80, "tcp").toString());
+        assertEquals("host address 10.0.0.256 is not an IP address: publish on an address of the host, or on all of them",
             assertThrows(IllegalArgumentException.class, () -> new PortMapping("10.0.0.256", 80, 80, "tcp")).getMessage());
 
         try (Netns ns = new Netns(); Firewall fw = Firewall.open(ns.path)) {
@@ -197,6 +196,10 @@ class FirewallRulesTest {
             assertEquals("host port 0.0.0.0:80/tcp is published twice (127.0.0.1:80->80/tcp and 0.0.0.0:80->81/tcp): "
                 + "publish each host port once", assertThrows(NetException.InvalidArgument.class, () -> fw.publish("c1", "10.77.1.2",
                     List.of(new PortMapping("127.0.0.1", 80, 80, "tcp"), PortMapping.tcp(80, 81)))).getMessage());
+            assertTrue(assertThrows(NetException.InvalidArgument.class, () -> fw.publish("c1", "10.77.1.2",
+                List.of(new PortMapping("::1", 80, 80, "tcp")))).getMessage().startsWith("host address ::1 is not an IPv4 address"));
+            assertEquals("container address 10.77.1.2 is not an IPv6 address", assertThrows(NetException.InvalidArgument.class,
+                () -> fw.ipv6().publish("c1", "10.77.1.2", List.of(PortMapping.tcp(80, 80)))).getMessage());
             assertEquals("", ns.sh("nft", "list", "tables"), "nothing was made");
         }
     }

@@ -193,4 +193,44 @@ class IpamTest {
         out.sort(null);
         return out;
     }
+
+    @Test
+    void aDualStackNetworkHandsOutIpv6AddressesTooAndTakesThemBack() throws Exception {
+        Network n = networks.create("six", List.of("fd00:b1:9::/64"), List.of(), true, false, Map.of());
+        assertEquals("fd00:b1:9::1", n.gateway6().toString());
+        assertTrue(n.subnet().toString().endsWith("/16"), "an IPv4 subnet from the pool: " + n.subnet());
+        Ipam ipam = new Ipam(networks, id -> !id.equals("dead"));
+        Allocation a = ipam.allocate("six", "c1", null, null);
+        assertEquals("fd00:b1:9::2 64 fd00:b1:9::1 fd00:b1:9::2/64", a.address6() + " " + a.prefixLength6() + " "
+            + a.gateway6() + " " + a.cidr6());
+        assertEquals(a, ipam.allocate("six", "c1", null, null), "idempotent");
+        assertEquals("fd00:b1:9::77", ipam.allocate("six", "c2", null, "fd00:b1:9::77").address6());
+        assertEquals("fd00:b1:9::78", ipam.allocate("six", "c3", null, null).address6(), "in turn after the last");
+        assertTrue(assertThrows(NetException.Conflict.class, () -> ipam.allocate("six", "c4", null, "fd00:b1:9::77"))
+            .getMessage().startsWith("address already in use: fd00:b1:9::77 is held by container c2"));
+        assertTrue(assertThrows(NetException.InvalidArgument.class, () -> ipam.allocate("six", "c4", null, "fd00:b1:9::1"))
+            .getMessage().contains("the gateway"));
+        assertTrue(assertThrows(NetException.InvalidArgument.class, () -> ipam.allocate("six", "c4", null, "fd00:b2::1"))
+            .getMessage().startsWith("no configured subnet contains the IP address fd00:b2::1"));
+        assertTrue(assertThrows(NetException.InvalidArgument.class, () -> ipam.allocate("bridge", "c4", null, "fd00:b1:9::5"))
+            .getMessage().contains("has no IPv6"));
+        // a crashed container's address is taken back when it is asked for; rm frees both families
+        ipam.allocate("six", "dead", null, "fd00:b1:9::99");
+        assertEquals("fd00:b1:9::99", ipam.allocate("six", "c5", null, "fd00:b1:9::99").address6());
+        assertTrue(ipam.release("six", "c2"));
+        assertEquals("fd00:b1:9::77", ipam.allocate("six", "c6", null, "fd00:b1:9::77").address6());
+        assertEquals(4, ipam.list("six").size());
+        // the definition round-trips, and a second network never gets an overlapping subnet
+        assertEquals(n, networks.get("six"));
+        assertTrue(assertThrows(NetException.Conflict.class,
+            () -> networks.create("x", List.of("fd00:b1::/32"), List.of(), true, false, Map.of()))
+            .getMessage().contains("overlaps with network six"));
+        assertTrue(assertThrows(NetException.InvalidArgument.class,
+            () -> networks.create("x", List.of("fd00:b3::/64"), List.of(), false, false, Map.of()))
+            .getMessage().contains("add --ipv6"));
+        Network picked = networks.create("auto", List.of(), List.of(), true, false, Map.of());
+        assertEquals(64, picked.subnet6().prefix());
+        assertTrue(picked.subnet6().base().toString().startsWith("fd"), picked.subnet6().toString());
+        assertEquals(Networks.ulaPrefix(), new Subnet6(Subnet6.masked(picked.subnet6().base(), 48), 48));
+    }
 }

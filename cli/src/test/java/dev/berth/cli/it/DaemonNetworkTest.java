@@ -112,4 +112,32 @@ class DaemonNetworkTest extends DaemonTestBase {
         ok("rm", "-f", "new", "peer");
         ok("network", "rm", "net2");
     }
+
+    @Test
+    void dockerCreatesADualStackNetworkAndInspectShowsTheIpv6Fields() throws Exception {
+        ok("network", "create", "--ipv6", "--subnet", "fd00:b1:5::/64", "--subnet", "10.133.0.0/24",
+            "--gateway", "fd00:b1:5::fe", "net6");
+        assertEquals("true 10.133.0.0/24 fd00:b1:5::/64 fd00:b1:5::fe", ok("network", "inspect", "-f",
+            "{{.EnableIPv6}} {{(index .IPAM.Config 0).Subnet}} {{(index .IPAM.Config 1).Subnet}}"
+                + " {{(index .IPAM.Config 1).Gateway}}", "net6").strip());
+        ok("run", "-d", "--name", "s", "--network", "net6", "--ip6", "fd00:b1:5::20", "host",
+            "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "from-s");
+        assertEquals("fd00:b1:5::20 64 fd00:b1:5::fe", ok("inspect", "-f", "{{.NetworkSettings.Networks.net6.GlobalIPv6Address}}"
+            + " {{.NetworkSettings.Networks.net6.GlobalIPv6PrefixLen}} {{.NetworkSettings.Networks.net6.IPv6Gateway}}", "s").strip());
+        assertEquals("fd00:b1:5::20", ok("inspect", "-f", "{{.NetworkSettings.GlobalIPv6Address}}", "s").strip());
+        assertTrue(ok("network", "inspect", "-f", "{{json .Containers}}", "net6").contains("\"IPv6Address\":\"fd00:b1:5::20/64\""));
+        // reached by name over IPv6 from another container of the network
+        assertEquals("from-s", awaitOk("run", "--rm", "--network", "net6", "host", "busybox", "nc", "-w", "2",
+            "fd00:b1:5::20", "7000").strip());
+        assertTrue(ok("run", "--rm", "--network", "net6", "host", "busybox", "ping6", "-c", "1", "-W", "3", "s")
+            .contains("(fd00:b1:5::20)"));
+        Path inside = Path.of("/proc/" + ok("inspect", "-f", "{{.State.Pid}}", "s").strip() + "/ns/net");
+        assertTrue(NetTools.ip(inside, "-j", "-6", "route", "show", "default").contains("\"gateway\":\"fd00:b1:5::fe\""));
+        // an IPv6 subnet without --ipv6 is refused, as a second subnet of one family
+        Berth.Result noFlag = docker(null, "network", "create", "--subnet", "fd00:b1:6::/64", "x");
+        assertEquals(1, noFlag.code());
+        assertTrue(noFlag.err().contains("--ipv6"), noFlag.err());
+        ok("rm", "-f", "s");
+        ok("network", "rm", "net6");
+    }
 }

@@ -16,6 +16,7 @@ public final class Addresses {
     private static final int IFA_ADDRESS = 1;
     private static final int IFA_LOCAL = 2;
     private static final int IFA_BROADCAST = 4;
+    private static final int IFA_F_NODAD = 0x02;
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
 
@@ -32,8 +33,18 @@ public final class Addresses {
      * @throws NetlinkException EEXIST when the link has it already, ENODEV when there is no {@code dev}
      */
     public void add(String dev, InetAddress address, int prefix) throws ErrnoException {
+        add(dev, address, prefix, false);
+    }
+
+    /**
+     * As {@link #add(String, InetAddress, int)}; with {@code noDad} an IPv6 address is usable at
+     * once ({@code ip addr add ... nodad}, IFA_F_NODAD) instead of staying tentative for the
+     * second or two of duplicate address detection: an address that berth handed out is unique
+     * on its bridge by construction, as docker and podman reason too.
+     */
+    public void add(String dev, InetAddress address, int prefix, boolean noDad) throws ErrnoException {
         int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
-        Request r = request(RTM_NEWADDR, flags, dev, address, prefix);
+        Request r = request(RTM_NEWADDR, flags, dev, address, prefix, noDad ? IFA_F_NODAD : 0);
         if (address instanceof Inet4Address && prefix <= 30) {
             r.attr(IFA_BROADCAST, broadcast(address.getAddress(), prefix));
         }
@@ -42,7 +53,7 @@ public final class Addresses {
 
     /** @throws NetlinkException EADDRNOTAVAIL when the link does not have it */
     public void delete(String dev, InetAddress address, int prefix) throws ErrnoException {
-        socket.ack(request(RTM_DELADDR, Request.NLM_F_ACK, dev, address, prefix));
+        socket.ack(request(RTM_DELADDR, Request.NLM_F_ACK, dev, address, prefix, 0));
     }
 
     /** Every address of every link, IPv4 and IPv6. */
@@ -58,14 +69,15 @@ public final class Addresses {
         return addresses;
     }
 
-    private Request request(int type, int flags, String dev, InetAddress address, int prefix) throws ErrnoException {
+    private Request request(int type, int flags, String dev, InetAddress address, int prefix, int ifaFlags)
+        throws ErrnoException {
         byte[] bytes = address.getAddress();
         if (prefix < 0 || prefix > bytes.length * 8) {
             throw new IllegalArgumentException("bad prefix length /" + prefix + " for " + address.getHostAddress());
         }
         int index = Links.index(socket, dev);
         Request r = new Request(type, flags, address.getHostAddress() + "/" + prefix + " dev " + dev);
-        r.u8(bytes.length == 4 ? AF_INET : AF_INET6).u8(prefix).u8(0).u8(0).u32(index);
+        r.u8(bytes.length == 4 ? AF_INET : AF_INET6).u8(prefix).u8(ifaFlags).u8(0).u32(index);
         return r.attr(IFA_LOCAL, bytes).attr(IFA_ADDRESS, bytes);
     }
 
