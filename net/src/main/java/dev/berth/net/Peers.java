@@ -135,12 +135,12 @@ public final class Peers {
                 if (old == null) {
                     continue;
                 }
-                Peer p = new Peer(containerId, name, old.aliases(), old.address(), old.hosts());
+                Peer p = new Peer(containerId, name, old.aliases(), old.address(), old.hosts(), old.address6());
                 book.put(containerId, p);
                 write(network, book);
                 for (Peer o : book.values()) {
                     if (!o.containerId().equals(containerId)) {
-                        rewrite(o.hosts(), network, containerId, List.of(p.line(network)));
+                        rewrite(o.hosts(), network, containerId, p.lines(network));
                     }
                 }
             }
