@@ -47,11 +47,19 @@ final class Engines {
             cmd.add("--enable-native-access=ALL-UNNAMED");
         }
         cmd.add("-cp");
-        cmd.add(cp);
+        cmd.add(absolute(cp)); // the monitor runs it from the container's directory
         cmd.add(Main.class.getName());
         cmd.add("--root");
         cmd.add(root.toAbsolutePath().toString());
         return cmd;
+    }
+
+    private static String absolute(String cp) {
+        List<String> out = new ArrayList<>();
+        for (String e : cp.split(File.pathSeparator)) {
+            out.add(e.isEmpty() ? e : Path.of(e).toAbsolutePath().toString());
+        }
+        return String.join(File.pathSeparator, out);
     }
 
     /** DIST/lib when every class path entry is a jar there next to its berth-stage; else null. */
