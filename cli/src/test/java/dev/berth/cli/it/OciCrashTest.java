@@ -115,7 +115,8 @@ class OciCrashTest {
         String created = "c" + (CREATE_STEPS.size() - 1);
         assertTrue(run(0, "state", created).contains("\"status\": \"created\""));
         run(0, "start", created);
-        assertTrue(run(0, "state", created).contains("\"status\": \"running\""));
+        String state = run(0, "state", created);
+        assertTrue(state.contains("\"status\": \"running\""), state);
         // a crashed create's id is taken back by the next create of it; or by delete -f
         for (int i = 0; i < gone.size(); i++) {
             String id = gone.get(i);
