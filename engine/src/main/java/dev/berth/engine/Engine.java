@@ -198,6 +198,7 @@ public final class Engine {
 
     private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
         throws EngineException {
+        warmCgroupMove();
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
         checkRestart(r);
@@ -331,7 +332,10 @@ public final class Engine {
             Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
             VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
-            RequestFile.write(dir, r);
+            // an auto-remove container's request need not outlive a machine crash (its client
+            // died with it, and docker removes such containers at its restart): the state's
+            // fsync just below is the commit point, as for run's request (RequestFile.write)
+            RequestFile.write(dir, r, !r.autoRemove);
             Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
             if (img != null) { // the image id, as a started one has it (rmi checks it; Config.Image keeps the name)
@@ -857,6 +861,19 @@ public final class Engine {
     }
 
     /** Run by a user other than root: the container gets a user namespace of that user's own. */
+    /**
+     * A container's C1 will move into its cgroup: the lock that move waits for is taken now, in
+     * the background ({@link dev.berth.runtime.cgroup.MoveWarmup}), so that its grace period
+     * runs while the container is prepared. Root only: a user's containers have no cgroup
+     * writes of their own. The daemon calls it at create too, where a start usually follows
+     * within milliseconds; a CLI's create would only wait for it before it exits.
+     */
+    public static void warmCgroupMove() {
+        if (!rootless()) {
+            dev.berth.runtime.cgroup.MoveWarmup.start();
+        }
+    }
+
     private static boolean rootless() {
         return Procs.effectiveUid() != 0;
     }
