@@ -83,7 +83,7 @@ final class Containers {
         } catch (BadRequest e) {
             throw new HttpException(400, e.getMessage());
         }
-        Engine.warmCgroupMove(); // the start the client sends next moves C1 into a cgroup: its wait starts now
+        Engine.warmCgroupMove(); // docker run sends the start next: its cgroup move's wait begins now
         String id;
         try {
             id = engine.create(r);

@@ -198,7 +198,6 @@ public final class Engine {
 
     private Container run(ContainerRequest r, ImageRootfs.Resolved img, Applied applied, boolean copy, Again again)
         throws EngineException {
-        warmCgroupMove();
         Rootfs rootfs = img == null ? rootfs(r) : null;
         checkApplied(applied);
         checkRestart(r);
@@ -613,6 +612,9 @@ public final class Engine {
             conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
+        if (cgroup != null) {
+            warmCgroupMove(); // after the mkdirs, which the warm-up's write would hold up
+        }
         List<String> procs = new ArrayList<>();
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
             procs.add(f.toString());
@@ -864,9 +866,11 @@ public final class Engine {
     /**
      * A container's C1 will move into its cgroup: the lock that move waits for is taken now, in
      * the background ({@link dev.berth.runtime.cgroup.MoveWarmup}), so that its grace period
-     * runs while the container is prepared. Root only: a user's containers have no cgroup
-     * writes of their own. The daemon calls it at create too, where a start usually follows
-     * within milliseconds; a CLI's create would only wait for it before it exits.
+     * runs while the container is prepared. A start calls it once the cgroup's directories
+     * exist: the write holds the kernel's cgroup mutex through its grace period, and a mkdir
+     * waits for that mutex. The daemon calls it as a create comes in, as the docker CLI sends
+     * the start right after: by the start's mkdir most of the grace period is over (measured:
+     * docs/performance.md). Root only: a user's containers have no cgroup writes of their own.
      */
     public static void warmCgroupMove() {
         if (!rootless()) {

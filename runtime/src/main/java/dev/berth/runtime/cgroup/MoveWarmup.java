@@ -15,11 +15,13 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * for a grace period ({@code rcu_sync_enter}, {@code synchronize_rcu}), 5 to 40 ms on the
  * development machines (longer under load), the largest single cost of a container start. A
  * writer that comes while the first one waits shares its grace period, and for one grace period
- * after the last writer left, the next one waits for none. So, as soon as a container is asked
- * for, a background thread writes this process's pid into the cgroup it is already in: the
- * kernel takes the lock (paying the grace period) and moves nothing, while the engine resolves
- * the image, writes the state and compiles the stage's program; C1's own write then finds the
- * grace period over or under way. Measured with {@code docker run --rm}: see docs/performance.md.
+ * after the last writer left, the next one waits for none. So, ahead of C1, a background thread
+ * writes this process's pid into the cgroup it is already in: the kernel takes the lock (paying
+ * the grace period) and moves nothing, while the engine prepares the container (and the daemon
+ * waits for the client's start); C1's own write then finds the grace period over or under way.
+ * The write holds the cgroup mutex through its grace period, so making a cgroup's directories
+ * meanwhile waits for the rest of it (when to start it: {@code Engine.warmCgroupMove}). Measured
+ * with {@code docker run --rm}: see docs/performance.md.
  *
  * <p>A pid that does not exist would not do: the kernel looks it up before it takes the lock.
  * The window between reading {@code /proc/self/cgroup} and the write is microseconds; a process
