@@ -92,7 +92,11 @@ public final class Daemon implements AutoCloseable {
                 opened.add(listen(e));
             }
             DockerApi api = new DockerApi(engine, version);
-            HttpServer http = new HttpServer(api, api.headers(), (r, t) -> {
+            IdleCollector idle = IdleCollector.start();
+            HttpServer http = new HttpServer(x -> {
+                idle.request();
+                api.handle(x);
+            }, api.headers(), (r, t) -> {
                 System.err.println("berth daemon: " + r.method() + " " + r.path() + ": " + t);
                 if (System.getenv("BERTH_DEBUG") != null) {
                     t.printStackTrace();

@@ -84,12 +84,20 @@ final class Live {
         }
     }
 
+    /**
+     * How many exit codes of ended runs are kept, for a wait that reads its container's after
+     * the container was removed (docker run --rm: the removal comes first, then the waiting
+     * client's next look, within 100 ms). 4096 held 650 KB once a soak's runs had filled it,
+     * the last of the daemon's idle memory that grew with the runs (docs/reliability.md).
+     */
+    static final int EXITS_KEPT = 256;
+
     private final Map<String, Session> sessions = new ConcurrentHashMap<>();
     private final Map<String, Integer> exits = java.util.Collections.synchronizedMap(
         new LinkedHashMap<String, Integer>() {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, Integer> e) {
-                return size() > 4096;
+                return size() > EXITS_KEPT;
             }
         });
     private final Object changes = new Object();

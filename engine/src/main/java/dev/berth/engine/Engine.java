@@ -344,7 +344,10 @@ public final class Engine {
             Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
             List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
-            RequestFile.write(dir, r);
+            // an auto-remove container's request need not outlive a machine crash (its client
+            // died with it, and docker removes such containers at its restart): the state's
+            // fsync just below is the commit point, as for run's request (RequestFile.write)
+            RequestFile.write(dir, r, !r.autoRemove);
             Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
             state.put("Mounts", Inspect.mounts(parsed.mounts)); // cp into a created container reaches its volumes
@@ -635,6 +638,9 @@ public final class Engine {
             conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
+        if (cgroup != null) {
+            warmCgroupMove(); // after the mkdirs, which the warm-up's write would hold up
+        }
         List<String> procs = new ArrayList<>();
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
             procs.add(f.toString());
@@ -887,6 +893,21 @@ public final class Engine {
     }
 
     /** Run by a user other than root: the container gets a user namespace of that user's own. */
+    /**
+     * A container's C1 will move into its cgroup: the lock that move waits for is taken now, in
+     * the background ({@link dev.berth.runtime.cgroup.MoveWarmup}), so that its grace period
+     * runs while the container is prepared. A start calls it once the cgroup's directories
+     * exist: the write holds the kernel's cgroup mutex through its grace period, and a mkdir
+     * waits for that mutex. The daemon calls it as a create comes in, as the docker CLI sends
+     * the start right after: by the start's mkdir most of the grace period is over (measured:
+     * docs/performance.md). Root only: a user's containers have no cgroup writes of their own.
+     */
+    public static void warmCgroupMove() {
+        if (!rootless()) {
+            dev.berth.runtime.cgroup.MoveWarmup.start();
+        }
+    }
+
     private static boolean rootless() {
         return Procs.effectiveUid() != 0;
     }
