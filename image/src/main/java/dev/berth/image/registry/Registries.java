@@ -151,7 +151,9 @@ public final class Registries {
 
     private static int add(KeyStore ks, CertificateFactory cf, Path pem, String prefix) throws IOException {
         int n = 0;
-        try (InputStream in = Files.newInputStream(pem)) {
+        // read whole: the X.509 factory reads a stream a byte at a time (the system bundle's 220 KB
+        // were 220,000 read(2) calls, ~0.8 s of every https connection set-up)
+        try (InputStream in = new java.io.ByteArrayInputStream(Files.readAllBytes(pem))) {
             for (Certificate c : cf.generateCertificates(in)) {
                 ks.setCertificateEntry(prefix + "-" + pem.getFileName() + "-" + n++, c);
             }
