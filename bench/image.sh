@@ -77,60 +77,74 @@ java=$(cat "$dist/../java-home")/bin/java
 # ---------------------------------------------------------------------------------------------
 # The image: four gzip layers in an OCI layout, written by hand (tar, gzip, sha256sum)
 case $(uname -m) in x86_64) arch=amd64 ;; aarch64) arch=arm64 ;; *) arch=$(uname -m) ;; esac
-layout=$work/layout
+# BENCH_LAYOUT=DIR: the image is built there once and reused by later runs (it takes minutes)
+layout=${BENCH_LAYOUT:-$work/layout}
 ref=bench/big:latest
-mkdir -p "$layout/blobs/sha256" "$work/src"
-log "building a ~${image_mb} MB image (random files, small files, copies of /usr)"
-big_n=$((image_mb / 20))          # 10 MB files: ~half of the image
-small_n=$((image_mb * 10))        # 16 KiB files: ~15%
-usr_kb=$((image_mb * 1024))       # /usr content, ~3:1 with gzip: ~35%
-mkdir -p "$work/src/1/data" "$work/src/2/small" "$work/src/3" "$work/src/4/etc"
-for i in $(seq "$big_n"); do head -c 10M /dev/urandom >"$work/src/1/data/big-$i"; done
-head -c $((small_n * 16384)) /dev/urandom | split -b 16384 -a 4 - "$work/src/2/small/f-"
-find /usr/share /usr/lib -xdev -type f -size -4M -readable -printf '%s %p\n' 2>/dev/null >"$work/usr.list" || true
-LC_ALL=C sort -k2 "$work/usr.list" |
-    awk -v max=$((usr_kb * 1024)) 'sum > max { next } { sum += $1; sub(/^[0-9]+ /, ""); print }' >"$work/usr.pick"
-tar --no-recursion -cf - -T "$work/usr.pick" 2>/dev/null | tar -xf - -C "$work/src/3"
-printf 'root:x:0:0:root:/root:/bin/sh\n' >"$work/src/4/etc/passwd"
-mkdir -p "$work/src/4/data" && : >"$work/src/4/data/.wh.big-1" # a whiteout, as real images have
-diff_ids=() layers=() sizes=() unpacked=0 packed=0
-for n in 1 2 3 4; do
-    tar --sort=name --numeric-owner --owner=0 --group=0 -C "$work/src/$n" -cf "$work/layer.tar" .
-    diff_ids+=("sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)")
-    unpacked=$((unpacked + $(stat -c %s "$work/layer.tar")))
-    gzip -n -6 "$work/layer.tar"
-    d=$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)
-    s=$(stat -c %s "$work/layer.tar.gz")
-    mv "$work/layer.tar.gz" "$layout/blobs/sha256/$d"
-    layers+=("$d") sizes+=("$s")
-    packed=$((packed + s))
-done
-rm -rf "$work/src"
-blob() { # file: moves it into the layout, prints its digest hex
-    local d
-    d=$(sha256sum "$1" | cut -d' ' -f1)
-    mv "$1" "$layout/blobs/sha256/$d"
-    echo "$d"
-}
-ids=$(printf '"%s",' "${diff_ids[@]}")
-printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
-    "$arch" "${ids%,}" >"$work/config.json"
-config_size=$(stat -c %s "$work/config.json")
-config=$(blob "$work/config.json")
-ls=""
-for i in 0 1 2 3; do
-    ls+=$(printf '{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},' "${layers[$i]}" "${sizes[$i]}")
-done
-printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
-    "$config" "$config_size" "${ls%,}" >"$work/manifest.json"
-manifest_size=$(stat -c %s "$work/manifest.json")
-manifest=$(blob "$work/manifest.json")
-printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
-printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest","io.containerd.image.name":"docker.io/%s"}}]}' \
-    "$manifest" "$manifest_size" "$ref" >"$layout/index.json"
 mb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1e6 }'; }
-log "image: $(mb $packed) MB of gzip layers, $(mb $unpacked) MB of tar"
-printf 'packed_bytes\t%s\nunpacked_bytes\t%s\nlayers\t4\n' "$packed" "$unpacked" >"$out/image-size.tsv"
+build_image() {
+    local d s n i ids config config_size ls manifest manifest_size diff_ids=() sizes=()
+    mkdir -p "$layout/blobs/sha256" "$work/src"
+    log "building a ~${image_mb} MB image (random files, small files, copies of /usr)"
+    big_n=$((image_mb / 20))          # 10 MB files: ~half of the image
+    small_n=$((image_mb * 10))        # 16 KiB files: ~15%
+    usr_kb=$((image_mb * 1024))       # /usr content, ~3:1 with gzip: ~35%
+    mkdir -p "$work/src/1/data" "$work/src/2/small" "$work/src/3" "$work/src/4/etc"
+    for i in $(seq "$big_n"); do head -c 10M /dev/urandom >"$work/src/1/data/big-$i"; done
+    head -c $((small_n * 16384)) /dev/urandom | split -b 16384 -a 4 - "$work/src/2/small/f-"
+    find /usr/share /usr/lib -xdev -type f -size -4M -readable -printf '%s %p\n' 2>/dev/null >"$work/usr.list" || true
+    LC_ALL=C sort -k2 "$work/usr.list" |
+        awk -v max=$((usr_kb * 1024)) 'sum > max { next } { sum += $1; sub(/^[0-9]+ /, ""); print }' >"$work/usr.pick"
+    tar --no-recursion -cf - -T "$work/usr.pick" 2>/dev/null | tar -xf - -C "$work/src/3"
+    printf 'root:x:0:0:root:/root:/bin/sh\n' >"$work/src/4/etc/passwd"
+    mkdir -p "$work/src/4/data" && : >"$work/src/4/data/.wh.big-1" # a whiteout, as real images have
+    diff_ids=() layers=() sizes=() unpacked=0 packed=0
+    for n in 1 2 3 4; do
+        tar --sort=name --numeric-owner --owner=0 --group=0 -C "$work/src/$n" -cf "$work/layer.tar" .
+        diff_ids+=("sha256:$(sha256sum "$work/layer.tar" | cut -d' ' -f1)")
+        unpacked=$((unpacked + $(stat -c %s "$work/layer.tar")))
+        gzip -n -6 "$work/layer.tar"
+        d=$(sha256sum "$work/layer.tar.gz" | cut -d' ' -f1)
+        s=$(stat -c %s "$work/layer.tar.gz")
+        mv "$work/layer.tar.gz" "$layout/blobs/sha256/$d"
+        layers+=("$d") sizes+=("$s")
+        packed=$((packed + s))
+    done
+    rm -rf "$work/src"
+    blob() { # file: moves it into the layout, prints its digest hex
+        local d
+        d=$(sha256sum "$1" | cut -d' ' -f1)
+        mv "$1" "$layout/blobs/sha256/$d"
+        echo "$d"
+    }
+    ids=$(printf '"%s",' "${diff_ids[@]}")
+    printf '{"architecture":"%s","os":"linux","config":{"Env":["PATH=/usr/bin:/bin"],"Cmd":["/bin/sh"]},"rootfs":{"type":"layers","diff_ids":[%s]}}' \
+        "$arch" "${ids%,}" >"$work/config.json"
+    config_size=$(stat -c %s "$work/config.json")
+    config=$(blob "$work/config.json")
+    ls=""
+    for i in 0 1 2 3; do
+        ls+=$(printf '{"mediaType":"application/vnd.oci.image.layer.v1.tar+gzip","digest":"sha256:%s","size":%s},' "${layers[$i]}" "${sizes[$i]}")
+    done
+    printf '{"schemaVersion":2,"mediaType":"application/vnd.oci.image.manifest.v1+json","config":{"mediaType":"application/vnd.oci.image.config.v1+json","digest":"sha256:%s","size":%s},"layers":[%s]}' \
+        "$config" "$config_size" "${ls%,}" >"$work/manifest.json"
+    manifest_size=$(stat -c %s "$work/manifest.json")
+    manifest=$(blob "$work/manifest.json")
+    printf '{"imageLayoutVersion":"1.0.0"}' >"$layout/oci-layout"
+    printf '{"schemaVersion":2,"manifests":[{"mediaType":"application/vnd.oci.image.manifest.v1+json","digest":"sha256:%s","size":%s,"annotations":{"org.opencontainers.image.ref.name":"latest","io.containerd.image.name":"docker.io/%s"}}]}' \
+        "$manifest" "$manifest_size" "$ref" >"$layout/index.json"
+    printf 'packed_bytes\t%s\nunpacked_bytes\t%s\nlayers\t4\nlayer_digests\t%s\n' "$packed" "$unpacked" "${layers[*]}" \
+        >"$layout/bench-image.tsv"
+}
+if [ -f "$layout/bench-image.tsv" ]; then
+    log "reusing the image in $layout"
+else
+    build_image
+fi
+packed=$(awk -F'\t' '$1 == "packed_bytes" { print $2 }' "$layout/bench-image.tsv")
+unpacked=$(awk -F'\t' '$1 == "unpacked_bytes" { print $2 }' "$layout/bench-image.tsv")
+read -r -a layers <<<"$(awk -F'\t' '$1 == "layer_digests" { print $2 }' "$layout/bench-image.tsv")"
+grep -v '^layer_digests' "$layout/bench-image.tsv" >"$out/image-size.tsv"
+log "image: $(mb "$packed") MB of gzip layers, $(mb "$unpacked") MB of tar"
 loads=()
 load_mark() { loads+=("$1: $(cut -d' ' -f1-3 /proc/loadavg)"); }
 
@@ -141,9 +155,8 @@ if [[ " $only " == *" unpack "* ]]; then
     # berth: the image loaded once (blobs copied into the store, verified); each run then starts
     # from a hard-linked copy of that store with no layer unpacked and creates a container of it,
     # which unpacks the four layers (blob digest and diff_id checked) and makes the overlay dirs
-    (cd "$layout" && tar -cf "$work/layout.tar" .)
+    (cd "$layout" && tar -cf "$work/layout.tar" --exclude ./bench-image.tsv .)
     "$berth" --root "$base" load -q -i "$work/layout.tar" >/dev/null
-    rm -f "$work/layout.tar"
     fresh="rm -rf $work/u && cp -al $base $work/u"
     # the same command on a store whose layers are there: what create costs beyond the unpack
     rm -rf "$work/u2" && cp -al "$base" "$work/u2"
@@ -152,6 +165,9 @@ if [[ " $only " == *" unpack "* ]]; then
     args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create $ref true"
         -n "berth create, layers already unpacked" --prepare "rm -rf $work/u2/containers" "$berth --root $work/u2 create $ref true")
     peer umoci && args+=(-n "umoci unpack" --prepare "rm -rf $work/bundle" "umoci unpack --image $layout:latest $work/bundle")
+    # copying the blobs, verified, without unpacking: berth load of the layout (as a tar) beside
+    # skopeo's copy of the layout directory to a dir: directory
+    args+=(-n "berth load (blobs into the store, no unpack)" --prepare "rm -rf $work/l" "$berth --root $work/l load -q -i $work/layout.tar")
     peer skopeo && args+=(-n "skopeo copy oci: dir: (no unpack)" --prepare "rm -rf $work/dir" "skopeo copy --quiet oci:$layout:latest dir:$work/dir")
     tarx="mkdir $work/tarx"
     for l in "${layers[@]}"; do tarx+=" && tar -xzf $layout/blobs/sha256/$l -C $work/tarx"; done
@@ -160,7 +176,7 @@ if [[ " $only " == *" unpack "* ]]; then
     hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$out/image-unpack.json" \
         --export-markdown "$out/image-unpack.md" "${args[@]}" | tee "$out/image-unpack.txt" >&2
     load_mark "unpack, after"
-    rm -rf "$work/u" "$work/u2" "$work/bundle" "$work/dir" "$work/tarx"
+    rm -rf "$work/u" "$work/u2" "$work/bundle" "$work/dir" "$work/tarx" "$work/l" "$work/layout.tar"
 fi
 
 # ---------------------------------------------------------------------------------------------
@@ -213,7 +229,7 @@ fi
 
 {
     machine_lines "$java"
-    echo "image: $(mb $packed) MB gzip, $(mb $unpacked) MB tar, 4 layers"
+    echo "image: $(mb "$packed") MB gzip, $(mb "$unpacked") MB tar, 4 layers"
     printf 'load: %s\n' "${loads[@]}"
 } >"$out/image-machine.txt"
 python3 "$repo/bench/src/image_summary.py" "$out" >"$out/image.md"

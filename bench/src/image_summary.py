@@ -10,14 +10,16 @@ import json
 import os
 import sys
 
-# section -> (berth's row, rows that are references, not peers)
+# section -> {peer row: the berth row doing the same work}; every other row is a reference
 SECTIONS = {
-    "unpack": ("berth create (unpacks 4 layers)",
-               {"berth create, layers already unpacked", "tar -xzf of the 4 layers (floor)"}),
-    "pull": ("berth pull", set()),
-    "run": ("berth run --rm busybox true",
-            {"berth run --rm host true", "BERTH_SNAPSHOTTER=copy berth run --rm busybox true"}),
+    "unpack": {"umoci unpack": "berth create (unpacks 4 layers)",
+               "skopeo copy oci: dir: (no unpack)": "berth load (blobs into the store, no unpack)"},
+    "pull": {"skopeo copy docker: oci: (no unpack)": "berth pull",
+             "podman pull (overlay, unpacks)": "berth pull"},
+    "run": {"podman run --rm busybox true (overlay)": "berth run --rm busybox true"},
 }
+# the row the ratio column divides by
+FIRST = {"unpack": "berth create (unpacks 4 layers)", "pull": "berth pull", "run": "berth run --rm busybox true"}
 
 
 def sizes(out):
@@ -30,9 +32,11 @@ def sizes(out):
 
 
 def table(section, data, size):
-    berth_row, refs = SECTIONS[section]
+    peers = SECTIONS[section]
     rows = data["results"]
-    berth = next((r for r in rows if r["command"] == berth_row), None)
+    by_name = {r["command"]: r for r in rows}
+    berth = by_name.get(FIRST[section])
+    berth_rows = set(peers.values())
     seconds = section != "run"
     unit = "s" if seconds else "ms"
     scale = 1 if seconds else 1000
@@ -41,7 +45,7 @@ def table(section, data, size):
     if seconds:
         head += " MB/s (gzip) | MB/s (tar) |"
         rule += "---:|---:|"
-    head += " vs berth | target met |"
+    head += f" vs `{FIRST[section]}` | target met |"
     rule += "---:|:---|"
     lines = [head, rule]
     for r in rows:
@@ -51,14 +55,16 @@ def table(section, data, size):
         if seconds:
             line += f" {size['packed_bytes'] / 1e6 / med:.0f} | {size['unpacked_bytes'] / 1e6 / med:.0f} |"
         ratio = f"{med / berth['median']:.2f}" if berth else "n/a"
-        if r is berth:
-            verdict = ""
-        elif r["command"] in refs:
+        mine = by_name.get(peers.get(r["command"], ""))
+        if r["command"] in berth_rows:
+            verdict = "(berth)"
+        elif r["command"] not in peers:
             verdict = "(reference)"
-        elif berth is None:
+        elif mine is None:
             verdict = "no berth row"
         else:
-            verdict = "yes" if berth["median"] <= med else f"**no**: berth is {berth['median'] / med:.2f}x"
+            verdict = f"yes, against `{mine['command']}`" if mine["median"] <= med \
+                else f"**no**: `{mine['command']}` is {mine['median'] / med:.2f}x"
         lines.append(line + f" {ratio} | {verdict} |")
     return "\n".join(lines)
 

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * How registries are reached, as docker decides it: https verified with the system's CAs (the
@@ -112,40 +115,121 @@ public final class Registries {
         return domain.equals("docker.io") ? "registry-1.docker.io" : domain;
     }
 
-    /** The TLS context for {@code domain}: the system CAs and the registry's own from certs.d. */
+    /**
+     * The TLS context for {@code domain}: the system CAs and the registry's own from certs.d.
+     * They are read when a server first shows a certificate, not before: parsing the ~140 system
+     * CAs on a cold JVM took ~0.3 s, which a loopback registry answering plain http (https is
+     * tried first, and fails before any certificate) never needs.
+     */
     SSLContext sslContext(String domain) throws IOException {
         try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            int n = 0;
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (Path bundle : SYSTEM_BUNDLES) {
-                if (Files.isRegularFile(bundle)) {
-                    n += add(ks, cf, bundle, "system");
-                    break;
-                }
-            }
-            for (Path dir : certsDirs) {
-                Path d = dir.resolve(domain);
-                if (!Files.isDirectory(d)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*.crt")) {
-                    for (Path p : ds) {
-                        n += add(ks, cf, p, "own");
-                    }
-                }
-            }
-            if (n == 0) {
-                return SSLContext.getDefault(); // no system bundle: the JDK's own CAs
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new LazyTrust(() -> trustManager(domain))}, null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS for " + domain + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** The system CAs and the registry's own: a PKIX trust manager (with the host name check). */
+    private X509ExtendedTrustManager trustManager(String domain) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        int n = 0;
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        for (Path bundle : SYSTEM_BUNDLES) {
+            if (Files.isRegularFile(bundle)) {
+                n += add(ks, cf, bundle, "system");
+                break;
+            }
+        }
+        for (Path dir : certsDirs) {
+            Path d = dir.resolve(domain);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*.crt")) {
+                for (Path p : ds) {
+                    n += add(ks, cf, p, "own");
+                }
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(n == 0 ? null : ks); // no system bundle: the JDK's own CAs
+        for (javax.net.ssl.TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) {
+                return x;
+            }
+        }
+        throw new GeneralSecurityException("the JDK has no X.509 trust manager");
+    }
+
+    /** How the trust manager is made: once, when first needed. */
+    private interface TrustSource {
+        X509ExtendedTrustManager get() throws IOException, GeneralSecurityException;
+    }
+
+    /** A trust manager made on first use; what it cannot read is the handshake's failure. */
+    private static final class LazyTrust extends X509ExtendedTrustManager {
+        private final TrustSource source;
+        private X509ExtendedTrustManager delegate;
+
+        LazyTrust(TrustSource source) {
+            this.source = source;
+        }
+
+        private synchronized X509ExtendedTrustManager delegate() throws CertificateException {
+            if (delegate == null) {
+                try {
+                    delegate = source.get();
+                } catch (IOException | GeneralSecurityException e) {
+                    throw new CertificateException(e.getMessage(), e);
+                }
+            }
+            return delegate;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+            throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+            throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+            throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+            throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return delegate().getAcceptedIssuers();
+            } catch (CertificateException e) {
+                return new X509Certificate[0];
+            }
         }
     }
 
