@@ -28,8 +28,9 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * only for registries named insecure ({@code --insecure-registry HOST[:PORT]},
  * {@code BERTH_INSECURE_REGISTRIES=a,b}) and for the loopback ones (localhost, 127.0.0.0/8,
  * ::1), which docker also treats as insecure. As docker, berth tries https first for those and
- * falls back to http; an entry written {@code http://HOST[:PORT]} skips the https attempt (for
- * servers that do not answer a TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
+ * falls back to http, except on loopback, where http goes first (see Transport.ping); an entry
+ * written {@code http://HOST[:PORT]} skips the https attempt (for servers that do not answer a
+ * TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
  */
 public final class Registries {
     private static final List<Path> SYSTEM_BUNDLES = List.of(Path.of("/etc/ssl/certs/ca-certificates.crt"),
@@ -97,6 +98,12 @@ public final class Registries {
         if (insecure.contains(d) || insecure.contains(h)) {
             return true;
         }
+        return isLoopback(domain);
+    }
+
+    /** True when {@code domain} is on loopback (localhost, 127.0.0.0/8, ::1): insecure, and tried with http first. */
+    public boolean isLoopback(String domain) {
+        String h = host(normalize(domain));
         return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
     }
 
