@@ -2,8 +2,9 @@
 # bench/image.sh: berth's image paths beside their peers (issue 8's benchmark), each table from
 # ONE hyperfine run so that the ratios hold on a noisy machine:
 #   unpack  an image's gzip layers into a root filesystem: berth create on a store whose layers
-#           are not unpacked yet, umoci unpack of the same OCI layout, skopeo copy oci: -> dir:,
-#           and tar -xzf of the layers (the floor)
+#           are not unpacked yet beside umoci unpack of the same OCI layout, berth load of the
+#           layout beside skopeo copy oci: -> dir: (blobs copied and verified, no unpack), and
+#           tar -xzf of the layers (the floor)
 #   pull    the same image from Debian's docker-registry on 127.0.0.1: berth pull, skopeo copy
 #           docker:// -> oci:, podman pull (own storage root), each into an empty store
 #   run     berth run --rm IMAGE true on an unpacked image: bench/image-run.sh, as it is
@@ -157,21 +158,23 @@ if [[ " $only " == *" unpack "* ]]; then
     # which unpacks the four layers (blob digest and diff_id checked) and makes the overlay dirs
     (cd "$layout" && tar -cf "$work/layout.tar" --exclude ./bench-image.tsv .)
     "$berth" --root "$base" load -q -i "$work/layout.tar" >/dev/null
-    fresh="rm -rf $work/u && cp -al $base $work/u"
+    # every run starts with nothing left to write back from the one before (sync: untimed)
+    fresh="rm -rf $work/u && cp -al $base $work/u && sync"
     # the same command on a store whose layers are there: what create costs beyond the unpack
     rm -rf "$work/u2" && cp -al "$base" "$work/u2"
     "$berth" --root "$work/u2" create --name warm "$ref" true >/dev/null
     rm -rf "$work/u2/containers"
     args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create $ref true"
-        -n "berth create, layers already unpacked" --prepare "rm -rf $work/u2/containers" "$berth --root $work/u2 create $ref true")
-    peer umoci && args+=(-n "umoci unpack" --prepare "rm -rf $work/bundle" "umoci unpack --image $layout:latest $work/bundle")
+        -n "berth create, layers already unpacked" --prepare "sh -c 'rm -rf $work/u2/containers; sync'" "$berth --root $work/u2 create $ref true")
+    peer umoci && args+=(-n "umoci unpack" --prepare "sh -c 'rm -rf $work/bundle; sync'" "umoci unpack --image $layout:latest $work/bundle")
     # copying the blobs, verified, without unpacking: berth load of the layout (as a tar) beside
     # skopeo's copy of the layout directory to a dir: directory
-    args+=(-n "berth load (blobs into the store, no unpack)" --prepare "rm -rf $work/l" "$berth --root $work/l load -q -i $work/layout.tar")
-    peer skopeo && args+=(-n "skopeo copy oci: dir: (no unpack)" --prepare "rm -rf $work/dir" "skopeo copy --quiet oci:$layout:latest dir:$work/dir")
+    args+=(-n "berth load (blobs into the store, no unpack)" --prepare "sh -c 'rm -rf $work/l; sync'" "$berth --root $work/l load -q -i $work/layout.tar")
+    peer skopeo && args+=(-n "skopeo copy oci: dir: (no unpack)" --prepare "sh -c 'rm -rf $work/dir; sync'" "skopeo copy --quiet oci:$layout:latest dir:$work/dir")
     tarx="mkdir $work/tarx"
     for l in "${layers[@]}"; do tarx+=" && tar -xzf $layout/blobs/sha256/$l -C $work/tarx"; done
-    args+=(-n "tar -xzf of the 4 layers (floor)" --prepare "rm -rf $work/tarx" "sh -c '$tarx'")
+    args+=(-n "tar -xzf of the 4 layers (floor)" --prepare "sh -c 'rm -rf $work/tarx; sync'" "sh -c '$tarx'")
+    sync
     load_mark "unpack, before"
     hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$out/image-unpack.json" \
         --export-markdown "$out/image-unpack.md" "${args[@]}" | tee "$out/image-unpack.txt" >&2
@@ -207,20 +210,21 @@ EOF
     name=127.0.0.1:$port/$ref
     skopeo copy --quiet --dest-tls-verify=false "oci:$layout:latest" "docker://$name"
     pm="podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
-    args=(-n "berth pull" --prepare "rm -rf $work/p" "$berth --root $work/p pull -q $name"
-        -n "skopeo copy docker: oci: (no unpack)" --prepare "rm -rf $work/o" "skopeo copy --quiet --src-tls-verify=false docker://$name oci:$work/o:latest")
-    peer podman && args+=(-n "podman pull (overlay, unpacks)" --prepare "sh -c '$pm rmi -af >/dev/null 2>&1; true'" "$pm pull -q --tls-verify=false $name")
+    args=(-n "berth pull" --prepare "sh -c 'rm -rf $work/p; sync'" "$berth --root $work/p pull -q $name"
+        -n "skopeo copy docker: oci: (no unpack)" --prepare "sh -c 'rm -rf $work/o; sync'" "skopeo copy --quiet --src-tls-verify=false docker://$name oci:$work/o:latest")
+    peer podman && args+=(-n "podman pull (overlay, unpacks)" --prepare "sh -c '$pm rmi -af >/dev/null 2>&1; sync'" "$pm pull -q --tls-verify=false $name")
+    sync
     load_mark "pull, before"
     hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$out/image-pull.json" \
         --export-markdown "$out/image-pull.md" "${args[@]}" | tee "$out/image-pull.txt" >&2
     load_mark "pull, after"
-    # the same pull followed by the unpack a run needs: what podman pull does in one step
-    rm -rf "$work/p"
+    rm -rf "$work/p" "$work/o"
 fi
 
 # ---------------------------------------------------------------------------------------------
 # run: an image whose layers are unpacked (bench/image-run.sh, with the frozen berth)
 if [[ " $only " == *" run "* ]]; then
+    sync
     load_mark "run, before"
     BENCH_OUT=$out BENCH_RUNS=$run_runs BENCH_BERTH=$berth BENCH_NO_PODMAN=${BENCH_NO_PODMAN:-} \
         "$repo/bench/image-run.sh" >&2

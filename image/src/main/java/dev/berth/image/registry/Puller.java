@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * retries, or in the next pull after this process died). Every blob is checked against its
  * digest and size before it gets its name; manifests are checked when fetched.
  */
-public final class Puller {
+public final class Puller implements AutoCloseable {
     private final ImageStore store;
     private final Registries registries;
     private final DockerConfig config;
@@ -62,6 +62,15 @@ public final class Puller {
      */
     public static Puller withCredentials(ImageStore store, Registries registries, Credentials credentials) {
         return new Puller(store, registries, null, credentials);
+    }
+
+    /** Ends the registry clients' threads: a JVM halting with one alive waits 300 ms for it. */
+    @Override
+    public synchronized void close() {
+        for (RegistryClient c : clients.values()) {
+            c.close();
+        }
+        clients.clear();
     }
 
     /** Downloads at once (default 3). */
