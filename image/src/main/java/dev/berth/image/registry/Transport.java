@@ -186,7 +186,8 @@ final class Transport {
         if (client == null) {
             client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
                 .followRedirects(HttpClient.Redirect.NEVER).connectTimeout(Duration.ofSeconds(30))
-                .sslContext(registries.sslContext(domain)).build();
+                .sslContext(LazyTls.context(() -> registries.sslContext(domain)))
+                .sslParameters(new javax.net.ssl.SSLParameters()).build(); // the engine's defaults, not computed now
         }
         return client;
     }
