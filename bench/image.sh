@@ -27,6 +27,7 @@ repo=$(cd "$(dirname "$(readlink -f "$0")")/.." && pwd)
 # "hybrid" mode, so /sys/fs/cgroup/unified is hidden there as run.sh does
 if [ -z "${BENCH_IMAGE_NS:-}" ]; then
     export BENCH_IMAGE_NS=1
+    # shellcheck disable=SC2016 # expanded by the inner sh
     exec unshare --mount --propagation private sh -c \
         '[ -z "$(cat /sys/fs/cgroup/unified/cgroup.controllers 2>/dev/null)" ] || umount /sys/fs/cgroup/unified; exec "$0" "$@"' \
         "$0" "$@"
