@@ -2,7 +2,8 @@
 # berth run --rm IMAGE true on an image whose layers are already unpacked, beside the same run on
 # the built-in host image and podman run of the same image (loaded with skopeo into a podman
 # store of this script's own, overlay driver), in one hyperfine run. As root, on Debian, after
-# bin/build. Knobs: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_OUT (a temporary directory).
+# bin/build. Knobs: BENCH_RUNS (30), BENCH_WARMUP (3), BENCH_OUT (a temporary directory),
+# BENCH_BERTH (the launcher to measure: bench/image.sh passes its frozen copy), BENCH_NO_PODMAN=1.
 set -euo pipefail
 repo=$(dirname "$(dirname "$(readlink -f "$0")")")
 # crun (podman's runtime) refuses cgroup "hybrid" mode with controllers on the v2 hierarchy: the
@@ -26,13 +27,17 @@ cleanup() {
     rm -rf "$work"
 }
 trap cleanup EXIT
-for tool in umoci skopeo hyperfine podman; do
+tools="umoci skopeo hyperfine"
+[ -n "${BENCH_NO_PODMAN:-}" ] || tools="$tools podman"
+for tool in $tools; do
     command -v $tool >/dev/null || { echo "bench: $tool is missing (apt-get install $tool)" >&2; exit 1; }
 done
 # explicit rlimits: podman's defaults exceed the hard limits of a root without CAP_SYS_RESOURCE
 pflags="--network none --ulimit nofile=$(ulimit -Sn):$(ulimit -Hn) --ulimit nproc=1024:1024"
-java=$(cat "$repo/cli/target/berth/java-home")/bin/java
-berth=("$repo/bin/berth" --root "$work/berth")
+launcher=${BENCH_BERTH:-$repo/bin/berth}
+dist=$(dirname "$launcher")/../cli/target/berth
+java=$(cat "$dist/java-home")/bin/java
+berth=("$launcher" --root "$work/berth")
 
 # busybox (static, from Debian's busybox-static) and a symlink per applet, in one layer
 rootfs=$work/bundle/rootfs
@@ -46,16 +51,19 @@ printf 'root:x:0:0:root:/root:/bin/sh\n' >"$rootfs/etc/passwd"
 umoci repack --image "$work/layout:latest" "$work/bundle"
 umoci config --image "$work/layout:latest" --config.env PATH=/bin --config.cmd /bin/sh
 
-"$java" --enable-native-access=ALL-UNNAMED --class-path "$repo/cli/target/berth/lib/*" \
+"$java" --enable-native-access=ALL-UNNAMED --class-path "$dist/lib/*" \
     "$repo/bench/src/LoadLayout.java" "$work/berth" "$work/layout" busybox
 "${berth[@]}" run --rm busybox true # unpacks the layer once: what is measured is a run on it
-skopeo copy --quiet "oci:$work/layout:latest" \
-    "containers-storage:[overlay@$work/podman/root+$work/podman/run]docker.io/library/busybox:latest"
-"${podman[@]}" run --rm $pflags busybox true
+rows=(-n "berth run --rm busybox true" "${berth[*]} run --rm busybox true"
+    -n "berth run --rm host true" "${berth[*]} run --rm host true"
+    -n "BERTH_SNAPSHOTTER=copy berth run --rm busybox true" "env BERTH_SNAPSHOTTER=copy ${berth[*]} run --rm busybox true")
+if [ -z "${BENCH_NO_PODMAN:-}" ]; then
+    skopeo copy --quiet "oci:$work/layout:latest" \
+        "containers-storage:[overlay@$work/podman/root+$work/podman/run]docker.io/library/busybox:latest"
+    "${podman[@]}" run --rm $pflags busybox true
+    rows+=(-n "podman run --rm busybox true (overlay)" "${podman[*]} run --rm $pflags busybox true")
+fi
 
 hyperfine -N --runs "$runs" --warmup "$warmup" --export-markdown "$out/image-run.md" --export-json "$out/image-run.json" \
-    -n "berth run --rm busybox true" "${berth[*]} run --rm busybox true" \
-    -n "berth run --rm host true" "${berth[*]} run --rm host true" \
-    -n "BERTH_SNAPSHOTTER=copy berth run --rm busybox true" "env BERTH_SNAPSHOTTER=copy ${berth[*]} run --rm busybox true" \
-    -n "podman run --rm busybox true (overlay)" "${podman[*]} run --rm $pflags busybox true"
+    "${rows[@]}"
 cat "$out/image-run.md"

@@ -102,6 +102,8 @@ final class ImageTransfers {
                 throw Images.http(e, null);
             }
             stream.error(Images.forDocker(e.getMessage()));
+        } finally {
+            puller.close(); // its HTTP client's selector thread, one per pull otherwise left to the GC
         }
         stream.check();
     }
@@ -276,7 +278,9 @@ final class ImageTransfers {
         }
         String server = body.get("serveraddress") instanceof String s && !s.isEmpty() ? s : "docker.io";
         try {
-            new RegistryClient(DockerConfig.registryOf(server), Registries.fromEnv(), creds).login();
+            try (RegistryClient c = new RegistryClient(DockerConfig.registryOf(server), Registries.fromEnv(), creds)) {
+                c.login();
+            }
         } catch (RegistryException.Unauthorized e) {
             throw new HttpException(401, Images.forDocker(e.getMessage()));
         } catch (IOException e) {

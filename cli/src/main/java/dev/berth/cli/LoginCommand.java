@@ -84,7 +84,9 @@ final class LoginCommand {
                 }
                 creds = new Credentials(user.strip(), password);
             }
-            new RegistryClient(registry, PullCommand.registries(cl), creds).login();
+            try (RegistryClient c = new RegistryClient(registry, PullCommand.registries(cl), creds)) {
+                c.login(); // closed: a live HTTP client holds the JVM's halt 300 ms
+            }
             config.save(registry, creds);
             System.err.println("WARNING! Your password will be stored unencrypted in " + config.file() + ".");
             System.out.println("Login Succeeded");

@@ -51,7 +51,6 @@ final class PullCommand {
             Platform platform = platformGiven ? Platform.parse(cl.getOptionValue("platform")) : Platform.current();
             ImageStore store = Engines.open(root).images();
             Registries registries = registries(cl);
-            Puller puller = new Puller(store, registries, DockerConfig.fromEnv());
             boolean tty = !quiet && Terminal.isTerminal();
             if (!quiet) {
                 if (!all && ref.digest() == null && a.get(0).indexOf(':', a.get(0).lastIndexOf('/') + 1) < 0) {
@@ -62,8 +61,12 @@ final class PullCommand {
             }
             PullProgress bars = tty ? new PullProgress(System.out) : null;
             Progress progress = bars != null ? bars : Progress.NONE;
-            List<Puller.Result> results = all ? puller.pullAllTags(ref, platform, platformGiven, progress)
-                : List.of(puller.pull(ref, platform, platformGiven, progress));
+            List<Puller.Result> results;
+            // closed before the JVM halts: a live HTTP client's thread would hold the halt 300 ms
+            try (Puller puller = new Puller(store, registries, DockerConfig.fromEnv())) {
+                results = all ? puller.pullAllTags(ref, platform, platformGiven, progress)
+                    : List.of(puller.pull(ref, platform, platformGiven, progress));
+            }
             if (bars != null) {
                 bars.finish();
             }
@@ -104,8 +107,10 @@ final class PullCommand {
             System.err.println((ref.tag() != null ? ref.tag() : ref.digest() != null ? ref.digest().toString() : "latest")
                 + ": Pulling from " + familiarPath(ref));
             PullProgress bars = Terminal.isTerminal() ? new PullProgress(System.err) : null;
-            Puller.Result r = new Puller(engine.images(), Registries.fromEnv(), DockerConfig.fromEnv())
-                .pull(ref, Platform.current(), false, bars != null ? bars : Progress.NONE);
+            Puller.Result r;
+            try (Puller puller = new Puller(engine.images(), Registries.fromEnv(), DockerConfig.fromEnv())) {
+                r = puller.pull(ref, Platform.current(), false, bars != null ? bars : Progress.NONE);
+            }
             if (bars != null) {
                 bars.finish();
             }

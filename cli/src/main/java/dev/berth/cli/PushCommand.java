@@ -55,20 +55,23 @@ final class PushCommand {
             } else {
                 refs.add(ImageRef.parse(a.get(0)));
             }
-            if (!quiet) {
-                System.out.println("The push refers to repository [" + refs.get(0).name() + "]");
-            }
-            for (ImageRef ref : refs) {
-                PullProgress bars = !quiet && Terminal.isTerminal() ? new PullProgress(System.out) : null;
-                Pusher.Result r = pusher.push(ref, ref, bars != null ? bars : Progress.NONE);
-                if (bars != null) {
-                    bars.finish();
+            // closed before the JVM halts: a live HTTP client's thread would hold the halt 300 ms
+            try (pusher) {
+                if (!quiet) {
+                    System.out.println("The push refers to repository [" + refs.get(0).name() + "]");
                 }
-                if (quiet) {
-                    System.out.println(r.ref().toString());
-                } else {
-                    String label = r.ref().tag() != null ? r.ref().tag() : r.digest().toString();
-                    System.out.println(label + ": digest: " + r.digest() + " size: " + r.size());
+                for (ImageRef ref : refs) {
+                    PullProgress bars = !quiet && Terminal.isTerminal() ? new PullProgress(System.out) : null;
+                    Pusher.Result r = pusher.push(ref, ref, bars != null ? bars : Progress.NONE);
+                    if (bars != null) {
+                        bars.finish();
+                    }
+                    if (quiet) {
+                        System.out.println(r.ref().toString());
+                    } else {
+                        String label = r.ref().tag() != null ? r.ref().tag() : r.digest().toString();
+                        System.out.println(label + ": digest: " + r.digest() + " size: " + r.size());
+                    }
                 }
             }
             return 0;

@@ -11,7 +11,6 @@ import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicLong;
@@ -27,6 +26,8 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 public final class BlobStore {
     private static final AtomicLong SEQ = new AtomicLong();
+    /** How old a blob's last change must be for its verified marker to be written (tests lower it). */
+    static long racySeconds = 2;
     private final Path dir;
     private final Path sha256;
     private final Path ingest;
@@ -204,17 +205,79 @@ public final class BlobStore {
         return new VerifyingInputStream(in, d, -1);
     }
 
-    /** Reads a whole blob (at most {@code max} bytes), verified. */
+    /**
+     * Reads a whole blob (at most {@code max} bytes), verified: hashed, or, when it was hashed
+     * before and its file has not changed since, read as it is. "Not changed" is the marker
+     * {@code verified/HEX} holding the file's inode, size and ctime as they were when its
+     * content matched its name: a write, a chmod, a rename or a new file under the name all move
+     * the ctime, which no caller can set back. A manifest and a config are read on every
+     * {@code berth run}, and hashing them (the JDK's first digest on a cold JVM) was ~25 ms of it.
+     * A missing or stale marker only costs the hash; layers are always hashed as they are read.
+     */
     public byte[] read(Digest d, long max) throws IOException {
-        long size = size(d);
-        if (size < 0) {
+        Path p = path(d);
+        String stamp;
+        try {
+            stamp = stamp(d, p);
+        } catch (NoSuchFileException e) {
             throw new ImageException.NotFound("blob " + d + " is not in the store");
         }
+        long size = Long.parseLong(stamp.split(" ")[2]);
         if (size > max) {
             throw new ImageException.Refused("blob " + d + " has " + size + " bytes, more than the limit of " + max);
         }
+        Path marker = dir.resolve("verified").resolve(d.hex());
+        if (stamp.equals(readMarker(marker))) {
+            byte[] bytes = Files.readAllBytes(p);
+            if (bytes.length == size) {
+                return bytes;
+            }
+        }
+        byte[] bytes;
         try (InputStream in = open(d)) {
-            return in.readAllBytes();
+            bytes = in.readAllBytes();
+        }
+        // unchanged while it was hashed (what was hashed is what the stamp names), and changed
+        // last more than a few seconds ago: a kernel with coarse timestamps could give a change
+        // within the same tick the same ctime (git's "racy" index entries, the same rule)
+        if (stamp.equals(stamp(d, p)) && ctimeSeconds(stamp) < System.currentTimeMillis() / 1000 - racySeconds) {
+            writeMarker(marker, stamp);
+        }
+        return bytes;
+    }
+
+    /** {@code DIGEST INODE SIZE CTIME_NANOS} of a blob's file. */
+    private static String stamp(Digest d, Path p) throws IOException {
+        java.util.Map<String, Object> a = Files.readAttributes(p, "unix:ino,size,ctime", java.nio.file.LinkOption.NOFOLLOW_LINKS);
+        java.time.Instant c = ((java.nio.file.attribute.FileTime) a.get("ctime")).toInstant();
+        return d + " " + a.get("ino") + " " + a.get("size") + " " + c.getEpochSecond() + "." + c.getNano();
+    }
+
+    private static long ctimeSeconds(String stamp) {
+        String c = stamp.substring(stamp.lastIndexOf(' ') + 1);
+        return Long.parseLong(c.substring(0, c.indexOf('.')));
+    }
+
+    private static String readMarker(Path marker) {
+        try {
+            return Files.readString(marker);
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /**
+     * Best effort, and no fsync: a marker lost or torn by a crash matches nothing and the blob is
+     * hashed again. Written in ingest/ (a writer's leftovers there are the collector's) and renamed.
+     */
+    private void writeMarker(Path marker, String stamp) {
+        try {
+            Files.createDirectories(marker.getParent());
+            Path tmp = ingest.resolve(ProcessHandle.current().pid() + "-" + SEQ.incrementAndGet() + ".verified");
+            Files.writeString(tmp, stamp);
+            Files.move(tmp, marker, java.nio.file.StandardCopyOption.ATOMIC_MOVE);
+        } catch (IOException e) {
+            // a read-only store: verified again next time
         }
     }
 
@@ -242,8 +305,24 @@ public final class BlobStore {
         return out;
     }
 
-    /** Removes a blob (the garbage collector's, under the store's lock). */
+    /** Deletes the verified markers of blobs that are gone (the collector's). */
+    public void cleanMarkers() throws IOException {
+        Path verified = dir.resolve("verified");
+        if (!Files.isDirectory(verified)) {
+            return;
+        }
+        try (DirectoryStream<Path> ds = Files.newDirectoryStream(verified)) {
+            for (Path m : ds) {
+                if (!Files.exists(sha256.resolve(m.getFileName().toString()))) {
+                    Files.deleteIfExists(m);
+                }
+            }
+        }
+    }
+
+    /** Removes a blob (the garbage collector's, under the store's lock), and its verified marker. */
     public boolean delete(Digest d) throws IOException {
+        Files.deleteIfExists(dir.resolve("verified").resolve(d.hex()));
         return Files.deleteIfExists(path(d));
     }
 
@@ -264,12 +343,9 @@ public final class BlobStore {
         return n;
     }
 
+    /** libcrypto's SHA-256 where there is one: ~15 times the JDK's under C1 (see {@link dev.berth.linux.Sha256}). */
     static MessageDigest sha256() {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        return dev.berth.linux.Sha256.newDigest();
     }
 
     private static void requireSha256(Digest d) throws ImageException {

@@ -297,6 +297,7 @@ public final class ImageStore {
                     }
                 }
             }
+            blobs.cleanMarkers();
             int temps = cleanDeadIngest();
             return new GcResult(removed, freed, temps);
         }

@@ -44,6 +44,14 @@ public final class LayerUnpacker {
     private final Set<String> written = new HashSet<>();
     private final List<Path> dirs = new ArrayList<>();
     private final List<FileTime> dirTimes = new ArrayList<>();
+    /**
+     * Parent directories resolved so far (entry path -> host path). Nothing but this unpacker
+     * writes to the root, and it only ever adds below a resolved directory, so a resolution stays
+     * true until the unpacker itself deletes something (a replaced entry, a whiteout, an opaque
+     * directory): then it is forgotten whole. Without it every entry cost an lstat per component
+     * of its path (six or more for a file deep in /usr).
+     */
+    private final Map<String, Path> resolved = new java.util.HashMap<>();
 
     /** What an unpack did: the layer's diff id (sha256 of the uncompressed tar) and counts. */
     public record Result(Digest diffId, long entries, long bytes) {}
@@ -112,7 +120,7 @@ public final class LayerUnpacker {
         }
         String base = parts.get(parts.size() - 1);
         List<String> parentParts = parts.subList(0, parts.size() - 1);
-        Path parent = SafePath.directory(root, parentParts, name, this::implicitDirectory);
+        Path parent = directory(parentParts, name);
         if (base.startsWith(WH)) {
             whiteout(parent, parentParts, base, name);
             return;
@@ -122,7 +130,7 @@ public final class LayerUnpacker {
         written.add(key);
         BasicFileAttributes existing = attrs(target);
         if (existing != null && !(existing.isDirectory() && e.isDirectory())) {
-            deleteTree(target);
+            remove(target);
         }
         if (e.isDirectory()) {
             if (existing == null || !existing.isDirectory()) {
@@ -191,7 +199,7 @@ public final class LayerUnpacker {
             try (DirectoryStream<Path> ds = Files.newDirectoryStream(parent)) {
                 for (Path child : ds) {
                     if (!written.contains(prefix + child.getFileName())) {
-                        deleteTree(child);
+                        remove(child);
                     }
                 }
             }
@@ -207,15 +215,31 @@ public final class LayerUnpacker {
         Path target = parent.resolve(victim);
         if (opts.whiteouts == UnpackOptions.Whiteouts.OVERLAY) {
             if (attrs(target) != null) {
-                deleteTree(target);
+                remove(target);
             }
             FileNodes.mknod(target, FileNodes.S_IFCHR, FileNodes.makedev(0, 0));
             written.add(prefix + victim);
             return;
         }
         if (attrs(target) != null) {
-            deleteTree(target);
+            remove(target);
         }
+    }
+
+    private Path directory(List<String> parts, String entry) throws IOException {
+        String key = String.join("/", parts);
+        Path p = resolved.get(key);
+        if (p == null) {
+            p = SafePath.directory(root, parts, entry, this::implicitDirectory);
+            resolved.put(key, p);
+        }
+        return p;
+    }
+
+    /** Deletes what an entry replaces or a whiteout names; every resolution may have gone through it. */
+    private void remove(Path p) throws IOException {
+        resolved.clear();
+        deleteTree(p);
     }
 
     /**

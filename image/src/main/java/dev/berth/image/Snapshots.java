@@ -144,10 +144,7 @@ public final class Snapshots {
                 } else if (image.manifest().layers().isEmpty()) {
                     ensure(EMPTY, m, warnings, target -> { });
                 } else {
-                    for (int i = 0; i < keys.size(); i++) {
-                        int layer = i;
-                        ensure(keys.get(i), m, warnings, target -> unpackLayer(image, layer, target, m, warnings));
-                    }
+                    ensureLayers(image, keys, m, warnings);
                 }
             }
             try (Lease l = lock.exclusive()) {
@@ -302,6 +299,75 @@ public final class Snapshots {
             if (work != null) {
                 Trees.delete(work);
             }
+        }
+    }
+
+    /**
+     * Unpacks the layers that are missing, one per core at a time, largest first: each goes to a
+     * directory of its own and reads nothing of the others (whiteouts stay overlayfs' devices), so
+     * they need no order, and gunzip, hashing and the file writes of one layer are one thread's
+     * work. A 200 MB image of four layers took 2.4 s on one core (bench/image.sh). The first
+     * failure stops the layers not yet begun and is thrown once the running ones end.
+     */
+    private void ensureLayers(Image image, List<String> keys, Mapping m, Consumer<String> warnings) throws IOException {
+        List<Integer> missing = new ArrayList<>();
+        for (int i = 0; i < keys.size(); i++) {
+            if (!Files.isDirectory(fs(keys.get(i)))) {
+                missing.add(i);
+            }
+        }
+        List<Descriptor> layers = image.manifest().layers();
+        missing.sort((a, b) -> Long.compare(layers.get(b).size(), layers.get(a).size()));
+        Object lock = new Object();
+        Consumer<String> warn = w -> {
+            synchronized (lock) {
+                warnings.accept(w);
+            }
+        };
+        java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.concurrent.atomic.AtomicReference<Throwable> failure = new java.util.concurrent.atomic.AtomicReference<>();
+        Runnable worker = () -> {
+            for (int i; failure.get() == null && (i = next.getAndIncrement()) < missing.size(); ) {
+                int layer = missing.get(i);
+                try {
+                    ensure(keys.get(layer), m, warn, target -> unpackLayer(image, layer, target, m, warn));
+                } catch (Throwable t) {
+                    failure.compareAndSet(null, t);
+                }
+            }
+        };
+        int threads = Math.min(missing.size(), Runtime.getRuntime().availableProcessors());
+        List<Thread> helpers = new ArrayList<>();
+        for (int t = 1; t < threads; t++) {
+            helpers.add(Thread.ofPlatform().name("unpack-" + t).start(worker));
+        }
+        worker.run(); // this thread is one of them
+        boolean interrupted = false;
+        for (Thread h : helpers) {
+            while (h.isAlive()) { // a helper writes under tmp/ until it ends: wait for it even when interrupted
+                try {
+                    h.join();
+                } catch (InterruptedException e) {
+                    interrupted = true;
+                    failure.compareAndSet(null, e);
+                }
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+        Throwable t = failure.get();
+        if (t instanceof IOException e) {
+            throw e;
+        }
+        if (t instanceof RuntimeException e) {
+            throw e;
+        }
+        if (t instanceof Error e) {
+            throw e;
+        }
+        if (t != null) {
+            throw new IOException("unpacking the layers of " + image.id() + " failed: " + t, t);
         }
     }
 

@@ -60,6 +60,56 @@ class ImageStoreTest {
     }
 
     @Test
+    void aVerifiedMarkerIsKeptOnlyForTheFileThatWasHashed() throws Exception {
+        long racy = BlobStore.racySeconds;
+        BlobStore.racySeconds = -1; // the blob was just written: take its marker anyway
+        try {
+            ImageStore s = ImageStore.open(tmp);
+            byte[] content = "{\"content\": 1}".getBytes(StandardCharsets.UTF_8);
+            Digest d = s.blobs().put(content).digest();
+            Path marker = s.blobs().dir().resolve("verified").resolve(d.hex());
+            assertFalse(Files.exists(marker));
+            assertEquals(new String(content), new String(s.blobs().read(d, 100)));
+            String stamp = Files.readString(marker);
+            assertTrue(stamp.startsWith(d + " "), stamp);
+            assertEquals(new String(content), new String(s.blobs().read(d, 100)), "read again through the marker");
+            assertEquals(stamp, Files.readString(marker));
+
+            // the same size, other bytes, written in place: the ctime moves, the blob is hashed again
+            Path p = s.blobs().path(d);
+            p.toFile().setWritable(true);
+            Files.writeString(p, "{\"CONTENT\": 1}");
+            p.toFile().setWritable(false);
+            assertThrows(ImageException.DigestMismatch.class, () -> s.blobs().read(d, 100));
+
+            // or replaced by another file under the name
+            Files.delete(p);
+            Files.writeString(p, "{\"content\": 2}");
+            assertThrows(ImageException.DigestMismatch.class, () -> s.blobs().read(d, 100));
+
+            // a forged marker for another file proves nothing either
+            Files.writeString(marker, stamp);
+            assertThrows(ImageException.DigestMismatch.class, () -> s.blobs().read(d, 100));
+
+            // gone with its blob
+            Files.delete(p);
+            s.gc();
+            assertFalse(Files.exists(marker));
+        } finally {
+            BlobStore.racySeconds = racy;
+        }
+    }
+
+    @Test
+    void aBlobChangedMomentsAgoGetsNoMarker() throws Exception {
+        ImageStore s = ImageStore.open(tmp);
+        Digest d = s.blobs().put("fresh".getBytes(StandardCharsets.UTF_8)).digest();
+        s.blobs().read(d, 100);
+        assertFalse(Files.exists(s.blobs().dir().resolve("verified").resolve(d.hex())),
+            "a change in the same clock tick could keep the ctime: no marker for a blob this young");
+    }
+
+    @Test
     void concurrentWritersOfOneBlobMakeOneFile() throws Exception {
         ImageStore s = ImageStore.open(tmp);
         byte[] data = new byte[4 << 20];

@@ -151,6 +151,23 @@ class LayerUnpackerTest {
     }
 
     @Test
+    void aDirectoryReplacedInTheSameLayerIsResolvedAgain() throws Exception {
+        // the unpacker remembers resolved parent directories; one replaced by a symlink (or
+        // deleted by a whiteout) later in the same layer must be resolved again, inside the root
+        Path r = root();
+        Path outside = tmp.resolve("outside2");
+        Files.createDirectories(outside);
+        unpack(new Tars().dir("d").file("d/a", "1").symlink("d", outside.toString()).file("d/b", "2")
+            .file("e/x", "3").file(".wh.e", "").file("e/y", "4").bytes(), r);
+        assertFalse(Files.exists(outside.resolve("b")), "written through the new symlink to the host");
+        Path inside = r.resolve(outside.toString().substring(1));
+        assertEquals("2", Files.readString(inside.resolve("b")));
+        assertTrue(Files.isSymbolicLink(r.resolve("d")));
+        assertFalse(Files.exists(r.resolve("e/x")), "the whiteout deleted e with x");
+        assertEquals("4", Files.readString(r.resolve("e/y")));
+    }
+
+    @Test
     void symlinkThenWriteThroughItStaysInside() throws Exception {
         Path r = root();
         Path outside = tmp.resolve("outside");

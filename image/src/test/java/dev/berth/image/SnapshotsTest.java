@@ -76,6 +76,41 @@ class SnapshotsTest {
     }
 
     @Test
+    void layersUnpackSideBySideAndOneBadLayerFailsTheUseWithNothingHalfMade() throws Exception {
+        assumeTrue(UnpackOptions.isRoot(), "overlay whiteouts (0/0 devices, trusted xattrs) need root");
+        ImageStore store = ImageStore.open(tmp);
+        Snapshots snaps = Snapshots.open(store);
+        List<byte[]> layers = new ArrayList<>();
+        for (int i = 0; i < 5; i++) {
+            Tars t = new Tars().dir("l" + i);
+            for (int f = 0; f < 50; f++) {
+                t.file("l" + i + "/f" + f, "layer " + i + " file " + f);
+            }
+            layers.add(Tars.gzip(t.bytes()));
+        }
+        Image img = TestImages.put(store, layers.toArray(byte[][]::new));
+        Snapshots.Use u = snaps.use("c1", Files.createDirectories(tmp.resolve("containers/c1")), img, M, false, w -> { });
+        LayerView view = new LayerView(u.dirs());
+        for (int i = 0; i < 5; i++) {
+            assertEquals("layer " + i + " file 49", Files.readString(view.find("l" + i + "/f49")));
+            assertEquals(Snapshots.chainIds(img.config().diffIds()).get(i).hex(), u.dirs().get(i).getParent().getFileName().toString());
+        }
+        // the same layers with a wrong diff id for the fourth: the use fails, the good layers of it
+        // that were missing stay usable, the bad one never gets its name, and tmp/ is empty
+        List<Digest> diffs = new ArrayList<>(img.config().diffIds());
+        diffs.set(3, Digest.of(new byte[1]));
+        Image bad = new Image(img.digest(), img.manifest(), new ImageConfig(img.config().json(), diffs));
+        List<String> badKeys = Snapshots.keys(bad, M, false);
+        ImageException.DigestMismatch e = assertThrows(ImageException.DigestMismatch.class,
+            () -> snaps.use("c2", Files.createDirectories(tmp.resolve("containers/c2")), bad, M, false, w -> { }));
+        assertTrue(e.getMessage().contains(img.manifest().layers().get(3).digest().toString()), e.getMessage());
+        assertFalse(Files.exists(snaps.dir().resolve(badKeys.get(3))));
+        try (Stream<Path> s = Files.list(snaps.dir().resolve("tmp"))) {
+            assertEquals(0, s.count(), "nothing left in tmp");
+        }
+    }
+
+    @Test
     void removeIsRefusedWhileAHolderExistsAndPruneKeepsWhatImagesNeed() throws Exception {
         assumeTrue(UnpackOptions.isRoot(), "overlay whiteouts need root");
         ImageStore store = ImageStore.open(tmp);

@@ -44,6 +44,17 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, ERRNO);
     }
 
+    /**
+     * A function of {@code lookup} that neither sets errno nor blocks nor calls back (a hash
+     * update): called without a thread-state transition, and given Java arrays as heap segments
+     * straight, without copying them to native memory first.
+     */
+    public static MethodHandle critical(SymbolLookup lookup, String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = lookup.find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, Linker.Option.critical(true));
+    }
+
     /** A call-state segment for one downcall. */
     public static MemorySegment state(Arena arena) {
         return arena.allocate(STATE);

@@ -30,7 +30,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * retries, or in the next pull after this process died). Every blob is checked against its
  * digest and size before it gets its name; manifests are checked when fetched.
  */
-public final class Puller {
+public final class Puller implements AutoCloseable {
     private final ImageStore store;
     private final Registries registries;
     private final DockerConfig config;
@@ -62,6 +62,15 @@ public final class Puller {
      */
     public static Puller withCredentials(ImageStore store, Registries registries, Credentials credentials) {
         return new Puller(store, registries, null, credentials);
+    }
+
+    /** Ends the registry clients' threads: a JVM halting with one alive waits 300 ms for it. */
+    @Override
+    public synchronized void close() {
+        for (RegistryClient c : clients.values()) {
+            c.close();
+        }
+        clients.clear();
     }
 
     /** Downloads at once (default 3). */
@@ -124,7 +133,9 @@ public final class Puller {
         String repo = ref.path();
         String reference = ref.digest() != null ? ref.digest().toString() : ref.tag();
         try (Lease lease = store.lease()) {
+            dev.berth.runtime.Trace.mark("pull started");
             RegistryClient.Fetched top = c.manifest(repo, reference);
+            dev.berth.runtime.Trace.mark("manifest fetched");
             RegistryClient.Fetched man = top;
             if (MediaTypes.isIndex(top.mediaType())) {
                 ImageIndex index = ImageIndex.parse(top.bytes());
@@ -149,6 +160,7 @@ public final class Puller {
             blobs.add(m.config());
             blobs.addAll(m.layers());
             fetchAll(c, repo, blobs, progress);
+            dev.berth.runtime.Trace.mark("blobs fetched");
             ImageConfig cfg = ImageConfig.parse(store.blobs().read(m.config().digest(), Manifest.MAX_JSON));
             if (cfg.diffIds().size() != m.layers().size()) {
                 throw new ImageException.BadFormat("image " + ref.familiar() + ": the config lists " + cfg.diffIds().size()
@@ -170,6 +182,7 @@ public final class Puller {
             if (ref.tag() != null) {
                 store.tag(ref, top.digest());
             }
+            dev.berth.runtime.Trace.mark("image kept");
             for (Descriptor l : m.layers()) {
                 progress.layer(l, "Pull complete", -1, l.size());
             }
@@ -233,12 +246,14 @@ public final class Puller {
                     if (s.offset() != offset) {
                         p.restart(); // the registry ignored the range
                     }
+                    dev.berth.runtime.Trace.mark("blob response " + d.digest().hex().substring(0, 12));
                     readInto(p, s, d, dog, progress, failure);
                 }
                 if (p.offset() < d.size()) {
                     throw new IOException("the registry ended " + d.digest() + " after " + p.offset() + " of " + d.size()
                         + " bytes");
                 }
+                dev.berth.runtime.Trace.mark("blob read " + d.digest().hex().substring(0, 12));
                 progress.layer(d, "Verifying Checksum", d.size(), d.size());
                 try {
                     p.commit();

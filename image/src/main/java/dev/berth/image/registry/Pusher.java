@@ -33,7 +33,7 @@ import java.util.Set;
  * is an index, then the top manifest or index by tag, with the exact bytes of the store so that
  * its digest stays the same.
  */
-public final class Pusher {
+public final class Pusher implements AutoCloseable {
     private final ImageStore store;
     private final Registries registries;
     private final DockerConfig config;
@@ -82,6 +82,15 @@ public final class Pusher {
             }
         }
         return out;
+    }
+
+    /** Ends the registry clients' threads: a JVM halting with one alive waits 300 ms for it. */
+    @Override
+    public synchronized void close() {
+        for (RegistryClient c : clients.values()) {
+            c.close();
+        }
+        clients.clear();
     }
 
     /** Uploads blobs larger than {@code bytes} in chunks of that size; 0 (the default) sends each in one PUT. */

@@ -8,7 +8,9 @@ import java.nio.file.Path;
 import java.security.GeneralSecurityException;
 import java.security.KeyStore;
 import java.security.cert.Certificate;
+import java.security.cert.CertificateException;
 import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.LinkedHashSet;
@@ -17,6 +19,7 @@ import java.util.Locale;
 import java.util.Set;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.TrustManagerFactory;
+import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * How registries are reached, as docker decides it: https verified with the system's CAs (the
@@ -25,8 +28,9 @@ import javax.net.ssl.TrustManagerFactory;
  * only for registries named insecure ({@code --insecure-registry HOST[:PORT]},
  * {@code BERTH_INSECURE_REGISTRIES=a,b}) and for the loopback ones (localhost, 127.0.0.0/8,
  * ::1), which docker also treats as insecure. As docker, berth tries https first for those and
- * falls back to http; an entry written {@code http://HOST[:PORT]} skips the https attempt (for
- * servers that do not answer a TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
+ * falls back to http, except on loopback, where http goes first (see Transport.ping); an entry
+ * written {@code http://HOST[:PORT]} skips the https attempt (for servers that do not answer a
+ * TLS hello at all). Docker Hub's API lives at registry-1.docker.io.
  */
 public final class Registries {
     private static final List<Path> SYSTEM_BUNDLES = List.of(Path.of("/etc/ssl/certs/ca-certificates.crt"),
@@ -94,6 +98,12 @@ public final class Registries {
         if (insecure.contains(d) || insecure.contains(h)) {
             return true;
         }
+        return isLoopback(domain);
+    }
+
+    /** True when {@code domain} is on loopback (localhost, 127.0.0.0/8, ::1): insecure, and tried with http first. */
+    public boolean isLoopback(String domain) {
+        String h = host(normalize(domain));
         return h.equals("localhost") || h.startsWith("127.") || h.equals("[::1]");
     }
 
@@ -112,46 +122,129 @@ public final class Registries {
         return domain.equals("docker.io") ? "registry-1.docker.io" : domain;
     }
 
-    /** The TLS context for {@code domain}: the system CAs and the registry's own from certs.d. */
+    /**
+     * The TLS context for {@code domain}: the system CAs and the registry's own from certs.d.
+     * They are read when a server first shows a certificate, not before: parsing the ~140 system
+     * CAs on a cold JVM took ~0.3 s, which a loopback registry answering plain http (https is
+     * tried first, and fails before any certificate) never needs.
+     */
     SSLContext sslContext(String domain) throws IOException {
         try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            int n = 0;
-            CertificateFactory cf = CertificateFactory.getInstance("X.509");
-            for (Path bundle : SYSTEM_BUNDLES) {
-                if (Files.isRegularFile(bundle)) {
-                    n += add(ks, cf, bundle, "system");
-                    break;
-                }
-            }
-            for (Path dir : certsDirs) {
-                Path d = dir.resolve(domain);
-                if (!Files.isDirectory(d)) {
-                    continue;
-                }
-                try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*.crt")) {
-                    for (Path p : ds) {
-                        n += add(ks, cf, p, "own");
-                    }
-                }
-            }
-            if (n == 0) {
-                return SSLContext.getDefault(); // no system bundle: the JDK's own CAs
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(null, tmf.getTrustManagers(), null);
+            ctx.init(null, new javax.net.ssl.TrustManager[] {new LazyTrust(() -> trustManager(domain))}, null);
             return ctx;
         } catch (GeneralSecurityException e) {
             throw new IOException("cannot set up TLS for " + domain + ": " + e.getMessage(), e);
         }
     }
 
+    /** The system CAs and the registry's own: a PKIX trust manager (with the host name check). */
+    private X509ExtendedTrustManager trustManager(String domain) throws IOException, GeneralSecurityException {
+        KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
+        ks.load(null, null);
+        int n = 0;
+        CertificateFactory cf = CertificateFactory.getInstance("X.509");
+        for (Path bundle : SYSTEM_BUNDLES) {
+            if (Files.isRegularFile(bundle)) {
+                n += add(ks, cf, bundle, "system");
+                break;
+            }
+        }
+        for (Path dir : certsDirs) {
+            Path d = dir.resolve(domain);
+            if (!Files.isDirectory(d)) {
+                continue;
+            }
+            try (DirectoryStream<Path> ds = Files.newDirectoryStream(d, "*.crt")) {
+                for (Path p : ds) {
+                    n += add(ks, cf, p, "own");
+                }
+            }
+        }
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(n == 0 ? null : ks); // no system bundle: the JDK's own CAs
+        for (javax.net.ssl.TrustManager tm : tmf.getTrustManagers()) {
+            if (tm instanceof X509ExtendedTrustManager x) {
+                return x;
+            }
+        }
+        throw new GeneralSecurityException("the JDK has no X.509 trust manager");
+    }
+
+    /** How the trust manager is made: once, when first needed. */
+    private interface TrustSource {
+        X509ExtendedTrustManager get() throws IOException, GeneralSecurityException;
+    }
+
+    /** A trust manager made on first use; what it cannot read is the handshake's failure. */
+    private static final class LazyTrust extends X509ExtendedTrustManager {
+        private final TrustSource source;
+        private X509ExtendedTrustManager delegate;
+
+        LazyTrust(TrustSource source) {
+            this.source = source;
+        }
+
+        private synchronized X509ExtendedTrustManager delegate() throws CertificateException {
+            if (delegate == null) {
+                try {
+                    delegate = source.get();
+                } catch (IOException | GeneralSecurityException e) {
+                    throw new CertificateException(e.getMessage(), e);
+                }
+            }
+            return delegate;
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+            throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+            throws CertificateException {
+            delegate().checkServerTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkServerTrusted(chain, authType);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, java.net.Socket socket)
+            throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, socket);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType, javax.net.ssl.SSLEngine engine)
+            throws CertificateException {
+            delegate().checkClientTrusted(chain, authType, engine);
+        }
+
+        @Override
+        public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+            delegate().checkClientTrusted(chain, authType);
+        }
+
+        @Override
+        public X509Certificate[] getAcceptedIssuers() {
+            try {
+                return delegate().getAcceptedIssuers();
+            } catch (CertificateException e) {
+                return new X509Certificate[0];
+            }
+        }
+    }
+
     private static int add(KeyStore ks, CertificateFactory cf, Path pem, String prefix) throws IOException {
         int n = 0;
-        try (InputStream in = Files.newInputStream(pem)) {
+        // read whole: the X.509 factory reads a stream a byte at a time (the system bundle's 220 KB
+        // were 220,000 read(2) calls, ~0.8 s of every https connection set-up)
+        try (InputStream in = new java.io.ByteArrayInputStream(Files.readAllBytes(pem))) {
             for (Certificate c : cf.generateCertificates(in)) {
                 ks.setCertificateEntry(prefix + "-" + pem.getFileName() + "-" + n++, c);
             }

@@ -24,7 +24,7 @@ import java.util.function.Supplier;
  * monolithic and chunked uploads) and tag lists. Authentication, redirects and error messages
  * are {@link Transport}'s. Thread-safe: pulls fetch blobs from several threads at once.
  */
-public final class RegistryClient {
+public final class RegistryClient implements AutoCloseable {
     /** What a pull accepts, best first. Schema 1 is not asked for (and refused when served). */
     static final String ACCEPT = String.join(", ", MediaTypes.OCI_INDEX, MediaTypes.DOCKER_LIST, MediaTypes.OCI_MANIFEST,
         MediaTypes.DOCKER_MANIFEST);
@@ -41,6 +41,12 @@ public final class RegistryClient {
 
     public String domain() {
         return transport.domain();
+    }
+
+    /** Ends the HTTP client's threads (see {@link Transport#close}); a later request starts a new one. */
+    @Override
+    public void close() {
+        transport.close();
     }
 
     /**

@@ -255,6 +255,26 @@ class RegistryTest {
     }
 
     @Test
+    void httpsChecksTheHostNameEvenWithATrustedCa() throws Exception {
+        // the client's TLS context is made lazily with default parameters: the name must still count
+        Path cert = tmp.resolve("cert.pem");
+        Path key = tmp.resolve("key.pem");
+        BusyboxImageTest.run("openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key.toString(), "-out",
+            cert.toString(), "-days", "1", "-subj", "/CN=other.example", "-addext", "subjectAltName=DNS:other.example");
+        try (LocalRegistry reg = LocalRegistry.start(tmp.resolve("reg"), null, new Path[] {cert, key})) {
+            Path certs = tmp.resolve("certs.d");
+            Files.createDirectories(certs.resolve(reg.host()));
+            Files.copy(cert, certs.resolve(reg.host()).resolve("ca.crt"));
+            ImageStore store = ImageStore.open(tmp.resolve("store"));
+            try (Puller p = new Puller(store, Registries.fromEnv().certsDir(certs), new DockerConfig(tmp.resolve("c.json")))) {
+                RegistryException.Unreachable tls = assertThrows(RegistryException.Unreachable.class,
+                    () -> p.pull(ImageRef.parse(reg.host() + "/busybox:latest"), Platform.current(), false, Progress.NONE));
+                assertTrue(tls.getMessage().startsWith("tls: cannot verify the certificate of " + reg.host()), tls.getMessage());
+            }
+        }
+    }
+
+    @Test
     void multiPlatformIndexPicksThePlatformsManifest() throws Exception {
         Path multi = tmp.resolve("multi");
         BusyboxImageTest.run("cp", "-a", layout.toString(), multi.toString());
