@@ -83,6 +83,13 @@ final class ImageTransfers {
         } catch (EngineException e) {
             throw new HttpException(500, e.getMessage());
         }
+        try (puller) { // its HTTP clients' threads end with it, not when the GC finds them
+            pull(x, ref, platform, platformGiven, all, puller);
+        }
+    }
+
+    private static void pull(Exchange x, ImageRef ref, Platform platform, boolean platformGiven, boolean all,
+        Puller puller) throws Exception {
         String what = all ? null : ref.tag() != null ? ref.tag() : ref.digest().toString();
         PullStream stream = new PullStream(x, what, all ? "Pulling all tags of " + ref.familiar() : "Pulling from " + ref.path());
         try {

@@ -59,7 +59,12 @@ final class RegistryEndpoints {
         }
         Credentials creds = ImageTransfers.registryAuth(q.header("x-registry-auth"));
         ImageStore store = engine.images();
-        Pusher pusher = Pusher.withCredentials(store, Registries.fromEnv(), creds);
+        try (Pusher pusher = Pusher.withCredentials(store, Registries.fromEnv(), creds)) {
+            push(x, store, pusher, repo);
+        }
+    }
+
+    private static void push(Exchange x, ImageStore store, Pusher pusher, ImageRef repo) throws IOException {
         ImageRef bare = new ImageRef(repo.domain(), repo.path(), null, null);
         PullStream stream = new PullStream(x, null, null);
         stream.status("The push refers to repository [" + bare.name() + "]");

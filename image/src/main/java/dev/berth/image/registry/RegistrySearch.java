@@ -60,7 +60,12 @@ public final class RegistrySearch {
         String[] parts = split(term);
         String domain = parts[0];
         String query = parts[1];
-        RegistryClient c = new RegistryClient(domain, registries, credentials);
+        try (RegistryClient c = new RegistryClient(domain, registries, credentials)) {
+            return search(c, domain, query, limit, f);
+        }
+    }
+
+    private static List<Result> search(RegistryClient c, String domain, String query, int limit, Filter f) throws IOException {
         List<Result> found = new ArrayList<>();
         List<Map<String, Object>> v1 = c.searchV1(query, limit);
         if (v1 != null) {
