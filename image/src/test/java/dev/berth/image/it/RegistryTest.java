@@ -202,7 +202,9 @@ class RegistryTest {
             assertTrue(store.refs().tags().isEmpty(), "no tag after a failed pull");
             assertTrue(store.refs().images().isEmpty(), "no image kept after a failed pull");
             assertFalse(Files.exists(store.blobs().path(layer)), "the tampered layer is not in the store");
-            assertEquals(List.of(), listIngest(store), "no partial file to resume from wrong bytes");
+            // (a good blob cancelled half-way keeps its partial file, to be resumed: only the tampered one may not)
+            assertEquals(List.of(), listIngest(store).stream().filter(n -> n.contains(layer.hex())).toList(),
+                "no partial file to resume from wrong bytes");
         }
     }
 
