@@ -36,8 +36,8 @@ final class Engines {
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:-UsePerfData"); // as bin/berth: no hsperfdata file, nor its warnings on the output
         if (lib != null) {
-            cmd.add("-XX:-UsePerfData");
             Path aot = lib.resolveSibling("berth.aot");
             if (fresh(aot, cp)) {
                 cmd.add("-XX:AOTCache=" + aot);

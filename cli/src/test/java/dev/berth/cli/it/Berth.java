@@ -164,6 +164,9 @@ final class Berth implements AutoCloseable {
         cmd.add(ProcessHandle.current().info().command().orElseThrow());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
+        // as bin/berth: no /tmp/hsperfdata file, whose lock a JVM of the same pid in another pid
+        // namespace can hold (the JVM then warns on stdout, into the output a test reads)
+        cmd.add("-XX:-UsePerfData");
         cmd.add("--enable-native-access=ALL-UNNAMED");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));

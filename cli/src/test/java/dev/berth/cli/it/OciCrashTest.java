@@ -399,7 +399,7 @@ class OciCrashTest {
         Path out = Files.createTempFile(dir, "out", ".txt"); // a file: a created container inherits it
         List<String> cmd = new ArrayList<>(List.of(Berth.STAGE.toString(), "--launch",
             ProcessHandle.current().info().command().orElseThrow(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-Xshare:auto", "-cp", System.getProperty("java.class.path"), "dev.berth.cli.oci.RuntimeMain",
+            "-XX:-UsePerfData", "-Xshare:auto", "-cp", System.getProperty("java.class.path"), "dev.berth.cli.oci.RuntimeMain",
             "--root", dir.resolve("root").toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())

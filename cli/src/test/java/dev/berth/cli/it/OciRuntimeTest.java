@@ -607,6 +607,7 @@ class OciRuntimeTest {
         cmd.add(served ? "/nonexistent/java" : ProcessHandle.current().info().command().orElseThrow());
         cmd.add("-XX:TieredStopAtLevel=1");
         cmd.add("-XX:+UseSerialGC");
+        cmd.add("-XX:-UsePerfData");
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add("dev.berth.cli.oci.RuntimeMain");

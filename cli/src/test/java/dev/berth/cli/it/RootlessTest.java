@@ -318,7 +318,7 @@ class RootlessTest {
         List<String> cmd = new ArrayList<>(wrap);
         cmd.addAll(List.of("setpriv", "--reuid=" + UID, "--regid=" + UID, "--clear-groups",
             stage().toString(), "--launch", ProcessHandle.current().info().command().orElseThrow(),
-            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-cp", classPath(), main, rootFlag, root));
+            "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-XX:-UsePerfData", "-cp", classPath(), main, rootFlag, root));
         cmd.addAll(List.of(args));
         return exec(code, cmd.toArray(String[]::new));
     }
