@@ -40,41 +40,10 @@ final class PushCommand {
         boolean quiet = cl.hasOption("q");
         try {
             ImageStore store = Engines.open(root).images();
-            Pusher pusher = new Pusher(store, PullCommand.registries(cl), DockerConfig.fromEnv());
-            List<ImageRef> refs = new ArrayList<>();
-            if (cl.hasOption("a")) {
-                ImageRef repo = ImageRef.parseNormalized(a.get(0));
-                if (repo.tag() != null || repo.digest() != null) {
-                    return ExitCodes.usage("tag can't be used with --all-tags/-a");
-                }
-                refs.addAll(pusher.tags(repo));
-                if (refs.isEmpty()) {
-                    System.err.println("berth: no tag of " + repo.familiar() + " in the store; tag an image first");
-                    return ExitCodes.FAILURE;
-                }
-            } else {
-                refs.add(ImageRef.parse(a.get(0)));
-            }
             // closed before the JVM halts: a live HTTP client's thread would hold the halt 300 ms
-            try (pusher) {
-                if (!quiet) {
-                    System.out.println("The push refers to repository [" + refs.get(0).name() + "]");
-                }
-                for (ImageRef ref : refs) {
-                    PullProgress bars = !quiet && Terminal.isTerminal() ? new PullProgress(System.out) : null;
-                    Pusher.Result r = pusher.push(ref, ref, bars != null ? bars : Progress.NONE);
-                    if (bars != null) {
-                        bars.finish();
-                    }
-                    if (quiet) {
-                        System.out.println(r.ref().toString());
-                    } else {
-                        String label = r.ref().tag() != null ? r.ref().tag() : r.digest().toString();
-                        System.out.println(label + ": digest: " + r.digest() + " size: " + r.size());
-                    }
-                }
+            try (Pusher pusher = new Pusher(store, PullCommand.registries(cl), DockerConfig.fromEnv())) {
+                return push(cl, a.get(0), quiet, pusher);
             }
-            return 0;
         } catch (ImageException.InvalidReference e) {
             return ExitCodes.usage(e.getMessage());
         } catch (RegistryException | ImageException e) {
@@ -83,5 +52,39 @@ final class PushCommand {
         } catch (EngineException e) {
             return ExitCodes.report(e, ExitCodes.ENGINE);
         }
+    }
+
+    private static int push(CommandLine cl, String name, boolean quiet, Pusher pusher) throws IOException {
+        List<ImageRef> refs = new ArrayList<>();
+        if (cl.hasOption("a")) {
+            ImageRef repo = ImageRef.parseNormalized(name);
+            if (repo.tag() != null || repo.digest() != null) {
+                return ExitCodes.usage("tag can't be used with --all-tags/-a");
+            }
+            refs.addAll(pusher.tags(repo));
+            if (refs.isEmpty()) {
+                System.err.println("berth: no tag of " + repo.familiar() + " in the store; tag an image first");
+                return ExitCodes.FAILURE;
+            }
+        } else {
+            refs.add(ImageRef.parse(name));
+        }
+        if (!quiet) {
+            System.out.println("The push refers to repository [" + refs.get(0).name() + "]");
+        }
+        for (ImageRef ref : refs) {
+            PullProgress bars = !quiet && Terminal.isTerminal() ? new PullProgress(System.out) : null;
+            Pusher.Result r = pusher.push(ref, ref, bars != null ? bars : Progress.NONE);
+            if (bars != null) {
+                bars.finish();
+            }
+            if (quiet) {
+                System.out.println(r.ref().toString());
+            } else {
+                String label = r.ref().tag() != null ? r.ref().tag() : r.digest().toString();
+                System.out.println(label + ": digest: " + r.digest() + " size: " + r.size());
+            }
+        }
+        return 0;
     }
 }

@@ -7,10 +7,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.berth.image.ImageStore;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -210,7 +208,7 @@ class DaemonImagesTest extends DaemonTestBase {
         Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", tmp.resolve("config.yml").toString())
             .redirectErrorStream(true).redirectOutput(tmp.resolve("registry.log").toFile()).start();
         try {
-            waitForPort(port, registry);
+            NetTools.waitForPort(port, registry);
             sh("skopeo copy --quiet --dest-tls-verify=false --dest-creds alice:s3cret docker-archive:" + archive
                 + " docker://" + host + "/app:1");
             String config = tmp.resolve("docker-config").toString();
@@ -327,19 +325,5 @@ class DaemonImagesTest extends DaemonTestBase {
         String out = r.out();
         int nl = out.lastIndexOf('\n');
         return out.substring(nl + 1) + " " + out.substring(0, nl).strip();
-    }
-
-    private static void waitForPort(int port, Process p) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("docker-registry exited");
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("docker-registry did not listen on " + port);
     }
 }

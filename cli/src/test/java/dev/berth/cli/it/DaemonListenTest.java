@@ -6,8 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -85,11 +83,6 @@ class DaemonListenTest extends ContainerTestBase {
         }
     }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
 
     private Process start(List<String> cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)
@@ -115,7 +108,7 @@ class DaemonListenTest extends ContainerTestBase {
 
     @Test
     void tcpServesOnlyClientsWithACertificateOfTheCa() throws Exception {
-        int port = freePort();
+        int port = NetTools.freePort();
         Path unix = berth.root().resolve("d.sock");
         daemon = start(berth.command("daemon", "-H", "unix://" + unix, "-H", "tcp://127.0.0.1:" + port, "--tlsverify",
             "--tlscacert", certs.resolve("ca.pem").toString(), "--tlscert", certs.resolve("cert.pem").toString(),
@@ -144,7 +137,7 @@ class DaemonListenTest extends ContainerTestBase {
 
     @Test
     void refusedSetupsSayWhyAndLeaveNothing() throws Exception {
-        int port = freePort();
+        int port = NetTools.freePort();
         Berth.Result open = berth.run("daemon", "-H", "tcp://127.0.0.1:" + port);
         assertEquals(125, open.code());
         assertTrue(open.err().contains("without --tlsverify is refused"), open.err());

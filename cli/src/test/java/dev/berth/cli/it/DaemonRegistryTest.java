@@ -34,7 +34,7 @@ class DaemonRegistryTest extends DaemonTestBase {
         }
         TestImage.load(berth.root());
         Files.writeString(tmp.resolve("htpasswd"), exec(List.of("htpasswd", "-Bbn", "alice", "s3cret"), null).out());
-        int port = freePort();
+        int port = NetTools.freePort();
         String host = "127.0.0.1:" + port;
         Files.writeString(tmp.resolve("config.yml"), "version: 0.1\nstorage:\n  filesystem:\n    rootdirectory: "
             + tmp.resolve("storage") + "\nhttp:\n  addr: " + host + "\n  secret: t\nauth:\n  htpasswd:\n    realm: t\n"
@@ -42,7 +42,7 @@ class DaemonRegistryTest extends DaemonTestBase {
         Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", tmp.resolve("config.yml").toString())
             .redirectErrorStream(true).redirectOutput(tmp.resolve("registry.log").toFile()).start();
         try {
-            waitForPort(port, registry);
+            NetTools.waitForPort(port, registry);
             String config = tmp.resolve("docker-config").toString();
             String since = String.valueOf(System.currentTimeMillis() / 1000);
             ok("tag", "busybox", host + "/bb:1");
@@ -209,23 +209,4 @@ class DaemonRegistryTest extends DaemonTestBase {
         return exec(cmd, input == null ? "" : input);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
-            return s.getLocalPort();
-        }
-    }
-
-    private static void waitForPort(int port, Process p) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("docker-registry exited");
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("docker-registry did not listen on " + port);
-    }
 }

@@ -78,4 +78,26 @@ final class NetTools {
         }
         throw new AssertionError("berth " + String.join(" ", args) + ": " + r.code() + " " + r.err());
     }
+
+    /** A free TCP port on 127.0.0.1 (free when asked: a test's server binds it right after). */
+    static int freePort() throws IOException {
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Waits until {@code p} (a docker-registry) listens on 127.0.0.1:{@code port}. */
+    static void waitForPort(int port, Process p) throws Exception {
+        for (int i = 0; i < 200; i++) {
+            if (!p.isAlive()) {
+                throw new IllegalStateException("docker-registry exited");
+            }
+            try (Socket s = new Socket("127.0.0.1", port)) {
+                return;
+            } catch (IOException e) {
+                Thread.sleep(50);
+            }
+        }
+        throw new IllegalStateException("docker-registry did not listen on " + port);
+    }
 }

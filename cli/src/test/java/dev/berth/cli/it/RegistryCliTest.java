@@ -8,10 +8,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 import dev.berth.image.Digest;
 import dev.berth.image.ImageRef;
 import dev.berth.image.ImageStore;
-import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -52,7 +50,7 @@ class RegistryCliTest {
         Process registry = new ProcessBuilder("/usr/bin/docker-registry", "serve", tmp.resolve("config.yml").toString())
             .redirectErrorStream(true).redirectOutput(tmp.resolve("registry.log").toFile()).start();
         try (Berth berth = new Berth().withoutLauncher()) { // no container: no stage needed
-            waitForPort(port, registry);
+            NetTools.waitForPort(port, registry);
             run("skopeo", "copy", "--quiet", "--dest-tls-verify=false", "--dest-creds", "alice:s3cret",
                 "oci:" + layout + ":latest", "docker://" + host + "/busybox:latest");
             Path dockerConfig = tmp.resolve("docker");
@@ -135,19 +133,6 @@ class RegistryCliTest {
         return layout;
     }
 
-    private static void waitForPort(int port, Process p) throws Exception {
-        for (int i = 0; i < 200; i++) {
-            if (!p.isAlive()) {
-                throw new IllegalStateException("docker-registry exited");
-            }
-            try (Socket s = new Socket("127.0.0.1", port)) {
-                return;
-            } catch (IOException e) {
-                Thread.sleep(50);
-            }
-        }
-        throw new IllegalStateException("docker-registry did not listen on " + port);
-    }
 
     private static void run(String... cmd) throws Exception {
         out(cmd);
