@@ -25,8 +25,12 @@ final class IdleCollector {
         this.collect = collect;
     }
 
+    /** How long an idle "process reaper" thread of the JDK waits for the next process before it ends. */
+    static final long REAPER_KEEP_ALIVE_MILLIS = 1000;
+
     /** The daemon's collector, checking every half second on a thread of its own. */
     static IdleCollector start() {
+        shortenReaperKeepAlive();
         IdleCollector c = new IdleCollector(IdleCollector::collectAndShrink);
         Thread.ofPlatform().daemon().name("berth-idle-gc").start(() -> {
             for (;;) {
@@ -53,6 +57,32 @@ final class IdleCollector {
             System.gc();
         }
         dev.berth.linux.MallocTrim.trim(); // and the malloc arenas' free memory, as the GC's
+    }
+
+    /**
+     * Every {@link Process} has a JDK "process reaper" thread blocked in waitpid until it exits:
+     * one per container's stage (its monitor), 100 with the benchmark's 100 running containers.
+     * The JDK keeps them in a cached thread pool whose idle threads wait 60 s for the next
+     * process; a platform thread's stack costs about 90 KB resident (the JVM touches its shadow
+     * zone), so 100 containers removed left 9 MB resident for a minute, the largest part of
+     * the daemon's idle memory after the benchmark. The pool is private: it is reached by
+     * reflection, which needs {@code --add-opens java.base/java.lang=ALL-UNNAMED} (bin/berth
+     * gives it to the daemon); without it, or on a JDK that changed it, nothing changes.
+     */
+    static boolean shortenReaperKeepAlive() {
+        try {
+            var f = Class.forName("java.lang.ProcessHandleImpl").getDeclaredField("processReaperExecutor");
+            f.setAccessible(true);
+            if (f.get(null) instanceof java.util.concurrent.ThreadPoolExecutor pool) {
+                pool.setKeepAliveTime(REAPER_KEEP_ALIVE_MILLIS, TimeUnit.MILLISECONDS);
+                return true;
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            if (System.getenv("BERTH_DEBUG") != null) {
+                System.err.println("berth daemon: idle process reapers stay 60 s: " + e);
+            }
+        }
+        return false;
     }
 
     /** A request began. */

@@ -34,7 +34,8 @@ class LauncherDaemonFlagsTest {
         Files.copy(Berth.STAGE, lib.resolve("berth-stage"));
         Path java = Files.createDirectories(dir.resolve("jdk/bin")).resolve("java");
         Files.writeString(java, "#!/bin/sh\nprintf '%s\\n' \"$@\" >\"$0.args\"\n"
-            + "echo \"MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-}\" >>\"$0.args\"\n");
+            + "echo \"MALLOC_ARENA_MAX=${MALLOC_ARENA_MAX:-}\" >>\"$0.args\"\n"
+            + "echo \"GLIBC_TUNABLES=${GLIBC_TUNABLES:-}\" >>\"$0.args\"\n");
         for (Path p : List.of(dir.resolve("bin/berth"), lib.resolve("berth-stage"), java)) {
             Files.setPosixFilePermissions(p, PosixFilePermissions.fromString("rwxr-xr-x"));
         }
@@ -56,6 +57,7 @@ class LauncherDaemonFlagsTest {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         pb.environment().put("BERTH_JAVA_HOME", dir.resolve("jdk").toString());
         pb.environment().remove("MALLOC_ARENA_MAX");
+        pb.environment().remove("GLIBC_TUNABLES");
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes());
         assertTrue(p.waitFor(30, TimeUnit.SECONDS));
@@ -70,6 +72,10 @@ class LauncherDaemonFlagsTest {
             List<String> jvm = launch(args);
             assertTrue(jvm.containsAll(List.of("-Xmn4m", "-Xms8m", "-Xmx256m", "-XX:MaxHeapFreeRatio=30", "-XX:+UseSerialGC")), jvm::toString);
             assertTrue(jvm.contains("MALLOC_ARENA_MAX=2"), jvm::toString);
+            // no class data sharing (a mapped archive is resident whole), and the JDK's process
+            // reaper pool reachable for api/IdleCollector
+            assertTrue(jvm.containsAll(List.of("-Xshare:off", "--add-opens=java.base/java.lang=ALL-UNNAMED")), jvm::toString);
+            assertTrue(jvm.contains("GLIBC_TUNABLES=glibc.pthread.stack_cache_size=1048576"), jvm::toString);
             int main = jvm.indexOf("dev.berth.cli.Main");
             assertEquals(List.of(args), jvm.subList(main + 1, main + 1 + args.length));
         }
@@ -83,6 +89,8 @@ class LauncherDaemonFlagsTest {
             assertTrue(jvm.contains("-XX:+UseSerialGC"), jvm::toString);
             assertFalse(jvm.contains("-Xmn4m"), () -> String.join(" ", args) + ": " + jvm);
             assertTrue(jvm.contains("MALLOC_ARENA_MAX="), jvm::toString);
+            assertTrue(jvm.contains("GLIBC_TUNABLES="), jvm::toString);
+            assertFalse(jvm.contains("-Xshare:off"), jvm::toString);
         }
     }
 }
