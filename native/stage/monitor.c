@@ -167,6 +167,13 @@ static void client_frame(int i) {
   case F_DETACH:
     drop_client(i);
     break;
+  case F_LOGPOS: {
+    struct stat st;
+    int64_t size = log_fd >= 0 && fstat(log_fd, &st) == 0 ? (int64_t)st.st_size : -1;
+    if (frame_write(clients[i].wfd, F_LOGPOS, &size, sizeof size) < 0)
+      drop_client(i);
+    break;
+  }
   default:
     break;
   }

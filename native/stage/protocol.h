@@ -49,6 +49,10 @@
 #define F_ATTACH 'A' /* ctl socket only: stream output and exit to this client */
 #define F_WAIT 'T'   /* ctl socket only: send F_EXIT to this client when the container exits */
 #define F_REMOVED 'r' /* after F_EXIT: the engine removed the container, skip OP_EXIT_COMMAND */
+#define F_LOGPOS 'L'  /* asks for the log's size; answered to this client alone with F_LOGPOS
+                       * (i64 bytes, -1 without a log) in line with its output frames: every
+                       * output frame before the answer is in the log below that size, every
+                       * one after it beyond (the monitor logs a chunk before it sends it) */
 
 #define F_NSSCAN 'Q'  /* instead of F_PROGRAM: u32 flags, then paths; see nsscan.c */
 #define F_KILL 'k'    /* instead of F_PROGRAM: u32 signal, then {u32 pid, u64 start time} ...;

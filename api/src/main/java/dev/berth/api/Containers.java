@@ -29,6 +29,8 @@ final class Containers {
     static final String MULTIPLEXED = "application/vnd.docker.multiplexed-stream";
     /** Create bodies are a few kilobytes; docker sets no limit, a daemon facing strangers must. */
     static final int MAX_BODY = 1 << 20;
+    /** How long an attach with logs=1 waits for the monitor's log mark (Live.join). */
+    static final long LOG_MARK_TIMEOUT_MILLIS = 2000;
 
     private final Engine engine;
     private final Live live;
@@ -328,18 +330,25 @@ final class Containers {
         Object lock = new Object();
         OutputStream out = new Mux(h.out(), tty ? Mux.RAW : Mux.STDOUT, lock);
         OutputStream err = new Mux(h.out(), tty ? Mux.RAW : Mux.STDERR, lock);
-        if (logs && (stdout || stderr)) {
-            engine.logs(id).copy(stdout ? out : OutputStream.nullOutputStream(), stderr ? err : OutputStream.nullOutputStream(),
-                -1, false, false, 0, 0);
-            h.out().flush();
-        }
-        engine.logEvent(id, "attach", Map.of());
+        boolean replay = logs && (stdout || stderr);
+        OutputStream logOut = stdout ? out : OutputStream.nullOutputStream();
+        OutputStream logErr = stderr ? err : OutputStream.nullOutputStream();
         if (!stream || !status.equals("created") && !status.equals("running") && live.existing(id) == null) {
+            if (replay) {
+                engine.logs(id).copy(logOut, logErr, -1, false, false, 0, 0);
+                h.out().flush();
+            }
+            engine.logEvent(id, "attach", Map.of());
             return; // nothing will come: the stream ends at once, as docker's does
         }
-        Live.Sink sink = new Live.Sink(stdout ? out : null, stderr ? err : null);
+        // with the log first, the sink holds the output until the log is out, and the log is
+        // copied up to where the sink joined the output (Live.join): nothing missed, nothing twice
+        Live.Sink sink = replay ? Live.Sink.holding(stdout ? out : null, stderr ? err : null)
+            : new Live.Sink(stdout ? out : null, stderr ? err : null);
         Live.Session session = live.session(id);
-        session.add(sink); // before the adoption: no output is lost between the two
+        if (!replay) {
+            session.add(sink); // before the adoption: no output is lost between the two
+        }
         if (status.equals("running")) {
             try {
                 live.adopt(session, () -> engine.attach(id));
@@ -349,6 +358,13 @@ final class Containers {
                 live.failed(session, null);
             }
         }
+        if (replay) {
+            long end = live.join(session, sink, LOG_MARK_TIMEOUT_MILLIS);
+            engine.logs(id).copyUpTo(logOut, logErr, end);
+            sink.release();
+            h.out().flush();
+        }
+        engine.logEvent(id, "attach", Map.of());
         // a container this daemon did not create keeps its input open for the next client,
         // as docker's StdinOnce false (berth run -d -i)
         boolean closeStdin = stdinOnce.getOrDefault(id, !session.adopted);

@@ -22,7 +22,11 @@ final class Live {
         final OutputStream stdout;
         final OutputStream stderr;
         final CountDownLatch done = new CountDownLatch(1);
+        /** The log's size when this sink joined the output, once it did (-1: the log whole, see {@link #join}). */
+        final java.util.concurrent.CompletableFuture<Long> mark = new java.util.concurrent.CompletableFuture<>();
         private volatile boolean dead;
+        /** Output that came while the client is still given the log; null once it is released. */
+        private volatile List<Object[]> held;
 
         /** {@code stdout}/{@code stderr} null for a stream the client did not ask for. */
         Sink(OutputStream stdout, OutputStream stderr) {
@@ -30,7 +34,26 @@ final class Live {
             this.stderr = stderr;
         }
 
+        /** A sink that holds the output it receives until {@link #release}: the log comes first. */
+        static Sink holding(OutputStream stdout, OutputStream stderr) {
+            Sink k = new Sink(stdout, stderr);
+            k.held = new java.util.ArrayList<>();
+            return k;
+        }
+
         void write(boolean err, byte[] b, int off, int len) {
+            if (held != null) {
+                synchronized (this) {
+                    if (held != null) {
+                        held.add(new Object[] {err, java.util.Arrays.copyOfRange(b, off, off + len)});
+                        return;
+                    }
+                }
+            }
+            direct(err, b, off, len);
+        }
+
+        private void direct(boolean err, byte[] b, int off, int len) {
             OutputStream o = err ? stderr : stdout;
             if (o == null || dead) {
                 return;
@@ -42,8 +65,23 @@ final class Live {
             }
         }
 
+        /**
+         * Writes what was held, in order, and lets the output through from now on. The output
+         * that comes meanwhile waits for this sink's lock (held is still set): it goes after.
+         */
+        synchronized void release() {
+            if (held != null) {
+                for (Object[] w : held) {
+                    byte[] b = (byte[]) w[1];
+                    direct((Boolean) w[0], b, 0, b.length);
+                }
+                held = null;
+            }
+        }
+
         void end() {
             dead = true;
+            mark.complete(-1L);
             done.countDown();
         }
     }
@@ -52,6 +90,8 @@ final class Live {
     static final class Session {
         final String id;
         final List<Sink> sinks = new CopyOnWriteArrayList<>();
+        /** Sinks waiting to join at the monitor's next log mark (guarded by this session). */
+        private final List<Sink> joining = new java.util.ArrayList<>();
         final CountDownLatch started = new CountDownLatch(1);
         volatile Attachment attachment;
         volatile boolean ended;
@@ -75,9 +115,22 @@ final class Live {
             sinks.remove(s);
         }
 
+        /** The monitor's answer, in line with the output: the sinks waiting join here. */
+        synchronized void marked(long logSize) {
+            for (Sink k : joining) {
+                sinks.add(k);
+                k.mark.complete(logSize);
+            }
+            joining.clear();
+        }
+
         private void end() {
             ended = true;
             started.countDown();
+            synchronized (this) {
+                sinks.addAll(joining); // they see the end below; all of their run is in the log
+                joining.clear();
+            }
             for (Sink s : sinks) {
                 s.end();
             }
@@ -115,10 +168,69 @@ final class Live {
         return exits.get(id);
     }
 
+    /**
+     * Adds a sink that is to see the log first and then the live output, with nothing lost or
+     * repeated between the two (docker's attach with logs=1&stream=1): it joins the output at a
+     * mark the monitor sends in line with it, the log's size at that point
+     * ({@link Attachment#askLogSize}); the caller copies the log up to the returned size
+     * ({@code LogReader.copyUpTo}), then {@link Sink#release}s the output the sink held
+     * meanwhile. Returns -1 (the whole log) when the container has no output to join (not
+     * started, or ended: then all of it is in the log), or when its monitor does not answer
+     * within {@code timeoutMillis} (one of a berth that did not know the question): the sink
+     * then joins at once, and a line printed during the copy may come twice.
+     */
+    long join(Session s, Sink k, long timeoutMillis) throws InterruptedException {
+        Attachment a;
+        synchronized (s) {
+            if (s.ended) {
+                s.sinks.add(k);
+                k.end();
+                return -1;
+            }
+            a = s.attachment;
+            if (a == null && !s.starting) {
+                s.sinks.add(k); // no run of it is under way: its output begins after the log
+                return -1;
+            }
+            s.joining.add(k);
+        }
+        if (a != null) {
+            ask(a); // else the start asks (started)
+        }
+        try {
+            return k.mark.get(timeoutMillis, java.util.concurrent.TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.TimeoutException e) {
+            synchronized (s) {
+                if (s.joining.remove(k)) {
+                    s.sinks.add(k);
+                    return -1;
+                }
+            }
+            return k.mark.getNow(-1L);
+        } catch (java.util.concurrent.ExecutionException e) {
+            return -1;
+        }
+    }
+
+    private static void ask(Attachment a) {
+        try {
+            a.askLogSize();
+        } catch (IOException e) {
+            // the monitor is gone: the session's end lets the sinks join
+        }
+    }
+
     /** Hands a started container to its session and copies its output until it exits. */
     void started(Session s, Container c) {
         exits.remove(s.id);
-        s.attachment = c;
+        boolean waiting;
+        synchronized (s) {
+            s.attachment = c;
+            waiting = !s.joining.isEmpty();
+        }
+        if (waiting) {
+            ask(c);
+        }
         s.started.countDown();
         // a platform thread: reading the stage's pipe blocks in the kernel, and a virtual thread
         // would hold one of the few carrier threads all the while
@@ -144,7 +256,14 @@ final class Live {
         }
         Attachment a = source.open();
         s.adopted = true;
-        s.attachment = a;
+        boolean waiting;
+        synchronized (s) {
+            s.attachment = a;
+            waiting = !s.joining.isEmpty();
+        }
+        if (waiting) {
+            ask(a);
+        }
         s.started.countDown();
         // a socket, not a pipe: a virtual thread waits on it without holding a carrier
         Thread.ofVirtual().name("adopted-" + s.id.substring(0, 12)).start(() -> pump(s, a));
@@ -164,7 +283,7 @@ final class Live {
     private void pump(Session s, Attachment c) {
         int code;
         try {
-            code = c.pipeOutput(fanout(s, false), fanout(s, true));
+            code = c.pipeOutput(fanout(s, false), fanout(s, true), s::marked);
         } catch (IOException e) {
             code = -1;
         }

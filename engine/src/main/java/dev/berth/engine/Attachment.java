@@ -34,6 +34,16 @@ public class Attachment implements AutoCloseable {
      * the monitor went away without reporting an exit.
      */
     public int pipeOutput(OutputStream out, OutputStream err) throws IOException {
+        return pipeOutput(out, err, null);
+    }
+
+    /**
+     * As above; {@code logMarks} (may be null) receives each answer to {@link #askLogSize} in
+     * line with the output: what was copied before it is in the log below that size, what
+     * comes after it is beyond.
+     */
+    public int pipeOutput(OutputStream out, OutputStream err, java.util.function.LongConsumer logMarks)
+        throws IOException {
         for (Frame f; (f = session.next()) != null; ) {
             switch (f.type()) {
                 case Protocol.F_STDOUT -> {
@@ -43,6 +53,11 @@ public class Attachment implements AutoCloseable {
                 case Protocol.F_STDERR -> {
                     err.write(f.payload());
                     err.flush();
+                }
+                case Protocol.F_LOGPOS -> {
+                    if (logMarks != null && f.payload().length >= 8) {
+                        logMarks.accept(ByteBuffer.wrap(f.payload()).order(ByteOrder.LITTLE_ENDIAN).getLong(0));
+                    }
                 }
                 case Protocol.F_EXIT -> {
                     return exited(WaitStatus.exitCode(f.intValue()));
@@ -71,6 +86,14 @@ public class Attachment implements AutoCloseable {
         byte[] chunk = new byte[len];
         System.arraycopy(data, off, chunk, 0, len);
         session.send(new Frame(Protocol.F_STDIN, chunk));
+    }
+
+    /**
+     * Asks the monitor for the size of the container's log; the answer (-1 without a log) comes
+     * to {@link #pipeOutput(OutputStream, OutputStream, java.util.function.LongConsumer)}.
+     */
+    public void askLogSize() throws IOException {
+        session.send(Frame.of(Protocol.F_LOGPOS));
     }
 
     public void closeInput() throws IOException {

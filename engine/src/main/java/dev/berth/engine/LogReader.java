@@ -52,6 +52,63 @@ public final class LogReader {
         copyAll(out, err, tail, timestamps, follow);
     }
 
+    /**
+     * Copies the log's records below byte {@code end} as they are, a line's last piece included
+     * even when its end comes later: what an attachment that joined the output at that point
+     * goes on with ({@link Attachment#askLogSize}). A negative {@code end} copies the whole log.
+     */
+    public void copyUpTo(OutputStream out, OutputStream err, long end) throws IOException {
+        if (!Files.exists(file)) {
+            return;
+        }
+        try (var in = Files.newInputStream(file)) {
+            long left = end < 0 ? Long.MAX_VALUE : end;
+            byte[] buf = new byte[65536];
+            java.io.ByteArrayOutputStream rec = new java.io.ByteArrayOutputStream(256);
+            for (int n; left > 0 && (n = in.read(buf, 0, (int) Math.min(buf.length, left))) > 0; left -= n) {
+                int from = 0;
+                for (int i = 0; i < n; i++) {
+                    if (buf[i] == '\n') {
+                        rec.write(buf, from, i - from);
+                        record(rec.toByteArray(), out, err);
+                        rec.reset();
+                        from = i + 1;
+                    }
+                }
+                rec.write(buf, from, n - from); // a record the next read completes
+            }
+        }
+        out.flush();
+        err.flush();
+    }
+
+    /** One record, {@code TIME STREAM F|P TEXT}: its text, and the line's end after an F. */
+    private static void record(byte[] r, OutputStream out, OutputStream err) throws IOException {
+        int a = indexOf(r, 0);
+        int c = a < 0 ? -1 : indexOf(r, a + 1);
+        if (c < 0 || c + 1 >= r.length) {
+            return;
+        }
+        int text = Math.min(c + 3, r.length);
+        boolean full = r[c + 1] == 'F';
+        byte[] piece = java.util.Arrays.copyOfRange(r, text, r.length + (full ? 1 : 0));
+        if (full) {
+            piece[piece.length - 1] = '\n';
+        }
+        if (piece.length > 0) {
+            (r[a + 1] == 'e' ? err : out).write(piece); // "stderr" or "stdout"
+        }
+    }
+
+    private static int indexOf(byte[] r, int from) {
+        for (int i = from; i < r.length; i++) {
+            if (r[i] == ' ') {
+                return i;
+            }
+        }
+        return -1;
+    }
+
     private void copyAll(OutputStream out, OutputStream err, int tail, boolean timestamps, boolean follow)
         throws IOException, EngineException {
         if (!Files.exists(file)) {

@@ -22,6 +22,7 @@ public final class Protocol {
     public static final byte F_REMOVED = 'r';
     public static final byte F_ATTACH = 'A';
     public static final byte F_WAIT = 'T';
+    public static final byte F_LOGPOS = 'L';
     public static final byte F_CREATED = 'C';
     public static final byte F_STARTED = 'S';
     public static final byte F_PAUSED = 'h';
