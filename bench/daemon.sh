@@ -455,7 +455,12 @@ EOF
     for v in $(compgen -v BENCH_ | sort); do printf '%s=%q ' "$v" "${!v}"; done
     echo "bench/daemon.sh"
     machine_lines "$java"
-    echo "berth AOT cache: $(aot_state "$java")"
+    # bin/berth gives the daemon -Xshare:off (docs/daemon.md): the CLI's cache is not its
+    if sed -n '/"\$cmd" = daemon/,/^else/p' "$berth" | grep -q -- '-Xshare:off'; then
+        echo "berth AOT cache: none for the daemon (-Xshare:off, bin/berth)"
+    else
+        echo "berth AOT cache: $(aot_state "$java")"
+    fi
     echo "berth: $(git -C "$repo" rev-parse --short HEAD 2>/dev/null || echo unknown)$(git -C "$repo" diff --quiet HEAD 2>/dev/null || echo ' (with uncommitted changes)')"
     echo "docker CLI: $("$docker" version --format '{{.Client.Version}}' 2>/dev/null)"
     for d in "${daemons[@]}"; do
