@@ -96,7 +96,8 @@ public final class LogReader {
             piece[piece.length - 1] = '\n';
         }
         if (piece.length > 0) {
-            (r[a + 1] == 'e' ? err : out).write(piece); // "stderr" or "stdout"
+            boolean stderr = c - a == 7 && r[a + 4] == 'e'; // "stderr", else "stdout"
+            (stderr ? err : out).write(piece);
         }
     }
 

@@ -30,6 +30,10 @@ class DaemonAttachEventsTest extends DaemonTestBase {
         assertEquals("1:one\n|2:two\n|", frames(body(request("POST", "/containers/l/attach?logs=1&stream=0&stdout=1&stderr=1"))));
         assertEquals("2:two\n|", frames(body(request("POST", "/containers/l/attach?logs=1&stream=0&stderr=1"))));
         assertEquals("", frames(body(request("POST", "/containers/l/attach?stream=0&stdout=1"))), "nothing asked: nothing");
+        // logs=1&stream=1: the log up to the monitor's mark, by stream as well
+        try (SocketChannel ch = open("POST", "/containers/l/attach?logs=1&stream=1&stdout=1&stderr=1")) {
+            assertEquals("1:one\n|2:two\n|", frames(body(readFor(ch, 1000))));
+        }
         assertEquals("true", ok("inspect", "-f", "{{.State.Running}}", "l").strip());
 
         // logs=1&stream=1: the log first, then what the container prints from then on
