@@ -15,6 +15,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -71,10 +72,15 @@ public final class RuntimeServer {
         if (held == null) {
             return; // another server of this build runs
         }
-        Files.deleteIfExists(socket);
+        // bound and listening under another name, then renamed: a client that finds the socket
+        // finds it listening (between bind and listen, a connect is refused and the client would
+        // run the call in a JVM of its own)
+        Path fresh = socket.resolveSibling(socket.getFileName() + ".new");
+        Files.deleteIfExists(fresh);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        server.bind(UnixDomainSocketAddress.of(fresh));
+        Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
+        Files.move(fresh, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Object inode = Files.readAttributes(socket, "unix:ino").get("ino");
         Files.deleteIfExists(RuntimeLauncher.startingMarker(socket));
         Caller.routeStandardStreams();
