@@ -763,6 +763,7 @@ section_net() {
     # start latency, cold CLI: every row in one hyperfine run, in the benchmark namespace
     row "berth run --rm --network bridge" "$berth" --root "$net_state" run --rm --network bridge host true
     row "berth run --rm --network none" "$berth" --root "$net_state" run --rm --network none host true
+    row "berth run --rm (default network: bridge)" "$berth" --root "$net_state" run --rm host true
     row "berth run --rm --network bridge -p 8300:80" "$berth" --root "$net_state" run --rm --network bridge \
         -p 8300:80 host true
     [ ${#names[@]} -gt 0 ] && run_hyperfine net-start "$runs" "$warmup"
