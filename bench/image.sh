@@ -163,10 +163,10 @@ if [[ " $only " == *" unpack "* ]]; then
     fresh="rm -rf $work/u && cp -al $base $work/u && sync"
     # the same command on a store whose layers are there: what create costs beyond the unpack
     rm -rf "$work/u2" && cp -al "$base" "$work/u2"
-    "$berth" --root "$work/u2" create --name warm "$ref" true >/dev/null
+    "$berth" --root "$work/u2" create --network none --name warm "$ref" true >/dev/null
     rm -rf "$work/u2/containers"
-    args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create $ref true"
-        -n "berth create, layers already unpacked" --prepare "sh -c 'rm -rf $work/u2/containers; sync'" "$berth --root $work/u2 create $ref true")
+    args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create --network none $ref true"
+        -n "berth create, layers already unpacked" --prepare "sh -c 'rm -rf $work/u2/containers; sync'" "$berth --root $work/u2 create --network none $ref true")
     peer umoci && args+=(-n "umoci unpack" --prepare "sh -c 'rm -rf $work/bundle; sync'" "umoci unpack --image $layout:latest $work/bundle")
     # copying the blobs, verified, without unpacking: berth load of the layout (as a tar) beside
     # skopeo's copy of the layout directory to a dir: directory

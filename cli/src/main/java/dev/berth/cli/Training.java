@@ -15,10 +15,11 @@ import java.util.Map;
  * from one run, hence one program for both.
  *
  * <p>When the JVM runs in a network namespace of its own ({@code bin/build} starts it under
- * {@code unshare --net}), it also runs containers on a bridge network, with a published port and
- * without: the FFM downcalls into rtnetlink and libnftables, and the classes of the network
- * path, then come from the cache too. In the host's network namespace it never does: training
- * must not add a bridge or firewall rules to the machine.
+ * {@code unshare --net}), its containers get root's default network, the bridge, and some run
+ * with a published port or with {@code --network none}: the FFM downcalls into rtnetlink and
+ * libnftables, and the classes of the network path, then come from the cache too. In the host's
+ * network namespace it never does (the default network is set to none): training must not add a
+ * bridge or firewall rules to the machine.
  *
  * <p>{@code Training DIR}: DIR is an empty directory the run may fill and that the caller removes.
  */
@@ -28,6 +29,9 @@ public final class Training {
     public static void main(String[] args) throws Exception {
         Path dir = Path.of(args[0]);
         boolean root = dev.berth.linux.Procs.effectiveUid() == 0;
+        boolean ownNetns = root && ownNetns();
+        // a run without --network is bridged for root: only where that touches no host's network
+        System.setProperty("berth.defaultNetwork", ownNetns ? "bridge" : "none");
         if (root) {
             // berth-runtime first: its create inherits the caller's stdio, which only the stage
             // forked by the launcher (berth-stage --launch) holds, and this JVM has one such stage
@@ -40,11 +44,11 @@ public final class Training {
             Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
             image(dir);
             healthcheck(dir);
-            boolean ownNetns = ownNetns();
             if (ownNetns) {
                 String netRoot = dir.resolve("berth-net").toString();
-                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
-                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "host", "true"});
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "-p", "8080:80", "host", "true"});
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "host", "true"});
+                Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "none", "host", "true"});
                 try (dev.berth.linux.netlink.Rtnl rtnl = dev.berth.linux.netlink.Rtnl.open()) {
                     rtnl.links().setUp("lo"); // this JVM's own namespace: the registry below listens there
                 }
