@@ -70,6 +70,58 @@ class BindStageTest {
                 Long.toString(spec[i][1]), Long.toString(spec[i][2]), Long.toString(spec[i][3]));
         }
         p.add(Protocol.OP_EXEC, "sleep", "/bin/sleep", "60");
+        Map<String, String> mounts = mounts(p, mountApi, null);
+        assertEquals(Map.of(
+            "/ro", "ro private", "/flags", "rw,nosuid,nodev,noexec private",
+            "/rro", "ro,nosuid private", "/rro/sub", "ro,nosuid private",
+            "/top", "ro private", "/top/sub", "rw private",
+            "/shared", "rw shared", "/shared/sub", "rw shared",
+            "/unbindable", "rw,noexec unbindable"), mounts, mounts.toString());
+    }
+
+    /**
+     * The race the one step closes, made certain with a pause: after the bind, the target's
+     * directory is renamed away and a link to another mount put in its place. The old way's
+     * remount looks the target up again and makes that other mount read-only, the bind stays
+     * writable; OP_BIND's flags came with the bind, so it is read-only wherever its directory went.
+     */
+    @ParameterizedTest
+    @ValueSource(booleans = {true, false})
+    void aLinkSwappedInAfterTheBindMisleadsOnlyALaterLookup(boolean oneStep) throws Exception {
+        Path root = dir.resolve("root");
+        Files.createDirectories(root.resolve("vol/dir"));
+        Files.createDirectories(root.resolve("other"));
+        Files.createSymbolicLink(root.resolve("vol/swap"), Path.of("/other"));
+        String src = dir.resolve("src").toString();
+        Program p = new Program()
+            .add(Protocol.OP_NEW_NS, "a mount namespace", Integer.toString(NsKind.MNT.cloneFlag()))
+            .add(Protocol.OP_MOUNT, "make / private", "", "/", "", Long.toString(REC | PRIVATE), "")
+            .add(Protocol.OP_ROOT, "the root", root.toString())
+            .addInRoot(Protocol.OP_MOUNT, "another mount", "tmpfs", "/other", "tmpfs", "0", "");
+        if (oneStep) {
+            p.addInRoot(Protocol.OP_BIND, "bind read-only", src, "/vol/dir", Long.toString(BIND), Long.toString(RDONLY),
+                "0", "0");
+            p.add(Protocol.OP_PAUSE, "the swap");
+        } else {
+            p.addInRoot(Protocol.OP_MOUNT, "bind", src, "/vol/dir", "", Long.toString(BIND), "");
+            p.add(Protocol.OP_PAUSE, "the swap");
+            p.addInRoot(Protocol.OP_REMOUNT_RO, "then read-only", "/vol/dir", "0");
+        }
+        p.add(Protocol.OP_EXEC, "sleep", "/bin/sleep", "60");
+        Map<String, String> mounts = mounts(p, true, () -> {
+            Files.move(root.resolve("vol/dir"), root.resolve("vol/moved"));
+            Files.move(root.resolve("vol/swap"), root.resolve("vol/dir"));
+        });
+        assertEquals(oneStep ? Map.of("/vol/moved", "ro private", "/other", "rw private")
+            : Map.of("/vol/moved", "rw private", "/other", "ro private"), mounts, mounts.toString());
+    }
+
+    interface Swap {
+        void run() throws IOException;
+    }
+
+    /** Runs the program up to the container's start (at its pause, {@code swap}) and returns its mounts under the root. */
+    private Map<String, String> mounts(Program p, boolean mountApi, Swap swap) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(Stage.locate().toString()).redirectError(ProcessBuilder.Redirect.DISCARD);
         if (!mountApi) {
             pb.environment().put("BERTH_MOUNT_API", "off");
@@ -81,22 +133,25 @@ class BindStageTest {
             assertEquals(Protocol.F_HELLO, Frame.read(stage.getInputStream()).type());
             new Frame(Protocol.F_PROGRAM, p.encode()).write(stage.getOutputStream());
             Frame reply = Frame.read(stage.getInputStream());
-            assertEquals(Protocol.F_CREATED, reply.type(), () -> "the stage failed: "
-                + new String(reply.payload(), 8, reply.payload().length - 8));
+            if (swap != null) {
+                assertEquals(Protocol.F_PAUSED, reply.type(), "no pause");
+                swap.run();
+                Frame.of(Protocol.F_GO).write(stage.getOutputStream());
+                stage.getOutputStream().flush();
+                reply = Frame.read(stage.getInputStream());
+            }
+            Frame created = reply;
+            assertEquals(Protocol.F_CREATED, created.type(), () -> "the stage failed: "
+                + new String(created.payload(), 8, created.payload().length - 8));
             Map<String, String> mounts = new TreeMap<>();
             String root = dir.resolve("root").toString();
-            for (String line : Files.readAllLines(Path.of("/proc/" + reply.intValue() + "/mountinfo"))) {
+            for (String line : Files.readAllLines(Path.of("/proc/" + created.intValue() + "/mountinfo"))) {
                 String[] f = line.split(" ");
                 if (f[4].startsWith(root + "/")) {
                     mounts.put(f[4].substring(root.length()), flags(f));
                 }
             }
-            assertEquals(Map.of(
-                "/ro", "ro private", "/flags", "rw,nosuid,nodev,noexec private",
-                "/rro", "ro,nosuid private", "/rro/sub", "ro,nosuid private",
-                "/top", "ro private", "/top/sub", "rw private",
-                "/shared", "rw shared", "/shared/sub", "rw shared",
-                "/unbindable", "rw,noexec unbindable"), mounts, mounts.toString());
+            return mounts;
         } finally {
             stage.getOutputStream().close(); // the engine gone before the start: the stage abandons it
             assertTrue(stage.waitFor(10, TimeUnit.SECONDS));
