@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/mount.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,7 +27,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -72,34 +70,9 @@ static const char *opt(const struct record *r, int i) {
   return i < r->argc && r->argv[i][0] != '\0' ? r->argv[i] : NULL;
 }
 
-/* Read-only bind remount; with MS_REC in extra every submount too (mount_setattr). The old
- * MS_REMOUNT path must repeat the flags the kernel locked (nosuid, nodev, noexec) or it fails
- * with EPERM inside a user namespace. */
+/* Read-only bind remount; with MS_REC in extra every submount too */
 static int remount_ro(const char *path, unsigned long extra) {
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-  unsigned int at = extra & MS_REC ? AT_RECURSIVE : 0;
-  extra &= ~(unsigned long)MS_REC;
-  if (extra & MS_NOSUID)
-    attr.attr_set |= MOUNT_ATTR_NOSUID;
-  if (extra & MS_NODEV)
-    attr.attr_set |= MOUNT_ATTR_NODEV;
-  if (extra & MS_NOEXEC)
-    attr.attr_set |= MOUNT_ATTR_NOEXEC;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) == 0)
-    return 0;
-  if (errno != ENOSYS)
-    return -1;
-  struct statvfs sv;
-  if (statvfs(path, &sv) < 0)
-    return -1;
-  unsigned long locked = 0;
-  if (sv.f_flag & ST_NOSUID)
-    locked |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    locked |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    locked |= MS_NOEXEC;
-  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked | extra, NULL);
+  return set_mount_flags(path, MS_RDONLY | (extra & ~(unsigned long)MS_REC), (extra & MS_REC) != 0);
 }
 
 static int pivot(const char *root) {
@@ -342,6 +315,8 @@ static int run_step(const struct record *r, char ***envp) {
     return setdomainname(r->argv[0], strlen(r->argv[0]));
   case OP_REMOUNT_RO:
     return remount_ro_step(r);
+  case OP_BIND:
+    return bind_step(root_fd, r);
   case OP_PTY:
     return open_pty(opt(r, 0));
   case OP_SETGROUPS:
@@ -394,7 +369,7 @@ static int run_step(const struct record *r, char ***envp) {
 
 /* the path a failure message names: the target for mounts, else the first argument */
 static const char *step_subject(const struct record *r) {
-  if (r->op == OP_MOUNT && r->argc > 1)
+  if ((r->op == OP_MOUNT || r->op == OP_BIND) && r->argc > 1)
     return r->argv[1];
   return r->argc > 0 ? r->argv[0] : "";
 }

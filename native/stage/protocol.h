@@ -149,14 +149,20 @@
 #define OP_ROOT 55 /* path: open the directory there (already mounted) as the root that RF_IN_ROOT
                     * paths of the records after it are resolved in */
 
+#define OP_BIND 60 /* source, target, decimal MS_BIND [| MS_REC], decimal MS_RDONLY|MS_NOSUID|MS_NODEV|
+                    * MS_NOEXEC for the mount at target, the same for every mount of the tree,
+                    * decimal propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, with
+                    * MS_REC for every mount): a bind that arrives with its flags; RF_IN_ROOT and
+                    * RF_SOURCE_IN_ROOT as for OP_MOUNT (see bind.c) */
+
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */
 #define RF_ELSE 2u     /* run only if the previous record failed */
-#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
+#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_BIND, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
                         * OP_REMOUNT_RO, OP_MKNOD, OP_TMPFS) is a path inside the OP_ROOT directory:
                         * resolved there with no symlink or ".." leading out, and acted on through
                         * the descriptor found (see inroot.c) */
-#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT: the source is such a path too */
+#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT, OP_BIND: the source is such a path too */
 
 /* pseudo step indexes for failures outside a program record */
 #define STEP_PROTOCOL 0xffff0001u

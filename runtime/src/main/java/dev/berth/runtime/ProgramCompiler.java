@@ -103,32 +103,58 @@ public final class ProgramCompiler {
      */
     public static void mount(Program p, MountSpec m) {
         String target = m.destination();
-        if (m.fileTarget()) {
+        mountTarget(p, target, m.fileTarget());
+        if (m.isBind()) {
+            bindIn(p, 0, m.source(), target, m.flags(), 0, m.propagation());
+            return;
+        }
+        p.addInRoot(OP_MOUNT, "mount " + m.type() + " on " + target, m.source(), target, m.type(),
+            Long.toString(m.flags()), m.data());
+        if (m.propagation() != 0) {
+            p.addInRoot(OP_MOUNT, "set the propagation of " + target, "", target, "",
+                Long.toString(m.propagation()), "");
+        }
+    }
+
+    /** A mount's target in the container's root: a directory, or a file (in its directory). */
+    public static void mountTarget(Program p, String target, boolean file) {
+        if (file) {
             String parent = parent(target);
             p.addInRoot(OP_MKDIR, "mkdir " + parent, parent, "755");
             p.addInRoot(OP_TOUCH, "create " + target, target);
         } else {
             p.addInRoot(OP_MKDIR, "mkdir " + target, target, "755");
         }
-        long change = m.flags() & (RDONLY | NOSUID | NODEV | NOEXEC);
-        if (m.isBind()) {
-            p.addInRoot(OP_MOUNT, "bind " + m.source() + " on " + target, m.source(), target, "",
-                Long.toString(m.flags() & (BIND | REC)), "");
-            if ((change & RDONLY) != 0) {
-                p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target,
-                    Long.toString((change & ~RDONLY) | (m.flags() & REC)));
-            } else if (change != 0) {
-                p.addInRoot(OP_MOUNT, "set the flags of " + target, "", target, "",
-                    Long.toString(MountFlags.REMOUNT | BIND | change), "");
+    }
+
+    /**
+     * A bind of {@code source} on {@code target} (in the container's root) that arrives there
+     * with its flags and propagation, in one step ({@code OP_BIND}): a read-only bind of a tree
+     * ({@code REC}) is read-only in every mount of it, as is every flag in {@code everyMount}
+     * ({@code rro}); the other flags are the top mount's.
+     */
+    public static void bindIn(Program p, int recordFlags, String source, String target, long flags,
+        long everyMount, long propagation) {
+        long change = flags & (RDONLY | NOSUID | NODEV | NOEXEC);
+        long all = everyMount & (RDONLY | NOSUID | NODEV | NOEXEC);
+        if ((change & RDONLY) != 0 && (flags & REC) != 0) {
+            all |= change;
+            change = 0;
+        }
+        p.addWithFlags(OP_BIND, RF_IN_ROOT | recordFlags, "bind " + source + " on " + target + describe(change | all),
+            source, target, Long.toString(BIND | (flags & REC)), Long.toString(change), Long.toString(all),
+            Long.toString(propagation));
+    }
+
+    private static String describe(long flags) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"ro", "nosuid", "nodev", "noexec"};
+        for (int i = 0; i < names.length; i++) {
+            if ((flags & (1L << i)) != 0) {
+                b.append(b.isEmpty() ? " (" : ",").append(names[i]);
             }
-        } else {
-            p.addInRoot(OP_MOUNT, "mount " + m.type() + " on " + target, m.source(), target, m.type(),
-                Long.toString(m.flags()), m.data());
         }
-        if (m.propagation() != 0) {
-            p.addInRoot(OP_MOUNT, "set the propagation of " + target, "", target, "",
-                Long.toString(m.propagation()), "");
-        }
+        return b.isEmpty() ? "" : b.append(')').toString();
     }
 
     /** The directory of a path in the container ({@code /} for {@code /x}). */
@@ -312,10 +338,7 @@ public final class ProgramCompiler {
 
     /** A host directory bound on {@code target}, a path in the container's root. */
     private static void bind(Program p, Path src, String target, boolean readOnly) {
-        mountIn(p, src.toString(), target, "", BIND | REC, "");
-        if (readOnly) {
-            p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target, Long.toString(REC));
-        }
+        bindIn(p, 0, src.toString(), target, BIND | REC | (readOnly ? RDONLY : 0), 0, 0);
     }
 
     /**
@@ -475,10 +498,9 @@ public final class ProgramCompiler {
             p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL | RF_IN_ROOT, "mask " + path, "tmpfs", path, "tmpfs",
                 Long.toString(RDONLY), "size=0");
         }
-        for (String path : readOnly) {
-            p.addWithFlags(OP_MOUNT, RF_OPTIONAL | RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind " + path, path, path, "",
-                Long.toString(BIND | REC), "");
-            p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL | RF_IN_ROOT, "make " + path + " read-only", path, "0");
+        for (String path : readOnly) { // read-only itself; what is mounted below it keeps its flags
+            p.addWithFlags(OP_BIND, RF_OPTIONAL | RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind " + path + " read-only",
+                path, path, Long.toString(BIND | REC), Long.toString(RDONLY), "0", "0");
         }
     }
 

@@ -27,6 +27,9 @@ import java.util.Set;
  */
 public final class BundleCompiler {
     /** runc's default devices: made in every container that has its own /dev. */
+    /** The recursive attributes a bind takes with it; MOUNT_ATTR_* has the bits of MS_RDONLY ... MS_NOEXEC. */
+    private static final long EVERY_MOUNT = MountOptions.MOUNT_ATTR_RDONLY | MountOptions.MOUNT_ATTR_NOSUID
+        | MountOptions.MOUNT_ATTR_NODEV | MountOptions.MOUNT_ATTR_NOEXEC;
     private static final String[][] DEFAULT_DEVICES = {{"null", "1", "3"}, {"zero", "1", "5"},
         {"full", "1", "7"}, {"random", "1", "8"}, {"urandom", "1", "9"}, {"tty", "5", "0"}};
 
@@ -244,9 +247,12 @@ public final class BundleCompiler {
             if (propagation != 0) {
                 p.addInRoot(OP_MOUNT, "set the propagation of " + dest, "", dest, "", Long.toString(propagation), "");
             }
+        } else if (bind) { // rro, rnosuid, rnodev, rnoexec: with the bind, on every mount of it
+            ProgramCompiler.mountTarget(p, dest, file);
+            ProgramCompiler.bindIn(p, 0, source, dest, flags, o.attrSet() & EVERY_MOUNT, propagation);
+            return;
         } else {
-            ProgramCompiler.mount(p, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
-                o.data(), file));
+            ProgramCompiler.mount(p, new MountSpec(source, dest, m.type(), flags, propagation, o.data(), file));
         }
         if ((o.attrSet() & MountOptions.MOUNT_ATTR_RDONLY) != 0) {
             p.addInRoot(OP_REMOUNT_RO, "make " + dest + " read-only recursively", dest, Long.toString(MountFlags.REC));

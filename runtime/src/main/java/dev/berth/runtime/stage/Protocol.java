@@ -101,12 +101,19 @@ public final class Protocol {
     public static final int OP_REPEAT = 54;
     /** path: the container's root (already mounted there), which {@link #RF_IN_ROOT} paths are resolved in. */
     public static final int OP_ROOT = 55;
+    /**
+     * source, target, MS_BIND [| MS_REC], flags of the mount at target (MS_RDONLY, MS_NOSUID,
+     * MS_NODEV, MS_NOEXEC), the same for every mount of the tree, propagation (with MS_REC for
+     * every mount): a bind mount that arrives with its flags, made detached and then moved onto
+     * the target found once (no second lookup a swapped link could redirect).
+     */
+    public static final int OP_BIND = 60;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
     /** The record's target is a path inside the {@link #OP_ROOT} directory, resolved there and never out of it. */
     public static final int RF_IN_ROOT = 4;
-    /** {@link #OP_MOUNT}: its source is such a path too. */
+    /** {@link #OP_MOUNT}, {@link #OP_BIND}: its source is such a path too. */
     public static final int RF_SOURCE_IN_ROOT = 8;
 
     public static final int STEP_PROTOCOL = 0xffff0001;
