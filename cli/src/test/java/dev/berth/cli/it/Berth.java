@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -250,14 +249,12 @@ final class Berth implements AutoCloseable {
                 }
             }
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        try {
+            Host.scrub(root, cgroupParent());
+        } finally {
+            if (netnsHolder != null) {
+                netnsHolder.destroyForcibly();
             }
-        }
-        Host.removeCgroups(cgroupParent());
-        if (netnsHolder != null) {
-            netnsHolder.destroyForcibly();
         }
     }
 

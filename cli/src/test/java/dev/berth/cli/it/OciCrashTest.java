@@ -66,11 +66,7 @@ class OciCrashTest {
             }
             assertEquals(List.of(), leftovers());
         } finally {
-            for (long pid : processesInOurCgroups()) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
-            Host.removeCgroups("/" + dir.getFileName());
-            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
+            Host.scrub(dir, "/" + dir.getFileName());
         }
     }
 

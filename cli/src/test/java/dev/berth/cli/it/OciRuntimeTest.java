@@ -63,18 +63,23 @@ class OciRuntimeTest {
         if (dir == null) {
             return;
         }
-        for (String id : run(0, "list", "-q").split("\n")) {
-            if (!id.isBlank()) {
-                run(0, "delete", "-f", id.strip());
+        try {
+            for (String id : run(0, "list", "-q").split("\n")) {
+                if (!id.isBlank()) {
+                    run(0, "delete", "-f", id.strip());
+                }
+            }
+            assertEquals(List.of(), Host.mountsUnder(dir));
+            assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
+        } finally {
+            try {
+                if (socket != null) {
+                    RuntimeServers.stop(socket);
+                }
+            } finally {
+                Host.scrub(dir, "/" + dir.getFileName());
             }
         }
-        assertEquals(List.of(), Host.mountsUnder(dir));
-        assertFalse(Files.exists(Path.of("/sys/fs/cgroup/memory/" + dir.getFileName() + "/ctr")), "cgroup left");
-        if (socket != null) {
-            RuntimeServers.stop(socket);
-        }
-        new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
-        Host.removeCgroups("/" + dir.getFileName());
     }
 
     @Test
