@@ -29,12 +29,21 @@ public final class NamespaceView {
     public record Namespace(NsKind kind, long inode, int nprocs, long pid, int uid, String user,
         String command, long owner, int ownerUid, long parent, List<String> holders, String container) {}
 
+    /**
+     * The inodes of the initial ipc, uts, user, pid, cgroup and time namespaces, fixed by the
+     * kernel ({@code PROC_*_INIT_INO} in {@code include/linux/proc_ns.h}).
+     */
+    private static final long FIRST_INITIAL = 0xEFFFFFFAL;
+    private static final long LAST_INITIAL = 0xEFFFFFFFL;
+
     private final Map<Long, Namespace> byInode;
     private final Map<Long, Map<NsKind, Long>> byPid;
+    private final java.util.Set<Long> initial;
 
-    private NamespaceView(Map<Long, Namespace> byInode, Map<Long, Map<NsKind, Long>> byPid) {
+    private NamespaceView(Map<Long, Namespace> byInode, Map<Long, Map<NsKind, Long>> byPid, java.util.Set<Long> initial) {
         this.byInode = byInode;
         this.byPid = byPid;
+        this.initial = initial;
     }
 
     /** Scans the machine; with {@code fds}, also every open file descriptor (slower). */
@@ -48,8 +57,12 @@ public final class NamespaceView {
         }
         Map<Long, List<NsScanner.Proc>> members = new LinkedHashMap<>();
         Map<Long, Map<NsKind, Long>> byPid = new HashMap<>();
+        java.util.Set<Long> initial = new java.util.HashSet<>();
         for (NsScanner.Proc p : r.procs()) {
             byPid.put((long) p.pid(), p.inodes());
+            if (p.ppid() == 0 && p.comm().equals("kthreadd")) {
+                initial.addAll(p.inodes().values()); // the kernel's threads stay where the kernel began
+            }
             for (Map.Entry<NsKind, Long> e : p.inodes().entrySet()) {
                 members.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(p);
             }
@@ -90,7 +103,7 @@ public final class NamespaceView {
                 command, info.owner(), info.ownerUid(), info.parent(),
                 List.copyOf(held), containers.getOrDefault(info.inode(), "")));
         }
-        return new NamespaceView(out, byPid);
+        return new NamespaceView(out, byPid, initial);
     }
 
     public List<Namespace> all() {
@@ -99,6 +112,14 @@ public final class NamespaceView {
 
     public Namespace get(long inode) {
         return byInode.get(inode);
+    }
+
+    /**
+     * True for a namespace the kernel made at boot (those of its threads, and the inodes the
+     * kernel fixes for the first ones): no user created it, and no user is charged for it.
+     */
+    public boolean initial(long inode) {
+        return initial.contains(inode) || (inode >= FIRST_INITIAL && inode <= LAST_INITIAL);
     }
 
     /** The namespaces of a process, by kind; empty when it is gone or not visible. */
