@@ -4,7 +4,6 @@ import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;
 import dev.berth.runtime.stage.NsScanner;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,7 +50,7 @@ public final class NamespaceView {
         List<String> mounts = new ArrayList<>(Namespaces.nsfsMounts().keySet());
         NsScanner.Result r;
         try {
-            r = NsScanner.scan(true, fds, mounts);
+            r = NsScanner.scan(true, fds, true, mounts);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot scan the namespaces: " + e.getMessage(), e);
         }
@@ -78,7 +77,6 @@ public final class NamespaceView {
         }
         Map<Long, String> containers = containers(engine, r.procs(), byPid);
         Map<Integer, String> users = Users.names(Path.of("/etc"));
-        Map<Integer, String> commands = new HashMap<>();
         Map<Long, Namespace> out = new LinkedHashMap<>();
         for (NsScanner.Info info : r.namespaces().values()) {
             if (info.kind() == null) {
@@ -95,8 +93,9 @@ public final class NamespaceView {
             if (lowest == null && held.isEmpty() && info.kind() != NsKind.USER && info.kind() != NsKind.PID) {
                 continue; // met only as somebody's owner or parent: not a user or PID namespace
             }
-            final NsScanner.Proc low = lowest;
-            String command = low == null ? "" : commands.computeIfAbsent(low.pid(), k -> command(low));
+            NsScanner.Proc low = lowest;
+            String command = low == null ? "" : r.cmdlines().getOrDefault(low.pid(), "");
+            command = command.isEmpty() && low != null ? low.comm() : command; // a kernel thread has none
             int uid = lowest == null ? -1 : lowest.uid();
             out.put(info.inode(), new Namespace(info.kind(), info.inode(), procs.size(),
                 lowest == null ? 0 : lowest.pid(), uid, uid < 0 ? "" : users.getOrDefault(uid, String.valueOf(uid)),
@@ -168,27 +167,5 @@ public final class NamespaceView {
             }
         }
         return out;
-    }
-
-    /** The command line of a process, as lsns prints it; its name when that is not readable. */
-    private static String command(NsScanner.Proc p) {
-        try {
-            byte[] b = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
-            int n = b.length;
-            while (n > 0 && b[n - 1] == 0) {
-                n--;
-            }
-            if (n == 0) {
-                return p.comm();
-            }
-            for (int i = 0; i < n; i++) {
-                if (b[i] == 0) {
-                    b[i] = ' ';
-                }
-            }
-            return new String(b, 0, n, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return p.comm();
-        }
     }
 }
