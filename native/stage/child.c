@@ -611,7 +611,9 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
     /* only the monitor, still in the parent namespace, may map arbitrary ids */
     if (write_maps_request() < 0)
       fail(STEP_MAPS, "wait for the id maps");
-    if (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && !groups_denied()) || setresuid(0, 0, 0) < 0)
+    /* with no maps there is no root to become: the ids stay unmapped (65534), as with unshare -U */
+    if (cfg->uid_map != NULL &&
+        (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && !groups_denied()) || setresuid(0, 0, 0) < 0))
       fail(STEP_MAPS, "become root in the new user namespace");
   }
   pid_t pid = fork();

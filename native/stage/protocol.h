@@ -57,6 +57,7 @@
 /* F_NSSCAN flags */
 #define NS_SCAN_PROCS 1u /* every process's /proc/PID/ns */
 #define NS_SCAN_FDS 2u   /* and every open fd that holds a namespace */
+#define NS_SCAN_CMDLINE 4u /* and every process's command line */
 
 /* frames, stage -> Java */
 #define F_CREATED 'C' /* u32 host pid of the container's first process */
@@ -71,6 +72,7 @@
 #define F_NSFD 'd'
 #define F_NSPATH 'f'
 #define F_NSINFO 'n'
+#define F_NSCMD 'c'
 #define F_NSEND 'e'
 
 /* program records: options for the monitor and C1 */

@@ -216,7 +216,9 @@ public final class ProgramCompiler {
             mount(p, "none", Path.of("/"), "", REC | PRIVATE, "");
             mount(p, "proc", Path.of("/proc"), "proc", NOSUID | NODEV | NOEXEC, "");
         }
-        process(p, process);
+        // a new user namespace without maps has no ids to set: the command keeps the unmapped
+        // ones (65534) and the namespace's capabilities, as with unshare --user
+        process(p, process, !(kinds.contains(NsKind.USER) && uidMap == null));
         return p;
     }
 
@@ -511,6 +513,11 @@ public final class ProgramCompiler {
      * CAP_SYS_ADMIN, so it goes before the capabilities are dropped.
      */
     public static void process(Program p, ProcessSpec proc) {
+        process(p, proc, true);
+    }
+
+    /** The same; without {@code ids}, the process keeps the ids it has (no setgroups, setgid, setuid). */
+    private static void process(Program p, ProcessSpec proc, boolean ids) {
         ProcessSecurity sec = proc.security();
         if (proc.tty()) {
             p.add(OP_PTY, "open the container's terminal", "/dev/console");
@@ -537,12 +544,14 @@ public final class ProgramCompiler {
         for (int g : proc.groups()) {
             groups.add(Integer.toString(g));
         }
-        p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
-        p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
-        if (sec.caps() != null && proc.uid() != 0) {
-            p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
+        if (ids) {
+            p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
+            p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
+            if (sec.caps() != null && proc.uid() != 0) {
+                p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
+            }
+            p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
         }
-        p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
         String umask = "0" + Integer.toOctalString(sec.umask());
         p.add(OP_UMASK, "umask " + umask, umask);
         p.addAll(OP_ENV, "environment", proc.env());

@@ -36,10 +36,12 @@ public final class Protocol {
     public static final byte F_NSFD = 'd';
     public static final byte F_NSPATH = 'f';
     public static final byte F_NSINFO = 'n';
+    public static final byte F_NSCMD = 'c';
     public static final byte F_NSEND = 'e';
 
     public static final int NS_SCAN_PROCS = 1;
     public static final int NS_SCAN_FDS = 2;
+    public static final int NS_SCAN_CMDLINE = 4;
 
     public static final int OP_STATE_DIR = 1;
     public static final int OP_LOG_FILE = 2;
