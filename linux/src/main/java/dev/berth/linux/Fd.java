@@ -40,6 +40,7 @@ public final class Fd implements AutoCloseable {
     static final long SETXATTR = X86 ? 188 : 5;
     static final long GETXATTR = X86 ? 191 : 8;
     static final long LISTXATTR = X86 ? 194 : 11;
+    static final long SYNC_FILE_RANGE = X86 ? 277 : 84;
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -80,6 +81,25 @@ public final class Fd implements AutoCloseable {
      */
     public static Fd openDirectory(Path path) throws ErrnoException {
         return open((int) Syscall.AT_FDCWD, path.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, path.toString());
+    }
+
+    /** {@code open(path, flags | O_CLOEXEC)}: a file of the host named by a trusted path. */
+    public static Fd openFile(Path path, int flags) throws ErrnoException {
+        return open((int) Syscall.AT_FDCWD, path.toString(), flags | O_CLOEXEC, 0, path.toString());
+    }
+
+    /**
+     * {@code sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE)}: starts writing these
+     * dirty pages to the disk and returns without waiting. It makes nothing durable (no metadata,
+     * no cache flush): a later fsync still must; it only leaves that fsync less to wait for.
+     */
+    public void startWriteback(long offset, long length) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            if (Syscall.call(st, SYNC_FILE_RANGE, number(), offset, length, 2, 0, 0) < 0) {
+                throw new ErrnoException("sync_file_range", "fd " + fd, Native.errno(st));
+            }
+        }
     }
 
     /** {@code openat(this, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)}. */
