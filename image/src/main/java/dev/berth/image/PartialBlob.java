@@ -136,8 +136,9 @@ public final class PartialBlob implements Closeable {
     }
 
     /**
-     * Appends the buffers of {@code in} until its end, hashing and writing each as it is (no copy
-     * into an array of ours); {@code progress} gets the new offset after each write.
+     * Appends the buffers of {@code in} until its end, hashing and writing each where it is (no
+     * copy into an array of ours, nor into a direct buffer: {@code pwrite} from the buffer's own
+     * memory); {@code progress} gets the new offset after each write.
      */
     public void append(Chunks in, LongConsumer progress) throws IOException {
         for (ByteBuffer b; (b = in.next()) != null; ) {
@@ -147,10 +148,11 @@ public final class PartialBlob implements Closeable {
                 throw new ImageException.DigestMismatch("blob " + expected + " is longer than its announced size of "
                     + size + " bytes: the source is corrupt or was tampered with");
             }
-            md.update(b.duplicate());
-            while (b.hasRemaining()) {
-                channel.write(b);
+            md.update(b.duplicate()); // libcrypto reads the buffer where it is
+            if (writer == null) {
+                writer = dev.berth.linux.Fd.openFile(file, dev.berth.linux.Fd.O_WRONLY);
             }
+            writer.pwriteFully(b, offset); // and so does the kernel: no copy into a direct buffer
             offset += n;
             writeback();
             if (progress != null) {
@@ -175,7 +177,7 @@ public final class PartialBlob implements Closeable {
             md.update(buf, 0, n);
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
             while (bb.hasRemaining()) {
-                channel.write(bb);
+                channel.write(bb, offset + bb.position());
             }
             offset += n;
             writeback();

@@ -102,6 +102,42 @@ public final class Fd implements AutoCloseable {
         }
     }
 
+    /** {@code pwrite}, linked on first use: only blob writers need it. */
+    private static final class Pwrite {
+        static final java.lang.invoke.MethodHandle HANDLE = Native.criticalLibc("pwrite",
+            java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
+
+    /**
+     * Writes all of {@code src} (heap or direct; read-only is fine) at {@code position} with
+     * {@code pwrite}, straight from where its bytes are: a {@code FileChannel} would copy a heap
+     * buffer into a direct one first. Moves the buffer's position to its limit.
+     */
+    public void pwriteFully(java.nio.ByteBuffer src, long position) throws ErrnoException {
+        long at = position;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            while (src.hasRemaining()) {
+                long n;
+                try {
+                    n = (long) Pwrite.HANDLE.invokeExact(st, number(), MemorySegment.ofBuffer(src), (long) src.remaining(), at);
+                } catch (Throwable t) {
+                    throw Native.failed("pwrite", t);
+                }
+                if (n < 0) {
+                    int errno = Native.errno(st);
+                    if (errno == 4) { // EINTR
+                        continue;
+                    }
+                    throw new ErrnoException("pwrite", "fd " + fd, errno);
+                }
+                src.position(src.position() + (int) n);
+                at += n;
+            }
+        }
+    }
+
     /** {@code openat(this, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)}. */
     public Fd openAt(String name, int flags, int mode) throws ErrnoException {
         return open(number(), plain(name), flags | O_NOFOLLOW | O_CLOEXEC, mode, name);
