@@ -23,7 +23,8 @@ import java.util.concurrent.LinkedBlockingQueue;
  */
 final class BufferStream extends InputStream implements Chunks, HttpResponse.BodySubscriber<InputStream> {
     private static final int AHEAD = 2;
-    private static final List<ByteBuffer> END = List.of();
+    /** The end of the body: an object of its own (the client may hand over an empty list, which is List.of()). */
+    private static final Object END = new Object();
 
     /** Every response of a {@link Transport} is read through one of these. */
     static final HttpResponse.BodyHandler<InputStream> HANDLER = info -> new BufferStream();
