@@ -16,7 +16,8 @@
 #
 # Knobs: BENCH_OUT (bench/results), BENCH_RUNS (10), BENCH_WARMUP (1), BENCH_RUN_RUNS (30, the
 # run section's), BENCH_IMAGE_MB (200), BENCH_ONLY ("unpack pull run"), BENCH_NO_PODMAN=1,
-# BENCH_NO_INSTALL=1. See bench/README.md ("image").
+# BENCH_NO_INSTALL=1, BENCH_BASE=DIR (another berth checkout, built, as a pull row of its own:
+# before and after a change in one table). See bench/README.md ("image").
 #
 # Everything lives in one mktemp -d directory and a private mount namespace (podman's overlay
 # mounts stay in it); the registry listens on 127.0.0.1 only and is stopped by its pid. No
@@ -211,7 +212,11 @@ EOF
     name=127.0.0.1:$port/$ref
     skopeo copy --quiet --dest-tls-verify=false "oci:$layout:latest" "docker://$name"
     pm="podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
-    args=(-n "berth pull" --prepare "sh -c 'rm -rf $work/p; sync'" "$berth --root $work/p pull -q $name"
+    args=(-n "berth pull" --prepare "sh -c 'rm -rf $work/p; sync'" "$berth --root $work/p pull -q $name")
+    # BENCH_BASE=DIR: a second berth (a checkout built with bin/build) in the same table, before/after
+    [ -n "${BENCH_BASE:-}" ] && args+=(-n "berth pull (base: $BENCH_BASE)" --prepare "sh -c 'rm -rf $work/pb; sync'"
+        "env -u BERTH_STAGE $BENCH_BASE/bin/berth --root $work/pb pull -q $name")
+    args+=(
         -n "skopeo copy docker: oci: (no unpack)" --prepare "sh -c 'rm -rf $work/o; sync'" "skopeo copy --quiet --src-tls-verify=false docker://$name oci:$work/o:latest")
     peer podman && args+=(-n "podman pull (overlay, unpacks)" --prepare "sh -c '$pm rmi -af >/dev/null 2>&1; sync'" "$pm pull -q --tls-verify=false $name")
     sync
@@ -219,7 +224,7 @@ EOF
     hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$out/image-pull.json" \
         --export-markdown "$out/image-pull.md" "${args[@]}" | tee "$out/image-pull.txt" >&2
     load_mark "pull, after"
-    rm -rf "$work/p" "$work/o"
+    rm -rf "$work/p" "$work/pb" "$work/o"
 fi
 
 # ---------------------------------------------------------------------------------------------
