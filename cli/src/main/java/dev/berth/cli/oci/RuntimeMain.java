@@ -262,7 +262,7 @@ public final class RuntimeMain {
             System.out.printf("%-12s %-8s %-10s %-40s %-30s %s%n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
             for (OciState s : all) {
                 System.out.printf("%-12s %-8d %-10s %-40s %-30s %s%n", s.id(), s.pid(), s.status().text(), s.bundle(),
-                    Timestamps.format(s.createdNanos()), "root");
+                    Timestamps.format(s.createdNanos()), s.owner());
             }
         }
         return 0;
