@@ -233,7 +233,9 @@ public final class RuntimeMain {
             throw new OciException("kill: give the container id and optionally a signal: kill [--all] ID [SIGNAL]");
         }
         int signal = 15;
-        if (rest.size() == 2) {
+        if (rest.size() == 2 && rest.get(1).equals("0")) {
+            signal = 0; // runc's too: checks that the process is there, signals nothing
+        } else if (rest.size() == 2) {
             try {
                 signal = Signals.parse(rest.get(1));
             } catch (IllegalArgumentException e) {
