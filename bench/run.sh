@@ -206,10 +206,12 @@ fi
 
 # one-line wrappers giving each OCI runtime a fresh container id per run ($$ of the wrapper);
 # the seq wrappers run the calls containerd's shim makes for one task, each a process of its own
-mkdir -p "$work/bin" "$work/berth-runtime"
+mkdir -p "$work/bin" "$work/berth-runtime" "$work/xdg"
+chmod 700 "$work/xdg"
 for rt in runc crun berth-runtime; do
     exe=$rt
-    [ "$rt" = berth-runtime ] && exe=$(dirname "$berth")/berth-runtime
+    # a server socket of this run's own: another one's server (another namespace) would decline
+    [ "$rt" = berth-runtime ] && exe="env XDG_RUNTIME_DIR=$work/xdg $(dirname "$berth")/berth-runtime"
     printf '#!/bin/sh\nexec %s --root %s run --bundle %s bench-%s-$$\n' \
         "$exe" "$work/$rt" "$bundle" "$rt" >"$work/bin/$rt-run"
     printf '#!/bin/sh\nset -e\nr="%s --root %s"\nid=seq-$$\n$r create --bundle %s $id\n$r start $id\n$r state $id >/dev/null\n$r delete -f $id\n' \
@@ -295,7 +297,9 @@ section=""
 row() { # name command...
     local name=$1
     shift
-    if "${ns[@]}" "$@" >"$work/check.log" 2>&1; then
+    # the check runs in a mount namespace of its own: a berth-runtime server it started there
+    # would decline the calls from hyperfine's namespace (it serves its own namespaces only)
+    if BERTH_RUNTIME_SERVER=off "${ns[@]}" "$@" >"$work/check.log" 2>&1; then
         names+=("$name")
         commands+=("$(printf '%q ' "$@")")
         printf '%s\t%s\t%s\n' "$section" "$name" "${commands[-1]}" >>"$out/rows.tsv"
