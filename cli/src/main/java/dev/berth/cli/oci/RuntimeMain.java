@@ -233,7 +233,9 @@ public final class RuntimeMain {
             throw new OciException("kill: give the container id and optionally a signal: kill [--all] ID [SIGNAL]");
         }
         int signal = 15;
-        if (rest.size() == 2) {
+        if (rest.size() == 2 && rest.get(1).equals("0")) {
+            signal = 0; // runc's too: checks that the process is there, signals nothing
+        } else if (rest.size() == 2) {
             try {
                 signal = Signals.parse(rest.get(1));
             } catch (IllegalArgumentException e) {
@@ -262,7 +264,7 @@ public final class RuntimeMain {
             System.out.printf("%-12s %-8s %-10s %-40s %-30s %s%n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
             for (OciState s : all) {
                 System.out.printf("%-12s %-8d %-10s %-40s %-30s %s%n", s.id(), s.pid(), s.status().text(), s.bundle(),
-                    Timestamps.format(s.createdNanos()), "root");
+                    Timestamps.format(s.createdNanos()), s.owner());
             }
         }
         return 0;

@@ -224,7 +224,9 @@ public final class BundleRuntime {
 
     /**
      * runc's rule: the devices every container gets are allowed whatever the spec's list says
-     * (its usual "deny all" included), and so are the spec's own device nodes.
+     * (its usual "deny all" included). The nodes of {@code linux.devices} are made, not allowed:
+     * their access is the allow-list's to grant (containerd, podman and docker add a rule for each
+     * device they pass), as with runc, so a config that denies a node keeps it denied.
      */
     private static Resources withDefaultDevices(Resources r, OciSpec spec) {
         List<Resources.DeviceRule> rules = new ArrayList<>();
@@ -232,11 +234,6 @@ public final class BundleRuntime {
             rules.addAll(r.devices());
         }
         rules.addAll(dev.berth.runtime.cgroup.DefaultDevices.rules());
-        for (OciDevice d : spec.linux().devices()) {
-            if (!d.type().equals("p")) {
-                rules.add(new Resources.DeviceRule(true, d.type().equals("b") ? "b" : "c", d.major(), d.minor(), "rwm"));
-            }
-        }
         return new Resources(r.memory(), r.cpu(), r.pids(), r.blockIO(), r.hugepageLimits(), rules, r.network(),
             r.rdma(), r.unified());
     }
@@ -480,12 +477,33 @@ public final class BundleRuntime {
         List<OciState> out = new ArrayList<>();
         for (String id : store.ids()) {
             try {
-                out.add(state(id));
+                out.add(state(id).withOwner(owner(store.dir(id))));
             } catch (OciException e) {
                 // removed meanwhile
             }
         }
         return out;
+    }
+
+    /**
+     * runc's {@code list} owner: the user owning the container's state directory, by name from
+     * /etc/passwd, else {@code #UID}.
+     */
+    static String owner(Path dir) throws IOException {
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+        String prefix = ":" + uid + ":";
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                int colon = line.indexOf(':');
+                int second = colon < 0 ? -1 : line.indexOf(':', colon + 1);
+                if (second > 0 && line.startsWith(prefix, second)) {
+                    return line.substring(0, colon);
+                }
+            }
+        } catch (IOException e) {
+            // no passwd file: the number, as runc
+        }
+        return "#" + uid;
     }
 
     /** runc's kill: the init process, or with {@code all} every process in the cgroup. */
