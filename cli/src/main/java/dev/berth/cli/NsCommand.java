@@ -129,7 +129,8 @@ final class NsCommand {
         .value("e", "env", "NAME=VALUE", "Set an environment variable (repeatable)")
         .footer("""
             Runs COMMAND (default: $SHELL) in the namespaces of a process, a running container, or
-            one namespace file (/proc/PID/ns/KIND, or a bind mount of one such as /run/netns/NAME).
+            one namespace file (/proc/PID/ns/KIND, or a bind mount of one such as /run/netns/NAME);
+            --KIND=FILE (nsenter's form) enters that kind's namespace from FILE, with or without a target.
             The options and their letters are nsenter's; namespaces the target shares with berth
             are not re-entered, and --all leaves out kinds the kernel lacks. Exit status: the
             command's own, 125 when berth fails, 126/127 when the command cannot run / is not found.
@@ -138,6 +139,7 @@ final class NsCommand {
               berth ns enter -t 4242 -n ip addr
               berth ns enter --net --uts web hostname
               berth ns enter /run/netns/blue ip link
+              berth ns enter --net=/run/netns/blue --uts=/proc/4242/ns/uts hostname
             """);
 
     static final Flags UNSHARE = new Flags("berth ns unshare [OPTIONS] [COMMAND [ARG...]]")
@@ -404,13 +406,21 @@ final class NsCommand {
     }
 
     private int enter(String[] args) throws ParseException, EngineException, IOException {
-        CommandLine cl = ENTER.parse(args);
+        String[] opts = {"user", "mount", "pid", "net", "uts", "ipc", "cgroup", "time"};
+        NsKind[] kinds = {NsKind.USER, NsKind.MNT, NsKind.PID, NsKind.NET, NsKind.UTS, NsKind.IPC,
+            NsKind.CGROUP, NsKind.TIME};
+        Map<NsKind, Path> files = new EnumMap<>(NsKind.class);
+        List<String> plain = namespaceFiles(args, opts, kinds, files);
+        if (plain == null) {
+            return ExitCodes.USAGE;
+        }
+        CommandLine cl = ENTER.parse(plain.toArray(String[]::new));
         if (cl == null) {
             return 0;
         }
         List<String> rest = new ArrayList<>(cl.getArgList());
         String target = cl.getOptionValue("target");
-        if (target == null) {
+        if (target == null && files.isEmpty()) {
             if (rest.isEmpty()) {
                 return ExitCodes.usage("\"berth ns enter\" requires a target: a PID, a container or a namespace file");
             }
@@ -418,10 +428,7 @@ final class NsCommand {
         }
         List<String> command = rest.isEmpty() ? List.of(shell()) : rest;
         Map<NsKind, Path> joins = new EnumMap<>(NsKind.class);
-        String[] opts = {"user", "mount", "pid", "net", "uts", "ipc", "cgroup", "time"};
-        NsKind[] kinds = {NsKind.USER, NsKind.MNT, NsKind.PID, NsKind.NET, NsKind.UTS, NsKind.IPC,
-            NsKind.CGROUP, NsKind.TIME};
-        boolean any = false;
+        boolean any = !files.isEmpty();
         for (int i = 0; i < opts.length; i++) {
             any |= cl.hasOption(opts[i]);
             if (cl.hasOption(opts[i]) && !kinds[i].supported()) {
@@ -429,7 +436,9 @@ final class NsCommand {
                     + " namespaces: leave out --" + opts[i]);
             }
         }
-        if (target.indexOf('/') >= 0) { // a file: a PID or a container name has no slash
+        if (target == null) {
+            // only --KIND=FILE: nsenter's way to enter namespaces no process names
+        } else if (target.indexOf('/') >= 0) { // a file: a PID or a container name has no slash
             Path file = Path.of(target);
             if (!Files.exists(file)) {
                 throw new EngineException.NotFound("no such namespace file: " + target
@@ -465,11 +474,54 @@ final class NsCommand {
                 }
             }
         }
+        joins.putAll(files);
         boolean tty = tty(cl);
         ExecRequest req = ExecRequest.of(command).tty(tty).stdin(true).workdir(cl.getOptionValue("wd"));
         ExecCommand.envAndTerminal(cl, req, tty);
-        Attachment a = engine().enter(joins, req, target);
+        Attachment a = engine().enter(joins, req, target != null ? target : files.values().iterator().next().toString());
         return Streams.attach(a, true, tty);
+    }
+
+    /**
+     * nsenter's {@code --net=FILE} (and the other kinds'): takes them out of {@code args}, each
+     * checked to be a namespace file of that kind, into {@code files}; the rest, for the parser.
+     * Only the options before the target or command are looked at. Null after reporting an error.
+     */
+    private static List<String> namespaceFiles(String[] args, String[] opts, NsKind[] kinds, Map<NsKind, Path> files)
+        throws EngineException, IOException {
+        List<String> out = new ArrayList<>();
+        boolean options = true;
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            int eq = a.indexOf('=');
+            int kind = options && a.startsWith("--") && eq > 2 ? List.of(opts).indexOf(a.substring(2, eq)) : -1;
+            if (kind < 0) {
+                out.add(a);
+                if (options && List.of("-t", "--target", "-w", "--wd", "-e", "--env").contains(a) && i + 1 < args.length) {
+                    out.add(args[++i]);
+                } else if (a.equals("--") || !a.startsWith("-")) {
+                    options = false;
+                }
+                continue;
+            }
+            Path file = Path.of(a.substring(eq + 1));
+            if (!kinds[kind].supported()) {
+                throw new EngineException.InvalidArgument("this kernel has no " + kinds[kind].procName()
+                    + " namespaces: leave out --" + opts[kind]);
+            }
+            if (!Files.exists(file)) {
+                throw new EngineException.NotFound("no such namespace file: " + file + " (--" + opts[kind]
+                    + "); give /proc/PID/ns/" + kinds[kind].procName() + " or a bind mount of one");
+            }
+            NsKind k = kindOfFile(file);
+            if (k != kinds[kind]) {
+                ExitCodes.usage(file + (k == null ? " is not a namespace file" : " is a " + k.procName() + " namespace")
+                    + ": --" + opts[kind] + "= takes a " + kinds[kind].procName() + " namespace file");
+                return null;
+            }
+            files.put(k, file);
+        }
+        return out;
     }
 
     /** --tty, --no-tty, or a terminal when berth has one on stdin and stdout, as nsenter passes its own. */

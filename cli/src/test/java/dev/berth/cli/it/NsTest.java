@@ -117,6 +117,18 @@ class NsTest extends ContainerTestBase {
         assertEquals(125, wrongKind.code());
         assertTrue(wrongKind.err().contains("is a net namespace"), wrongKind.err());
         assertEquals(3, berth.run("ns", "enter", "-t", "e", "-n", "sh", "-c", "exit 3").code(), "the command's status");
+        // nsenter's --KIND=FILE, with no target and beside one (then only the kinds named)
+        String files = "--net=/proc/" + pid + "/ns/net";
+        String uts = "--uts=/proc/" + pid + "/ns/uts";
+        String probe2 = "readlink /proc/self/ns/net /proc/self/ns/uts /proc/self/ns/ipc; hostname";
+        assertEquals(run("nsenter", files, uts, "sh", "-c", probe2), berth.ok("ns", "enter", files, uts, "sh", "-c", probe2));
+        assertEquals(run("nsenter", "-t", Long.toString(pid), "-i", files, "sh", "-c", probe2),
+            berth.ok("ns", "enter", "-t", Long.toString(pid), "-i", files, "sh", "-c", probe2));
+        Berth.Result wrongFile = berth.run("ns", "enter", "--uts=/proc/" + pid + "/ns/net", "true");
+        assertEquals(125, wrongFile.code());
+        assertEquals("berth: /proc/" + pid + "/ns/net is a net namespace: --uts= takes a uts namespace file",
+            wrongFile.err().strip());
+        assertEquals(125, berth.run("ns", "enter", "--net=/nonexistent/ns", "true").code(), "no such file: berth's own failure");
     }
 
     @Test
