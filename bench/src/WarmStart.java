@@ -11,8 +11,8 @@ import java.util.Locale;
  * The warm library path: one JVM, one open {@link Engine}, many start-to-exit runs of
  * {@code /bin/true}. Each sample is the wall time from {@code engine.run(...)} to the return of
  * {@code pipeOutput} plus {@code close()}: the container is created, started, waited for and,
- * since it is {@code autoRemove}, removed again - the same work as {@code berth run --rm}, without
- * the JVM start.
+ * since it is {@code autoRemove}, removed again - the same work as {@code berth run --rm
+ * --network none}, without the JVM start.
  *
  * <pre>
  * java --enable-native-access=ALL-UNNAMED --class-path 'cli/target/berth/lib/*' \
@@ -86,7 +86,9 @@ public final class WarmStart {
 
     /** One container: create, start, wait for the exit, remove (autoRemove). */
     private static void once(Engine engine, Path rootfs) throws Exception {
-        ContainerRequest request = ContainerRequest.rootfs(rootfs).command("/bin/true").autoRemove(true);
+        // --network none, said: the cold rows pass it too, whatever the default network is
+        ContainerRequest request = ContainerRequest.rootfs(rootfs).command("/bin/true").autoRemove(true)
+            .networkMode("none");
         try (Container c = engine.run(request)) {
             int code = c.pipeOutput(OutputStream.nullOutputStream(), System.err);
             if (code != 0) {
