@@ -91,6 +91,20 @@ public final class Training {
         runtime(global, "start", "train1");
         runtime(global, "state", "train1");
         runtime(global, "delete", "-f", "train1");
+        runs(dir);
+        String root = dir.resolve("berth").toString();
+        healthcheck(dir);
+        Main.run(new String[] {"--root", root, "run", "-d", "--name", "train-core", "host", "sleep", "60"});
+        Main.run(new String[] {"--root", root, "exec", "train-core", "true"});
+        Main.run(new String[] {"--root", root, "logs", "train-core"});
+        Main.run(new String[] {"--root", root, "inspect", "train-core"});
+        Main.run(new String[] {"--root", root, "ps", "-a"});
+        Main.run(new String[] {"--root", root, "stop", "-t", "0", "train-core"});
+        Main.run(new String[] {"--root", root, "rm", "-f", "train-core"});
+    }
+
+    /** {@code run --rm}: host, a root directory, an image; no network, a bridge (in its own netns). */
+    private static void runs(Path dir) throws Exception {
         String root = dir.resolve("berth").toString();
         Main.run(new String[] {"--root", root, "run", "--rm", "host", "true"});
         Main.run(new String[] {"--root", root, "run", "--rm", "--network", "none", "host", "true"});
@@ -105,14 +119,6 @@ public final class Training {
         if (dev.berth.image.ImageStore.open(Path.of(root)).refs().tags().containsKey("docker.io/library/berth-training:1")) {
             Main.run(new String[] {"--root", root, "run", "--rm", "berth-training:1", "true"});
         }
-        healthcheck(dir);
-        Main.run(new String[] {"--root", root, "run", "-d", "--name", "train-core", "host", "sleep", "60"});
-        Main.run(new String[] {"--root", root, "exec", "train-core", "true"});
-        Main.run(new String[] {"--root", root, "logs", "train-core"});
-        Main.run(new String[] {"--root", root, "inspect", "train-core"});
-        Main.run(new String[] {"--root", root, "ps", "-a"});
-        Main.run(new String[] {"--root", root, "stop", "-t", "0", "train-core"});
-        Main.run(new String[] {"--root", root, "rm", "-f", "train-core"});
         if (ownNetns()) { // a root of its own: the full run's networks were in another namespace
             String netRoot = dir.resolve("core-net").toString();
             Main.run(new String[] {"--root", netRoot, "run", "--rm", "--network", "bridge", "-p", "8080:80", "host", "true"});
