@@ -25,7 +25,8 @@
 # apt-get), BENCH_NO_PODMAN=1, BENCH_NET_WARM_RUNS (100), BENCH_NET_SECONDS (5), BENCH_NET_REPEAT (3).
 #
 # Everything it creates lives under one temp dir that a trap removes; it never touches the host's
-# network (every container has its own empty network namespace, except in the net section, which
+# network (every container outside the net section is started with --network none, berth's and
+# podman's alike: its own empty network namespace, whatever the default network; the net section
 # makes a network namespace of its own for all it does and deletes it), kills nothing by name,
 # and removes every container it started.
 set -euo pipefail
@@ -238,8 +239,7 @@ jvm_floor() {
     "$java_home/bin/javac" -d "$work/hello/classes" "$work/hello/Hello.java"
     # a jar, like berth's class path (an AOT cache also refuses directories on the class path)
     "$java_home/bin/jar" --create --file "$work/hello/hello.jar" -C "$work/hello/classes" .
-    read -r -a jvm_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
-        grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
+    read -r -a jvm_flags <<<"$(launcher_jvm_flags "$berth")"
     [ ${#jvm_flags[@]} -gt 0 ] ||
         jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)
     # bin/berth adds -XX:AOTCache when bin/build made one; an AOT cache is per class path, so the
@@ -367,6 +367,8 @@ wait_gone() { # pid...: up to 5 s for processes to exit (a removed container's m
 
 section_start() {
     section=start
+    # --network none, said: runc, crun, unshare and bwrap make no network, podman gets none too
+    # (podman_run_flags), whatever berth's default network is
     row "berth run --rm (cold CLI)" "$berth" --root "$state" run --rm --network none --rootfs "$rootfs" /bin/true
     row "berth version (CLI start, no container)" "$berth" version
     row "JVM floor (hello world)" "$java" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello

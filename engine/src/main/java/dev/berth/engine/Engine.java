@@ -573,6 +573,9 @@ public final class Engine {
     static void deleteCgroup(String path) throws IOException {
         try {
             var cg = Cgroups.detect().open(path);
+            if (cg.deleteIfEmpty()) {
+                return; // the usual case: its processes are gone, and so are no sub-cgroups
+            }
             // what outlived the container's first process (its monitor killed, say) goes with it
             if (cg.exists() && !cg.pids().isEmpty() && !cg.kill()) {
                 for (long pid : cg.pids()) {

@@ -565,7 +565,7 @@ public final class BundleRuntime {
                 waitGone(num(s, "pid"), num(s, "pidStartTime"));
             }
             Trace.mark("container killed");
-            if (c != null && c.exists()) {
+            if (c != null && !c.deleteIfEmpty() && c.exists()) {
                 killAll(c); // what outlived the first process: exec'd processes, or a killed start's
                 c.delete();
             }
