@@ -62,9 +62,16 @@ class OciServerCrashTest extends OciCrashBase {
                 awaitState("f", "running");
             }
             configFor(id);
-            Result r = served(Map.of("BERTH_CRASH_AT", step), "create", "--bundle", bundle.toString(),
-                "--pid-file", pidFile(id).toString(), id);
+            // containerd reads the last error in --log: the client writes it there as the JVM would
+            Path log = dir.resolve(id + ".log");
+            String format = i % 2 == 0 ? "json" : "text";
+            Result r = served(Map.of("BERTH_CRASH_AT", step), "--log", log.toString(), "--log-format", format,
+                "create", "--bundle", bundle.toString(), "--pid-file", pidFile(id).toString(), id);
             assertWentAway(r, step);
+            String logged = Files.readString(log);
+            assertTrue(format.equals("json") ? logged.matches("\\{\"level\":\"error\",\"msg\":\"" + WENT_AWAY
+                + "[^\"]*\",\"time\":\"[-0-9T:.]+Z\"}\n") : logged.matches("time=\"[-0-9T:.]+Z\" level=error msg=\""
+                + WENT_AWAY + "[^\"]*\"\n"), logged);
             awaitServerGone();
             if (other != null) {
                 assertTrue(other.waitFor(10, TimeUnit.SECONDS), "the other caller's client does not hang");
