@@ -21,6 +21,9 @@
  * ourselves (SIGPIPE of a closed stdout). With 't', our stdin goes as 'i' bytes and 'c' at its
  * end. Signals are held from the request on, so none is lost while the server decides.
  * Nothing here decides: the server chooses which process a signal or a size reaches.
+ *
+ * A server that goes away mid-call (no 'x') is reported on stderr and, as the JVM reports its
+ * errors, in the caller's --log: exit status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
