@@ -1,5 +1,6 @@
 package dev.berth.cli.oci;
 
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.stage.ClientStage;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -156,8 +157,8 @@ public final class RuntimeServer {
             }
             client.accept(RuntimeLauncher.foreground(r.args));
             Caller caller = new Caller(r.cwd, r.env, client);
-            int code = ScopedValue.where(Caller.CURRENT, caller)
-                .call(() -> ClientStage.call(r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new))));
+            int code = ScopedValue.where(Caller.CURRENT, caller).call(() -> ClientStage.call(r.pid,
+                () -> Trace.withFaults(r.env, r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new)))));
             client.exit(code);
         } catch (IOException | RuntimeException e) {
             System.err.println("berth-runtime server: a call failed: " + e);
