@@ -307,6 +307,10 @@ static int run_step(const struct record *r, char ***envp) {
     return touch_step(r);
   case OP_PIVOT_ROOT:
     return pivot(r->argv[0]);
+  case OP_MOVE_ROOT:
+    return move_root(r);
+  case OP_SESSION_KEYRING:
+    return session_keyring(r);
   case OP_CHDIR:
     return chdir(r->argv[0]);
   case OP_HOSTNAME:

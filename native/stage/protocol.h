@@ -157,6 +157,17 @@
                     * MS_REC for every mount): a bind that arrives with its flags; RF_IN_ROOT and
                     * RF_SOURCE_IN_ROOT as for OP_MOUNT (see bind.c) */
 
+#define OP_SESSION_KEYRING 61 /* name, hex permission mask, hex permission bits, decimal errno ...:
+                               * keyctl(KEYCTL_JOIN_SESSION_KEYRING, name), which joins the keyring
+                               * of that name the process may search, else makes one; with a mask,
+                               * its permissions then become (theirs & mask) | bits. A failure with
+                               * one of the listed errnos counts as done (see keyring.c) */
+#define OP_MOVE_ROOT 62 /* new root, fstype ...: what pivot_root does, for a root pivot_root refuses
+                         * (one on the initramfs): every mount of a listed type that shows its whole
+                         * filesystem and is outside the new root is made rslave and detached (covered
+                         * by a tmpfs where that is refused); then the new root is moved onto / and
+                         * chrooted into (see moveroot.c) */
+
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */
 #define RF_ELSE 2u     /* run only if the previous record failed */

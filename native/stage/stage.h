@@ -116,6 +116,10 @@ int tmpfs_mount(int root, const char *path, unsigned long flags, const char *dat
 
 /* bind.c: OP_BIND, a bind mount that arrives with its flags (root: as for tmpfs_mount) */
 int bind_step(int root, const struct record *r);
+/* keyring.c: OP_SESSION_KEYRING */
+int session_keyring(const struct record *r);
+/* moveroot.c: OP_MOVE_ROOT, the root switched without pivot_root */
+int move_root(const struct record *r);
 /* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC set on the mount at path (recursive: and below) */
 int set_mount_flags(const char *path, unsigned long flags, int recursive);
 

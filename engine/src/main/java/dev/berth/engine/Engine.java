@@ -712,8 +712,10 @@ public final class Engine {
             mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
                 v.wanted().readOnly(), false));
         }
+        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
+        String ramdisk = System.getenv("DOCKER_RAMDISK");
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mountSpecs, procs);
+            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);

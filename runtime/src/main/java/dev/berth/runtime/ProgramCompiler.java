@@ -40,6 +40,15 @@ public final class ProgramCompiler {
     private static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq",
         "/proc/sys", "/proc/sysrq-trigger");
 
+    /** KEY_USR_SEARCH: the keyring's owner may find it by name (exec joins it so). */
+    private static final long KEY_USR_SEARCH = 0x80000;
+    /** KEY_OTH_SEARCH: in a user namespace, runc's choice: anyone may find it by name. */
+    private static final long KEY_OTH_SEARCH = 0x8;
+    /** A kernel without keyrings (CONFIG_KEYS=n): runc carries on in the caller's keyring. */
+    private static final String ENOSYS = "38";
+    /** The fstypes runc hides outside the root before it moves the root (see OP_MOVE_ROOT). */
+    private static final List<String> HIDDEN_BEFORE_MOVE = List.of("proc", "sysfs");
+
     /** How the record that mounts an image's overlay is described (the engine finds it by this). */
     public static final String OVERLAY_STEP = "mount the image's overlay";
 
@@ -64,6 +73,7 @@ public final class ProgramCompiler {
             p.add(OP_TIME_OFFSETS, "write timens_offsets " + c.timeOffsets().strip().replace('\n', ','),
                 c.timeOffsets());
         }
+        newSessionKeyring(p, c.id(), c.inUserNamespace());
         // from here every path under the root is the container's, resolved inside it by the stage
         Path root = rootfs(p, c);
         kernelFilesystems(p, c);
@@ -76,8 +86,7 @@ public final class ProgramCompiler {
             p.add(OP_REMOUNT_RO, "make the root filesystem read-only", root.toString(), "0");
             p.addInRoot(OP_REMOUNT_RO, "make /etc read-only", "/etc", "0");
         }
-        p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
-        p.add(OP_ROOT, "the container's root, pivoted", "/");
+        switchRoot(p, root, c.options().noPivot());
         for (var e : c.options().sysctls().entrySet()) {
             p.add(OP_WRITE, "set the sysctl " + e.getKey() + "=" + e.getValue(),
                 "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -93,6 +102,48 @@ public final class ProgramCompiler {
         }
         process(p, c.process());
         return p;
+    }
+
+    /**
+     * runc's session keyring: the container's first process leaves the keyring of whoever
+     * started it (its keys) for a new one named {@code _ses.ID}, which its owner (anyone, in a
+     * user namespace) may then search, so that an exec can find and join it by that name. The
+     * first step in the container, as in runc's init: before the ids change.
+     */
+    public static void newSessionKeyring(Program p, String id, boolean userns) {
+        String name = sessionKeyringName(id);
+        p.add(OP_SESSION_KEYRING, "join a new session keyring " + name, name, "ffffffff",
+            Long.toHexString(userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH), ENOSYS);
+    }
+
+    /** runc's exec: the container's session keyring, joined by its name (a new one if none is found). */
+    public static void joinSessionKeyring(Program p, String id) {
+        String name = sessionKeyringName(id);
+        p.add(OP_SESSION_KEYRING, "join the session keyring " + name, name, "", "", ENOSYS);
+    }
+
+    /** runc's name of a container's session keyring. */
+    public static String sessionKeyringName(String id) {
+        return "_ses." + id;
+    }
+
+    /**
+     * The switch to the container's root, {@code root} (a mount point): pivot_root, or with
+     * {@code noPivot} (a root on the initramfs, which pivot_root refuses) runc's move and chroot,
+     * the host's proc and sysfs mounts hidden first; then the records after it resolve their
+     * paths in the new {@code /}.
+     */
+    public static void switchRoot(Program p, Path root, boolean noPivot) {
+        if (noPivot) {
+            List<String> args = new ArrayList<>();
+            args.add(root.toString());
+            args.addAll(HIDDEN_BEFORE_MOVE);
+            p.addAll(OP_MOVE_ROOT, "move " + root + " onto / and chroot there (no pivot_root)", args);
+            p.add(OP_ROOT, "the container's root, moved", "/");
+            return;
+        }
+        p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+        p.add(OP_ROOT, "the container's root, pivoted", "/");
     }
 
     /**
@@ -174,6 +225,15 @@ public final class ProgramCompiler {
 
     /** The same, the process first joining the container's cgroup ({@code cgroup.procs} files). */
     public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process) {
+        return compileExec(joins, cgroupProcs, process, null);
+    }
+
+    /**
+     * The same in a container of {@code id}, whose session keyring the process joins (runc's
+     * exec, which docker's uses); null: the process keeps ours.
+     */
+    public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process,
+        String id) {
         Program p = new Program();
         processOptions(p, process);
         for (String procs : cgroupProcs) {
@@ -182,6 +242,9 @@ public final class ProgramCompiler {
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
+        }
+        if (id != null) {
+            joinSessionKeyring(p, id);
         }
         process(p, process);
         return p;

@@ -183,6 +183,8 @@ public final class RuntimeMain {
         int preserve = 0;
         boolean detach = false;
         boolean keep = false;
+        boolean noPivot = false;
+        boolean noNewKeyring = false;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String arg = rest.remove(0);
             Flag flag = Flag.of(arg);
@@ -195,14 +197,15 @@ public final class RuntimeMain {
                 case "--preserve-fds" -> preserve = number(value != null ? value : next(rest, a), a);
                 case "-d", "--detach" -> detach = true;
                 case "--keep" -> keep = true;
-                case "--no-pivot", "--no-new-keyring" -> { }
+                case "--no-pivot" -> noPivot = true;
+                case "--no-new-keyring" -> noNewKeyring = true;
                 case "--no-subreaper" -> { }
                 default -> throw new OciException("flag provided but not defined: " + a);
             }
         }
         String id = one(rest, create ? "create" : "run");
         BundleRuntime.CreateOptions o = new BundleRuntime.CreateOptions(bundle.toAbsolutePath().normalize(), pidFile,
-            console == null ? null : console.toAbsolutePath(), preserve, create || detach, create);
+            console == null ? null : console.toAbsolutePath(), preserve, create || detach, create, noPivot, noNewKeyring);
         if (!create && !detach && Caller.client() == null) {
             dev.berth.cli.Streams.holdSignals();
         }

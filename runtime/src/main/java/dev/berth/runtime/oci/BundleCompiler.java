@@ -41,9 +41,13 @@ public final class BundleCompiler {
      * @param consoleSocket where the pty master goes, for a terminal process
      * @param preserveFds the caller's fds from 3 that reach the process
      * @param cgroupProcs the cgroup.procs files the process joins first
+     * @param keyring the container id whose session keyring ({@code _ses.ID}) the process joins
+     *     (a new one for {@code create}, the container's for {@code exec}); null to keep ours
+     *     ({@code --no-new-keyring})
+     * @param noPivot move the root onto / and chroot, not pivot_root ({@code --no-pivot})
      */
     public record Launch(Path stateDir, Path execFifo, boolean detach, Path consoleSocket, int preserveFds,
-        List<String> cgroupProcs) {}
+        List<String> cgroupProcs, String keyring, boolean noPivot) {}
 
     private BundleCompiler() {}
 
@@ -71,13 +75,15 @@ public final class BundleCompiler {
             }
             p.add(OP_TIME_OFFSETS, "write timens_offsets", sb.toString());
         }
+        if (launch.keyring() != null) {
+            ProgramCompiler.newSessionKeyring(p, launch.keyring(), hasNamespace(linux, "user"));
+        }
         boolean ownMounts = hasNewNamespace(linux, "mount");
         Path root = spec.root().path();
         if (ownMounts) {
             rootfs(p, spec, root, launch.cgroupProcs());
             pause(p, spec);
-            p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
-            p.add(OP_ROOT, "the container's root, pivoted", "/");
+            ProgramCompiler.switchRoot(p, root, launch.noPivot());
             for (var e : linux.sysctl().entrySet()) {
                 p.add(OP_WRITE, "set the sysctl " + e.getKey(),
                     "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -120,6 +126,9 @@ public final class BundleCompiler {
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
+        }
+        if (launch.keyring() != null) {
+            ProgramCompiler.joinSessionKeyring(p, launch.keyring());
         }
         ProgramCompiler.process(p, process);
         return p;

@@ -59,9 +59,25 @@ public final class BundleRuntime {
         return warnings;
     }
 
-    /** Options of {@code create} and {@code run}. */
+    /**
+     * Options of {@code create} and {@code run}.
+     *
+     * @param noPivot runc's {@code --no-pivot}: the root is moved onto / and chrooted into
+     *     (for a root on the initramfs, which pivot_root refuses)
+     * @param noNewKeyring runc's {@code --no-new-keyring}: the container's processes keep the
+     *     caller's session keyring instead of one of their own
+     */
     public record CreateOptions(Path bundle, Path pidFile, Path consoleSocket, int preserveFds, boolean detach,
-        boolean waitForStart) {}
+        boolean waitForStart, boolean noPivot, boolean noNewKeyring) {
+
+        public CreateOptions(Path bundle, Path pidFile, Path consoleSocket, int preserveFds, boolean detach,
+            boolean waitForStart) {
+            this(bundle, pidFile, consoleSocket, preserveFds, detach, waitForStart, false, false);
+        }
+    }
+
+    /** The state key that tells exec to keep the caller's session keyring, as the container's processes do. */
+    private static final String NO_NEW_KEYRING = "noNewKeyring";
 
     /**
      * What {@code exec} was asked for. With {@code processFile} the process fields (args to
@@ -116,7 +132,7 @@ public final class BundleRuntime {
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
             program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
-                o.consoleSocket(), o.preserveFds(), procs));
+                o.consoleSocket(), o.preserveFds(), procs, o.noNewKeyring() ? null : id, o.noPivot()));
             Trace.mark("compiled");
             session = StageSession.start(program, dir.resolve("stage.log"));
             Trace.mark("stage taken");
@@ -143,6 +159,9 @@ public final class BundleRuntime {
                 state.put("cgroupsPath", cgroup.path());
             }
             state.put("pidNamespace", ownPidNamespace(spec));
+            if (o.noNewKeyring()) {
+                state.put(NO_NEW_KEYRING, true);
+            }
             store.write(id, state);
             Trace.mark("state written");
             if (!o.waitForStart()) {
@@ -354,8 +373,9 @@ public final class BundleRuntime {
             procs.add(f.toString());
         }
         long pid = num(s, "pid");
+        String keyring = Boolean.TRUE.equals(s.get(NO_NEW_KEYRING)) ? null : id;
         Program program = BundleExec.program(spec, proc, pid, new BundleCompiler.Launch(null, null, o.detach(),
-            o.consoleSocket(), o.preserveFds(), procs), warnings);
+            o.consoleSocket(), o.preserveFds(), procs, keyring, false), warnings);
         StageSession session = null;
         try {
             session = StageSession.start(program, store.dir(id).resolve("stage.log"));

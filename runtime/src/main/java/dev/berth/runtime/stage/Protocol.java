@@ -110,6 +110,18 @@ public final class Protocol {
      * the target found once (no second lookup a swapped link could redirect).
      */
     public static final int OP_BIND = 60;
+    /**
+     * name, hex permission mask, hex permission bits, errno ...: join the session keyring of that
+     * name the process may search, else a new one; with a mask, its permissions then become
+     * (theirs &amp; mask) | bits. A failure with a listed errno counts as done.
+     */
+    public static final int OP_SESSION_KEYRING = 61;
+    /**
+     * new root, fstype ...: pivot_root's work where it is refused (a root on the initramfs): the
+     * mounts of those types that show a whole filesystem outside the new root detached (or
+     * covered by a tmpfs), then the new root moved onto / and chrooted into.
+     */
+    public static final int OP_MOVE_ROOT = 62;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
