@@ -53,10 +53,10 @@ umoci config --image "$work/layout:latest" --config.env PATH=/bin --config.cmd /
 
 "$java" --enable-native-access=ALL-UNNAMED --class-path "$dist/lib/*" \
     "$repo/bench/src/LoadLayout.java" "$work/berth" "$work/layout" busybox
-"${berth[@]}" run --rm busybox true # unpacks the layer once: what is measured is a run on it
-rows=(-n "berth run --rm busybox true" "${berth[*]} run --rm busybox true"
-    -n "berth run --rm host true" "${berth[*]} run --rm host true"
-    -n "BERTH_SNAPSHOTTER=copy berth run --rm busybox true" "env BERTH_SNAPSHOTTER=copy ${berth[*]} run --rm busybox true")
+"${berth[@]}" run --rm --network none busybox true # unpacks the layer once: what is measured is a run on it
+rows=(-n "berth run --rm busybox true" "${berth[*]} run --rm --network none busybox true"
+    -n "berth run --rm host true" "${berth[*]} run --rm --network none host true"
+    -n "BERTH_SNAPSHOTTER=copy berth run --rm busybox true" "env BERTH_SNAPSHOTTER=copy ${berth[*]} run --rm --network none busybox true")
 if [ -z "${BENCH_NO_PODMAN:-}" ]; then
     skopeo copy --quiet "oci:$work/layout:latest" \
         "containers-storage:[overlay@$work/podman/root+$work/podman/run]docker.io/library/busybox:latest"

@@ -16,7 +16,8 @@
 #
 # Knobs: BENCH_OUT (bench/results), BENCH_RUNS (10), BENCH_WARMUP (1), BENCH_RUN_RUNS (30, the
 # run section's), BENCH_IMAGE_MB (200), BENCH_ONLY ("unpack pull run"), BENCH_NO_PODMAN=1,
-# BENCH_NO_INSTALL=1. See bench/README.md ("image").
+# BENCH_NO_INSTALL=1, BENCH_BASE=DIR (another berth checkout, built, as a pull row of its own:
+# before and after a change in one table). See bench/README.md ("image").
 #
 # Everything lives in one mktemp -d directory and a private mount namespace (podman's overlay
 # mounts stay in it); the registry listens on 127.0.0.1 only and is stopped by its pid. No
@@ -163,10 +164,10 @@ if [[ " $only " == *" unpack "* ]]; then
     fresh="rm -rf $work/u && cp -al $base $work/u && sync"
     # the same command on a store whose layers are there: what create costs beyond the unpack
     rm -rf "$work/u2" && cp -al "$base" "$work/u2"
-    "$berth" --root "$work/u2" create --name warm "$ref" true >/dev/null
+    "$berth" --root "$work/u2" create --network none --name warm "$ref" true >/dev/null
     rm -rf "$work/u2/containers"
-    args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create $ref true"
-        -n "berth create, layers already unpacked" --prepare "sh -c 'rm -rf $work/u2/containers; sync'" "$berth --root $work/u2 create $ref true")
+    args=(-n "berth create (unpacks 4 layers)" --prepare "sh -c '$fresh'" "$berth --root $work/u create --network none $ref true"
+        -n "berth create, layers already unpacked" --prepare "sh -c 'rm -rf $work/u2/containers; sync'" "$berth --root $work/u2 create --network none $ref true")
     peer umoci && args+=(-n "umoci unpack" --prepare "sh -c 'rm -rf $work/bundle; sync'" "umoci unpack --image $layout:latest $work/bundle")
     # copying the blobs, verified, without unpacking: berth load of the layout (as a tar) beside
     # skopeo's copy of the layout directory to a dir: directory
@@ -211,7 +212,11 @@ EOF
     name=127.0.0.1:$port/$ref
     skopeo copy --quiet --dest-tls-verify=false "oci:$layout:latest" "docker://$name"
     pm="podman --root $work/podman/root --runroot $work/podman/run --tmpdir $work/podman/tmp --storage-driver overlay --cgroup-manager cgroupfs --events-backend file"
-    args=(-n "berth pull" --prepare "sh -c 'rm -rf $work/p; sync'" "$berth --root $work/p pull -q $name"
+    args=(-n "berth pull" --prepare "sh -c 'rm -rf $work/p; sync'" "$berth --root $work/p pull -q $name")
+    # BENCH_BASE=DIR: a second berth (a checkout built with bin/build) in the same table, before/after
+    [ -n "${BENCH_BASE:-}" ] && args+=(-n "berth pull (base: $BENCH_BASE)" --prepare "sh -c 'rm -rf $work/pb; sync'"
+        "env -u BERTH_STAGE $BENCH_BASE/bin/berth --root $work/pb pull -q $name")
+    args+=(
         -n "skopeo copy docker: oci: (no unpack)" --prepare "sh -c 'rm -rf $work/o; sync'" "skopeo copy --quiet --src-tls-verify=false docker://$name oci:$work/o:latest")
     peer podman && args+=(-n "podman pull (overlay, unpacks)" --prepare "sh -c '$pm rmi -af >/dev/null 2>&1; sync'" "$pm pull -q --tls-verify=false $name")
     sync
@@ -219,7 +224,7 @@ EOF
     hyperfine --style basic --runs "$runs" --warmup "$warmup" --export-json "$out/image-pull.json" \
         --export-markdown "$out/image-pull.md" "${args[@]}" | tee "$out/image-pull.txt" >&2
     load_mark "pull, after"
-    rm -rf "$work/p" "$work/o"
+    rm -rf "$work/p" "$work/pb" "$work/o"
 fi
 
 # ---------------------------------------------------------------------------------------------

@@ -51,8 +51,18 @@ need_static_busybox() {
 # NOT reject a cache older than the jars: it serves the classes of the old jars. So the cache
 # must be newer than every jar, or berth's rows would time old code.
 
-aot_fresh() { # distribution dir (holding lib/ and berth.aot)
-    [ -f "$1/berth.aot" ] && [ -z "$(find "$1/lib" -name '*.jar' -newer "$1/berth.aot")" ]
+aot_fresh() { # distribution dir (holding lib/, berth.aot and berth-all.aot)
+    local cache
+    for cache in berth.aot berth-all.aot; do
+        [ -f "$1/$cache" ] && [ -z "$(find "$1/lib" -name '*.jar' -newer "$1/$cache")" ] || return 1
+    done
+}
+
+# The JVM options bin/berth gives the CLI's JVM (its `opts=` line and the exec line's
+# --enable-native-access), without the AOT cache: the JVM floor runs with the same ones
+launcher_jvm_flags() { # launcher
+    { sed -n 's/^opts="\([^"]*\)"$/\1/p' "$1" | head -1; grep -oE -- '--enable-native-access=[^ "]+' "$1" | head -1; } |
+        tr ' ' '\n' | grep -E -- '^-' | tr '\n' ' '
 }
 
 # Builds berth when needed, then measures a copy of the launcher, the jars, the stage and the
@@ -72,9 +82,9 @@ freeze_berth() {
     ln -s berth "$snap/bin/berth-runtime" # the launcher picks RuntimeMain by its name
     cp -p "$repo/bin/lib/java.sh" "$snap/bin/lib/java.sh"
     cp -a "$repo/cli/target/berth" "$snap/cli/target/berth"
-    if ! aot_fresh "$snap/cli/target/berth" && [ -f "$snap/cli/target/berth/berth.aot" ]; then
-        log "the AOT cache is still older than the jars: measuring berth without it"
-        rm -f "$snap/cli/target/berth/berth.aot"
+    if ! aot_fresh "$snap/cli/target/berth"; then
+        log "an AOT cache is missing or still older than the jars: measuring berth without them"
+        rm -f "$snap/cli/target/berth/berth.aot" "$snap/cli/target/berth/berth-all.aot"
     fi
     unset BERTH_REBUILD
     berth=$snap/bin/berth
@@ -86,8 +96,7 @@ freeze_berth() {
 aot_state() { # java
     local flags=() out
     [ -f "$dist/../berth.aot" ] || { echo none; return; }
-    read -r -a flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
-        grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
+    read -r -a flags <<<"$(launcher_jvm_flags "$berth")"
     out=$("$1" "${flags[@]}" -XX:AOTCache="$dist/../berth.aot" -Xlog:class+load=info \
         -cp "$dist/*" dev.berth.cli.Main version 2>&1 || true)
     case $out in

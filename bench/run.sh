@@ -25,7 +25,8 @@
 # apt-get), BENCH_NO_PODMAN=1, BENCH_NET_WARM_RUNS (100), BENCH_NET_SECONDS (5), BENCH_NET_REPEAT (3).
 #
 # Everything it creates lives under one temp dir that a trap removes; it never touches the host's
-# network (every container has its own empty network namespace, except in the net section, which
+# network (every container outside the net section is started with --network none, berth's and
+# podman's alike: its own empty network namespace, whatever the default network; the net section
 # makes a network namespace of its own for all it does and deletes it), kills nothing by name,
 # and removes every container it started.
 set -euo pipefail
@@ -206,14 +207,21 @@ fi
 
 # one-line wrappers giving each OCI runtime a fresh container id per run ($$ of the wrapper);
 # the seq wrappers run the calls containerd's shim makes for one task, each a process of its own
-mkdir -p "$work/bin" "$work/berth-runtime"
+mkdir -p "$work/bin" "$work/berth-runtime" "$work/xdg"
+chmod 700 "$work/xdg"
 for rt in runc crun berth-runtime; do
     exe=$rt
-    [ "$rt" = berth-runtime ] && exe=$(dirname "$berth")/berth-runtime
+    # a server socket of this run's own: another one's server (another namespace) would decline
+    [ "$rt" = berth-runtime ] && exe="env XDG_RUNTIME_DIR=$work/xdg $(dirname "$berth")/berth-runtime"
     printf '#!/bin/sh\nexec %s --root %s run --bundle %s bench-%s-$$\n' \
         "$exe" "$work/$rt" "$bundle" "$rt" >"$work/bin/$rt-run"
     printf '#!/bin/sh\nset -e\nr="%s --root %s"\nid=seq-$$\n$r create --bundle %s $id\n$r start $id\n$r state $id >/dev/null\n$r delete -f $id\n' \
         "$exe" "$work/$rt" "$bundle" >"$work/bin/$rt-seq"
+done
+# berth-runtime without its warm server: a JVM per call, what the issue's "1.5x of the JVM floor" is about
+for w in run seq; do
+    sed 's|^exec |exec env BERTH_RUNTIME_SERVER=off |; s|^r="|r="env BERTH_RUNTIME_SERVER=off |' \
+        "$work/bin/berth-runtime-$w" >"$work/bin/berth-runtime-jvm-$w"
 done
 # the cost of such a wrapper alone: sh starting and exec'ing /bin/true
 printf '#!/bin/sh\nexec /bin/true\n' >"$work/bin/wrapper-floor"
@@ -231,8 +239,7 @@ jvm_floor() {
     "$java_home/bin/javac" -d "$work/hello/classes" "$work/hello/Hello.java"
     # a jar, like berth's class path (an AOT cache also refuses directories on the class path)
     "$java_home/bin/jar" --create --file "$work/hello/hello.jar" -C "$work/hello/classes" .
-    read -r -a jvm_flags <<<"$(sed -n '/^exec /,/dev\.berth\.cli\.Main/p' "$berth" |
-        grep -oE -- '-X[^ "]+|--enable-native-access=[^ "]+' | grep -v AOTCache | tr '\n' ' ')"
+    read -r -a jvm_flags <<<"$(launcher_jvm_flags "$berth")"
     [ ${#jvm_flags[@]} -gt 0 ] ||
         jvm_flags=(-XX:TieredStopAtLevel=1 -XX:+UseSerialGC -XX:-UsePerfData -Xshare:auto --enable-native-access=ALL-UNNAMED)
     # bin/berth adds -XX:AOTCache when bin/build made one; an AOT cache is per class path, so the
@@ -248,7 +255,7 @@ jvm_floor() {
     fi
     log "JVM floor flags: ${jvm_flags[*]}"
 }
-if want start; then jvm_floor; fi
+if want start || want oci; then jvm_floor; fi
 
 # crun refuses cgroup "hybrid" mode when controllers sit on the v2 hierarchy
 # (/sys/fs/cgroup/unified); podman runs crun too. The rows then run in a private mount
@@ -290,7 +297,9 @@ section=""
 row() { # name command...
     local name=$1
     shift
-    if "${ns[@]}" "$@" >"$work/check.log" 2>&1; then
+    # the check runs in a mount namespace of its own: a berth-runtime server it started there
+    # would decline the calls from hyperfine's namespace (it serves its own namespaces only)
+    if BERTH_RUNTIME_SERVER=off "${ns[@]}" "$@" >"$work/check.log" 2>&1; then
         names+=("$name")
         commands+=("$(printf '%q ' "$@")")
         printf '%s\t%s\t%s\n' "$section" "$name" "${commands[-1]}" >>"$out/rows.tsv"
@@ -358,7 +367,9 @@ wait_gone() { # pid...: up to 5 s for processes to exit (a removed container's m
 
 section_start() {
     section=start
-    row "berth run --rm (cold CLI)" "$berth" --root "$state" run --rm --rootfs "$rootfs" /bin/true
+    # --network none, said: runc, crun, unshare and bwrap make no network, podman gets none too
+    # (podman_run_flags), whatever berth's default network is
+    row "berth run --rm (cold CLI)" "$berth" --root "$state" run --rm --network none --rootfs "$rootfs" /bin/true
     row "berth version (CLI start, no container)" "$berth" version
     row "JVM floor (hello world)" "$java" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello
     command -v unshare >/dev/null 2>&1 &&
@@ -387,7 +398,7 @@ exec_ids=() # "tool id" of every container this section started, for removal
 section_exec() {
     section="exec"
     local id pid rt
-    if detach "$work/exec-berth" "$berth" --root "$state" run -d --rootfs "$rootfs" /bin/sleep 3600; then
+    if detach "$work/exec-berth" "$berth" --root "$state" run -d --network none --rootfs "$rootfs" /bin/sleep 3600; then
         id=$(tail -1 "$work/exec-berth.out")
         exec_ids+=("berth $id")
         row "berth exec" "$berth" --root "$state" exec "$id" true
@@ -442,7 +453,7 @@ scale_add() { # from to: start containers bench-s-FROM..TO, four at a time
     [ "$2" -ge "$1" ] || return 0
     log "scale: starting containers $1..$2"
     seq "$1" "$2" | "${ns[@]}" xargs -P 4 -I{} \
-        "$berth" --root "$scale_state" run -d --name bench-s-{} --rootfs "$rootfs" /bin/sleep 3600 \
+        "$berth" --root "$scale_state" run -d --network none --name bench-s-{} --rootfs "$rootfs" /bin/sleep 3600 \
         >>"$work/scale-run.out" 2>>"$work/scale-run.err" ||
         log "scale: some starts failed: $(tail -1 "$work/scale-run.err")"
 }
@@ -459,7 +470,7 @@ section_scale() {
         [ "$running" -eq "$n" ] || log "scale: $running containers running, $n wanted"
         row "berth ps -a" "$berth" --root "$scale_state" ps -a
         [ "$n" -gt 0 ] && row "berth inspect NAME" "$berth" --root "$scale_state" inspect bench-s-1
-        row "berth run --rm" "$berth" --root "$scale_state" run --rm --rootfs "$rootfs" /bin/true
+        row "berth run --rm" "$berth" --root "$scale_state" run --rm --network none --rootfs "$rootfs" /bin/true
         command -v lsns >/dev/null 2>&1 && row "lsns (reference)" lsns
         [ "$ns_ls" -eq 1 ] && row "berth ns ls" "$berth" --root "$scale_state" ns ls
         run_hyperfine "scale-$n" "$scale_runs" "$scale_warmup"
@@ -551,7 +562,7 @@ section_parallel() {
     section=parallel
     : >"$work/parallel.tsv"
     par_engine berth par_count_berth par_ids_berth \
-        "$berth" --root "$par_state" run -d --rootfs "$rootfs" /bin/sleep 3600
+        "$berth" --root "$par_state" run -d --network none --rootfs "$rootfs" /bin/sleep 3600
     # runc and crun get distinct ids; their containers start from the /bin/sleep bundle
     local rt
     for rt in crun runc; do
@@ -582,7 +593,7 @@ section_memory() {
     section=memory
     local id monitor conmon pid podman_json='null'
     log "monitor memory: a detached /bin/sleep 30"
-    detach "$work/mem-berth" "$berth" --root "$state" run -d --rootfs "$rootfs" /bin/sleep 30 ||
+    detach "$work/mem-berth" "$berth" --root "$state" run -d --network none --rootfs "$rootfs" /bin/sleep 30 ||
         die "berth run -d failed: $(tail -1 "$work/mem-berth.err")"
     id=$(tail -1 "$work/mem-berth.out")
     monitor=$(monitor_of_berth "$state" "$id")
@@ -640,10 +651,13 @@ section_oci() {
         [ "$rt" = berth-runtime ] || command -v "$rt" >/dev/null 2>&1 || continue
         row "$rt run" "$work/bin/$rt-run"
     done
+    row "berth-runtime run, a JVM per call" "$work/bin/berth-runtime-jvm-run"
     for rt in berth-runtime runc crun; do
         [ "$rt" = berth-runtime ] || command -v "$rt" >/dev/null 2>&1 || continue
         row "$rt create+start+state+delete" "$work/bin/$rt-seq"
     done
+    row "berth-runtime create+start+state+delete, a JVM per call" "$work/bin/berth-runtime-jvm-seq"
+    row "JVM floor (hello world)" "$java" "${jvm_flags[@]}" -cp "$work/hello/hello.jar" Hello
     row "sh wrapper alone" "$work/bin/wrapper-floor"
     [ ${#names[@]} -gt 0 ] && run_hyperfine oci "$runs" "$warmup"
 }
@@ -763,6 +777,7 @@ section_net() {
     # start latency, cold CLI: every row in one hyperfine run, in the benchmark namespace
     row "berth run --rm --network bridge" "$berth" --root "$net_state" run --rm --network bridge host true
     row "berth run --rm --network none" "$berth" --root "$net_state" run --rm --network none host true
+    row "berth run --rm (default network: bridge)" "$berth" --root "$net_state" run --rm host true
     row "berth run --rm --network bridge -p 8300:80" "$berth" --root "$net_state" run --rm --network bridge \
         -p 8300:80 host true
     [ ${#names[@]} -gt 0 ] && run_hyperfine net-start "$runs" "$warmup"

@@ -86,7 +86,8 @@ public final class WarmStart {
 
     /** One container: create, start, wait for the exit, remove (autoRemove). */
     private static void once(Engine engine, Path rootfs) throws Exception {
-        ContainerRequest request = ContainerRequest.rootfs(rootfs).command("/bin/true").autoRemove(true);
+        ContainerRequest request = ContainerRequest.rootfs(rootfs).command("/bin/true").autoRemove(true)
+            .networkMode("none"); // as the cold rows: comparable with runc, crun and podman --network none
         try (Container c = engine.run(request)) {
             int code = c.pipeOutput(OutputStream.nullOutputStream(), System.err);
             if (code != 0) {

@@ -148,7 +148,9 @@ else:
     print(f"`hyperfine -N --warmup {knobs['warmup']} --runs {knobs['runs']}` over all rows in one"
           f" invocation (`hyperfine.json`, `hyperfine.md`); the warm library path is"
           f" `bench/src/WarmStart.java` in one JVM, right after (`warm.json`). Each row starts a"
-          f" container running `/bin/true` and waits for it to exit. Chart: `start.svg`.\n")
+          f" container running `/bin/true` and waits for it to exit; berth (cold and warm) and podman"
+          f" run with `--network none`, like runc, crun, unshare and bwrap, which make no network."
+          f" Chart: `start.svg`.\n")
     warm = load("warm.json")
     extra = []
     if warm:

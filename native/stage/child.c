@@ -15,7 +15,6 @@
 #include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
-#include <linux/mount.h>
 #include <net/if.h>
 #include <sched.h>
 #include <signal.h>
@@ -28,7 +27,6 @@
 #include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
-#include <sys/statvfs.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
@@ -72,34 +70,9 @@ static const char *opt(const struct record *r, int i) {
   return i < r->argc && r->argv[i][0] != '\0' ? r->argv[i] : NULL;
 }
 
-/* Read-only bind remount; with MS_REC in extra every submount too (mount_setattr). The old
- * MS_REMOUNT path must repeat the flags the kernel locked (nosuid, nodev, noexec) or it fails
- * with EPERM inside a user namespace. */
+/* Read-only bind remount; with MS_REC in extra every submount too */
 static int remount_ro(const char *path, unsigned long extra) {
-  struct mount_attr attr = {.attr_set = MOUNT_ATTR_RDONLY};
-  unsigned int at = extra & MS_REC ? AT_RECURSIVE : 0;
-  extra &= ~(unsigned long)MS_REC;
-  if (extra & MS_NOSUID)
-    attr.attr_set |= MOUNT_ATTR_NOSUID;
-  if (extra & MS_NODEV)
-    attr.attr_set |= MOUNT_ATTR_NODEV;
-  if (extra & MS_NOEXEC)
-    attr.attr_set |= MOUNT_ATTR_NOEXEC;
-  if (syscall(SYS_mount_setattr, AT_FDCWD, path, at, &attr, sizeof attr) == 0)
-    return 0;
-  if (errno != ENOSYS)
-    return -1;
-  struct statvfs sv;
-  if (statvfs(path, &sv) < 0)
-    return -1;
-  unsigned long locked = 0;
-  if (sv.f_flag & ST_NOSUID)
-    locked |= MS_NOSUID;
-  if (sv.f_flag & ST_NODEV)
-    locked |= MS_NODEV;
-  if (sv.f_flag & ST_NOEXEC)
-    locked |= MS_NOEXEC;
-  return mount(NULL, path, NULL, MS_REMOUNT | MS_BIND | MS_RDONLY | locked | extra, NULL);
+  return set_mount_flags(path, MS_RDONLY | (extra & ~(unsigned long)MS_REC), (extra & MS_REC) != 0);
 }
 
 static int pivot(const char *root) {
@@ -334,6 +307,10 @@ static int run_step(const struct record *r, char ***envp) {
     return touch_step(r);
   case OP_PIVOT_ROOT:
     return pivot(r->argv[0]);
+  case OP_MOVE_ROOT:
+    return move_root(r);
+  case OP_SESSION_KEYRING:
+    return session_keyring(r);
   case OP_CHDIR:
     return chdir(r->argv[0]);
   case OP_HOSTNAME:
@@ -342,6 +319,8 @@ static int run_step(const struct record *r, char ***envp) {
     return setdomainname(r->argv[0], strlen(r->argv[0]));
   case OP_REMOUNT_RO:
     return remount_ro_step(r);
+  case OP_BIND:
+    return bind_step(root_fd, r);
   case OP_PTY:
     return open_pty(opt(r, 0));
   case OP_SETGROUPS:
@@ -394,7 +373,7 @@ static int run_step(const struct record *r, char ***envp) {
 
 /* the path a failure message names: the target for mounts, else the first argument */
 static const char *step_subject(const struct record *r) {
-  if (r->op == OP_MOUNT && r->argc > 1)
+  if ((r->op == OP_MOUNT || r->op == OP_BIND) && r->argc > 1)
     return r->argv[1];
   return r->argc > 0 ? r->argv[0] : "";
 }
@@ -636,7 +615,9 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
     /* only the monitor, still in the parent namespace, may map arbitrary ids */
     if (write_maps_request() < 0)
       fail(STEP_MAPS, "wait for the id maps");
-    if (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && !groups_denied()) || setresuid(0, 0, 0) < 0)
+    /* with no maps there is no root to become: the ids stay unmapped (65534), as with unshare -U */
+    if (cfg->uid_map != NULL &&
+        (setresgid(0, 0, 0) < 0 || (setgroups(0, NULL) < 0 && !groups_denied()) || setresuid(0, 0, 0) < 0))
       fail(STEP_MAPS, "become root in the new user namespace");
   }
   pid_t pid = fork();

@@ -21,6 +21,9 @@
  * ourselves (SIGPIPE of a closed stdout). With 't', our stdin goes as 'i' bytes and 'c' at its
  * end. Signals are held from the request on, so none is lost while the server decides.
  * Nothing here decides: the server chooses which process a signal or a size reaches.
+ *
+ * A server that goes away mid-call (no 'x') is reported on stderr and, as the JVM reports its
+ * errors, in the caller's --log: exit status 1.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -35,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <termios.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "protocol.h"
@@ -221,6 +225,55 @@ static int relay(struct call *c) {
   }
 }
 
+/* The value of global flag NAME ("--log"), given as "--log V" or "--log=V", or NULL. The global
+ * flags come before the command, and only these take a value (RuntimeLauncher's list). */
+static const char *global_flag(char **args, int nargs, const char *name) {
+  static const char *const valued[] = {"--root", "--log", "--log-format", "--rootless", "--criu"};
+  size_t len = strlen(name);
+  for (int i = 0; i < nargs && args[i][0] == '-'; i++) {
+    if (strncmp(args[i], name, len) == 0 && args[i][len] == '=')
+      return args[i] + len + 1;
+    if (strcmp(args[i], name) == 0)
+      return i + 1 < nargs ? args[i + 1] : NULL;
+    for (size_t v = 0; v < sizeof valued / sizeof valued[0]; v++)
+      if (strcmp(args[i], valued[v]) == 0) {
+        i++;
+        break;
+      }
+  }
+  return NULL;
+}
+
+/* MSG (no quote or backslash in it) as the last error in the caller's --log, in the format it
+ * asked for, as the JVM writes one (RuntimeMain.logLine): containerd reads the error there. */
+static void log_error(char **args, int nargs, const char *msg) {
+  const char *path = global_flag(args, nargs, "--log");
+  const char *format = global_flag(args, nargs, "--log-format");
+  if (path == NULL)
+    return;
+  struct timespec now;
+  struct tm tm;
+  char time[64];
+  clock_gettime(CLOCK_REALTIME, &now);
+  gmtime_r(&now.tv_sec, &tm);
+  size_t n = strftime(time, sizeof time, "%Y-%m-%dT%H:%M:%S", &tm);
+  long ns = now.tv_nsec;
+  if (ns != 0) {
+    int digits = 9;
+    while (ns % 10 == 0)
+      ns /= 10, digits--;
+    snprintf(time + n, sizeof time - n, ".%0*ld", digits, ns);
+  }
+  int fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0)
+    return;
+  if (format != NULL && strcmp(format, "json") == 0)
+    dprintf(fd, "{\"level\":\"error\",\"msg\":\"%s\",\"time\":\"%sZ\"}\n", msg, time);
+  else
+    dprintf(fd, "time=\"%sZ\" level=error msg=\"%s\"\n", time, msg);
+  close(fd);
+}
+
 /* The exit status the server reports; else the JVM has to run here: -1 when no server answered,
  * -2 when it declined. */
 int remote(const char *path, char **args, int nargs) {
@@ -257,8 +310,9 @@ int remote(const char *path, char **args, int nargs) {
   close(fd);
   if (code >= 0)
     return code;
-  fputs("berth-runtime: the runtime server went away during the call (see its log); a process it"
-        " started may still run (berth-runtime list)\n",
-        stderr);
+  static const char gone[] = "the runtime server went away during the call (see its log); a process it"
+                             " started may still run (berth-runtime list)";
+  fprintf(stderr, "berth-runtime: %s\n", gone);
+  log_error(args, nargs, gone);
   return 1;
 }

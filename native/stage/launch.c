@@ -21,6 +21,12 @@ int caller_stdio[3] = {-1, -1, -1};
  * (client.c), the stage is the server's to take, and the JVM runs only if it declines. */
 void launch(char **argv, const char *server, int nargs) {
   int to_stage[2], from_stage[2];
+  /* a caller may start us with stdin, stdout or stderr closed (runc runs so): the pipes below
+   * would take their numbers, and be dup2'd over or handed to the container as its stdio.
+   * /dev/null takes each closed one first, as glibc does for a set-uid program. */
+  for (int fd = 0; fd < 3; fd++)
+    if (fcntl(fd, F_GETFD) < 0 && open("/dev/null", O_RDWR) != fd)
+      _exit(125);
   /* systemd's sockets (socket activation) are fds 3 and up: the pipes would take their place */
   const char *listen_pid = getenv("LISTEN_PID");
   int activated = listen_pid != NULL && atol(listen_pid) == (long)getpid();

@@ -4,6 +4,8 @@
  *
  *   F_NSPROC  per process:   i32 pid, i32 ppid, i32 uid, char comm[16], 8 x {u32 type, u64 inode}
  *   F_NSFD    per open fd:   i32 pid, i32 fd, u32 type, u64 inode       (NS_SCAN_FDS)
+ *   F_NSCMD   per process:   i32 pid, u32 n, n bytes of /proc/PID/cmdline (NS_SCAN_CMDLINE; at
+ *                            most CMDLINE_MAX, NULs between the arguments)
  *   F_NSPATH  per path:      i32 errno, u32 type, u64 inode, path
  *   F_NSINFO  per namespace: u64 inode, u32 type, i32 owner uid (user namespaces, else -1),
  *                            u64 owning user namespace, u64 parent (user and pid; 0: none seen)
@@ -34,24 +36,34 @@ static const struct {
               {"net", CLONE_NEWNET},   {"uts", CLONE_NEWUTS},      {"ipc", CLONE_NEWIPC},
               {"cgroup", CLONE_NEWCGROUP}, {"time", CLONE_NEWTIME}};
 
-/* ---- output: records of one type batched into frames ---- */
+/* ---- output: records batched into frames, one buffer per record type ---- */
 
-static char out[65536];
-static size_t out_len;
-static uint8_t out_type;
+static struct {
+  uint8_t type;
+  size_t len;
+  char buf[65536];
+} outs[5]; /* pages of a buffer never used are never touched: the monitor's RSS does not grow */
+
+static void flush_one(int i) {
+  if (outs[i].len > 0 && frame_write(1, outs[i].type, outs[i].buf, (uint32_t)outs[i].len) < 0)
+    exit(1);
+  outs[i].len = 0;
+}
 
 static void flush_out(void) {
-  if (out_len > 0 && frame_write(1, out_type, out, (uint32_t)out_len) < 0)
-    exit(1);
-  out_len = 0;
+  for (int i = 0; i < 5; i++)
+    flush_one(i);
 }
 
 static void emit(uint8_t type, const void *rec, size_t n) {
-  if (type != out_type || out_len + n > sizeof out)
-    flush_out();
-  out_type = type;
-  memcpy(out + out_len, rec, n);
-  out_len += n;
+  int i = 0;
+  while (i < 4 && outs[i].type != type && outs[i].type != 0)
+    i++;
+  outs[i].type = type;
+  if (outs[i].len + n > sizeof outs[i].buf)
+    flush_one(i);
+  memcpy(outs[i].buf + outs[i].len, rec, n);
+  outs[i].len += n;
 }
 
 static char *put(char *p, const void *v, size_t n) {
@@ -149,7 +161,23 @@ static void describe_path(int dirfd, const char *name) {
 
 /* ---- the walks ---- */
 
-static void scan_process(int proc, const char *pid_s, int fds) {
+#define CMDLINE_MAX 1024
+
+static void emit_cmdline(int proc, const char *pid_s, int32_t pid) {
+  char path[64], rec[8 + CMDLINE_MAX];
+  snprintf(path, sizeof path, "%s/cmdline", pid_s);
+  int fd = openat(proc, path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0)
+    return;
+  ssize_t n = read(fd, rec + 8, CMDLINE_MAX);
+  close(fd);
+  uint32_t len = n > 0 ? (uint32_t)n : 0;
+  memcpy(rec, &pid, 4);
+  memcpy(rec + 4, &len, 4);
+  emit(F_NSCMD, rec, 8 + len);
+}
+
+static void scan_process(int proc, const char *pid_s, uint32_t flags) {
   int32_t pid = atoi(pid_s);
   char path[64];
   snprintf(path, sizeof path, "%s/ns", pid_s);
@@ -191,11 +219,13 @@ static void scan_process(int proc, const char *pid_s, int fds) {
     p = put(p, &inos[k], 8);
   }
   emit(F_NSPROC, rec, sizeof rec);
+  if (flags & NS_SCAN_CMDLINE)
+    emit_cmdline(proc, pid_s, pid);
   for (int k = 0; k < 8; k++)
     if (inos[k] != 0 && !seen_has(inos[k]))
       describe_path(ns, kinds[k].name);
   close(ns);
-  if (!fds)
+  if (!(flags & NS_SCAN_FDS))
     return;
   snprintf(path, sizeof path, "%s/fd", pid_s);
   int fdd = openat(proc, path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
@@ -274,7 +304,7 @@ void ns_scan(const char *payload, uint32_t n) {
     DIR *d = proc >= 0 ? fdopendir(dup(proc)) : NULL;
     for (struct dirent *e; d != NULL && (e = readdir(d)) != NULL;)
       if (e->d_name[0] >= '1' && e->d_name[0] <= '9')
-        scan_process(proc, e->d_name, flags & NS_SCAN_FDS);
+        scan_process(proc, e->d_name, flags);
     if (d != NULL)
       closedir(d);
     if (proc >= 0)

@@ -61,6 +61,7 @@
 /* F_NSSCAN flags */
 #define NS_SCAN_PROCS 1u /* every process's /proc/PID/ns */
 #define NS_SCAN_FDS 2u   /* and every open fd that holds a namespace */
+#define NS_SCAN_CMDLINE 4u /* and every process's command line */
 
 /* frames, stage -> Java */
 #define F_CREATED 'C' /* u32 host pid of the container's first process */
@@ -75,6 +76,7 @@
 #define F_NSFD 'd'
 #define F_NSPATH 'f'
 #define F_NSINFO 'n'
+#define F_NSCMD 'c'
 #define F_NSEND 'e'
 
 /* program records: options for the monitor and C1 */
@@ -153,14 +155,31 @@
 #define OP_ROOT 55 /* path: open the directory there (already mounted) as the root that RF_IN_ROOT
                     * paths of the records after it are resolved in */
 
+#define OP_BIND 60 /* source, target, decimal MS_BIND [| MS_REC], decimal MS_RDONLY|MS_NOSUID|MS_NODEV|
+                    * MS_NOEXEC for the mount at target, the same for every mount of the tree,
+                    * decimal propagation (MS_SHARED, MS_SLAVE, MS_PRIVATE or MS_UNBINDABLE, with
+                    * MS_REC for every mount): a bind that arrives with its flags; RF_IN_ROOT and
+                    * RF_SOURCE_IN_ROOT as for OP_MOUNT (see bind.c) */
+
+#define OP_SESSION_KEYRING 61 /* name, hex permission mask, hex permission bits, decimal errno ...:
+                               * keyctl(KEYCTL_JOIN_SESSION_KEYRING, name), which joins the keyring
+                               * of that name the process may search, else makes one; with a mask,
+                               * its permissions then become (theirs & mask) | bits. A failure with
+                               * one of the listed errnos counts as done (see keyring.c) */
+#define OP_MOVE_ROOT 62 /* new root, fstype ...: what pivot_root does, for a root pivot_root refuses
+                         * (one on the initramfs): every mount of a listed type that shows its whole
+                         * filesystem and is outside the new root is made rslave and detached (covered
+                         * by a tmpfs where that is refused); then the new root is moved onto / and
+                         * chrooted into (see moveroot.c) */
+
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */
 #define RF_ELSE 2u     /* run only if the previous record failed */
-#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
+#define RF_IN_ROOT 4u  /* the record's target (OP_MOUNT, OP_BIND, OP_MKDIR, OP_SYMLINK's link, OP_TOUCH,
                         * OP_REMOUNT_RO, OP_MKNOD, OP_TMPFS) is a path inside the OP_ROOT directory:
                         * resolved there with no symlink or ".." leading out, and acted on through
                         * the descriptor found (see inroot.c) */
-#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT: the source is such a path too */
+#define RF_SOURCE_IN_ROOT 8u /* OP_MOUNT, OP_BIND: the source is such a path too */
 
 /* pseudo step indexes for failures outside a program record */
 #define STEP_PROTOCOL 0xffff0001u

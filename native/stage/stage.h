@@ -114,6 +114,15 @@ int mkdir_p(const char *path, mode_t mode);
  * directory path is resolved in (RF_IN_ROOT), or -1 for a plain path */
 int tmpfs_mount(int root, const char *path, unsigned long flags, const char *data, int copyup);
 
+/* bind.c: OP_BIND, a bind mount that arrives with its flags (root: as for tmpfs_mount) */
+int bind_step(int root, const struct record *r);
+/* keyring.c: OP_SESSION_KEYRING */
+int session_keyring(const struct record *r);
+/* moveroot.c: OP_MOVE_ROOT, the root switched without pivot_root */
+int move_root(const struct record *r);
+/* MS_RDONLY, MS_NOSUID, MS_NODEV, MS_NOEXEC set on the mount at path (recursive: and below) */
+int set_mount_flags(const char *path, unsigned long flags, int recursive);
+
 /* inroot.c: paths resolved inside a root directory, never out of it (RF_IN_ROOT) */
 #define IR_FOLLOW 1 /* a symlink in the last component is followed too (inside the root) */
 #define IR_MKDIR 2  /* missing directories are made, the last one with mode */

@@ -176,13 +176,9 @@ final class ContainerCommand {
         if (!cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth container prune\" accepts no arguments");
         }
-        Map<String, List<String>> filters = new LinkedHashMap<>();
-        for (String f : cl.getOptionValues("filter") == null ? new String[0] : cl.getOptionValues("filter")) {
-            int eq = f.indexOf('=');
-            if (eq <= 0) {
-                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
-            }
-            filters.computeIfAbsent(f.substring(0, eq), k -> new ArrayList<>()).add(f.substring(eq + 1));
+        Map<String, List<String>> filters = Filters.of(cl);
+        if (filters == null) {
+            return ExitCodes.USAGE;
         }
         if (!cl.hasOption("force")) {
             System.out.print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");

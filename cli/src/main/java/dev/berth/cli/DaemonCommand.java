@@ -28,6 +28,8 @@ final class DaemonCommand {
         .value(null, "tlscacert", "FILE", "Trust certs signed only by this CA (default ~/.docker/ca.pem)")
         .value(null, "tlscert", "FILE", "The server's TLS certificate (default ~/.docker/cert.pem)")
         .value(null, "tlskey", "FILE", "The server's TLS key (default ~/.docker/key.pem)")
+        .value("b", "bridge", "none", "none: containers without --network get loopback only (dockerd's --bridge none;"
+            + " default $BERTH_DEFAULT_NETWORK, else bridge)")
         .value(null, "header-timeout", "DURATION", "Disconnect a client that has not sent a whole request head"
             + " within this time, e.g. 30s (default 5m, dockerd's)");
 
@@ -63,11 +65,20 @@ final class DaemonCommand {
             }
             headerTimeout = java.time.Duration.ofNanos(nanos);
         }
+        String bridge = cl.getOptionValue("bridge");
+        if (bridge != null && !bridge.equals("none")) {
+            // dockerd's -b NAME puts its default network on a bridge device of the host's: berth makes its own
+            return ExitCodes.usage("invalid --bridge \"" + bridge + "\": berth takes only none (no default network);"
+                + " to run containers on another network by default, set BERTH_DEFAULT_NETWORK=NAME");
+        }
         Path stateRoot = cl.hasOption("root") ? Path.of(cl.getOptionValue("root")) : root;
         SpareStage.enable(); // a long-lived JVM: keep a stage ready for the next container
         Daemon daemon;
         try {
             dev.berth.engine.Engine engine = Engines.open(stateRoot);
+            if (bridge != null) {
+                engine.withDefaultNetwork("none");
+            }
             repair(engine);
             daemon = Daemon.open(engine, endpoints, Main.VERSION);
         } catch (DaemonException e) {

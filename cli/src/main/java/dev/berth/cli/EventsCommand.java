@@ -11,7 +11,6 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -52,14 +51,9 @@ final class EventsCommand {
         try {
             since = cl.hasOption("since") ? EventTimes.parse(cl.getOptionValue("since"), now) : 0;
             until = cl.hasOption("until") ? EventTimes.parse(cl.getOptionValue("until"), now) : 0;
-            Map<String, List<String>> filters = new LinkedHashMap<>();
-            String[] fs = cl.getOptionValues("filter");
-            for (String f : fs == null ? new String[0] : fs) {
-                int eq = f.indexOf('=');
-                if (eq <= 0) {
-                    return ExitCodes.usage("bad format of filter (expected name=value): " + f);
-                }
-                filters.computeIfAbsent(f.substring(0, eq), k -> new ArrayList<>()).add(f.substring(eq + 1));
+            Map<String, List<String>> filters = Filters.of(cl);
+            if (filters == null) {
+                return ExitCodes.USAGE;
             }
             filter = EventFilter.of(filters);
         } catch (IllegalArgumentException e) {

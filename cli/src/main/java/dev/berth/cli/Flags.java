@@ -14,6 +14,7 @@ final class Flags {
     private final Options options = new Options();
     private final String usage;
     private boolean interspersed;
+    private String footer = "";
 
     Flags(String usage) {
         this.usage = usage;
@@ -33,6 +34,12 @@ final class Flags {
 
     private static Option.Builder builder(String shortName, String longName) {
         return (shortName == null ? Option.builder() : Option.builder(shortName)).longOpt(longName);
+    }
+
+    /** Text printed after the flags by --help: what it does, and examples. */
+    Flags footer(String text) {
+        footer = "\n" + text.stripTrailing();
+        return this;
     }
 
     /** Every flag as typed: {@code --long} and {@code -s}, for shell completion. */
@@ -71,6 +78,7 @@ final class Flags {
         if (cl.hasOption("help")) {
             PrintWriter pw = new PrintWriter(System.out);
             new HelpFormatter().printHelp(pw, 100, usage, "", options, 2, 4, "");
+            pw.print(footer.isEmpty() ? "" : footer + "\n"); // as written: the formatter would re-wrap examples
             pw.flush();
             return null;
         }

@@ -234,11 +234,9 @@ final class ImageCommand {
         if (!cl.getArgList().isEmpty()) {
             return args("\"berth image prune\" accepts no arguments");
         }
-        List<String> filters = values(cl, "filter");
-        for (String f : filters) {
-            if (f.indexOf('=') <= 0) {
-                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
-            }
+        List<String> filters = Filters.list(cl);
+        if (filters == null) {
+            return ExitCodes.USAGE;
         }
         boolean all = cl.hasOption("all");
         if (!cl.hasOption("force")) {

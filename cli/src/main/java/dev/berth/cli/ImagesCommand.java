@@ -51,11 +51,9 @@ final class ImagesCommand {
         if (cl.getArgList().size() > 1) {
             return ImageCommand.args("\"berth images\" requires at most 1 argument: [REPOSITORY[:TAG]]");
         }
-        List<String> filters = new ArrayList<>(ImageCommand.values(cl, "filter"));
-        for (String f : filters) {
-            if (f.indexOf('=') <= 0) {
-                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
-            }
+        List<String> filters = Filters.list(cl);
+        if (filters == null) {
+            return ExitCodes.USAGE;
         }
         if (!cl.getArgList().isEmpty()) {
             filters.add("reference=" + cl.getArgList().get(0));

@@ -174,7 +174,7 @@ public final class Main {
               logout   Log out from a registry
               network  Manage bridge networks: create, ls, inspect, rm, prune, connect, disconnect
               volume   Manage volumes: create, ls, inspect, rm, prune
-              ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, limits
+              ns       Look at and enter namespaces: ls, tree, inspect, diff, enter, unshare, limits
               netns    Named network namespaces, as ip netns keeps them
               daemon   Serve the Docker Engine API on a unix socket (docker -H unix://...)
               completion  Print a bash completion script: berth completion bash

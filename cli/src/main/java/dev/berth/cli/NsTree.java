@@ -10,8 +10,8 @@ import java.util.Map;
 
 /**
  * The user namespace hierarchy (NS_GET_PARENT), with every other namespace hung under the user
- * namespace that owns it (NS_GET_USERNS); a PID namespace also names its parent. As text, JSON
- * or a Graphviz digraph.
+ * namespace that owns it (NS_GET_USERNS); a PID namespace under its parent PID namespace when
+ * they have the same owner, else naming its parent. As text, JSON or a Graphviz digraph.
  */
 final class NsTree {
     private final NamespaceView view;
@@ -23,13 +23,22 @@ final class NsTree {
         List<Namespace> all = view.all();
         all.sort((a, b) -> a.kind() != b.kind() ? a.kind().compareTo(b.kind()) : Long.compare(a.inode(), b.inode()));
         for (Namespace n : all) {
-            long up = n.kind() == NsKind.USER ? n.parent() : n.owner();
+            long up = n.kind() == NsKind.USER ? n.parent() : underParent(n) ? n.parent() : n.owner();
             if (up != 0 && view.get(up) != null) {
                 children.computeIfAbsent(up, k -> new ArrayList<>()).add(n);
             } else {
                 roots.add(n);
             }
         }
+    }
+
+    /**
+     * A PID namespace hangs under its parent PID namespace when both have the same owner, so
+     * that the PID hierarchy shows as one; else under its owner, naming its parent.
+     */
+    private boolean underParent(Namespace n) {
+        Namespace p = n.kind() == NsKind.PID && n.parent() != 0 ? view.get(n.parent()) : null;
+        return p != null && p.owner() == n.owner();
     }
 
     String text() {
@@ -56,7 +65,7 @@ final class NsTree {
         if (n.kind() == NsKind.USER && n.ownerUid() >= 0) {
             sb.append(" [uid ").append(n.ownerUid()).append(']');
         }
-        if (n.kind() == NsKind.PID && n.parent() != 0) {
+        if (n.kind() == NsKind.PID && n.parent() != 0 && !underParent(n)) {
             sb.append(" (parent pid ").append(n.parent()).append(')');
         }
         sb.append(": ");
@@ -120,11 +129,12 @@ final class NsTree {
         for (Map.Entry<Long, List<Namespace>> e : children.entrySet()) {
             for (Namespace k : e.getValue()) {
                 sb.append("  n").append(e.getKey()).append(" -> n").append(k.inode())
-                    .append(k.kind() == NsKind.USER ? " [label=\"parent\"]" : " [label=\"owns\"]").append(";\n");
+                    .append(k.kind() == NsKind.USER || underParent(k) ? " [label=\"parent\"]" : " [label=\"owns\"]")
+                    .append(";\n");
             }
         }
         for (Namespace n : view.all()) {
-            if (n.kind() == NsKind.PID && n.parent() != 0 && view.get(n.parent()) != null) {
+            if (n.kind() == NsKind.PID && n.parent() != 0 && view.get(n.parent()) != null && !underParent(n)) {
                 sb.append("  n").append(n.parent()).append(" -> n").append(n.inode())
                     .append(" [style=dashed, label=\"parent pid\"];\n");
             }

@@ -44,9 +44,10 @@ final class RunCommand {
             .value(null, "pid", "MODE", "PID namespace: private, host, container:NAME or a /proc/PID/ns/pid path")
             .value(null, "uts", "MODE", "UTS namespace: private, host, container:NAME or a path")
             .value(null, "ipc", "MODE", "IPC namespace: private, host, container:NAME or a path")
-            .value(null, "network", "NETWORK", "bridge (berth0, NAT to the outside), a network of berth network create,"
-            + " pasta[:OPTIONS] (the host's network through pasta(1), also rootless; a user's -p implies it),"
-            + " none (loopback only), host, container:NAME or a namespace path")
+            .value(null, "network", "NETWORK", "bridge (berth0, NAT to the outside; root's default), a network of berth"
+            + " network create, pasta[:OPTIONS] (the host's network through pasta(1); a user's default where pasta"
+            + " is installed), none (loopback only), host, container:NAME or a namespace path;"
+            + " $BERTH_DEFAULT_NETWORK changes the default")
             .value(null, "net", "NETWORK", "Same as --network")
             .value("p", "publish", "[IP:][HOSTPORT:]PORT[/PROTO]", "Publish a container's port on the host (repeatable)")
             .value(null, "ip", "ADDRESS", "The container's address on its network")

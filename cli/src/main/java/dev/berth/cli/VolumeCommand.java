@@ -128,13 +128,9 @@ final class VolumeCommand {
         if (!cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth volume ls\" accepts no arguments; filter with -f name=NAME");
         }
-        Map<String, List<String>> filters = new LinkedHashMap<>();
-        for (String f : values(cl, "filter")) {
-            int eq = f.indexOf('=');
-            if (eq <= 0) {
-                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
-            }
-            filters.computeIfAbsent(f.substring(0, eq), k -> new ArrayList<>()).add(f.substring(eq + 1));
+        Map<String, List<String>> filters = Filters.of(cl);
+        if (filters == null) {
+            return ExitCodes.USAGE;
         }
         Volumes volumes = volumes();
         volumes.sweep();
@@ -226,13 +222,9 @@ final class VolumeCommand {
         if (!cl.getArgList().isEmpty()) {
             return ExitCodes.usage("\"berth volume prune\" accepts no arguments");
         }
-        Map<String, List<String>> filters = new LinkedHashMap<>();
-        for (String f : values(cl, "filter")) {
-            int eq = f.indexOf('=');
-            if (eq <= 0) {
-                return ExitCodes.usage("bad format of filter \"" + f + "\" (expected name=value)");
-            }
-            filters.computeIfAbsent(f.substring(0, eq), k -> new ArrayList<>()).add(f.substring(eq + 1));
+        Map<String, List<String>> filters = Filters.of(cl);
+        if (filters == null) {
+            return ExitCodes.USAGE;
         }
         boolean all = cl.hasOption("all");
         if (!cl.hasOption("force")) {

@@ -56,6 +56,7 @@ public final class Engine {
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
     private volatile java.util.function.Consumer<Container> restarted;
+    private volatile String defaultNetwork = defaultNetworkSetting();
 
     private Engine(Store store, Path hostEtc) {
         this.store = store;
@@ -71,6 +72,32 @@ public final class Engine {
     static String defaultCgroupParent() {
         String env = System.getenv("BERTH_CGROUP_PARENT");
         return env != null && env.startsWith("/") && !env.contains("..") ? env : "/berth";
+    }
+
+    /**
+     * The network of a container run without one (dockerd's {@code --bridge none}):
+     * {@code $BERTH_DEFAULT_NETWORK} (or the system property {@code berth.defaultNetwork}), null
+     * when neither is set, which means berth's choice ({@link #withDefaultNetwork}).
+     */
+    static String defaultNetworkSetting() {
+        String v = System.getProperty("berth.defaultNetwork", System.getenv("BERTH_DEFAULT_NETWORK"));
+        return v == null || v.isBlank() ? null : v.strip();
+    }
+
+    /**
+     * The network a container gets when its request names none (no --network, --net or
+     * container:): {@code none}, {@code bridge}, {@code pasta[:OPTIONS]}, {@code host} or a
+     * network's name. Null is berth's choice, docker's and podman's: {@code bridge} for root,
+     * for a user {@code pasta} where pasta is installed and {@code /dev/net/tun} usable, else
+     * {@code none}.
+     */
+    public Engine withDefaultNetwork(String network) {
+        if (network != null && (network.isBlank() || network.startsWith("container:") || network.startsWith("/"))) {
+            throw new IllegalArgumentException("the default network \"" + network + "\" must be none, bridge, pasta,"
+                + " host or the name of a network");
+        }
+        this.defaultNetwork = network;
+        return this;
     }
 
     /** The cgroup (absolute, in every hierarchy) under which this engine puts its containers' cgroups. */
@@ -206,6 +233,7 @@ public final class Engine {
         if (r.healthcheck != null) {
             r.healthcheck.validate();
         }
+        applyDefaultNetwork(r);
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, maps);
@@ -328,6 +356,7 @@ public final class Engine {
         if (r.healthcheck != null) {
             r.healthcheck.validate();
         }
+        applyDefaultNetwork(r);
         Map<NsKind, NamespaceMode> namespaces = namespaces(r);
         networkMode(r, namespaces);
         dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, idMaps(namespaces));
@@ -462,6 +491,26 @@ public final class Engine {
     }
 
     /**
+     * A request without a network gets the default one, written into the request so that a
+     * created container keeps the network it was created with (docker decides at create too).
+     */
+    private void applyDefaultNetwork(ContainerRequest r) throws EngineException {
+        if (r.network != null || r.namespaces.get(NsKind.NET) != null) {
+            return;
+        }
+        String d = defaultNetwork;
+        if (d == null) {
+            d = !rootless() ? "bridge" : Pasta.usable() ? Pasta.MODE : "none";
+        } else if (d.startsWith("container:") || d.startsWith("/")) {
+            throw new EngineException.InvalidArgument("BERTH_DEFAULT_NETWORK=" + d + " is not a network: set it to"
+                + " none, bridge, pasta, host or the name of a network");
+        }
+        if (!d.equals("none")) {
+            r.networkMode(d);
+        }
+    }
+
+    /**
      * The container's network: null (a namespace of its own with loopback only, or another
      * --network mode), pasta, or a bridge network's name. A user's container that publishes
      * ports gets pasta without asking, as podman gives it to rootless containers.
@@ -475,7 +524,8 @@ public final class Engine {
         if (network == null) {
             if (!r.publish.isEmpty() || r.publishAll) {
                 throw new EngineException.InvalidArgument((r.publish.isEmpty() ? "-P" : "-p")
-                    + " needs a network: add --network bridge, --network pasta or the name of a network");
+                    + " needs a network, and the default network is none here (BERTH_DEFAULT_NETWORK, berth daemon -b none):"
+                    + " add --network bridge, --network pasta or the name of a network");
             }
             if (r.ip != null || r.ip6 != null || !r.networkAliases.isEmpty()) {
                 throw new EngineException.InvalidArgument((r.ip != null ? "--ip" : r.ip6 != null ? "--ip6" : "--network-alias")
@@ -523,6 +573,9 @@ public final class Engine {
     static void deleteCgroup(String path) throws IOException {
         try {
             var cg = Cgroups.detect().open(path);
+            if (cg.deleteIfEmpty()) {
+                return; // the usual case: its processes are gone, and so are no sub-cgroups
+            }
             // what outlived the container's first process (its monitor killed, say) goes with it
             if (cg.exists() && !cg.pids().isEmpty() && !cg.kill()) {
                 for (long pid : cg.pids()) {
@@ -659,8 +712,10 @@ public final class Engine {
             mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
                 v.wanted().readOnly(), false));
         }
+        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
+        String ramdisk = System.getenv("DOCKER_RAMDISK");
         ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mountSpecs, procs);
+            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);

@@ -65,7 +65,8 @@ final class Exec {
         String cwd = r.workdir != null ? r.workdir : wd == null || wd.isEmpty() ? "/" : wd;
         ProcessSpec proc = new ProcessSpec(r.command, envList, cwd, user.uid(), user.gid(), user.groups(),
             r.tty, r.stdin, false, r.rows, r.cols, Confinement.forExec(Json.map(s, "HostConfig")));
-        Program program = ProgramCompiler.compileExec(joins, cgroupProcs(Engine.cgroupPath(s)), proc);
+        Program program = ProgramCompiler.compileExec(joins, cgroupProcs(Engine.cgroupPath(s)), proc,
+            (String) s.get("Id"));
         // docker's: the action names the command, execID the instance
         String execId = r.id != null ? r.id : Names.newId();
         String command = String.join(" ", r.command);

@@ -63,6 +63,9 @@ final class FdTar {
         e.uid = owners.uid(st.uid());
         e.gid = owners.gid(st.gid());
         e.mtimeSeconds = Math.max(0, st.mtimeSeconds());
+        if (e.type == TarEntry.FILE || e.type == TarEntry.DIR) {
+            xattrs(self, e);
+        }
         if (e.type == TarEntry.FILE) {
             try (InputStream in = self.reader()) {
                 tar.add(e, new dev.berth.image.ExactLength(in, e.size));
@@ -83,6 +86,18 @@ final class FdTar {
                     add(child, child.stat(), as + "/" + name);
                 }
             }
+        }
+    }
+
+    /** docker's archive keeps {@code security.capability} and {@code user.*} (PAX {@code SCHILY.xattr.}). */
+    private void xattrs(Fd self, TarEntry e) {
+        try {
+            for (Map.Entry<String, byte[]> x : self.xattrs(OwnerMap::archived).entrySet()) {
+                byte[] v = x.getKey().equals("security.capability") ? owners.capabilityOut(x.getValue()) : x.getValue();
+                e.xattrs.put(x.getKey(), v);
+            }
+        } catch (ErrnoException gone) {
+            // removed while we read, or a file system that lists none: the entry without them, as tar
         }
     }
 

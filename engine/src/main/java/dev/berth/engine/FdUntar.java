@@ -133,6 +133,7 @@ final class FdUntar {
                         f.chown(ids[0], ids[1]);
                     }
                     f.chmod(e.mode & 07777, false);
+                    xattrs(f, e); // after chown, which drops security.capability
                     f.utimes(e.mtimeSeconds, e.mtimeNanos);
                 }
             }
@@ -175,10 +176,35 @@ final class FdUntar {
             }
             own(self, e);
             self.chmod(e.mode & 07777, true);
+            if (st.isDirectory() || st.isRegular()) {
+                xattrs(self, e);
+            }
             if (st.isDirectory()) {
                 dirTimes.add(new Object[] {name, e.mtimeSeconds});
             } else {
                 dir.utimesAt(base, e.mtimeSeconds, e.mtimeNanos);
+            }
+        }
+    }
+
+    /**
+     * The entry's extended attributes, as docker's Untar sets them: all of them but overlayfs'
+     * own. One the file system or the caller may not set (a capability without root, user.* on
+     * a file system without them) is left out, as docker leaves it out.
+     */
+    private static void xattrs(Fd self, TarEntry e) throws ErrnoException {
+        for (java.util.Map.Entry<String, byte[]> x : e.xattrs.entrySet()) {
+            String name = x.getKey();
+            if (name.startsWith("trusted.overlay.") || name.startsWith("user.overlay.")) {
+                continue;
+            }
+            try {
+                self.setXattr(name, x.getValue());
+            } catch (ErrnoException ex) {
+                int n = ex.errno();
+                if (n != Errno.EPERM && n != Errno.EACCES && n != 95 && n != FileNodes.ERANGE && n != 7) { // EOPNOTSUPP, E2BIG
+                    throw ex;
+                }
             }
         }
     }

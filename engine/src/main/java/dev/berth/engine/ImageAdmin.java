@@ -200,14 +200,16 @@ public final class ImageAdmin {
     }
 
     /**
-     * docker's disk usage. Images are what their blobs occupy in the store, a blob shared by
-     * images counted once; reclaimable is what no container's image reaches. Containers are
-     * their directories under {@code ROOT/containers} (state, logs, /etc files, the upper
-     * directory or the copy).
+     * docker's disk usage, measured as docker 28's classic store measures it: an image is the
+     * unpacked size of its layers ({@link ImageSummary#size}), a layer (keyed by chain id, as
+     * docker's layer store keys it) shared by images counted once in the total. Reclaimable is
+     * docker's CLI's figure: the total less, for each image a container uses, its size less
+     * what it shares. Containers are their directories under {@code ROOT/containers} (state,
+     * logs, /etc files, the upper directory or the copy).
      *
      * @param images every image, with its containers and the bytes it shares with other images
-     * @param layersSize the bytes of every image blob, each once
-     * @param reclaimable the bytes of blobs no used image reaches
+     * @param layersSize the unpacked bytes of every image layer, each once
+     * @param reclaimable what removing the images no container uses would free, as docker's CLI reckons it
      * @param containers every container's state and the bytes of its directory
      */
     public record DiskUsage(List<ImageUse> images, long layersSize, long reclaimable, List<ContainerUse> containers) {
@@ -237,41 +239,44 @@ public final class ImageAdmin {
         for (ImageUser u : users(containers)) {
             containersOf.merge(u.imageId(), 1, Integer::sum);
         }
+        Map<ImageSummary, List<ImageCatalog.Layer>> layersOf = new java.util.IdentityHashMap<>();
         Map<Digest, Integer> refCount = new HashMap<>();
-        Set<Digest> allBlobs = new HashSet<>();
-        Set<Digest> usedBlobs = new HashSet<>();
+        Map<Digest, Long> layerSize = new HashMap<>();
         for (ImageSummary s : images) {
-            allBlobs.addAll(s.blobs());
-            for (Digest d : s.blobs()) {
-                refCount.merge(d, 1, Integer::sum);
-            }
-            if (containersOf.containsKey(s.id())) {
-                usedBlobs.addAll(s.blobs());
-            }
-        }
-        List<ImageUse> imageUses = new ArrayList<>();
-        for (ImageSummary s : images) {
-            long shared = 0;
-            for (Digest d : s.blobs()) {
-                if (refCount.getOrDefault(d, 0) > 1) {
-                    shared += Math.max(0, catalog.store().blobs().size(d));
+            List<ImageCatalog.Layer> layers = s.image() == null ? List.of() : catalog.layers(s.image());
+            layersOf.put(s, layers);
+            Set<Digest> once = new HashSet<>();
+            for (ImageCatalog.Layer l : layers) {
+                if (once.add(l.chainId())) {
+                    refCount.merge(l.chainId(), 1, Integer::sum);
+                    layerSize.put(l.chainId(), l.size());
                 }
             }
-            imageUses.add(new ImageUse(s, containersOf.getOrDefault(s.id(), 0), shared));
         }
-        long size = sizeOf(catalog, allBlobs);
+        long total = 0;
+        for (long n : layerSize.values()) {
+            total += n;
+        }
+        List<ImageUse> imageUses = new ArrayList<>();
+        long used = 0;
+        for (ImageSummary s : images) {
+            long shared = 0;
+            Set<Digest> once = new HashSet<>();
+            for (ImageCatalog.Layer l : layersOf.get(s)) {
+                if (once.add(l.chainId()) && refCount.getOrDefault(l.chainId(), 0) > 1) {
+                    shared += l.size();
+                }
+            }
+            int n = containersOf.getOrDefault(s.id(), 0);
+            if (n > 0) {
+                used += s.size() - shared;
+            }
+            imageUses.add(new ImageUse(s, n, shared));
+        }
         List<ContainerUse> containerUses = new ArrayList<>();
         for (Map<String, Object> c : containers) {
             containerUses.add(new ContainerUse(c, Prune.size(engine.root().resolve("containers").resolve(String.valueOf(c.get("Id"))))));
         }
-        return new DiskUsage(imageUses, size, size - sizeOf(catalog, usedBlobs), containerUses);
-    }
-
-    private static long sizeOf(ImageCatalog catalog, Set<Digest> blobs) throws IOException {
-        long n = 0;
-        for (Digest d : blobs) {
-            n += Math.max(0, catalog.store().blobs().size(d));
-        }
-        return n;
+        return new DiskUsage(imageUses, total, Math.max(0, total - used), containerUses);
     }
 }

@@ -4,7 +4,6 @@ import dev.berth.linux.Namespaces;
 import dev.berth.linux.NsKind;
 import dev.berth.runtime.stage.NsScanner;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -29,12 +28,21 @@ public final class NamespaceView {
     public record Namespace(NsKind kind, long inode, int nprocs, long pid, int uid, String user,
         String command, long owner, int ownerUid, long parent, List<String> holders, String container) {}
 
+    /**
+     * The inodes of the initial ipc, uts, user, pid, cgroup and time namespaces, fixed by the
+     * kernel ({@code PROC_*_INIT_INO} in {@code include/linux/proc_ns.h}).
+     */
+    private static final long FIRST_INITIAL = 0xEFFFFFFAL;
+    private static final long LAST_INITIAL = 0xEFFFFFFFL;
+
     private final Map<Long, Namespace> byInode;
     private final Map<Long, Map<NsKind, Long>> byPid;
+    private final java.util.Set<Long> initial;
 
-    private NamespaceView(Map<Long, Namespace> byInode, Map<Long, Map<NsKind, Long>> byPid) {
+    private NamespaceView(Map<Long, Namespace> byInode, Map<Long, Map<NsKind, Long>> byPid, java.util.Set<Long> initial) {
         this.byInode = byInode;
         this.byPid = byPid;
+        this.initial = initial;
     }
 
     /** Scans the machine; with {@code fds}, also every open file descriptor (slower). */
@@ -42,14 +50,18 @@ public final class NamespaceView {
         List<String> mounts = new ArrayList<>(Namespaces.nsfsMounts().keySet());
         NsScanner.Result r;
         try {
-            r = NsScanner.scan(true, fds, mounts);
+            r = NsScanner.scan(true, fds, true, mounts);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot scan the namespaces: " + e.getMessage(), e);
         }
         Map<Long, List<NsScanner.Proc>> members = new LinkedHashMap<>();
         Map<Long, Map<NsKind, Long>> byPid = new HashMap<>();
+        java.util.Set<Long> initial = new java.util.HashSet<>();
         for (NsScanner.Proc p : r.procs()) {
             byPid.put((long) p.pid(), p.inodes());
+            if (p.ppid() == 0 && p.comm().equals("kthreadd")) {
+                initial.addAll(p.inodes().values()); // the kernel's threads stay where the kernel began
+            }
             for (Map.Entry<NsKind, Long> e : p.inodes().entrySet()) {
                 members.computeIfAbsent(e.getValue(), k -> new ArrayList<>()).add(p);
             }
@@ -65,7 +77,6 @@ public final class NamespaceView {
         }
         Map<Long, String> containers = containers(engine, r.procs(), byPid);
         Map<Integer, String> users = Users.names(Path.of("/etc"));
-        Map<Integer, String> commands = new HashMap<>();
         Map<Long, Namespace> out = new LinkedHashMap<>();
         for (NsScanner.Info info : r.namespaces().values()) {
             if (info.kind() == null) {
@@ -82,15 +93,16 @@ public final class NamespaceView {
             if (lowest == null && held.isEmpty() && info.kind() != NsKind.USER && info.kind() != NsKind.PID) {
                 continue; // met only as somebody's owner or parent: not a user or PID namespace
             }
-            final NsScanner.Proc low = lowest;
-            String command = low == null ? "" : commands.computeIfAbsent(low.pid(), k -> command(low));
+            NsScanner.Proc low = lowest;
+            String command = low == null ? "" : r.cmdlines().getOrDefault(low.pid(), "");
+            command = command.isEmpty() && low != null ? low.comm() : command; // a kernel thread has none
             int uid = lowest == null ? -1 : lowest.uid();
             out.put(info.inode(), new Namespace(info.kind(), info.inode(), procs.size(),
                 lowest == null ? 0 : lowest.pid(), uid, uid < 0 ? "" : users.getOrDefault(uid, String.valueOf(uid)),
                 command, info.owner(), info.ownerUid(), info.parent(),
                 List.copyOf(held), containers.getOrDefault(info.inode(), "")));
         }
-        return new NamespaceView(out, byPid);
+        return new NamespaceView(out, byPid, initial);
     }
 
     public List<Namespace> all() {
@@ -99,6 +111,14 @@ public final class NamespaceView {
 
     public Namespace get(long inode) {
         return byInode.get(inode);
+    }
+
+    /**
+     * True for a namespace the kernel made at boot (those of its threads, and the inodes the
+     * kernel fixes for the first ones): no user created it, and no user is charged for it.
+     */
+    public boolean initial(long inode) {
+        return initial.contains(inode) || (inode >= FIRST_INITIAL && inode <= LAST_INITIAL);
     }
 
     /** The namespaces of a process, by kind; empty when it is gone or not visible. */
@@ -147,27 +167,5 @@ public final class NamespaceView {
             }
         }
         return out;
-    }
-
-    /** The command line of a process, as lsns prints it; its name when that is not readable. */
-    private static String command(NsScanner.Proc p) {
-        try {
-            byte[] b = Files.readAllBytes(Path.of("/proc/" + p.pid() + "/cmdline"));
-            int n = b.length;
-            while (n > 0 && b[n - 1] == 0) {
-                n--;
-            }
-            if (n == 0) {
-                return p.comm();
-            }
-            for (int i = 0; i < n; i++) {
-                if (b[i] == 0) {
-                    b[i] = ' ';
-                }
-            }
-            return new String(b, 0, n, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return p.comm();
-        }
     }
 }

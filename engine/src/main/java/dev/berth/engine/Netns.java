@@ -92,6 +92,20 @@ public final class Netns {
         return p;
     }
 
+    /**
+     * The file of {@code name}, which must hold a network namespace: a bind mount of one, not an
+     * empty file a crashed {@code ip netns add} left, nor another kind.
+     */
+    private Path namespace(String name) throws EngineException {
+        Path p = path(name);
+        String ns = dev.berth.linux.Namespaces.nsfsMounts().get(p.toAbsolutePath().normalize().toString());
+        if (ns == null || !ns.startsWith("net:")) {
+            throw new EngineException.InvalidArgument(p + " is not a network namespace ("
+                + (ns == null ? "nothing is mounted on it" : "it holds " + ns) + "); remove it with berth netns delete " + name);
+        }
+        return p;
+    }
+
     /** Creates {@code name}: a new network namespace, or the one of {@code pid} (attach). */
     public void add(String name, long pid) throws EngineException {
         validate(name);
@@ -104,6 +118,8 @@ public final class Netns {
         } catch (FileAlreadyExistsException e) {
             throw new EngineException.Conflict("network namespace " + name + " already exists; delete it first"
                 + " (berth netns delete " + name + ") or pick another name");
+        } catch (java.nio.file.AccessDeniedException e) {
+            throw new EngineException.PermissionDenied("cannot create " + file + ": permission denied; run berth as root");
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create " + file + ": " + e.getMessage(), e);
         }
@@ -136,13 +152,15 @@ public final class Netns {
         if (id < 0) {
             throw new EngineException.InvalidArgument("invalid netns id " + id + ": use 0 or more");
         }
-        runToEnd(ProgramCompiler.compileNsid(path(name), id, done()), "network namespace " + name);
+        runToEnd(ProgramCompiler.compileNsid(namespace(name), id, done()), "network namespace " + name);
     }
 
     /** Unmounts and removes {@code name}; the namespace lives on while processes are in it. */
     public void delete(String name) throws EngineException {
         Path file = path(name);
-        runToEnd(ProgramCompiler.compileUnmount(file, done()), "network namespace " + name);
+        if (dev.berth.linux.Namespaces.nsfsMounts().containsKey(file.toAbsolutePath().normalize().toString())) {
+            runToEnd(ProgramCompiler.compileUnmount(file, done()), "network namespace " + name);
+        } // else a file with nothing mounted on it (a crash between create and mount): removed as it is
         try {
             Files.deleteIfExists(file);
         } catch (IOException e) {
@@ -174,7 +192,7 @@ public final class Netns {
 
     /** The processes in the namespace {@code name} (ip netns pids). */
     public List<Integer> pids(String name) throws EngineException {
-        Path file = path(name);
+        Path file = namespace(name);
         try {
             NsScanner.Result r = NsScanner.scan(true, false, List.of(file.toString()));
             long ino = r.paths().get(0).inode();
@@ -194,7 +212,7 @@ public final class Netns {
 
     /** Runs a command in {@code name}, with {@code /etc/netns/NAME/*} over {@code /etc} (ip netns exec). */
     public Attachment exec(String name, ExecRequest r) throws EngineException {
-        Path file = path(name);
+        Path file = namespace(name);
         if (r.command.isEmpty()) {
             throw new EngineException.InvalidArgument("no command given to netns exec");
         }

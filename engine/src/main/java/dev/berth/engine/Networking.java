@@ -64,6 +64,7 @@ final class Networking {
         Networks networks = networks(root);
         try {
             Network n = r.network.equals(Networks.DEFAULT_NAME) ? networks.ensureDefault() : networks.get(r.network);
+            dev.berth.runtime.Trace.mark("network read");
             if (n.isDefault() && !r.networkAliases.isEmpty()) {
                 throw new EngineException.InvalidArgument(ALIASES_ON_DEFAULT);
             }
@@ -83,6 +84,7 @@ final class Networking {
             // what a container that crashed still holds is taken back when it is wanted
             java.util.function.Predicate<String> alive = c -> Files.isDirectory(root.resolve("containers").resolve(c));
             Allocation a = new Ipam(networks, alive).allocate(n.name(), id, r.ip, r.ip6);
+            dev.berth.runtime.Trace.mark("address allocated");
             try {
                 HostPorts hostPorts = new HostPorts(networks, alive);
                 List<PublishedPort> ports = hostPorts.publish(id, specs);
@@ -161,7 +163,9 @@ final class Networking {
         Networks networks = networks(root);
         try {
             new Peers(networks).leaveAll(id);
+            dev.berth.runtime.Trace.mark("peers left");
             new Ipam(networks).releaseAll(id);
+            dev.berth.runtime.Trace.mark("addresses released");
             if (!new HostPorts(networks).release(id).isEmpty() && firewall) {
                 Wiring.unpublish(id);
             }

@@ -66,6 +66,20 @@ final class Pasta {
     }
 
     /**
+     * Whether a user's container gets pasta by default (podman's rootless default): pasta is
+     * installed and the user may open {@code /dev/net/tun}. Otherwise the default is {@code none}:
+     * a default that failed every run would be worse than one without a network.
+     */
+    static boolean usable() {
+        try {
+            check("the default network", true);
+            return true;
+        } catch (EngineException e) {
+            return false;
+        }
+    }
+
+    /**
      * Before anything is made: pasta is there, and a user may open the tun device it creates its
      * interface with (Debian's udev makes {@code /dev/net/tun} 0666; some machines keep it root's).
      */

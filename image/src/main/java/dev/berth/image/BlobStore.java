@@ -184,6 +184,11 @@ public final class BlobStore {
             expected, size);
     }
 
+    /** Makes the names of blobs committed without their own directory sync durable: one fsync of the blob directory. */
+    public void syncNames() throws IOException {
+        AtomicFiles.syncDirectory(sha256);
+    }
+
     /** Writes {@code bytes} as a blob. */
     public Blob put(byte[] bytes) throws IOException {
         return put(new java.io.ByteArrayInputStream(bytes), null, bytes.length, Long.MAX_VALUE);

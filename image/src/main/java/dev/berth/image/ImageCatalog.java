@@ -83,11 +83,48 @@ public final class ImageCatalog {
             if (image != null && image.config().json().get("created") instanceof String s) {
                 created = Timestamps.parse(s);
             }
-            out.add(new ImageSummary(e.getKey(), List.copyOf(e.getValue()), image, created, blobs, size));
+            long stored = size;
+            java.util.function.LongSupplier unpacked = image == null ? () -> stored : memo(() -> unpackedSize(image));
+            out.add(new ImageSummary(e.getKey(), List.copyOf(e.getValue()), image, created, blobs, stored, unpacked));
         }
         out.sort((a, b) -> a.createdNanos() != b.createdNanos() ? Long.compare(b.createdNanos(), a.createdNanos())
             : a.id().toString().compareTo(b.id().toString()));
         return out;
+    }
+
+    /** One layer of an image as docker's layer store keys it: its chain id, and its unpacked size. */
+    public record Layer(Digest chainId, long size) {}
+
+    /** The layers of {@code image}, lowest first, each with its unpacked size ({@link LayerSizes}). */
+    public List<Layer> layers(Image image) {
+        List<Descriptor> blobs = image.manifest().layers();
+        List<Digest> chains = Snapshots.chainIds(image.config().diffIds());
+        List<Layer> out = new ArrayList<>();
+        for (int i = 0; i < blobs.size() && i < chains.size(); i++) {
+            long n = LayerSizes.of(store, blobs.get(i));
+            out.add(new Layer(chains.get(i), n >= 0 ? n : blobs.get(i).size()));
+        }
+        return out;
+    }
+
+    private long unpackedSize(Image image) {
+        long n = 0;
+        for (Layer l : layers(image)) {
+            n += l.size();
+        }
+        return n;
+    }
+
+    private static java.util.function.LongSupplier memo(java.util.function.LongSupplier f) {
+        long[] v = {-1};
+        return () -> {
+            synchronized (v) {
+                if (v[0] < 0) {
+                    v[0] = f.getAsLong();
+                }
+                return v[0];
+            }
+        };
     }
 
     /** Adds {@code d} and, for a manifest or index, what it refers to and the store has. */

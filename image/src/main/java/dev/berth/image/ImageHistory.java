@@ -26,9 +26,8 @@ public final class ImageHistory {
     /** The rows, each layer measured unpacked (counted once per layer, then kept in the store). */
     public static List<Entry> of(ImageStore store, Image image) {
         List<Descriptor> layers = image.manifest().layers();
-        List<Digest> diffIds = image.config().diffIds();
         return of(image, i -> {
-            long n = i < diffIds.size() ? LayerSizes.of(store, layers.get(i), diffIds.get(i)) : -1;
+            long n = LayerSizes.of(store, layers.get(i));
             return n >= 0 ? n : layers.get(i).size();
         });
     }

@@ -226,6 +226,9 @@ public final class ImageStore {
                 throw new ImageException.DigestMismatch("layer " + layer.digest() + " unpacks to " + r.diffId()
                     + " but the image config says " + want + ": the image is corrupt");
             }
+            if (LayerSizes.known(this, layer.digest()) < 0) {
+                LayerSizes.record(this, layer.digest(), r.unpackedSize());
+            }
         }
     }
 
@@ -298,6 +301,7 @@ public final class ImageStore {
                 }
             }
             blobs.cleanMarkers();
+            LayerSizes.prune(this);
             int temps = cleanDeadIngest();
             return new GcResult(removed, freed, temps);
         }

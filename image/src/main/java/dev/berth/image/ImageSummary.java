@@ -17,9 +17,21 @@ import java.util.Set;
  * @param image the image for the platform (of the first root that has one), or null
  * @param createdNanos the config's {@code created}, nanoseconds since the epoch; -1 if unknown
  * @param blobs every blob the roots reach that is in the store
- * @param size the bytes of those blobs: what the image occupies in {@code ROOT/images}
+ * @param storedSize the bytes of those blobs: what the image occupies in {@code ROOT/images/blobs}
+ * @param unpacked the image's size as docker shows it ({@link #size}), asked for only when needed
  */
-public record ImageSummary(Digest id, List<Root> roots, Image image, long createdNanos, Set<Digest> blobs, long size) {
+public record ImageSummary(Digest id, List<Root> roots, Image image, long createdNanos, Set<Digest> blobs, long storedSize,
+    java.util.function.LongSupplier unpacked) {
+    /**
+     * The image's SIZE as docker 28's classic store shows it in {@code images}, {@code image
+     * inspect} and {@code system df}: the sum of its layers' unpacked sizes ({@link LayerSizes}).
+     * Counted once per layer (a layer never unpacked is read through once), then kept. An
+     * image with no manifest for this platform has no layers to add: its stored size.
+     */
+    public long size() {
+        return unpacked.getAsLong();
+    }
+
     /** A manifest or index named in refs.json, and the tags on it. */
     public record Root(Descriptor descriptor, List<ImageRef> tags) {
         public Digest digest() {

@@ -53,8 +53,11 @@ public final class LayerUnpacker {
      */
     private final Map<String, Path> resolved = new java.util.HashMap<>();
 
-    /** What an unpack did: the layer's diff id (sha256 of the uncompressed tar) and counts. */
-    public record Result(Digest diffId, long entries, long bytes) {}
+    /**
+     * What an unpack did: the layer's diff id (sha256 of the uncompressed tar), counts, and the
+     * layer's unpacked size as {@link LayerSizes} measures it.
+     */
+    public record Result(Digest diffId, long entries, long bytes, long unpackedSize) {}
 
     private LayerUnpacker(Path root, UnpackOptions opts) {
         this.root = root;
@@ -80,6 +83,7 @@ public final class LayerUnpacker {
         CountingInputStream plain = new CountingInputStream(decompressed, opts.maxUncompressed, "uncompressed layer", true);
         plain.ratioOf(compressed, opts.maxRatio, opts.ratioFreeBytes);
         long entries = 0;
+        long unpacked = 0;
         try {
             TarReader tar = new TarReader(plain);
             TarEntry e;
@@ -87,6 +91,7 @@ public final class LayerUnpacker {
                 if (++entries > opts.maxEntries) {
                     throw new ImageException.Refused("layer has more than " + opts.maxEntries + " entries");
                 }
+                unpacked += LayerSizes.sizeOf(e);
                 entry(tar, e);
             }
             // the diff id covers the whole tar, including the padding after its end marker
@@ -109,7 +114,7 @@ public final class LayerUnpacker {
                 // removed by a later whiteout
             }
         }
-        return new Result(plain.digest(), entries, plain.count());
+        return new Result(plain.digest(), entries, plain.count(), unpacked);
     }
 
     private void entry(TarReader tar, TarEntry e) throws IOException {

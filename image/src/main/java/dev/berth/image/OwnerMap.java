@@ -48,6 +48,33 @@ public record OwnerMap(IdMap uid, IdMap gid) {
         return uid == null ? 0 : uid.toHost(0);
     }
 
+    /**
+     * A file capability as an archive carries it. Set inside a user namespace it is stored as
+     * version 3 with the namespace's root as its root id; in an archive it belongs to uid 0,
+     * which is version 2 (no root id), as docker's archives and images have it.
+     */
+    public byte[] capabilityOut(byte[] v) {
+        if (isIdentity() || v.length != 24 || (v[3] & 0xff) != 0x03) {
+            return v;
+        }
+        long rootId = (v[20] & 0xffL) | (v[21] & 0xffL) << 8 | (v[22] & 0xffL) << 16 | (v[23] & 0xffL) << 24;
+        if (rootId != rootUid()) {
+            return v;
+        }
+        byte[] v2 = java.util.Arrays.copyOf(v, 20);
+        v2[3] = 0x02;
+        return v2;
+    }
+
+    /**
+     * The extended attributes an archive of a container's files keeps, as docker's export and
+     * cp: {@code security.capability} and {@code user.*}; never overlayfs' own
+     * ({@code user.overlay.*}, {@code trusted.*}) or the host's labels.
+     */
+    public static boolean archived(String xattr) {
+        return xattr.equals("security.capability") || xattr.startsWith("user.") && !xattr.startsWith("user.overlay.");
+    }
+
     private static long back(IdMap m, long host) {
         if (m == null) {
             return host;

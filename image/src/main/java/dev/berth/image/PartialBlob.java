@@ -35,6 +35,9 @@ public final class PartialBlob implements Closeable {
     private final FileLock lock;
     private MessageDigest md = BlobStore.sha256();
     private long offset;
+    /** Where the last early writeback began (see {@link #writeback}). */
+    private long flushed;
+    private dev.berth.linux.Fd writer;
 
     private PartialBlob(Path file, Path target, Digest expected, long size, FileChannel channel, FileLock lock) {
         this.file = file;
@@ -104,6 +107,58 @@ public final class PartialBlob implements Closeable {
         channel.position(0);
         md = BlobStore.sha256();
         offset = 0;
+        flushed = 0;
+    }
+
+    /** How much is written before the kernel is asked to start writing it to the disk. */
+    private static final long WRITEBACK_STEP = 8L << 20;
+
+    /**
+     * Starts the disk writes of what was appended since the last call, every
+     * {@link #WRITEBACK_STEP} bytes, without waiting for them ({@code sync_file_range(WRITE)}):
+     * the download and the disk then overlap, and the fsync at {@link #commit} only waits for the
+     * last few megabytes instead of the whole blob. Durability is still the fsync's; this only
+     * makes it shorter. Best effort: a kernel or file system without it leaves all to the fsync.
+     */
+    private void writeback() {
+        if (offset - flushed < WRITEBACK_STEP) {
+            return;
+        }
+        try {
+            if (writer == null) {
+                writer = dev.berth.linux.Fd.openFile(file, dev.berth.linux.Fd.O_WRONLY);
+            }
+            writer.startWriteback(flushed, offset - flushed);
+        } catch (IOException | RuntimeException e) {
+            // the fsync does it all
+        }
+        flushed = offset;
+    }
+
+    /**
+     * Appends the buffers of {@code in} until its end, hashing and writing each where it is (no
+     * copy into an array of ours, nor into a direct buffer: {@code pwrite} from the buffer's own
+     * memory); {@code progress} gets the new offset after each write.
+     */
+    public void append(Chunks in, LongConsumer progress) throws IOException {
+        for (ByteBuffer b; (b = in.next()) != null; ) {
+            int n = b.remaining();
+            if (size >= 0 && offset + n > size) {
+                restart();
+                throw new ImageException.DigestMismatch("blob " + expected + " is longer than its announced size of "
+                    + size + " bytes: the source is corrupt or was tampered with");
+            }
+            md.update(b.duplicate()); // libcrypto reads the buffer where it is
+            if (writer == null) {
+                writer = dev.berth.linux.Fd.openFile(file, dev.berth.linux.Fd.O_WRONLY);
+            }
+            writer.pwriteFully(b, offset); // and so does the kernel: no copy into a direct buffer
+            offset += n;
+            writeback();
+            if (progress != null) {
+                progress.accept(offset);
+            }
+        }
     }
 
     /**
@@ -122,9 +177,10 @@ public final class PartialBlob implements Closeable {
             md.update(buf, 0, n);
             ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
             while (bb.hasRemaining()) {
-                channel.write(bb);
+                channel.write(bb, offset + bb.position());
             }
             offset += n;
+            writeback();
             if (progress != null) {
                 progress.accept(offset);
             }
@@ -136,6 +192,15 @@ public final class PartialBlob implements Closeable {
      * content is wrong from some byte on, and no one can tell which) and throws.
      */
     public BlobStore.Blob commit() throws IOException {
+        return commit(true);
+    }
+
+    /**
+     * As {@link #commit()}; without {@code syncDirectory} the new name is not yet durable: the
+     * caller fsyncs the blob directory once for all the blobs it committed
+     * ({@link BlobStore#syncNames}) before anything refers to them.
+     */
+    public BlobStore.Blob commit(boolean syncDirectory) throws IOException {
         Digest actual = Digest.sha256(Digest.hex(md.digest()));
         md = BlobStore.sha256();
         if ((size >= 0 && offset != size) || !actual.equals(expected)) {
@@ -152,7 +217,9 @@ public final class PartialBlob implements Closeable {
         Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("r--r--r--"));
         try {
             Files.createLink(target, file);
-            AtomicFiles.syncDirectory(target.getParent());
+            if (syncDirectory) {
+                AtomicFiles.syncDirectory(target.getParent());
+            }
         } catch (FileAlreadyExistsException e) {
             // another writer was first: the same bytes by definition
         }
@@ -163,6 +230,10 @@ public final class PartialBlob implements Closeable {
     /** Releases the file; what was written stays for the next attempt. */
     @Override
     public void close() throws IOException {
+        if (writer != null) {
+            writer.close();
+            writer = null;
+        }
         try {
             if (lock.isValid()) {
                 lock.release();

@@ -408,6 +408,9 @@ public final class Snapshots {
             throw new ImageException.DigestMismatch("layer " + layer.digest() + " unpacks to " + r.diffId()
                 + " but the image config says " + want + ": the image is corrupt; remove it and load or pull it again");
         }
+        if (LayerSizes.known(images, layer.digest()) < 0) {
+            LayerSizes.record(images, layer.digest(), r.unpackedSize()); // images and system df need it; counted on the way
+        }
     }
 
     private static UnpackOptions options(Mapping m, UnpackOptions.Whiteouts w, Consumer<String> warnings) {

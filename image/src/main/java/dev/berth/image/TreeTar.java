@@ -110,14 +110,13 @@ final class TreeTar {
             return; // a file system without xattrs
         }
         for (String n : names) {
-            boolean keep = n.equals("security.capability") || n.startsWith("user.") && !n.startsWith("user.overlay.");
-            if (!keep) {
+            if (!OwnerMap.archived(n)) {
                 continue;
             }
             try {
                 byte[] v = dev.berth.linux.FileNodes.getXattr(p, n);
                 if (v != null) {
-                    e.xattrs.put(n, n.equals("security.capability") ? capability(v) : v);
+                    e.xattrs.put(n, n.equals("security.capability") ? owners.capabilityOut(v) : v);
                 }
             } catch (dev.berth.linux.ErrnoException ex) {
                 // removed while we read
@@ -125,20 +124,4 @@ final class TreeTar {
         }
     }
 
-    /**
-     * A file capability set inside a user namespace is stored as version 3 with the namespace's
-     * root as its root id; in the image it belongs to uid 0, which is version 2 (no root id).
-     */
-    private byte[] capability(byte[] v) {
-        if (owners.isIdentity() || v.length != 24 || (v[3] & 0xff) != 0x03) {
-            return v;
-        }
-        long rootId = (v[20] & 0xffL) | (v[21] & 0xffL) << 8 | (v[22] & 0xffL) << 16 | (v[23] & 0xffL) << 24;
-        if (rootId != owners.rootUid()) {
-            return v;
-        }
-        byte[] v2 = java.util.Arrays.copyOf(v, 20);
-        v2[3] = 0x02;
-        return v2;
-    }
 }

@@ -37,6 +37,10 @@ public final class Fd implements AutoCloseable {
     static final long UTIMENSAT = X86 ? 280 : 88;
     static final long STATX = X86 ? 332 : 291;
     static final long OPENAT2 = 437;
+    static final long SETXATTR = X86 ? 188 : 5;
+    static final long GETXATTR = X86 ? 191 : 8;
+    static final long LISTXATTR = X86 ? 194 : 11;
+    static final long SYNC_FILE_RANGE = X86 ? 277 : 84;
 
     public static final int O_RDONLY = 0;
     public static final int O_WRONLY = 1;
@@ -77,6 +81,61 @@ public final class Fd implements AutoCloseable {
      */
     public static Fd openDirectory(Path path) throws ErrnoException {
         return open((int) Syscall.AT_FDCWD, path.toString(), O_PATH | O_DIRECTORY | O_CLOEXEC, 0, path.toString());
+    }
+
+    /** {@code open(path, flags | O_CLOEXEC)}: a file of the host named by a trusted path. */
+    public static Fd openFile(Path path, int flags) throws ErrnoException {
+        return open((int) Syscall.AT_FDCWD, path.toString(), flags | O_CLOEXEC, 0, path.toString());
+    }
+
+    /**
+     * {@code sync_file_range(fd, offset, length, SYNC_FILE_RANGE_WRITE)}: starts writing these
+     * dirty pages to the disk and returns without waiting. It makes nothing durable (no metadata,
+     * no cache flush): a later fsync still must; it only leaves that fsync less to wait for.
+     */
+    public void startWriteback(long offset, long length) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            if (Syscall.call(st, SYNC_FILE_RANGE, number(), offset, length, 2, 0, 0) < 0) {
+                throw new ErrnoException("sync_file_range", "fd " + fd, Native.errno(st));
+            }
+        }
+    }
+
+    /** {@code pwrite}, linked on first use: only blob writers need it. */
+    private static final class Pwrite {
+        static final java.lang.invoke.MethodHandle HANDLE = Native.criticalLibc("pwrite",
+            java.lang.foreign.FunctionDescriptor.of(ValueLayout.JAVA_LONG, ValueLayout.JAVA_INT, ValueLayout.ADDRESS,
+                ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG));
+    }
+
+    /**
+     * Writes all of {@code src} (heap or direct; read-only is fine) at {@code position} with
+     * {@code pwrite}, straight from where its bytes are: a {@code FileChannel} would copy a heap
+     * buffer into a direct one first. Moves the buffer's position to its limit.
+     */
+    public void pwriteFully(java.nio.ByteBuffer src, long position) throws ErrnoException {
+        long at = position;
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            while (src.hasRemaining()) {
+                long n;
+                try {
+                    n = (long) Pwrite.HANDLE.invokeExact(st, number(), MemorySegment.ofBuffer(src), (long) src.remaining(), at);
+                } catch (Throwable t) {
+                    throw Native.failed("pwrite", t);
+                }
+                if (n < 0) {
+                    int errno = Native.errno(st);
+                    if (errno == 4) { // EINTR
+                        continue;
+                    }
+                    throw new ErrnoException("pwrite", "fd " + fd, errno);
+                }
+                src.position(src.position() + (int) n);
+                at += n;
+            }
+        }
     }
 
     /** {@code openat(this, name, flags | O_NOFOLLOW | O_CLOEXEC, mode)}. */
@@ -298,6 +357,86 @@ public final class Fd implements AutoCloseable {
     /** Writes this file (opened for writing) from its current offset. */
     public OutputStream writer() throws IOException {
         return new FileOutputStream(procPath(), true);
+    }
+
+    /**
+     * The extended attributes of this file, a regular file or a directory (never call it on a
+     * symlink's descriptor: the link would be followed). They are read through the
+     * {@code /proc/self/fd/N} link, which names this very inode, because {@code f*xattr} refuses
+     * an {@code O_PATH} descriptor. Names the filter refuses are not read; a file system without
+     * xattrs has none.
+     */
+    public java.util.Map<String, byte[]> xattrs(java.util.function.Predicate<String> filter) throws ErrnoException {
+        java.util.Map<String, byte[]> out = new java.util.LinkedHashMap<>();
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            long path = a.allocateFrom(procPath()).address();
+            MemorySegment names = MemorySegment.NULL;
+            long n;
+            for (long cap = 1024; ; cap *= 4) {
+                names = a.allocate(cap);
+                n = Syscall.call(st, LISTXATTR, path, names.address(), cap, 0, 0, 0);
+                if (n >= 0 || Native.errno(st) != FileNodes.ERANGE || cap > 1 << 20) {
+                    break;
+                }
+            }
+            if (n < 0) {
+                int errno = Native.errno(st);
+                if (errno == 95) { // EOPNOTSUPP: no xattrs here
+                    return out;
+                }
+                throw new ErrnoException("listxattr", procPath(), errno);
+            }
+            long start = 0;
+            for (long i = 0; i < n; i++) {
+                if (names.get(ValueLayout.JAVA_BYTE, i) != 0) {
+                    continue;
+                }
+                String name = new String(names.asSlice(start, i - start).toArray(ValueLayout.JAVA_BYTE), StandardCharsets.UTF_8);
+                start = i + 1;
+                if (name.isEmpty() || !filter.test(name)) {
+                    continue;
+                }
+                byte[] v = getXattr(a, st, path, name);
+                if (v != null) {
+                    out.put(name, v);
+                }
+            }
+        }
+        return out;
+    }
+
+    private byte[] getXattr(Arena a, MemorySegment st, long path, String name) throws ErrnoException {
+        long n = a.allocateFrom(name).address();
+        for (long cap = 256; cap <= 1 << 20; cap *= 4) {
+            MemorySegment buf = a.allocate(cap);
+            long got = Syscall.call(st, GETXATTR, path, n, buf.address(), cap, 0, 0);
+            if (got >= 0) {
+                return buf.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE);
+            }
+            int errno = Native.errno(st);
+            if (errno == FileNodes.ENODATA) {
+                return null; // removed since the list
+            }
+            if (errno != FileNodes.ERANGE) {
+                throw new ErrnoException("getxattr", procPath() + " " + name, errno);
+            }
+        }
+        throw new ErrnoException("getxattr", procPath() + " " + name, FileNodes.ERANGE);
+    }
+
+    /** Sets an extended attribute of this file, a regular file or a directory, through its {@code /proc/self/fd} link. */
+    public void setXattr(String name, byte[] value) throws ErrnoException {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = Native.state(a);
+            MemorySegment v = a.allocate(Math.max(1, value.length));
+            MemorySegment.copy(value, 0, v, ValueLayout.JAVA_BYTE, 0, value.length);
+            long rc = Syscall.call(st, SETXATTR, a.allocateFrom(procPath()).address(), a.allocateFrom(name).address(),
+                v.address(), value.length, 0, 0);
+            if (rc < 0) {
+                throw new ErrnoException("setxattr", name, Native.errno(st));
+            }
+        }
     }
 
     /** {@code /proc/self/fd/N}: opening it opens this inode again, whatever its name is by now. */

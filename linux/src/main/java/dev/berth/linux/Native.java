@@ -55,6 +55,17 @@ public final class Native {
         return LINKER.downcallHandle(symbol, descriptor, Linker.Option.critical(true));
     }
 
+    /**
+     * A short libc function that sets errno and may be given heap memory (a segment of a
+     * {@code byte[]} or of a heap {@code ByteBuffer}): no copy to native memory first. The GC
+     * waits while it runs, so only for calls that take microseconds ({@code pwrite} of a buffer).
+     */
+    public static MethodHandle criticalLibc(String name, FunctionDescriptor descriptor) {
+        MemorySegment symbol = LINKER.defaultLookup().find(name)
+            .orElseThrow(() -> new UnsatisfiedLinkError("no symbol " + name));
+        return LINKER.downcallHandle(symbol, descriptor, ERRNO, Linker.Option.critical(true));
+    }
+
     /** A call-state segment for one downcall. */
     public static MemorySegment state(Arena arena) {
         return arena.allocate(STATE);

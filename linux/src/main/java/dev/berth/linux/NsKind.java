@@ -29,6 +29,11 @@ public enum NsKind {
         return cloneFlag;
     }
 
+    /** True when this kernel has namespaces of this kind (time: 5.6 and later, CONFIG_TIME_NS). */
+    public boolean supported() {
+        return java.nio.file.Files.exists(java.nio.file.Path.of("/proc/self/ns/" + procName), java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
     public static NsKind byProcName(String name) {
         for (NsKind k : values()) {
             if (k.procName.equals(name)) {

@@ -105,6 +105,26 @@ public final class Sha256 {
             }
         }
 
+        /**
+         * A buffer's bytes hashed where they are: a heap buffer (even a read-only one, as the
+         * HTTP client hands out, whose array the JDK's default would copy out in chunks) or a
+         * direct one, passed to libcrypto as a segment through the critical downcall.
+         */
+        @Override
+        protected void engineUpdate(java.nio.ByteBuffer input) {
+            int len = input.remaining();
+            if (len == 0) {
+                return;
+            }
+            try {
+                int ok = (int) UPDATE.invokeExact(ctx, MemorySegment.ofBuffer(input), (long) len);
+                check(ok, "SHA256_Update");
+            } catch (Throwable t) {
+                throw Native.failed("SHA256_Update", t);
+            }
+            input.position(input.limit());
+        }
+
         @Override
         protected byte[] engineDigest() {
             byte[] out = new byte[32];

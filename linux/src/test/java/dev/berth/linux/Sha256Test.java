@@ -51,6 +51,32 @@ class Sha256Test {
         assertArrayEquals(Sha256.jdk().digest(), ours.digest(), "reset forgets what was hashed");
     }
 
+    @Test
+    void buffersAreHashedWhereTheyAreHeapReadOnlyAndDirect() throws Exception {
+        byte[] data = new byte[1 << 20];
+        new Random(7).nextBytes(data);
+        MessageDigest ours = Sha256.newDigest();
+        java.nio.ByteBuffer ro = java.nio.ByteBuffer.wrap(data, 0, 300_000).slice().asReadOnlyBuffer(); // as the HTTP client hands them out
+        java.nio.ByteBuffer heap = java.nio.ByteBuffer.wrap(data, 300_000, 400_000);
+        java.nio.ByteBuffer direct = java.nio.ByteBuffer.allocateDirect(data.length - 700_000).put(data, 700_000, data.length - 700_000).flip();
+        ours.update(ro);
+        ours.update(heap);
+        ours.update(direct);
+        assertEquals(0, ro.remaining() + heap.remaining() + direct.remaining(), "consumed, as MessageDigest.update says");
+        assertArrayEquals(Sha256.jdk().digest(data), ours.digest());
+        // and Fd.pwriteFully writes such buffers where they are, at the position given
+        java.nio.file.Path f = java.nio.file.Files.createTempFile("pwrite", ".bin");
+        try (Fd fd = Fd.openFile(f, Fd.O_WRONLY)) {
+            fd.pwriteFully(java.nio.ByteBuffer.wrap(data, 1000, data.length - 1000).slice().asReadOnlyBuffer(), 1000);
+            fd.pwriteFully(java.nio.ByteBuffer.wrap(data, 0, 1000), 0);
+            fd.startWriteback(0, data.length);
+        } finally {
+            byte[] back = java.nio.file.Files.readAllBytes(f);
+            java.nio.file.Files.delete(f);
+            assertArrayEquals(data, back);
+        }
+    }
+
     private static String hex(byte[] b) {
         return HexFormat.of().formatHex(b);
     }

@@ -12,11 +12,18 @@ import java.util.Map;
  * @param mounts mounted after the container's /dev, in order
  * @param cgroupProcs the {@code cgroup.procs} files the container's first process joins
  *     (one per v1 hierarchy, or one on v2) before its namespaces exist
+ * @param noPivot switch to the root by moving it onto {@code /} and chrooting, not with
+ *     pivot_root, which a host running from its initramfs refuses (docker's {@code DOCKER_RAMDISK})
  */
 public record ContainerOptions(boolean privileged, Map<String, String> sysctls, List<MountSpec> mounts,
-    List<String> cgroupProcs) {
+    List<String> cgroupProcs, boolean noPivot) {
 
     public static final ContainerOptions NONE = new ContainerOptions(false, Map.of(), List.of(), List.of());
+
+    public ContainerOptions(boolean privileged, Map<String, String> sysctls, List<MountSpec> mounts,
+        List<String> cgroupProcs) {
+        this(privileged, sysctls, mounts, cgroupProcs, false);
+    }
 
     public ContainerOptions {
         sysctls = Map.copyOf(sysctls);

@@ -40,6 +40,15 @@ public final class ProgramCompiler {
     private static final List<String> READ_ONLY = List.of("/proc/bus", "/proc/fs", "/proc/irq",
         "/proc/sys", "/proc/sysrq-trigger");
 
+    /** KEY_USR_SEARCH: the keyring's owner may find it by name (exec joins it so). */
+    private static final long KEY_USR_SEARCH = 0x80000;
+    /** KEY_OTH_SEARCH: in a user namespace, runc's choice: anyone may find it by name. */
+    private static final long KEY_OTH_SEARCH = 0x8;
+    /** A kernel without keyrings (CONFIG_KEYS=n): runc carries on in the caller's keyring. */
+    private static final String ENOSYS = "38";
+    /** The fstypes runc hides outside the root before it moves the root (see OP_MOVE_ROOT). */
+    private static final List<String> HIDDEN_BEFORE_MOVE = List.of("proc", "sysfs");
+
     /** How the record that mounts an image's overlay is described (the engine finds it by this). */
     public static final String OVERLAY_STEP = "mount the image's overlay";
 
@@ -64,6 +73,7 @@ public final class ProgramCompiler {
             p.add(OP_TIME_OFFSETS, "write timens_offsets " + c.timeOffsets().strip().replace('\n', ','),
                 c.timeOffsets());
         }
+        newSessionKeyring(p, c.id(), c.inUserNamespace());
         // from here every path under the root is the container's, resolved inside it by the stage
         Path root = rootfs(p, c);
         kernelFilesystems(p, c);
@@ -76,8 +86,7 @@ public final class ProgramCompiler {
             p.add(OP_REMOUNT_RO, "make the root filesystem read-only", root.toString(), "0");
             p.addInRoot(OP_REMOUNT_RO, "make /etc read-only", "/etc", "0");
         }
-        p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
-        p.add(OP_ROOT, "the container's root, pivoted", "/");
+        switchRoot(p, root, c.options().noPivot());
         for (var e : c.options().sysctls().entrySet()) {
             p.add(OP_WRITE, "set the sysctl " + e.getKey() + "=" + e.getValue(),
                 "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -96,6 +105,48 @@ public final class ProgramCompiler {
     }
 
     /**
+     * runc's session keyring: the container's first process leaves the keyring of whoever
+     * started it (its keys) for a new one named {@code _ses.ID}, which its owner (anyone, in a
+     * user namespace) may then search, so that an exec can find and join it by that name. The
+     * first step in the container, as in runc's init: before the ids change.
+     */
+    public static void newSessionKeyring(Program p, String id, boolean userns) {
+        String name = sessionKeyringName(id);
+        p.add(OP_SESSION_KEYRING, "join a new session keyring " + name, name, "ffffffff",
+            Long.toHexString(userns ? KEY_OTH_SEARCH : KEY_USR_SEARCH), ENOSYS);
+    }
+
+    /** runc's exec: the container's session keyring, joined by its name (a new one if none is found). */
+    public static void joinSessionKeyring(Program p, String id) {
+        String name = sessionKeyringName(id);
+        p.add(OP_SESSION_KEYRING, "join the session keyring " + name, name, "", "", ENOSYS);
+    }
+
+    /** runc's name of a container's session keyring. */
+    public static String sessionKeyringName(String id) {
+        return "_ses." + id;
+    }
+
+    /**
+     * The switch to the container's root, {@code root} (a mount point): pivot_root, or with
+     * {@code noPivot} (a root on the initramfs, which pivot_root refuses) runc's move and chroot,
+     * the host's proc and sysfs mounts hidden first; then the records after it resolve their
+     * paths in the new {@code /}.
+     */
+    public static void switchRoot(Program p, Path root, boolean noPivot) {
+        if (noPivot) {
+            List<String> args = new ArrayList<>();
+            args.add(root.toString());
+            args.addAll(HIDDEN_BEFORE_MOVE);
+            p.addAll(OP_MOVE_ROOT, "move " + root + " onto / and chroot there (no pivot_root)", args);
+            p.add(OP_ROOT, "the container's root, moved", "/");
+            return;
+        }
+        p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
+        p.add(OP_ROOT, "the container's root, pivoted", "/");
+    }
+
+    /**
      * A mount asked for: its target made (a directory, or a file for a file or device), then
      * mounted. The destination is a path in the container: the stage resolves it inside the
      * root at the moment it mounts (a symlink there, or {@code ..}, never leads out), so the
@@ -103,32 +154,58 @@ public final class ProgramCompiler {
      */
     public static void mount(Program p, MountSpec m) {
         String target = m.destination();
-        if (m.fileTarget()) {
+        mountTarget(p, target, m.fileTarget());
+        if (m.isBind()) {
+            bindIn(p, 0, m.source(), target, m.flags(), 0, m.propagation());
+            return;
+        }
+        p.addInRoot(OP_MOUNT, "mount " + m.type() + " on " + target, m.source(), target, m.type(),
+            Long.toString(m.flags()), m.data());
+        if (m.propagation() != 0) {
+            p.addInRoot(OP_MOUNT, "set the propagation of " + target, "", target, "",
+                Long.toString(m.propagation()), "");
+        }
+    }
+
+    /** A mount's target in the container's root: a directory, or a file (in its directory). */
+    public static void mountTarget(Program p, String target, boolean file) {
+        if (file) {
             String parent = parent(target);
             p.addInRoot(OP_MKDIR, "mkdir " + parent, parent, "755");
             p.addInRoot(OP_TOUCH, "create " + target, target);
         } else {
             p.addInRoot(OP_MKDIR, "mkdir " + target, target, "755");
         }
-        long change = m.flags() & (RDONLY | NOSUID | NODEV | NOEXEC);
-        if (m.isBind()) {
-            p.addInRoot(OP_MOUNT, "bind " + m.source() + " on " + target, m.source(), target, "",
-                Long.toString(m.flags() & (BIND | REC)), "");
-            if ((change & RDONLY) != 0) {
-                p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target,
-                    Long.toString((change & ~RDONLY) | (m.flags() & REC)));
-            } else if (change != 0) {
-                p.addInRoot(OP_MOUNT, "set the flags of " + target, "", target, "",
-                    Long.toString(MountFlags.REMOUNT | BIND | change), "");
+    }
+
+    /**
+     * A bind of {@code source} on {@code target} (in the container's root) that arrives there
+     * with its flags and propagation, in one step ({@code OP_BIND}): a read-only bind of a tree
+     * ({@code REC}) is read-only in every mount of it, as is every flag in {@code everyMount}
+     * ({@code rro}); the other flags are the top mount's.
+     */
+    public static void bindIn(Program p, int recordFlags, String source, String target, long flags,
+        long everyMount, long propagation) {
+        long change = flags & (RDONLY | NOSUID | NODEV | NOEXEC);
+        long all = everyMount & (RDONLY | NOSUID | NODEV | NOEXEC);
+        if ((change & RDONLY) != 0 && (flags & REC) != 0) {
+            all |= change;
+            change = 0;
+        }
+        p.addWithFlags(OP_BIND, RF_IN_ROOT | recordFlags, "bind " + source + " on " + target + describe(change | all),
+            source, target, Long.toString(BIND | (flags & REC)), Long.toString(change), Long.toString(all),
+            Long.toString(propagation));
+    }
+
+    private static String describe(long flags) {
+        StringBuilder b = new StringBuilder();
+        String[] names = {"ro", "nosuid", "nodev", "noexec"};
+        for (int i = 0; i < names.length; i++) {
+            if ((flags & (1L << i)) != 0) {
+                b.append(b.isEmpty() ? " (" : ",").append(names[i]);
             }
-        } else {
-            p.addInRoot(OP_MOUNT, "mount " + m.type() + " on " + target, m.source(), target, m.type(),
-                Long.toString(m.flags()), m.data());
         }
-        if (m.propagation() != 0) {
-            p.addInRoot(OP_MOUNT, "set the propagation of " + target, "", target, "",
-                Long.toString(m.propagation()), "");
-        }
+        return b.isEmpty() ? "" : b.append(')').toString();
     }
 
     /** The directory of a path in the container ({@code /} for {@code /x}). */
@@ -148,6 +225,15 @@ public final class ProgramCompiler {
 
     /** The same, the process first joining the container's cgroup ({@code cgroup.procs} files). */
     public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process) {
+        return compileExec(joins, cgroupProcs, process, null);
+    }
+
+    /**
+     * The same in a container of {@code id}, whose session keyring the process joins (runc's
+     * exec, which docker's uses); null: the process keeps ours.
+     */
+    public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process,
+        String id) {
         Program p = new Program();
         processOptions(p, process);
         for (String procs : cgroupProcs) {
@@ -156,6 +242,9 @@ public final class ProgramCompiler {
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
+        }
+        if (id != null) {
+            joinSessionKeyring(p, id);
         }
         process(p, process);
         return p;
@@ -190,7 +279,9 @@ public final class ProgramCompiler {
             mount(p, "none", Path.of("/"), "", REC | PRIVATE, "");
             mount(p, "proc", Path.of("/proc"), "proc", NOSUID | NODEV | NOEXEC, "");
         }
-        process(p, process);
+        // a new user namespace without maps has no ids to set: the command keeps the unmapped
+        // ones (65534) and the namespace's capabilities, as with unshare --user
+        process(p, process, !(kinds.contains(NsKind.USER) && uidMap == null));
         return p;
     }
 
@@ -312,10 +403,7 @@ public final class ProgramCompiler {
 
     /** A host directory bound on {@code target}, a path in the container's root. */
     private static void bind(Program p, Path src, String target, boolean readOnly) {
-        mountIn(p, src.toString(), target, "", BIND | REC, "");
-        if (readOnly) {
-            p.addInRoot(OP_REMOUNT_RO, "make " + target + " read-only", target, Long.toString(REC));
-        }
+        bindIn(p, 0, src.toString(), target, BIND | REC | (readOnly ? RDONLY : 0), 0, 0);
     }
 
     /**
@@ -475,10 +563,9 @@ public final class ProgramCompiler {
             p.addWithFlags(OP_MOUNT, RF_ELSE | RF_OPTIONAL | RF_IN_ROOT, "mask " + path, "tmpfs", path, "tmpfs",
                 Long.toString(RDONLY), "size=0");
         }
-        for (String path : readOnly) {
-            p.addWithFlags(OP_MOUNT, RF_OPTIONAL | RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind " + path, path, path, "",
-                Long.toString(BIND | REC), "");
-            p.addWithFlags(OP_REMOUNT_RO, RF_OPTIONAL | RF_IN_ROOT, "make " + path + " read-only", path, "0");
+        for (String path : readOnly) { // read-only itself; what is mounted below it keeps its flags
+            p.addWithFlags(OP_BIND, RF_OPTIONAL | RF_IN_ROOT | RF_SOURCE_IN_ROOT, "bind " + path + " read-only",
+                path, path, Long.toString(BIND | REC), Long.toString(RDONLY), "0", "0");
         }
     }
 
@@ -489,6 +576,11 @@ public final class ProgramCompiler {
      * CAP_SYS_ADMIN, so it goes before the capabilities are dropped.
      */
     public static void process(Program p, ProcessSpec proc) {
+        process(p, proc, true);
+    }
+
+    /** The same; without {@code ids}, the process keeps the ids it has (no setgroups, setgid, setuid). */
+    private static void process(Program p, ProcessSpec proc, boolean ids) {
         ProcessSecurity sec = proc.security();
         if (proc.tty()) {
             p.add(OP_PTY, "open the container's terminal", "/dev/console");
@@ -515,12 +607,14 @@ public final class ProgramCompiler {
         for (int g : proc.groups()) {
             groups.add(Integer.toString(g));
         }
-        p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
-        p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
-        if (sec.caps() != null && proc.uid() != 0) {
-            p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
+        if (ids) {
+            p.addAll(OP_SETGROUPS, "setgroups " + groups, groups);
+            p.add(OP_SETGID, "setgid " + proc.gid(), Integer.toString(proc.gid()));
+            if (sec.caps() != null && proc.uid() != 0) {
+                p.add(OP_KEEP_CAPS, "keep capabilities across setuid");
+            }
+            p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
         }
-        p.add(OP_SETUID, "setuid " + proc.uid(), Integer.toString(proc.uid()));
         String umask = "0" + Integer.toOctalString(sec.umask());
         p.add(OP_UMASK, "umask " + umask, umask);
         p.addAll(OP_ENV, "environment", proc.env());

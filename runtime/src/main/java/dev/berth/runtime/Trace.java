@@ -18,6 +18,8 @@ public final class Trace {
     private static final String KILL_MONITOR_AT = System.getenv("BERTH_KILL_MONITOR_AT");
     /** The pid and start time of the stage this process spoke to last, for {@link #KILL_MONITOR_AT}. */
     private static volatile long[] monitor;
+    /** Whether a call may carry faults of its own ({@link #withFaults}): only the runtime server's do. */
+    private static volatile boolean perCall;
 
     private Trace() {}
 
@@ -26,7 +28,10 @@ public final class Trace {
             crash();
         }
         if (KILL_MONITOR_AT != null && KILL_MONITOR_AT.equals(phase)) {
-            killMonitor();
+            killAndWait(monitor);
+        }
+        if (perCall && Call.FAULTS.isBound()) {
+            Call.FAULTS.get().mark(phase);
         }
         if (ON) {
             long now = System.nanoTime();
@@ -42,11 +47,61 @@ public final class Trace {
         if (KILL_MONITOR_AT != null) {
             monitor = new long[] {pid, dev.berth.linux.Procs.startTime(pid)};
         }
+        if (perCall && Call.FAULTS.isBound() && Call.FAULTS.get().killMonitorAt != null) {
+            Call.FAULTS.get().monitor = new long[] {pid, dev.berth.linux.Procs.startTime(pid)};
+        }
     }
 
-    /** SIGKILLs the monitor named last, if it still runs, and waits until it is dead. */
-    private static void killMonitor() {
-        long[] m = monitor;
+    /**
+     * Runs {@code op} with the faults its caller asked for in {@code env}, the runtime server's
+     * client's environment: {@code BERTH_CRASH_AT} (this process, the server, dies, and every
+     * call it serves with it), {@code BERTH_KILL_MONITOR_AT} (the monitor of this call), and
+     * {@code BERTH_KILL_CLIENT_AT} (the process {@code client} that made the call, and the server
+     * goes on). So the served path takes the same faults as a JVM per call.
+     */
+    public static <T, X extends Throwable> T withFaults(java.util.Map<String, String> env, long client,
+        ScopedValue.CallableOp<T, X> op) throws X {
+        String crash = env.get("BERTH_CRASH_AT");
+        String monitor = env.get("BERTH_KILL_MONITOR_AT");
+        String caller = env.get("BERTH_KILL_CLIENT_AT");
+        if (crash == null && monitor == null && caller == null) {
+            return op.call();
+        }
+        perCall = true;
+        return ScopedValue.where(Call.FAULTS, new Call(crash, monitor, caller, client)).call(op);
+    }
+
+    /** The faults of one served call, and the monitor it spoke to last. */
+    private static final class Call {
+        static final ScopedValue<Call> FAULTS = ScopedValue.newInstance();
+        final String crashAt;
+        final String killMonitorAt;
+        final String killClientAt;
+        final long client;
+        volatile long[] monitor;
+
+        Call(String crashAt, String killMonitorAt, String killClientAt, long client) {
+            this.crashAt = crashAt;
+            this.killMonitorAt = killMonitorAt;
+            this.killClientAt = killClientAt;
+            this.client = client;
+        }
+
+        void mark(String phase) {
+            if (phase.equals(crashAt)) {
+                crash();
+            }
+            if (phase.equals(killMonitorAt)) {
+                killAndWait(monitor);
+            }
+            if (phase.equals(killClientAt)) {
+                killAndWait(new long[] {client, dev.berth.linux.Procs.startTime(client)});
+            }
+        }
+    }
+
+    /** SIGKILLs process {@code m} (pid, start time), if it still runs, and waits until it is dead. */
+    private static void killAndWait(long[] m) {
         if (m == null || !dev.berth.linux.Procs.alive(m[0], m[1])) {
             return;
         }

@@ -82,7 +82,7 @@ class ProgramCompilerTest {
         List<Program.Record> records = p.records();
         int root = ops(p).indexOf(Protocol.OP_ROOT);
         assertEquals(List.of("/images/r"), records.get(root).args());
-        Program.Record bind = records.stream().filter(r -> r.op() == Protocol.OP_MOUNT
+        Program.Record bind = records.stream().filter(r -> r.op() == Protocol.OP_BIND
             && r.args().get(0).equals("/src")).findFirst().orElseThrow();
         assertEquals("/../../etc/x", bind.args().get(1), "the stage stops the .. at the root");
         assertEquals(Protocol.RF_IN_ROOT, bind.flags());

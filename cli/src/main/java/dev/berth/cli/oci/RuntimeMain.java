@@ -183,6 +183,8 @@ public final class RuntimeMain {
         int preserve = 0;
         boolean detach = false;
         boolean keep = false;
+        boolean noPivot = false;
+        boolean noNewKeyring = false;
         while (!rest.isEmpty() && rest.get(0).startsWith("-")) {
             String arg = rest.remove(0);
             Flag flag = Flag.of(arg);
@@ -195,14 +197,15 @@ public final class RuntimeMain {
                 case "--preserve-fds" -> preserve = number(value != null ? value : next(rest, a), a);
                 case "-d", "--detach" -> detach = true;
                 case "--keep" -> keep = true;
-                case "--no-pivot", "--no-new-keyring" -> { }
+                case "--no-pivot" -> noPivot = true;
+                case "--no-new-keyring" -> noNewKeyring = true;
                 case "--no-subreaper" -> { }
                 default -> throw new OciException("flag provided but not defined: " + a);
             }
         }
         String id = one(rest, create ? "create" : "run");
         BundleRuntime.CreateOptions o = new BundleRuntime.CreateOptions(bundle.toAbsolutePath().normalize(), pidFile,
-            console == null ? null : console.toAbsolutePath(), preserve, create || detach, create);
+            console == null ? null : console.toAbsolutePath(), preserve, create || detach, create, noPivot, noNewKeyring);
         if (!create && !detach && Caller.client() == null) {
             dev.berth.cli.Streams.holdSignals();
         }
@@ -233,7 +236,9 @@ public final class RuntimeMain {
             throw new OciException("kill: give the container id and optionally a signal: kill [--all] ID [SIGNAL]");
         }
         int signal = 15;
-        if (rest.size() == 2) {
+        if (rest.size() == 2 && rest.get(1).equals("0")) {
+            signal = 0; // runc's too: checks that the process is there, signals nothing
+        } else if (rest.size() == 2) {
             try {
                 signal = Signals.parse(rest.get(1));
             } catch (IllegalArgumentException e) {
@@ -262,7 +267,7 @@ public final class RuntimeMain {
             System.out.printf("%-12s %-8s %-10s %-40s %-30s %s%n", "ID", "PID", "STATUS", "BUNDLE", "CREATED", "OWNER");
             for (OciState s : all) {
                 System.out.printf("%-12s %-8d %-10s %-40s %-30s %s%n", s.id(), s.pid(), s.status().text(), s.bundle(),
-                    Timestamps.format(s.createdNanos()), "root");
+                    Timestamps.format(s.createdNanos()), s.owner());
             }
         }
         return 0;

@@ -1,5 +1,6 @@
 package dev.berth.cli.oci;
 
+import dev.berth.runtime.Trace;
 import dev.berth.runtime.stage.ClientStage;
 import java.io.DataInputStream;
 import java.io.EOFException;
@@ -15,6 +16,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
@@ -71,10 +73,15 @@ public final class RuntimeServer {
         if (held == null) {
             return; // another server of this build runs
         }
-        Files.deleteIfExists(socket);
+        // bound and listening under another name, then renamed: a client that finds the socket
+        // finds it listening (between bind and listen, a connect is refused and the client would
+        // run the call in a JVM of its own)
+        Path fresh = socket.resolveSibling(socket.getFileName() + ".new");
+        Files.deleteIfExists(fresh);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
-        server.bind(UnixDomainSocketAddress.of(socket));
-        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-------"));
+        server.bind(UnixDomainSocketAddress.of(fresh));
+        Files.setPosixFilePermissions(fresh, PosixFilePermissions.fromString("rw-------"));
+        Files.move(fresh, socket, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         Object inode = Files.readAttributes(socket, "unix:ino").get("ino");
         Files.deleteIfExists(RuntimeLauncher.startingMarker(socket));
         Caller.routeStandardStreams();
@@ -150,8 +157,8 @@ public final class RuntimeServer {
             }
             client.accept(RuntimeLauncher.foreground(r.args));
             Caller caller = new Caller(r.cwd, r.env, client);
-            int code = ScopedValue.where(Caller.CURRENT, caller)
-                .call(() -> ClientStage.call(r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new))));
+            int code = ScopedValue.where(Caller.CURRENT, caller).call(() -> ClientStage.call(r.pid,
+                () -> Trace.withFaults(r.env, r.pid, () -> RuntimeMain.execute(r.args.toArray(String[]::new)))));
             client.exit(code);
         } catch (IOException | RuntimeException e) {
             System.err.println("berth-runtime server: a call failed: " + e);

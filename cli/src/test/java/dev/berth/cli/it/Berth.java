@@ -9,7 +9,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -93,14 +92,33 @@ final class Berth implements AutoCloseable {
     /** Sets an environment variable for every later command. */
     Berth env(String name, String value) {
         env.put(name, value);
+        unset.remove(name);
         return this;
+    }
+
+    private final java.util.Set<String> unset = new java.util.HashSet<>();
+
+    /**
+     * Removes a variable of the test JVM's from every later command's environment, e.g.
+     * {@code BERTH_DEFAULT_NETWORK}, which the build sets to {@code none} for every test.
+     */
+    Berth unsetEnv(String name) {
+        env.remove(name);
+        unset.add(name);
+        return this;
+    }
+
+    /** This helper's variables, applied to the environment of a process it did not start itself. */
+    void applyEnv(java.util.Map<String, String> target) {
+        unset.forEach(target::remove);
+        target.putAll(env);
     }
 
     /** Starts the CLI without waiting for it; its output is discarded. */
     Process start(String... args) throws IOException {
         ProcessBuilder pb = new ProcessBuilder(command(args));
         pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
-        pb.environment().putAll(env);
+        applyEnv(pb.environment());
         return pb.directory(root.toFile())
             .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
@@ -125,7 +143,7 @@ final class Berth implements AutoCloseable {
             ProcessBuilder pb = new ProcessBuilder(cmd).directory(root.toFile())
                 .redirectOutput(out.toFile()).redirectError(err.toFile());
             pb.environment().put("BERTH_CGROUP_PARENT", cgroupParent());
-            pb.environment().putAll(env);
+            applyEnv(pb.environment());
             pb.environment().putAll(extra);
             if (input == null) {
                 pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
@@ -148,7 +166,7 @@ final class Berth implements AutoCloseable {
 
     /** The command line that runs berth with {@code args}, for scripts. */
     List<String> command(String... args) {
-        if (netnsHolder == null && touchesLinks(args)) {
+        if (netnsHolder == null && (touchesLinks(args) || runsOnTheDefault(args) && defaultTouchesLinks())) {
             throw new IllegalStateException("berth " + String.join(" ", args) + " would change the host's links or"
                 + " firewall: call inOwnNetns() first");
         }
@@ -197,6 +215,23 @@ final class Berth implements AutoCloseable {
         return false;
     }
 
+    /** A run or create without a network option, which gets the default network. */
+    private static boolean runsOnTheDefault(String... args) {
+        return args.length > 0 && List.of("run", "create").contains(args[0])
+            && !List.of(args).contains("--network") && !List.of(args).contains("--net")
+            && List.of(args).stream().noneMatch(a -> a.startsWith("--network=") || a.startsWith("--net="));
+    }
+
+    /** Whether the default network the commands get is a bridge: root's, unless BERTH_DEFAULT_NETWORK says otherwise. */
+    private boolean defaultTouchesLinks() {
+        String d = unset.contains("BERTH_DEFAULT_NETWORK") ? null
+            : env.getOrDefault("BERTH_DEFAULT_NETWORK", System.getenv("BERTH_DEFAULT_NETWORK"));
+        if (d == null || d.isBlank()) {
+            return Host.isRoot();
+        }
+        return !(d.equals("none") || d.equals("host") || d.startsWith("pasta"));
+    }
+
     /** Runs and expects exit code 0; returns stdout. */
     String ok(String... args) throws IOException, InterruptedException {
         Result r = run(args);
@@ -214,14 +249,12 @@ final class Berth implements AutoCloseable {
                 }
             }
         }
-        try (Stream<Path> walk = Files.walk(root)) {
-            for (Path p : walk.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
+        try {
+            Host.scrub(root, cgroupParent());
+        } finally {
+            if (netnsHolder != null) {
+                netnsHolder.destroyForcibly();
             }
-        }
-        Host.removeCgroups(cgroupParent());
-        if (netnsHolder != null) {
-            netnsHolder.destroyForcibly();
         }
     }
 

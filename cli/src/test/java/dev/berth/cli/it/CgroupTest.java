@@ -47,6 +47,40 @@ class CgroupTest extends ContainerTestBase {
         assertTrue(settings.contains("Memory Limit: 64.00M"), "the JVM sees its limit: " + settings);
     }
 
+    /** run's other limits, each in its kernel file: swap, shares, the cpuset. */
+    @Test
+    void swapSharesAndCpusetAreInTheirFiles() throws Exception {
+        String id = berth.ok("run", "-d", "--name", "c", "-m", "64m", "--memory-swap", "96m", "--cpu-shares", "512",
+            "--cpuset-cpus", "0", "host", "sleep", "60").strip();
+        Path memory = dir("memory", id);
+        if (memory != null && Files.exists(memory.resolve("memory.memsw.limit_in_bytes"))) {
+            assertEquals("100663296", Files.readString(memory.resolve("memory.memsw.limit_in_bytes")).strip());
+        }
+        // v2: cpu.weight by runc's and crun's formula (docs/cgroups.md)
+        assertEquals(Files.isDirectory(Path.of("/sys/fs/cgroup/cpu")) ? "512" : "59",
+            Host.cgroupValue(berth, id, "cpu", "cpu.shares", "cpu.weight"));
+        assertEquals("0", Host.cgroupValue(berth, id, "cpuset", "cpuset.cpus", "cpuset.cpus"));
+        long pid = Host.pid(berth, "c");
+        String allowed = Files.readAllLines(Path.of("/proc/" + pid + "/status")).stream()
+            .filter(l -> l.startsWith("Cpus_allowed_list:")).findFirst().orElseThrow();
+        assertEquals("0", allowed.substring(allowed.indexOf(':') + 1).strip(), "the process runs on CPU 0 alone");
+    }
+
+    @Test
+    void aSeccompProfileFileIsCompiledAndEnforced() throws Exception {
+        Path profile = Files.createTempFile(berth.root(), "seccomp", ".json");
+        Files.writeString(profile, """
+            {"defaultAction": "SCMP_ACT_ALLOW",
+             "syscalls": [{"names": ["mkdir", "mkdirat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 38}]}""");
+        Berth.Result r = berth.run("run", "--rm", "--security-opt", "seccomp=" + profile, "host", "sh", "-c",
+            "grep Seccomp: /proc/self/status; mkdir /tmp/x; echo rc=$?");
+        assertTrue(r.out().contains("Seccomp:\t2"), r.out() + r.err());
+        assertTrue(r.err().contains("Function not implemented") && r.out().contains("rc=1"), r.out() + r.err());
+        Berth.Result bad = berth.run("run", "--rm", "--security-opt", "seccomp=" + profile + ".missing", "host", "true");
+        assertEquals(125, bad.code(), bad.err());
+        assertTrue(bad.err().contains(profile + ".missing"), bad.err());
+    }
+
     @Test
     void badLimitsAreRejected() throws Exception {
         Berth.Result r = berth.run("run", "--rm", "-m", "1k", "host", "true");

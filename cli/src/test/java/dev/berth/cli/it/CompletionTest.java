@@ -35,6 +35,10 @@ class CompletionTest extends ContainerTestBase {
         assertEquals("enter", complete("berth", "ns", "en"));
         assertEquals("--persist", complete("berth", "ns", "unshare", "--pers"));
         assertEquals("identify", complete("berth", "netns", "ide"));
+        assertEquals("--json", complete("berth", "netns", "pids", "--js"));
+        assertEquals("--target", complete("berth", "ns", "enter", "--targ"));
+        assertEquals("--no-fds", complete("berth", "ns", "limits", "--no"));
+        assertEquals("--mount-proc", complete("berth", "ns", "unshare", "--mount-"));
         assertEquals("start stats", complete("berth", "sta"));
         assertEquals("rename", complete("berth", "ren"));
         assertEquals("prune", complete("berth", "container", "pr"));

@@ -74,6 +74,65 @@ class CpDaemonTest extends DaemonTestBase {
         assertEquals("alpha\n", ok("start", "-a", "fresh"));
     }
 
+    private static String getcap(Path file) throws Exception {
+        Process p = new ProcessBuilder("getcap", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out.isEmpty() ? "" : out.substring(out.indexOf(' ') + 1);
+    }
+
+    private static java.nio.file.attribute.UserDefinedFileAttributeView user(Path p) {
+        return Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class,
+            java.nio.file.LinkOption.NOFOLLOW_LINKS);
+    }
+
+    private static String userXattr(Path p, String name) throws Exception {
+        if (!user(p).list().contains(name)) {
+            return null;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(user(p).size(name));
+        user(p).read(name, b);
+        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void dockerCpAndTheArchiveEndpointsKeepXattrs() throws Exception {
+        container();
+        Path local = Files.createDirectory(berth.root().resolve("local"));
+        Path d = Files.createDirectory(local.resolve("x"));
+        Path ping = Files.copy(Path.of(busybox(), "bin/busybox"), d.resolve("ping"));
+        assertEquals(0, new ProcessBuilder("setcap", "cap_net_raw+ep", ping.toString()).inheritIO().start().waitFor());
+        // in: the docker CLI archives security.capability (not user.*), the daemon restores it
+        ok("cp", d.toString(), "c:/tmp/");
+        Path inside = Path.of("/proc", ok("inspect", "-f", "{{.State.Pid}}", "c").strip(), "root/tmp/x");
+        assertEquals("cap_net_raw=ep", getcap(inside.resolve("ping")));
+        user(inside.resolve("ping")).write("note", java.nio.ByteBuffer.wrap("hello".getBytes(StandardCharsets.UTF_8)));
+        // out: the daemon's archive has both, the docker CLI restores both on the host
+        ok("cp", "c:/tmp/x", local.resolve("back").toString());
+        assertEquals("cap_net_raw=ep", getcap(local.resolve("back/ping")));
+        assertEquals("hello", userXattr(local.resolve("back/ping"), "note"));
+        Path got = berth.root().resolve("got.tar");
+        curl("-s", "-o", got.toString(), "http://d/v1.51/containers/c/archive?path=/tmp/x/ping");
+        Map<String, byte[]> x;
+        try (var in = Files.newInputStream(got)) {
+            x = new TarReader(in).next().xattrs;
+        }
+        assertEquals(List.of("security.capability", "user.note"), x.keySet().stream().sorted().toList());
+        // PUT a tar that carries them: set on the container's file
+        Path tar = berth.root().resolve("up.tar");
+        try (var o = Files.newOutputStream(tar); var w = new dev.berth.image.TarWriter(o)) {
+            TarEntry e = new TarEntry("put", TarEntry.FILE);
+            e.size = 2;
+            e.mode = 0755;
+            e.xattrs.putAll(x);
+            w.add(e, new java.io.ByteArrayInputStream("p\n".getBytes(StandardCharsets.UTF_8)));
+        }
+        assertEquals("200", curl("-s", "-o", "/dev/null", "-w", "%{http_code}", "-X", "PUT", "-T", tar.toString(),
+            "http://d/v1.51/containers/c/archive?path=/tmp").out());
+        assertEquals("cap_net_raw=ep", getcap(inside.getParent().resolve("put")));
+        assertEquals("hello", userXattr(inside.getParent().resolve("put"), "note"));
+    }
+
     @Test
     void archiveEndpointsAnswerAsDockerd() throws Exception {
         container();

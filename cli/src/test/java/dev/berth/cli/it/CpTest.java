@@ -206,6 +206,83 @@ class CpTest extends ContainerTestBase {
         assertEquals(1234, Files.getAttribute(local.resolve("b"), "unix:uid"));
     }
 
+    /** {@code getcap FILE}'s capabilities ("cap_net_raw=ep", with " [rootid=N]" for a namespaced set), or "" for none. */
+    private static String getcap(Path file) throws Exception {
+        Process p = new ProcessBuilder("getcap", file.toString()).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out.isEmpty() ? "" : out.substring(out.indexOf(' ') + 1);
+    }
+
+    private static String userXattr(Path p, String name) throws IOException {
+        var view = Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS);
+        if (!view.list().contains(name)) {
+            return null;
+        }
+        java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(view.size(name));
+        view.read(name, b);
+        return new String(b.array(), 0, b.position(), StandardCharsets.UTF_8);
+    }
+
+    private static void setUserXattr(Path p, String name, String value) throws IOException {
+        Files.getFileAttributeView(p, java.nio.file.attribute.UserDefinedFileAttributeView.class, LinkOption.NOFOLLOW_LINKS)
+            .write(name, java.nio.ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)));
+    }
+
+    @Test
+    void xattrsAndFileCapabilitiesGoBothWays() throws Exception {
+        // a tree with a file capability (setcap: security.capability) and user.* attributes on a file and a directory
+        local = Files.createDirectory(berth.root().resolve("local"));
+        Path d = Files.createDirectory(local.resolve("x"));
+        Path ping = Files.copy(Path.of(busybox(), "bin/busybox"), d.resolve("ping"));
+        Path note = Files.writeString(d.resolve("note"), "n\n");
+        assertEquals(0, new ProcessBuilder("setcap", "cap_net_raw+ep", ping.toString()).inheritIO().start().waitFor());
+        setUserXattr(note, "note", "hello");
+        setUserXattr(d, "dir", "attr of a directory");
+        assertEquals("cap_net_raw=ep", getcap(ping), "the test's own set-up");
+
+        // in: the container's files have them, seen from outside through /proc/PID/root
+        image("c");
+        berth.ok("cp", d.toString(), "c:/tmp/");
+        Path inside = Path.of("/proc", berth.ok("inspect", "-f", "{{.State.Pid}}", "c").strip(), "root/tmp/x");
+        assertEquals("cap_net_raw=ep", getcap(inside.resolve("ping")));
+        assertEquals("hello", userXattr(inside.resolve("note"), "note"));
+        assertEquals("attr of a directory", userXattr(inside, "dir"));
+        String upper = berth.ok("inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", "c").strip();
+        assertEquals("hello", userXattr(Path.of(upper, "tmp/x/note"), "note"), "in the container's upper directory");
+
+        // out to a directory: restored on the host
+        berth.ok("cp", "c:/tmp/x", local.resolve("out").toString());
+        assertEquals("cap_net_raw=ep", getcap(local.resolve("out/ping")));
+        assertEquals("hello", userXattr(local.resolve("out/note"), "note"));
+        assertEquals("attr of a directory", userXattr(local.resolve("out"), "dir"));
+
+        // out as a tar on stdout: PAX SCHILY.xattr records, as docker's archive writes them
+        Path tar = berth.root().resolve("x.tar");
+        assertEquals(0, redirected(null, tar, "cp", "c:/tmp/x", "-"));
+        java.util.Map<String, java.util.Map<String, byte[]>> attrs = new java.util.TreeMap<>();
+        try (var in = Files.newInputStream(tar)) {
+            TarReader r = new TarReader(in);
+            for (TarEntry e; (e = r.next()) != null; ) {
+                attrs.put(e.name, e.xattrs);
+            }
+        }
+        assertEquals("hello", new String(attrs.get("x/note").get("user.note"), StandardCharsets.UTF_8));
+        assertEquals("attr of a directory", new String(attrs.get("x/").get("user.dir"), StandardCharsets.UTF_8));
+        byte[] cap = attrs.get("x/ping").get("security.capability");
+        assertEquals(20, cap.length, "a version 2 capability set");
+        assertEquals(1 << 13, cap[4] & 0xff | (cap[5] & 0xff) << 8 | (cap[6] & 0xff) << 16, "CAP_NET_RAW (13) permitted");
+
+        // a --userns container: in with the capability, out again as version 2 (no root id)
+        image("u", "--userns", "private");
+        berth.ok("cp", d.toString(), "u:/tmp/");
+        String uupper = berth.ok("inspect", "-f", "{{.GraphDriver.Data.UpperDir}}", "u").strip();
+        assertTrue(getcap(Path.of(uupper, "tmp/x/ping")).startsWith("cap_net_raw=ep"), getcap(Path.of(uupper, "tmp/x/ping")));
+        assertEquals("hello", userXattr(Path.of(uupper, "tmp/x/note"), "note"));
+        berth.ok("cp", "u:/tmp/x/ping", local.resolve("uping").toString());
+        assertEquals("cap_net_raw=ep", getcap(local.resolve("uping")));
+    }
+
     @Test
     void volumesOfAStoppedContainerAreMountedForTheCopy() throws Exception {
         Path d = tree();

@@ -146,6 +146,33 @@ class DaemonImagesTest extends DaemonTestBase {
         assertTrue(forced.contains("Untagged: bb:1") && forced.contains("Deleted: " + id), forced);
     }
 
+    /** Regular files (a hard link once) and symlinks' targets: what docker's classic store counts. */
+    private static long treeSize(Path tree) throws Exception {
+        java.util.Set<Object> seen = new java.util.HashSet<>();
+        long total = 0;
+        try (Stream<Path> walk = Files.walk(tree)) {
+            for (Path p : walk.toList()) {
+                if (Files.isSymbolicLink(p)) {
+                    total += Files.readSymbolicLink(p).toString().getBytes(StandardCharsets.UTF_8).length;
+                } else if (Files.isRegularFile(p, java.nio.file.LinkOption.NOFOLLOW_LINKS) && seen.add(Files.getAttribute(p, "unix:ino"))) {
+                    total += Files.size(p);
+                }
+            }
+        }
+        return total;
+    }
+
+    /** {@code Size} of the image {@code name} in the daemon's {@code GET /images/json}. */
+    private long imageSize(String name) throws Exception {
+        for (Object o : (List<?>) dev.berth.runtime.json.Json.parse(curl("http://d/v1.51/images/json").out())) {
+            java.util.Map<?, ?> img = (java.util.Map<?, ?>) o;
+            if (((List<?>) img.get("RepoTags")).contains(name)) {
+                return ((Number) img.get("Size")).longValue();
+            }
+        }
+        throw new AssertionError("no image " + name);
+    }
+
     @Test
     void importCommitPruneAndDf() throws Exception {
         String id = importBusybox("base:1", "ENV A=1", "WORKDIR /tmp");
@@ -173,6 +200,24 @@ class DaemonImagesTest extends DaemonTestBase {
             && dfJson.contains("\"BuildCache\":[]"), dfJson);
         ok("volume", "rm", "dfvol");
         assertTrue(dfJson.matches("(?s).*\"SizeRw\":[1-9].*"), dfJson);
+        // sizes as docker 28's classic store gives them: the layers unpacked, measured on the
+        // tree the base layer was made from; snap:v1 has that layer and its own
+        long base = treeSize(tmp.resolve("rootfs"));
+        assertEquals(base + "\n", ok("image", "inspect", "-f", "{{.Size}}", "base:1"));
+        long snap = Long.parseLong(ok("image", "inspect", "-f", "{{.Size}}", "snap:v1").strip());
+        assertTrue(snap >= base + "changed\n".length(), snap + " vs " + base);
+        assertEquals(base, imageSize("base:1"));
+        assertEquals(snap, imageSize("snap:v1"));
+        String mb = new java.math.BigDecimal(base / 1e6).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString();
+        assertEquals(mb + "MB\n", ok("images", "--format", "{{.Size}}", "base:1"), "docker's own rendering");
+        java.util.Map<String, Object> du = dev.berth.runtime.json.Json.parseObject(dfJson);
+        assertEquals(snap, ((Number) du.get("LayersSize")).longValue(), "the base layer counted once");
+        for (Object o : (List<?>) du.get("Images")) {
+            java.util.Map<?, ?> img = (java.util.Map<?, ?>) o;
+            assertEquals(base, ((Number) img.get("SharedSize")).longValue(), "the base layer is shared: " + img);
+            long size = ((Number) img.get("Size")).longValue();
+            assertTrue(size == base || size == snap, img.toString());
+        }
 
         // prune: dangling only, then -a (the image a container uses stays)
         importBusybox("", "LABEL keep=no");

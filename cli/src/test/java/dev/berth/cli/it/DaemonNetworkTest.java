@@ -18,6 +18,7 @@ class DaemonNetworkTest extends DaemonTestBase {
     protected Process startDaemon(Path sock, Path root) throws IOException {
         try {
             berth.inOwnNetns(); // the daemon's bridges and firewall rules stay in the test's namespace
+            berth.unsetEnv("BERTH_DEFAULT_NETWORK"); // so its default is dockerd's: the bridge
         } catch (Exception e) {
             throw new IOException("cannot make the test's network namespace", e);
         }
@@ -35,6 +36,23 @@ class DaemonNetworkTest extends DaemonTestBase {
             Thread.sleep(100);
         }
         throw new AssertionError("docker " + String.join(" ", args) + " kept failing: " + r.err());
+    }
+
+    /** docker run sends NetworkMode "default": the daemon gives the default bridge, and -p works on it. */
+    @Test
+    void dockerRunWithoutANetworkIsOnTheBridgeAndPublishes() throws Exception {
+        ok("run", "-d", "--name", "web", "-p", "8080:7000", "host", "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "hi");
+        assertEquals("bridge", ok("inspect", "-f", "{{.HostConfig.NetworkMode}}", "web").strip());
+        String ip = ok("inspect", "-f", "{{.NetworkSettings.Networks.bridge.IPAddress}}", "web").strip();
+        Path inside = Path.of("/proc/" + ok("inspect", "-f", "{{.State.Pid}}", "web").strip() + "/ns/net");
+        assertTrue(NetTools.ip(inside, "-j", "addr", "show", "eth0").contains("\"local\":\"" + ip + "\""), ip);
+        assertEquals("hi", NetTools.fetch(berth.netns(), "127.0.0.1", 8080));
+        ok("rm", "-f", "web");
+        assertTrue(NetTools.refused(berth.netns(), "127.0.0.1", 8080));
+        // dockerd's --bridge takes a device of the host's; berth only none, and says what to use instead
+        Berth.Result b = berth.run("daemon", "-b", "docker0");
+        assertEquals(125, b.code(), b.err());
+        assertTrue(b.err().contains("BERTH_DEFAULT_NETWORK"), b.err());
     }
 
     @Test

@@ -50,6 +50,7 @@ abstract class DaemonTestBase extends ContainerTestBase {
             .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(daemonLog.toFile()));
         pb.environment().put("BERTH_CGROUP_PARENT", berth.cgroupParent());
         pb.environment().put("BERTH_DEBUG", "1");
+        berth.applyEnv(pb.environment());
         return pb.start();
     }
 

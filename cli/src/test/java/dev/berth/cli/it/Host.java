@@ -76,6 +76,64 @@ final class Host {
     }
 
     /**
+     * What a test that failed half-way may have left of its state root {@code dir} and its cgroup
+     * {@code cgroup}, removed in an order that cannot harm the host: the processes in the cgroup
+     * and those working under {@code dir} (monitors) killed by pid, mounts under it detached
+     * (deepest first), so the removal of the tree never follows a bind into the host's files,
+     * then the tree and the cgroup.
+     */
+    static void scrub(Path dir, String cgroup) throws IOException {
+        String mark = cgroup + "/";
+        List<Long> pids = new ArrayList<>(processesUnder(dir));
+        ProcessHandle.allProcesses().forEach(p -> {
+            try {
+                if (Files.readString(Path.of("/proc/" + p.pid() + "/cgroup")).contains(mark)) {
+                    pids.add(p.pid());
+                }
+            } catch (IOException | RuntimeException e) {
+                // gone meanwhile
+            }
+        });
+        for (long pid : pids) {
+            ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        List<String> mounts = mountsUnder(dir);
+        for (int i = mounts.size() - 1; i >= 0; i--) {
+            try {
+                new ProcessBuilder("umount", "-l", mounts.get(i)).inheritIO().start().waitFor();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while unmounting " + mounts.get(i), e);
+            }
+        }
+        if (!mountsUnder(dir).isEmpty()) {
+            throw new IOException("mounts stay under " + dir + ": " + mountsUnder(dir) + "; not removing it");
+        }
+        try {
+            new ProcessBuilder("rm", "-rf", "--one-file-system", dir.toString()).inheritIO().start().waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted while removing " + dir, e);
+        }
+        for (int i = 0; i < 100; i++) { // a killed process leaves its cgroup when the kernel has reaped it
+            try {
+                removeCgroups(cgroup);
+                return;
+            } catch (IOException e) {
+                if (i == 99) {
+                    throw e;
+                }
+                try {
+                    Thread.sleep(20);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    throw e;
+                }
+            }
+        }
+    }
+
+    /**
      * Removes a test's own cgroup {@code path} (and any cgroup below it) from every hierarchy:
      * cgroup directories go with rmdir, their files with them. Only paths named after a test root.
      */

@@ -131,7 +131,19 @@ class ImageCommandsTest extends ContainerTestBase {
         assertTrue(layerSize.matches("[0-9]+\\|[0-9-]+T[0-9:]+Z"), raw);
         // sizes are what each layer unpacks to, as docker's (the config entry made none)
         List<String> sizes = berth.ok("history", "-H=false", "--format", "{{.Size}}", "mybox").lines().toList();
-        assertEquals(List.of("0", Long.toString(unpackedSize(work.resolve("src")))), sizes);
+        long unpacked = unpackedSize(work.resolve("src"));
+        assertEquals(List.of("0", Long.toString(unpacked)), sizes);
+        // and so is the image's SIZE, docker 28's classic store's (the sum of its layers unpacked),
+        // not the gzip blob's: the layout's layer is compressed, the archive's is not, one image
+        assertEquals(unpacked + "\n", berth.ok("image", "inspect", "-f", "{{.Size}}", "mybox"));
+        assertEquals(human3(unpacked) + "\n", berth.ok("images", "--format", "{{.Size}}", "busybox"));
+        Path gz = berth.root().resolve("images/blobs/sha256");
+        assertTrue(unpacked > 1_000_000 && bytes(gz) < 2 * unpacked, "the test means something: busybox compresses");
+    }
+
+    /** docker's units.HumanSizeWithPrecision(size, 3) for the sizes this test meets (MB). */
+    private static String human3(long size) {
+        return new java.math.BigDecimal(size / 1e6).round(new java.math.MathContext(3)).stripTrailingZeros().toPlainString() + "MB";
     }
 
     /** Regular files (a hard link once) and symlinks, as docker's graph drivers count a layer. */
@@ -240,6 +252,14 @@ class ImageCommandsTest extends ContainerTestBase {
         berth.ok("tag", "busybox:1.0", "mybox:1");
         Path blobs = berth.root().resolve("images/blobs/sha256");
         assertTrue(count(blobs) >= 4, "two manifests, a config, a compressed and an uncompressed layer");
+        berth.ok("images"); // counts the layers' sizes and keeps them
+        Path sizes = berth.root().resolve("images/sizes");
+        assertEquals(1, count(sizes), "the layer of the manifest the image is shown by");
+        try (Stream<Path> kept = Files.list(sizes)) {
+            for (Path p : kept.toList()) {
+                assertTrue(Files.exists(blobs.resolve(p.getFileName())), "kept under its blob's digest: " + p);
+            }
+        }
         assertEquals("Untagged: mybox:1\nUntagged: mybox@", berth.ok("rmi", "mybox:1").substring(0, 34));
         assertTrue(Files.exists(blobs.resolve(configDigest.substring(7))), "busybox:1.0 still holds the image");
 
@@ -256,6 +276,7 @@ class ImageCommandsTest extends ContainerTestBase {
         assertTrue(out.contains("Deleted: " + configDigest + "\n"), out);
         assertTrue(out.contains("Deleted: " + diffId + "\n"), "the layer blob was collected: " + out);
         assertEquals(0, count(blobs), "no blob is left in ROOT/images/blobs");
+        assertEquals(0, count(sizes), "and no kept layer size: they went with their blobs");
         assertEquals("", berth.ok("images", "-q"));
 
         Berth.Result gone = berth.run("rmi", "busybox:1.0", "bad/Name");
@@ -279,9 +300,13 @@ class ImageCommandsTest extends ContainerTestBase {
         assertTrue(out.endsWith("\n\nTotal reclaimed space: " + human4(freed) + "\n"), out + " (freed " + freed + ")");
         assertEquals(shortId() + "\n", berth.ok("images", "-q"), "the tagged image stays");
         assertEquals("Total reclaimed space: 0B\n", berth.ok("image", "prune", "-f", "-a", "--filter", "label=nope"));
+        berth.ok("images");
+        Path sizes = berth.root().resolve("images/sizes");
+        assertTrue(count(sizes) > 0);
         out = berth.ok("image", "prune", "-af");
         assertTrue(out.contains("untagged: busybox:1.0\n") && out.contains("deleted: " + configDigest + "\n"), out);
         assertEquals(0, count(blobs));
+        assertEquals(0, count(sizes), "prune's collection removed the kept sizes of the layers it deleted");
         String df = berth.ok("system", "df");
         assertEquals("TYPE            TOTAL     ACTIVE    SIZE      RECLAIMABLE", df.lines().findFirst().get());
         assertTrue(df.contains("\nImages          0         0         0B        0B\n"), df);
@@ -292,9 +317,9 @@ class ImageCommandsTest extends ContainerTestBase {
         loadBoth();
         // the image's blobs; the layout also left blobs nothing references, garbage for the next GC
         long size = Long.parseLong(berth.ok("image", "inspect", "-f", "{{.Size}}", "busybox:1.0").strip());
-        assertTrue(size < bytes(berth.root().resolve("images/blobs/sha256")));
-        String df = berth.ok("system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Reclaimable}}");
-        assertEquals("Images|1|0|" + human4(size) + " (100%)", df.lines().findFirst().get());
+        assertEquals(unpackedSize(work.resolve("src")), size, "the layer unpacked, counted once for both manifests");
+        String df = berth.ok("system", "df", "--format", "{{.Type}}|{{.TotalCount}}|{{.Active}}|{{.Size}}|{{.Reclaimable}}");
+        assertEquals("Images|1|0|" + human4(size) + "|" + human4(size) + " (100%)", df.lines().findFirst().get());
         assertTrue(berth.ok("system", "df", "-v").contains("busybox      1.0       " + shortId()));
     }
 

@@ -15,10 +15,10 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * {@code bin/berth} gives {@code berth daemon} its own JVM options (a small, bounded heap and
- * two malloc arenas: docs/performance.md, "The daemon") and every other command the CLI's. The
- * launcher runs from a copy of the repository's layout whose "JDK" is a script that writes down
- * its arguments and environment, so nothing starts.
+ * {@code bin/berth} gives {@code berth daemon} its own JVM options (a small, bounded heap, two
+ * malloc arenas, no class data sharing: docs/performance.md, "The daemon") and every other
+ * command the CLI's. The launcher runs from a copy of the repository's layout whose "JDK" is a
+ * script that writes down its arguments and environment, so nothing starts.
  */
 class LauncherDaemonFlagsTest {
     private static final Path REPO = Path.of("..").toAbsolutePath().normalize();
@@ -52,10 +52,23 @@ class LauncherDaemonFlagsTest {
 
     /** The JVM's arguments and MALLOC_ARENA_MAX as the launcher passed them. */
     private List<String> launch(String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of(dir.resolve("bin/berth").toString()));
+        return launchAs("berth", args);
+    }
+
+    /** As {@link #launch}, through the launcher linked as {@code bin/NAME} (berth-runtime: the OCI runtime). */
+    private List<String> launchAs(String name, String... args) throws Exception {
+        Path self = dir.resolve("bin").resolve(name);
+        if (!Files.exists(self, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            Files.createSymbolicLink(self, Path.of("berth"));
+        }
+        List<String> cmd = new ArrayList<>(List.of(self.toString()));
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("BERTH_JAVA_HOME", dir.resolve("jdk").toString());
+        if (Files.exists(dir.resolve("cli/target/berth/java-home"))) {
+            pb.environment().remove("BERTH_JAVA_HOME"); // the JDK bin/build recorded: AOT caches are used
+        } else {
+            pb.environment().put("BERTH_JAVA_HOME", dir.resolve("jdk").toString());
+        }
         pb.environment().remove("MALLOC_ARENA_MAX");
         pb.environment().remove("GLIBC_TUNABLES");
         Process p = pb.start();
@@ -79,6 +92,43 @@ class LauncherDaemonFlagsTest {
             int main = jvm.indexOf("dev.berth.cli.Main");
             assertEquals(List.of(args), jvm.subList(main + 1, main + 1 + args.length));
         }
+    }
+
+    /**
+     * bin/build makes two AOT caches: berth.aot of the container commands, berth-all.aot of every
+     * path (a JDK 25 cache has the JVM load every class it holds at start-up, so the small one is
+     * for the commands it was trained on). Neither is used once a jar is newer than it.
+     */
+    @Test
+    void theContainerCommandsMapTheSmallCacheAndTheRestTheFullOne() throws Exception {
+        Path dist = dir.resolve("cli/target/berth");
+        Files.writeString(dist.resolve("java-home"), dir.resolve("jdk") + "\n"); // as bin/build records it
+        Path jar = Files.writeString(dist.resolve("lib/berth-cli.jar"), "");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
+        Files.writeString(dist.resolve("berth.aot"), "");
+        Files.writeString(dist.resolve("berth-all.aot"), "");
+        List<String[]> small = List.of(new String[] {"run", "--rm", "host", "true"}, new String[] {"--root", "/tmp/r", "ps"},
+            new String[] {"exec", "c", "true"}, new String[] {"rm", "-f", "c"}, new String[] {"version"},
+            new String[] {"healthcheck", "run", "--monitor", "c"});
+        for (String[] args : small) {
+            assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth.aot")), aotOptions(launch(args)), String.join(" ", args));
+        }
+        for (String[] args : List.of(new String[] {"pull", "busybox"}, new String[] {"load", "-i", "x"},
+                new String[] {"--root", "run", "images"})) {
+            assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth-all.aot")), aotOptions(launch(args)), String.join(" ", args));
+        }
+        // the daemon maps no archive at all (-Xshare:off): resident whole, it costs more than it saves
+        assertEquals(List.of(), aotOptions(launch("daemon", "-H", "unix:///tmp/x.sock")), "daemon");
+        List<String> runtime = launchAs("berth-runtime", "create", "--bundle", "b", "c");
+        assertTrue(runtime.contains("dev.berth.cli.oci.RuntimeMain"), runtime::toString);
+        assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth.aot")), aotOptions(runtime), "berth-runtime");
+        Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() + 60_000));
+        assertEquals(List.of(), aotOptions(launch("run", "host", "true")), "a jar newer than the cache: no cache");
+        assertEquals(List.of(), aotOptions(launch("pull", "busybox")), "a jar newer than the cache: no cache");
+    }
+
+    private static List<String> aotOptions(List<String> jvm) {
+        return jvm.stream().filter(a -> a.startsWith("-XX:AOTCache")).toList();
     }
 
     @Test

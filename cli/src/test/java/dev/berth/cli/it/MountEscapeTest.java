@@ -1,6 +1,7 @@
 package dev.berth.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.nio.file.Files;
@@ -132,5 +133,68 @@ class MountEscapeTest extends ContainerTestBase {
         assertTrue(started > 0, counts);
         assertTrue(throughLink, "no start met the link, so the race was not run: " + counts);
         System.out.println("race (" + (openat2 ? "openat2" : "walk") + "): " + counts);
+    }
+
+    /**
+     * A read-only bind and a link swapped in between its steps. The bind's flags once took a
+     * remount that looked its target up again: with the target's directory in a volume swapped
+     * for a link to /dev meanwhile, the remount made the container's /dev read-only and the
+     * bind stayed writable. A process on the host swaps the directory and the link
+     * (renameat2 RENAME_EXCHANGE, as fast as it can) while a container is started again and
+     * again with {@code -v SRC:/vol/dir:ro}; in each one the kernel's mountinfo must show every
+     * mount of SRC read-only, wherever it landed. {@code -Dberth.test.mountApi=off} runs the
+     * old way, which fails.
+     */
+    @Test
+    void aReadOnlyBindStaysReadOnlyWhenALinkIsSwappedInBetween() throws Exception {
+        Path bindSrc = Files.createDirectory(berth.root().resolve("bindsrc"));
+        berth.env("BERTH_MOUNT_API", System.getProperty("berth.test.mountApi", "on"));
+        Path copy = berth.root().resolve("rootfs");
+        assertEquals(0, new ProcessBuilder("cp", "-a", Rootfs.busybox().toString(), copy.toString()).start().waitFor());
+        berth.ok("volume", "create", "shared");
+        Path volume = Path.of(berth.ok("volume", "inspect", "-f", "{{.Mountpoint}}", "shared").strip());
+        Files.createDirectory(volume.resolve("dir"));
+        Files.createSymbolicLink(volume.resolve("swap"), Path.of("/dev"));
+        Process swapper = new ProcessBuilder("python3", "-c", """
+            import ctypes, os, sys
+            libc = ctypes.CDLL(None, use_errno=True)
+            os.chdir(sys.argv[1])
+            while True:
+                libc.renameat2(-100, b"dir", -100, b"swap", 2)  # AT_FDCWD, RENAME_EXCHANGE
+            """, volume.toString()).redirectErrorStream(true).start();
+        int started = 0;
+        int refused = 0;
+        int onTheLink = 0;
+        String refusal = "";
+        try {
+            for (int i = 0; i < 64 && (i < 16 || onTheLink == 0); i++) {
+                Berth.Result r = berth.run("run", "--rm", "--rootfs", copy.toString(), "-v", "shared:/vol",
+                    "-v", bindSrc + ":/vol/dir:ro", "/bin/grep", "bindsrc", "/proc/self/mountinfo");
+                assertTrue(swapper.isAlive(), "the swapper stopped");
+                if (r.code() != 0) {
+                    refused++;
+                    String err = r.err().strip();
+                    assertTrue(err.startsWith("berth: ") && err.contains("(step ") && err.lines().count() == 1,
+                        "start " + i + " failed without one clear line: " + r.err());
+                    refusal = err;
+                    continue;
+                }
+                started++;
+                List<String> lines = r.out().lines().toList();
+                assertFalse(lines.isEmpty(), "start " + i + ": no mount of the source");
+                for (String line : lines) {
+                    String[] f = line.split(" ");
+                    assertTrue(f[5].equals("ro") || f[5].startsWith("ro,"), "start " + i + ": a writable bind: " + line);
+                    onTheLink += f[4].equals("/dev") ? 1 : 0;
+                }
+            }
+        } finally {
+            swapper.destroyForcibly().waitFor();
+        }
+        String counts = started + " started, " + refused + " refused, " + onTheLink + " bound through the link;"
+            + " last refusal: " + refusal;
+        assertTrue(started > 0, counts);
+        assertTrue(onTheLink > 0, "no start met the link, so the race was not run: " + counts);
+        System.out.println("bind race: " + counts);
     }
 }

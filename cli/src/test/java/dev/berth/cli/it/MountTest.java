@@ -15,12 +15,17 @@ class MountTest extends ContainerTestBase {
         Path data = Files.createDirectory(berth.root().resolve("data"));
         Files.writeString(data.resolve("f"), "hello");
         berth.ok("run", "-d", "--name", "c", "-v", data + ":/data:ro", "--mount", "type=bind,source=" + data
-            + ",target=/rw", "--tmpfs", "/scratch:size=1m,exec", "--device", "/dev/null:/dev/other", "host",
+            + ",target=/rw", "-v", data + ":/shared:ro,rshared", "--mount", "type=bind,source=" + data
+            + ",target=/private,bind-propagation=private", "--tmpfs", "/scratch:size=1m,exec", "--device", "/dev/null:/dev/other", "host",
             "sleep", "60");
         long pid = Host.pid(berth, "c");
         String mounts = Files.readString(Path.of("/proc/" + pid + "/mountinfo"));
         assertTrue(line(mounts, "/data").split(" ")[5].startsWith("ro"), mounts);
         assertTrue(line(mounts, "/rw").split(" ")[5].startsWith("rw"), mounts);
+        // the flags and the propagation came with the bind (one step: berth's OP_BIND)
+        String shared = line(mounts, "/shared");
+        assertTrue(shared.split(" ")[5].startsWith("ro") && shared.split(" - ")[0].contains(" shared:"), shared);
+        assertTrue(!line(mounts, "/private").split(" - ")[0].contains("shared:"), mounts);
         String scratch = line(mounts, "/scratch");
         assertTrue(scratch.contains("tmpfs") && scratch.contains("size=1024k") && !scratch.contains("noexec"), scratch);
         assertEquals("hello", berth.ok("exec", "c", "cat", "/data/f"));

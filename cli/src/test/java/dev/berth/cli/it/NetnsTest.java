@@ -20,7 +20,9 @@ class NetnsTest extends ContainerTestBase {
             b.append('\'').append(part.replace("'", "'\\''")).append("' ");
         }
         String prelude = "set -e\nmkdir -p /run/netns && mount -t tmpfs berth-test /run/netns\n"
-            + "berth() { " + b + "\"$@\"; }\n";
+            + "berth() { " + b + "\"$@\"; }\n"
+            // berth as root without capabilities: what a user who may not mount gets
+            + "capless_berth() { setpriv --bounding-set=-all --inh-caps=-all " + b + "\"$@\"; }\n";
         Process p = new ProcessBuilder("unshare", "--mount", "--propagation", "private", "sh", "-c", prelude + body)
             .redirectErrorStream(true).start();
         String out = new String(p.getInputStream().readAllBytes());
@@ -53,6 +55,8 @@ class NetnsTest extends ContainerTestBase {
             echo "@ip_pids=$(ip netns pids blue | tr '\\n' ' ')"
             echo "@berth_identify=$(berth netns identify $sleeper)"
             echo "@ip_identify=$(ip netns identify $sleeper)"
+            echo "@json=$(berth netns identify --json $sleeper) $(berth netns pids --json blue)"
+            echo "@self=$(berth netns identify) $(ip netns identify $$)"
             kill $sleeper
             berth netns delete blue
             ip netns delete red
@@ -72,6 +76,8 @@ class NetnsTest extends ContainerTestBase {
         assertTrue(!r.get("berth_pids").isBlank());
         assertEquals("blue", r.get("berth_identify"));
         assertEquals("blue", r.get("ip_identify"));
+        assertEquals("[\"blue\"] [" + r.get("berth_pids").strip().replace(' ', ',') + "]", r.get("json"));
+        assertEquals(" ", r.get("self"), "the host's network namespace has no name, for both");
         assertEquals("idme (id: 7)", r.get("ids"), "the id berth set is the one ip reads back");
         assertEquals("idme (id: 7) [{\"name\":\"idme\",\"id\":7}]", r.get("berth_ids"));
         assertEquals("0 0", r.get("after"));
@@ -106,14 +112,34 @@ class NetnsTest extends ContainerTestBase {
             if berth netns add ../escape 2>/dev/null; then echo "@slash=accepted"; else echo "@slash=$?"; fi
             if berth netns attach ghost 999999999 2>/dev/null; then echo "@ghost=accepted"; else echo "@ghost=$?"; fi
             if berth netns exec nosuch true 2>/dev/null; then echo "@nosuch=accepted"; else echo "@nosuch=$?"; fi
+            if berth netns exec dup sh -c 'exit 3'; then echo "@status=0"; else echo "@status=$?"; fi
+            if berth netns exec dup /nonexistent 2>/dev/null; then echo "@notfound=0"; else echo "@notfound=$?"; fi
             berth netns delete dup
-            echo "@left=$(ls /run/netns | wc -l) $(grep -c ' /run/netns/' /proc/self/mountinfo || true)"
+            touch /run/netns/junk
+            if berth netns exec junk true 2>/tmp/berth-netns-err; then echo "@junk=accepted"; else echo "@junk=$?"; fi
+            echo "@junk_msg=$(cat /tmp/berth-netns-err)"; rm -f /tmp/berth-netns-err
+            berth netns delete junk
+            if capless_berth netns add noperm 2>/tmp/berth-netns-err
+            then echo "@noperm=accepted"; else echo "@noperm=$?"; fi
+            echo "@noperm_msg=$(cat /tmp/berth-netns-err | wc -l) $(cat /tmp/berth-netns-err)"; rm -f /tmp/berth-netns-err
+            berth netns add --help >/dev/null
+            if berth netns add 2>/dev/null; then echo "@noname=accepted"; else echo "@noname=$?"; fi
+            echo "@left=$(ls -A /run/netns | wc -l) $(grep -c ' /run/netns/' /proc/self/mountinfo || true)"
             """);
         assertEquals("1", r.get("dup"));
         assertTrue(r.get("dup_msg").contains("already exists"), r.get("dup_msg"));
         assertEquals("1", r.get("ghost"));
-        assertEquals("1", r.get("nosuch"));
+        assertEquals("125", r.get("nosuch"), "exec: berth's failure is 125, the command's status stays its own");
         assertTrue(List.of("1", "125").contains(r.get("slash")), r.get("slash"));
-        assertEquals("0 0", r.get("left"));
+        assertEquals("3", r.get("status"), "exec passes the command's status on");
+        assertEquals("127", r.get("notfound"));
+        assertEquals("125", r.get("junk"), "berth's own failure, not the command's");
+        assertTrue(r.get("junk_msg").contains("is not a network namespace"), r.get("junk_msg"));
+        assertEquals("1", r.get("noperm"));
+        assertTrue(r.get("noperm_msg").startsWith("1 berth: "), r.get("noperm_msg"));
+        assertTrue(r.get("noperm_msg").contains("not permitted") || r.get("noperm_msg").contains("permission denied"),
+            r.get("noperm_msg"));
+        assertEquals("125", r.get("noname"));
+        assertEquals("0 0", r.get("left"), "no file and no mount left after any of it");
     }
 }

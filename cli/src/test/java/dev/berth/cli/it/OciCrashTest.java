@@ -2,20 +2,13 @@ package dev.berth.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -26,7 +19,7 @@ import org.junit.jupiter.api.Test;
  * process, cgroup, mount, state directory or pid file. Every container shares one read-only
  * busybox root, and each has a cgroup under the test's own.
  */
-class OciCrashTest {
+class OciCrashTest extends OciCrashBase {
     /** The steps of create, in order; the pid file is written after the last. */
     static final List<String> CREATE_STEPS = List.of("spec read", "directory made", "config saved", "cgroup created",
         "compiled", "stage taken", "container set up", "state written", "command started");
@@ -35,44 +28,6 @@ class OciCrashTest {
     static final List<String> START_STEPS = List.of("start checked", "process released", "fifo removed");
     static final List<String> EXEC_STEPS = List.of("exec stage taken", "exec set up", "exec started");
     static final List<String> DELETE_STEPS = List.of("container killed", "cgroup removed", "state removed");
-
-    Path dir;
-    Path bundle;
-    String config;
-
-    @BeforeEach
-    void setUp() throws Exception {
-        assumeTrue(Host.isRoot(), "containers need root");
-        dir = Files.createTempDirectory(Path.of("/tmp"), "berth-tcrash");
-        bundle = dir.resolve("bundle");
-        Files.createDirectories(bundle);
-        run(0, "spec", "--bundle", bundle.toString());
-        config = Files.readString(bundle.resolve("config.json"))
-            .replace("\"terminal\": true", "\"terminal\": false")
-            .replace("\"sh\"", "\"sleep\", \"30\"")
-            .replace("\"path\": \"rootfs\"", "\"path\": \"" + Rootfs.busybox() + "\"");
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        if (dir == null) {
-            return;
-        }
-        try {
-            for (String id : run(0, "list", "-q").split("\n")) {
-                if (!id.isBlank()) {
-                    run(0, "delete", "-f", id.strip());
-                }
-            }
-            assertEquals(List.of(), leftovers());
-        } finally {
-            for (long pid : processesInOurCgroups()) {
-                ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
-            }
-            Host.removeCgroups("/" + dir.getFileName());
-            new ProcessBuilder("rm", "-rf", dir.toString()).start().waitFor();
-        }
-    }
 
     @Test
     void aCreateKilledAtAnyStepLeavesTheContainerWholeOrGoneAndDeleteForceRemovesTheRest() throws Exception {
@@ -83,7 +38,7 @@ class OciCrashTest {
             String step = CREATE_STEPS.get(i);
             String id = "c" + i;
             Result r = create(id, Map.of("BERTH_CRASH_AT", step));
-            assertEquals(137, r.code, "the create did not reach the step " + step + ": " + r.out);
+            assertEquals(137, r.code(), "the create did not reach the step " + step + ": " + r.out());
             faults++;
             awaitNoMonitor();
             // the pid file is written once the container is whole, and never before
@@ -104,7 +59,7 @@ class OciCrashTest {
         for (String step : MONITOR_STEPS) {
             String id = "m" + step.charAt(0) + step.length();
             Result r = create(id, Map.of("BERTH_KILL_MONITOR_AT", step));
-            assertEquals(1, r.code, "the create went on without its monitor at " + step + ": " + r.out);
+            assertEquals(1, r.code(), "the create went on without its monitor at " + step + ": " + r.out());
             faults++;
             assertTrue(run(1, "state", id).contains("container does not exist"), step);
             assertFalse(Files.exists(pidFile(id)), step);
@@ -121,7 +76,7 @@ class OciCrashTest {
         for (int i = 0; i < gone.size(); i++) {
             String id = gone.get(i);
             if (i % 2 == 0) {
-                assertEquals(0, create(id, Map.of()).code, id);
+                assertEquals(0, create(id, Map.of()).code(), id);
                 assertTrue(run(0, "state", id).contains("\"status\": \"created\""));
             }
             run(0, "delete", "-f", id);
@@ -139,9 +94,9 @@ class OciCrashTest {
     void aStartKilledAtAnyStepLeavesTheContainerCreatedOrRunning() throws Exception {
         for (int i = 0; i < START_STEPS.size(); i++) {
             String id = "s" + i;
-            assertEquals(0, create(id, Map.of()).code);
+            assertEquals(0, create(id, Map.of()).code());
             Result r = runWith(Map.of("BERTH_CRASH_AT", START_STEPS.get(i)), "start", id);
-            assertEquals(137, r.code, "the start did not reach the step " + START_STEPS.get(i) + ": " + r.out);
+            assertEquals(137, r.code(), "the start did not reach the step " + START_STEPS.get(i) + ": " + r.out());
             String state = run(0, "state", id);
             if (i == 0) { // before the process was let go: still created, and a start starts it
                 assertTrue(state.contains("\"status\": \"created\""), state);
@@ -161,7 +116,7 @@ class OciCrashTest {
 
     @Test
     void anExecKilledAtAnyStepRunsItsCommandWhollyOrNotAtAllAndLeavesNothing() throws Exception {
-        assertEquals(0, create("e", Map.of()).code);
+        assertEquals(0, create("e", Map.of()).code());
         run(0, "start", "e");
         long init = Long.parseLong(Files.readString(pidFile("e")));
         List<String> cases = new ArrayList<>();
@@ -177,7 +132,7 @@ class OciCrashTest {
             boolean crashed = fault[0].equals("BERTH_CRASH_AT");
             boolean started = fault[1].equals("exec started");
             // killed itself: 137; lost its monitor before the start: an error; after it: nothing was lost
-            assertEquals(crashed ? 137 : started ? 0 : 1, r.code, cases.get(i) + ": " + r.out);
+            assertEquals(crashed ? 137 : started ? 0 : 1, r.code(), cases.get(i) + ": " + r.out());
             assertEquals(!crashed && started, Files.exists(execPid), "the pid file after " + cases.get(i));
             for (int t = 0; t < 200 && (pidsIn("e").size() > 1 || !stages().isEmpty()); t++) {
                 Thread.sleep(10);
@@ -197,13 +152,13 @@ class OciCrashTest {
     void aDeleteKilledAtAnyStepLeavesTheContainerStoppedOrGone() throws Exception {
         for (int i = 0; i < DELETE_STEPS.size(); i++) {
             String id = "d" + i;
-            assertEquals(0, create(id, Map.of()).code);
+            assertEquals(0, create(id, Map.of()).code());
             run(0, "start", id);
             Result r = runWith(Map.of("BERTH_CRASH_AT", DELETE_STEPS.get(i)), "delete", "-f", id);
-            assertEquals(137, r.code, "the delete did not reach the step " + DELETE_STEPS.get(i) + ": " + r.out);
+            assertEquals(137, r.code(), "the delete did not reach the step " + DELETE_STEPS.get(i) + ": " + r.out());
             if (DELETE_STEPS.get(i).equals("state removed")) {
                 assertTrue(run(1, "state", id).contains("container does not exist"));
-                assertEquals(0, create(id, Map.of()).code, "the id is taken back");
+                assertEquals(0, create(id, Map.of()).code(), "the id is taken back");
                 run(0, "delete", "-f", id);
             } else {
                 // killed, not yet removed: stopped, and a plain delete removes it
@@ -214,204 +169,5 @@ class OciCrashTest {
         }
         assertEquals("", run(0, "list", "-q").strip());
         assertEquals(List.of(), leftovers());
-    }
-
-    // ---- helpers
-
-    Path pidFile(String id) {
-        return dir.resolve(id + ".pid");
-    }
-
-    /** create of {@code id} with its own cgroup under the test's, and a pid file. */
-    Result create(String id, Map<String, String> env) throws Exception {
-        Files.writeString(bundle.resolve("config.json"), config.replaceFirst("\"linux\": \\{",
-            "\"linux\": {\n\t\t\"cgroupsPath\": \"/" + dir.getFileName() + "/" + id + "\","));
-        return runWith(env, "create", "--bundle", bundle.toString(), "--pid-file", pidFile(id).toString(), id);
-    }
-
-    /** What must not be there: processes, cgroups, mounts, and state directories of ours. */
-    List<String> leftovers() throws IOException, InterruptedException {
-        for (int t = 0; t < 100 && !stages().isEmpty(); t++) {
-            Thread.sleep(10); // the idle stage of the last call leaves right after its JVM
-        }
-        List<String> out = new ArrayList<>();
-        for (long pid : processesInOurCgroups()) {
-            out.add("process " + pid);
-        }
-        for (long pid : stages()) {
-            out.add("monitor " + pid);
-        }
-        for (String m : Host.mountsUnder(dir)) {
-            out.add("mount " + m);
-        }
-        for (String c : cgroupsOf("")) {
-            out.add("cgroup " + c);
-        }
-        Path root = dir.resolve("root");
-        if (Files.isDirectory(root)) {
-            try (Stream<Path> s = Files.list(root)) {
-                s.map(p -> p.getFileName().toString()).filter(n -> !n.equals("~lock")).forEach(n -> out.add("state " + n));
-            }
-        }
-        return out;
-    }
-
-    /** The cgroup directories of container {@code id} ("": of any) in every hierarchy. */
-    List<String> cgroupsOf(String id) throws IOException {
-        List<String> out = new ArrayList<>();
-        List<Path> tops = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
-        try (Stream<Path> s = Files.list(Path.of("/sys/fs/cgroup"))) {
-            tops.addAll(s.filter(Files::isDirectory).toList());
-        }
-        for (Path top : tops) {
-            Path ours = top.resolve(dir.getFileName().toString());
-            if (!Files.isDirectory(ours)) {
-                continue;
-            }
-            try (Stream<Path> s = Files.list(ours)) {
-                s.filter(Files::isDirectory).filter(p -> id.isEmpty() || p.getFileName().toString().equals(id))
-                    .forEach(p -> out.add(p.toString()));
-            }
-        }
-        return out;
-    }
-
-    /** Processes in a cgroup under the test's, read from /proc: the containers' and their execs'. */
-    List<Long> processesInOurCgroups() {
-        String mark = "/" + dir.getFileName() + "/";
-        List<Long> out = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> {
-            try {
-                if (Files.readString(Path.of("/proc/" + p.pid() + "/cgroup")).contains(mark) && Host.running(p.pid())) {
-                    out.add(p.pid());
-                }
-            } catch (IOException | RuntimeException e) {
-                // gone meanwhile
-            }
-        });
-        return out;
-    }
-
-    List<Long> pidsIn(String id) {
-        String mark = "/" + dir.getFileName() + "/" + id + "\n";
-        List<Long> out = new ArrayList<>();
-        for (long pid : processesInOurCgroups()) {
-            try {
-                if (Files.readString(Path.of("/proc/" + pid + "/cgroup")).contains(mark)) {
-                    out.add(pid);
-                }
-            } catch (IOException e) {
-                // gone meanwhile
-            }
-        }
-        return out;
-    }
-
-    /**
-     * Our stages: processes still named berth-monitor (a stage, or a container process that
-     * never reached its command) that work in or hold a file under the test's directory.
-     */
-    List<Long> stages() {
-        List<Long> created = new ArrayList<>(); // a created container's process waits as a stage for its start
-        try (Stream<Path> s = Files.list(dir.resolve("root"))) {
-            for (Path d : s.toList()) {
-                Path state = d.resolve("state.json");
-                if (Files.exists(state)) {
-                    String json = Files.readString(state);
-                    int at = json.indexOf("\"pid\":") + 6;
-                    int end = at;
-                    while (Character.isDigit(json.charAt(end))) {
-                        end++;
-                    }
-                    created.add(Long.parseLong(json.substring(at, end)));
-                }
-            }
-        } catch (java.nio.file.NoSuchFileException e) {
-            // no container yet
-        } catch (IOException e) {
-            throw new AssertionError(e);
-        }
-        List<Long> out = new ArrayList<>();
-        ProcessHandle.allProcesses().forEach(p -> {
-            Path proc = Path.of("/proc/" + p.pid());
-            try {
-                if (created.contains(p.pid()) || !Files.readString(proc.resolve("comm")).strip().equals("berth-monitor") || !Host.running(p.pid())) {
-                    return;
-                }
-                boolean ours = Files.readSymbolicLink(proc.resolve("cwd")).startsWith(dir);
-                try (Stream<Path> fds = Files.list(proc.resolve("fd"))) {
-                    for (Path fd : fds.toList()) {
-                        try {
-                            ours |= Files.readSymbolicLink(fd).startsWith(dir);
-                        } catch (IOException e) {
-                            // closed meanwhile
-                        }
-                    }
-                }
-                if (ours) {
-                    out.add(p.pid());
-                }
-            } catch (IOException | RuntimeException e) {
-                // gone meanwhile
-            }
-        });
-        return out;
-    }
-
-    static List<String> describe(List<Long> pids) {
-        List<String> out = new ArrayList<>();
-        for (long pid : pids) {
-            try {
-                Path proc = Path.of("/proc/" + pid);
-                out.add(pid + " " + Files.readString(proc.resolve("stat")) + " fds "
-                    + Files.list(proc.resolve("fd")).map(fd -> {
-                        try {
-                            return Files.readSymbolicLink(fd).toString();
-                        } catch (IOException e) {
-                            return "?";
-                        }
-                    }).toList());
-            } catch (IOException e) {
-                out.add(pid + " gone");
-            }
-        }
-        return out;
-    }
-
-    /** A killed create's monitor notices and cleans up on its own: wait for it to be gone. */
-    void awaitNoMonitor() throws InterruptedException {
-        for (int t = 0; t < 300 && !stages().isEmpty(); t++) {
-            Thread.sleep(10);
-        }
-        assertEquals(List.of(), describe(stages()), "a monitor stayed");
-    }
-
-    record Result(int code, String out) {}
-
-    String run(int code, String... args) throws Exception {
-        Result r = runWith(Map.of(), args);
-        assertEquals(code, r.code, () -> "berth-runtime " + String.join(" ", args) + ": " + r.out);
-        return r.out;
-    }
-
-    /** berth-runtime with our root, a JVM per call (as OciRuntimeTest), with {@code env} added. */
-    Result runWith(Map<String, String> env, String... args) throws Exception {
-        Path out = Files.createTempFile(dir, "out", ".txt"); // a file: a created container inherits it
-        List<String> cmd = new ArrayList<>(List.of(Berth.STAGE.toString(), "--launch",
-            ProcessHandle.current().info().command().orElseThrow(), "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC",
-            "-XX:-UsePerfData", "-Xshare:auto", "-cp", System.getProperty("java.class.path"), "dev.berth.cli.oci.RuntimeMain",
-            "--root", dir.resolve("root").toString()));
-        cmd.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(out.toFile())
-            .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        pb.environment().put("BERTH_STAGE", Berth.STAGE.toString());
-        pb.environment().put("BERTH_RUNTIME_SERVER", "off");
-        pb.environment().putAll(env);
-        Process p = pb.start();
-        assertTrue(p.waitFor(60, TimeUnit.SECONDS));
-        String text = Files.readString(out);
-        Files.delete(out);
-        assertNotEquals(-1, p.exitValue());
-        return new Result(p.exitValue(), text);
     }
 }

@@ -28,6 +28,8 @@ class RootlessTest {
     private Path dir;
     /** What the user's commands run under: a network (and mount) namespace of the test's. */
     private List<String> wrap = List.of();
+    /** Variables changed for the user's commands; a null value removes one. */
+    private final java.util.Map<String, String> env = new java.util.HashMap<>();
     private Path bundle;
 
     @BeforeEach
@@ -303,6 +305,70 @@ class RootlessTest {
         }
     }
 
+    /**
+     * A user's container without --network: pasta where pasta is installed and the user may open
+     * {@code /dev/net/tun} (podman's rootless default), else loopback only. In a network namespace
+     * of the test's own made to look like a host, with {@code BERTH_DEFAULT_NETWORK} (which the
+     * build sets to none for every test) unset.
+     */
+    @Test
+    void aUsersDefaultNetworkIsPastaWhereItCanRunElseNone() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/pasta")), "pasta is missing: apt-get install passt (bin/test does)");
+        Process holder = new ProcessBuilder("unshare", "--net", "sleep", "600").start();
+        try {
+            Path netns = Path.of("/proc/" + holder.pid() + "/ns/net");
+            for (int i = 0; i < 200 && Host.ns(holder.pid(), "net").equals(Host.ownNs("net")); i++) {
+                Thread.sleep(10);
+            }
+            PastaTest.hostLike(netns);
+            wrap = new ArrayList<>(List.of("nsenter", "--net=" + netns));
+            env.put("BERTH_DEFAULT_NETWORK", null);
+            // pasta not installed: a PATH with setpriv only
+            Path bin = Files.createDirectory(dir.resolve("bin"));
+            Files.createSymbolicLink(bin.resolve("setpriv"), Path.of(exec(0, "sh", "-c", "command -v setpriv").strip()));
+            env.put("PATH", bin.toString());
+            assertEquals(List.of("lo"), interfaces(berth(0, "run", "--rm", "host", "cat", "/proc/net/dev")));
+            env.remove("PATH");
+            Path tun = Path.of("/dev/net/tun");
+            if (!"rw-rw-rw-".equals(PosixFilePermissions.toString(Files.getPosixFilePermissions(tun)))) {
+                // a tun device the user may not open: pasta could not run, so none again
+                assertEquals(List.of("lo"), interfaces(berth(0, "run", "--rm", "host", "cat", "/proc/net/dev")));
+                exec(0, "mknod", "-m", "0666", dir.resolve("tun").toString(), "c", "10", "200");
+                wrap.addAll(List.of("unshare", "--mount", "--propagation", "private", "sh", "-c",
+                    "mount --bind " + dir.resolve("tun") + " /dev/net/tun && exec \"$@\"", "sh"));
+            }
+            try (java.net.ServerSocket server = PastaTest.server(netns)) {
+                Thread answer = PastaTest.answerOnce(server, "by-default");
+                String out = berth(0, "run", "--rm", "host", "sh", "-c",
+                    "busybox wget -q -O - http://" + PastaTest.SERVER_ADDRESS + ":" + server.getLocalPort() + "/");
+                assertTrue(out.contains("by-default"), out);
+                answer.join(5000);
+            }
+            String id = berth(0, "run", "-d", "host", "sleep", "60").lines().reduce((a, b) -> b).orElseThrow().strip();
+            assertEquals("pasta", berth(0, "inspect", "-f", "{{.HostConfig.NetworkMode}}", id).strip());
+            long pasta = Long.parseLong(berth(0, "inspect", "-f", "{{.NetworkSettings.Pasta.Pid}}", id).strip());
+            berth(0, "rm", "-f", id);
+            assertTrue(PastaTest.awaitGone(pasta), "pasta outlived the user's container");
+        } finally {
+            try {
+                for (String id : berth(0, "ps", "-a", "-q").split("\n")) {
+                    if (!id.isBlank() && !id.startsWith("WARNING")) {
+                        berth(0, "rm", "-f", id.strip());
+                    }
+                }
+            } finally {
+                wrap = List.of();
+                env.clear();
+                holder.destroyForcibly();
+            }
+        }
+    }
+
+    /** The interfaces /proc/net/dev lists (the output may hold warnings too). */
+    private static List<String> interfaces(String procNetDev) {
+        return procNetDev.lines().filter(l -> l.matches("\\s*[\\w.-]+:\\s*\\d.*")).map(l -> l.strip().split(":")[0]).toList();
+    }
+
     /** berth-runtime as the unprivileged user, with its own root; stdout and stderr together. */
     private String run(int code, String... args) throws IOException, InterruptedException {
         return user(code, "dev.berth.cli.oci.RuntimeMain", "--root", dir.resolve("state").toString(), args);
@@ -343,6 +409,13 @@ class RootlessTest {
                 .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")));
             pb.environment().put("BERTH_STAGE", stage().toString());
             pb.environment().remove("XDG_RUNTIME_DIR");
+            env.forEach((k, v) -> {
+                if (v == null) {
+                    pb.environment().remove(k);
+                } else {
+                    pb.environment().put(k, v);
+                }
+            });
             Process p = pb.start();
             assertTrue(p.waitFor(60, TimeUnit.SECONDS));
             String text = Files.readString(out);

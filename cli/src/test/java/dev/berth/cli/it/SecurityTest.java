@@ -2,6 +2,7 @@ package dev.berth.cli.it;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -109,6 +110,38 @@ class SecurityTest extends ContainerTestBase {
         assertTrue(ul.err().contains("above its hard limit"), ul.err());
         Berth.Result opt = berth.run("run", "--rm", "--security-opt", "bogus", "host", "true");
         assertEquals(125, opt.code());
+    }
+
+    /**
+     * As docker's containers (runc gives them one): a session keyring of the container's own,
+     * {@code _ses.ID}, not the caller's, which an exec joins, whatever its user. keyctl runs
+     * inside without a seccomp profile: docker's refuses it.
+     */
+    @Test
+    void sessionKeyringOfItsOwnThatExecJoins() throws Exception {
+        assumeTrue(Files.isExecutable(Path.of("/usr/bin/keyctl")), "keyctl shows the keyring: apt-get install keyutils");
+        String callers = keyctl("id", "@s");
+        long pid = start("k", "run", "-d", "--name", "k", "--security-opt", "seccomp=unconfined", "host", "sh", "-c",
+            "keyctl id @s >/tmp/init.id; exec sleep 60");
+        String id = berth.ok("inspect", "-f", "{{.Id}}", "k").strip();
+        Path initId = Path.of("/proc/" + pid + "/root/tmp/init.id");
+        for (int i = 0; i < 250 && (!Files.exists(initId) || Files.size(initId) == 0); i++) {
+            Thread.sleep(20);
+        }
+        String first = Files.readString(initId).strip();
+        assertTrue(!first.equals(callers), "not the caller's keyring " + callers);
+        assertEquals("keyring;0;0;3f1b0000;_ses." + id, berth.ok("exec", "k", "keyctl", "rdescribe", "@s").strip());
+        assertEquals(first, berth.ok("exec", "k", "keyctl", "id", "@s").strip(), "exec joins the first process's");
+        assertEquals(first, berth.ok("exec", "-u", "1000", "k", "keyctl", "id", "@s").strip());
+    }
+
+    private static String keyctl(String... args) throws Exception {
+        java.util.List<String> cmd = new java.util.ArrayList<>(java.util.List.of("keyctl"));
+        cmd.addAll(java.util.List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes()).strip();
+        assertEquals(0, p.waitFor(), out);
+        return out;
     }
 
     private long start(String name, String... args) throws Exception {

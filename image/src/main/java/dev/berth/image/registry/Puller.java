@@ -221,6 +221,7 @@ public final class Puller implements AutoCloseable {
             transfers.start("pull-" + d.digest().hex().substring(0, 12), failure -> fetch(c, repo, d, progress, failure));
         }
         transfers.await("pulling");
+        store.blobs().syncNames();
     }
 
     /** One blob, with retries that resume; a wrong digest after a resume is retried once from zero. */
@@ -256,7 +257,7 @@ public final class Puller implements AutoCloseable {
                 dev.berth.runtime.Trace.mark("blob read " + d.digest().hex().substring(0, 12));
                 progress.layer(d, "Verifying Checksum", d.size(), d.size());
                 try {
-                    p.commit();
+                    p.commit(false); // the names are made durable together, after every blob is in
                 } catch (ImageException.DigestMismatch e) {
                     if (offset > 0 && !restarted) {
                         restarted = true; // the bytes kept from before may be what was wrong
@@ -292,13 +293,18 @@ public final class Puller implements AutoCloseable {
     private static void readInto(PartialBlob p, RegistryClient.BlobStream s, Descriptor d, Watchdog dog, Progress progress,
         AtomicReference<Throwable> failure) throws IOException {
         try (InputStream in = s.body()) {
-            p.append(in, n -> {
+            java.util.function.LongConsumer step = n -> {
                 if (failure.get() != null) {
                     throw new java.io.UncheckedIOException(new IOException("cancelled: another download failed"));
                 }
                 dog.alive();
                 progress.layer(d, "Downloading", n, d.size());
-            });
+            };
+            if (in instanceof dev.berth.image.Chunks chunks) {
+                p.append(chunks, step); // the client's buffers, hashed and written as they are
+            } else {
+                p.append(in, step);
+            }
         }
     }
 

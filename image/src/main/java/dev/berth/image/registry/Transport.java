@@ -266,7 +266,7 @@ final class Transport {
             }
             HttpResponse<InputStream> r;
             try {
-                r = http.send(rb.build(), HttpResponse.BodyHandlers.ofInputStream());
+                r = http.send(rb.build(), BufferStream.HANDLER);
             } catch (IOException e) {
                 throw failure(e);
             } catch (InterruptedException e) {

@@ -67,6 +67,20 @@ public interface Cgroup {
     boolean kill() throws CgroupException;
 
     /**
+     * One rmdir per directory, without retrying or listing it: true when the cgroup is gone
+     * from every hierarchy, the usual case once its processes were reaped; false leaves the rest
+     * to {@link #pids()}, {@link #kill()} and {@link #delete()}. Listing the directories first
+     * costs more than the rmdirs: a v1 memory cgroup's holds some 30 files, each one stat'ed.
+     */
+    default boolean deleteIfEmpty() {
+        boolean gone = true;
+        for (Path d : dirs()) {
+            gone &= Fs.rmdirOnce(d);
+        }
+        return gone;
+    }
+
+    /**
      * Removes the cgroup and the cgroups below it in every hierarchy, retrying for about a second
      * while exiting processes still hold it. A missing cgroup is fine, so it can be called twice.
      */

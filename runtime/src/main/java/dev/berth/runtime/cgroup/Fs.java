@@ -155,6 +155,18 @@ final class Fs {
         rmdir(dir, 10);
     }
 
+    /** One rmdir(2): true when {@code dir} is gone (or was never there). */
+    static boolean rmdirOnce(Path dir) {
+        try {
+            Files.delete(dir);
+            return true;
+        } catch (NoSuchFileException e) {
+            return true;
+        } catch (IOException e) {
+            return false; // children, processes, or not ours to remove: the caller looks closer
+        }
+    }
+
     /**
      * rmdir(2), retried: a cgroup whose last process is still exiting refuses with EBUSY for a
      * moment, so up to {@code tries} attempts with doubling pauses from 1 ms (10: about a second).

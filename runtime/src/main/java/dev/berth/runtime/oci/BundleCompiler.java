@@ -27,6 +27,9 @@ import java.util.Set;
  */
 public final class BundleCompiler {
     /** runc's default devices: made in every container that has its own /dev. */
+    /** The recursive attributes a bind takes with it; MOUNT_ATTR_* has the bits of MS_RDONLY ... MS_NOEXEC. */
+    private static final long EVERY_MOUNT = MountOptions.MOUNT_ATTR_RDONLY | MountOptions.MOUNT_ATTR_NOSUID
+        | MountOptions.MOUNT_ATTR_NODEV | MountOptions.MOUNT_ATTR_NOEXEC;
     private static final String[][] DEFAULT_DEVICES = {{"null", "1", "3"}, {"zero", "1", "5"},
         {"full", "1", "7"}, {"random", "1", "8"}, {"urandom", "1", "9"}, {"tty", "5", "0"}};
 
@@ -38,9 +41,13 @@ public final class BundleCompiler {
      * @param consoleSocket where the pty master goes, for a terminal process
      * @param preserveFds the caller's fds from 3 that reach the process
      * @param cgroupProcs the cgroup.procs files the process joins first
+     * @param keyring the container id whose session keyring ({@code _ses.ID}) the process joins
+     *     (a new one for {@code create}, the container's for {@code exec}); null to keep ours
+     *     ({@code --no-new-keyring})
+     * @param noPivot move the root onto / and chroot, not pivot_root ({@code --no-pivot})
      */
     public record Launch(Path stateDir, Path execFifo, boolean detach, Path consoleSocket, int preserveFds,
-        List<String> cgroupProcs) {}
+        List<String> cgroupProcs, String keyring, boolean noPivot) {}
 
     private BundleCompiler() {}
 
@@ -68,13 +75,15 @@ public final class BundleCompiler {
             }
             p.add(OP_TIME_OFFSETS, "write timens_offsets", sb.toString());
         }
+        if (launch.keyring() != null) {
+            ProgramCompiler.newSessionKeyring(p, launch.keyring(), hasNamespace(linux, "user"));
+        }
         boolean ownMounts = hasNewNamespace(linux, "mount");
         Path root = spec.root().path();
         if (ownMounts) {
             rootfs(p, spec, root, launch.cgroupProcs());
             pause(p, spec);
-            p.add(OP_PIVOT_ROOT, "pivot_root to " + root, root.toString());
-            p.add(OP_ROOT, "the container's root, pivoted", "/");
+            ProgramCompiler.switchRoot(p, root, launch.noPivot());
             for (var e : linux.sysctl().entrySet()) {
                 p.add(OP_WRITE, "set the sysctl " + e.getKey(),
                     "/proc/sys/" + e.getKey().replace('.', '/'), e.getValue());
@@ -117,6 +126,9 @@ public final class BundleCompiler {
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());
+        }
+        if (launch.keyring() != null) {
+            ProgramCompiler.joinSessionKeyring(p, launch.keyring());
         }
         ProgramCompiler.process(p, process);
         return p;
@@ -244,9 +256,12 @@ public final class BundleCompiler {
             if (propagation != 0) {
                 p.addInRoot(OP_MOUNT, "set the propagation of " + dest, "", dest, "", Long.toString(propagation), "");
             }
+        } else if (bind) { // rro, rnosuid, rnodev, rnoexec: with the bind, on every mount of it
+            ProgramCompiler.mountTarget(p, dest, file);
+            ProgramCompiler.bindIn(p, 0, source, dest, flags, o.attrSet() & EVERY_MOUNT, propagation);
+            return;
         } else {
-            ProgramCompiler.mount(p, new MountSpec(source, dest, bind ? "" : m.type(), flags, propagation,
-                o.data(), file));
+            ProgramCompiler.mount(p, new MountSpec(source, dest, m.type(), flags, propagation, o.data(), file));
         }
         if ((o.attrSet() & MountOptions.MOUNT_ATTR_RDONLY) != 0) {
             p.addInRoot(OP_REMOUNT_RO, "make " + dest + " read-only recursively", dest, Long.toString(MountFlags.REC));

@@ -53,8 +53,18 @@ final class BundleExec {
             }
             OciProcess.Capabilities b = caps != null ? caps
                 : new OciProcess.Capabilities(List.of(), List.of(), List.of(), List.of(), List.of());
+            // runc since 1.1.2 (CVE-2022-29162): never into the inheritable set, where a non-root
+            // process would keep the capability across an exec of a file with inheritable file
+            // capabilities; ambient only where the spec already made it inheritable (the kernel
+            // raises no other)
+            List<String> ambient = new ArrayList<>();
+            for (String c : r.caps()) {
+                if (b.inheritable().contains(c)) {
+                    ambient.add(c);
+                }
+            }
             caps = new OciProcess.Capabilities(plus(b.bounding(), r.caps()), plus(b.effective(), r.caps()),
-                plus(b.inheritable(), r.caps()), plus(b.permitted(), r.caps()), plus(b.ambient(), r.caps()));
+                b.inheritable(), plus(b.permitted(), r.caps()), plus(b.ambient(), ambient));
         }
         return new OciProcess(r.tty(), base.consoleSize(), user, r.args(), base.commandLine(), env,
             r.cwd() != null ? r.cwd() : base.cwd(), caps, base.rlimits(), base.noNewPrivileges() || r.noNewPrivs(),

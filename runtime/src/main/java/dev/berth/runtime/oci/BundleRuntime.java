@@ -59,9 +59,25 @@ public final class BundleRuntime {
         return warnings;
     }
 
-    /** Options of {@code create} and {@code run}. */
+    /**
+     * Options of {@code create} and {@code run}.
+     *
+     * @param noPivot runc's {@code --no-pivot}: the root is moved onto / and chrooted into
+     *     (for a root on the initramfs, which pivot_root refuses)
+     * @param noNewKeyring runc's {@code --no-new-keyring}: the container's processes keep the
+     *     caller's session keyring instead of one of their own
+     */
     public record CreateOptions(Path bundle, Path pidFile, Path consoleSocket, int preserveFds, boolean detach,
-        boolean waitForStart) {}
+        boolean waitForStart, boolean noPivot, boolean noNewKeyring) {
+
+        public CreateOptions(Path bundle, Path pidFile, Path consoleSocket, int preserveFds, boolean detach,
+            boolean waitForStart) {
+            this(bundle, pidFile, consoleSocket, preserveFds, detach, waitForStart, false, false);
+        }
+    }
+
+    /** The state key that tells exec to keep the caller's session keyring, as the container's processes do. */
+    private static final String NO_NEW_KEYRING = "noNewKeyring";
 
     /**
      * What {@code exec} was asked for. With {@code processFile} the process fields (args to
@@ -116,7 +132,7 @@ public final class BundleRuntime {
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
             program = BundleCompiler.compile(spec, process, new BundleCompiler.Launch(dir, fifo, o.detach(),
-                o.consoleSocket(), o.preserveFds(), procs));
+                o.consoleSocket(), o.preserveFds(), procs, o.noNewKeyring() ? null : id, o.noPivot()));
             Trace.mark("compiled");
             session = StageSession.start(program, dir.resolve("stage.log"));
             Trace.mark("stage taken");
@@ -143,6 +159,9 @@ public final class BundleRuntime {
                 state.put("cgroupsPath", cgroup.path());
             }
             state.put("pidNamespace", ownPidNamespace(spec));
+            if (o.noNewKeyring()) {
+                state.put(NO_NEW_KEYRING, true);
+            }
             store.write(id, state);
             Trace.mark("state written");
             if (!o.waitForStart()) {
@@ -224,7 +243,9 @@ public final class BundleRuntime {
 
     /**
      * runc's rule: the devices every container gets are allowed whatever the spec's list says
-     * (its usual "deny all" included), and so are the spec's own device nodes.
+     * (its usual "deny all" included). The nodes of {@code linux.devices} are made, not allowed:
+     * their access is the allow-list's to grant (containerd, podman and docker add a rule for each
+     * device they pass), as with runc, so a config that denies a node keeps it denied.
      */
     private static Resources withDefaultDevices(Resources r, OciSpec spec) {
         List<Resources.DeviceRule> rules = new ArrayList<>();
@@ -232,11 +253,6 @@ public final class BundleRuntime {
             rules.addAll(r.devices());
         }
         rules.addAll(dev.berth.runtime.cgroup.DefaultDevices.rules());
-        for (OciDevice d : spec.linux().devices()) {
-            if (!d.type().equals("p")) {
-                rules.add(new Resources.DeviceRule(true, d.type().equals("b") ? "b" : "c", d.major(), d.minor(), "rwm"));
-            }
-        }
         return new Resources(r.memory(), r.cpu(), r.pids(), r.blockIO(), r.hugepageLimits(), rules, r.network(),
             r.rdma(), r.unified());
     }
@@ -357,8 +373,9 @@ public final class BundleRuntime {
             procs.add(f.toString());
         }
         long pid = num(s, "pid");
+        String keyring = Boolean.TRUE.equals(s.get(NO_NEW_KEYRING)) ? null : id;
         Program program = BundleExec.program(spec, proc, pid, new BundleCompiler.Launch(null, null, o.detach(),
-            o.consoleSocket(), o.preserveFds(), procs), warnings);
+            o.consoleSocket(), o.preserveFds(), procs, keyring, false), warnings);
         StageSession session = null;
         try {
             session = StageSession.start(program, store.dir(id).resolve("stage.log"));
@@ -480,12 +497,33 @@ public final class BundleRuntime {
         List<OciState> out = new ArrayList<>();
         for (String id : store.ids()) {
             try {
-                out.add(state(id));
+                out.add(state(id).withOwner(owner(store.dir(id))));
             } catch (OciException e) {
                 // removed meanwhile
             }
         }
         return out;
+    }
+
+    /**
+     * runc's {@code list} owner: the user owning the container's state directory, by name from
+     * /etc/passwd, else {@code #UID}.
+     */
+    static String owner(Path dir) throws IOException {
+        int uid = (Integer) Files.getAttribute(dir, "unix:uid");
+        String prefix = ":" + uid + ":";
+        try {
+            for (String line : Files.readAllLines(Path.of("/etc/passwd"))) {
+                int colon = line.indexOf(':');
+                int second = colon < 0 ? -1 : line.indexOf(':', colon + 1);
+                if (second > 0 && line.startsWith(prefix, second)) {
+                    return line.substring(0, colon);
+                }
+            }
+        } catch (IOException e) {
+            // no passwd file: the number, as runc
+        }
+        return "#" + uid;
     }
 
     /** runc's kill: the init process, or with {@code all} every process in the cgroup. */
@@ -547,7 +585,7 @@ public final class BundleRuntime {
                 waitGone(num(s, "pid"), num(s, "pidStartTime"));
             }
             Trace.mark("container killed");
-            if (c != null && c.exists()) {
+            if (c != null && !c.deleteIfEmpty() && c.exists()) {
                 killAll(c); // what outlived the first process: exec'd processes, or a killed start's
                 c.delete();
             }

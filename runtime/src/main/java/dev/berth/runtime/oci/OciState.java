@@ -103,6 +103,11 @@ public record OciState(String ociVersion, String id, int pid, Status status, Str
         return Json.compact(hookDocument());
     }
 
+    /** The same state with {@code owner}, as {@code list} shows it. */
+    public OciState withOwner(String owner) {
+        return new OciState(ociVersion, id, pid, status, bundle, rootfs, createdNanos, owner, annotations);
+    }
+
     /** The same state at another point of the lifecycle. */
     public OciState with(Status next, int nextPid) {
         return new OciState(ociVersion, id, nextPid, next, bundle, rootfs, createdNanos, owner, annotations);

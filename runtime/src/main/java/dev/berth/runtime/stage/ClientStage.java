@@ -22,11 +22,21 @@ public final class ClientStage {
         return ScopedValue.where(CURRENT, new ClientStage(pid)).call(op);
     }
 
-    synchronized LaunchedStage.Pipes take() {
+    /**
+     * The client's stage, or null for a later session of the call (a hook's second stage, which
+     * the server spawns). The first must be the client's: a stage of the server's own would make
+     * the container outside the caller's process tree, and for a caller that is gone.
+     */
+    synchronized LaunchedStage.Pipes take() throws java.io.IOException {
         if (taken) {
             return null;
         }
         taken = true;
-        return LaunchedStage.reopen(Path.of("/proc/" + pid + "/fd/3"), Path.of("/proc/" + pid + "/fd/4"));
+        LaunchedStage.Pipes p = LaunchedStage.reopen(Path.of("/proc/" + pid + "/fd/3"), Path.of("/proc/" + pid + "/fd/4"));
+        if (p == null) {
+            throw new java.io.IOException("the caller (berth-stage --client, pid " + pid + ") or its stage went away"
+                + " before the runtime server took the stage: run the command again");
+        }
+        return p;
     }
 }

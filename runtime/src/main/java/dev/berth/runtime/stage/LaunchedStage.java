@@ -22,7 +22,7 @@ final class LaunchedStage {
     private LaunchedStage() {}
 
     /** The launched stage's pipes, or null when there is none (left) or it cannot be reached. */
-    static Pipes take() {
+    static Pipes take() throws IOException {
         return ClientStage.CURRENT.isBound() ? ClientStage.CURRENT.get().take() : takeOwn();
     }
 

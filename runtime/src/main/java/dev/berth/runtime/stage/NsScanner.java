@@ -35,13 +35,21 @@ public final class NsScanner {
      */
     public record Info(long inode, NsKind kind, int ownerUid, long owner, long parent) {}
 
-    public record Result(List<Proc> procs, List<Held> held, List<PathInfo> paths, Map<Long, Info> namespaces) {}
+    /** {@code cmdlines}: pid to command line (arguments joined by spaces), when asked for. */
+    public record Result(List<Proc> procs, List<Held> held, List<PathInfo> paths, Map<Long, Info> namespaces,
+        Map<Integer, String> cmdlines) {}
 
     private NsScanner() {}
 
     /** Scans processes (and their fds, with {@code fds}) and asks about {@code paths}. */
     public static Result scan(boolean procs, boolean fds, List<String> paths) throws IOException {
-        int flags = (procs ? Protocol.NS_SCAN_PROCS : 0) | (fds ? Protocol.NS_SCAN_FDS : 0);
+        return scan(procs, fds, false, paths);
+    }
+
+    /** The same, with every process's command line when {@code cmdlines}. */
+    public static Result scan(boolean procs, boolean fds, boolean cmdlines, List<String> paths) throws IOException {
+        int flags = (procs ? Protocol.NS_SCAN_PROCS : 0) | (fds ? Protocol.NS_SCAN_FDS : 0)
+            | (cmdlines ? Protocol.NS_SCAN_CMDLINE : 0);
         List<byte[]> encoded = new ArrayList<>();
         int size = 4;
         for (String p : paths) {
@@ -61,7 +69,8 @@ public final class NsScanner {
         }
         try {
             s.send(new Frame(Protocol.F_NSSCAN, req.array()));
-            Result r = new Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new LinkedHashMap<>());
+            Result r = new Result(new ArrayList<>(), new ArrayList<>(), new ArrayList<>(), new LinkedHashMap<>(),
+                new java.util.HashMap<>());
             for (Frame f; (f = s.next()) != null; ) {
                 ByteBuffer b = ByteBuffer.wrap(f.payload()).order(ByteOrder.LITTLE_ENDIAN);
                 switch (f.type()) {
@@ -69,6 +78,7 @@ public final class NsScanner {
                     case Protocol.F_NSFD -> readHeld(b, r.held());
                     case Protocol.F_NSPATH -> readPaths(b, r.paths());
                     case Protocol.F_NSINFO -> readInfos(b, r.namespaces());
+                    case Protocol.F_NSCMD -> readCmdlines(b, r.cmdlines());
                     case Protocol.F_NSEND -> {
                         return r;
                     }
@@ -130,6 +140,24 @@ public final class NsScanner {
             }
             out.add(new PathInfo(new String(b.array(), start, end - start, StandardCharsets.UTF_8), errno, kind, ino));
             b.position(Math.min(b.limit(), end + 1));
+        }
+    }
+
+    private static void readCmdlines(ByteBuffer b, Map<Integer, String> out) {
+        while (b.remaining() >= 8) {
+            int pid = b.getInt();
+            int n = Math.min(b.getInt(), b.remaining());
+            byte[] bytes = new byte[n];
+            b.get(bytes);
+            while (n > 0 && bytes[n - 1] == 0) {
+                n--;
+            }
+            for (int i = 0; i < n; i++) {
+                if (bytes[i] == 0) {
+                    bytes[i] = ' ';
+                }
+            }
+            out.put(pid, new String(bytes, 0, n, StandardCharsets.UTF_8));
         }
     }
 

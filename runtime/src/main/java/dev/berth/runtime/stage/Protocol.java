@@ -37,10 +37,12 @@ public final class Protocol {
     public static final byte F_NSFD = 'd';
     public static final byte F_NSPATH = 'f';
     public static final byte F_NSINFO = 'n';
+    public static final byte F_NSCMD = 'c';
     public static final byte F_NSEND = 'e';
 
     public static final int NS_SCAN_PROCS = 1;
     public static final int NS_SCAN_FDS = 2;
+    public static final int NS_SCAN_CMDLINE = 4;
 
     public static final int OP_STATE_DIR = 1;
     public static final int OP_LOG_FILE = 2;
@@ -102,12 +104,31 @@ public final class Protocol {
     public static final int OP_REPEAT = 54;
     /** path: the container's root (already mounted there), which {@link #RF_IN_ROOT} paths are resolved in. */
     public static final int OP_ROOT = 55;
+    /**
+     * source, target, MS_BIND [| MS_REC], flags of the mount at target (MS_RDONLY, MS_NOSUID,
+     * MS_NODEV, MS_NOEXEC), the same for every mount of the tree, propagation (with MS_REC for
+     * every mount): a bind mount that arrives with its flags, made detached and then moved onto
+     * the target found once (no second lookup a swapped link could redirect).
+     */
+    public static final int OP_BIND = 60;
+    /**
+     * name, hex permission mask, hex permission bits, errno ...: join the session keyring of that
+     * name the process may search, else a new one; with a mask, its permissions then become
+     * (theirs &amp; mask) | bits. A failure with a listed errno counts as done.
+     */
+    public static final int OP_SESSION_KEYRING = 61;
+    /**
+     * new root, fstype ...: pivot_root's work where it is refused (a root on the initramfs): the
+     * mounts of those types that show a whole filesystem outside the new root detached (or
+     * covered by a tmpfs), then the new root moved onto / and chrooted into.
+     */
+    public static final int OP_MOVE_ROOT = 62;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;
     /** The record's target is a path inside the {@link #OP_ROOT} directory, resolved there and never out of it. */
     public static final int RF_IN_ROOT = 4;
-    /** {@link #OP_MOUNT}: its source is such a path too. */
+    /** {@link #OP_MOUNT}, {@link #OP_BIND}: its source is such a path too. */
     public static final int RF_SOURCE_IN_ROOT = 8;
 
     public static final int STEP_PROTOCOL = 0xffff0001;

@@ -81,6 +81,16 @@ class CgroupV2KernelTest {
         return p;
     }
 
+    /** A line of {@code cgroup.stat}, the kernel's count of the cgroups below {@code dir}. */
+    private static String stat(Path dir, String key) throws Exception {
+        for (String line : Files.readAllLines(dir.resolve("cgroup.stat"))) {
+            if (line.startsWith(key + " ")) {
+                return line.substring(key.length() + 1).strip();
+            }
+        }
+        throw new AssertionError("no " + key + " in " + dir.resolve("cgroup.stat"));
+    }
+
     private static String events(Path dir) throws Exception {
         return Files.readString(dir.resolve("cgroup.events"));
     }
@@ -121,9 +131,12 @@ class CgroupV2KernelTest {
         assertEquals(List.of(), cg.pids());
 
         Files.createDirectory(dir.resolve("child"));
+        assertEquals("2", stat(mount.resolve(parent), "nr_descendants"), "the parent counts ctr and its child");
+        assertEquals("1", stat(dir, "nr_descendants"), "ctr counts its child");
         cg.delete();
         assertFalse(Files.exists(dir));
         assertFalse(cg.exists());
+        assertEquals("0", stat(mount.resolve(parent), "nr_descendants"), "the kernel no longer counts it");
         cg.delete();
     }
 

@@ -32,6 +32,16 @@ class NsScannerTest {
     }
 
     @Test
+    void givesEveryProcesssCommandLineWhenAsked() throws Exception {
+        byte[] raw = java.nio.file.Files.readAllBytes(java.nio.file.Path.of("/proc/self/cmdline"));
+        String want = new String(raw, 0, Math.min(raw.length, 1024), java.nio.charset.StandardCharsets.UTF_8)
+            .replace('\0', ' ').strip();
+        NsScanner.Result r = NsScanner.scan(true, false, true, List.of());
+        assertEquals(want, r.cmdlines().get((int) SELF).strip());
+        assertTrue(NsScanner.scan(true, false, List.of()).cmdlines().isEmpty(), "only when asked for");
+    }
+
+    @Test
     void answersForFilesAndSaysWhyNot() throws Exception {
         NsScanner.Result r = NsScanner.scan(false, false,
             List.of("/proc/self/ns/uts", "/etc/hostname", "/nonexistent"));

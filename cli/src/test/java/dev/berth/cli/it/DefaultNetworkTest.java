@@ -1,0 +1,120 @@
+package dev.berth.cli.it;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Path;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The network a container gets without --network: for root the default bridge, as with docker.
+ * The build sets {@code BERTH_DEFAULT_NETWORK=none} for every test; these unset it, in network
+ * namespaces of their own: the test's "host", and a second one playing "the internet" that has
+ * no route back to the containers' subnet, so that only masquerade lets it answer.
+ */
+class DefaultNetworkTest extends ContainerTestBase {
+    private static final String UPLINK = "203.0.113.1";
+    private static final String INTERNET = "203.0.113.2";
+    private Process internet;
+    private Process server;
+
+    @AfterEach
+    void stopInternet() {
+        for (Process p : new Process[] {server, internet}) {
+            if (p != null) {
+                p.destroyForcibly();
+            }
+        }
+    }
+
+    @Test
+    void theTestsRunWithoutADefaultNetworkAndNeverBridgeOutsideTheirNamespace() throws Exception {
+        assertEquals("none", System.getenv("BERTH_DEFAULT_NETWORK"), "the poms' surefire set-up gives every test"
+            + " BERTH_DEFAULT_NETWORK=none");
+        // in the host's namespace: loopback only, nothing made
+        String dev = berth.ok("run", "--rm", "host", "cat", "/proc/net/dev");
+        assertTrue(dev.contains(" lo:"), dev);
+        assertEquals(3, dev.lines().count(), dev); // two header lines and lo
+        berth.unsetEnv("BERTH_DEFAULT_NETWORK");
+        assertThrows(IllegalStateException.class, () -> berth.command("run", "--rm", "host", "true"));
+    }
+
+    @Test
+    void aRunWithoutNetworkIsOnTheBridgeReachesTheInternetAndPublishes() throws Exception {
+        berth.inOwnNetns();
+        berth.unsetEnv("BERTH_DEFAULT_NETWORK");
+        internet();
+        berth.ok("run", "-d", "--name", "a", "host", "sleep", "60");
+        assertEquals("bridge", berth.ok("inspect", "-f", "{{.HostConfig.NetworkMode}}", "a").strip());
+        String ip = berth.ok("inspect", "-f", "{{.NetworkSettings.IPAddress}}", "a").strip();
+        Path inside = Path.of("/proc/" + Host.pid(berth, "a") + "/ns/net");
+        assertTrue(NetTools.ip(inside, "-j", "addr", "show", "eth0").contains("\"local\":\"" + ip + "\""), ip);
+        String id = berth.ok("inspect", "-f", "{{.Id}}", "a").strip();
+        assertTrue(NetTools.ip(berth.netns(), "-j", "link", "show", "master", "berth0")
+            .contains("\"ifname\":\"vb" + id.substring(0, 11)), "a's veth is a port of berth0");
+
+        // out through masquerade: the internet has no route to the container's subnet
+        assertEquals("from-internet", NetTools.awaitOk(berth, "run", "--rm", "host",
+            "busybox", "nc", "-w", "3", INTERNET, "7777").strip());
+        assertTrue(NetTools.nft(berth.netns()).contains("masquerade"), "berth's table");
+
+        // -p without --network: from the host's loopback and from the internet
+        berth.ok("run", "-d", "--name", "web", "-p", "8080:7000", "host",
+            "busybox", "nc", "-ll", "-p", "7000", "-e", "echo", "published");
+        assertEquals("published", NetTools.fetch(berth.netns(), "127.0.0.1", 8080));
+        assertEquals("published", NetTools.fetch(internetNs(), UPLINK, 8080));
+
+        // --network none is still loopback only
+        String none = berth.ok("run", "--rm", "--network", "none", "host", "cat", "/proc/net/dev");
+        assertFalse(none.contains("eth0"), none);
+        berth.ok("rm", "-f", "a", "web");
+        assertFalse(NetTools.nft(berth.netns()).contains("container "), "ports left");
+        assertTrue(NetTools.refused(berth.netns(), "127.0.0.1", 8080));
+    }
+
+    @Test
+    void theDefaultIsChosenByBerthDefaultNetwork() throws Exception {
+        berth.inOwnNetns();
+        berth.ok("network", "create", "--subnet", "10.157.0.0/24", "mine");
+        berth.env("BERTH_DEFAULT_NETWORK", "mine");
+        String addr = berth.ok("run", "--rm", "host", "ip", "-o", "-4", "addr", "show", "eth0");
+        assertTrue(addr.contains(" 10.157.0."), addr);
+        berth.env("BERTH_DEFAULT_NETWORK", "none");
+        Berth.Result p = berth.run("run", "--rm", "-p", "80", "host", "true");
+        assertEquals(125, p.code());
+        assertTrue(p.err().contains("-p needs a network") && p.err().contains("default network is none"), p.err());
+        berth.env("BERTH_DEFAULT_NETWORK", "container:x");
+        Berth.Result bad = berth.run("run", "--rm", "host", "true");
+        assertEquals(125, bad.code());
+        assertTrue(bad.err().contains("BERTH_DEFAULT_NETWORK=container:x"), bad.err());
+        assertEquals("", berth.ok("ps", "-a", "-q"));
+    }
+
+    private Path internetNs() {
+        return Path.of("/proc/" + internet.pid() + "/ns/net");
+    }
+
+    /**
+     * "The internet": {@code 203.0.113.2} on a veth whose other end, {@code 203.0.113.1}, is in
+     * the test's namespace, with a server on port 7777 and no route to anything else.
+     */
+    private void internet() throws Exception {
+        internet = new ProcessBuilder("unshare", "--net", "sh", "-c", "ip link set lo up && exec sleep 600").start();
+        Path ns = internetNs();
+        for (int i = 0; i < 200 && (Host.ns(internet.pid(), "net").equals(Host.ownNs("net"))
+            || !NetTools.ip(ns, "link", "show", "lo").contains(",UP")); i++) {
+            Thread.sleep(10);
+        }
+        NetTools.command("nsenter", "--net=" + berth.netns(), "ip", "link", "add", "up0", "type", "veth", "peer", "name",
+            "wan0", "netns", Long.toString(internet.pid()));
+        NetTools.command("nsenter", "--net=" + berth.netns(), "ip", "addr", "add", UPLINK + "/24", "dev", "up0");
+        NetTools.command("nsenter", "--net=" + berth.netns(), "ip", "link", "set", "up0", "up");
+        NetTools.command("nsenter", "--net=" + ns, "ip", "addr", "add", INTERNET + "/24", "dev", "wan0");
+        NetTools.command("nsenter", "--net=" + ns, "ip", "link", "set", "wan0", "up");
+        server = new ProcessBuilder("nsenter", "--net=" + ns, "busybox", "nc", "-ll", "-p", "7777", "-e", "echo",
+            "from-internet").redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+    }
+}
