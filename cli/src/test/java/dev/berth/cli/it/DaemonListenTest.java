@@ -161,7 +161,10 @@ class DaemonListenTest extends ContainerTestBase {
         assumeTrue(Files.isExecutable(Path.of("/usr/bin/systemd-socket-activate")), "systemd-socket-activate is missing");
         Path sock = berth.root().resolve("activated.sock");
         List<String> cmd = new ArrayList<>(List.of("/usr/bin/systemd-socket-activate", "-l", sock.toString(),
-            "-E", "BERTH_CGROUP_PARENT=" + berth.cgroupParent()));
+            // it passes the daemon no environment but what -E names: the test's cgroup, and the
+            // suite's default network (without it, root's default, the bridge, on the host)
+            "-E", "BERTH_CGROUP_PARENT=" + berth.cgroupParent(),
+            "-E", "BERTH_DEFAULT_NETWORK=" + System.getenv().getOrDefault("BERTH_DEFAULT_NETWORK", "none")));
         cmd.addAll(berth.command("daemon", "-H", "fd://"));
         daemon = start(cmd);
         for (int i = 0; i < 250 && !Files.exists(sock); i++) {
