@@ -267,23 +267,17 @@ final class Inspect {
             return s;
         }
         Path exitFile = dir.resolve("exit");
-        // checked first: an exception per running container would cost a cold `ps` dearly
-        if (Files.exists(exitFile)) {
-            try {
-                String[] exit = Files.readString(exitFile).strip().split(" ");
-                int status = Integer.parseInt(exit[0]);
-                exited(s, WaitStatus.exitCode(status), "");
-                st.put("FinishedAt", Timestamps.format(Long.parseLong(exit[1])));
-                st.put("OOMKilled", oomKilled(s));
-                return s;
-            } catch (NoSuchFileException e) {
-                // removed with its container meanwhile: judged by the monitor below
-            } catch (RuntimeException e) {
-                throw new IOException("malformed exit file in " + dir, e);
-            }
+        if (readExit(s, exitFile)) {
+            return s;
         }
         long monitor = num(st.get("MonitorPid"));
         if (!Procs.alive(monitor, num(st.get("MonitorStartTime")))) {
+            // the monitor writes its exit file before it exits: one that ended after the first
+            // look left it by now (without this second look, a container that ended between
+            // the two read as dead, exit status unknown)
+            if (readExit(s, exitFile)) {
+                return s;
+            }
             if (stillRuns(s)) {
                 return s; // the monitor was killed, the container was not: it runs without one
             }
@@ -292,6 +286,27 @@ final class Inspect {
             st.put("Status", "dead");
         }
         return s;
+    }
+
+    /** Folds in the monitor's exit file when it is there; false when it is not (or went with its container). */
+    private static boolean readExit(Map<String, Object> s, Path exitFile) throws IOException {
+        // Files.exists first: an exception per running container would cost a cold `ps` dearly
+        if (!Files.exists(exitFile)) {
+            return false;
+        }
+        try {
+            String[] exit = Files.readString(exitFile).strip().split(" ");
+            int status = Integer.parseInt(exit[0]);
+            exited(s, WaitStatus.exitCode(status), "");
+            Map<String, Object> st = state(s);
+            st.put("FinishedAt", Timestamps.format(Long.parseLong(exit[1])));
+            st.put("OOMKilled", oomKilled(s));
+            return true;
+        } catch (NoSuchFileException e) {
+            return false; // removed with its container meanwhile: judged by the monitor
+        } catch (RuntimeException e) {
+            throw new IOException("malformed exit file in " + exitFile.getParent(), e);
+        }
     }
 
     private static volatile dev.berth.runtime.cgroup.Cgroups cgroups;
