@@ -155,7 +155,7 @@ class CrashTest extends ContainerTestBase {
     }
 
     /** The steps of berth rm -f of a running container; the state goes at the second. */
-    private static final List<String> RM_STEPS = List.of("container stopped", "state removed", "name released",
+    static final List<String> RM_STEPS = List.of("container stopped", "state removed", "name released",
         "cgroup removed", "network released");
 
     @Test
@@ -194,7 +194,7 @@ class CrashTest extends ContainerTestBase {
     }
 
     /** The steps of berth exec; the command runs after the last. */
-    private static final List<String> EXEC_STEPS = List.of("exec stage taken", "exec set up", "exec started");
+    static final List<String> EXEC_STEPS = List.of("exec stage taken", "exec set up", "exec started");
 
     @Test
     void anExecKilledAtAnyStepRunsItsCommandWhollyOrNotAtAllAndLeavesNothing() throws Exception {
@@ -205,15 +205,7 @@ class CrashTest extends ContainerTestBase {
             Berth.Result r = berth.runWithEnv(Map.of("BERTH_CRASH_AT", EXEC_STEPS.get(i)), "exec", "e", "sh", "-c",
                 "echo started > /tmp/ran" + i + "; sleep 0.3; echo finished > /tmp/ran" + i);
             assertEquals(137, r.code(), "the exec did not reach the step " + EXEC_STEPS.get(i) + ": " + r.err());
-            Path ran = Path.of("/proc/" + pid + "/root/tmp/ran" + i);
-            // what the killed exec started goes on to its end, and then nothing of it is left
-            for (int t = 0; t < 100 && (processesIn(id) > 1 || !Host.processesUnder(berth.root()).equals(before)); t++) {
-                Thread.sleep(50);
-            }
-            assertEquals(1, processesIn(id), "a process of the exec stayed in the container");
-            assertEquals(before, Host.processesUnder(berth.root()), "a stage of the exec stayed");
-            boolean started = EXEC_STEPS.get(i).equals("exec started");
-            assertEquals(started ? "finished\n" : null, Files.exists(ran) ? Files.readString(ran) : null,
+            Host.assertExecWhollyOrNotAtAll(berth, id, pid, before, i, EXEC_STEPS.get(i).equals("exec started"),
                 "after a crash at " + EXEC_STEPS.get(i));
         }
         assertEquals("ok\n", berth.ok("exec", "e", "echo", "ok"));
@@ -222,7 +214,7 @@ class CrashTest extends ContainerTestBase {
     }
 
     private int processesIn(String id) throws Exception {
-        return Files.readAllLines(Host.cgroupDir(berth, id, "pids").resolve("cgroup.procs")).size();
+        return Host.processesIn(berth, id);
     }
 
     /** The steps of a create through the daemon's API; the container is whole after the last. */

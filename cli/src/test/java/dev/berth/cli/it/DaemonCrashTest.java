@@ -24,9 +24,8 @@ class DaemonCrashTest extends ContainerTestBase {
     /** The steps of a start; the command runs after the last. */
     private static final List<String> START_STEPS = List.of("security resolved", "cgroup created", "network reserved",
         "compiled", "stage taken", "container set up", "command started");
-    private static final List<String> EXEC_STEPS = List.of("exec stage taken", "exec set up", "exec started");
-    private static final List<String> RM_STEPS = List.of("container stopped", "state removed", "name released",
-        "cgroup removed", "network released");
+    private static final List<String> EXEC_STEPS = CrashTest.EXEC_STEPS;
+    private static final List<String> RM_STEPS = CrashTest.RM_STEPS;
 
     @Test
     void aDaemonKilledAtAnyStepOfAStartLeavesTheContainerStartableOrRunning() throws Exception {
@@ -68,15 +67,7 @@ class DaemonCrashTest extends ContainerTestBase {
                 String exec = out.substring(out.indexOf("\"Id\"") + 6, out.indexOf('"', out.indexOf("\"Id\"") + 6));
                 return curl("-d", "{\"Detach\":false,\"Tty\":false}", "http://d/exec/" + exec + "/start");
             });
-            Path ran = Path.of("/proc/" + pid + "/root/tmp/ran" + i);
-            // what the killed daemon's exec started goes on to its end, and then nothing of it is left
-            for (int t = 0; t < 100 && (processesIn(id) > 1 || !Host.processesUnder(berth.root()).equals(before)); t++) {
-                Thread.sleep(50);
-            }
-            assertEquals(1, processesIn(id), "a process of the exec stayed in the container");
-            assertEquals(before, Host.processesUnder(berth.root()), "a stage of the exec stayed");
-            boolean started = EXEC_STEPS.get(i).equals("exec started");
-            assertEquals(started ? "finished\n" : null, Files.exists(ran) ? Files.readString(ran) : null,
+            Host.assertExecWhollyOrNotAtAll(berth, id, pid, before, i, EXEC_STEPS.get(i).equals("exec started"),
                 "after a crash at " + EXEC_STEPS.get(i));
         }
         Process daemon = daemon(null);
@@ -136,10 +127,6 @@ class DaemonCrashTest extends ContainerTestBase {
             daemon.destroyForcibly().waitFor();
             Files.deleteIfExists(socket()); // a killed daemon leaves its socket file
         }
-    }
-
-    private long processesIn(String id) throws Exception {
-        return Files.readAllLines(Host.cgroupDir(berth, id, "pids").resolve("cgroup.procs")).size();
     }
 
     private String state(String name) throws Exception {

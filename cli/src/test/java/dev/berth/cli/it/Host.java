@@ -75,6 +75,29 @@ final class Host {
         return out;
     }
 
+    /** How many processes the container's pids cgroup holds. */
+    static int processesIn(Berth berth, String id) throws IOException {
+        return Files.readAllLines(cgroupDir(berth, id, "pids").resolve("cgroup.procs")).size();
+    }
+
+    /**
+     * After an exec of "echo started > /tmp/ranN; sleep 0.3; echo finished > /tmp/ranN" into the
+     * container {@code id} (first process {@code pid}) whose caller was killed: what it started
+     * goes on to its end ({@code started}) or never ran, and then nothing of it is left, neither
+     * in the container's cgroup nor a stage under the root ({@code before}: the processes there).
+     */
+    static void assertExecWhollyOrNotAtAll(Berth berth, String id, long pid, List<Long> before, int n,
+        boolean started, String what) throws Exception {
+        Path ran = Path.of("/proc/" + pid + "/root/tmp/ran" + n);
+        for (int t = 0; t < 100 && (processesIn(berth, id) > 1 || !processesUnder(berth.root()).equals(before)); t++) {
+            Thread.sleep(50);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals(1, processesIn(berth, id), "a process of the exec stayed in the container");
+        org.junit.jupiter.api.Assertions.assertEquals(before, processesUnder(berth.root()), "a stage of the exec stayed");
+        org.junit.jupiter.api.Assertions.assertEquals(started ? "finished\n" : null,
+            Files.exists(ran) ? Files.readString(ran) : null, what);
+    }
+
     /**
      * What a test that failed half-way may have left of its state root {@code dir} and its cgroup
      * {@code cgroup}, removed in an order that cannot harm the host: the processes in the cgroup
