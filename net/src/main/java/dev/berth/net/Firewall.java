@@ -344,6 +344,11 @@ public final class Firewall implements AutoCloseable {
             Files.writeString(Path.of("/proc/sys/net/ipv4/ip_forward"), "1\n");
             return null;
         };
+        inNamespace(write, "cannot set the sysctls of bridge " + bridge);
+    }
+
+    /** Runs {@code write} in the firewall's network namespace; its failures as one SystemFailure saying {@code what}. */
+    private void inNamespace(Callable<Void> write, String what) throws NetException {
         try {
             if (netns == null) {
                 write.call();
@@ -353,7 +358,7 @@ public final class Firewall implements AutoCloseable {
         } catch (NetException | RuntimeException e) {
             throw e;
         } catch (Exception e) {
-            throw new NetException.SystemFailure("cannot set the sysctls of bridge " + bridge + where() + ": " + e.getMessage(), e);
+            throw new NetException.SystemFailure(what + where() + ": " + e.getMessage(), e);
         }
     }
 
@@ -386,18 +391,7 @@ public final class Firewall implements AutoCloseable {
             Files.writeString(all, "1\n");
             return null;
         };
-        try {
-            if (netns == null) {
-                write.call();
-            } else {
-                InNetns.call(netns, write);
-            }
-        } catch (NetException | RuntimeException e) {
-            throw e;
-        } catch (Exception e) {
-            throw new NetException.SystemFailure("cannot turn IPv6 forwarding on for bridge " + bridge + where() + ": "
-                + e.getMessage(), e);
-        }
+        inNamespace(write, "cannot turn IPv6 forwarding on for bridge " + bridge);
     }
 
     private String where() {
