@@ -17,9 +17,11 @@ import sun.misc.Signal;
  */
 public final class Streams {
     private static final String[] FORWARDED = {"INT", "TERM", "HUP", "USR2", "QUIT"};
-    private static final Object HELD = new Object();
+    private static final Object SIGNALS = new Object();
     /** Signals received while held, before the attach; null when not holding. */
     private static java.util.List<Integer> held;
+    /** Where our caller's signals go once attached; null before, and after, the attach. */
+    private static Attachment target;
 
     private Streams() {}
 
@@ -64,6 +66,9 @@ public final class Streams {
             }
             return code < 0 ? ExitCodes.ENGINE : code;
         } finally {
+            synchronized (SIGNALS) {
+                target = null;
+            }
             Terminal.restore(saved);
         }
     }
@@ -79,42 +84,54 @@ public final class Streams {
      * and be signalled, before the attach installs the forwarding.
      */
     public static void holdSignals() {
-        synchronized (HELD) {
+        synchronized (SIGNALS) {
             held = new java.util.ArrayList<>();
         }
+        handleForwarded();
+    }
+
+    /**
+     * One handler for both phases, installed before the attach when held: the JVM picks a
+     * signal's handler when the signal arrives but runs it later on a thread of its own, so a
+     * handler replaced at the attach could still run after the held signals were passed on, and
+     * its signal would be lost (a foreground exec's SIGTERM under nohup, now and then).
+     */
+    private static void handleForwarded() {
         for (String name : FORWARDED) {
             try {
                 int n = Signals.parse(name);
-                Signal.handle(new Signal(name), s -> {
-                    synchronized (HELD) {
-                        if (held != null) {
-                            held.add(n);
-                        }
-                    }
-                });
+                Signal.handle(new Signal(name), s -> received(n));
             } catch (IllegalArgumentException e) {
                 // reserved by the JVM, or ignored by our caller: not ours to pass on
             }
         }
     }
 
-    private static void forwardSignals(Attachment a, boolean tty, boolean proxy) {
-        for (String name : proxy ? FORWARDED : new String[0]) {
-            try {
-                int n = Signals.parse(name);
-                Signal.handle(new Signal(name), s -> {
-                    try {
-                        a.signal(n);
-                    } catch (IOException ignored) {
-                        // the monitor is gone; the exit comes through the output stream
-                    }
-                });
-            } catch (IllegalArgumentException e) {
-                // the JVM reserves this signal: it is not forwarded
+    private static void received(int n) {
+        Attachment to;
+        synchronized (SIGNALS) {
+            if (target == null) {
+                if (held != null) {
+                    held.add(n);
+                }
+                return;
             }
+            to = target;
+        }
+        try {
+            to.signal(n);
+        } catch (IOException ignored) {
+            // the monitor is gone; the exit comes through the output stream
+        }
+    }
+
+    private static void forwardSignals(Attachment a, boolean tty, boolean proxy) {
+        if (proxy) {
+            handleForwarded();
         }
         java.util.List<Integer> early;
-        synchronized (HELD) {
+        synchronized (SIGNALS) {
+            target = proxy ? a : null;
             early = held;
             held = null;
         }
@@ -122,7 +139,7 @@ public final class Streams {
             try {
                 a.signal(n);
             } catch (IOException ignored) {
-                // as below
+                // as in received
             }
         }
         if (tty) {
