@@ -51,9 +51,9 @@ need_static_busybox() {
 # NOT reject a cache older than the jars: it serves the classes of the old jars. So the cache
 # must be newer than every jar, or berth's rows would time old code.
 
-aot_fresh() { # distribution dir (holding lib/, berth.aot and berth-all.aot)
+aot_fresh() { # distribution dir (holding lib/ and the AOT caches)
     local cache
-    for cache in berth.aot berth-all.aot; do
+    for cache in berth-run.aot berth.aot berth-all.aot; do
         [ -f "$1/$cache" ] && [ -z "$(find "$1/lib" -name '*.jar' -newer "$1/$cache")" ] || return 1
     done
 }
@@ -84,7 +84,7 @@ freeze_berth() {
     cp -a "$repo/cli/target/berth" "$snap/cli/target/berth"
     if ! aot_fresh "$snap/cli/target/berth"; then
         log "an AOT cache is missing or still older than the jars: measuring berth without them"
-        rm -f "$snap/cli/target/berth/berth.aot" "$snap/cli/target/berth/berth-all.aot"
+        rm -f "$snap/cli/target/berth/"*.aot
     fi
     unset BERTH_REBUILD
     berth=$snap/bin/berth

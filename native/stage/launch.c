@@ -63,6 +63,7 @@ void launch(char **argv, const char *server, int nargs) {
     }
   }
   /* whatever failed above, the JVM still runs: it spawns its stage itself */
+  unsetenv("BERTH_STAGE_WARM"); /* the forked stage's, not the JVM's later stages' */
   execv(argv[0], argv);
   perror(argv[0]);
   _exit(127);

@@ -210,6 +210,7 @@ static void hello(void) {
   uint8_t type;
   char *p;
   uint32_t n, magic, version;
+  warm_until_readable(0);
   errno = 0;
   int r = frame_read(0, &type, &p, &n);
   if (r < 0 && errno == 0)

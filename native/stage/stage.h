@@ -148,6 +148,9 @@ int remote(const char *path, char **args, int nargs);
 /* the launcher's caller's stdin, stdout and stderr, kept for OP_INHERIT_STDIO (-1: none) */
 extern int caller_stdio[3];
 
+/* warm.c: with BERTH_STAGE_WARM, keeps the cgroup migration lock warm until fd is readable */
+void warm_until_readable(int fd);
+
 /* seal.c: run the stage again from a view of its binary no container can write to */
 int reexec_sealed(const char *self);
 void resume_sealed(int argc, char **argv);
