@@ -17,7 +17,7 @@ import java.util.function.Predicate;
 
 /**
  * The host ports published by berth's containers, in {@code DIR/.ports.json} under the store's
- * lock. A port another berth container publishes is refused (docker's "port is already
+ * lock (for one boot, not fsync'd: {@link PerBoot}). A port another berth container publishes is refused (docker's "port is already
  * allocated"); a port some other program of the host listens on is found by binding it briefly,
  * in the caller's network namespace, and refused or skipped when one is to be picked. Port 0
  * and host ranges are resolved here, from {@code ip_local_port_range} as docker does.
@@ -139,6 +139,7 @@ public final class HostPorts {
 
     /** Every published port. */
     public List<PublishedPort> list() throws NetException {
+        networks.sameBoot();
         return read();
     }
 
@@ -310,6 +311,6 @@ public final class HostPorts {
         }
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("Ports", ports);
-        StateFiles.write(file(), m);
+        StateFiles.write(file(), m, networks.durablePerBoot());
     }
 }

@@ -18,10 +18,11 @@ import java.util.function.Predicate;
  * The addresses of containers, per network and container id (IPv4, and IPv6 on a dual-stack
  * network), in
  * {@code DIR/.ipam/NETWORK.json}. Every change happens under the store's lock (between
- * processes and threads) and is written with temp + fsync + rename, so a hundred concurrent
- * {@code berth run}s never get the same address and a crash at any point leaves the old or the
- * new file. Addresses of containers that died without releasing them are freed by
- * {@link #reclaim}.
+ * processes and threads) and is written with temp + rename, so a hundred concurrent
+ * {@code berth run}s never get the same address and a berth killed at any point leaves the old
+ * or the new file. An address means nothing after a reboot, so the file is not fsync'd and a
+ * reboot drops it ({@link PerBoot}): a bridged run pays no fsync for its address. Addresses of
+ * containers that died without releasing them are freed by {@link #reclaim}.
  *
  * <p>Addresses are handed out in turn after the last one given, wrapping around (as docker's
  * allocator does), so an address just freed is not given again at once while something may
@@ -104,7 +105,7 @@ public final class Ipam {
                 pool.byContainer6.put(containerId, addr6);
                 pool.last6 = addr6;
             }
-            pool.write();
+            pool.write(networks.durablePerBoot());
             return Allocation.of(n, containerId, addr, addr6);
         }
     }
@@ -112,6 +113,7 @@ public final class Ipam {
     /** The address of {@code containerId} on {@code network}, or null. */
     public Allocation find(String network, String containerId) throws NetException {
         Network n = networks.get(network);
+        networks.sameBoot();
         Pool pool = Pool.read(networks.dir(), n);
         Integer a = pool.byContainer.get(containerId);
         return a == null ? null : Allocation.of(n, containerId, a, pool.byContainer6.get(containerId));
@@ -120,6 +122,7 @@ public final class Ipam {
     /** Every address handed out on {@code network}, in the order they were. */
     public List<Allocation> list(String network) throws NetException {
         Network n = networks.get(network);
+        networks.sameBoot();
         List<Allocation> out = new ArrayList<>();
         Pool pool = Pool.read(networks.dir(), n);
         for (Map.Entry<String, Integer> e : pool.byContainer.entrySet()) {
@@ -137,7 +140,7 @@ public final class Ipam {
             if (pool.byContainer.remove(containerId) == null) {
                 return false;
             }
-            pool.write();
+            pool.write(networks.durablePerBoot());
             return true;
         }
     }
@@ -183,7 +186,7 @@ public final class Ipam {
                     }
                 }
                 if (changed) {
-                    pool.write();
+                    pool.write(networks.durablePerBoot());
                 }
             }
         }
@@ -425,7 +428,7 @@ public final class Ipam {
             return p;
         }
 
-        void write() throws NetException {
+        void write(boolean durable) throws NetException {
             Map<String, Object> addrs = new LinkedHashMap<>();
             for (Map.Entry<String, Integer> e : byContainer.entrySet()) {
                 addrs.put(e.getKey(), Inet4.format(e.getValue()));
@@ -449,7 +452,7 @@ public final class Ipam {
             } catch (IOException e) {
                 throw new NetException.SystemFailure("cannot create " + file.getParent() + ": " + e.getMessage(), e);
             }
-            StateFiles.write(file, m);
+            StateFiles.write(file, m, durable);
         }
     }
 }

@@ -21,6 +21,8 @@ import java.util.Map;
  * DIR/NAME.json        the network, in docker's inspect shape ({@link Network})
  * DIR/.ipam/NAME.json  the addresses handed out on it ({@link Ipam})
  * DIR/.ports.json      the host ports published by containers ({@link HostPorts})
+ * DIR/.peers/NAME.json the containers on a user network, by name ({@link Peers})
+ * DIR/.boot-id         the boot the three above belong to ({@link PerBoot})
  * DIR/.lock            held around every read-modify-write of any of them
  * </pre>
  *
@@ -44,6 +46,7 @@ public final class Networks {
 
     private final Path dir;
     private final Config config;
+    private final PerBoot boot;
 
     /**
      * @param defaultSubnet  the default network's subnet (docker's --bip), null to pick the first
@@ -56,16 +59,19 @@ public final class Networks {
      * @param pool6          the ULA prefix whose /64s IPv6 networks get when none is given; null
      *                       for {@link #ulaPrefix}, derived from the machine's id
      * @param routes6        the IPv6 routes to stay clear of, {@code /proc/net/ipv6_route}
+     * @param bootId         the id of the machine's boot, {@code /proc/sys/kernel/random/boot_id}:
+     *                       addresses, ports and names of an earlier boot are dropped ({@link PerBoot})
      */
     public record Config(String defaultSubnet, List<Subnet> pool, Path routes, boolean defaultIpv6,
-                         String defaultSubnet6, Subnet6 pool6, Path routes6) {
+                         String defaultSubnet6, Subnet6 pool6, Path routes6, Path bootId) {
         public Config {
             pool = List.copyOf(pool);
         }
 
         /** IPv4 settings, IPv6 ones left at their defaults (the default network IPv4 only). */
         public Config(String defaultSubnet, List<Subnet> pool, Path routes) {
-            this(defaultSubnet, pool, routes, false, null, null, Path.of("/proc/net/ipv6_route"));
+            this(defaultSubnet, pool, routes, false, null, null, Path.of("/proc/net/ipv6_route"),
+                Path.of("/proc/sys/kernel/random/boot_id"));
         }
 
         public static Config defaults() {
@@ -74,7 +80,12 @@ public final class Networks {
 
         /** This configuration with the default network dual-stack, in {@code subnet6} (null: picked). */
         public Config withDefaultIpv6(String subnet6) {
-            return new Config(defaultSubnet, pool, routes, true, subnet6, pool6, routes6);
+            return new Config(defaultSubnet, pool, routes, true, subnet6, pool6, routes6, bootId);
+        }
+
+        /** This configuration with the boot id read from {@code file} (a test's fake reboot). */
+        public Config withBootId(Path file) {
+            return new Config(defaultSubnet, pool, routes, defaultIpv6, defaultSubnet6, pool6, routes6, file);
         }
     }
 
@@ -86,6 +97,7 @@ public final class Networks {
     public Networks(Path dir, Config config) {
         this.dir = dir;
         this.config = config;
+        this.boot = new PerBoot(dir, config.bootId());
     }
 
     public Path dir() {
@@ -389,9 +401,35 @@ public final class Networks {
         return removed;
     }
 
+    /** The store's lock; the per-boot files are this boot's once it is held ({@link PerBoot}). */
     StateLock lock() throws NetException {
         createDirs();
-        return StateLock.take(dir.resolve(".lock"));
+        StateLock l = StateLock.take(dir.resolve(".lock"));
+        try {
+            boot.check();
+        } catch (NetException | RuntimeException e) {
+            try {
+                l.close();
+            } catch (NetException suppressed) {
+                e.addSuppressed(suppressed);
+            }
+            throw e;
+        }
+        return l;
+    }
+
+    /** For a read without the lock: drops the per-boot files of an earlier boot first. */
+    void sameBoot() throws NetException {
+        if (!boot.current()) {
+            try (StateLock l = lock()) {
+                // lock() checked
+            }
+        }
+    }
+
+    /** Whether the per-boot files are fsync'd: only when the boot cannot be told ({@link PerBoot#durable}). */
+    boolean durablePerBoot() {
+        return boot.durable();
     }
 
     Network read(String name) throws NetException {

@@ -19,8 +19,9 @@ import java.util.Map;
  * Name resolution between the containers of a user-defined network, through their
  * {@code /etc/hosts}: each container's file lists every other container on the network by name,
  * aliases and short id, and a container that joins or leaves is added to or taken out of the
- * others' files. Who is on which network is kept in {@code DIR/.peers/NETWORK.json}; every change
- * happens under the store's lock, so concurrent joins see each other.
+ * others' files. Who is on which network is kept in {@code DIR/.peers/NETWORK.json} (for one boot,
+ * not fsync'd: {@link PerBoot}); every change happens under the store's lock, so concurrent joins
+ * see each other.
  *
  * <p>berth has no daemon to answer DNS, and a resolver per network would be a process to keep
  * alive and account for. A hosts file needs none and is read by every libc, busybox and musl
@@ -149,6 +150,7 @@ public final class Peers {
 
     /** The containers on {@code network}, in the order they joined. */
     public List<Peer> list(String network) throws NetException {
+        networks.sameBoot();
         return new ArrayList<>(read(network).values());
     }
 
@@ -253,7 +255,7 @@ public final class Peers {
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot create " + file(network).getParent() + ": " + e.getMessage(), e);
         }
-        StateFiles.write(file(network), m);
+        StateFiles.write(file(network), m, networks.durablePerBoot());
     }
 
     private Path file(String network) {

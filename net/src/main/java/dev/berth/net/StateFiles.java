@@ -35,8 +35,13 @@ final class StateFiles {
     }
 
     static void write(Path file, Map<String, Object> content) throws NetException {
+        write(file, content, true);
+    }
+
+    /** {@code durable} false: atomic against a killed process, but not fsync'd ({@link PerBoot}). */
+    static void write(Path file, Map<String, Object> content, boolean durable) throws NetException {
         try {
-            AtomicFiles.write(file, Json.compact(content).getBytes(StandardCharsets.UTF_8));
+            AtomicFiles.write(file, Json.compact(content).getBytes(StandardCharsets.UTF_8), durable);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot write " + file + ": " + e.getMessage()
                 + "; check that the disk is not full and the state directory is writable", e);

@@ -139,7 +139,7 @@ class NetworksTest {
         assertThrows(NetException.Conflict.class, () -> n.create("host", null, null, false, Map.of()));
         assertThrows(NetException.Conflict.class, () -> n.create("bridge", null, null, false, Map.of()));
         // nothing half-made by the refusals
-        assertEquals(Set.of(".lock", "bridge.json", "front.json"), Set.copyOf(list(tmp.resolve("networks"))));
+        assertEquals(Set.of(".lock", ".boot-id", "bridge.json", "front.json"), Set.copyOf(list(tmp.resolve("networks"))));
     }
 
     @Test
