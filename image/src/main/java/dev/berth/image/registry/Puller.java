@@ -22,7 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * {@code berth pull}: resolves a tag to a manifest or index, picks the platform's manifest from
- * an index, downloads the config and the layers in parallel (virtual threads, at most
+ * an index, downloads the config and the layers in parallel ({@link Transfers}: platform threads, at most
  * {@link #parallel} at once, as docker's three) straight into the store's verified ingest, and
  * registers the image as {@code ImageLoader} does: every blob first, then keep and tag, all
  * under a store lease, so a failed pull leaves nothing referenced. A layer download that breaks

@@ -248,6 +248,27 @@ final class Transport {
         return r;
     }
 
+    /**
+     * A blob's GET on a socket of its own ({@link PlainGet}) when the registry is reached over
+     * plain http, with the authorization its scopes need; null when the registry speaks https or
+     * the answer is not a plain body (then the caller sends the request through {@link #send}).
+     */
+    PlainGet.Response plainGet(URI uri, String[] headers, String[] scopes) throws IOException {
+        if (!"http".equals(base().getScheme()) || !"http".equals(uri.getScheme())) {
+            return null;
+        }
+        String auth = authorization(scopes, false);
+        try {
+            return PlainGet.get(uri, headers, auth);
+        } catch (RegistryException e) {
+            throw e;
+        } catch (java.nio.channels.ClosedByInterruptException e) {
+            throw e; // the stall watchdog's interrupt: the puller retries and says why
+        } catch (IOException e) {
+            throw failure(e);
+        }
+    }
+
     private HttpResponse<InputStream> follow(String method, URI uri, String[] headers,
         Supplier<HttpRequest.BodyPublisher> body, String auth) throws IOException {
         URI at = uri;
