@@ -11,8 +11,10 @@
  * ones keep the state, and C1's write, which follows the hello by a millisecond or two, finds
  * it open. See runtime's MoveWarmup for the JVM's own, later, warm-up.
  *
- * The launcher asks for it (BERTH_STAGE_WARM) for the commands that start a container. Best
- * effort: no cgroup file system found, or a write refused (not root), and the stage just waits.
+ * Asked for with BERTH_STAGE_WARM=MS, the longest it goes on, by the launcher for the commands
+ * that start a container. (A long-lived JVM's spare stage does not: in a loop of warm starts,
+ * a spare warming beside the container being set up came out no faster, alternated under load.)
+ * Best effort: no cgroup file system found, or a write refused (not root), and the stage just waits.
  */
 #define _GNU_SOURCE
 #include <fcntl.h>
@@ -25,8 +27,7 @@
 
 #include "stage.h"
 
-#define WARM_EVERY_MS 4  /* well inside a grace period */
-#define WARM_AT_MOST_MS 3000
+#define WARM_EVERY_MS 4 /* well inside a grace period; each write costs the kernel ~15 us */
 
 /* item is one of list's comma-separated items */
 static int has_item(const char *list, const char *item) {
@@ -99,18 +100,20 @@ static long now_ms(void) {
 }
 
 void warm_until_readable(int fd) {
-  const char *want = getenv("BERTH_STAGE_WARM");
-  if (want == NULL)
-    return;
+  const char *want = getenv("BERTH_STAGE_WARM"); /* for at most this many ms */
+  long most = want != NULL ? atol(want) : 0;
   unsetenv("BERTH_STAGE_WARM"); /* nothing the stage starts sees it */
+  if (most <= 0)
+    return;
   int procs = own_procs();
   if (procs < 0)
     return;
-  long until = now_ms() + WARM_AT_MOST_MS;
+  long until = now_ms() + (most < 60000 ? most : 60000);
   struct pollfd p = {.fd = fd, .events = POLLIN};
-  while (now_ms() < until && write(procs, "0", 1) == 1) {
-    if (poll(&p, 1, WARM_EVERY_MS) != 0)
-      break; /* the hello, the JVM's exit, or an error the read will meet */
-  }
+  /* until the hello (or the JVM's exit, or an error the read will meet): not even the first
+   * write, which may wait out a grace period, when it is there already */
+  for (int wait = 0; now_ms() < until; wait = WARM_EVERY_MS)
+    if (poll(&p, 1, wait) != 0 || write(procs, "0", 1) != 1)
+      break;
   close(procs);
 }

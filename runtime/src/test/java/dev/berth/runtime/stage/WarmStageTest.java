@@ -69,7 +69,7 @@ class WarmStageTest {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"",
             cgroup.toString(), "env"));
         if (warm) {
-            cmd.add("BERTH_STAGE_WARM=1");
+            cmd.add("BERTH_STAGE_WARM=3000");
         }
         cmd.addAll(List.of(Stage.locate().toString(), "--launch", "/bin/sh", "-c",
             "echo warm=${BERTH_STAGE_WARM:-unset}; read -r done"));
