@@ -1,17 +1,13 @@
 package dev.berth.api;
 
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.berth.runtime.json.HostileJson;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.json.JsonException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import net.jqwik.api.Arbitraries;
@@ -56,19 +52,19 @@ class RequestBodyProperties {
         Random rnd = new Random(seed);
         Object doc = Json.parse(BASE);
         for (int i = 1 + rnd.nextInt(3); i > 0; i--) {
-            doc = replaceSomewhere(doc, rnd);
+            doc = HOSTILE.replaceSomewhere(doc, rnd);
         }
         if (!(doc instanceof Map)) {
             return;
         }
         @SuppressWarnings("unchecked")
         Map<String, Object> body = (Map<String, Object>) doc;
-        String name = rnd.nextBoolean() ? null : String.valueOf(hostile(rnd));
+        String name = rnd.nextBoolean() ? null : String.valueOf(HOSTILE.hostile(rnd));
         assertTimeoutPreemptively(Duration.ofSeconds(2), () -> {
             try {
                 CreateBody.map(body, name);
             } catch (BadRequest e) {
-                oneLine(e.getMessage());
+                HostileJson.assertOneLine(e.getMessage());
             }
         }, "mapping a create body took over 2 s");
     }
@@ -79,7 +75,7 @@ class RequestBodyProperties {
             try {
                 Json.parse(new String(body, StandardCharsets.UTF_8));
             } catch (JsonException e) {
-                oneLine(e.getMessage());
+                HostileJson.assertOneLine(e.getMessage());
             }
         }, "parsing a body took over 2 s");
     }
@@ -109,60 +105,9 @@ class RequestBodyProperties {
                 .getBytes(StandardCharsets.UTF_8)));
     }
 
-    static void oneLine(String message) {
-        assertTrue(message != null && !message.isBlank(), "an error without a message");
-        assertFalse(message.contains("\n"), "an error of more than one line: " + message);
-    }
-
-    @SuppressWarnings("unchecked")
-    static Object replaceSomewhere(Object node, Random rnd) {
-        if (rnd.nextInt(4) == 0 || !(node instanceof Map || node instanceof List) || size(node) == 0) {
-            return hostile(rnd);
-        }
-        if (node instanceof Map<?, ?> m) {
-            Map<String, Object> copy = new LinkedHashMap<>((Map<String, Object>) m);
-            List<String> keys = new ArrayList<>(copy.keySet());
-            String k = keys.get(rnd.nextInt(keys.size()));
-            if (rnd.nextInt(8) == 0) {
-                copy.remove(k);
-            } else {
-                copy.put(k, replaceSomewhere(copy.get(k), rnd));
-            }
-            return copy;
-        }
-        List<Object> copy = new ArrayList<>((List<Object>) node);
-        int i = rnd.nextInt(copy.size());
-        copy.set(i, replaceSomewhere(copy.get(i), rnd));
-        return copy;
-    }
-
-    private static int size(Object node) {
-        return node instanceof Map<?, ?> m ? m.size() : ((List<?>) node).size();
-    }
-
     private static final Object[] EXTREMES = {null, true, false, 0L, -1L, 1L << 31, -(1L << 31), Long.MAX_VALUE,
         Long.MIN_VALUE, 1e308, -0.5, 1.5, Double.MIN_VALUE, "", "/", "..", "../../etc", "\u0000", "a\nb",
         "x".repeat(5000), "-1", "18446744073709551616", "0x10", ":", "::", "a=b=c", "80/tcp", "99999/udp", "1-2",
         "/dev/../dev/mem", "rwm", "nofile=1:2", "size=-1", "none", "host", "container:x", "bridge", "SIGKILL"};
-
-    static Object hostile(Random rnd) {
-        switch (rnd.nextInt(5)) {
-            case 0:
-                Map<String, Object> m = new LinkedHashMap<>();
-                if (rnd.nextBoolean()) {
-                    m.put(String.valueOf(EXTREMES[rnd.nextInt(EXTREMES.length)]), EXTREMES[rnd.nextInt(EXTREMES.length)]);
-                }
-                return m;
-            case 1:
-                List<Object> l = new ArrayList<>();
-                for (int i = rnd.nextInt(3); i > 0; i--) {
-                    l.add(EXTREMES[rnd.nextInt(EXTREMES.length)]);
-                }
-                return l;
-            case 2:
-                return rnd.nextLong();
-            default:
-                return EXTREMES[rnd.nextInt(EXTREMES.length)];
-        }
-    }
+    private static final HostileJson HOSTILE = new HostileJson(EXTREMES);
 }

@@ -5,9 +5,7 @@ import dev.berth.engine.EngineException;
 import dev.berth.engine.Prune;
 import dev.berth.engine.Top;
 import dev.berth.linux.Signals;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -77,7 +75,7 @@ final class ContainerCommand {
         }
         String command = SUBCOMMANDS.get(args[0]);
         if (command == null) {
-            return ExitCodes.usage("'" + args[0] + "' is not a berth container command.\nSee 'berth container --help'.");
+            return Group.unknown("container", args[0]);
         }
         List<String> again = new ArrayList<>(List.of("--root", root.toString(), command));
         again.addAll(Arrays.asList(rest));
@@ -180,13 +178,8 @@ final class ContainerCommand {
         if (filters == null) {
             return ExitCodes.USAGE;
         }
-        if (!cl.hasOption("force")) {
-            System.out.print("WARNING! This will remove all stopped containers.\nAre you sure you want to continue? [y/N] ");
-            System.out.flush();
-            String answer = new BufferedReader(new InputStreamReader(System.in)).readLine();
-            if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
-                return 0;
-            }
+        if (!cl.hasOption("force") && !Prompt.confirmed("WARNING! This will remove all stopped containers.\n")) {
+            return 0;
         }
         Prune.Result r;
         try {

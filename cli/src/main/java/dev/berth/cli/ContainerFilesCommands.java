@@ -118,7 +118,7 @@ final class ContainerFilesCommands {
             return ImageCommand.args("\"berth commit\" requires at least 1 and at most 2 arguments: CONTAINER [REPOSITORY[:TAG]]");
         }
         CommitRequest r = new CommitRequest(a.size() == 2 ? a.get(1) : null, cl.getOptionValue("author"),
-            cl.getOptionValue("message"), ImageCommand.values(cl, "change"), pause);
+            cl.getOptionValue("message"), Flags.values(cl, "change"), pause);
         try {
             System.out.println(Engines.open(root).commit(a.get(0), r));
             return 0;

@@ -85,6 +85,12 @@ final class Flags {
         return cl;
     }
 
+    /** Every value given to a repeatable {@code opt}, in order; none when it was not given. */
+    static java.util.List<String> values(CommandLine cl, String opt) {
+        String[] v = cl.getOptionValues(opt);
+        return v == null ? java.util.List.of() : java.util.List.of(v);
+    }
+
     static int intValue(CommandLine cl, String opt, int dflt) throws ParseException {
         String v = cl.getOptionValue(opt);
         if (v == null) {

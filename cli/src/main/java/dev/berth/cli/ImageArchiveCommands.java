@@ -130,7 +130,7 @@ final class ImageArchiveCommands {
             ImageCatalog catalog = ImageCommand.catalog(root);
             Image img;
             try (InputStream in = source.equals("-") ? System.in : Files.newInputStream(Path.of(source))) {
-                img = new ImageImporter(catalog.store()).importRootfs(in, ImageCommand.values(cl, "change"),
+                img = new ImageImporter(catalog.store()).importRootfs(in, Flags.values(cl, "change"),
                     cl.getOptionValue("message"), source, tag, Platform.current());
             }
             System.out.println(img.id());

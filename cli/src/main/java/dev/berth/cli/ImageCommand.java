@@ -12,9 +12,7 @@ import dev.berth.image.ImageStore;
 import dev.berth.image.ImageUser;
 import dev.berth.image.Platform;
 import dev.berth.runtime.Timestamps;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
@@ -67,9 +65,8 @@ final class ImageCommand {
 
     /** {@code berth image SUBCOMMAND ...}. */
     int group(String[] args) throws ParseException, IOException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         return switch (args[0]) {
@@ -82,7 +79,7 @@ final class ImageCommand {
             case "load" -> new ImageArchiveCommands(root).load(rest);
             case "save" -> new ImageArchiveCommands(root).save(rest);
             case "import" -> new ImageArchiveCommands(root).importRootfs(rest);
-            default -> ExitCodes.usage("'" + args[0] + "' is not a berth image command.\nSee 'berth image --help'.");
+            default -> Group.unknown("image", args[0]);
         };
     }
 
@@ -239,16 +236,10 @@ final class ImageCommand {
             return ExitCodes.USAGE;
         }
         boolean all = cl.hasOption("all");
-        if (!cl.hasOption("force")) {
-            System.out.print(all
-                ? "WARNING! This will remove all images without at least one container associated to them.\n"
-                : "WARNING! This will remove all dangling images.\n");
-            System.out.print("Are you sure you want to continue? [y/N] ");
-            System.out.flush();
-            String answer = new BufferedReader(new InputStreamReader(System.in)).readLine();
-            if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
-                return 0;
-            }
+        if (!cl.hasOption("force") && !Prompt.confirmed(all
+            ? "WARNING! This will remove all images without at least one container associated to them.\n"
+            : "WARNING! This will remove all dangling images.\n")) {
+            return 0;
         }
         try {
             ImageCatalog catalog = catalog(root);
@@ -271,10 +262,5 @@ final class ImageCommand {
         } catch (IOException e) {
             return fail(e);
         }
-    }
-
-    static List<String> values(CommandLine cl, String opt) {
-        String[] v = cl.getOptionValues(opt);
-        return v == null ? List.of() : List.of(v);
     }
 }

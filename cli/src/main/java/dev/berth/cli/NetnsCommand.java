@@ -127,9 +127,8 @@ final class NetnsCommand {
     }
 
     int run(String[] args) throws IOException, ParseException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         String cmd = switch (args[0]) {
             case "ls", "show" -> "list";
@@ -138,7 +137,7 @@ final class NetnsCommand {
         };
         Flags flags = COMMANDS.get(cmd);
         if (flags == null) {
-            return ExitCodes.usage("'" + args[0] + "' is not a berth netns command.\nSee 'berth netns --help'.");
+            return Group.unknown("netns", args[0]);
         }
         CommandLine cl = flags.parse(java.util.Arrays.copyOfRange(args, 1, args.length));
         if (cl == null) {

@@ -1,13 +1,13 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.Flags.values;
+
 import dev.berth.cli.template.GoTemplate;
 import dev.berth.cli.template.TemplateException;
 import dev.berth.engine.EngineException;
 import dev.berth.engine.NetworkAdmin;
 import dev.berth.runtime.json.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -71,9 +71,8 @@ final class NetworkCommand {
     }
 
     int run(String[] args) throws ParseException, IOException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
@@ -86,8 +85,7 @@ final class NetworkCommand {
                 case "connect" -> connect(rest);
                 case "disconnect" -> disconnect(rest);
                 case "reload" -> reload(rest);
-                default -> ExitCodes.usage("'" + args[0] + "' is not a berth network command.\n"
-                    + "See 'berth network --help'.");
+                default -> Group.unknown("network", args[0]);
             };
         } catch (EngineException e) {
             return ExitCodes.report(e, ExitCodes.FAILURE);
@@ -253,14 +251,9 @@ final class NetworkCommand {
         if (cl == null) {
             return 0;
         }
-        if (!cl.hasOption("force")) {
-            System.out.print("WARNING! This will remove all custom networks not used by at least one running container.\n"
-                + "Are you sure you want to continue? [y/N] ");
-            System.out.flush();
-            String answer = new BufferedReader(new InputStreamReader(System.in)).readLine();
-            if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
-                return 0;
-            }
+        if (!cl.hasOption("force")
+            && !Prompt.confirmed("WARNING! This will remove all custom networks not used by at least one running container.\n")) {
+            return 0;
         }
         List<String> removed = admin().prune();
         if (!removed.isEmpty()) {
@@ -307,10 +300,5 @@ final class NetworkCommand {
             System.out.println(id);
         }
         return 0;
-    }
-
-    private static List<String> values(CommandLine cl, String opt) {
-        String[] v = cl.getOptionValues(opt);
-        return v == null ? List.of() : List.of(v);
     }
 }

@@ -177,9 +177,8 @@ final class NsCommand {
     }
 
     int run(String[] args) throws ParseException, IOException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         String[] rest = java.util.Arrays.copyOfRange(args, 1, args.length);
         try {
@@ -191,7 +190,7 @@ final class NsCommand {
                 case "enter" -> enter(rest);
                 case "limits" -> limits(rest);
                 case "unshare" -> unshare(rest);
-                default -> ExitCodes.usage("'" + args[0] + "' is not a berth ns command.\nSee 'berth ns --help'.");
+                default -> Group.unknown("ns", args[0]);
             };
         } catch (EngineException e) {
             // where 1 means something else (the command's own status, or "they differ"), berth's failure is 125

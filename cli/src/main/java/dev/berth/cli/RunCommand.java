@@ -1,5 +1,7 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.Flags.values;
+
 import dev.berth.engine.Container;
 import dev.berth.engine.ContainerRequest;
 import dev.berth.engine.Engine;
@@ -9,7 +11,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.util.Arrays;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.ParseException;
@@ -230,11 +231,6 @@ final class RunCommand {
             return 0;
         }
         return Streams.attach(c, stdin, tty);
-    }
-
-    private static List<String> values(CommandLine cl, String opt) {
-        String[] v = cl.getOptionValues(opt);
-        return v == null ? List.of() : Arrays.asList(v);
     }
 
     private static void namespace(CommandLine cl, ContainerRequest req, String opt, NsKind kind) {

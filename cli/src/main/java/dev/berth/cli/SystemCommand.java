@@ -49,9 +49,8 @@ final class SystemCommand {
     }
 
     int run(String[] args) throws ParseException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         if (args[0].equals("check")) {
             try {
@@ -61,7 +60,7 @@ final class SystemCommand {
             }
         }
         if (!args[0].equals("df")) {
-            return ExitCodes.usage("'" + args[0] + "' is not a berth system command.\nSee 'berth system --help'.");
+            return Group.unknown("system", args[0]);
         }
         CommandLine cl = DF.parse(java.util.Arrays.copyOfRange(args, 1, args.length));
         if (cl == null) {

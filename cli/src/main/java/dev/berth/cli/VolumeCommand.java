@@ -1,12 +1,12 @@
 package dev.berth.cli;
 
+import static dev.berth.cli.Flags.values;
+
 import dev.berth.cli.template.TemplateException;
 import dev.berth.engine.EngineException;
 import dev.berth.engine.Volumes;
 import dev.berth.runtime.json.Json;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -59,9 +59,8 @@ final class VolumeCommand {
     }
 
     int run(String[] args) throws ParseException, IOException {
-        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
-            System.out.print(USAGE);
-            return args.length == 0 ? ExitCodes.USAGE : 0;
+        if (Group.wantsUsage(args)) {
+            return Group.usage(args, USAGE);
         }
         String[] rest = Arrays.copyOfRange(args, 1, args.length);
         try {
@@ -71,8 +70,7 @@ final class VolumeCommand {
                 case "inspect" -> inspect(rest);
                 case "rm", "remove" -> rm(rest);
                 case "prune" -> prune(rest);
-                default -> ExitCodes.usage("'" + args[0] + "' is not a berth volume command.\n"
-                    + "See 'berth volume --help'.");
+                default -> Group.unknown("volume", args[0]);
             };
         } catch (EngineException e) {
             return ExitCodes.report(e, ExitCodes.FAILURE);
@@ -227,16 +225,10 @@ final class VolumeCommand {
             return ExitCodes.USAGE;
         }
         boolean all = cl.hasOption("all");
-        if (!cl.hasOption("force")) {
-            System.out.print(all
-                ? "WARNING! This will remove all local volumes not used by at least one container.\n"
-                : "WARNING! This will remove anonymous local volumes not used by at least one container.\n");
-            System.out.print("Are you sure you want to continue? [y/N] ");
-            System.out.flush();
-            String answer = new BufferedReader(new InputStreamReader(System.in)).readLine();
-            if (answer == null || !(answer.trim().equalsIgnoreCase("y") || answer.trim().equalsIgnoreCase("yes"))) {
-                return 0;
-            }
+        if (!cl.hasOption("force") && !Prompt.confirmed(all
+            ? "WARNING! This will remove all local volumes not used by at least one container.\n"
+            : "WARNING! This will remove anonymous local volumes not used by at least one container.\n")) {
+            return 0;
         }
         Volumes volumes = volumes();
         volumes.sweep();
@@ -275,10 +267,5 @@ final class VolumeCommand {
                 .append(" ;;\n");
         }
         sb.append("            esac ;;\n");
-    }
-
-    private static List<String> values(CommandLine cl, String opt) {
-        String[] v = cl.getOptionValues(opt);
-        return v == null ? List.of() : List.of(v);
     }
 }

@@ -77,43 +77,29 @@ final class StoreLock {
 
     /** As {@link #exclusive}, but null at once when another holder has the lock. */
     Lease tryExclusive() throws IOException {
-        if (!threads.writeLock().tryLock()) {
+        return exclusive(false);
+    }
+
+    /** One holder, here or in any other process. */
+    Lease exclusive() throws IOException {
+        return exclusive(true);
+    }
+
+    private Lease exclusive(boolean wait) throws IOException {
+        if (wait) {
+            threads.writeLock().lock();
+        } else if (!threads.writeLock().tryLock()) {
             return null;
         }
         FileChannel ch = null;
         try {
             ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.tryLock();
+            FileLock lock = wait ? ch.lock() : ch.tryLock();
             if (lock == null) {
                 ch.close();
                 threads.writeLock().unlock();
                 return null;
             }
-            FileChannel held = ch;
-            return () -> {
-                try {
-                    lock.release();
-                    held.close();
-                } finally {
-                    threads.writeLock().unlock();
-                }
-            };
-        } catch (IOException | RuntimeException e) {
-            if (ch != null) {
-                ch.close();
-            }
-            threads.writeLock().unlock();
-            throw e;
-        }
-    }
-
-    /** One holder, here or in any other process. */
-    Lease exclusive() throws IOException {
-        threads.writeLock().lock();
-        FileChannel ch = null;
-        try {
-            ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-            FileLock lock = ch.lock();
             FileChannel held = ch;
             return () -> {
                 try {

@@ -130,6 +130,28 @@ public final class InRoot implements AutoCloseable {
     }
 
     private Fd walk(String rel, boolean followLast) throws ErrnoException {
+        return walk(rel, followLast, null);
+    }
+
+    /**
+     * The path {@code path} leads to with every symlink followed inside the root, as an
+     * absolute path in the root ({@code /} for the root), as docker's
+     * {@code FollowSymlinkInScope}: a part that does not exist ends the walk and the rest is
+     * appended as it is. For messages and docker's {@code linkTarget}; files are opened by
+     * {@link #open}, never by this string.
+     */
+    public String resolvedPath(String path) throws ErrnoException {
+        Deque<String> names = new ArrayDeque<>();
+        walk(relative(path), true, names);
+        return "/" + String.join("/", names);
+    }
+
+    /**
+     * The component walk. For {@link #open} ({@code names} null) the descriptor {@code rel}
+     * leads to; for {@link #resolvedPath} null, and the names of the way in {@code names}: a
+     * part that does not exist ends it there.
+     */
+    private Fd walk(String rel, boolean followLast, Deque<String> names) throws ErrnoException {
         Deque<String> todo = new ArrayDeque<>(split(rel));
         Deque<Fd> held = new ArrayDeque<>();
         int links = 0;
@@ -142,12 +164,29 @@ public final class InRoot implements AutoCloseable {
                 if (c.equals("..")) {
                     if (!held.isEmpty()) {
                         held.pop().close();
+                        if (names != null) {
+                            names.removeLast();
+                        }
                     }
                     continue;
                 }
                 boolean last = !hasName(todo);
                 Fd dir = held.isEmpty() ? root : held.peek();
-                Fd next = dir.openAt(c, Fd.O_PATH, 0);
+                Fd next;
+                try {
+                    next = dir.openAt(c, Fd.O_PATH, 0);
+                } catch (ErrnoException e) {
+                    if (names == null || e.errno() != Errno.ENOENT) {
+                        throw e;
+                    }
+                    names.addLast(c);
+                    for (String rest : todo) {
+                        if (!rest.isEmpty() && !rest.equals(".")) {
+                            names.addLast(rest);
+                        }
+                    }
+                    return null;
+                }
                 FileInfo st;
                 try {
                     st = next.stat();
@@ -169,6 +208,9 @@ public final class InRoot implements AutoCloseable {
                         while (!held.isEmpty()) {
                             held.pop().close();
                         }
+                        if (names != null) {
+                            names.clear();
+                        }
                     }
                     List<String> parts = split(target);
                     for (int i = parts.size() - 1; i >= 0; i--) {
@@ -176,88 +218,20 @@ public final class InRoot implements AutoCloseable {
                     }
                     continue;
                 }
-                if (!st.isDirectory() && !todo.isEmpty()) {
+                // a file with more to come: ENOTDIR; resolvedPath leaves it to the next openat
+                if (names == null && !st.isDirectory() && !todo.isEmpty()) {
                     next.close();
                     throw new ErrnoException("walk", "/" + rel, Errno.ENOTDIR);
                 }
                 held.push(next);
-            }
-            Fd result = held.isEmpty() ? root.openAt(".", Fd.O_PATH, 0) : held.pop();
-            return result;
-        } finally {
-            while (!held.isEmpty()) {
-                held.pop().close();
-            }
-        }
-    }
-
-    /**
-     * The path {@code path} leads to with every symlink followed inside the root, as an
-     * absolute path in the root ({@code /} for the root), as docker's
-     * {@code FollowSymlinkInScope}: a part that does not exist ends the walk and the rest is
-     * appended as it is. For messages and docker's {@code linkTarget}; files are opened by
-     * {@link #open}, never by this string.
-     */
-    public String resolvedPath(String path) throws ErrnoException {
-        Deque<String> todo = new ArrayDeque<>(split(relative(path)));
-        Deque<Fd> held = new ArrayDeque<>();
-        Deque<String> names = new ArrayDeque<>();
-        int links = 0;
-        try {
-            while (!todo.isEmpty()) {
-                String c = todo.pollFirst();
-                if (c.isEmpty() || c.equals(".")) {
-                    continue;
-                }
-                if (c.equals("..")) {
-                    if (!held.isEmpty()) {
-                        held.pop().close();
-                        names.removeLast();
-                    }
-                    continue;
-                }
-                Fd dir = held.isEmpty() ? root : held.peek();
-                Fd next;
-                try {
-                    next = dir.openAt(c, Fd.O_PATH, 0);
-                } catch (ErrnoException e) {
-                    if (e.errno() != Errno.ENOENT) {
-                        throw e;
-                    }
+                if (names != null) {
                     names.addLast(c);
-                    for (String rest : todo) {
-                        if (!rest.isEmpty() && !rest.equals(".")) {
-                            names.addLast(rest);
-                        }
-                    }
-                    break;
                 }
-                if (next.stat().isSymlink()) {
-                    String target;
-                    try {
-                        target = next.readLink();
-                    } finally {
-                        next.close();
-                    }
-                    if (++links > MAX_LINKS) {
-                        throw new ErrnoException("walk", "/" + path, ELOOP);
-                    }
-                    if (target.startsWith("/")) {
-                        while (!held.isEmpty()) {
-                            held.pop().close();
-                        }
-                        names.clear();
-                    }
-                    List<String> parts = split(target);
-                    for (int i = parts.size() - 1; i >= 0; i--) {
-                        todo.addFirst(parts.get(i));
-                    }
-                    continue;
-                }
-                held.push(next);
-                names.addLast(c);
             }
-            return "/" + String.join("/", names);
+            if (names != null) {
+                return null;
+            }
+            return held.isEmpty() ? root.openAt(".", Fd.O_PATH, 0) : held.pop();
         } finally {
             while (!held.isEmpty()) {
                 held.pop().close();

@@ -125,4 +125,20 @@ class InRootTest {
         assertEquals("outside", Files.readString(tmp.resolve("secret")));
         assertEquals(java.util.List.of("abs", "etc", "file", "loop", "proc-root", "secret", "up"), in.root().list());
     }
+
+    /** docker's FollowSymlinkInScope: every link followed inside the root, a missing part and the rest kept as written. */
+    @org.junit.jupiter.api.Test
+    void resolvedPathFollowsEveryLinkInside() throws IOException {
+        in = InRoot.of(Fd.openDirectory(root));
+        assertEquals("/", in.resolvedPath("/"));
+        assertEquals("/", in.resolvedPath("/etc/x"));
+        assertEquals("/secret", in.resolvedPath("../../up/etc/x/secret"));
+        assertEquals("/etc/deep", in.resolvedPath("etc//./deep/"));
+        assertEquals("/etc", in.resolvedPath("/etc/deep/.."));
+        assertEquals("/file", in.resolvedPath("/file/"));
+        assertEquals("/etc/none/a/b", in.resolvedPath("/etc/x/etc/none/./a/b"));
+        assertEquals(tmp + "/secret", in.resolvedPath("/abs/secret"));
+        assertEquals(Errno.ENOTDIR, assertThrows(ErrnoException.class, () -> in.resolvedPath("/file/x")).errno());
+        assertEquals(40, assertThrows(ErrnoException.class, () -> in.resolvedPath("/loop")).errno());
+    }
 }

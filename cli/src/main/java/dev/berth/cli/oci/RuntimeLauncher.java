@@ -79,6 +79,11 @@ public final class RuntimeLauncher {
         return Path.of(socket + ".starting");
     }
 
+    /** Whether a start marked at {@code t} may still be under way. */
+    static boolean starting(FileTime t) {
+        return System.currentTimeMillis() - t.toMillis() < STARTING_MILLIS;
+    }
+
     /**
      * Starts the server for {@code socket} in the background, unless another call started one
      * in the last few seconds. Failures only mean that the next call pays a JVM start again.
@@ -90,8 +95,7 @@ public final class RuntimeLauncher {
             try {
                 Files.createFile(marker);
             } catch (FileAlreadyExistsException e) {
-                FileTime t = Files.getLastModifiedTime(marker);
-                if (System.currentTimeMillis() - t.toMillis() < STARTING_MILLIS) {
+                if (starting(Files.getLastModifiedTime(marker))) {
                     return;
                 }
                 Files.setLastModifiedTime(marker, FileTime.fromMillis(System.currentTimeMillis()));

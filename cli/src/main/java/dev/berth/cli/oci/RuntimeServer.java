@@ -9,15 +9,12 @@ import java.io.InputStream;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.channels.Channels;
-import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -67,16 +64,14 @@ public final class RuntimeServer {
 
     private void serve() throws IOException {
         createPrivateDirectory(socket.getParent());
-        FileChannel lockFile = FileChannel.open(Path.of(socket + ".lock"),
-            StandardOpenOption.CREATE, StandardOpenOption.WRITE);
-        FileLock held = lockFile.tryLock();
+        ServerLock held = ServerLock.acquire(socket);
         if (held == null) {
             return; // another server of this build runs
         }
         // bound and listening under another name, then renamed: a client that finds the socket
         // finds it listening (between bind and listen, a connect is refused and the client would
         // run the call in a JVM of its own)
-        Path fresh = socket.resolveSibling(socket.getFileName() + ".new");
+        Path fresh = fresh(socket);
         Files.deleteIfExists(fresh);
         ServerSocketChannel server = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
         server.bind(UnixDomainSocketAddress.of(fresh));
@@ -85,8 +80,13 @@ public final class RuntimeServer {
         Object inode = Files.readAttributes(socket, "unix:ino").get("ino");
         Files.deleteIfExists(RuntimeLauncher.startingMarker(socket));
         Caller.routeStandardStreams();
-        Thread.ofPlatform().daemon().name("idle").start(() -> watch(server, inode));
+        Thread.ofPlatform().daemon().name("idle").start(() -> watch(server, inode, held));
         System.err.println("berth-runtime server " + ProcessHandle.current().pid() + " on " + socket);
+        try {
+            ServerLock.removeStale(socket);
+        } catch (IOException e) {
+            System.err.println("berth-runtime server: cannot remove what other builds' servers left: " + e);
+        }
         while (true) {
             SocketChannel conn;
             try {
@@ -114,8 +114,31 @@ public final class RuntimeServer {
         Files.setPosixFilePermissions(dir, PosixFilePermissions.fromString("rwx------"));
     }
 
-    /** Leaves when idle or when the socket is gone or replaced. */
-    private void watch(ServerSocketChannel server, Object inode) {
+    /** Where a server binds its socket before it renames it to {@code socket}. */
+    private static Path fresh(Path socket) {
+        return socket.resolveSibling(socket.getFileName() + ".new");
+    }
+
+    /**
+     * Removes what a server on {@code socket} that no longer runs may have left, but its lock:
+     * the socket, the one bound under another name, and a marker of its start that is too old
+     * to stop another.
+     */
+    static void removeLeftovers(Path socket) throws IOException {
+        Files.deleteIfExists(socket);
+        Files.deleteIfExists(fresh(socket));
+        Path marker = RuntimeLauncher.startingMarker(socket);
+        try {
+            if (!RuntimeLauncher.starting(Files.getLastModifiedTime(marker))) {
+                Files.deleteIfExists(marker);
+            }
+        } catch (java.nio.file.NoSuchFileException e) {
+            // none
+        }
+    }
+
+    /** Leaves when idle or when the socket is gone or replaced, and removes its files. */
+    private void watch(ServerSocketChannel server, Object inode, ServerLock held) {
         while (true) {
             try {
                 Thread.sleep(1000);
@@ -134,11 +157,19 @@ public final class RuntimeServer {
                 }
                 closing = true;
             }
+            // the files before the server socket: closing it ends serve(), and with its main
+            // thread the JVM, which would not wait for this daemon thread
             try {
-                server.close();
                 if (!replaced) {
                     Files.deleteIfExists(socket);
                 }
+                // after the socket: a new server of this build may start once the lock is gone
+                held.remove();
+            } catch (IOException e) {
+                System.err.println("berth-runtime server: leaving, but cannot remove its files: " + e);
+            }
+            try {
+                server.close(); // a call still in the backlog gets no word: its client runs it
             } catch (IOException e) {
                 // leaving anyway
             }

@@ -39,7 +39,8 @@ class OciKeyringPivotTest {
 
     /**
      * The mounts of the mount namespace of PID (argv[1]) as listmount(2) gives them from the
-     * namespace's own root, whatever the processes' roots: fstype, root, mount point per line.
+     * namespace's own root, whatever the processes' roots: fstype, root, mount point per line,
+     * then "on" and the mount it is mounted on, the same way, unless it is the namespace's root.
      */
     private static final String LISTMOUNT = """
         import ctypes, fcntl, os, struct, sys
@@ -54,16 +55,23 @@ class OciKeyringPivotTest {
         n = libc.syscall(458, struct.pack('IIQQQ', 32, 0, 2**64 - 1, 0, ns), ids, 4096, 0)
         if n < 0:
             sys.exit(77)
+        mounts = {}
         for i in range(n):
             buf = ctypes.create_string_buffer(65536)
-            req = struct.pack('IIQQQ', 32, 0, ids[i], 0x8 | 0x10 | 0x20, ns)
+            req = struct.pack('IIQQQ', 32, 0, ids[i], 0x2 | 0x8 | 0x10 | 0x20, ns)
             if libc.syscall(457, req, buf, 65536, 0) < 0:
                 sys.exit('statmount: ' + os.strerror(ctypes.get_errno()))
             raw = buf.raw
             s = lambda off: raw[512 + off:].split(b'\\0', 1)[0].decode()
             fs_type, = struct.unpack_from('I', raw, 36)
+            mnt, parent = struct.unpack_from('QQ', raw, 40)
             root, point = struct.unpack_from('II', raw, 104)
-            print(s(fs_type), s(root), s(point))
+            mounts[mnt] = (parent, s(fs_type) + ' ' + s(root) + ' ' + s(point))
+        def name(mnt):
+            parent, own = mounts[mnt]
+            return own if parent == mnt or parent not in mounts else own + ' on ' + name(parent)
+        for i in range(n):
+            print(name(ids[i]))
         """;
 
     private Path dir;
@@ -193,7 +201,9 @@ class OciKeyringPivotTest {
                 List<String> outside = outsideRoot(lm.out(), bundle.resolve("rootfs"));
                 if (noPivot) {
                     mounts.put(name, outside);
-                    assertTrue(outside.contains(hostRoot()), name + ": the old root stays below: " + outside);
+                    String top = hostRoot();
+                    assertTrue(outside.stream().anyMatch(m -> own(m).equals(top)),
+                        name + ": the old root stays below: " + outside);
                 } else {
                     assertEquals(List.of(), outside, name + ": pivot_root detached the old root");
                 }
@@ -209,6 +219,69 @@ class OciKeyringPivotTest {
     }
 
     /**
+     * {@code --no-pivot} in a user namespace: the host's mounts came into the container's mount
+     * namespace locked (a namespace of a less privileged user namespace may not uncover what it
+     * was given), so the host's proc and sysfs cannot be detached and are covered by an empty
+     * tmpfs each, as runc does; the root is the bundle's and the escape fails as without one.
+     */
+    @Test
+    void noPivotInAUserNamespaceCoversTheHostsProcAndSysfsAsRunc() throws Exception {
+        Map<String, List<String>> seen = new TreeMap<>();
+        String marker = dir.resolve("marker").toString();
+        for (Path runtime : List.of(runc, berth)) {
+            String name = runtime.getFileName().toString();
+            Path bundle = bundle(name + "-userns", List.of("/usr/bin/python3", "/probe/escape.py", marker), true);
+            assertEquals("in", ok(runtime, "run", "--no-pivot", "--bundle", bundle.toString(), "e").strip(),
+                name + ": the first process stays inside");
+            bundle(name + "-userns", List.of("sleep", "1000"), true);
+            Path pidFile = bundle.resolve("pid");
+            ok(runtime, "run", "-d", "--no-pivot", "--bundle", bundle.toString(), "--pid-file", pidFile.toString(), "u");
+            long pid = Long.parseLong(Files.readString(pidFile).strip());
+            assertNotEquals(Host.ownNs("user"), Host.ns(pid, "user"), name + ": a user namespace of its own");
+            assertEquals(List.of("0", "100000", "65536"),
+                List.of(Files.readString(Path.of("/proc/" + pid + "/uid_map")).strip().split("\\s+")));
+            Path root = Path.of("/proc/" + pid + "/root");
+            assertEquals(Files.getAttribute(bundle.resolve("rootfs"), "unix:ino"), Files.getAttribute(root, "unix:ino"));
+            assertEquals(Files.getAttribute(bundle.resolve("rootfs"), "unix:dev"), Files.getAttribute(root, "unix:dev"));
+            assertEquals("in", ok(runtime, "exec", "u", "/usr/bin/python3", "/probe/escape.py", marker).strip(),
+                name + ": an exec stays inside");
+            OciConsumers.Result lm = OciConsumers.run(dir, Map.of(), null,
+                List.of("python3", dir.resolve("listmount.py").toString(), Long.toString(pid)));
+            assumeTrue(lm.code() != 77, "listmount(2) of another mount namespace needs Linux 6.11");
+            assertEquals(0, lm.code(), lm.toString());
+            List<String> outside = outsideRoot(lm.out(), bundle.resolve("rootfs"));
+            String top = hostRoot();
+            assertTrue(outside.stream().anyMatch(m -> own(m).equals(top)), name + ": the old root stays below");
+            List<String> covers = new ArrayList<>();
+            for (String m : outside) {
+                if (m.startsWith("proc / ") || m.startsWith("sysfs / ")) {
+                    covers.add("tmpfs / " + own(m).split(" ")[2] + " on " + m);
+                }
+            }
+            assertFalse(covers.isEmpty(), name + ": the host's proc and sysfs stay, locked: " + outside);
+            List<String> onOutside = new ArrayList<>();
+            for (String m : lm.out().strip().split("\n")) {
+                if (!outside.contains(m) && outside.contains(m.substring(m.indexOf(" on ") + 4))) {
+                    onOutside.add(m); // mounted on the old root's mounts: the container's root, and the covers
+                }
+            }
+            assertEquals(1 + covers.size(), onOutside.size(), name + ": " + onOutside);
+            assertTrue(onOutside.containsAll(covers), name + ": each covered by a tmpfs: " + onOutside);
+            List<String> both = new ArrayList<>(outside);
+            both.addAll(covers);
+            seen.put(name, both);
+            ok(runtime, "delete", "-f", "u");
+        }
+        assertEquals(seen.get("runc"), seen.get("berth-runtime"));
+    }
+
+    /** A line of the listing without what the mount is mounted on. */
+    private static String own(String line) {
+        int on = line.indexOf(" on ");
+        return on < 0 ? line : line.substring(0, on);
+    }
+
+    /**
      * The mounts of a listing that are not the container's own: the container's root is the
      * mount whose root is the rootfs directory (its mount point "/"), and its own mounts follow it.
      */
@@ -216,7 +289,7 @@ class OciKeyringPivotTest {
         List<String> out = new ArrayList<>();
         String rootLine = null;
         for (String line : listing.strip().split("\n")) {
-            String[] f = line.split(" ");
+            String[] f = own(line).split(" ");
             if (rootLine == null && f.length == 3 && f[2].equals("/") && rootfs.toRealPath().toString().endsWith(f[1])
                 && !f[1].equals("/")) {
                 rootLine = line;
@@ -246,6 +319,15 @@ class OciKeyringPivotTest {
     }
 
     private Path bundle(String name, List<String> args) throws Exception {
+        return bundle(name, args, false);
+    }
+
+    /**
+     * A bundle of busybox and the host's /usr that runs {@code args}; with {@code userns} in a
+     * user namespace of its own, root mapped to 100000, which owns the rootfs.
+     */
+    @SuppressWarnings("unchecked")
+    private Path bundle(String name, List<String> args, boolean userns) throws Exception {
         Path bundle = Files.createDirectories(dir.resolve("bundles").resolve(name));
         Path rootfs = bundle.resolve("rootfs");
         if (!Files.exists(rootfs)) {
@@ -257,9 +339,22 @@ class OciKeyringPivotTest {
             Files.createDirectories(rootfs.resolve("usr"));
             Files.createDirectories(rootfs.resolve("probe"));
             Files.copy(dir.resolve("escape.py"), rootfs.resolve("probe/escape.py"));
+            if (userns) {
+                Process p2 = new ProcessBuilder("chown", "-R", "-h", "100000:100000", rootfs.toString()).inheritIO().start();
+                assertEquals(0, p2.waitFor());
+            }
         }
         Map<String, Object> c = Json.parseObject(Json.compact(base));
         Json.map(c, "process").put("args", args);
+        if (userns) {
+            Map<String, Object> linux = Json.map(c, "linux");
+            List<Object> namespaces = new ArrayList<>((List<Object>) linux.get("namespaces"));
+            namespaces.add(Map.of("type", "user"));
+            linux.put("namespaces", namespaces);
+            List<Object> map = List.of(Map.of("containerID", 0, "hostID", 100000, "size", 65536));
+            linux.put("uidMappings", map);
+            linux.put("gidMappings", map);
+        }
         Json.map(c, "linux").put("cgroupsPath", "/" + dir.getFileName() + "/" + name);
         Files.writeString(bundle.resolve("config.json"), Json.pretty(c));
         return bundle;
