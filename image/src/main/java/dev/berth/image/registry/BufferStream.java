@@ -21,7 +21,7 @@ import java.util.concurrent.LinkedBlockingQueue;
  * back the connection instead of filling memory. An interrupt of the reader ends a read with
  * {@link InterruptedIOException} (the pull's stall watchdog); closing cancels the body.
  */
-final class BufferStream extends InputStream implements Chunks, HttpResponse.BodySubscriber<InputStream> {
+final class BufferStream extends ChunkStream implements HttpResponse.BodySubscriber<InputStream> {
     private static final int AHEAD = 2;
     /** The end of the body: an object of its own (the client may hand over an empty list, which is List.of()). */
     private static final Object END = new Object();
@@ -107,27 +107,6 @@ final class BufferStream extends InputStream implements Chunks, HttpResponse.Bod
             list = l.iterator();
             subscription.request(1); // the one taken is replaced
         }
-    }
-
-    @Override
-    public int read() throws IOException {
-        ByteBuffer b = next();
-        return b == null ? -1 : b.get() & 0xff;
-    }
-
-    @Override
-    public int read(byte[] buf, int off, int len) throws IOException {
-        java.util.Objects.checkFromIndexSize(off, len, buf.length);
-        if (len == 0) {
-            return 0;
-        }
-        ByteBuffer b = next();
-        if (b == null) {
-            return -1;
-        }
-        int n = Math.min(len, b.remaining());
-        b.get(buf, off, n);
-        return n;
     }
 
     @Override

@@ -2,7 +2,6 @@ package dev.berth.image.registry;
 
 import dev.berth.image.Chunks;
 import java.io.IOException;
-import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -163,7 +162,7 @@ final class PlainGet {
     }
 
     /** The body, as the buffer it is read into ({@link Chunks}) or as a stream; closing closes the socket. */
-    static final class Body extends InputStream implements Chunks {
+    static final class Body extends ChunkStream {
         private final SocketChannel ch;
         private final ByteBuffer buf;
         private long left; // bytes of the body not yet read from the socket
@@ -194,27 +193,6 @@ final class PlainGet {
             left -= n;
             buf.flip();
             return buf;
-        }
-
-        @Override
-        public int read() throws IOException {
-            ByteBuffer b = next();
-            return b == null ? -1 : b.get() & 0xff;
-        }
-
-        @Override
-        public int read(byte[] dst, int off, int len) throws IOException {
-            java.util.Objects.checkFromIndexSize(off, len, dst.length);
-            if (len == 0) {
-                return 0;
-            }
-            ByteBuffer b = next();
-            if (b == null) {
-                return -1;
-            }
-            int n = Math.min(len, b.remaining());
-            b.get(dst, off, n);
-            return n;
         }
 
         @Override
