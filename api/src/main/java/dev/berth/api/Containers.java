@@ -8,6 +8,7 @@ import dev.berth.engine.ContainerRequest;
 import dev.berth.engine.DetachKeys;
 import dev.berth.engine.Engine;
 import dev.berth.engine.EngineException;
+import dev.berth.engine.Listing;
 import dev.berth.linux.Signals;
 import dev.berth.runtime.Timestamps;
 import dev.berth.runtime.json.Json;
@@ -36,10 +37,13 @@ final class Containers {
     private final Live live;
     /** Config.StdinOnce of the containers created here: close their stdin when the client's ends. */
     private final Map<String, Boolean> stdinOnce = new ConcurrentHashMap<>();
+    /** The containers' list entries, each made again only when its container changed. */
+    private final Listing<ListRow> listing;
 
     Containers(Engine engine, Live live) {
         this.engine = engine;
         this.live = live;
+        this.listing = new Listing<>(engine, ListRow::of);
     }
 
     static Map<String, Object> jsonBody(Exchange x) throws IOException, HttpException {
@@ -107,6 +111,10 @@ final class Containers {
         boolean all = flag(q.query("all"));
         dev.berth.engine.ContainerFilter f = Filters.parse(q.query("filters"));
         int limit = intParam(q, "limit", -1);
+        if (f.isEmpty()) {
+            listed(x, all, limit);
+            return;
+        }
         List<Object> out = new ArrayList<>();
         long now = Timestamps.nowNanos();
         List<Map<String, Object>> every = engine.list(true);
@@ -125,6 +133,30 @@ final class Containers {
             out.add(Shapes.listEntry(s, now, images));
         }
         x.json(200, out);
+    }
+
+    /** Without filters: from the rows kept between requests ({@link ListRow}). */
+    private void listed(Exchange x, boolean all, int limit) throws Exception {
+        long now = Timestamps.nowNanos();
+        var images = engine.imageAdmin().listedImages();
+        // a limit lists the newest including stopped ones (docker's rule)
+        boolean everything = all || limit > 0;
+        StringBuilder out = new StringBuilder(8192).append('[');
+        int n = 0;
+        for (ListRow r : listing.list()) {
+            if (limit > 0 && n >= limit) {
+                break;
+            }
+            if (!everything && !r.running) {
+                continue;
+            }
+            if (n++ > 0) {
+                out.append(',');
+            }
+            r.append(out, now, images);
+        }
+        out.append("]\n");
+        x.respond(200, "application/json", out.toString().getBytes(StandardCharsets.UTF_8));
     }
 
     void inspect(Exchange x, String ref) throws Exception {

@@ -69,12 +69,14 @@ public final class Daemon implements AutoCloseable {
     private final List<Listening> listening;
     private final FileChannel lockFile;
     private final HttpServer http;
+    private final Engine engine;
     private volatile boolean closed;
 
-    private Daemon(List<Listening> listening, FileChannel lockFile, HttpServer http) {
+    private Daemon(List<Listening> listening, FileChannel lockFile, HttpServer http, Engine engine) {
         this.listening = listening;
         this.lockFile = lockFile;
         this.http = http;
+        this.engine = engine;
     }
 
     /** Refused with a {@link DaemonException} when another daemon has the root or the socket. */
@@ -91,6 +93,7 @@ public final class Daemon implements AutoCloseable {
             for (Endpoint e : endpoints) {
                 opened.add(listen(e));
             }
+            engine.withLaterDeletes(); // docker run --rm is answered before its directory's files go
             DockerApi api = new DockerApi(engine, version);
             IdleCollector idle = IdleCollector.start();
             HttpServer http = new HttpServer(x -> {
@@ -102,7 +105,7 @@ public final class Daemon implements AutoCloseable {
                     t.printStackTrace();
                 }
             });
-            return new Daemon(List.copyOf(opened), lock, http);
+            return new Daemon(List.copyOf(opened), lock, http, engine);
         } catch (DaemonException | IOException | RuntimeException e) {
             for (Listening l : opened) {
                 release(l);
@@ -309,6 +312,11 @@ public final class Daemon implements AutoCloseable {
             release(l);
         }
         http.closeConnections();
+        try { // the directories of the last auto-removed containers, before the root is let go
+            engine.awaitLaterDeletes(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         lockFile.close();
     }
 }

@@ -93,13 +93,23 @@ final class Shapes {
      * reference as given while it still names the container's image), ImageID the image's id.
      */
     static Map<String, Object> listEntry(Map<String, Object> s, long nowNanos, ImageAdmin.ListedImages images) {
+        Map<String, Object> e = stableListEntry(s);
+        e.put("Image", images.of(s));
+        e.put("Status", HumanTime.status(Json.map(s, "State"), nowNanos));
+        return e;
+    }
+
+    /**
+     * The list entry without what changes while the state does not: Image (the image's names
+     * change) and Status ("Up 5 minutes"), which come last ({@link ListRow}).
+     */
+    static Map<String, Object> stableListEntry(Map<String, Object> s) {
         Map<String, Object> st = Json.map(s, "State");
         Map<String, Object> config = Json.map(s, "Config");
         Map<String, Object> host = Json.map(s, "HostConfig");
         Map<String, Object> e = new LinkedHashMap<>();
         e.put("Id", s.get("Id"));
         e.put("Names", List.of(String.valueOf(s.get("Name"))));
-        e.put("Image", images.of(s));
         e.put("ImageID", s.get("Image") instanceof String id && id.startsWith("sha256:") ? id : "");
         StringBuilder cmd = new StringBuilder(String.valueOf(s.get("Path")));
         if (s.get("Args") instanceof List<?> args) {
@@ -113,7 +123,6 @@ final class Shapes {
         e.put("Ports", ports(Json.map(s, "NetworkSettings")));
         e.put("Labels", config != null && config.get("Labels") != null ? config.get("Labels") : Map.of());
         e.put("State", st.get("Status"));
-        e.put("Status", HumanTime.status(st, nowNanos));
         Map<String, Object> hc = new LinkedHashMap<>();
         hc.put("NetworkMode", host == null ? "none" : host.get("NetworkMode"));
         e.put("HostConfig", hc);
@@ -124,7 +133,6 @@ final class Shapes {
         e.put("Mounts", s.get("Mounts") != null ? s.get("Mounts") : List.of());
         return e;
     }
-
 
     /** NetworkSettings.Ports as the list's {@code [{IP, PrivatePort, PublicPort, Type}]}. */
     private static List<Object> ports(Map<String, Object> net) {

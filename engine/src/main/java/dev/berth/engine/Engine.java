@@ -56,6 +56,8 @@ public final class Engine {
     private volatile List<String> exitCommand = List.of();
     private volatile String cgroupParent = defaultCgroupParent();
     private volatile java.util.function.Consumer<Container> restarted;
+    /** The daemon's: auto-removed containers' directories deleted after the answer; null: at once. */
+    private volatile LaterDeletes laterDeletes;
     private volatile String defaultNetwork = defaultNetworkSetting();
 
     private Engine(Store store, Path hostEtc) {
@@ -151,6 +153,22 @@ public final class Engine {
     public Engine withRestartsInProcess(java.util.function.Consumer<Container> restarted) {
         this.restarted = restarted;
         return this;
+    }
+
+    /**
+     * This engine lives on (a daemon): the directory of an auto-removed container is deleted
+     * after its removal was answered ({@link LaterDeletes}); {@link #awaitLaterDeletes} before
+     * the process ends.
+     */
+    public Engine withLaterDeletes() {
+        this.laterDeletes = new LaterDeletes();
+        return this;
+    }
+
+    /** Waits up to {@code millis} for the directories still being deleted; true when none is left. */
+    public boolean awaitLaterDeletes(long millis) throws InterruptedException {
+        LaterDeletes l = laterDeletes;
+        return l == null || l.await(millis);
     }
 
     /** Where this engine's in-process restarts go; null when the monitors' exit command does them. */
@@ -1152,7 +1170,8 @@ public final class Engine {
             // only those load the network classes; the marker is a network connected later
             boolean connected = Files.exists(store.dir(id).resolve(NetworkAdmin.CONNECTED));
             // docker's run --rm: its anonymous volumes go too
-            discardRemoved(id, name, cgroupPath(id), network == null && connected ? "" : network, null, true);
+            discardRemoved(id, name, cgroupPath(id), network == null && connected ? "" : network, null, true,
+                laterDeletes);
             if (s != null) {
                 Events.container(this, s, "destroy");
             }
@@ -1168,7 +1187,7 @@ public final class Engine {
      * listing, and its directory tells {@link Recovery} what is still to be taken back.
      */
     private void discardRemoved(String id, String name, String cgroup, String network, Map<String, Object> s,
-        boolean anonymousVolumes) throws IOException, EngineException {
+        boolean anonymousVolumes, LaterDeletes later) throws IOException, EngineException {
         boolean volumes = Files.exists(store.dir(id).resolve(VolumeMounts.USES));
         if (volumes && !anonymousVolumes) {
             VolumeMounts.disownAnonymous(this, id, store.dir(id));
@@ -1187,7 +1206,11 @@ public final class Engine {
         // the overlay was mounted in the container's mount namespace, gone with its
         // processes: what is left is its upper and work directories, in the container's
         dev.berth.image.Snapshots.release(store.root(), id);
-        store.delete(id);
+        if (later != null) {
+            later.submit(store, id);
+        } else {
+            store.delete(id);
+        }
     }
 
     /** What a container held on its network ({@code network} as in {@link #networkMode}; state if read). */
@@ -1317,7 +1340,7 @@ public final class Engine {
                 Map<String, Object> host = Json.map(s, "HostConfig");
                 network = host == null ? "" : String.valueOf(host.get("NetworkMode"));
             }
-            discardRemoved(id, Inspect.name(s), cgroupPath(s), network, s, volumes || Inspect.autoRemove(s));
+            discardRemoved(id, Inspect.name(s), cgroupPath(s), network, s, volumes || Inspect.autoRemove(s), null);
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot remove container " + ref + ": " + e.getMessage(), e);
         }

@@ -44,17 +44,51 @@ public final class HumanTime {
      * "Up 2 hours (Paused)", "Exited (1) 2 hours ago", "Created".
      */
     public static String status(Map<String, Object> state, long nowNanos) {
-        switch (String.valueOf(state.get("Status"))) {
-            case "running":
-                return "Up " + since(state.get("StartedAt"), nowNanos) + health(state.get("Health"));
-            case "paused":
-                return "Up " + since(state.get("StartedAt"), nowNanos) + " (Paused)";
-            case "exited":
-                return "Exited (" + state.get("ExitCode") + ") " + since(state.get("FinishedAt"), nowNanos) + " ago";
-            case "dead":
-                return "Dead";
-            default:
-                return "Created";
+        return Status.of(state).at(nowNanos);
+    }
+
+    /**
+     * The status column made once and printed many times (the daemon's container list): what
+     * comes before the duration, the time it counts from, and what comes after.
+     */
+    public static final class Status {
+        private final String before;
+        /** Nanoseconds since the epoch; Long.MIN_VALUE when there is no duration. */
+        private final long since;
+        private final String after;
+
+        private Status(String before, long since, String after) {
+            this.before = before;
+            this.since = since;
+            this.after = after;
+        }
+
+        public static Status of(Map<String, Object> state) {
+            switch (String.valueOf(state.get("Status"))) {
+                case "running":
+                    return new Status("Up ", time(state.get("StartedAt")), health(state.get("Health")));
+                case "paused":
+                    return new Status("Up ", time(state.get("StartedAt")), " (Paused)");
+                case "exited":
+                    return new Status("Exited (" + state.get("ExitCode") + ") ", time(state.get("FinishedAt")), " ago");
+                case "dead":
+                    return new Status("Dead", Long.MIN_VALUE, "");
+                default:
+                    return new Status("Created", Long.MIN_VALUE, "");
+            }
+        }
+
+        /** -1 when unknown (a duration of 0, as {@link #since}). */
+        private static long time(Object rfc3339) {
+            long then = Timestamps.parse(String.valueOf(rfc3339));
+            return then < 0 ? -1 : then;
+        }
+
+        public String at(long nowNanos) {
+            if (since == Long.MIN_VALUE) {
+                return before;
+            }
+            return before + duration(Duration.ofNanos(since < 0 ? 0 : Math.max(0, nowNanos - since))) + after;
         }
     }
 
