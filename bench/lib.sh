@@ -53,7 +53,7 @@ need_static_busybox() {
 
 aot_fresh() { # distribution dir (holding lib/ and the AOT caches)
     local cache
-    for cache in berth-run.aot berth.aot berth-all.aot; do
+    for cache in berth.aot berth-all.aot; do
         [ -f "$1/$cache" ] && [ -z "$(find "$1/lib" -name '*.jar' -newer "$1/$cache")" ] || return 1
     done
 }

@@ -26,12 +26,10 @@ import java.util.Map;
  * class it holds at start-up, used or not: {@code Training DIR} walks every path (images, pull,
  * the registry's HTTP client) for {@code berth-all.aot}, and {@code Training DIR core}, run after
  * it on the same DIR, only the container commands, for {@code berth.aot}, the cache of
- * {@code ps}, {@code exec}, ... (bin/berth picks one by the command), and {@code Training DIR run}
- * only {@code berth run}'s own paths, for {@code berth-run.aot}. With the one cache of every path,
- * {@code berth run --rm} loaded 3,018 classes where it uses 1,084; with the container commands'
- * cache, 2,094, which took 6 ms more from exec to {@code main} than its own cache of 1,255.
+ * {@code run}, {@code ps}, {@code exec}, ... (bin/berth picks one by the command). With the one
+ * cache of every path, {@code berth run --rm} loaded 3,018 classes where it uses 1,084.
  *
- * <p>{@code Training DIR [core|run]}: DIR is a directory the run may fill and that the caller removes.
+ * <p>{@code Training DIR [core]}: DIR is a directory the run may fill and that the caller removes.
  */
 public final class Training {
     private Training() {}
@@ -42,15 +40,6 @@ public final class Training {
         boolean ownNetns = root && ownNetns();
         // a run without --network is bridged for root: only where that touches no host's network
         System.setProperty("berth.defaultNetwork", ownNetns ? "bridge" : "none");
-        if (args.length > 1 && args[1].equals("run")) {
-            if (root) {
-                runs(dir);
-            } else {
-                Main.run(new String[] {"--root", dir.resolve("berth").toString(), "run", "--rm", "host", "true"});
-            }
-            System.out.flush();
-            Runtime.getRuntime().halt(0);
-        }
         if (args.length > 1 && args[1].equals("core")) {
             if (root) {
                 core(dir);

@@ -95,24 +95,19 @@ class LauncherDaemonFlagsTest {
     }
 
     /**
-     * bin/build makes three AOT caches: berth-run.aot of {@code berth run}, berth.aot of the
-     * container commands, berth-all.aot of every path (a JDK 25 cache has the JVM load every class
-     * it holds at start-up, so a small one is for the commands it was trained on). None is used
-     * once a jar is newer than it.
+     * bin/build makes two AOT caches: berth.aot of the container commands, berth-all.aot of every
+     * path (a JDK 25 cache has the JVM load every class it holds at start-up, so the small one is
+     * for the commands it was trained on). Neither is used once a jar is newer than it.
      */
     @Test
-    void eachCommandMapsTheSmallestCacheOfItsPath() throws Exception {
+    void theContainerCommandsMapTheSmallCacheAndTheRestTheFullOne() throws Exception {
         Path dist = dir.resolve("cli/target/berth");
         Files.writeString(dist.resolve("java-home"), dir.resolve("jdk") + "\n"); // as bin/build records it
         Path jar = Files.writeString(dist.resolve("lib/berth-cli.jar"), "");
         Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.writeString(dist.resolve("berth.aot"), "");
         Files.writeString(dist.resolve("berth-all.aot"), "");
-        Files.writeString(dist.resolve("berth-run.aot"), "");
-        for (String[] args : List.of(new String[] {"run", "--rm", "host", "true"}, new String[] {"--root", "/tmp/r", "run", "-d", "host"})) {
-            assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth-run.aot")), aotOptions(launch(args)), String.join(" ", args));
-        }
-        List<String[]> small = List.of(new String[] {"create", "host", "true"}, new String[] {"--root", "/tmp/r", "ps"},
+        List<String[]> small = List.of(new String[] {"run", "--rm", "host", "true"}, new String[] {"--root", "/tmp/r", "ps"},
             new String[] {"exec", "c", "true"}, new String[] {"rm", "-f", "c"}, new String[] {"version"},
             new String[] {"healthcheck", "run", "--monitor", "c"});
         for (String[] args : small) {
