@@ -391,9 +391,9 @@ public final class Engine {
             Trace.mark("name claimed");
             MountParser parsed = parseMounts(r, img);
             List<VolumeMounts.Resolved> volumes = VolumeMounts.attach(this, dir, parsed.volumes, null, null, null);
-            // an auto-remove container's request need not outlive a machine crash (its client
-            // died with it, and docker removes such containers at its restart): the state's
-            // fsync just below is the commit point, as for run's request (RequestFile.write)
+            // an auto-remove container need not outlive a machine crash (its client died with
+            // it, and docker removes such containers at its restart): neither its request nor
+            // its state is fsync'd, and a state a crash left empty is a leftover (Store.abandoned)
             RequestFile.write(dir, r, !r.autoRemove);
             Trace.mark("request saved");
             Map<String, Object> state = Inspect.created(id, name, r, dir, applied);
@@ -404,7 +404,7 @@ public final class Engine {
                 Inspect.image(state, img.image().id().toString(), prepared.driver(), prepared.graphDriver());
                 Trace.mark("rootfs prepared");
             }
-            store.write(id, state);
+            store.write(id, state, !r.autoRemove);
             Trace.mark("container created");
             Events.container(this, state, "create");
             return id;

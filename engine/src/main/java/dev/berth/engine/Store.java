@@ -113,7 +113,7 @@ final class Store {
      * berth, or is being deleted, and counts too.
      */
     boolean abandoned(Path dir) {
-        if (Files.exists(dir.resolve("state.json"))) {
+        if (hasState(dir)) {
             return false;
         }
         if (Files.exists(dir.resolve(REMOVING))) {
@@ -121,6 +121,19 @@ final class Store {
         }
         Creator c = creator(dir);
         return c == null ? Files.isDirectory(dir) : !c.alive();
+    }
+
+    /**
+     * Whether {@code dir} holds a state.json with something in it. It is always renamed into
+     * place whole, so an empty one is what a machine crash left of one written without fsync
+     * (an auto-removed container's, ContainerConfig.ephemeral): a leftover, as if it were not there.
+     */
+    private static boolean hasState(Path dir) {
+        try {
+            return Files.size(dir.resolve("state.json")) > 0;
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     /** Temporary directories of creations that never got their name ({@code .ID}). */

@@ -80,6 +80,20 @@ class CrashTest extends ContainerTestBase {
     }
 
     @Test
+    void aStateThatAPowerLossEmptiedIsALeftoverAndItsNameIsTakenBack() throws Exception {
+        // an auto-removed container's state is written without fsync: after a power loss its
+        // renamed state.json can be there with nothing in it, as the machine's crash left it
+        String id = berth.ok("create", "--rm", "--name", "torn", "host", "true").strip();
+        Files.write(berth.root().resolve("containers").resolve(id).resolve("state.json"), new byte[0]);
+        assertEquals("", berth.ok("ps", "-a", "-q"));
+        Berth.Result check = berth.run("system", "check");
+        assertTrue(check.out().contains(id.substring(0, 12)) && check.out().contains("torn"), check.out());
+        berth.ok("run", "--rm", "--name", "torn", "host", "true");
+        assertFalse(Files.exists(berth.root().resolve("containers").resolve(id)), "the torn directory stayed");
+        assertEquals("nothing left by a crash", berth.ok("system", "check").strip());
+    }
+
+    @Test
     void aRunWithRmKilledOnceStartedIsRemovedWhenItsCommandEnds() throws Exception {
         Berth.Result r = berth.runWithEnv(Map.of("BERTH_CRASH_AT", "command started"), "run", "--rm", "--name", "brief",
             "host", "sleep", "1");
