@@ -741,8 +741,13 @@ public final class Engine {
             timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             for (String d : List.of("rootfs", "scratch")) {
-                if (!Files.isDirectory(dir.resolve(d))) { // there already when started again
+                try {
                     Files.createDirectory(dir.resolve(d));
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // there already when started again (a stat first cost a failed lookup each new run)
+                    if (!Files.isDirectory(dir.resolve(d))) {
+                        throw e;
+                    }
                 }
             }
         }
