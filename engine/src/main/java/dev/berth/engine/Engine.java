@@ -1147,7 +1147,14 @@ public final class Engine {
      * command then tries.
      */
     boolean removeExited(String id, String name, String network) {
-        Map<String, Object> s = store.exists(id) ? load(id) : null;
+        // the state as written, for the destroy event's attributes (labels, image, name): not
+        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show
+        Map<String, Object> s;
+        try {
+            s = store.read(id);
+        } catch (IOException e) {
+            s = null;
+        }
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {
