@@ -691,8 +691,10 @@ public final class Engine {
             conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
-        if (cgroup != null) {
-            warmCgroupMove(); // after the mkdirs, which the warm-up's write would hold up
+        // after the mkdirs, which the warm-up's write would hold up; not when the stage that
+        // bin/berth forked for this container keeps the lock warm already (native/stage/warm.c)
+        if (cgroup != null && !StageSession.launchedStageWarms()) {
+            warmCgroupMove();
         }
         List<String> procs = new ArrayList<>();
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
