@@ -850,14 +850,16 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            List<String> events = new ArrayList<>(3);
             if (fresh) {
-                Events.container(this, c.state(), "create");
+                events.add("create");
             }
             // before the command runs: its die, which the monitor logs, comes after
-            Events.container(this, c.state(), "start");
+            events.add("start");
             if (restart) {
-                Events.container(this, c.state(), "restart");
+                events.add("restart");
             }
+            Events.container(this, c.state(), events);
             session.go();
             session.awaitStarted();
             Trace.mark("command started");
