@@ -49,6 +49,10 @@ void launch(char **argv, const char *server, int nargs) {
       int w = fcntl(to_stage[1], F_DUPFD_CLOEXEC, 10);
       if (r >= 0 && w >= 0 && dup2(r, 3) == 3 && dup2(w, 4) == 4) {
         setenv("BERTH_STAGE_FDS", "3,4", 1);
+        /* the JVM need not warm the cgroup lock itself while this stage does (warm.c) */
+        const char *warm = getenv("BERTH_STAGE_WARM");
+        if (warm != NULL && atol(warm) > 0)
+          setenv("BERTH_STAGE_WARMING", "1", 1);
         if (server != NULL) {
           int argc = 0;
           while (argv[argc] != NULL)

@@ -33,7 +33,7 @@ final class Completion {
         for (String c : List.of("stop", "kill", "wait", "rm", "pause", "unpause")) {
             flags.put(c, LifecycleCommand.flags(c).words());
         }
-        flags.put("create", RunCommand.CREATE.words());
+        flags.put("create", RunCommand.create().words());
         flags.put("start", StartCommand.START.words());
         flags.put("attach", StartCommand.ATTACH.words());
         flags.put("restart", ContainerCommand.RESTART.words());

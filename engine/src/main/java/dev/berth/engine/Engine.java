@@ -709,8 +709,10 @@ public final class Engine {
             conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
-        if (cgroup != null) {
-            warmCgroupMove(); // after the mkdirs, which the warm-up's write would hold up
+        // after the mkdirs, which the warm-up's write would hold up; not when the stage that
+        // bin/berth forked for this container keeps the lock warm already (native/stage/warm.c)
+        if (cgroup != null && !StageSession.launchedStageWarms()) {
+            warmCgroupMove();
         }
         List<String> procs = new ArrayList<>();
         for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
@@ -759,8 +761,13 @@ public final class Engine {
             timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             for (String d : List.of("rootfs", "scratch")) {
-                if (!Files.isDirectory(dir.resolve(d))) { // there already when started again
+                try {
                     Files.createDirectory(dir.resolve(d));
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    // there already when started again (a stat first cost a failed lookup each new run)
+                    if (!Files.isDirectory(dir.resolve(d))) {
+                        throw e;
+                    }
                 }
             }
         }
@@ -861,14 +868,16 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            List<String> events = new ArrayList<>(3);
             if (fresh) {
-                Events.container(this, c.state(), "create");
+                events.add("create");
             }
             // before the command runs: its die, which the monitor logs, comes after
-            Events.container(this, c.state(), "start");
+            events.add("start");
             if (restart) {
-                Events.container(this, c.state(), "restart");
+                events.add("restart");
             }
+            Events.container(this, c.state(), events);
             session.go();
             session.awaitStarted();
             Trace.mark("command started");
@@ -1160,7 +1169,14 @@ public final class Engine {
      * command then tries.
      */
     boolean removeExited(String id, String name, String network) {
-        Map<String, Object> s = store.exists(id) ? load(id) : null;
+        // the state as written, for the destroy event's attributes (labels, image, name): not
+        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show
+        Map<String, Object> s;
+        try {
+            s = store.read(id);
+        } catch (IOException e) {
+            s = null;
+        }
         // no lock: an exited auto-remove container is never written again, and two removals
         // at once (with a berth rm -f) only delete the same files
         try {

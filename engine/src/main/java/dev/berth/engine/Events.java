@@ -33,6 +33,11 @@ final class Events {
         container(engine, state, action, Map.of());
     }
 
+    /** Several events of one container, in order, in one write to the log (a run's create and start). */
+    static void container(Engine engine, Map<String, Object> state, List<String> actions) {
+        engine.events().log("container", actions, (String) state.get("Id"), attributes(state));
+    }
+
     static void container(Engine engine, Map<String, Object> state, String action, Map<String, String> extra) {
         Map<String, String> a = attributes(state);
         a.putAll(extra);

@@ -77,7 +77,7 @@ final class Store {
         Path tmp = containers.resolve("." + id);
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         try {
-            long pid = ProcessHandle.current().pid();
+            long pid = Procs.self();
             Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
             Files.move(tmp, d, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {

@@ -30,9 +30,11 @@ final class Users {
             g = u.substring(colon + 1);
             u = u.substring(0, colon);
         }
-        List<String[]> passwd = table(passwdFile);
+        // split line by line only as far as needed: root is the first line of most passwd files
+        // (each split array cost a cold JVM ~10 us, a run split every line of both files)
         String[] entry = null;
-        for (String[] e : passwd) {
+        for (String line : table(passwdFile)) {
+            String[] e = line.split(":", -1);
             if (e.length >= 4 && (e[0].equals(u) || e[2].equals(u))) {
                 entry = e;
                 break;
@@ -48,16 +50,24 @@ final class Users {
                 + ": no matching entries in the container's /etc/passwd; use a numeric uid");
         }
         int gid = entry != null ? Integer.parseInt(entry[3]) : uid == 0 ? 0 : uid;
-        List<String[]> group = table(groupFile);
+        List<String> group = table(groupFile);
         if (g != null) {
             gid = groupId(group, g);
         }
         String name = entry != null ? entry[0] : null;
         List<Integer> groups = new ArrayList<>();
         if (g == null && name != null) {
-            for (String[] e : group) {
-                if (e.length >= 4 && List.of(e[3].split(",")).contains(name)) {
-                    int id = Integer.parseInt(e[2]);
+            for (String line : group) {
+                // name:password:gid:members, the members field found without splitting the line
+                int c1 = line.indexOf(':');
+                int c2 = c1 < 0 ? -1 : line.indexOf(':', c1 + 1);
+                int c3 = c2 < 0 ? -1 : line.indexOf(':', c2 + 1);
+                if (c3 < 0) {
+                    continue;
+                }
+                int c4 = line.indexOf(':', c3 + 1);
+                if (isMember(line, c3 + 1, c4 < 0 ? line.length() : c4, name)) {
+                    int id = Integer.parseInt(line, c2 + 1, c3, 10);
                     if (id != gid && !groups.contains(id)) {
                         groups.add(id);
                     }
@@ -71,17 +81,31 @@ final class Users {
         return new User(uid, gid, groups, home);
     }
 
-    private static int groupId(List<String[]> group, String g) throws EngineException {
+    private static int groupId(List<String> group, String g) throws EngineException {
         if (isNumber(g)) {
             return Integer.parseInt(g);
         }
-        for (String[] e : group) {
+        for (String line : group) {
+            String[] e = line.split(":", -1);
             if (e.length >= 3 && e[0].equals(g)) {
                 return Integer.parseInt(e[2]);
             }
         }
         throw new EngineException.InvalidArgument("unable to find group " + g
             + ": no matching entries in the container's /etc/group; use a numeric gid");
+    }
+
+    /** Whether {@code name} is one of the comma-separated members in {@code line[from, to)}. */
+    private static boolean isMember(String line, int from, int to, String name) {
+        for (int start = from; start <= to; ) {
+            int comma = line.indexOf(',', start);
+            int end = comma < 0 || comma > to ? to : comma;
+            if (end - start == name.length() && line.startsWith(name, start)) {
+                return !name.isEmpty();
+            }
+            start = end + 1;
+        }
+        return false;
     }
 
     private static boolean isNumber(String s) {
@@ -99,7 +123,8 @@ final class Users {
     /** uid to user name, from {@code etc}/passwd (the host's, for lsns-like listings). */
     static java.util.Map<Integer, String> names(Path etc) {
         java.util.Map<Integer, String> out = new java.util.HashMap<>();
-        for (String[] e : table(etc.resolve("passwd"))) {
+        for (String line : table(etc.resolve("passwd"))) {
+            String[] e = line.split(":", -1);
             if (e.length >= 3 && isNumber(e[2])) {
                 out.putIfAbsent(Integer.parseInt(e[2]), e[0]);
             }
@@ -107,15 +132,16 @@ final class Users {
         return out;
     }
 
-    private static List<String[]> table(Path file) {
-        List<String[]> out = new ArrayList<>();
+    /** The entries of a passwd or group file: its lines but blank ones and comments. */
+    private static List<String> table(Path file) {
+        List<String> out = new ArrayList<>();
         if (file == null) {
             return out;
         }
         try {
             for (String line : Files.readAllLines(file)) {
                 if (!line.isBlank() && !line.startsWith("#")) {
-                    out.add(line.split(":", -1));
+                    out.add(line);
                 }
             }
         } catch (NoSuchFileException e) {

@@ -95,22 +95,38 @@ public final class CgroupMounts {
         } catch (IOException e) {
             return out;
         }
+        // each cgroup's hierarchy: the longest mount point above its directory, found once per
+        // cgroup (a cold JVM interprets this: a Path made per pair cost ~2 ms on a 10-hierarchy host)
+        String[] dirs = new String[cgroupProcs.size()];
+        String[] points = new String[cgroupProcs.size()];
+        for (int i = 0; i < dirs.length; i++) {
+            dirs[i] = parent(cgroupProcs.get(i));
+            points[i] = longest(mountPoints, dirs[i]);
+        }
         // in the host's mount order, as runc lists them
         for (String mp : mountPoints) {
-            for (String procs : cgroupProcs) {
-                Path dir = Path.of(procs).getParent();
-                if (longest(mountPoints, dir).equals(mp)) {
-                    out.add(new String[] {dir.toString(), Path.of(mp).getFileName().toString()});
+            for (int i = 0; i < dirs.length; i++) {
+                if (points[i].equals(mp)) {
+                    out.add(new String[] {dirs[i], mp.substring(mp.lastIndexOf('/') + 1)});
                 }
             }
         }
         return out;
     }
 
-    private static String longest(Set<String> mountPoints, Path dir) {
+    /** The directory of a {@code cgroup.procs} file (an absolute path). */
+    private static String parent(String procs) {
+        int slash = procs.lastIndexOf('/');
+        return slash <= 0 ? "/" : procs.substring(0, slash);
+    }
+
+    /** The longest of {@code mountPoints} that holds {@code dir} (whole components, as Path.startsWith). */
+    private static String longest(Set<String> mountPoints, String dir) {
         String best = "";
         for (String mp : mountPoints) {
-            if (dir.startsWith(mp) && mp.length() > best.length()) {
+            boolean holds = dir.startsWith(mp) && (dir.length() == mp.length() || mp.equals("/")
+                || dir.charAt(mp.length()) == '/');
+            if (holds && mp.length() > best.length()) {
                 best = mp;
             }
         }

@@ -106,6 +106,20 @@ final class Fs {
      * top first, so that a failure can remove exactly those.
      */
     static List<Path> mkdirs(Path mount, Path dir) throws CgroupException {
+        // the usual case first, one mkdir: a new cgroup under a parent that is there (the stats
+        // and the failed lookup of the walk below cost four calls per hierarchy on a cold JVM)
+        if (!dir.equals(mount)) {
+            try {
+                Files.createDirectory(dir);
+                return new ArrayList<>(List.of(dir));
+            } catch (FileAlreadyExistsException e) {
+                if (Files.isDirectory(dir)) {
+                    return new ArrayList<>(); // reused, as below
+                }
+            } catch (IOException e) {
+                // a parent is missing, or the hierarchy is not mounted: the walk says which
+            }
+        }
         if (!Files.isDirectory(mount)) {
             throw new CgroupException("cgroup hierarchy " + mount + " is not mounted");
         }

@@ -56,7 +56,7 @@ public final class MoveWarmup {
             if (procs == null) {
                 return false;
             }
-            Files.write(procs, Long.toString(ProcessHandle.current().pid()).getBytes(StandardCharsets.US_ASCII));
+            Files.write(procs, Long.toString(dev.berth.linux.Procs.self()).getBytes(StandardCharsets.US_ASCII));
             return true;
         } catch (CgroupException | IOException | RuntimeException e) {
             return false;

@@ -85,12 +85,15 @@ final class V1Cgroup implements Cgroup {
         for (Path p = leaf; !p.equals(mount) && p.startsWith(mount); p = p.getParent()) {
             chain.add(0, p);
         }
-        for (Path p : chain) {
-            for (String file : new String[] {"cpuset.cpus", "cpuset.mems"}) {
-                String own = Fs.readRequired(p.resolve(file));
-                if (own.isBlank()) {
-                    Fs.write(p.resolve(file), Fs.readRequired(p.getParent().resolve(file)).strip());
+        for (String file : new String[] {"cpuset.cpus", "cpuset.mems"}) {
+            String above = null; // the value just read or written one level up: not read twice
+            for (Path p : chain) {
+                String own = Fs.readRequired(p.resolve(file)).strip();
+                if (own.isEmpty()) {
+                    own = above != null ? above : Fs.readRequired(p.getParent().resolve(file)).strip();
+                    Fs.write(p.resolve(file), own);
                 }
+                above = own;
             }
         }
     }

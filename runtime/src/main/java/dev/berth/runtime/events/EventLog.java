@@ -12,6 +12,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -20,9 +21,10 @@ import java.util.TreeMap;
  * event, in the shape of docker's events message, under {@code ROOT/events/}.
  *
  * <pre>
- * ROOT/events/events.log     the current file, appended to with O_APPEND, one write per line,
- *                            so lines of concurrent writers (CLIs, the daemon, the monitors that
- *                            log a container's die) never interleave
+ * ROOT/events/events.log     the current file, appended to with O_APPEND, one write per line
+ *                            (or per few lines of one operation), so lines of concurrent writers
+ *                            (CLIs, the daemon, the monitors that log a container's die) never
+ *                            interleave
  * ROOT/events/events.log.1   the previous file: past {@link #MAX_BYTES}, a writer renames the
  *                            current one over it, under ROOT/events/rotate.lock
  * </pre>
@@ -77,6 +79,19 @@ public final class EventLog {
     }
 
     /**
+     * Logs several events of one object now, in order, with one write: a run's create and start
+     * (each append locks, opens and writes the log: ~0.5 ms on a cold JVM).
+     */
+    public void log(String type, List<String> actions, String id, Map<String, String> attributes) {
+        StringBuilder lines = new StringBuilder();
+        for (String action : actions) {
+            long now = Timestamps.nowNanos();
+            lines.append(line(type, action, id, attributes, String.valueOf(now / 1_000_000_000L), String.valueOf(now)));
+        }
+        append(lines.toString());
+    }
+
+    /**
      * A line for someone else to complete and write (the monitor's die event): {@link #TIME} and
      * {@link #TIME_NANO} stand for the times, and an attribute whose value is {@link #EXIT_CODE}
      * for the exit code. Raw control characters never occur in JSON, so they cannot collide.
@@ -120,7 +135,7 @@ public final class EventLog {
     private static final Object WRITERS = new Object();
 
     /**
-     * Appends one line (ending in a newline) with a single write, then rotates if due. Writers
+     * Appends one line (ending in a newline), or a few, with a single write, then rotates if due. Writers
      * hold a shared lock of {@code rotate.lock} while they write (the monitors too), and the
      * rotation an exclusive one, so no line lands in a file after it was renamed away: a
      * reader that finished the old file has every line of it.

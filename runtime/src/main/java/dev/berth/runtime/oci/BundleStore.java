@@ -60,7 +60,7 @@ public final class BundleStore {
             return false; // another create of this id is on its way, or died here: see abandoned
         }
         try {
-            long pid = ProcessHandle.current().pid();
+            long pid = Procs.self();
             Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
             Files.move(tmp, dir(id), StandardCopyOption.ATOMIC_MOVE); // fails on a directory that is not empty
             return true;

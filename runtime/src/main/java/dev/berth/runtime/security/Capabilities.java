@@ -1,8 +1,5 @@
 package dev.berth.runtime.security;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
@@ -94,13 +91,12 @@ public final class Capabilities {
     }
 
     private static long statusMask(String field) {
+        String v = dev.berth.linux.Procs.selfStatus(field);
         try {
-            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
-                if (line.startsWith(field)) {
-                    return Long.parseUnsignedLong(line.substring(field.length()).strip(), 16);
-                }
+            if (v != null) {
+                return Long.parseUnsignedLong(v, 16);
             }
-        } catch (IOException | NumberFormatException e) {
+        } catch (NumberFormatException e) {
             // fall through: assume every capability the kernel has
         }
         return (1L << NAMES.length) - 1;

@@ -26,6 +26,16 @@ final class LaunchedStage {
         return ClientStage.CURRENT.isBound() ? ClientStage.CURRENT.get().take() : takeOwn();
     }
 
+    /**
+     * True while this JVM's launched stage is still to be taken and keeps the kernel's cgroup lock
+     * warm until then: the launcher asked it to (native/stage/launch.c sets
+     * {@code BERTH_STAGE_WARMING=1} beside the pipes; warm.c).
+     */
+    static synchronized boolean warming() {
+        return !taken && !ClientStage.CURRENT.isBound() && System.getenv(ENV) != null
+            && "1".equals(System.getenv("BERTH_STAGE_WARMING"));
+    }
+
     private static synchronized Pipes takeOwn() {
         if (taken) {
             return null;

@@ -46,14 +46,36 @@ public final class StageSession implements FrameLink {
      */
     public static StageSession start(Program program, Path stderrLog)
         throws IOException, StageException {
-        StageSession s = open(program, stderrLog);
+        StageSession s = take(program);
         try {
-            s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
+            s.sendHello(stderrLog);
+            // the program right behind the hello: the stage reads it once it has replied, and this
+            // JVM encodes it meanwhile instead of waiting for the reply first (a wake-up of the
+            // stage and one of this thread, on a loaded machine a millisecond or more)
+            IOException unsent = null;
+            try {
+                s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
+            } catch (IOException e) {
+                unsent = e; // a stage that refused the hello is gone: its reply says why
+            }
+            s.awaitHello();
+            if (unsent != null) {
+                throw unsent;
+            }
             return s;
-        } catch (IOException | RuntimeException e) {
+        } catch (IOException | StageException | RuntimeException e) {
             s.kill();
             throw e;
         }
+    }
+
+    /**
+     * True when the next session takes the stage the launcher forked, and that stage keeps the
+     * cgroup migration lock warm until then: a warm-up of this JVM's own
+     * ({@code MoveWarmup}) would only add a thread and a write.
+     */
+    public static boolean launchedStageWarms() {
+        return LaunchedStage.warming();
     }
 
     /** A stage past its hello, for a question rather than a container ({@link NsScanner}). */
@@ -62,33 +84,43 @@ public final class StageSession implements FrameLink {
     }
 
     private static StageSession open(Program program, Path stderrLog) throws IOException, StageException {
-        LaunchedStage.Pipes launched = LaunchedStage.take();
-        StageSession s;
-        if (launched != null) {
-            s = new StageSession(null, launched.in(), launched.out(), program);
-        } else {
-            Process p = SpareStage.take();
-            if (p == null) {
-                p = SpareStage.spawn();
-            }
-            s = new StageSession(p, p.getInputStream(), p.getOutputStream(), program);
-        }
+        StageSession s = take(program);
         try {
-            byte[] log = stderrLog == null ? new byte[0]
-                : stderrLog.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
-            s.send(new Frame(Protocol.F_HELLO,
-                Frame.le(8 + log.length).putInt(Protocol.MAGIC).putInt(Protocol.VERSION).put(log).array()));
-            Frame reply = s.expect(Protocol.F_HELLO);
-            if (reply.payload().length < 12 || reply.intValue() != Protocol.MAGIC) {
-                throw new IOException("stage protocol: bad hello from " + Stage.locate());
-            }
-            s.pid = Frame.le(12).put(reply.payload(), 0, 12).getInt(8);
-            dev.berth.runtime.Trace.monitor(s.pid);
+            s.sendHello(stderrLog);
+            s.awaitHello();
             return s;
         } catch (IOException | StageException | RuntimeException e) {
             s.kill();
             throw e;
         }
+    }
+
+    private static StageSession take(Program program) throws IOException {
+        LaunchedStage.Pipes launched = LaunchedStage.take();
+        if (launched != null) {
+            return new StageSession(null, launched.in(), launched.out(), program);
+        }
+        Process p = SpareStage.take();
+        if (p == null) {
+            p = SpareStage.spawn();
+        }
+        return new StageSession(p, p.getInputStream(), p.getOutputStream(), program);
+    }
+
+    private void sendHello(Path stderrLog) throws IOException {
+        byte[] log = stderrLog == null ? new byte[0]
+            : stderrLog.toString().getBytes(java.nio.charset.StandardCharsets.UTF_8);
+        send(new Frame(Protocol.F_HELLO,
+            Frame.le(8 + log.length).putInt(Protocol.MAGIC).putInt(Protocol.VERSION).put(log).array()));
+    }
+
+    private void awaitHello() throws IOException, StageException {
+        Frame reply = expect(Protocol.F_HELLO);
+        if (reply.payload().length < 12 || reply.intValue() != Protocol.MAGIC) {
+            throw new IOException("stage protocol: bad hello from " + Stage.locate());
+        }
+        pid = Frame.le(12).put(reply.payload(), 0, 12).getInt(8);
+        dev.berth.runtime.Trace.monitor(pid);
     }
 
     /** Waits until the container is set up; returns the host pid of its first process. */

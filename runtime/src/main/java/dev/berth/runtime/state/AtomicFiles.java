@@ -29,7 +29,7 @@ public final class AtomicFiles {
      */
     public static void write(Path target, byte[] content, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + ProcessHandle.current().pid());
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + dev.berth.linux.Procs.self());
         // a stream and FileDescriptor.sync: lighter on a cold JVM than a FileChannel
         try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
             out.write(content);

@@ -52,13 +52,15 @@ class WarmStageTest {
         Launched l = launch(true);
         assertTrue(l.writes > 0, "the stage wrote while it waited: " + l.writes);
         assertEquals("pids:/" + cgroup.getFileName(), l.cgroup, "the stage is still in its own cgroup");
-        assertEquals("warm=unset", l.output, "the launched program does not see BERTH_STAGE_WARM");
+        assertEquals("warm=unset warming=1", l.output, "the launched program does not see BERTH_STAGE_WARM,"
+            + " and knows from BERTH_STAGE_WARMING that its stage warms (the JVM's own warm-up is skipped)");
     }
 
     @Test
     void withoutTheVariableItOnlyWaits() throws Exception {
         Launched l = launch(false);
         assertEquals(0, l.writes, "no write while it waited");
+        assertEquals("warm=unset warming=unset", l.output, "the launched program warms the lock itself");
         assertEquals("pids:/" + cgroup.getFileName(), l.cgroup);
     }
 
@@ -72,7 +74,7 @@ class WarmStageTest {
             cmd.add("BERTH_STAGE_WARM=3000");
         }
         cmd.addAll(List.of(Stage.locate().toString(), "--launch", "/bin/sh", "-c",
-            "echo warm=${BERTH_STAGE_WARM:-unset}; read -r done"));
+            "echo warm=${BERTH_STAGE_WARM:-unset} warming=${BERTH_STAGE_WARMING:-unset}; read -r done"));
         Process p = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         started.add(p.pid());
         String output = new java.io.BufferedReader(new java.io.InputStreamReader(p.getInputStream(),
