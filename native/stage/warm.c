@@ -68,7 +68,10 @@ static int own_procs(void) {
   if (f == NULL)
     return -1;
   char line[1024], v1[512] = "", v2[512] = "";
+  int cut = 0; /* a line or path longer than the buffers: cut short, it could name an ancestor */
   while (fgets(line, sizeof line, f) != NULL) {
+    if (strchr(line, '\n') == NULL && !feof(f))
+      cut = 1;
     line[strcspn(line, "\n")] = '\0';
     char *controllers = strchr(line, ':');
     char *path = controllers != NULL ? strchr(controllers + 1, ':') : NULL;
@@ -77,11 +80,13 @@ static int own_procs(void) {
     *path++ = '\0';
     controllers++;
     if (strcmp(controllers, "pids") == 0)
-      snprintf(v1, sizeof v1, "%s", path);
+      cut |= snprintf(v1, sizeof v1, "%s", path) >= (int)sizeof v1;
     else if (*controllers == '\0' && strcmp(line, "0") == 0)
-      snprintf(v2, sizeof v2, "%s", path);
+      cut |= snprintf(v2, sizeof v2, "%s", path) >= (int)sizeof v2;
   }
   fclose(f);
+  if (cut)
+    return -1;
   char point[512], procs[1100];
   const char *controller = *v1 ? "pids" : "";
   const char *path = *v1 ? v1 : v2;

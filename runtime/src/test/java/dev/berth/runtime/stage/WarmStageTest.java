@@ -25,6 +25,8 @@ import org.junit.jupiter.api.Test;
 class WarmStageTest {
     private static final Path PIDS = Path.of("/sys/fs/cgroup/pids");
     private Path cgroup;
+    /** Cgroups made below {@link #cgroup}, deepest last. */
+    private final List<Path> below = new ArrayList<>();
     private final List<Long> started = new ArrayList<>();
 
     @BeforeEach
@@ -37,6 +39,15 @@ class WarmStageTest {
     void cleanUp() throws Exception {
         for (long pid : started) {
             ProcessHandle.of(pid).ifPresent(ProcessHandle::destroyForcibly);
+        }
+        for (int d = below.size() - 1; d >= 0; d--) {
+            for (int i = 0; i < 100 && Files.exists(below.get(d)); i++) {
+                try {
+                    Files.delete(below.get(d));
+                } catch (IOException busy) {
+                    Thread.sleep(50);
+                }
+            }
         }
         for (int i = 0; i < 100 && cgroup != null && Files.exists(cgroup); i++) {
             try {
@@ -64,10 +75,32 @@ class WarmStageTest {
         assertEquals("pids:/" + cgroup.getFileName(), l.cgroup);
     }
 
+    @Test
+    void aCgroupPathTooLongForItsBuffersIsNotCutToAnAncestor() throws Exception {
+        // the stage's cgroup path as /proc/self/cgroup gives it, cut at warm.c's 511 characters,
+        // would end exactly at an ancestor's name: a write there would move the stage out of its cgroup
+        String top = "/" + cgroup.getFileName();
+        int left = 511 - top.length() - 2; // two more components, each "/" + name
+        Path a = Files.createDirectory(cgroup.resolve("a".repeat(left / 2)));
+        below.add(a);
+        Path b = Files.createDirectory(a.resolve("b".repeat(left - left / 2)));
+        below.add(b);
+        Path leaf = Files.createDirectory(b.resolve("leaf"));
+        below.add(leaf);
+        String path = "/" + PIDS.relativize(leaf);
+        assertEquals('/', path.charAt(511), "the cut falls on a component's end");
+        Launched l = launch(true, leaf);
+        assertEquals("pids:" + path, l.cgroup, "the stage is still in its own cgroup");
+    }
+
     private record Launched(long writes, String cgroup, String output) {}
 
     /** A stage launched in our cgroup with /bin/sh as its "JVM", which never takes it. */
     private Launched launch(boolean warm) throws Exception {
+        return launch(warm, cgroup);
+    }
+
+    private Launched launch(boolean warm, Path cgroup) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"",
             cgroup.toString(), "env"));
         if (warm) {
