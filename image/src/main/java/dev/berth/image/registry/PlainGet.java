@@ -25,6 +25,7 @@ import java.util.Locale;
 final class PlainGet {
     /** The body's reads: large enough that hashing and writing are a few calls per megabyte. */
     private static final int BUFFER = 512 * 1024;
+    private static final int CONNECT_TIMEOUT_MILLIS = 30_000;
     /** The status line and headers must fit in this. */
     private static final int MAX_HEAD = 64 * 1024;
 
@@ -44,7 +45,8 @@ final class PlainGet {
         int port = uri.getPort() < 0 ? 80 : uri.getPort();
         SocketChannel ch = SocketChannel.open();
         try {
-            ch.connect(new InetSocketAddress(uri.getHost(), port));
+            // as the JDK client's connect timeout; a stalled body is the pull's watchdog's to break off
+            ch.socket().connect(new InetSocketAddress(uri.getHost(), port), CONNECT_TIMEOUT_MILLIS);
             StringBuilder req = new StringBuilder(256);
             String path = uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath();
             req.append("GET ").append(path);

@@ -234,7 +234,7 @@ public final class Puller implements AutoCloseable {
                 if (p == null) {
                     // another pull writes this blob's partial file: write a private copy
                     RegistryClient.BlobStream s = c.blob(repo, d.digest(), 0);
-                    try (InputStream in = s.body()) {
+                    try (InputStream in = new Watched(s.body(), dog)) {
                         store.blobs().put(in, d.digest(), d.size(), maxBlob);
                     }
                     progress.layer(d, "Download complete", d.size(), d.size());
@@ -276,7 +276,8 @@ public final class Puller implements AutoCloseable {
             } catch (IOException e) {
                 if (dog.fired()) {
                     Thread.interrupted(); // the watchdog's interrupt, not the caller's
-                    e = new IOException("the registry sent nothing for " + stallMillis / 1000 + " s while sending "
+                    String quiet = stallMillis < 1000 ? stallMillis + " ms" : stallMillis / 1000 + " s";
+                    e = new IOException("the registry sent nothing for " + quiet + " while sending "
                         + d.digest() + "; check the network and try again", e);
                 }
                 if (attempt >= attempts || failure.get() != null) {
@@ -313,6 +314,30 @@ public final class Puller implements AutoCloseable {
      * client has no read timeout for a body, and a registry or proxy that stops sending
      * mid-blob would otherwise hang the pull.
      */
+    /** A body whose every read tells the watchdog that bytes still come. */
+    private static final class Watched extends java.io.FilterInputStream {
+        private final Watchdog dog;
+
+        Watched(InputStream in, Watchdog dog) {
+            super(in);
+            this.dog = dog;
+        }
+
+        @Override
+        public int read() throws IOException {
+            int b = super.read();
+            dog.alive();
+            return b;
+        }
+
+        @Override
+        public int read(byte[] buf, int off, int len) throws IOException {
+            int n = in.read(buf, off, len);
+            dog.alive();
+            return n;
+        }
+    }
+
     private static final class Watchdog implements AutoCloseable {
         private final Thread reader = Thread.currentThread();
         private final long limitNanos;

@@ -3,6 +3,7 @@ package dev.berth.image.it;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -16,6 +17,7 @@ import dev.berth.image.ImageRef;
 import dev.berth.image.ImageStore;
 import dev.berth.image.Manifest;
 import dev.berth.image.MediaTypes;
+import dev.berth.image.PartialBlob;
 import dev.berth.image.Platform;
 import dev.berth.image.registry.Credentials;
 import dev.berth.image.registry.DockerConfig;
@@ -396,6 +398,25 @@ class RegistryTest {
         }
     }
 
+    @Test
+    void aPrivateCopyThatKeepsComingIsNotCutByTheStallTimeout() throws Exception {
+        try (LocalRegistry reg = LocalRegistry.start(tmp.resolve("reg"), null, null);
+            CuttingProxy proxy = new CuttingProxy(reg.port(), layerOf(layout))) {
+            skopeoPush("oci:" + layout + ":latest", reg, "busybox:latest", null);
+            Digest layer = layerOf(layout);
+            ImageStore store = ImageStore.open(tmp.resolve("store"));
+            ImageRef ref = ImageRef.parse(proxy.host() + "/busybox:latest");
+            // another pull of the same store writes the layer's partial file: this one writes a
+            // private copy, whose body comes slowly but steadily, longer in all than the stall timeout
+            try (PartialBlob other = store.blobs().partial(layer, Files.size(reg.blobFile(layer)))) {
+                assertNotNull(other);
+                proxy.slowNext.set(true);
+                puller(store).attempts(1, 0).stallTimeout(500).pull(ref, Platform.current(), false, Progress.NONE);
+            }
+            assertArrayEquals(Files.readAllBytes(reg.blobFile(layer)), Files.readAllBytes(store.blobs().path(layer)));
+        }
+    }
+
     /**
      * Forwards to the registry, one request at a time per connection (HTTP/1.1, keep-alive); the
      * first request for one blob after {@code cutNext} gets its headers and half its body, then
@@ -405,6 +426,8 @@ class RegistryTest {
     static final class CuttingProxy implements AutoCloseable {
         final AtomicBoolean cutNext = new AtomicBoolean();
         final AtomicBoolean stallNext = new AtomicBoolean();
+        /** The next request for the blob gets its body in 8 pieces, 200 ms apart. */
+        final AtomicBoolean slowNext = new AtomicBoolean();
         final List<String> ranges = Collections.synchronizedList(new ArrayList<>());
         final AtomicLong served = new AtomicLong();
         private final java.net.ServerSocket server;
@@ -524,6 +547,16 @@ class RegistryTest {
                 served.addAndGet(rbody.length / 3);
                 Thread.sleep(20_000); // sends nothing more: only a stall timeout ends this
                 return false;
+            }
+            if (isBlob && method.equals("GET") && slowNext.compareAndSet(true, false)) {
+                int piece = rbody.length / 8 + 1;
+                for (int at = 0; at < rbody.length; at += piece) {
+                    out.write(rbody, at, Math.min(piece, rbody.length - at));
+                    out.flush();
+                    Thread.sleep(200);
+                }
+                served.addAndGet(rbody.length);
+                return true;
             }
             if (isBlob) {
                 served.addAndGet(rbody.length);
