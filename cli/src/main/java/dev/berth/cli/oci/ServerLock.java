@@ -54,15 +54,22 @@ final class ServerLock implements AutoCloseable {
             while (true) {
                 Fd file = dir.openAt(name, Fd.O_WRONLY | Fd.O_CREAT, 0600);
                 ServerLock held = new ServerLock(dir, name, file, channel(file));
-                while (!held.tryLock()) {
-                    if (System.nanoTime() > deadline) {
-                        held.release();
-                        dir.close();
-                        return null;
+                boolean named;
+                try {
+                    while (!held.tryLock()) {
+                        if (System.nanoTime() > deadline) {
+                            held.release();
+                            dir.close();
+                            return null;
+                        }
+                        Thread.sleep(20);
                     }
-                    Thread.sleep(20);
+                    named = held.named();
+                } catch (IOException | RuntimeException | InterruptedException e) {
+                    held.release(); // the file and its channel; the directory below
+                    throw e;
                 }
-                if (held.named()) {
+                if (named) {
                     return held;
                 }
                 held.release(); // removed by the server that held it: its name is another file's by now

@@ -106,7 +106,9 @@ class ServerLockTest {
             FileTime.fromMillis(System.currentTimeMillis() - 60_000));
 
         Process fresh = server(srv.resolve("runtime-new.sock"), 60);
-        await(() -> !Files.exists(srv.resolve("runtime-young.sock.lock")) && !Files.exists(srv.resolve("runtime-old.sock.lock")));
+        // the new server removes the others' files before it binds its own socket: wait for both
+        await(() -> !Files.exists(srv.resolve("runtime-young.sock.lock")) && !Files.exists(srv.resolve("runtime-old.sock.lock"))
+            && Files.exists(srv.resolve("runtime-new.sock")));
         assertEquals(List.of("runtime-live.sock", "runtime-live.sock.lock", "runtime-live.sock.log", "runtime-new.sock",
             "runtime-new.sock.lock", "runtime-new.sock.log", "runtime-young.sock.starting"), names(srv));
         assertTrue(live.isAlive() && fresh.isAlive());
