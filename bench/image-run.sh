@@ -20,7 +20,19 @@ out=${BENCH_OUT:-$work/out}
 mkdir -p "$out"
 podman=(podman --root "$work/podman/root" --runroot "$work/podman/run" --tmpdir "$work/podman/tmp"
     --storage-driver overlay --cgroup-manager cgroupfs --events-backend file)
+# berth's containers under a cgroup parent of this run, removed at exit (the default, /berth,
+# would stay behind on the host, empty)
+own_parent=""
+if [ -z "${BERTH_CGROUP_PARENT:-}" ]; then
+    export BERTH_CGROUP_PARENT=/berth-bench-image-$$
+    own_parent=${BERTH_CGROUP_PARENT#/}
+fi
 cleanup() {
+    if [ -n "$own_parent" ]; then
+        for d in /sys/fs/cgroup/*/"$own_parent"; do
+            [ -d "$d" ] && find "$d" -depth -type d -exec rmdir {} \; 2>/dev/null
+        done
+    fi
     "${podman[@]}" rm -af >/dev/null 2>&1 || true
     "${podman[@]}" system reset -f >/dev/null 2>&1 || true
     umount -R "$work/podman/root" 2>/dev/null || true

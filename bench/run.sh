@@ -91,6 +91,12 @@ done
 for d in /sys/fs/cgroup/*/; do
     [ -e "${d}libpod_parent" ] || outside+=("${d}libpod_parent")
 done
+# berth's containers go under a cgroup parent of this run, removed at exit with the rest: the
+# default one (/berth) would stay behind on the host, empty, after every run
+export BERTH_CGROUP_PARENT=${BERTH_CGROUP_PARENT:-/berth-bench-$$}
+for d in /sys/fs/cgroup/*/; do
+    [ -e "${d}${BERTH_CGROUP_PARENT#/}" ] || outside+=("${d}${BERTH_CGROUP_PARENT#/}")
+done
 
 cleanup() {
     set +e
