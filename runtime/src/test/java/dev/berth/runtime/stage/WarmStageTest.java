@@ -61,7 +61,7 @@ class WarmStageTest {
 
     @Test
     void warmsWhileItWaitsAndMovesNothing() throws Exception {
-        Launched l = launch(true);
+        Launched l = launch(true, cgroup, true);
         assertTrue(l.writes > 0, "the stage wrote while it waited: " + l.writes);
         assertEquals("pids:/" + cgroup.getFileName(), l.cgroup, "the stage is still in its own cgroup");
         assertTrue(l.output.matches("warm=unset warming=\\d+"), "the launched program does not see BERTH_STAGE_WARM,"
@@ -94,7 +94,7 @@ class WarmStageTest {
         below.add(leaf);
         String path = "/" + PIDS.relativize(leaf);
         assertEquals('/', path.charAt(511), "the cut falls on a component's end");
-        Launched l = launch(true, leaf);
+        Launched l = launch(true, leaf, false);
         assertEquals("pids:" + path, l.cgroup, "the stage is still in its own cgroup");
     }
 
@@ -102,10 +102,14 @@ class WarmStageTest {
 
     /** A stage launched in our cgroup with /bin/sh as its "JVM", which never takes it. */
     private Launched launch(boolean warm) throws Exception {
-        return launch(warm, cgroup);
+        return launch(warm, cgroup, false);
     }
 
-    private Launched launch(boolean warm, Path cgroup) throws Exception {
+    /**
+     * {@code awaitWrites}: wait (up to 10 s) until the stage has written twice, rather than count
+     * its writes over 200 ms: its first write waits out a grace period, long on a loaded machine.
+     */
+    private Launched launch(boolean warm, Path cgroup, boolean awaitWrites) throws Exception {
         List<String> cmd = new ArrayList<>(List.of("/bin/sh", "-c", "echo $$ > \"$0\"/cgroup.procs && exec \"$@\"",
             cgroup.toString(), "env"));
         if (warm) {
@@ -120,8 +124,11 @@ class WarmStageTest {
         long stage = stageOf(p.pid());
         started.add(stage);
         long before = syscw(stage);
-        Thread.sleep(200); // the sampling interval: any warming writes every few ms
-        long writes = syscw(stage) - before;
+        long writes = 0;
+        for (int i = 0; i < (awaitWrites ? 500 : 10) && writes < 2; i++) {
+            Thread.sleep(20); // without awaitWrites, 200 ms: a warming stage writes every 4 ms
+            writes = syscw(stage) - before;
+        }
         String cg = cgroupLine(stage);
         p.getOutputStream().close(); // the "JVM" ends, and with it the stage's pipes
         assertTrue(p.waitFor(10, TimeUnit.SECONDS));
