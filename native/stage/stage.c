@@ -399,7 +399,7 @@ static pid_t await_ready(const struct config *cfg, int sync, pid_t c1, int *mast
   }
 }
 
-/* Wait for F_GO from Java; anything else before it cancels the container. */
+/* Wait for F_GO from Java, answering its F_NETLINK requests meanwhile; F_DETACH cancels the container. */
 static void await_go(pid_t c2) {
   for (;;) {
     uint8_t type;
@@ -407,9 +407,13 @@ static void await_go(pid_t c2) {
     uint32_t n;
     if (frame_read(0, &type, &p, &n) < 0)
       abandon(c2, STEP_PROTOCOL, ECANCELED, "berth went away before the start");
+    if (type == F_NETLINK && netlink_frame(c2, p, n) < 0)
+      abandon(c2, STEP_MONITOR, errno, "cannot return to the monitor's own network namespace");
     free(p);
-    if (type == F_GO)
+    if (type == F_GO) {
+      netlink_close();
       return;
+    }
     if (type == F_DETACH)
       abandon(c2, STEP_PROTOCOL, ECANCELED, "cancelled before the start");
   }

@@ -134,6 +134,11 @@ int in_root_parent(int root, const char *path, char name[256]);
 /* "/proc/self/fd/N": a path that leads to exactly what fd is */
 const char *fd_path(int fd, char buf[FD_PATH_MAX]);
 
+/* netlink.c: one F_NETLINK request of Java's before the start (-1: the monitor is stranded in the
+ * container's network namespace), and the sockets closed at the start */
+int netlink_frame(pid_t c2, const char *payload, uint32_t len);
+void netlink_close(void);
+
 /* nsid.c: RTM_NEWNSID for the network namespace behind path */
 int set_nsid(const char *path, const char *id);
 

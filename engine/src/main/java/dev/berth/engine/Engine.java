@@ -256,8 +256,8 @@ public final class Engine {
         IdMap[] maps = idMaps(namespaces);
         dev.berth.image.Snapshots.Mapping mapping = img == null ? null : imageMapping(r, namespaces, maps);
         String network = networkMode(r, namespaces);
-        if (network != null && !Pasta.isMode(network)) {
-            Networking.prepare();
+        if (network != null && !Pasta.isMode(network) && (!r.publish.isEmpty() || r.publishAll)) {
+            Networking.prepare(); // published ports need libnftables; the rest goes through the stage
         }
         String id = again != null ? again.id() : Names.newId();
         String name = again != null ? again.name() : r.name;
@@ -858,7 +858,7 @@ public final class Engine {
             pid = session.awaitCreated();
             Trace.mark("container set up");
             if (c.network() != null) {
-                Networking.connect(c.network(), pid);
+                Networking.connect(store.root(), c.network(), pid, session);
                 Events.network(this, c.network().network().id(), c.network().network().name(), "connect", c.id());
                 Trace.mark("network connected");
             } else if (c.pasta() != null) {

@@ -1,5 +1,6 @@
 package dev.berth.engine;
 
+import dev.berth.linux.netlink.NetlinkTransport;
 import dev.berth.net.Allocation;
 import dev.berth.net.HostPorts;
 import dev.berth.net.HostsFile;
@@ -12,6 +13,7 @@ import dev.berth.net.PortSpec;
 import dev.berth.net.PublishedPort;
 import dev.berth.net.ResolvConf;
 import dev.berth.net.Wiring;
+import dev.berth.runtime.stage.StageSession;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -30,7 +32,7 @@ final class Networking {
 
     private Networking() {}
 
-    /** Links the native calls of {@link #connect} in the background, while the container is made. */
+    /** Links libnftables' native calls in the background, while the container is made (for published ports). */
     static void prepare() {
         Wiring.prepare();
     }
@@ -144,9 +146,25 @@ final class Networking {
         }
     }
 
-    static void connect(Plan p, long pid) throws EngineException {
+    /**
+     * Wires the new container whose first process is {@code pid} through its monitor's netlink
+     * sockets ({@code session}, before its start): the JVM makes no system call for it, so a cold
+     * one links no downcall (docs/networking.md).
+     */
+    static void connect(Path root, Plan p, long pid, StageSession session) throws EngineException {
+        Wiring.Sockets sockets = new Wiring.Sockets() {
+            @Override
+            public NetlinkTransport host(int protocol) {
+                return session.netlink(false, protocol);
+            }
+
+            @Override
+            public NetlinkTransport container(int protocol) {
+                return session.netlink(true, protocol);
+            }
+        };
         try {
-            Wiring.connect(p.network(), p.allocation(), p.ports(), Path.of("/proc/" + pid + "/ns/net"));
+            Wiring.connect(p.network(), p.allocation(), p.ports(), pid, sockets, networks(root).firewallMemos());
         } catch (NetException e) {
             throw map(e);
         }

@@ -11,6 +11,8 @@ public final class Errno {
     public static final int ENODEV = 19;
     public static final int EINVAL = 22;
     public static final int EADDRNOTAVAIL = 99;
+    public static final int EPIPE = 32;
+    public static final int EMSGSIZE = 90;
     public static final int ENETUNREACH = 101;
 
     private static final String[][] TABLE = {

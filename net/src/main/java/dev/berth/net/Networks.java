@@ -104,6 +104,11 @@ public final class Networks {
         return dir;
     }
 
+    /** Where a stage-wired container's connect keeps what it knows of each network's firewall (Wiring.connect). */
+    public Path firewallMemos() {
+        return dir.resolve(FirewallMemo.DIR);
+    }
+
     /** The default network, created now if this is its first use. */
     public Network ensureDefault() throws NetException {
         Network n = read(DEFAULT_NAME);
@@ -373,6 +378,12 @@ public final class Networks {
                 teardown.of(now);
             }
             StateFiles.delete(dir.resolve(".peers").resolve(n.name() + ".json"));
+            try {
+                FirewallMemo.forget(firewallMemos(), n.id());
+            } catch (IOException e) {
+                throw new NetException.SystemFailure("cannot remove " + firewallMemos().resolve(n.id()) + ": "
+                    + e.getMessage(), e);
+            }
             // the addresses first: a crash in between leaves a network without addresses, never
             // addresses without a network that a new network of the same name would inherit
             StateFiles.delete(Ipam.file(dir, n.name()));

@@ -4,6 +4,7 @@ import dev.berth.linux.ErrnoException;
 import dev.berth.linux.InNetns;
 import dev.berth.linux.netlink.Address;
 import dev.berth.linux.netlink.Link;
+import dev.berth.linux.netlink.NetlinkTransport;
 import dev.berth.linux.netlink.Rtnl;
 import dev.berth.linux.nft.Nft;
 import dev.berth.runtime.Trace;
@@ -29,10 +30,11 @@ public final class Wiring {
     private Wiring() {}
 
     /**
-     * Starts linking, on a thread of its own, the native calls {@link #connect} makes (rtnetlink,
-     * libnftables): on a cold JVM that takes ~20 ms, which a caller that knows a network is
-     * coming can overlap with the container's creation. Once per JVM; nothing changes in any
-     * network namespace.
+     * Starts linking, on a thread of its own, the native calls of libnftables that publishing
+     * ports needs: on a cold JVM that takes ~20 ms, which a caller that knows ports are coming can
+     * overlap with the container's creation (the rest of a new container's wiring goes through its
+     * stage, with no native call of this JVM's). Once per JVM; nothing changes in any network
+     * namespace.
      */
     public static void prepare() {
         synchronized (Wiring.class) {
@@ -60,7 +62,6 @@ public final class Wiring {
     private static final class Prepare implements Runnable {
         @Override
         public void run() {
-            Rtnl.prepare();
             Nft.prepare();
         }
     }
@@ -240,6 +241,67 @@ public final class Wiring {
         }
     }
 
+    /**
+     * The netlink sockets that wire a new container while it waits to start: its monitor's, in
+     * the host's network namespace and in the container's ({@code StageSession.netlink}).
+     */
+    public interface Sockets {
+        /** A socket of {@code protocol} in the caller's (the host's) network namespace. */
+        NetlinkTransport host(int protocol);
+
+        /** A socket of {@code protocol} in the container's network namespace. */
+        NetlinkTransport container(int protocol);
+    }
+
+    /**
+     * {@link #connect(Network, Allocation, List, Path)} for a container that has not started, whose
+     * first process is {@code pid}, through {@code sockets}: no system call of this JVM's, so a cold
+     * one links no downcall. Unless ports are published, the network's firewall elements are
+     * taken as in place while the ruleset's generation is the one {@code memos} recorded when
+     * they were last found there ({@link FirewallMemo}); null: always read.
+     */
+    public static void connect(Network n, Allocation a, List<PublishedPort> ports, long pid, Sockets sockets,
+                               Path memos) throws NetException {
+        String veth = hostEnd(a.containerId());
+        try (Rtnl host = Rtnl.over(sockets.host(NetlinkTransport.NETLINK_ROUTE))) {
+            bridge(host, n);
+            Trace.mark("bridge ready");
+            host.links().addVeth(veth, "eth0", pid);
+            plug(host, n, veth);
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
+                + ": " + e.getMessage(), e);
+        }
+        if (a.address6() != null) {
+            ipv6Inside(Path.of("/proc/" + pid + "/ns/net"), "eth0");
+        }
+        try (Rtnl inside = Rtnl.over(sockets.container(NetlinkTransport.NETLINK_ROUTE))) {
+            inside(inside, a, "eth0");
+        } catch (IOException e) {
+            throw new NetException.SystemFailure("cannot set up eth0 of the container on network " + n.name()
+                + ": " + e.getMessage(), e);
+        }
+        if (memos == null || !ports.isEmpty() || n.ipv6()) {
+            firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+            return;
+        }
+        synchronized (FIREWALLED) {
+            if (FIREWALLED.contains(n.id())) {
+                return;
+            }
+        }
+        FirewallMemo memo = new FirewallMemo(memos, n, sockets.host(NetlinkTransport.NETLINK_NETFILTER));
+        long before = memo.generation();
+        if (memo.holds(before, n.bridge())) {
+            Trace.mark("firewall unchanged");
+            return;
+        }
+        firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+        if (before >= 0 && memo.generation() == before) { // found in place, and nothing changed meanwhile
+            memo.write(before);
+        }
+    }
+
     private static void connect(Network n, Allocation a, List<PublishedPort> ports, Path netns, String inner)
         throws NetException {
         String veth = hostEnd(a.containerId(), inner);
@@ -247,10 +309,7 @@ public final class Wiring {
             bridge(host, n);
             Trace.mark("bridge ready");
             host.links().addVeth(veth, inner, netns);
-            host.links().setMaster(veth, n.bridge());
-            // a container reaching its own published port by the host's address comes back here
-            host.links().setHairpin(veth, true);
-            host.links().setUp(veth);
+            plug(host, n, veth);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
                 + ": " + e.getMessage(), e);
@@ -259,25 +318,38 @@ public final class Wiring {
             ipv6Inside(netns, inner);
         }
         try (Rtnl inside = Rtnl.open(netns)) {
-            inside.links().setMac(inner, a.mac());
-            inside.addresses().add(inner, InetAddress.getByName(a.address()), a.prefixLength());
-            if (a.address6() != null) {
-                inside.addresses().add(inner, Ip6.parse(a.address6()).inet(), a.prefixLength6(), true);
-            }
-            inside.links().setUp("lo");
-            inside.links().setUp(inner);
-            if (inner.equals("eth0")) {
-                inside.routes().addDefault(InetAddress.getByName(a.gateway()));
-                if (a.address6() != null) {
-                    inside.routes().addDefault(Ip6.parse(a.gateway6()).inet());
-                }
-            }
-            Trace.mark("container side set up");
+            inside(inside, a, inner);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
         firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+    }
+
+    /** The host end of a new pair as a port of the network's bridge. */
+    private static void plug(Rtnl host, Network n, String veth) throws IOException {
+        host.links().setMaster(veth, n.bridge());
+        // a container reaching its own published port by the host's address comes back here
+        host.links().setHairpin(veth, true);
+        host.links().setUp(veth);
+    }
+
+    /** The container's end: its MAC, addresses, lo and itself up, and the default route for eth0. */
+    private static void inside(Rtnl inside, Allocation a, String inner) throws IOException {
+        inside.links().setMac(inner, a.mac());
+        inside.addresses().add(inner, v4(a.address()), a.prefixLength());
+        if (a.address6() != null) {
+            inside.addresses().add(inner, Ip6.parse(a.address6()).inet(), a.prefixLength6(), true);
+        }
+        inside.links().setUp("lo");
+        inside.links().setUp(inner);
+        if (inner.equals("eth0")) {
+            inside.routes().addDefault(v4(a.gateway()));
+            if (a.address6() != null) {
+                inside.routes().addDefault(Ip6.parse(a.gateway6()).inet());
+            }
+        }
+        Trace.mark("container side set up");
     }
 
     /**
@@ -376,6 +448,12 @@ public final class Wiring {
         }
     }
 
+    /** The 4 bytes of an IPv4 address, with no InetAddress (whose set-up costs a cold JVM ~2 ms). */
+    private static byte[] v4(String address) {
+        int a = Inet4.parse(address);
+        return new byte[] {(byte) (a >>> 24), (byte) (a >>> 16), (byte) (a >>> 8), (byte) a};
+    }
+
     /** The bridge and its gateway address, made by whichever container needs it first. */
     private static void bridge(Rtnl host, Network n) throws IOException {
         if (host.links().find(n.bridge()).isEmpty()) {
@@ -387,13 +465,8 @@ public final class Wiring {
                 }
             }
         }
-        try {
-            host.addresses().add(n.bridge(), InetAddress.getByName(n.gatewayAddress()), n.subnet().prefix());
-        } catch (ErrnoException e) {
-            if (e.errno() != EEXIST) {
-                throw e;
-            }
-        }
+        // there already but for the first container: a replace, so that no EEXIST is raised and caught
+        host.addresses().replace(n.bridge(), v4(n.gatewayAddress()), n.subnet().prefix());
         if (n.ipv6()) {
             try { // usable at once: the gateway is unique on its bridge by construction
                 host.addresses().add(n.bridge(), n.gateway6().inet(), n.subnet6().prefix(), true);

@@ -93,6 +93,57 @@ class DefaultNetworkTest extends ContainerTestBase {
         assertEquals("", berth.ok("ps", "-a", "-q"));
     }
 
+    /**
+     * A run that finds the ruleset's generation where the last reading of berth's table left it
+     * reads no table ({@code BERTH_TRACE}'s "firewall unchanged"); any change to the ruleset, by
+     * anyone, sends the next run back to the table, which puts back what was lost, and so does a
+     * bridge sysctl turned off, or a memo of another network namespace or boot.
+     */
+    @Test
+    void aRunSkipsTheFirewallOnlyWhileTheRulesetIsAsBerthLastFoundIt() throws Exception {
+        berth.inOwnNetns();
+        berth.unsetEnv("BERTH_DEFAULT_NETWORK");
+        berth.env("BERTH_TRACE", "1");
+        assertFalse(skipped(), "the first run makes the table");
+        assertFalse(skipped(), "the second finds it in place, and remembers that");
+        assertTrue(skipped(), "the third needs no table");
+
+        NetTools.command("nsenter", "--net=" + berth.netns(), "nft", "delete", "table", "ip", "berth");
+        assertFalse(skipped(), "a ruleset changed behind berth's back is read");
+        assertTrue(NetTools.nft(berth.netns()).contains("berth0"), "and what was lost is back");
+        assertFalse(skipped(), "the run before changed it");
+        assertTrue(skipped());
+
+        NetTools.command("nsenter", "--net=" + berth.netns(), "nft", "add", "table", "ip", "other");
+        assertFalse(skipped(), "another table is a change too");
+        assertTrue(skipped(), "that reading changed nothing, so the next run trusts it");
+
+        NetTools.command("nsenter", "--net=" + berth.netns(), "sh", "-c",
+            "echo 0 > /proc/sys/net/ipv4/conf/berth0/route_localnet");
+        assertFalse(skipped(), "a sysctl of the bridge turned off");
+        assertEquals("1", NetTools.command("nsenter", "--net=" + berth.netns(), "cat",
+            "/proc/sys/net/ipv4/conf/berth0/route_localnet").strip(), "is on again");
+        assertTrue(skipped());
+
+        // the memo: this boot, this namespace (its inode, from outside), the generation
+        Path memo;
+        try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(berth.root().resolve("networks/.firewall"))) {
+            memo = s.findFirst().orElseThrow();
+        }
+        String[] f = java.nio.file.Files.readString(memo).strip().split(" ");
+        assertEquals(java.nio.file.Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip(), f[0]);
+        assertEquals(java.nio.file.Files.readSymbolicLink(berth.netns()).toString(), f[1]);
+        java.nio.file.Files.writeString(memo, f[0] + " net:[1] " + f[2] + "\n");
+        assertFalse(skipped(), "a memo of another namespace is not trusted");
+    }
+
+    /** Runs a container and says whether its run skipped the firewall. */
+    private boolean skipped() throws Exception {
+        Berth.Result r = berth.run("run", "--rm", "host", "true");
+        assertEquals(0, r.code(), r.err());
+        return r.err().contains("firewall unchanged");
+    }
+
     private Path internetNs() {
         return Path.of("/proc/" + internet.pid() + "/ns/net");
     }

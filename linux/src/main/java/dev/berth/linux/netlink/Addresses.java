@@ -20,9 +20,9 @@ public final class Addresses {
     static final int AF_INET = 2;
     static final int AF_INET6 = 10;
 
-    private final NetlinkSocket socket;
+    private final Channel socket;
 
-    Addresses(NetlinkSocket socket) {
+    Addresses(Channel socket) {
         this.socket = socket;
     }
 
@@ -43,17 +43,37 @@ public final class Addresses {
      * on its bridge by construction, as docker and podman reason too.
      */
     public void add(String dev, InetAddress address, int prefix, boolean noDad) throws ErrnoException {
-        int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
-        Request r = request(RTM_NEWADDR, flags, dev, address, prefix, noDad ? IFA_F_NODAD : 0);
-        if (address instanceof Inet4Address && prefix <= 30) {
-            r.attr(IFA_BROADCAST, broadcast(address.getAddress(), prefix));
+        add(dev, address.getAddress(), prefix, noDad ? IFA_F_NODAD : 0, Request.NLM_F_EXCL);
+    }
+
+    /**
+     * As {@link #add(String, InetAddress, int)} for the 4 or 16 bytes of an address: no
+     * {@link InetAddress}, whose set-up (resolver, IPv6 probe) costs a cold JVM ~2 ms.
+     */
+    public void add(String dev, byte[] address, int prefix) throws ErrnoException {
+        add(dev, address, prefix, 0, Request.NLM_F_EXCL);
+    }
+
+    /**
+     * Adds {@code address/prefix} to {@code dev}, or leaves it there when {@code dev} has it
+     * ({@code ip addr replace}): no EEXIST for the caller to catch.
+     */
+    public void replace(String dev, byte[] address, int prefix) throws ErrnoException {
+        add(dev, address, prefix, 0, Request.NLM_F_REPLACE);
+    }
+
+    private void add(String dev, byte[] address, int prefix, int ifaFlags, int mode) throws ErrnoException {
+        int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | mode;
+        Request r = request(RTM_NEWADDR, flags, dev, address, prefix, ifaFlags);
+        if (address.length == 4 && prefix <= 30) {
+            r.attr(IFA_BROADCAST, broadcast(address, prefix));
         }
         socket.ack(r);
     }
 
     /** @throws NetlinkException EADDRNOTAVAIL when the link does not have it */
     public void delete(String dev, InetAddress address, int prefix) throws ErrnoException {
-        socket.ack(request(RTM_DELADDR, Request.NLM_F_ACK, dev, address, prefix, 0));
+        socket.ack(request(RTM_DELADDR, Request.NLM_F_ACK, dev, address.getAddress(), prefix, 0));
     }
 
     /** Every address of every link, IPv4 and IPv6. */
@@ -69,16 +89,26 @@ public final class Addresses {
         return addresses;
     }
 
-    private Request request(int type, int flags, String dev, InetAddress address, int prefix, int ifaFlags)
+    private Request request(int type, int flags, String dev, byte[] bytes, int prefix, int ifaFlags)
         throws ErrnoException {
-        byte[] bytes = address.getAddress();
+        if (bytes.length != 4 && bytes.length != 16) {
+            throw new IllegalArgumentException("an address of " + bytes.length + " bytes");
+        }
         if (prefix < 0 || prefix > bytes.length * 8) {
-            throw new IllegalArgumentException("bad prefix length /" + prefix + " for " + address.getHostAddress());
+            throw new IllegalArgumentException("bad prefix length /" + prefix + " for " + text(bytes));
         }
         int index = Links.index(socket, dev);
-        Request r = new Request(type, flags, address.getHostAddress() + "/" + prefix + " dev " + dev);
+        Request r = new Request(type, flags, text(bytes) + "/" + prefix + " dev " + dev);
         r.u8(bytes.length == 4 ? AF_INET : AF_INET6).u8(prefix).u8(ifaFlags).u8(0).u32(index);
         return r.attr(IFA_LOCAL, bytes).attr(IFA_ADDRESS, bytes);
+    }
+
+    /** An address as ip writes it: dotted for IPv4 (without InetAddress), InetAddress's form for IPv6. */
+    static String text(byte[] bytes) {
+        if (bytes.length != 4) {
+            return inet(bytes).getHostAddress();
+        }
+        return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
     }
 
     static byte[] broadcast(byte[] address, int prefix) {

@@ -26,6 +26,7 @@ public final class Links {
     private static final int IFLA_MASTER = 10;
     private static final int IFLA_OPERSTATE = 16;
     private static final int IFLA_LINKINFO = 18;
+    private static final int IFLA_NET_NS_PID = 19;
     private static final int IFLA_NET_NS_FD = 28;
     private static final int IFLA_EXT_MASK = 29;
     private static final int IFLA_PROTINFO = 12;
@@ -38,9 +39,9 @@ public final class Links {
     private static final int RTEXT_FILTER_SKIP_STATS = 1 << 3;
     private static final int CREATE = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
 
-    private final NetlinkSocket socket;
+    private final Channel socket;
 
-    Links(NetlinkSocket socket) {
+    Links(Channel socket) {
         this.socket = socket;
     }
 
@@ -109,35 +110,47 @@ public final class Links {
      * @throws ErrnoException ENOENT naming {@code peerNetns} when it cannot be opened
      */
     public void addVeth(String name, String peer, Path peerNetns, int mtu) throws ErrnoException {
+        if (peerNetns == null) {
+            socket.ack(veth(name, peer, mtu, 0, 0));
+            return;
+        }
+        try (Arena arena = Arena.ofConfined(); NetnsFd ns = NetnsFd.open(arena, peerNetns)) {
+            socket.ack(veth(name, peer, mtu, IFLA_NET_NS_FD, ns.fd()));
+        }
+    }
+
+    /**
+     * As {@link #addVeth(String, String, Path)}, with {@code peer} made in the network namespace of
+     * process {@code peerPid} (IFLA_NET_NS_PID): a request that needs no file descriptor of the
+     * sender's, so it can travel through a transport of another process (a container's stage,
+     * whose child that process is, so its pid cannot be reused meanwhile).
+     */
+    public void addVeth(String name, String peer, long peerPid) throws ErrnoException {
+        socket.ack(veth(name, peer, 0, IFLA_NET_NS_PID, (int) peerPid));
+    }
+
+    /** RTM_NEWLINK of a veth pair; {@code nsAttribute} (0: none) puts the peer in another namespace. */
+    private static Request veth(String name, String peer, int mtu, int nsAttribute, int ns) {
         Request r = ifinfo(RTM_NEWLINK, CREATE, name + " peer " + peer, 0, 0).attrString(IFLA_IFNAME, name);
         if (mtu > 0) {
             r.attrU32(IFLA_MTU, mtu);
         }
-        try (Arena arena = Arena.ofConfined()) {
-            NetnsFd ns = peerNetns == null ? null : NetnsFd.open(arena, peerNetns);
-            try {
-                int info = r.begin(IFLA_LINKINFO);
-                r.attrString(IFLA_INFO_KIND, "veth");
-                int data = r.begin(IFLA_INFO_DATA);
-                int peerInfo = r.begin(VETH_INFO_PEER);
-                r.u8(0).u8(0).u16(0).u32(0).u32(0).u32(0); // the peer's own ifinfomsg
-                r.attrString(IFLA_IFNAME, peer);
-                if (mtu > 0) {
-                    r.attrU32(IFLA_MTU, mtu);
-                }
-                if (ns != null) {
-                    r.attrU32(IFLA_NET_NS_FD, ns.fd());
-                }
-                r.end(peerInfo);
-                r.end(data);
-                r.end(info);
-                socket.ack(r, arena);
-            } finally {
-                if (ns != null) {
-                    ns.close();
-                }
-            }
+        int info = r.begin(IFLA_LINKINFO);
+        r.attrString(IFLA_INFO_KIND, "veth");
+        int data = r.begin(IFLA_INFO_DATA);
+        int peerInfo = r.begin(VETH_INFO_PEER);
+        r.u8(0).u8(0).u16(0).u32(0).u32(0).u32(0); // the peer's own ifinfomsg
+        r.attrString(IFLA_IFNAME, peer);
+        if (mtu > 0) {
+            r.attrU32(IFLA_MTU, mtu);
         }
+        if (nsAttribute != 0) {
+            r.attrU32(nsAttribute, ns);
+        }
+        r.end(peerInfo);
+        r.end(data);
+        r.end(info);
+        return r;
     }
 
     public void setUp(String name) throws ErrnoException {
@@ -194,7 +207,7 @@ public final class Links {
     public void moveTo(String name, Path netns) throws ErrnoException {
         Request r = set(name, name + " netns " + netns);
         try (Arena arena = Arena.ofConfined(); NetnsFd ns = NetnsFd.open(arena, netns)) {
-            socket.ack(r.attrU32(IFLA_NET_NS_FD, ns.fd()), arena);
+            socket.ack(r.attrU32(IFLA_NET_NS_FD, ns.fd()));
         }
     }
 
@@ -208,11 +221,11 @@ public final class Links {
         return index(socket, name);
     }
 
-    static int index(NetlinkSocket socket, String name) throws ErrnoException {
+    static int index(Channel socket, String name) throws ErrnoException {
         return get(socket, name).index();
     }
 
-    private static Link get(NetlinkSocket socket, String name) throws ErrnoException {
+    private static Link get(Channel socket, String name) throws ErrnoException {
         Request r = ifinfo(RTM_GETLINK, Request.NLM_F_ACK, name, 0, 0)
             .attrString(IFLA_IFNAME, name).attrU32(IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
         for (Reply reply : socket.ack(r)) {

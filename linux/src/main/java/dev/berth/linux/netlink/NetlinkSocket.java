@@ -1,5 +1,6 @@
 package dev.berth.linux.netlink;
 
+import dev.berth.linux.Errno;
 import dev.berth.linux.ErrnoException;
 import dev.berth.linux.Native;
 import java.lang.foreign.Arena;
@@ -7,39 +8,37 @@ import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.util.List;
 
 /**
- * A NETLINK_ROUTE socket of the namespace it was opened in, with extended acks on (so errors
- * carry the kernel's text) and capped acks (so an error does not echo the whole request). Each
- * exchange sends one request and reads until its answer is complete, with one confined Arena for
- * every buffer it needs. Not for concurrent use: one request at a time.
+ * A netlink socket of this process, in the namespace it was opened in, with extended acks on (so
+ * errors carry the kernel's text) and capped acks (so an error does not echo the whole request).
+ * Not for concurrent use.
  */
-final class NetlinkSocket implements AutoCloseable {
+final class NetlinkSocket implements NetlinkTransport {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW_CLOEXEC = 3 | 0x80000;
-    private static final int NETLINK_ROUTE = 0;
     private static final int SOL_NETLINK = 270;
     private static final int NETLINK_CAP_ACK = 10;
     private static final int NETLINK_EXT_ACK = 11;
     private static final int MSG_TRUNC = 0x20;
     private static final int SOCKADDR_NL = 12;
-    // the kernel sizes a dump's datagrams by the reader's buffer, up to 32 KiB
-    private static final int RECEIVE = 32768;
-    private static final int DUMP_TRIES = 5;
 
     private int fd;
-    private int seq;
 
     private NetlinkSocket(int fd) {
         this.fd = fd;
     }
 
-    /** A socket in the calling thread's network namespace. */
+    /** An rtnetlink socket in the calling thread's network namespace. */
     static NetlinkSocket open() throws ErrnoException {
+        return open(NETLINK_ROUTE);
+    }
+
+    /** A socket of {@code protocol} in the calling thread's network namespace. */
+    static NetlinkSocket open(int protocol) throws ErrnoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment state = Native.state(arena);
-            int fd = Sys.socket(state, AF_NETLINK, SOCK_RAW_CLOEXEC, NETLINK_ROUTE);
+            int fd = Sys.socket(state, AF_NETLINK, SOCK_RAW_CLOEXEC, protocol);
             try {
                 MemorySegment on = arena.allocateFrom(ValueLayout.JAVA_INT, 1);
                 Sys.setsockopt(state, fd, SOL_NETLINK, NETLINK_EXT_ACK, on);
@@ -53,70 +52,63 @@ final class NetlinkSocket implements AutoCloseable {
         }
     }
 
-    /** Sends {@code request} with NLM_F_ACK and returns the replies before the ack. */
-    List<Reply> ack(Request request) throws ErrnoException {
+    @Override
+    public void send(ByteBuffer message, String what) throws ErrnoException {
+        open(what);
+        // buffers of the calling thread's own: a socket opened in another namespace's thread is used on this one
         try (Arena arena = Arena.ofConfined()) {
-            return exchange(request, arena).replies();
-        }
-    }
-
-    /** As {@link #ack(Request)}, with the buffers in the caller's arena (which holds an fd's call). */
-    List<Reply> ack(Request request, Arena arena) throws ErrnoException {
-        return exchange(request, arena).replies();
-    }
-
-    /** Sends a dump request and returns every message up to NLMSG_DONE. */
-    List<Reply> dump(Request request) throws ErrnoException {
-        try (Arena arena = Arena.ofConfined()) {
-            Answer answer = exchange(request, arena);
-            for (int i = 1; answer.interrupted() && i < DUMP_TRIES; i++) {
-                answer = exchange(request, arena);
+            MemorySegment out = arena.allocate(message.remaining());
+            out.copyFrom(MemorySegment.ofBuffer(message));
+            MemorySegment state = Native.state(arena);
+            MemorySegment kernel = kernel(arena);
+            long sent;
+            do {
+                sent = Sys.sendto(state, fd, out, kernel);
+            } while (sent == -Sys.EINTR);
+            if (sent < 0) {
+                throw new ErrnoException("sendto", what, (int) -sent);
             }
-            return answer.replies();
         }
     }
 
-    private Answer exchange(Request request, Arena arena) throws ErrnoException {
-        if (fd < 0) {
-            throw new IllegalStateException("netlink socket is closed");
+    @Override
+    public ByteBuffer receive(String what) throws ErrnoException {
+        open(what);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment state = Native.state(arena);
+            MemorySegment in = arena.allocate(RECEIVE);
+            MemorySegment from = arena.allocate(SOCKADDR_NL);
+            MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
+            return receive(what, state, in, from, fromLength);
         }
-        int s = ++seq;
-        ByteBuffer message = request.finish(s);
-        MemorySegment state = Native.state(arena);
-        MemorySegment kernel = kernel(arena);
-        MemorySegment out = arena.allocate(message.remaining());
-        out.copyFrom(MemorySegment.ofBuffer(message));
-        long sent;
-        do {
-            sent = Sys.sendto(state, fd, out, kernel);
-        } while (sent == -Sys.EINTR);
-        if (sent < 0) {
-            throw new ErrnoException("sendto", Request.name(request.type()) + " " + request.subject(), (int) -sent);
-        }
-        Answer answer = new Answer(request, s);
-        MemorySegment in = arena.allocate(RECEIVE);
-        MemorySegment from = arena.allocate(SOCKADDR_NL);
-        MemorySegment fromLength = arena.allocate(ValueLayout.JAVA_INT);
-        boolean done = false;
-        while (!done) {
+    }
+
+    private ByteBuffer receive(String what, MemorySegment state, MemorySegment in, MemorySegment from,
+                               MemorySegment fromLength) throws ErrnoException {
+        for (;;) {
             fromLength.set(ValueLayout.JAVA_INT, 0, SOCKADDR_NL);
             long n = Sys.recvfrom(state, fd, in, MSG_TRUNC, from, fromLength);
             if (n == -Sys.EINTR) {
                 continue;
             }
             if (n < 0) {
-                throw new ErrnoException("recvfrom", Request.name(request.type()) + " " + request.subject(), (int) -n);
+                throw new ErrnoException("recvfrom", what, (int) -n);
             }
             if (n > RECEIVE) {
-                throw new IllegalStateException("netlink datagram of " + n + " bytes exceeds the " + RECEIVE + "-byte buffer");
+                throw new ErrnoException("recvfrom", what + ": a datagram of " + n + " bytes", Errno.EMSGSIZE);
             }
             if (from.get(ValueLayout.JAVA_INT, 4) != 0) {
                 continue; // another process's message, not the kernel's answer
             }
             byte[] copy = in.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
-            done = answer.accept(ByteBuffer.wrap(copy).order(ByteOrder.nativeOrder()), (int) n);
+            return ByteBuffer.wrap(copy).order(ByteOrder.nativeOrder());
         }
-        return answer;
+    }
+
+    private void open(String what) {
+        if (fd < 0) {
+            throw new IllegalStateException("netlink socket is closed: " + what);
+        }
     }
 
     /** A sockaddr_nl for the kernel (port 0, no groups): the peer of sendto, our bind address. */

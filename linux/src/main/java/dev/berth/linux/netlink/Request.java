@@ -17,6 +17,7 @@ final class Request {
     static final int NLM_F_ACK = 0x4;
     static final int NLM_F_DUMP_INTR = 0x10;
     static final int NLM_F_DUMP = 0x300;
+    static final int NLM_F_REPLACE = 0x100;
     static final int NLM_F_EXCL = 0x200;
     static final int NLM_F_CREATE = 0x400;
 
@@ -134,6 +135,7 @@ final class Request {
             case 25 -> "RTM_DELROUTE";
             case 26 -> "RTM_GETROUTE";
             case 90 -> "RTM_GETNSID";
+            case 0xa10 -> "NFT_MSG_GETGEN";
             default -> "netlink message " + type;
         };
     }

@@ -23,9 +23,9 @@ public final class Routes {
     private static final int RT_SCOPE_NOWHERE = 255;
     private static final int RTN_UNICAST = 1;
 
-    private final NetlinkSocket socket;
+    private final Channel socket;
 
-    Routes(NetlinkSocket socket) {
+    Routes(Channel socket) {
         this.socket = socket;
     }
 
@@ -37,6 +37,12 @@ public final class Routes {
         add(null, 0, gateway, null);
     }
 
+    /** {@link #addDefault(InetAddress)} for the 4 or 16 bytes of the gateway's address, with no {@link InetAddress}. */
+    public void addDefault(byte[] gateway) throws ErrnoException {
+        int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
+        socket.ack(request(RTM_NEWROUTE, flags, null, 0, gateway, null, RTPROT_BOOT, RT_SCOPE_UNIVERSE, RTN_UNICAST));
+    }
+
     /**
      * Adds a route to {@code destination/prefix} (null: the default route) through
      * {@code gateway}, or straight out of {@code dev} when there is no gateway; either may be
@@ -45,13 +51,15 @@ public final class Routes {
     public void add(InetAddress destination, int prefix, InetAddress gateway, String dev) throws ErrnoException {
         int flags = Request.NLM_F_ACK | Request.NLM_F_CREATE | Request.NLM_F_EXCL;
         int scope = gateway == null ? RT_SCOPE_LINK : RT_SCOPE_UNIVERSE;
-        socket.ack(request(RTM_NEWROUTE, flags, destination, prefix, gateway, dev, RTPROT_BOOT, scope, RTN_UNICAST));
+        socket.ack(request(RTM_NEWROUTE, flags, bytes(destination), prefix, bytes(gateway), dev, RTPROT_BOOT, scope,
+            RTN_UNICAST));
     }
 
     /** Deletes the route that {@link #add} made with the same arguments; ESRCH when there is none. */
     public void delete(InetAddress destination, int prefix, InetAddress gateway, String dev) throws ErrnoException {
         // protocol, scope and type left open, as ip route del does, so any matching route goes
-        socket.ack(request(RTM_DELROUTE, Request.NLM_F_ACK, destination, prefix, gateway, dev, 0, RT_SCOPE_NOWHERE, 0));
+        socket.ack(request(RTM_DELROUTE, Request.NLM_F_ACK, bytes(destination), prefix, bytes(gateway), dev, 0,
+            RT_SCOPE_NOWHERE, 0));
     }
 
     /** The routes of the main table, IPv4 then IPv6. */
@@ -71,25 +79,33 @@ public final class Routes {
         return routes;
     }
 
-    private Request request(int type, int flags, InetAddress destination, int prefix, InetAddress gateway,
+    private static byte[] bytes(InetAddress address) {
+        return address == null ? null : address.getAddress();
+    }
+
+    private Request request(int type, int flags, byte[] destination, int prefix, byte[] gateway,
             String dev, int protocol, int scope, int kind) throws ErrnoException {
-        InetAddress any = destination != null ? destination : gateway;
+        byte[] any = destination != null ? destination : gateway;
         if (any == null && dev == null) {
             throw new IllegalArgumentException("a route needs a gateway or a device");
         }
-        int length = any == null ? 4 : any.getAddress().length;
+        int length = any == null ? 4 : any.length;
+        if (length != 4 && length != 16) {
+            throw new IllegalArgumentException("an address of " + length + " bytes");
+        }
         if (prefix < 0 || prefix > length * 8 || (destination == null && prefix != 0)) {
-            throw new IllegalArgumentException("bad prefix length /" + prefix + " for " + destination);
+            throw new IllegalArgumentException("bad prefix length /" + prefix + " for "
+                + (destination == null ? "the default route" : Addresses.text(destination)));
         }
         int index = dev == null ? 0 : Links.index(socket, dev);
         Request r = new Request(type, flags, describe(destination, prefix, gateway, dev));
         r.u8(length == 4 ? Addresses.AF_INET : Addresses.AF_INET6).u8(prefix).u8(0).u8(0)
             .u8(RT_TABLE_MAIN).u8(protocol).u8(scope).u8(kind).u32(0);
         if (destination != null && prefix > 0) {
-            r.attr(RTA_DST, destination.getAddress());
+            r.attr(RTA_DST, destination);
         }
         if (gateway != null) {
-            r.attr(RTA_GATEWAY, gateway.getAddress());
+            r.attr(RTA_GATEWAY, gateway);
         }
         if (index != 0) {
             r.attrU32(RTA_OIF, index);
@@ -98,11 +114,11 @@ public final class Routes {
     }
 
     /** {@code default via 10.88.0.1}, {@code 10.99.0.0/24 dev eth0}: the route in ip's words. */
-    private static String describe(InetAddress destination, int prefix, InetAddress gateway, String dev) {
+    private static String describe(byte[] destination, int prefix, byte[] gateway, String dev) {
         StringBuilder s = new StringBuilder();
-        s.append(destination == null || prefix == 0 ? "default" : destination.getHostAddress() + "/" + prefix);
+        s.append(destination == null || prefix == 0 ? "default" : Addresses.text(destination) + "/" + prefix);
         if (gateway != null) {
-            s.append(" via ").append(gateway.getHostAddress());
+            s.append(" via ").append(Addresses.text(gateway));
         }
         if (dev != null) {
             s.append(" dev ").append(dev);

@@ -26,18 +26,26 @@ public final class Rtnl implements AutoCloseable {
     private static final int NETNSA_NSID = 1;
     private static final int NETNSA_FD = 3;
 
-    private final NetlinkSocket socket;
+    private final Channel socket;
     private Links links;
     private Addresses addresses;
     private Routes routes;
 
-    private Rtnl(NetlinkSocket socket) {
-        this.socket = socket;
+    private Rtnl(NetlinkTransport transport) {
+        this.socket = new Channel(transport);
     }
 
     /** A socket in the caller's network namespace. */
     public static Rtnl open() throws ErrnoException {
         return new Rtnl(NetlinkSocket.open());
+    }
+
+    /**
+     * rtnetlink over {@code transport}, a NETLINK_ROUTE one (a container stage's, for example);
+     * closing this closes it.
+     */
+    public static Rtnl over(NetlinkTransport transport) {
+        return new Rtnl(transport);
     }
 
     /**
@@ -57,20 +65,6 @@ public final class Rtnl implements AutoCloseable {
             throw new InterruptedIOException("interrupted while opening rtnetlink in " + netns);
         } catch (Exception e) {
             throw new IllegalStateException("rtnetlink in " + netns + ": " + e, e);
-        }
-    }
-
-    /**
-     * Links what the first {@link #open} would link (on a cold JVM, the downcall costs ~20 ms),
-     * by opening and closing a socket in the caller's network namespace: a thread that knows a
-     * network is coming can pay this while another waits for the kernel. Failures are left for
-     * {@code open} to report.
-     */
-    public static void prepare() {
-        try {
-            open().close();
-        } catch (ErrnoException | RuntimeException e) {
-            // open reports it
         }
     }
 
@@ -102,7 +96,7 @@ public final class Rtnl implements AutoCloseable {
     public int nsid(Path netns) throws ErrnoException {
         Request r = new Request(RTM_GETNSID, Request.NLM_F_ACK, netns.toString()).u8(0).u8(0).u16(0);
         try (java.lang.foreign.Arena arena = java.lang.foreign.Arena.ofConfined(); NetnsFd ns = NetnsFd.open(arena, netns)) {
-            for (Reply reply : socket.ack(r.attrU32(NETNSA_FD, ns.fd()), arena)) {
+            for (Reply reply : socket.ack(r.attrU32(NETNSA_FD, ns.fd()))) {
                 if (reply.type() == RTM_NEWNSID) {
                     return reply.attributes(4).u32(NETNSA_NSID, -1);
                 }

@@ -31,6 +31,7 @@ public final class Protocol {
     public static final byte F_STDERR = 'R';
     public static final byte F_EXIT = 'X';
     public static final byte F_ACK = 'a';
+    public static final byte F_NETLINK = 'N';
     public static final byte F_NSSCAN = 'Q';
     public static final byte F_KILL = 'k';
     public static final byte F_NSPROC = 'p';

@@ -1,5 +1,6 @@
 package dev.berth.runtime.stage;
 
+import dev.berth.linux.netlink.NetlinkTransport;
 import java.io.BufferedInputStream;
 import java.io.DataInputStream;
 import java.io.IOException;
@@ -139,6 +140,21 @@ public final class StageSession implements FrameLink {
     /** Lets the container run its command (or, at an OP_PAUSE, carry on with its set-up). */
     public void go() throws IOException {
         send(Frame.of(Protocol.F_GO));
+    }
+
+    /**
+     * A netlink socket of {@code protocol} that the monitor holds until {@link #go}, in its own
+     * network namespace (the host's, for the engine) or, with {@code container}, the container's:
+     * between {@link #awaitCreated} and {@link #go} only, one request at a time.
+     */
+    public NetlinkTransport netlink(boolean container, int protocol) {
+        return new StageNetlink(this, container, protocol);
+    }
+
+    /** Sends {@code question} and returns the answer, a frame of {@code type}. */
+    Frame ask(Frame question, byte type) throws IOException, StageException {
+        send(question);
+        return expect(type);
     }
 
     /** Waits for the command's successful execve, or for the error that prevented it. */
