@@ -69,11 +69,18 @@ def main():
             runs[berth].append(one(berth, args))
     sa, order = steps(runs[a])
     sb, _ = steps(runs[b])
+    for k in sb:
+        if k not in order:
+            order.insert(len(order) - 2, k)
     print("%-24s %9s %9s %9s" % ("step (ms, median)", "A", "B", "B - A"))
     for k in order:
-        if k in sa and k in sb:
-            ma, mb = statistics.median(sa[k]), statistics.median(sb[k])
-            print("%-24s %9.2f %9.2f %+9.2f" % (k, ma, mb, mb - ma))
+        ma = statistics.median(sa[k]) if k in sa else None
+        mb = statistics.median(sb[k]) if k in sb else None
+        # a step that not every run has (a path taken only sometimes): its median over the runs that have it
+        na, nb = len(sa.get(k, [])), len(sb.get(k, []))
+        note = "" if na == nb == rounds else "  (in %d of A's runs, %d of B's)" % (na, nb)
+        print("%-24s %9s %9s %9s%s" % (k, "-" if ma is None else "%.2f" % ma, "-" if mb is None else "%.2f" % mb,
+                                       "" if ma is None or mb is None else "%+.2f" % (mb - ma), note))
 
 
 if __name__ == "__main__":

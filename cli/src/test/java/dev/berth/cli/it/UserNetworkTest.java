@@ -76,7 +76,12 @@ class UserNetworkTest extends ContainerTestBase {
         assertTrue(ip(berth.netns(), "-j", "addr", "show", front).contains("\"local\":\""), front);
         berth.ok("rm", "-f", "a");
         assertEquals("{}", berth.ok("network", "inspect", "-f", "{{json .Containers}}", "front").strip());
+        // what the runs on front remembered of its firewall (networking.md) goes with it
+        Path memo = berth.root().resolve("networks/.firewall")
+            .resolve(berth.ok("network", "inspect", "-f", "{{.Id}}", "front").strip());
+        assertTrue(Files.exists(memo), "the runs on front found its firewall in place");
         berth.ok("network", "rm", "front", "back");
+        assertFalse(Files.exists(memo), "its firewall memo left");
         assertFalse(ip(berth.netns(), "-j", "link").contains(front), "bridge left");
         assertFalse(NetTools.nft(berth.netns()).contains("network front"), NetTools.nft(berth.netns()));
     }
