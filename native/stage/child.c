@@ -592,7 +592,7 @@ _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int 
   prctl(PR_SET_PDEATHSIG, SIGKILL);
   /* first, from the host's mount namespace: a new cgroup namespace is rooted where we are */
   for (int i = 0; i < cfg->ncgroups; i++)
-    if (write_file(cfg->cgroup_procs[i], "0") < 0)
+    if (!(cfg->cgroup_else[i] && cfg->in_cgroup) && write_file(cfg->cgroup_procs[i], "0") < 0)
       fail(cfg->cgroup_step[i], cfg->cgroup_procs[i]);
   /* The user namespace comes first: it decides which other namespaces we may join. */
   for (int pass = 0; pass < 2; pass++)

@@ -70,6 +70,7 @@ static void close_from(int from, const int keep[3]) {
 static void read_config(const struct program *prog, struct config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->exec_fifo_fd = -1;
+  cfg->clone_cgroup_fd = -1;
   for (size_t i = 0; i < prog->n; i++) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
@@ -156,7 +157,12 @@ static void read_config(const struct program *prog, struct config *cfg) {
       if (cfg->ncgroups == MAX_CGROUPS)
         die(step, EINVAL, "too many cgroup records");
       cfg->cgroup_procs[cfg->ncgroups] = r->argv[0];
+      cfg->cgroup_else[cfg->ncgroups] = (r->flags & RF_ELSE) != 0;
       cfg->cgroup_step[cfg->ncgroups++] = step;
+      break;
+    case OP_CLONE_CGROUP:
+      /* not opened (gone, refused): the OP_CGROUP after it moves C1 and reports why not */
+      cfg->clone_cgroup_fd = open(r->argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       break;
     case OP_DETACH:
       cfg->detach = 1;
@@ -548,10 +554,16 @@ int main(int argc, char **argv) {
   if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
     die(STEP_MONITOR, errno, "signalfd/socketpair");
 
-  pid_t c1 = fork();
+  pid_t c1 = fork_into_cgroup(cfg.clone_cgroup_fd);
+  if (c1 == 0)
+    cfg.in_cgroup = 1;
+  else if (c1 < 0)
+    c1 = fork();
   if (c1 < 0)
     die(STEP_FORK, errno, "fork");
   if (c1 == 0) {
+    if (cfg.clone_cgroup_fd >= 0)
+      close(cfg.clone_cgroup_fd);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
@@ -574,6 +586,8 @@ int main(int argc, char **argv) {
     close(cfg.exec_fifo_fd);
   for (int i = 0; i < cfg.njoins; i++)
     close(cfg.join_fd[i]);
+  if (cfg.clone_cgroup_fd >= 0)
+    close(cfg.clone_cgroup_fd);
   int master = -1;
   pid_t c2 = await_ready(&cfg, sync[0], c1, &master);
   persist(&cfg, c2);
