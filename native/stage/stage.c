@@ -515,15 +515,8 @@ int main(int argc, char **argv) {
   active = &cfg;
 
   int listen_fd = -1, log_fd = -1;
-  if (cfg.state_dir != NULL) {
-    if (chdir(cfg.state_dir) < 0)
-      die(STEP_MONITOR, errno, cfg.state_dir);
-    if ((listen_fd = control_socket()) < 0)
-      die(STEP_MONITOR, errno, "ctl.sock");
-  }
-  if (cfg.log_file != NULL &&
-      (log_fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
-    die(STEP_MONITOR, errno, cfg.log_file);
+  if (cfg.state_dir != NULL && chdir(cfg.state_dir) < 0)
+    die(STEP_MONITOR, errno, cfg.state_dir);
 
   /* stdio pipes: [0] read end, [1] write end; the monitor keeps its ends close-on-exec */
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -569,7 +562,6 @@ int main(int argc, char **argv) {
     sigprocmask(SIG_SETMASK, &none, NULL);
     default_signals();
     close(sync[0]);
-    close(listen_fd);
     struct stdio_fds io = {in[0], out[1], err[1]};
     if (cfg.inherit_stdio)
       io = (struct stdio_fds){caller_stdio[0], caller_stdio[1], caller_stdio[2]};
@@ -588,8 +580,20 @@ int main(int argc, char **argv) {
     close(cfg.join_fd[i]);
   if (cfg.clone_cgroup_fd >= 0)
     close(cfg.clone_cgroup_fd);
+  /* made while C1 and C2 set the container up (two file creations, ~0.2 ms): needed once it
+   * runs, by clients that find it through the state written after F_CREATED. A failure is
+   * reported once C2 is known, so that abandoning the container kills its first process. */
+  int late_err = 0;
+  const char *late_what = NULL;
+  if (cfg.state_dir != NULL && (listen_fd = control_socket()) < 0)
+    late_err = errno, late_what = "ctl.sock";
+  if (late_err == 0 && cfg.log_file != NULL &&
+      (log_fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+    late_err = errno, late_what = cfg.log_file;
   int master = -1;
   pid_t c2 = await_ready(&cfg, sync[0], c1, &master);
+  if (late_err != 0)
+    abandon(c2, STEP_MONITOR, late_err, late_what);
   persist(&cfg, c2);
   if (in[0] >= 0)
     close(in[0]);
