@@ -176,6 +176,10 @@
                          * filesystem and is outside the new root is made rslave and detached (covered
                          * by a tmpfs where that is refused); then the new root is moved onto / and
                          * chrooted into (see moveroot.c) */
+#define OP_CLONE_CGROUP 70 /* cgroup v2 directory: the monitor starts C1 in it (clone3 with
+                            * CLONE_INTO_CGROUP), which takes the kernel's migration lock only for
+                            * reading; an OP_CGROUP flagged RF_ELSE after it is the way when the
+                            * kernel cannot (before 5.7, clone3 filtered out) */
 
 /* record flags */
 #define RF_OPTIONAL 1u /* a failure is ignored */

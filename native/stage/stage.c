@@ -70,6 +70,7 @@ static void close_from(int from, const int keep[3]) {
 static void read_config(const struct program *prog, struct config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->exec_fifo_fd = -1;
+  cfg->clone_cgroup_fd = -1;
   for (size_t i = 0; i < prog->n; i++) {
     const struct record *r = &prog->recs[i];
     uint32_t step = (uint32_t)i;
@@ -156,7 +157,12 @@ static void read_config(const struct program *prog, struct config *cfg) {
       if (cfg->ncgroups == MAX_CGROUPS)
         die(step, EINVAL, "too many cgroup records");
       cfg->cgroup_procs[cfg->ncgroups] = r->argv[0];
+      cfg->cgroup_else[cfg->ncgroups] = (r->flags & RF_ELSE) != 0;
       cfg->cgroup_step[cfg->ncgroups++] = step;
+      break;
+    case OP_CLONE_CGROUP:
+      /* not opened (gone, refused): the OP_CGROUP after it moves C1 and reports why not */
+      cfg->clone_cgroup_fd = open(r->argv[0], O_RDONLY | O_DIRECTORY | O_CLOEXEC);
       break;
     case OP_DETACH:
       cfg->detach = 1;
@@ -513,15 +519,8 @@ int main(int argc, char **argv) {
   active = &cfg;
 
   int listen_fd = -1, log_fd = -1;
-  if (cfg.state_dir != NULL) {
-    if (chdir(cfg.state_dir) < 0)
-      die(STEP_MONITOR, errno, cfg.state_dir);
-    if ((listen_fd = control_socket()) < 0)
-      die(STEP_MONITOR, errno, "ctl.sock");
-  }
-  if (cfg.log_file != NULL &&
-      (log_fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
-    die(STEP_MONITOR, errno, cfg.log_file);
+  if (cfg.state_dir != NULL && chdir(cfg.state_dir) < 0)
+    die(STEP_MONITOR, errno, cfg.state_dir);
 
   /* stdio pipes: [0] read end, [1] write end; the monitor keeps its ends close-on-exec */
   int in[2] = {-1, -1}, out[2] = {-1, -1}, err[2] = {-1, -1};
@@ -552,16 +551,21 @@ int main(int argc, char **argv) {
   if (sigfd < 0 || socketpair(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0, sync) < 0)
     die(STEP_MONITOR, errno, "signalfd/socketpair");
 
-  pid_t c1 = fork();
+  pid_t c1 = fork_into_cgroup(cfg.clone_cgroup_fd);
+  if (c1 == 0)
+    cfg.in_cgroup = 1;
+  else if (c1 < 0)
+    c1 = fork();
   if (c1 < 0)
     die(STEP_FORK, errno, "fork");
   if (c1 == 0) {
+    if (cfg.clone_cgroup_fd >= 0)
+      close(cfg.clone_cgroup_fd);
     sigset_t none;
     sigemptyset(&none);
     sigprocmask(SIG_SETMASK, &none, NULL);
     default_signals();
     close(sync[0]);
-    close(listen_fd);
     struct stdio_fds io = {in[0], out[1], err[1]};
     if (cfg.inherit_stdio)
       io = (struct stdio_fds){caller_stdio[0], caller_stdio[1], caller_stdio[2]};
@@ -578,8 +582,22 @@ int main(int argc, char **argv) {
     close(cfg.exec_fifo_fd);
   for (int i = 0; i < cfg.njoins; i++)
     close(cfg.join_fd[i]);
+  if (cfg.clone_cgroup_fd >= 0)
+    close(cfg.clone_cgroup_fd);
+  /* made while C1 and C2 set the container up (two file creations, ~0.2 ms): needed once it
+   * runs, by clients that find it through the state written after F_CREATED. A failure is
+   * reported once C2 is known, so that abandoning the container kills its first process. */
+  int late_err = 0;
+  const char *late_what = NULL;
+  if (cfg.state_dir != NULL && (listen_fd = control_socket()) < 0)
+    late_err = errno, late_what = "ctl.sock";
+  if (late_err == 0 && cfg.log_file != NULL &&
+      (log_fd = open(cfg.log_file, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0640)) < 0)
+    late_err = errno, late_what = cfg.log_file;
   int master = -1;
   pid_t c2 = await_ready(&cfg, sync[0], c1, &master);
+  if (late_err != 0)
+    abandon(c2, STEP_MONITOR, late_err, late_what);
   persist(&cfg, c2);
   if (in[0] >= 0)
     close(in[0]);

@@ -67,6 +67,9 @@ struct config {
   int ncgroups;
   const char *cgroup_procs[MAX_CGROUPS];
   uint32_t cgroup_step[MAX_CGROUPS];
+  int cgroup_else[MAX_CGROUPS]; /* RF_ELSE: written only when C1 was not started in its cgroup */
+  int clone_cgroup_fd;  /* OP_CLONE_CGROUP: the v2 directory C1 starts in, or -1 */
+  int in_cgroup;        /* set in C1 when it was started there */
   int detach;           /* OP_DETACH */
   int inherit_stdio;    /* OP_INHERIT_STDIO */
   int deny_setgroups;   /* OP_DENY_SETGROUPS */
@@ -104,6 +107,10 @@ int sync_send(int fd, uint32_t type, uint32_t step, int err, int pid, const char
 int sync_send_fd(int fd, uint32_t type, int payload_fd);
 int send_fd(int fd, const void *data, size_t len, int payload_fd);
 int sync_recv(int fd, struct sync_msg *msg, int *received_fd);
+
+/* clone.c: fork(), the child starting in the cgroup v2 directory cgroup_fd; -1 and errno
+ * when the kernel cannot (the caller then forks and the child moves itself) */
+pid_t fork_into_cgroup(int cgroup_fd);
 
 /* child.c */
 _Noreturn void run_c1(const struct config *cfg, const struct program *prog, int sync_fd,

@@ -90,7 +90,6 @@ final class Containers {
         } catch (BadRequest e) {
             throw new HttpException(400, e.getMessage());
         }
-        Engine.warmCgroupMove(); // docker run sends the start next: its cgroup move's wait begins now
         String id;
         try {
             id = engine.create(r);

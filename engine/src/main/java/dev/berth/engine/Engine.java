@@ -709,13 +709,8 @@ public final class Engine {
             conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
         }
         Trace.mark("cgroup created");
-        // after the mkdirs, which the warm-up's write would hold up; not when the stage that
-        // bin/berth forked for this container keeps the lock warm already (native/stage/warm.c)
-        if (cgroup != null && !StageSession.launchedStageWarms()) {
-            warmCgroupMove();
-        }
         List<String> procs = new ArrayList<>();
-        for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
+        for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
             procs.add(f.toString());
         }
         MountParser parsed = parseMounts(r, img);
@@ -975,21 +970,6 @@ public final class Engine {
     }
 
     /** Run by a user other than root: the container gets a user namespace of that user's own. */
-    /**
-     * A container's C1 will move into its cgroup: the lock that move waits for is taken now, in
-     * the background ({@link dev.berth.runtime.cgroup.MoveWarmup}), so that its grace period
-     * runs while the container is prepared. A start calls it once the cgroup's directories
-     * exist: the write holds the kernel's cgroup mutex through its grace period, and a mkdir
-     * waits for that mutex. The daemon calls it as a create comes in, as the docker CLI sends
-     * the start right after: by the start's mkdir most of the grace period is over (measured:
-     * docs/performance.md). Root only: a user's containers have no cgroup writes of their own.
-     */
-    public static void warmCgroupMove() {
-        if (!rootless()) {
-            dev.berth.runtime.cgroup.MoveWarmup.start();
-        }
-    }
-
     private static boolean rootless() {
         return Procs.effectiveUid() != 0;
     }

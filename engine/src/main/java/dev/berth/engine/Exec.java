@@ -78,13 +78,13 @@ final class Exec {
         return a;
     }
 
-    /** The container's cgroup.procs files, so that an exec counts against its limits (as docker's does). */
+    /** The files that join the container's cgroup ({@code Cgroup.joinFiles}), so that an exec counts against its limits (as docker's does). */
     private static List<String> cgroupProcs(String path) throws EngineException {
         List<String> out = new ArrayList<>();
         try {
             var cgroup = dev.berth.runtime.cgroup.Cgroups.detect().open(path);
             if (cgroup.exists()) {
-                for (Path f : cgroup.procsFiles()) {
+                for (Path f : cgroup.joinFiles()) {
                     out.add(f.toString());
                 }
             }

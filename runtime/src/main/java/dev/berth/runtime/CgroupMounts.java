@@ -20,8 +20,8 @@ public final class CgroupMounts {
     private CgroupMounts() {}
 
     /**
-     * The mount of {@code dest} for a container whose cgroup is given by its {@code cgroup.procs}
-     * files: cgroup2 on a v2 host, else runc's tmpfs of v1 hierarchies. {@code dest} is a path
+     * The mount of {@code dest} for a container whose cgroup is given by its join files
+     * ({@code Cgroup.joinFiles}): cgroup2 on a v2 host, else runc's tmpfs of v1 hierarchies. {@code dest} is a path
      * in the container's root, resolved inside it by the stage.
      */
     public static void add(Program p, String dest, long flags, List<String> cgroupProcs, boolean cgroupns) {
@@ -79,7 +79,7 @@ public final class CgroupMounts {
 
     /**
      * The v1 hierarchies the container's cgroup is in: its directory (the parent of a
-     * {@code cgroup.procs} file) and the base name of the hierarchy's mount point; none on a v2 host.
+     * join file) and the base name of the hierarchy's mount point; none on a v2 host.
      */
     private static List<String[]> v1Hierarchies(List<String> cgroupProcs) {
         List<String[]> out = new ArrayList<>();
@@ -114,7 +114,7 @@ public final class CgroupMounts {
         return out;
     }
 
-    /** The directory of a {@code cgroup.procs} file (an absolute path). */
+    /** The directory of a join file (an absolute path). */
     private static String parent(String procs) {
         int slash = procs.lastIndexOf('/');
         return slash <= 0 ? "/" : procs.substring(0, slash);

@@ -10,7 +10,7 @@ import java.util.Map;
  * @param privileged no masked or read-only kernel paths, a writable /sys and the host's /dev
  * @param sysctls written under /proc/sys inside the container, once its /proc is mounted
  * @param mounts mounted after the container's /dev, in order
- * @param cgroupProcs the {@code cgroup.procs} files the container's first process joins
+ * @param cgroupProcs the files the container's first process joins its cgroup through ({@code Cgroup.joinFiles})
  *     (one per v1 hierarchy, or one on v2) before its namespaces exist
  * @param noPivot switch to the root by moving it onto {@code /} and chrooting, not with
  *     pivot_root, which a host running from its initramfs refuses (docker's {@code DOCKER_RAMDISK})

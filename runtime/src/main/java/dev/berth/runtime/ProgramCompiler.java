@@ -58,9 +58,7 @@ public final class ProgramCompiler {
     public static Program compileRun(ContainerConfig c) {
         Program p = new Program();
         monitorOptions(p, c);
-        for (String procs : c.options().cgroupProcs()) {
-            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
-        }
+        joinCgroup(p, c.options().cgroupProcs());
         namespaces(p, c.namespaces());
         if (c.uidMap() != null) {
             if (dev.berth.linux.Procs.effectiveUid() != 0) {
@@ -223,7 +221,26 @@ public final class ProgramCompiler {
         return compileExec(joins, List.of(), process);
     }
 
-    /** The same, the process first joining the container's cgroup ({@code cgroup.procs} files). */
+    /**
+     * C1 joins a cgroup through {@code files} ({@code Cgroup.joinFiles}) before anything else: a
+     * v1 hierarchy's {@code tasks} is written; a v2 directory's {@code cgroup.procs} becomes
+     * {@link dev.berth.runtime.stage.Protocol#OP_CLONE_CGROUP}, C1 started there by clone3 (which
+     * spares it the global migration lock's grace period), with the write as the way where the
+     * kernel cannot.
+     */
+    public static void joinCgroup(Program p, List<String> files) {
+        for (String f : files) {
+            if (f.endsWith("/cgroup.procs")) {
+                String dir = f.substring(0, f.length() - "/cgroup.procs".length());
+                p.add(OP_CLONE_CGROUP, "start in the cgroup " + dir, dir);
+                p.addWithFlags(OP_CGROUP, RF_ELSE, "join the cgroup " + f, f);
+            } else {
+                p.add(OP_CGROUP, "join the cgroup " + f, f);
+            }
+        }
+    }
+
+    /** The same, the process first joining the container's cgroup ({@code Cgroup.joinFiles}). */
     public static Program compileExec(Map<NsKind, Path> joins, List<String> cgroupProcs, ProcessSpec process) {
         return compileExec(joins, cgroupProcs, process, null);
     }
@@ -236,9 +253,7 @@ public final class ProgramCompiler {
         String id) {
         Program p = new Program();
         processOptions(p, process);
-        for (String procs : cgroupProcs) {
-            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
-        }
+        joinCgroup(p, cgroupProcs);
         for (var e : joins.entrySet()) {
             p.add(OP_JOIN_NS, "join the " + e.getKey().procName() + " namespace " + e.getValue(),
                 e.getKey().procName(), e.getValue().toString());

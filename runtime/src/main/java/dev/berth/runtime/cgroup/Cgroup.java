@@ -28,10 +28,12 @@ public interface Cgroup {
     List<String> unsupported();
 
     /**
-     * The {@code cgroup.procs} files a new process joins by writing "0" (itself) into each before
-     * {@code unshare(CLONE_NEWCGROUP)}, so that its cgroup namespace is rooted at this cgroup.
+     * The files a new single-threaded process joins by writing "0" (itself) into each before
+     * {@code unshare(CLONE_NEWCGROUP)}, so that its cgroup namespace is rooted at this cgroup: a
+     * v1 hierarchy's {@code tasks}, a v2 directory's {@code cgroup.procs} (which the stage may
+     * spare it: {@code ProgramCompiler.joinCgroup}). Each file's directory is the cgroup's there.
      */
-    List<Path> procsFiles();
+    List<Path> joinFiles();
 
     /** Moves a process (all its threads) into this cgroup in every hierarchy. */
     void join(long pid) throws CgroupException;

@@ -100,29 +100,6 @@ public final class Cgroups {
             : new V2Cgroup(hierarchies.unified(), cgroupsPath, devices);
     }
 
-    /**
-     * The {@code cgroup.procs} file of this process's own cgroup, in the first hierarchy whose
-     * mount shows it (a v1 one on a v1 or hybrid host); null when none does. Writing our pid
-     * there moves nothing: {@link MoveWarmup} does it for the lock the write takes.
-     */
-    public Path ownProcs() {
-        List<Hierarchy> all = new ArrayList<>(hierarchies.v1());
-        if (hierarchies.unified() != null) {
-            all.add(hierarchies.unified());
-        }
-        for (Hierarchy h : all) {
-            try {
-                Path procs = h.dir("").resolve("cgroup.procs");
-                if (Files.isRegularFile(procs)) {
-                    return procs;
-                }
-            } catch (CgroupException e) {
-                // our cgroup is outside this mount: the next hierarchy
-            }
-        }
-        return null;
-    }
-
     /** The mounted hierarchies, for diagnostics: controller field and mount point. */
     public List<String> describe() {
         List<String> out = new ArrayList<>();

@@ -146,12 +146,16 @@ final class V1Cgroup implements Cgroup {
         return List.copyOf(unsupported);
     }
 
-    /** Every hierarchy's; the hybrid v2 one only where it was made. */
+    /**
+     * Every v1 hierarchy's {@code tasks}, then the hybrid v2 one's {@code cgroup.procs} where it
+     * was made: "0" written to {@code tasks} moves the writing thread alone, which the kernel does
+     * without its global migration lock (and the grace period that lock's first writer waits for).
+     */
     @Override
-    public List<Path> procsFiles() {
+    public List<Path> joinFiles() {
         List<Path> out = new ArrayList<>();
         for (Path[] md : hierarchies.values()) {
-            out.add(md[1].resolve("cgroup.procs"));
+            out.add(md[1].resolve("tasks"));
         }
         if (unified != null && Fs.exists(unified[1])) {
             out.add(unified[1].resolve("cgroup.procs"));
@@ -161,8 +165,11 @@ final class V1Cgroup implements Cgroup {
 
     @Override
     public void join(long pid) throws CgroupException {
-        for (Path f : procsFiles()) {
-            Fs.write(f, Long.toString(pid));
+        for (Path[] md : hierarchies.values()) {
+            Fs.write(md[1].resolve("cgroup.procs"), Long.toString(pid));
+        }
+        if (unified != null && Fs.exists(unified[1])) {
+            Fs.write(unified[1].resolve("cgroup.procs"), Long.toString(pid));
         }
     }
 

@@ -124,7 +124,7 @@ final class V2Cgroup implements Cgroup {
     }
 
     @Override
-    public List<Path> procsFiles() {
+    public List<Path> joinFiles() {
         return List.of(dir.resolve("cgroup.procs"));
     }
 

@@ -40,7 +40,7 @@ public final class BundleCompiler {
      * @param detach no monitor once started: the process is left to our caller's subreaper
      * @param consoleSocket where the pty master goes, for a terminal process
      * @param preserveFds the caller's fds from 3 that reach the process
-     * @param cgroupProcs the cgroup.procs files the process joins first
+     * @param cgroupProcs the files the process joins its cgroup through first ({@code Cgroup.joinFiles})
      * @param keyring the container id whose session keyring ({@code _ses.ID}) the process joins
      *     (a new one for {@code create}, the container's for {@code exec}); null to keep ours
      *     ({@code --no-new-keyring})
@@ -153,9 +153,7 @@ public final class BundleCompiler {
             p.add(OP_PRESERVE_FDS, "pass on fds 3 to " + (2 + launch.preserveFds()),
                 Integer.toString(launch.preserveFds()));
         }
-        for (String procs : launch.cgroupProcs()) {
-            p.add(OP_CGROUP, "join the cgroup " + procs, procs);
-        }
+        ProgramCompiler.joinCgroup(p, launch.cgroupProcs());
     }
 
     private static void namespaces(Program p, OciLinux linux) {

@@ -127,7 +127,7 @@ public final class BundleRuntime {
             Trace.mark("cgroup created");
             ProcessSpec process = BundleProcess.of(spec, warnings);
             List<String> procs = new ArrayList<>();
-            for (Path f : cgroup == null ? List.<Path>of() : cgroup.procsFiles()) {
+            for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
                 procs.add(f.toString());
             }
             Path fifo = o.waitForStart() ? dir.resolve(BundleStore.EXEC_FIFO) : null;
@@ -369,7 +369,7 @@ public final class BundleRuntime {
         }
         List<String> procs = new ArrayList<>();
         Cgroup c = openCgroup(s);
-        for (Path f : c == null ? List.<Path>of() : c.procsFiles()) {
+        for (Path f : c == null ? List.<Path>of() : c.joinFiles()) {
             procs.add(f.toString());
         }
         long pid = num(s, "pid");

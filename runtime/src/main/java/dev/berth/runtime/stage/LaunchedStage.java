@@ -26,30 +26,6 @@ final class LaunchedStage {
         return ClientStage.CURRENT.isBound() ? ClientStage.CURRENT.get().take() : takeOwn();
     }
 
-    /**
-     * True while this JVM's launched stage is still to be taken and keeps the kernel's cgroup lock
-     * warm until then: the launcher asked it to (native/stage/launch.c sets
-     * {@code BERTH_STAGE_WARMING} to the time the warm-up ends, beside the pipes; warm.c).
-     */
-    static synchronized boolean warming() {
-        return !taken && !ClientStage.CURRENT.isBound() && System.getenv(ENV) != null
-            && warmUntil(System.getenv("BERTH_STAGE_WARMING"), System.nanoTime() / 1_000_000);
-    }
-
-    /**
-     * Whether the stage still warms at {@code nowMillis}: {@code until} is the CLOCK_MONOTONIC
-     * millisecond its warm-up ends (System.nanoTime's clock on Linux), with a margin for the
-     * container's move that follows. A JVM slow to take its stage (a pull first, a big unpack)
-     * warms on its own again.
-     */
-    static boolean warmUntil(String until, long nowMillis) {
-        try {
-            return until != null && nowMillis < Long.parseLong(until) - 100;
-        } catch (NumberFormatException e) {
-            return false;
-        }
-    }
-
     private static synchronized Pipes takeOwn() {
         if (taken) {
             return null;

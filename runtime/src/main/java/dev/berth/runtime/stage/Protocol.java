@@ -124,6 +124,11 @@ public final class Protocol {
      * covered by a tmpfs), then the new root moved onto / and chrooted into.
      */
     public static final int OP_MOVE_ROOT = 62;
+    /**
+     * cgroup v2 directory: C1 is started in it (clone3 with CLONE_INTO_CGROUP), not moved there;
+     * an {@link #OP_CGROUP} flagged {@link #RF_ELSE} after it moves C1 where the kernel cannot.
+     */
+    public static final int OP_CLONE_CGROUP = 70;
 
     public static final int RF_OPTIONAL = 1;
     public static final int RF_ELSE = 2;

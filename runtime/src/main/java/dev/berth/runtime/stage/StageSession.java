@@ -70,15 +70,6 @@ public final class StageSession implements FrameLink {
         }
     }
 
-    /**
-     * True when the next session takes the stage the launcher forked, and that stage keeps the
-     * cgroup migration lock warm until then: a warm-up of this JVM's own
-     * ({@code MoveWarmup}) would only add a thread and a write.
-     */
-    public static boolean launchedStageWarms() {
-        return LaunchedStage.warming();
-    }
-
     /** A stage past its hello, for a question rather than a container ({@link NsScanner}). */
     static StageSession open(Path stderrLog) throws IOException, StageException {
         return open(new Program(), stderrLog);

@@ -60,7 +60,7 @@ class CgroupHierarchiesTest {
             "/sys/fs/cgroup/blkio/berth/abc", "/sys/fs/cgroup/freezer/berth/abc", "/sys/fs/cgroup/devices/berth/abc",
             "/sys/fs/cgroup/memory/berth/abc", "/sys/fs/cgroup/cpuset/berth/abc", "/sys/fs/cgroup/cpuacct/berth/abc",
             "/sys/fs/cgroup/cpu/berth/abc", "/sys/fs/cgroup/unified/berth/abc"), dirs(abs));
-        assertEquals(Path.of("/sys/fs/cgroup/memory/berth/abc/cgroup.procs"), abs.procsFiles().get(5));
+        assertEquals(Path.of("/sys/fs/cgroup/memory/berth/abc/tasks"), abs.joinFiles().get(5));
         // relative: below our own cgroup, which differs per hierarchy
         List<String> rel = dirs(cgs.open("ctr"));
         assertEquals("/sys/fs/cgroup/memory/process_api/b9b08b07c28f13bc9431a00f9bd0ef67/ctr", rel.get(5));
@@ -118,7 +118,7 @@ class CgroupHierarchiesTest {
         assertFalse(cgs.hybrid());
         assertEquals(List.of("/sys/fs/cgroup/berth/abc"), dirs(cgs.open("/berth/abc")));
         assertEquals(List.of("/sys/fs/cgroup/user.slice/user-1000.slice/session-3.scope/ctr"), dirs(cgs.open("ctr")));
-        assertEquals(List.of(Path.of("/sys/fs/cgroup/berth/abc/cgroup.procs")), cgs.open("/berth/abc").procsFiles());
+        assertEquals(List.of(Path.of("/sys/fs/cgroup/berth/abc/cgroup.procs")), cgs.open("/berth/abc").joinFiles());
     }
 
     @Test

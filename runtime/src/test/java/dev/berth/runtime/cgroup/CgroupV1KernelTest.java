@@ -146,12 +146,12 @@ class CgroupV1KernelTest {
         assertEquals("50", read(dir("pids").resolve("pids.max")));
         assertEquals("c 1:3 rwm\nc 1:5 r", read(dir("devices").resolve("devices.list")));
 
-        // a process joins itself through procsFiles, as the stage's C1 does, then spins
+        // a process joins itself through joinFiles (tasks, and the hybrid v2 cgroup.procs), as C1 does when clone3 cannot, then spins
         Process proc = start("for f in \"$@\"; do echo 0 > \"$f\" || exit 1; done; echo in; read go; "
-            + "while :; do :; done", cg.procsFiles());
+            + "while :; do :; done", cg.joinFiles());
         long pid = proc.pid();
         assertEquals("in", new BufferedReader(new InputStreamReader(proc.getInputStream())).readLine(),
-            "the process wrote itself into every cgroup.procs");
+            "the process wrote itself into every join file");
         assertEquals(List.of(pid), cg.pids());
         String own = Files.readString(Path.of("/proc/" + pid + "/cgroup"));
         assertTrue(own.contains(":memory:/" + parent + "/ctr\n"), own);

@@ -196,7 +196,7 @@ class CgroupV2FilesTest {
         Path dir = leaf("c5");
         Cgroup cg = cgroups.open("/berth/c5");
         assertTrue(cg.exists());
-        assertEquals(List.of(dir.resolve("cgroup.procs")), cg.procsFiles());
+        assertEquals(List.of(dir.resolve("cgroup.procs")), cg.joinFiles());
         cg.join(4242);
         assertEquals("4242", read(dir, "cgroup.procs"));
         Files.createDirectory(dir.resolve("sub"));

@@ -101,7 +101,7 @@ class CgroupV2KernelTest {
         Path dir = mount.resolve(parent).resolve("ctr");
         assertEquals(List.of(dir), cg.dirs());
         assertTrue(Files.isDirectory(dir));
-        assertEquals(List.of(dir.resolve("cgroup.procs")), cg.procsFiles());
+        assertEquals(List.of(dir.resolve("cgroup.procs")), cg.joinFiles());
 
         Process proc = sleep();
         long pid = proc.pid();

@@ -1,7 +1,6 @@
 package dev.berth.runtime.stage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -65,11 +64,7 @@ class WarmStageTest {
         assertTrue(l.writes > 0, "the stage wrote while it waited: " + l.writes);
         assertEquals("pids:/" + cgroup.getFileName(), l.cgroup, "the stage is still in its own cgroup");
         assertTrue(l.output.matches("warm=unset warming=\\d+"), "the launched program does not see BERTH_STAGE_WARM,"
-            + " and knows from BERTH_STAGE_WARMING until when its stage warms (the JVM's own warm-up is skipped): "
-            + l.output);
-        long until = Long.parseLong(l.output.substring(l.output.indexOf("warming=") + 8));
-        assertTrue(LaunchedStage.warmUntil(Long.toString(until), until - 3000 + 10), "warming just after the launch");
-        assertFalse(LaunchedStage.warmUntil(Long.toString(until), until - 50), "not at the end of the warm-up");
+            + " and BERTH_STAGE_WARMING says until when its stage warms: " + l.output);
     }
 
     @Test
