@@ -11,7 +11,6 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "stage.h"
@@ -50,16 +49,6 @@ void launch(char **argv, const char *server, int nargs) {
       int w = fcntl(to_stage[1], F_DUPFD_CLOEXEC, 10);
       if (r >= 0 && w >= 0 && dup2(r, 3) == 3 && dup2(w, 4) == 4) {
         setenv("BERTH_STAGE_FDS", "3,4", 1);
-        /* the JVM need not warm the cgroup lock itself while this stage does (warm.c): until
-         * this CLOCK_MONOTONIC millisecond, which the stage's own limit, counted from later, passes */
-        const char *warm = getenv("BERTH_STAGE_WARM");
-        if (warm != NULL && atol(warm) > 0) {
-          struct timespec t;
-          char until[32];
-          clock_gettime(CLOCK_MONOTONIC, &t);
-          snprintf(until, sizeof until, "%lld", (long long)t.tv_sec * 1000 + t.tv_nsec / 1000000 + atol(warm));
-          setenv("BERTH_STAGE_WARMING", until, 1);
-        }
         if (server != NULL) {
           int argc = 0;
           while (argv[argc] != NULL)
