@@ -95,9 +95,10 @@ class LauncherDaemonFlagsTest {
     }
 
     /**
-     * bin/build makes two AOT caches: berth.aot of the container commands, berth-all.aot of every
-     * path (a JDK 25 cache has the JVM load every class it holds at start-up, so the small one is
-     * for the commands it was trained on). Neither is used once a jar is newer than it.
+     * bin/build makes three AOT caches: berth.aot of the container commands, berth-all.aot of every
+     * path, berth-run.aot of {@code run} without published ports (a JDK 25 cache has the JVM load
+     * every class it holds at start-up, so the small ones are for the commands they were trained
+     * on). None is used once a jar is newer than it.
      */
     @Test
     void theContainerCommandsMapTheSmallCacheAndTheRestTheFullOne() throws Exception {
@@ -107,7 +108,19 @@ class LauncherDaemonFlagsTest {
         Files.setLastModifiedTime(jar, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis() - 60_000));
         Files.writeString(dist.resolve("berth.aot"), "");
         Files.writeString(dist.resolve("berth-all.aot"), "");
-        List<String[]> small = List.of(new String[] {"run", "--rm", "host", "true"}, new String[] {"--root", "/tmp/r", "ps"},
+        // without berth-run.aot (a build whose third training failed), run maps berth.aot
+        assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth.aot")), aotOptions(launch("run", "--rm", "host", "true")));
+        Files.writeString(dist.resolve("berth-run.aot"), "");
+        for (String[] args : List.of(new String[] {"run", "--rm", "host", "true"}, new String[] {"--root", "/tmp/r", "run",
+                "-d", "--name", "p", "host", "sleep", "1"})) {
+            assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth-run.aot")), aotOptions(launch(args)), String.join(" ", args));
+        }
+        // published ports need libnftables, whose FFM classes only berth.aot holds
+        for (String[] args : List.of(new String[] {"run", "-p", "80:80", "host", "true"}, new String[] {"run", "-dp", "80",
+                "host", "true"}, new String[] {"run", "--publish=80", "host", "true"}, new String[] {"run", "-P", "img"})) {
+            assertEquals(List.of("-XX:AOTCache=" + dist.resolve("berth.aot")), aotOptions(launch(args)), String.join(" ", args));
+        }
+        List<String[]> small = List.of(new String[] {"--root", "/tmp/r", "ps"},
             new String[] {"exec", "c", "true"}, new String[] {"rm", "-f", "c"}, new String[] {"version"},
             new String[] {"healthcheck", "run", "--monitor", "c"});
         for (String[] args : small) {
