@@ -51,6 +51,25 @@ final class Berth implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Ends this test's network namespace and makes another one whose inode is {@code inode}: the
+     * kernel hands a freed namespace's inode out again (its lowest free one), once the old
+     * namespace is cleaned up, which takes a moment after its last process.
+     *
+     * @return false when every new namespace got another inode for a few seconds
+     */
+    boolean inNetnsWithInode(String inode) throws Exception {
+        for (int i = 0; i < 30; i++) {
+            netnsHolder.destroyForcibly().waitFor();
+            Thread.sleep(200);
+            inOwnNetns();
+            if (Files.readSymbolicLink(netns()).toString().equals(inode)) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private boolean lo() throws IOException {
         return ProcessHandle.of(netnsHolder.pid()).flatMap(p -> p.info().command()).map(c -> c.endsWith("sleep"))
             .orElse(false);
