@@ -10,12 +10,17 @@
 #include <fcntl.h>
 #include <linux/netlink.h>
 #include <sched.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
 #include "stage.h"
+
+#ifndef SO_NETNS_COOKIE
+#define SO_NETNS_COOKIE 71 /* Linux 5.14; in asm-generic/socket.h, not every libc's */
+#endif
 
 #define NL_PROTOCOLS 32
 #define NL_RECEIVE 32768 /* as NetlinkTransport.RECEIVE: a dump's datagrams are sized by it */
@@ -94,9 +99,9 @@ static ssize_t nl_receive(int fd, char *buf) {
 }
 
 /* Payload: u8 where (0: ours, 1: the container's), u8 op (0: send, 1: receive, 2: send, then
- * receive), u16 protocol, then the datagram to send. Answer: F_NETLINK with i32 (bytes sent, the
- * received datagram's whole length, or -errno), then the datagram received (at most NL_RECEIVE
- * bytes of it).
+ * receive, 3: the namespace's cookie), u16 protocol, then the datagram to send. Answer: F_NETLINK
+ * with i32 (bytes sent, the received datagram's whole length, 8 for a cookie, or -errno), then the
+ * datagram received (at most NL_RECEIVE bytes of it) or the cookie (u64).
  * Returns -1 (errno set) when the monitor could not leave the container's namespace again. */
 int netlink_frame(pid_t c2, const char *p, uint32_t n) {
   static char reply[4 + NL_RECEIVE];
@@ -105,9 +110,20 @@ int netlink_frame(pid_t c2, const char *p, uint32_t n) {
   uint16_t protocol;
   if (n < 4) {
     result = -EPROTO;
-  } else if ((unsigned char)p[0] > 1 || (unsigned char)p[1] > 2 ||
+  } else if ((unsigned char)p[0] > 1 || (unsigned char)p[1] > 3 ||
              (memcpy(&protocol, p + 2, 2), protocol >= NL_PROTOCOLS)) {
     result = -EINVAL;
+  } else if (p[1] == 3) {
+    /* an inode of a namespace that is gone is handed out again; its cookie never is (Linux 5.14) */
+    int fd = nl_socket(p[0], c2, protocol);
+    uint64_t cookie;
+    socklen_t size = sizeof cookie;
+    if (fd < 0 || getsockopt(fd, SOL_SOCKET, SO_NETNS_COOKIE, &cookie, &size) < 0) {
+      result = -errno;
+    } else {
+      memcpy(reply + 4, &cookie, sizeof cookie);
+      result = len = sizeof cookie;
+    }
   } else {
     int fd = nl_socket(p[0], c2, protocol), op = p[1];
     ssize_t r = fd < 0 ? -1 : 0;

@@ -34,7 +34,7 @@
 #define BERTH_PROTOCOL_H
 
 #define PROTO_MAGIC 0x48545242u /* "BRTH" little-endian */
-#define PROTO_VERSION 2u
+#define PROTO_VERSION 3u
 #define FRAME_MAX (1u << 20)
 
 /* frames, Java -> stage */
@@ -54,10 +54,11 @@
                        * output frame before the answer is in the log below that size, every
                        * one after it beyond (the monitor logs a chunk before it sends it) */
 
-#define F_NETLINK 'N' /* between F_CREATED and F_GO: u8 where (0: the monitor's network namespace,
-                       * 1: the container's), u8 op (0: send, 1: receive, 2: both), u16 protocol, then the
-                       * datagram to send; answered with F_NETLINK: i32 bytes sent, or the received
-                       * datagram's whole length, or -errno, then the datagram (see netlink.c) */
+#define F_NETLINK 'N' /* protocol 3; between F_CREATED and F_GO: u8 where (0: the monitor's network namespace,
+                       * 1: the container's), u8 op (0: send, 1: receive, 2: both, 3: the namespace's
+                       * cookie), u16 protocol, then the datagram to send; answered with F_NETLINK: i32
+                       * bytes sent, or the received datagram's whole length, or 8, or -errno, then the
+                       * datagram or the u64 cookie (see netlink.c) */
 
 #define F_NSSCAN 'Q'  /* instead of F_PROGRAM: u32 flags, then paths; see nsscan.c */
 #define F_KILL 'k'    /* instead of F_PROGRAM: u32 signal, then {u32 pid, u64 start time} ...;

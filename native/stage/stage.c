@@ -232,7 +232,9 @@ static void hello(void) {
   }
   free(p);
   if (magic != PROTO_MAGIC || version != PROTO_VERSION)
-    die(STEP_PROTOCOL, EPROTONOSUPPORT, "protocol version mismatch between berth and its stage");
+    die(STEP_PROTOCOL, EPROTONOSUPPORT,
+        "berth and its stage speak different protocol versions: use the berth-stage built with this berth"
+        " (berth-stage --version; BERTH_STAGE names another)");
   uint32_t reply[3] = {PROTO_MAGIC, PROTO_VERSION, (uint32_t)getpid()};
   if (frame_write(1, F_HELLO, reply, sizeof reply) < 0)
     exit(1);

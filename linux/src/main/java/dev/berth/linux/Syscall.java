@@ -31,6 +31,7 @@ public final class Syscall {
     public static final long RECVFROM = X86 ? 45 : 207;
     public static final long BIND = X86 ? 49 : 200;
     public static final long SETSOCKOPT = X86 ? 54 : 208;
+    public static final long GETSOCKOPT = X86 ? 55 : 209;
     public static final long OPENAT = X86 ? 257 : 56;
     public static final long SETNS = X86 ? 308 : 268;
     public static final long MOUNT = X86 ? 165 : 40;

@@ -1,6 +1,5 @@
 package dev.berth.net;
 
-import dev.berth.linux.ErrnoException;
 import dev.berth.linux.Procs;
 import dev.berth.linux.netlink.NetlinkTransport;
 import dev.berth.linux.netlink.NftGeneration;
@@ -21,6 +20,10 @@ import java.nio.file.Path;
  * back to the table, which then writes the memo again. One file per network, under
  * {@code ROOT/networks/.firewall/}; written atomically without fsync: a torn or stale memo only
  * means one more reading of the table.
+ *
+ * <p>The namespace is named by its cookie, not its inode: a namespace's inode goes to the next
+ * namespace made once it is gone, and that one's generations count from the start again, so a
+ * root used in one namespace after another would take the memo of the last for the next.
  */
 final class FirewallMemo {
     static final String DIR = ".firewall";
@@ -34,32 +37,39 @@ final class FirewallMemo {
         this.netfilter = netfilter;
     }
 
-    /** The generation now, or -1 when it cannot be read (no nf_tables in the kernel, say). */
-    long generation() {
+    /**
+     * "BOOT-ID COOKIE GENERATION": this boot, the namespace and its ruleset's generation now, as a
+     * memo says them; null when one cannot be read (no nf_tables, a kernel before 5.14): no memo
+     * then, the table is read every time.
+     */
+    String now() {
         try {
-            return NftGeneration.read(netfilter);
-        } catch (ErrnoException | RuntimeException e) {
-            return -1;
+            long cookie = netfilter.netnsCookie("the firewall's network namespace");
+            long generation = NftGeneration.read(netfilter);
+            return Procs.sysctl(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " "
+                + Long.toUnsignedString(cookie) + " " + generation + "\n";
+        } catch (IOException | RuntimeException e) {
+            return null;
         }
     }
 
-    /** Whether the memo names this boot, namespace and {@code generation}, and the bridge's sysctls are still on. */
-    boolean holds(long generation, String bridge) {
-        if (generation < 0) {
+    /** Whether the memo says {@code now} ({@link #now}), and the bridge's sysctls are still on. */
+    boolean holds(String now, String bridge) {
+        if (now == null) {
             return false;
         }
         try {
-            return Files.readString(file).equals(line(generation)) && sysctlsOn(bridge);
+            return Files.readString(file).equals(now) && sysctlsOn(bridge);
         } catch (IOException | RuntimeException e) {
             return false; // none yet, or unreadable: the table is read
         }
     }
 
-    /** Remembers that the elements were found in place at {@code generation}. */
-    void write(long generation) {
+    /** Remembers that the elements were found in place at {@code now} ({@link #now}). */
+    void write(String now) {
         try {
             Files.createDirectories(file.getParent());
-            AtomicFiles.write(file, line(generation).getBytes(StandardCharsets.US_ASCII), false);
+            AtomicFiles.write(file, now.getBytes(StandardCharsets.US_ASCII), false);
         } catch (IOException | RuntimeException e) {
             // the next run reads the table again
         }
@@ -68,11 +78,6 @@ final class FirewallMemo {
     /** Removes the memo of network {@code id}, if any. */
     static void forget(Path dir, String id) throws IOException {
         Files.deleteIfExists(dir.resolve(id));
-    }
-
-    private static String line(long generation) throws IOException {
-        return Procs.sysctl(Path.of("/proc/sys/kernel/random/boot_id")).strip() + " "
-            + Files.readSymbolicLink(Path.of("/proc/self/ns/net")) + " " + generation + "\n";
     }
 
     /** What {@link Firewall#addNetwork} turns on besides the table (its sysctls), still on. */

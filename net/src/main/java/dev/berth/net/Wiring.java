@@ -291,13 +291,13 @@ public final class Wiring {
             }
         }
         FirewallMemo memo = new FirewallMemo(memos, n, sockets.host(NetlinkTransport.NETLINK_NETFILTER));
-        long before = memo.generation();
+        String before = memo.now();
         if (memo.holds(before, n.bridge())) {
             Trace.mark("firewall unchanged");
             return;
         }
         firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
-        if (before >= 0 && memo.generation() == before) { // found in place, and nothing changed meanwhile
+        if (before != null && before.equals(memo.now())) { // found in place, and nothing changed meanwhile
             memo.write(before);
         }
     }

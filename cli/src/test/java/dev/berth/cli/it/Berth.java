@@ -51,6 +51,34 @@ final class Berth implements AutoCloseable {
         return this;
     }
 
+    /**
+     * Ends this test's network namespace and makes another one whose inode is {@code inode}: the
+     * kernel hands out the lowest free inode, so a freed namespace's goes to the next one made once
+     * the old namespace is cleaned up (a moment after its last process). Namespaces that get
+     * another inode meanwhile are held until then, so that they keep the lower free ones.
+     *
+     * @return false when no new namespace got the inode for a few seconds
+     */
+    boolean inNetnsWithInode(String inode) throws Exception {
+        netnsHolder.destroyForcibly().waitFor();
+        List<Process> others = new ArrayList<>();
+        try {
+            for (int i = 0; i < 50; i++) {
+                Thread.sleep(100);
+                inOwnNetns();
+                if (Files.readSymbolicLink(netns()).toString().equals(inode)) {
+                    return true;
+                }
+                others.add(netnsHolder);
+            }
+            return false;
+        } finally {
+            for (Process p : others) {
+                p.destroyForcibly().waitFor();
+            }
+        }
+    }
+
     private boolean lo() throws IOException {
         return ProcessHandle.of(netnsHolder.pid()).flatMap(p -> p.info().command()).map(c -> c.endsWith("sleep"))
             .orElse(false);

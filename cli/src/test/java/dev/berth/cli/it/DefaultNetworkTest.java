@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Path;
 import org.junit.jupiter.api.AfterEach;
@@ -125,16 +126,65 @@ class DefaultNetworkTest extends ContainerTestBase {
             "/proc/sys/net/ipv4/conf/berth0/route_localnet").strip(), "is on again");
         assertTrue(skipped());
 
-        // the memo: this boot, this namespace (its inode, from outside), the generation
+        // the memo: this boot, this namespace (its cookie, read from outside), the generation
         Path memo;
         try (java.util.stream.Stream<Path> s = java.nio.file.Files.list(berth.root().resolve("networks/.firewall"))) {
             memo = s.findFirst().orElseThrow();
         }
         String[] f = java.nio.file.Files.readString(memo).strip().split(" ");
         assertEquals(java.nio.file.Files.readString(Path.of("/proc/sys/kernel/random/boot_id")).strip(), f[0]);
-        assertEquals(java.nio.file.Files.readSymbolicLink(berth.netns()).toString(), f[1]);
-        java.nio.file.Files.writeString(memo, f[0] + " net:[1] " + f[2] + "\n");
+        assertEquals(Long.toUnsignedString(cookie(berth.netns())), f[1]);
+        assertEquals(Long.toString(generation(berth.netns())), f[2]);
+        java.nio.file.Files.writeString(memo, f[0] + " 1 " + f[2] + "\n");
         assertFalse(skipped(), "a memo of another namespace is not trusted");
+    }
+
+    /**
+     * A namespace that is gone leaves its inode to the next one, whose ruleset counts its
+     * generations from the start again: with the same root, the memo of the old namespace must
+     * not vouch for the new one even where inode and generation come out the same. The new
+     * namespace has the sysctls on for any new bridge (its defaults, as a host passes its IPv4
+     * ones to new namespaces), so only the memo's key stands between the run and a missing table.
+     */
+    @Test
+    void aMemoOfAGoneNamespaceIsNotTrustedInANewOneWithItsInode() throws Exception {
+        berth.inOwnNetns();
+        berth.unsetEnv("BERTH_DEFAULT_NETWORK");
+        berth.env("BERTH_TRACE", "1");
+        assertFalse(skipped());
+        assertFalse(skipped());
+        assertTrue(skipped(), "the memo is written");
+        String inode = java.nio.file.Files.readSymbolicLink(berth.netns()).toString();
+        long generation = generation(berth.netns());
+
+        assumeTrue(berth.inNetnsWithInode(inode), "the kernel gave no new namespace the inode " + inode);
+        NetTools.command("nsenter", "--net=" + berth.netns(), "sh", "-c",
+            "echo 1 > /proc/sys/net/ipv4/conf/default/route_localnet && echo 1 > /proc/sys/net/ipv4/ip_forward"
+                + " && { ! [ -d /proc/sys/net/ipv6 ] || echo 0 > /proc/sys/net/ipv6/conf/default/accept_ra; }");
+        for (int i = 0; generation(berth.netns()) < generation; i++) {
+            NetTools.command("nsenter", "--net=" + berth.netns(), "nft", "add", "table", "ip", "pad" + i);
+        }
+        assertEquals(generation, generation(berth.netns()), "the new namespace's ruleset is at the memo's generation");
+        assertTrue(NetTools.nft(berth.netns()).isEmpty(), "and has no table of berth's");
+
+        assertFalse(skipped(), "a memo of the namespace that had the inode before is not trusted");
+        assertTrue(NetTools.nft(berth.netns()).contains("berth0"), "the run put the network's elements in place");
+    }
+
+    /** The cookie of network namespace {@code netns}, through a socket of this JVM's there. */
+    private static long cookie(Path netns) throws Exception {
+        try (dev.berth.linux.netlink.NetlinkTransport netfilter = dev.berth.linux.InNetns.call(netns,
+            () -> dev.berth.linux.netlink.NetlinkTransport.open(dev.berth.linux.netlink.NetlinkTransport.NETLINK_NETFILTER))) {
+            return netfilter.netnsCookie("the test's namespace");
+        }
+    }
+
+    /** The generation of {@code netns}'s nftables ruleset. */
+    private static long generation(Path netns) throws Exception {
+        try (dev.berth.linux.netlink.NetlinkTransport netfilter = dev.berth.linux.InNetns.call(netns,
+            () -> dev.berth.linux.netlink.NetlinkTransport.open(dev.berth.linux.netlink.NetlinkTransport.NETLINK_NETFILTER))) {
+            return dev.berth.linux.netlink.NftGeneration.read(netfilter);
+        }
     }
 
     /** Runs a container and says whether its run skipped the firewall. */

@@ -21,6 +21,8 @@ final class NetlinkSocket implements NetlinkTransport {
     private static final int NETLINK_CAP_ACK = 10;
     private static final int NETLINK_EXT_ACK = 11;
     private static final int MSG_TRUNC = 0x20;
+    private static final int SOL_SOCKET = 1;
+    private static final int SO_NETNS_COOKIE = 71;
     private static final int SOCKADDR_NL = 12;
 
     private int fd;
@@ -102,6 +104,17 @@ final class NetlinkSocket implements NetlinkTransport {
             }
             byte[] copy = in.asSlice(0, n).toArray(ValueLayout.JAVA_BYTE);
             return ByteBuffer.wrap(copy).order(ByteOrder.nativeOrder());
+        }
+    }
+
+    @Override
+    public long netnsCookie(String what) throws ErrnoException {
+        open(what);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment cookie = arena.allocate(ValueLayout.JAVA_LONG);
+            MemorySegment length = arena.allocateFrom(ValueLayout.JAVA_INT, 8);
+            Sys.getsockopt(Native.state(arena), fd, SOL_SOCKET, SO_NETNS_COOKIE, cookie, length, what);
+            return cookie.get(ValueLayout.JAVA_LONG, 0);
         }
     }
 

@@ -42,6 +42,15 @@ public interface NetlinkTransport extends AutoCloseable {
         return receive(what);
     }
 
+    /**
+     * The cookie of the socket's network namespace (SO_NETNS_COOKIE, Linux 5.14): a number that no
+     * other namespace of this boot has, where an inode is handed to a new namespace once the old
+     * one is gone.
+     *
+     * @throws ErrnoException ENOPROTOOPT from a kernel without it
+     */
+    long netnsCookie(String what) throws ErrnoException;
+
     /** Closes a socket of this process; a stage's sockets close when its container starts. */
     @Override
     void close();

@@ -25,6 +25,13 @@ final class Sys {
         check(rc, state, "setsockopt", "SOL_NETLINK " + option);
     }
 
+    /** Fills {@code value} with option {@code option}; {@code length} holds its size (an int) and gets the size written. */
+    static void getsockopt(MemorySegment state, int fd, int level, int option, MemorySegment value,
+            MemorySegment length, String subject) throws ErrnoException {
+        long rc = Syscall.call(state, Syscall.GETSOCKOPT, fd, level, option, value.address(), length.address(), 0);
+        check(rc, state, "getsockopt", subject);
+    }
+
     static void bind(MemorySegment state, int fd, MemorySegment address) throws ErrnoException {
         long rc = Syscall.call(state, Syscall.BIND, fd, address.address(), address.byteSize(), 0, 0, 0);
         check(rc, state, "bind", "AF_NETLINK");

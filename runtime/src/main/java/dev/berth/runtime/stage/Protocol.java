@@ -8,7 +8,7 @@ public final class Protocol {
     private Protocol() {}
 
     public static final int MAGIC = 0x48545242;
-    public static final int VERSION = 2;
+    public static final int VERSION = 3;
     public static final int FRAME_MAX = 1 << 20;
 
     public static final byte F_HELLO = 'H';

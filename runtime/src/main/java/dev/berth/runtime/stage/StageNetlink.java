@@ -44,6 +44,20 @@ final class StageNetlink implements NetlinkTransport {
         return datagram(roundTrip(header(2, message.remaining()).put(message), what), "sendto/recvfrom", what);
     }
 
+    /** Op 3: the monitor reads the cookie of its socket's namespace. */
+    @Override
+    public long netnsCookie(String what) throws ErrnoException {
+        ByteBuffer answer = roundTrip(header(3, 0), what);
+        int length = answer.getInt(0);
+        if (length < 0) {
+            throw new ErrnoException("getsockopt", what + ": SO_NETNS_COOKIE", -length);
+        }
+        if (length != 8 || answer.limit() < 12) {
+            throw new ErrnoException("getsockopt", what + ": a cookie of " + length + " bytes", Errno.EPROTO);
+        }
+        return answer.order(ByteOrder.nativeOrder()).getLong(4);
+    }
+
     private static ByteBuffer datagram(ByteBuffer answer, String call, String what) throws ErrnoException {
         int length = answer.getInt(0);
         if (length < 0) {

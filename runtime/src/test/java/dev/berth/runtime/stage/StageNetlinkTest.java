@@ -48,6 +48,12 @@ class StageNetlinkTest {
                 assertEquals(List.of("lo"), names(inside.links().list()));
                 assertEquals(names(own.links().list()), names(host.links().list()), "the monitor's are the host's");
                 assertEquals(ours, ns(Long.toString(s.monitorPid())), "the monitor went back to its own namespace");
+                try (NetlinkTransport mine = NetlinkTransport.open(NetlinkTransport.NETLINK_ROUTE)) {
+                    long cookie = mine.netnsCookie("ours");
+                    assertEquals(cookie, s.netlink(false, NetlinkTransport.NETLINK_ROUTE).netnsCookie("the host's"),
+                        "the cookie of the monitor's namespace, which is ours");
+                    assertNotEquals(cookie, s.netlink(true, NetlinkTransport.NETLINK_ROUTE).netnsCookie("the container's"));
+                }
 
                 inside.links().setUp("lo");
                 assertTrue(ip(pid, "-o", "link", "show", "lo").contains("<LOOPBACK,UP"), "a change, seen from outside");
