@@ -294,6 +294,9 @@ public final class Wiring {
         String before = memo.now();
         if (memo.holds(before, n.bridge())) {
             Trace.mark("firewall unchanged");
+            synchronized (FIREWALLED) { // a long-lived process's next container asks nothing
+                FIREWALLED.add(n.id());
+            }
             return;
         }
         firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
