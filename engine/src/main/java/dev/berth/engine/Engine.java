@@ -16,7 +16,6 @@ import dev.berth.runtime.Trace;
 import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
-import dev.berth.runtime.cgroup.Resources;
 import dev.berth.image.ImageException;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
@@ -272,7 +271,10 @@ public final class Engine {
                 + store.root() + ": " + e.getMessage(), e);
         }
         Created created = null;
+        Starting starting = new Starting();
         try {
+            starting.hello(dir.resolve("monitor.log"));
+            starting.makeCgroup(cgroupPath(id), r.limits.resources(Limits.deviceRules(r.privileged, r.devices)));
             if (again == null) {
                 name = claimName(name, id);
                 if (!r.autoRemove) { // kept for start and restart, as create keeps it
@@ -287,15 +289,16 @@ public final class Engine {
                 prepared = ImageRootfs.prepare(this, img, id, dir, mapping, r.readOnly, copy, warnings);
                 rootfs = prepared.rootfs();
             }
-            created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
+            created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared, starting);
             if (again != null) {
                 created.state().put("Created", again.before().get("Created"));
                 created.state().put("RestartCount", again.byPolicy() ? again.before().get("RestartCount") : 0);
             }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
-            return start(created, again == null, again != null && again.byPolicy());
+            return start(created, starting.takeStage(), again == null, again != null && again.byPolicy());
         } catch (EngineException | IOException | RuntimeException e) {
+            starting.abandon(); // before the clean-up: no cgroup is made after it
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
             if (keep) {
@@ -661,7 +664,7 @@ public final class Engine {
 
     private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
         Map<NsKind, NamespaceMode> namespaces, String networkMode, IdMap[] maps, Applied applied,
-        ImageRootfs.Resolved img, ImageRootfs.Prepared prepared) throws IOException, EngineException {
+        ImageRootfs.Resolved img, ImageRootfs.Prepared prepared, Starting starting) throws IOException, EngineException {
         String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
         Users.User user;
         if (prepared != null && prepared.view() != null) {
@@ -694,10 +697,9 @@ public final class Engine {
         ProcessSpec proc = new ProcessSpec(applied.argv(), envList, cwd, user.uid(), user.gid(),
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
         Trace.mark("security resolved");
-        Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
         Cgroup cgroup = null;
         try {
-            cgroup = Cgroups.detect().create(cgroupPath(id), resources);
+            cgroup = starting.cgroup();
         } catch (CgroupException e) {
             if (!rootless()) {
                 throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
@@ -839,12 +841,12 @@ public final class Engine {
      * {@code fresh}: a new container ({@code run}), whose create is logged too; {@code restart}:
      * its restart policy starts it again, logged as a restart after the start.
      */
-    private Container start(Created c, boolean fresh, boolean restart) throws EngineException, IOException {
+    private Container start(Created c, StageSession session, boolean fresh, boolean restart)
+        throws EngineException, IOException {
         Path dir = store.dir(c.id());
-        StageSession session;
         long pid;
         try {
-            session = StageSession.start(c.program(), dir.resolve("monitor.log"));
+            session.run(c.program()); // its hello went out with the directory (Starting)
             Trace.mark("stage taken");
         } catch (StageException e) {
             throw new EngineException.SystemFailure(e.getMessage(), e);
