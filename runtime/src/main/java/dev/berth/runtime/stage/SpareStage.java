@@ -37,7 +37,11 @@ public final class SpareStage {
         }
     }
 
-    /** The spare, if one is ready, and a new one on its way; null when there is none yet. */
+    /**
+     * The spare, if one is ready; null when there is none yet. The taker calls {@link #refill}
+     * once its container's command runs: spawning the next one (a fork, two execs, ~2 ms of CPU)
+     * while the container is set up would compete with it for the CPUs.
+     */
     static Process take() {
         if (!enabled) {
             return null;
@@ -47,13 +51,13 @@ public final class SpareStage {
             p = ready != null && ready.isAlive() ? ready : null;
             ready = null;
         }
-        refill();
         return p;
     }
 
-    private static void refill() {
+    /** Starts the next spare in the background, unless one is ready or on its way. */
+    static void refill() {
         synchronized (SpareStage.class) {
-            if (spawning || ready != null) {
+            if (!enabled || spawning || ready != null) {
                 return;
             }
             spawning = true;

@@ -175,6 +175,7 @@ public final class StageSession implements FrameLink {
     /** Waits for the command's successful execve, or for the error that prevented it. */
     public void awaitStarted() throws IOException, StageException {
         expect(Protocol.F_STARTED);
+        SpareStage.refill(); // the next spare, now that it no longer competes with this set-up
     }
 
     /** The next frame from the monitor (output or exit), or null when it closed the stream. */
@@ -195,6 +196,7 @@ public final class StageSession implements FrameLink {
 
     /** Stops the stage when the conversation failed before the container started. */
     public void kill() {
+        SpareStage.refill();
         if (process != null) {
             process.destroyForcibly();
         } else if (pid > 0) {
@@ -206,6 +208,7 @@ public final class StageSession implements FrameLink {
 
     @Override
     public void close() {
+        SpareStage.refill(); // a session that never got to awaitStarted (a question, a detach)
         try {
             out.close();
         } catch (IOException ignored) {
