@@ -25,6 +25,11 @@ public final class SpareStage {
         enabled = true;
     }
 
+    /** Whether this JVM keeps spares: a long-lived one (library, daemon), not a one-shot CLI. */
+    public static boolean enabled() {
+        return enabled;
+    }
+
     public static void disable() {
         enabled = false;
         Process p;
