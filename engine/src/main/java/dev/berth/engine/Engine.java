@@ -845,6 +845,7 @@ public final class Engine {
         throws EngineException, IOException {
         Path dir = store.dir(c.id());
         long pid;
+        String stamp;
         try {
             session.run(c.program()); // its hello went out with the directory (Starting)
             Trace.mark("stage taken");
@@ -865,6 +866,7 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            stamp = c.autoRemove() ? store.stamp(c.id()) : null;
             List<String> events = new ArrayList<>(3);
             if (fresh) {
                 events.add("create");
@@ -886,7 +888,7 @@ public final class Engine {
             throw e;
         }
         return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings(),
-            !RestartPolicy.of(c.state()).isNo());
+            !RestartPolicy.of(c.state()).isNo(), c.autoRemove() ? c.state() : null, stamp);
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -1150,12 +1152,13 @@ public final class Engine {
      * could not (another berth removed it first, or the disk failed): the monitor's exit
      * command then tries.
      */
-    boolean removeExited(String id, String name, String network) {
+    boolean removeExited(String id, String name, String network, Map<String, Object> written, String stamp) {
         // the state as written, for the destroy event's attributes (labels, image, name): not
-        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show
+        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show;
+        // the one this engine wrote is not read again unless someone rewrote it since (a rename)
         Map<String, Object> s;
         try {
-            s = store.read(id);
+            s = written != null && stamp != null && stamp.equals(store.stamp(id)) ? written : store.read(id);
         } catch (IOException e) {
             s = null;
         }

@@ -226,6 +226,19 @@ final class Store {
         write(id, state, true);
     }
 
+    /**
+     * What tells one write of state.json from another: its inode, modification time and size
+     * (each write renames a new file into place); null when there is none.
+     */
+    String stamp(String id) {
+        try {
+            var a = Files.readAttributes(dir(id).resolve("state.json"), java.nio.file.attribute.BasicFileAttributes.class);
+            return a.fileKey() + " " + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + " " + a.size();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** {@code durable} false: atomic for readers, but not fsync'd (see ContainerConfig.ephemeral). */
     void write(String id, Map<String, Object> state, boolean durable) throws IOException {
         AtomicFiles.write(dir(id).resolve("state.json"), Json.compact(state).getBytes(StandardCharsets.UTF_8),
@@ -250,16 +263,25 @@ final class Store {
 
     /**
      * The commit point of a removal: from here the container is gone for every reader, and a
-     * crash leaves a directory that {@link Recovery} finishes removing. The marker is an empty
-     * file, so it can be made on a full disk; then state.json goes.
+     * crash leaves a directory that {@link Recovery} finishes removing. state.json is renamed
+     * to the marker, both steps in one and no new file (which a full disk could refuse, and
+     * which costs more than a rename on ext4); its time is set first, since {@link Recovery}
+     * leaves a young marker alone. Without a state, an empty marker is made.
      */
     void startRemoval(String id) throws IOException {
+        Path state = dir(id).resolve("state.json");
+        try {
+            Files.setLastModifiedTime(state, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            Files.move(state, dir(id).resolve(REMOVING), StandardCopyOption.ATOMIC_MOVE); // over an older marker
+            return;
+        } catch (NoSuchFileException e) {
+            // no state: abandoned before it had one, or a removal before this one died after the rename
+        }
         try {
             Files.createFile(dir(id).resolve(REMOVING));
         } catch (FileAlreadyExistsException e) {
             // a removal before this one died here
         }
-        Files.deleteIfExists(dir(id).resolve("state.json"));
     }
 
     /** The same for a directory by its path (a temporary {@code .ID} too). */

@@ -76,6 +76,34 @@ class LibraryTest extends ContainerTestBase {
         }
     }
 
+    /**
+     * An auto-removed container's destroy event comes from the state the engine wrote, unless
+     * someone rewrote it meanwhile: one renamed while it runs is destroyed under its new name.
+     */
+    @Test
+    void theDestroyEventNamesTheContainerAsLastWritten() throws Exception {
+        Engine engine = Engine.open(berth.root()).withCgroupParent(berth.cgroupParent());
+        for (boolean rename : new boolean[] {false, true}) {
+            ContainerRequest r = ContainerRequest.rootfs(Path.of(busybox())).command("sleep", "0.3").autoRemove(true)
+                .name(rename ? "before-rename" : "kept");
+            try (Container c = engine.run(r)) {
+                if (rename) {
+                    engine.rename(c.id(), "after-rename");
+                }
+                assertEquals(0, c.pipeOutput(OutputStream.nullOutputStream(), OutputStream.nullOutputStream()));
+                String destroy = null;
+                for (String line : Files.readAllLines(engine.events().file())) {
+                    if (line.contains("\"Action\":\"destroy\"") && line.contains(c.id())) {
+                        destroy = line;
+                    }
+                }
+                assertTrue(destroy != null, "a destroy event of " + c.id());
+                String expected = rename ? "after-rename" : "kept";
+                assertTrue(destroy.contains("\"name\":\"" + expected + "\""), destroy);
+            }
+        }
+    }
+
     /** The cgroups below {@code parent} in every hierarchy mounted under /sys/fs/cgroup. */
     private static List<Path> cgroupsUnder(String parent) throws Exception {
         List<Path> tops = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
