@@ -8,8 +8,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
 /**
- * Threads for the file system work of a start that nothing waits for at once (a cgroup's
- * directories), in a long-lived JVM (library, daemon: where spare stages are on). A
+ * Threads for the file system work of a start or a removal that nothing waits for at once (a
+ * cgroup's directories), in a long-lived JVM (library, daemon: where spare stages are on). A
  * one-shot CLI does that work where it is needed: a pool's classes would cost it more than they save.
  */
 final class Background {

@@ -1195,22 +1195,60 @@ public final class Engine {
         }
         store.startRemoval(id);
         Trace.mark("state removed");
-        store.releaseName(name, id);
-        Trace.mark("name released");
-        deleteCgroup(cgroup);
-        Trace.mark("cgroup removed");
-        releaseNetwork(id, network, s);
-        Trace.mark("network released");
-        if (volumes) {
-            VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
+        // the cgroup's rmdirs (~0.3 ms) beside the rest; the directory, which tells Recovery what
+        // is still to be taken back, goes only once they are done
+        java.util.concurrent.Future<Object> rmdirs = Background.submit(() -> {
+            deleteCgroup(cgroup);
+            return null;
+        });
+        try {
+            store.releaseName(name, id);
+            Trace.mark("name released");
+            if (rmdirs == null) {
+                deleteCgroup(cgroup);
+                Trace.mark("cgroup removed");
+            }
+            releaseNetwork(id, network, s);
+            Trace.mark("network released");
+            if (volumes) {
+                VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
+            }
+            // the overlay was mounted in the container's mount namespace, gone with its
+            // processes: what is left is its upper and work directories, in the container's
+            dev.berth.image.Snapshots.release(store.root(), id);
+        } catch (Throwable t) {
+            if (rmdirs != null) { // no rmdir after this removal gave up
+                try {
+                    awaitCgroupRemoval(rmdirs, cgroup);
+                } catch (IOException | RuntimeException e) {
+                    t.addSuppressed(e);
+                }
+            }
+            throw t;
         }
-        // the overlay was mounted in the container's mount namespace, gone with its
-        // processes: what is left is its upper and work directories, in the container's
-        dev.berth.image.Snapshots.release(store.root(), id);
+        if (rmdirs != null) {
+            awaitCgroupRemoval(rmdirs, cgroup);
+            Trace.mark("cgroup removed");
+        }
         if (later != null) {
             later.submit(store, id);
         } else {
             store.delete(id);
+        }
+    }
+
+    /** Waits for {@link #deleteCgroup} on another thread; its failure as if it ran here. */
+    private static void awaitCgroupRemoval(java.util.concurrent.Future<Object> rmdirs, String cgroup) throws IOException {
+        try {
+            Background.await(rmdirs);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("cannot remove the cgroup " + cgroup + ": " + e.getCause(), e.getCause());
         }
     }
 
