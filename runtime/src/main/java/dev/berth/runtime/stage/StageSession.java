@@ -88,6 +88,7 @@ public final class StageSession implements FrameLink {
             if (unsent != null) {
                 throw unsent;
             }
+            SpareStage.refill(); // the next spare, while this one sets its container up and this thread waits
         } catch (IOException | StageException | RuntimeException e) {
             kill();
             throw e;
@@ -175,7 +176,6 @@ public final class StageSession implements FrameLink {
     /** Waits for the command's successful execve, or for the error that prevented it. */
     public void awaitStarted() throws IOException, StageException {
         expect(Protocol.F_STARTED);
-        SpareStage.refill(); // the next spare, now that it no longer competes with this set-up
     }
 
     /** The next frame from the monitor (output or exit), or null when it closed the stream. */
@@ -208,7 +208,7 @@ public final class StageSession implements FrameLink {
 
     @Override
     public void close() {
-        SpareStage.refill(); // a session that never got to awaitStarted (a question, a detach)
+        SpareStage.refill(); // a session that never got a program (a question)
         try {
             out.close();
         } catch (IOException ignored) {
