@@ -265,7 +265,7 @@ public final class Engine {
         }
         Path dir;
         try {
-            dir = again != null ? again.dir() : store.create(id, cgroupPath(id));
+            dir = again != null ? again.dir() : store.createForRun(id, cgroupPath(id));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create the container directory in "
                 + store.root() + ": " + e.getMessage(), e);
@@ -849,6 +849,7 @@ public final class Engine {
         try {
             session.run(c.program()); // its hello went out with the directory (Starting)
             Trace.mark("stage taken");
+            store.refillSpare(); // while the stage sets the container up, this thread waits
         } catch (StageException e) {
             throw new EngineException.SystemFailure(e.getMessage(), e);
         }

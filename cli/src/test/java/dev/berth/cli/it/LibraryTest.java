@@ -104,6 +104,47 @@ class LibraryTest extends ContainerTestBase {
         }
     }
 
+    /**
+     * A run's directory comes from a spare made ahead of time (ROOT/spare): its files are what
+     * they would be without it (the monitor's log 0640, the /etc files written), a spare is no
+     * container to a check, and the spare of a JVM that is gone is deleted by the next engine.
+     */
+    @Test
+    void runsTakeSpareDirectoriesThatLeaveNothingBehind() throws Exception {
+        Path spares = berth.root().resolve("spare");
+        Files.createDirectories(spares.resolve("999999999-0"));
+        Files.writeString(spares.resolve("999999999-0/creator"), "999999999 1\n"); // no such process
+        Engine engine = Engine.open(berth.root()).withCgroupParent(berth.cgroupParent());
+        for (int i = 0; i < 4; i++) {
+            ContainerRequest r = ContainerRequest.rootfs(Path.of(busybox())).command("cat", "/etc/hostname")
+                .hostname("h" + i);
+            try (Container c = engine.run(r)) {
+                ByteArrayOutputStream out = new ByteArrayOutputStream();
+                assertEquals(0, c.pipeOutput(out, OutputStream.nullOutputStream()));
+                assertEquals("h" + i + "\n", out.toString(StandardCharsets.UTF_8));
+                Path dir = berth.root().resolve("containers").resolve(c.id());
+                assertEquals("rw-r-----", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir.resolve("monitor.log"))));
+                assertEquals("rwx--x--x", java.nio.file.attribute.PosixFilePermissions.toString(
+                    Files.getPosixFilePermissions(dir)));
+                assertTrue(Files.readString(dir.resolve("creator")).strip().endsWith(c.id()), "the creator names its cgroup");
+                try (var left = Files.list(dir)) {
+                    assertTrue(left.noneMatch(f -> f.getFileName().toString().startsWith(".state.json.tmp")),
+                        "the state's temporary file was renamed into place");
+                }
+            }
+        }
+        assertEquals(List.of(), engine.check(false), "a spare is no leftover");
+        try (var s = Files.list(spares)) {
+            List<String> left = s.map(p -> p.getFileName().toString()).toList();
+            assertTrue(left.size() <= 1 && left.stream().allMatch(n -> n.startsWith(ProcessHandle.current().pid() + "-")),
+                "only this JVM's spare is left: " + left);
+        }
+        for (String id : List.copyOf(engine.list(true).stream().map(m -> (String) m.get("Id")).toList())) {
+            engine.remove(id, true);
+        }
+    }
+
     /** The cgroups below {@code parent} in every hierarchy mounted under /sys/fs/cgroup. */
     private static List<Path> cgroupsUnder(String parent) throws Exception {
         List<Path> tops = new ArrayList<>(List.of(Path.of("/sys/fs/cgroup")));
