@@ -697,24 +697,6 @@ public final class Engine {
         ProcessSpec proc = new ProcessSpec(applied.argv(), envList, cwd, user.uid(), user.gid(),
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
         Trace.mark("security resolved");
-        Cgroup cgroup = null;
-        try {
-            cgroup = starting.cgroup();
-        } catch (CgroupException e) {
-            if (!rootless()) {
-                throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
-            }
-            if (!r.limits.isEmpty()) {
-                throw new EngineException.PermissionDenied("rootless: resource limits need a cgroup delegated to"
-                    + " this user (" + e.getMessage() + "): drop the limits, or run as root");
-            }
-            conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
-        }
-        Trace.mark("cgroup created");
-        List<String> procs = new ArrayList<>();
-        for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
-            procs.add(f.toString());
-        }
         MountParser parsed = parseMounts(r, img);
         List<MountSpec> mountSpecs = new ArrayList<>(mounts(parsed, rootfs, prepared == null ? null : prepared.view()));
         List<String> volumeTargets = new ArrayList<>();
@@ -729,10 +711,6 @@ public final class Engine {
             mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
                 v.wanted().readOnly(), false));
         }
-        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
-        String ramdisk = System.getenv("DOCKER_RAMDISK");
-        ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
@@ -753,9 +731,6 @@ public final class Engine {
         if (network != null) {
             Networking.join(store.root(), network, id, name, r.networkAliases, etcFiles.get("hosts"));
         }
-        ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
-            hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
-            timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             for (String d : List.of("rootfs", "scratch")) {
                 try {
@@ -768,6 +743,32 @@ public final class Engine {
                 }
             }
         }
+        // the cgroup (Starting) as late as the program allows: its thread may still be making it
+        Cgroup cgroup = null;
+        try {
+            cgroup = starting.cgroup();
+        } catch (CgroupException e) {
+            if (!rootless()) {
+                throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
+            }
+            if (!r.limits.isEmpty()) {
+                throw new EngineException.PermissionDenied("rootless: resource limits need a cgroup delegated to"
+                    + " this user (" + e.getMessage() + "): drop the limits, or run as root");
+            }
+            conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
+        }
+        Trace.mark("cgroup created");
+        List<String> procs = new ArrayList<>();
+        for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
+            procs.add(f.toString());
+        }
+        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
+        String ramdisk = System.getenv("DOCKER_RAMDISK");
+        ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
+            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
+        ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
+            hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
+            timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         Program program = ProgramCompiler.compileRun(config);
         Path pastaNetns = pasta == null ? null : Pasta.prepare(dir, program, rootless());
         // state.json is first written once the container exists (start), before it may run:
