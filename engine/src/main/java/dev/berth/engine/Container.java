@@ -24,9 +24,12 @@ public final class Container extends Attachment {
     private final String network;
     private final java.util.List<String> warnings;
     private final boolean restartPolicy;
+    /** The state this engine wrote (for an auto-remove container's destroy event) and its {@code Store.stamp}. */
+    private final java.util.Map<String, Object> state;
+    private final String stamp;
 
     Container(Engine engine, StageSession session, String id, String name, long pid, boolean autoRemove,
-        String network, java.util.List<String> warnings, boolean restartPolicy) {
+        String network, java.util.List<String> warnings, boolean restartPolicy, java.util.Map<String, Object> state, String stamp) {
         super(session);
         this.engine = engine;
         this.id = id;
@@ -36,6 +39,8 @@ public final class Container extends Attachment {
         this.network = network;
         this.warnings = java.util.List.copyOf(warnings);
         this.restartPolicy = restartPolicy;
+        this.state = state;
+        this.stamp = stamp;
     }
 
     /** Where berth did not do exactly what was asked, and why (docker prints these as WARNING). */
@@ -63,7 +68,7 @@ public final class Container extends Attachment {
         }
         Trace.mark("exited");
         int result = code >= 0 ? code : engine.exitCodeOf(id);
-        if (autoRemove && engine.removeExited(id, name, network)) {
+        if (autoRemove && engine.removeExited(id, name, network, state, stamp)) {
             confirmRemoved();
         } else if (!autoRemove) {
             engine.volumesExited(id);

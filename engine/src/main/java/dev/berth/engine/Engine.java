@@ -16,7 +16,6 @@ import dev.berth.runtime.Trace;
 import dev.berth.runtime.cgroup.Cgroup;
 import dev.berth.runtime.cgroup.CgroupException;
 import dev.berth.runtime.cgroup.Cgroups;
-import dev.berth.runtime.cgroup.Resources;
 import dev.berth.image.ImageException;
 import dev.berth.runtime.json.Json;
 import dev.berth.runtime.stage.Program;
@@ -266,13 +265,16 @@ public final class Engine {
         }
         Path dir;
         try {
-            dir = again != null ? again.dir() : store.create(id, cgroupPath(id));
+            dir = again != null ? again.dir() : store.createForRun(id, cgroupPath(id));
         } catch (IOException e) {
             throw new EngineException.SystemFailure("cannot create the container directory in "
                 + store.root() + ": " + e.getMessage(), e);
         }
         Created created = null;
+        Starting starting = new Starting();
         try {
+            starting.hello(dir.resolve("monitor.log"));
+            starting.makeCgroup(cgroupPath(id), r.limits.resources(Limits.deviceRules(r.privileged, r.devices)));
             if (again == null) {
                 name = claimName(name, id);
                 if (!r.autoRemove) { // kept for start and restart, as create keeps it
@@ -287,15 +289,16 @@ public final class Engine {
                 prepared = ImageRootfs.prepare(this, img, id, dir, mapping, r.readOnly, copy, warnings);
                 rootfs = prepared.rootfs();
             }
-            created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared);
+            created = create(r, id, name, dir, rootfs, namespaces, network, maps, applied, img, prepared, starting);
             if (again != null) {
                 created.state().put("Created", again.before().get("Created"));
                 created.state().put("RestartCount", again.byPolicy() ? again.before().get("RestartCount") : 0);
             }
             created.warnings().addAll(0, warnings);
             Trace.mark("compiled");
-            return start(created, again == null, again != null && again.byPolicy());
+            return start(created, starting.takeStage(), again == null, again != null && again.byPolicy());
         } catch (EngineException | IOException | RuntimeException e) {
+            starting.abandon(); // before the clean-up: no cgroup is made after it
             boolean keep = e instanceof EngineException.CommandFailed && !r.autoRemove;
             String refused = created == null ? null : overlayRefused(created, e);
             if (keep) {
@@ -661,7 +664,7 @@ public final class Engine {
 
     private Created create(ContainerRequest r, String id, String name, Path dir, Rootfs rootfs,
         Map<NsKind, NamespaceMode> namespaces, String networkMode, IdMap[] maps, Applied applied,
-        ImageRootfs.Resolved img, ImageRootfs.Prepared prepared) throws IOException, EngineException {
+        ImageRootfs.Resolved img, ImageRootfs.Prepared prepared, Starting starting) throws IOException, EngineException {
         String hostname = r.hostname != null ? r.hostname : id.substring(0, 12);
         Users.User user;
         if (prepared != null && prepared.view() != null) {
@@ -694,25 +697,6 @@ public final class Engine {
         ProcessSpec proc = new ProcessSpec(applied.argv(), envList, cwd, user.uid(), user.gid(),
             user.groups(), r.tty, r.stdin, r.init, r.rows, r.cols, conf.process(caps, r.privileged, r.ulimits));
         Trace.mark("security resolved");
-        Resources resources = r.limits.resources(Limits.deviceRules(r.privileged, r.devices));
-        Cgroup cgroup = null;
-        try {
-            cgroup = Cgroups.detect().create(cgroupPath(id), resources);
-        } catch (CgroupException e) {
-            if (!rootless()) {
-                throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
-            }
-            if (!r.limits.isEmpty()) {
-                throw new EngineException.PermissionDenied("rootless: resource limits need a cgroup delegated to"
-                    + " this user (" + e.getMessage() + "): drop the limits, or run as root");
-            }
-            conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
-        }
-        Trace.mark("cgroup created");
-        List<String> procs = new ArrayList<>();
-        for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
-            procs.add(f.toString());
-        }
         MountParser parsed = parseMounts(r, img);
         List<MountSpec> mountSpecs = new ArrayList<>(mounts(parsed, rootfs, prepared == null ? null : prepared.view()));
         List<String> volumeTargets = new ArrayList<>();
@@ -727,10 +711,6 @@ public final class Engine {
             mountSpecs.set(v.wanted().index(), MountSpec.bind(v.source().toString(), m.destination(),
                 v.wanted().readOnly(), false));
         }
-        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
-        String ramdisk = System.getenv("DOCKER_RAMDISK");
-        ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
-            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
         List<String> exit = List.of();
         if (r.autoRemove && !exitCommand.isEmpty()) {
             exit = new ArrayList<>(exitCommand);
@@ -751,9 +731,6 @@ public final class Engine {
         if (network != null) {
             Networking.join(store.root(), network, id, name, r.networkAliases, etcFiles.get("hosts"));
         }
-        ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
-            hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
-            timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         if (rootfs instanceof Rootfs.Host) {
             for (String d : List.of("rootfs", "scratch")) {
                 try {
@@ -766,6 +743,32 @@ public final class Engine {
                 }
             }
         }
+        // the cgroup (Starting) as late as the program allows: its thread may still be making it
+        Cgroup cgroup = null;
+        try {
+            cgroup = starting.cgroup();
+        } catch (CgroupException e) {
+            if (!rootless()) {
+                throw new EngineException.SystemFailure("cannot create the container's cgroup: " + e.getMessage(), e);
+            }
+            if (!r.limits.isEmpty()) {
+                throw new EngineException.PermissionDenied("rootless: resource limits need a cgroup delegated to"
+                    + " this user (" + e.getMessage() + "): drop the limits, or run as root");
+            }
+            conf.warnings.add("rootless: the container has no cgroup of its own, so no limits and no pause");
+        }
+        Trace.mark("cgroup created");
+        List<String> procs = new ArrayList<>();
+        for (Path f : cgroup == null ? List.<Path>of() : cgroup.joinFiles()) {
+            procs.add(f.toString());
+        }
+        // dockerd's switch for a host that runs from its initramfs, where pivot_root is refused
+        String ramdisk = System.getenv("DOCKER_RAMDISK");
+        ContainerOptions options = new ContainerOptions(r.privileged || conf.systemPathsUnconfined,
+            r.sysctls, mountSpecs, procs, ramdisk != null && !ramdisk.isEmpty());
+        ContainerConfig config = new ContainerConfig(id, dir, dir.resolve("container.log"), rootfs,
+            hostname, namespaces, maps == null ? null : maps[0], maps == null ? null : maps[1],
+            timeOffsets(r.timeOffsets), etcFiles, proc, exit, r.autoRemove, options);
         Program program = ProgramCompiler.compileRun(config);
         Path pastaNetns = pasta == null ? null : Pasta.prepare(dir, program, rootless());
         // state.json is first written once the container exists (start), before it may run:
@@ -839,13 +842,15 @@ public final class Engine {
      * {@code fresh}: a new container ({@code run}), whose create is logged too; {@code restart}:
      * its restart policy starts it again, logged as a restart after the start.
      */
-    private Container start(Created c, boolean fresh, boolean restart) throws EngineException, IOException {
+    private Container start(Created c, StageSession session, boolean fresh, boolean restart)
+        throws EngineException, IOException {
         Path dir = store.dir(c.id());
-        StageSession session;
         long pid;
+        String stamp;
         try {
-            session = StageSession.start(c.program(), dir.resolve("monitor.log"));
+            session.run(c.program()); // its hello went out with the directory (Starting)
             Trace.mark("stage taken");
+            store.refillSpare(); // while the stage sets the container up, this thread waits
         } catch (StageException e) {
             throw new EngineException.SystemFailure(e.getMessage(), e);
         }
@@ -863,6 +868,7 @@ public final class Engine {
             }
             Inspect.running(c.state(), pid, session.monitorPid(), Procs.startTime(session.monitorPid()));
             store.write(c.id(), c.state(), !c.autoRemove());
+            stamp = c.autoRemove() ? store.stamp(c.id()) : null;
             List<String> events = new ArrayList<>(3);
             if (fresh) {
                 events.add("create");
@@ -884,7 +890,7 @@ public final class Engine {
             throw e;
         }
         return new Container(this, session, c.id(), c.name(), pid, c.autoRemove(), c.networkMode(), c.warnings(),
-            !RestartPolicy.of(c.state()).isNo());
+            !RestartPolicy.of(c.state()).isNo(), c.autoRemove() ? c.state() : null, stamp);
     }
 
     /** An exec failure keeps the container as docker does (exited, 126/127); the rest is discarded. */
@@ -1148,12 +1154,13 @@ public final class Engine {
      * could not (another berth removed it first, or the disk failed): the monitor's exit
      * command then tries.
      */
-    boolean removeExited(String id, String name, String network) {
+    boolean removeExited(String id, String name, String network, Map<String, Object> written, String stamp) {
         // the state as written, for the destroy event's attributes (labels, image, name): not
-        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show
+        // refreshed from the exit file and the cgroup's OOM counter, which that event does not show;
+        // the one this engine wrote is not read again unless someone rewrote it since (a rename)
         Map<String, Object> s;
         try {
-            s = store.read(id);
+            s = written != null && stamp != null && stamp.equals(store.stamp(id)) ? written : store.read(id);
         } catch (IOException e) {
             s = null;
         }
@@ -1190,22 +1197,60 @@ public final class Engine {
         }
         store.startRemoval(id);
         Trace.mark("state removed");
-        store.releaseName(name, id);
-        Trace.mark("name released");
-        deleteCgroup(cgroup);
-        Trace.mark("cgroup removed");
-        releaseNetwork(id, network, s);
-        Trace.mark("network released");
-        if (volumes) {
-            VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
+        // the cgroup's rmdirs (~0.3 ms) beside the rest; the directory, which tells Recovery what
+        // is still to be taken back, goes only once they are done
+        java.util.concurrent.Future<Object> rmdirs = Background.submit(() -> {
+            deleteCgroup(cgroup);
+            return null;
+        });
+        try {
+            store.releaseName(name, id);
+            Trace.mark("name released");
+            if (rmdirs == null) {
+                deleteCgroup(cgroup);
+                Trace.mark("cgroup removed");
+            }
+            releaseNetwork(id, network, s);
+            Trace.mark("network released");
+            if (volumes) {
+                VolumeMounts.release(this, id, store.dir(id), true, anonymousVolumes, false);
+            }
+            // the overlay was mounted in the container's mount namespace, gone with its
+            // processes: what is left is its upper and work directories, in the container's
+            dev.berth.image.Snapshots.release(store.root(), id);
+        } catch (Throwable t) {
+            if (rmdirs != null) { // no rmdir after this removal gave up
+                try {
+                    awaitCgroupRemoval(rmdirs, cgroup);
+                } catch (IOException | RuntimeException e) {
+                    t.addSuppressed(e);
+                }
+            }
+            throw t;
         }
-        // the overlay was mounted in the container's mount namespace, gone with its
-        // processes: what is left is its upper and work directories, in the container's
-        dev.berth.image.Snapshots.release(store.root(), id);
+        if (rmdirs != null) {
+            awaitCgroupRemoval(rmdirs, cgroup);
+            Trace.mark("cgroup removed");
+        }
         if (later != null) {
             later.submit(store, id);
         } else {
             store.delete(id);
+        }
+    }
+
+    /** Waits for {@link #deleteCgroup} on another thread; its failure as if it ran here. */
+    private static void awaitCgroupRemoval(java.util.concurrent.Future<Object> rmdirs, String cgroup) throws IOException {
+        try {
+            Background.await(rmdirs);
+        } catch (java.util.concurrent.ExecutionException e) {
+            if (e.getCause() instanceof IOException io) {
+                throw io;
+            }
+            if (e.getCause() instanceof RuntimeException re) {
+                throw re;
+            }
+            throw new IOException("cannot remove the cgroup " + cgroup + ": " + e.getCause(), e.getCause());
         }
     }
 

@@ -24,12 +24,15 @@ import java.util.Map;
  *                                 directory without state.json whose creator is gone was
  *                                 abandoned by a crash (see {@link #abandoned})
  * ROOT/containers/ID/state.json   the container, in the shape of docker inspect
- * ROOT/containers/ID/removing     an empty file: the container is being removed, and a
- *                                 directory with it and without state.json is what a killed
- *                                 removal left (see {@link #startRemoval})
+ * ROOT/containers/ID/removing     the last state.json, renamed (or an empty file): the
+ *                                 container is being removed, and a directory with it and
+ *                                 without state.json is what a killed removal left (see
+ *                                 {@link #startRemoval})
  * ROOT/containers/ID/exit         raw wait status and time, written by the monitor
  * ROOT/containers/ID/ctl.sock     the monitor's control socket
  * ROOT/names/NAME -> ID           a symlink: creating it is the atomic claim of the name
+ * ROOT/spare/PID-N                a container directory made ahead of time by a long-lived
+ *                                 JVM ({@link SpareDir}), renamed into containers/ by a run
  * </pre>
  *
  * Directories are 0711 so that root of a user namespace (an unprivileged uid outside) can reach
@@ -39,6 +42,7 @@ final class Store {
     private final Path root;
     private final Path containers;
     private final Path names;
+    private final SpareDir spares;
 
     Store(Path root) throws IOException {
         // another user's root (root's /var/lib/berth, say): say so once, rather than fail later on
@@ -51,6 +55,7 @@ final class Store {
         this.root = root;
         this.containers = root.resolve("containers");
         this.names = root.resolve("names");
+        this.spares = new SpareDir(root);
         for (Path d : List.of(root, containers, names)) {
             if (!Files.isDirectory(d)) {
                 Files.createDirectories(d);
@@ -77,8 +82,7 @@ final class Store {
         Path tmp = containers.resolve("." + id);
         Files.createDirectory(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx--x--x")));
         try {
-            long pid = Procs.self();
-            Files.writeString(tmp.resolve(CREATOR), pid + " " + Procs.startTime(pid) + " " + cgroup + "\n");
+            Files.writeString(tmp.resolve(CREATOR), Procs.self() + " " + selfStartTime() + " " + cgroup + "\n");
             Files.move(tmp, d, StandardCopyOption.ATOMIC_MOVE);
         } catch (IOException e) {
             delete(tmp); // nothing half-made stays behind
@@ -86,6 +90,50 @@ final class Store {
         }
         return d;
     }
+
+    /**
+     * As {@link #create}, from a directory made ahead of time ({@link SpareDir}) when there is
+     * one: a run's, which writes the files the spare holds at once (create's would hold them
+     * empty until its start).
+     */
+    Path createForRun(String id, String cgroup) throws IOException {
+        Path spare = spares.take();
+        if (spare != null) {
+            Path d = dir(id);
+            try {
+                Files.writeString(spare.resolve(CREATOR), Procs.self() + " " + selfStartTime() + " " + cgroup + "\n");
+                Files.move(spare, d, StandardCopyOption.ATOMIC_MOVE);
+                return d;
+            } catch (IOException e) {
+                try {
+                    delete(spare);
+                } catch (IOException ignored) {
+                    // the next JVM's sweep takes it
+                }
+            }
+        }
+        return create(id, cgroup);
+    }
+
+    /**
+     * Makes the next spare directory on a background thread of a long-lived JVM: called once a
+     * run's command started, so that its mkdir and files do not compete with the set-up.
+     */
+    void refillSpare() {
+        spares.refill();
+    }
+
+    /** This process's start time, for creator lines: read once. */
+    static long selfStartTime() {
+        long t = selfStart;
+        if (t == 0) {
+            t = Procs.startTime(Procs.self());
+            selfStart = t;
+        }
+        return t;
+    }
+
+    private static volatile long selfStart;
 
     static final String CREATOR = "creator";
 
@@ -226,6 +274,19 @@ final class Store {
         write(id, state, true);
     }
 
+    /**
+     * What tells one write of state.json from another: its inode, modification time and size
+     * (each write renames a new file into place); null when there is none.
+     */
+    String stamp(String id) {
+        try {
+            var a = Files.readAttributes(dir(id).resolve("state.json"), java.nio.file.attribute.BasicFileAttributes.class);
+            return a.fileKey() + " " + a.lastModifiedTime().to(java.util.concurrent.TimeUnit.NANOSECONDS) + " " + a.size();
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
     /** {@code durable} false: atomic for readers, but not fsync'd (see ContainerConfig.ephemeral). */
     void write(String id, Map<String, Object> state, boolean durable) throws IOException {
         AtomicFiles.write(dir(id).resolve("state.json"), Json.compact(state).getBytes(StandardCharsets.UTF_8),
@@ -250,16 +311,25 @@ final class Store {
 
     /**
      * The commit point of a removal: from here the container is gone for every reader, and a
-     * crash leaves a directory that {@link Recovery} finishes removing. The marker is an empty
-     * file, so it can be made on a full disk; then state.json goes.
+     * crash leaves a directory that {@link Recovery} finishes removing. state.json is renamed
+     * to the marker, both steps in one and no new file (which a full disk could refuse, and
+     * which costs more than a rename on ext4); its time is set first, since {@link Recovery}
+     * leaves a young marker alone. Without a state, an empty marker is made.
      */
     void startRemoval(String id) throws IOException {
+        Path state = dir(id).resolve("state.json");
+        try {
+            Files.setLastModifiedTime(state, java.nio.file.attribute.FileTime.fromMillis(System.currentTimeMillis()));
+            Files.move(state, dir(id).resolve(REMOVING), StandardCopyOption.ATOMIC_MOVE); // over an older marker
+            return;
+        } catch (NoSuchFileException e) {
+            // no state: abandoned before it had one, or a removal before this one died after the rename
+        }
         try {
             Files.createFile(dir(id).resolve(REMOVING));
         } catch (FileAlreadyExistsException e) {
             // a removal before this one died here
         }
-        Files.deleteIfExists(dir(id).resolve("state.json"));
     }
 
     /** The same for a directory by its path (a temporary {@code .ID} too). */

@@ -30,7 +30,7 @@ public final class StageSession implements FrameLink {
     private final Process process; // null for the stage the launcher forked
     private final DataInputStream in;
     private final OutputStream out;
-    private final Program program;
+    private Program program; // null until run(), for begin()
     private long pid;
 
     private StageSession(Process process, InputStream in, OutputStream out, Program program) {
@@ -47,25 +47,50 @@ public final class StageSession implements FrameLink {
      */
     public static StageSession start(Program program, Path stderrLog)
         throws IOException, StageException {
-        StageSession s = take(program);
+        StageSession s = begin(stderrLog);
+        s.run(program);
+        return s;
+    }
+
+    /**
+     * Takes a stage as {@link #start} does and sends its hello now, for a program that {@link #run}
+     * sends later: the stage wakes up and opens {@code stderrLog} while the caller still works
+     * the program out. A caller that gives up before {@link #run} must {@link #kill} it.
+     */
+    public static StageSession begin(Path stderrLog) throws IOException {
+        StageSession s = take(null);
         try {
             s.sendHello(stderrLog);
+            return s;
+        } catch (IOException | RuntimeException e) {
+            s.kill();
+            throw e;
+        }
+    }
+
+    /** Sends the program to a stage from {@link #begin} and checks its hello; kills it on failure. */
+    public void run(Program program) throws IOException, StageException {
+        if (this.program != null) {
+            throw new IllegalStateException("this stage has its program");
+        }
+        this.program = program;
+        try {
             // the program right behind the hello: the stage reads it once it has replied, and this
             // JVM encodes it meanwhile instead of waiting for the reply first (a wake-up of the
             // stage and one of this thread, on a loaded machine a millisecond or more)
             IOException unsent = null;
             try {
-                s.send(new Frame(Protocol.F_PROGRAM, program.encode()));
+                send(new Frame(Protocol.F_PROGRAM, program.encode()));
             } catch (IOException e) {
                 unsent = e; // a stage that refused the hello is gone: its reply says why
             }
-            s.awaitHello();
+            awaitHello();
             if (unsent != null) {
                 throw unsent;
             }
-            return s;
+            SpareStage.refill(); // the next spare, while this one sets its container up and this thread waits
         } catch (IOException | StageException | RuntimeException e) {
-            s.kill();
+            kill();
             throw e;
         }
     }
@@ -171,6 +196,7 @@ public final class StageSession implements FrameLink {
 
     /** Stops the stage when the conversation failed before the container started. */
     public void kill() {
+        SpareStage.refill();
         if (process != null) {
             process.destroyForcibly();
         } else if (pid > 0) {
@@ -182,6 +208,7 @@ public final class StageSession implements FrameLink {
 
     @Override
     public void close() {
+        SpareStage.refill(); // a session that never got a program (a question)
         try {
             out.close();
         } catch (IOException ignored) {
@@ -216,7 +243,7 @@ public final class StageSession implements FrameLink {
         int errno = b.getInt();
         String detail = new String(f.payload(), 8, f.payload().length - 8,
             java.nio.charset.StandardCharsets.UTF_8);
-        return new StageException(step, errno, detail, program.describe(step));
+        return new StageException(step, errno, detail, program == null ? null : program.describe(step));
     }
 
     private String waitBriefly() {

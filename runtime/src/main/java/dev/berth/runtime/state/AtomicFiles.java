@@ -23,13 +23,22 @@ public final class AtomicFiles {
     }
 
     /**
+     * The temporary file {@link #write} writes {@code target}'s content to before it renames it
+     * into place: this process's own, so that two writers never share one. An empty file there
+     * is written into rather than made anew ({@code SpareDir} makes one ahead of time).
+     */
+    public static Path temporary(Path target) {
+        return target.toAbsolutePath().getParent().resolve("." + target.getFileName() + ".tmp" + dev.berth.linux.Procs.self());
+    }
+
+    /**
      * As {@link #write(Path, byte[])}; without {@code durable} the fsyncs are left out, so that
      * readers still never see a torn file but a machine crash may lose the write. For state
      * that has no meaning after a crash.
      */
     public static void write(Path target, byte[] content, boolean durable) throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Path tmp = dir.resolve("." + target.getFileName() + ".tmp" + dev.berth.linux.Procs.self());
+        Path tmp = temporary(target);
         // a stream and FileDescriptor.sync: lighter on a cold JVM than a FileChannel
         try (FileOutputStream out = new FileOutputStream(tmp.toFile())) {
             out.write(content);
