@@ -247,10 +247,29 @@ public final class Wiring {
      */
     public interface Sockets {
         /** A socket of {@code protocol} in the caller's (the host's) network namespace. */
-        NetlinkTransport host(int protocol);
+        NetlinkTransport host(int protocol) throws IOException;
 
         /** A socket of {@code protocol} in the container's network namespace. */
-        NetlinkTransport container(int protocol);
+        NetlinkTransport container(int protocol) throws IOException;
+    }
+
+    /** This process's own sockets (FFM), the container's opened in {@code netns}: for a container that runs. */
+    private static final class OwnSockets implements Sockets {
+        private final Path netns;
+
+        OwnSockets(Path netns) {
+            this.netns = netns;
+        }
+
+        @Override
+        public NetlinkTransport host(int protocol) throws IOException {
+            return NetlinkTransport.open(protocol);
+        }
+
+        @Override
+        public NetlinkTransport container(int protocol) throws IOException {
+            return NetlinkTransport.open(netns, protocol);
+        }
     }
 
     /**
@@ -262,25 +281,7 @@ public final class Wiring {
      */
     public static void connect(Network n, Allocation a, List<PublishedPort> ports, long pid, Sockets sockets,
                                Path memos) throws NetException {
-        String veth = hostEnd(a.containerId());
-        try (Rtnl host = Rtnl.over(sockets.host(NetlinkTransport.NETLINK_ROUTE))) {
-            bridge(host, n);
-            Trace.mark("bridge ready");
-            host.links().addVeth(veth, "eth0", pid);
-            plug(host, n, veth);
-        } catch (IOException e) {
-            throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
-                + ": " + e.getMessage(), e);
-        }
-        if (a.address6() != null) {
-            ipv6Inside(Path.of("/proc/" + pid + "/ns/net"), "eth0");
-        }
-        try (Rtnl inside = Rtnl.over(sockets.container(NetlinkTransport.NETLINK_ROUTE))) {
-            inside(inside, a, "eth0");
-        } catch (IOException e) {
-            throw new NetException.SystemFailure("cannot set up eth0 of the container on network " + n.name()
-                + ": " + e.getMessage(), e);
-        }
+        wire(n, a, "eth0", sockets, Path.of("/proc/" + pid + "/ns/net"), pid);
         if (memos == null || !ports.isEmpty() || n.ipv6()) {
             firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
             return;
@@ -290,7 +291,14 @@ public final class Wiring {
                 return;
             }
         }
-        FirewallMemo memo = new FirewallMemo(memos, n, sockets.host(NetlinkTransport.NETLINK_NETFILTER));
+        NetlinkTransport netfilter;
+        try {
+            netfilter = sockets.host(NetlinkTransport.NETLINK_NETFILTER);
+        } catch (IOException e) { // no generation to compare: the table is read
+            firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+            return;
+        }
+        FirewallMemo memo = new FirewallMemo(memos, n, netfilter);
         String before = memo.now();
         if (memo.holds(before, n.bridge())) {
             Trace.mark("firewall unchanged");
@@ -307,11 +315,26 @@ public final class Wiring {
 
     private static void connect(Network n, Allocation a, List<PublishedPort> ports, Path netns, String inner)
         throws NetException {
+        wire(n, a, inner, new OwnSockets(netns), netns, 0);
+        firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
+    }
+
+    /**
+     * The pair, the host's end on the bridge and the container's end {@code inner} set up, through
+     * {@code sockets}; the pair's inner end is made in the namespace of process {@code pid}, or of
+     * {@code netns} when there is no pid (an fd of this process's, so only with its own sockets).
+     */
+    private static void wire(Network n, Allocation a, String inner, Sockets sockets, Path netns, long pid)
+        throws NetException {
         String veth = hostEnd(a.containerId(), inner);
-        try (Rtnl host = Rtnl.open()) {
+        try (Rtnl host = Rtnl.over(sockets.host(NetlinkTransport.NETLINK_ROUTE))) {
             bridge(host, n);
             Trace.mark("bridge ready");
-            host.links().addVeth(veth, inner, netns);
+            if (pid > 0) {
+                host.links().addVeth(veth, inner, pid);
+            } else {
+                host.links().addVeth(veth, inner, netns);
+            }
             plug(host, n, veth);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot connect the container to network " + n.name()
@@ -320,13 +343,12 @@ public final class Wiring {
         if (a.address6() != null) {
             ipv6Inside(netns, inner);
         }
-        try (Rtnl inside = Rtnl.open(netns)) {
+        try (Rtnl inside = Rtnl.over(sockets.container(NetlinkTransport.NETLINK_ROUTE))) {
             inside(inside, a, inner);
         } catch (IOException e) {
             throw new NetException.SystemFailure("cannot set up " + inner + " of the container on network " + n.name()
                 + ": " + e.getMessage(), e);
         }
-        firewall(n, a.containerId(), a.address(), a.address6(), ports, false);
     }
 
     /** The host end of a new pair as a port of the network's bridge. */

@@ -140,4 +140,18 @@ final class NetlinkSocket implements NetlinkTransport {
             fd = -1;
         }
     }
+
+    /** Opens one in the namespace of the thread that calls it (InNetns); a class, not a lambda: no bootstrap on a cold start. */
+    static final class Opener implements java.util.concurrent.Callable<NetlinkTransport> {
+        private final int protocol;
+
+        Opener(int protocol) {
+            this.protocol = protocol;
+        }
+
+        @Override
+        public NetlinkTransport call() throws ErrnoException {
+            return open(protocol);
+        }
+    }
 }

@@ -1,7 +1,11 @@
 package dev.berth.linux.netlink;
 
 import dev.berth.linux.ErrnoException;
+import dev.berth.linux.InNetns;
+import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 
 /**
  * Carries netlink datagrams between berth and a kernel socket of one network namespace: a socket
@@ -58,5 +62,25 @@ public interface NetlinkTransport extends AutoCloseable {
     /** A socket of {@code protocol} in the calling thread's network namespace. */
     static NetlinkTransport open(int protocol) throws ErrnoException {
         return NetlinkSocket.open(protocol);
+    }
+
+    /**
+     * A socket of {@code protocol} in the network namespace of {@code netns} ({@code /proc/PID/ns/net},
+     * {@code /run/netns/NAME}), made on a thread that entered it; the caller's threads stay where
+     * they are.
+     *
+     * @throws ErrnoException naming {@code netns} when it cannot be opened or entered
+     */
+    static NetlinkTransport open(Path netns, int protocol) throws IOException {
+        try {
+            return InNetns.call(netns, new NetlinkSocket.Opener(protocol));
+        } catch (IOException | RuntimeException e) {
+            throw e;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while opening netlink in " + netns);
+        } catch (Exception e) {
+            throw new IllegalStateException("netlink in " + netns + ": " + e, e);
+        }
     }
 }

@@ -1,11 +1,8 @@
 package dev.berth.linux.netlink;
 
 import dev.berth.linux.ErrnoException;
-import dev.berth.linux.InNetns;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.Path;
-import java.util.concurrent.Callable;
 
 /**
  * rtnetlink, spoken directly (no {@code ip} command): one NETLINK_ROUTE socket bound to the
@@ -56,16 +53,7 @@ public final class Rtnl implements AutoCloseable {
      * @throws ErrnoException naming {@code netns} when it cannot be opened or entered
      */
     public static Rtnl open(Path netns) throws IOException {
-        try {
-            return new Rtnl(InNetns.call(netns, new Opener()));
-        } catch (IOException | RuntimeException e) {
-            throw e;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new InterruptedIOException("interrupted while opening rtnetlink in " + netns);
-        } catch (Exception e) {
-            throw new IllegalStateException("rtnetlink in " + netns + ": " + e, e);
-        }
+        return new Rtnl(NetlinkTransport.open(netns, NetlinkTransport.NETLINK_ROUTE));
     }
 
     public Links links() {
@@ -108,13 +96,5 @@ public final class Rtnl implements AutoCloseable {
     @Override
     public void close() {
         socket.close();
-    }
-
-    /** A class, not a lambda: no bootstrap on a cold start. */
-    private static final class Opener implements Callable<NetlinkSocket> {
-        @Override
-        public NetlinkSocket call() throws ErrnoException {
-            return NetlinkSocket.open();
-        }
     }
 }

@@ -58,11 +58,7 @@ class CgroupJoinStageTest {
     @Test
     void aV2CgroupIsEnteredAtTheForkAndItsWriteNeverRuns() throws Exception {
         String procs = v2Procs();
-        assumeTrue(procs != null, "no cgroup v2 directory on this host");
-        List<String> v1 = new ArrayList<>(files());
-        v1.remove(procs);
-        Program p = new Program();
-        ProgramCompiler.joinCgroup(p, v1);
+        Program p = joinV1Only(procs);
         String dir = procs.substring(0, procs.lastIndexOf('/'));
         p.add(Protocol.OP_CLONE_CGROUP, "start in the cgroup", dir);
         // a write that could only fail: it must not run when the clone placed C1
@@ -73,15 +69,21 @@ class CgroupJoinStageTest {
     @Test
     void whereTheCloneCannotTheWriteAfterItDoes() throws Exception {
         String procs = v2Procs();
+        Program p = joinV1Only(procs);
+        // a directory that is no cgroup: clone3 refuses it, C1 is forked and moves itself
+        p.add(Protocol.OP_CLONE_CGROUP, "start in a directory that is no cgroup", notACgroup.toString());
+        p.addWithFlags(Protocol.OP_CGROUP, Protocol.RF_ELSE, "join the cgroup", procs);
+        assertContainerIn(p);
+    }
+
+    /** A program that joins every hierarchy but the v2 one ({@code procs}), which the test joins its own way. */
+    private Program joinV1Only(String procs) {
         assumeTrue(procs != null, "no cgroup v2 directory on this host");
         List<String> v1 = new ArrayList<>(files());
         v1.remove(procs);
         Program p = new Program();
         ProgramCompiler.joinCgroup(p, v1);
-        // a directory that is no cgroup: clone3 refuses it, C1 is forked and moves itself
-        p.add(Protocol.OP_CLONE_CGROUP, "start in a directory that is no cgroup", notACgroup.toString());
-        p.addWithFlags(Protocol.OP_CGROUP, Protocol.RF_ELSE, "join the cgroup", procs);
-        assertContainerIn(p);
+        return p;
     }
 
     private List<String> files() {
